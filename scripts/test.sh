@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every check: a Release build and its tests, then an
+# AddressSanitizer + UndefinedBehaviorSanitizer build and the same tests
+# (which include replaying every fuzz corpus), then valgrind memcheck on a
+# small train/eval/predict run when valgrind is present.
+# Usage: scripts/test.sh            (from anywhere)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. scripts/setup.sh
+nnclass_setup
+
+jobs=$(nproc 2>/dev/null || echo 2)
+
+echo "== Release build and tests"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j "$jobs"
+ctest --test-dir build --output-on-failure -j "$jobs" -LE valgrind
+
+echo "== Sanitizer build (address, undefined) and tests"
+cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DNNCLASS_SANITIZE=ON >/dev/null
+cmake --build build-sanitize -j "$jobs"
+# OpenBLAS keeps per-thread buffers for the process lifetime; they are not leaks.
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-sanitize --output-on-failure -j "$jobs" -LE valgrind
+
+if command -v valgrind >/dev/null 2>&1; then
+    echo "== valgrind memcheck"
+    ctest --test-dir build --output-on-failure -L valgrind
+else
+    echo "== valgrind not installed: memcheck skipped (apt-get install -y valgrind)"
+fi
+echo "== all checks passed"

@@ -1,0 +1,57 @@
+/* cli.c - nnclass's entry point: the command table, --help and --version. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int cli_parse_only = 0;
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"train", cmd_train, "train a network and write a model file"},
+    {"eval", cmd_eval, "accuracy, confusion matrix and per-class metrics of a model"},
+    {"predict", cmd_predict, "classify the images of IDX files (or stdin), one line each"},
+    {"info", cmd_info, "describe a model file"},
+    {"show", cmd_show, "draw images of an IDX file in the terminal"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: nnclass COMMAND [OPTION]... [FILE]...\n"
+            "A handwritten-digit classifier: a small neural network trained on MNIST.\n\n"
+            "Commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun 'nnclass COMMAND --help' for a command's options.\n"
+                 "  -h, --help     show this help and exit\n"
+                 "  -V, --version  show the version and exit\n"
+                 "Exit status: 0 success, 1 data, model or I/O error, 2 usage error.\n");
+}
+
+int nnclass_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
+        usage(stdout);
+        return fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+    }
+    if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
+        printf("nnclass %s\n", NNCLASS_VERSION);
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    cli_error("'%s' is not a command; run 'nnclass --help' for the list", name);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,73 @@
+/*
+ * cli.h - the nnclass command-line front end: one file per command
+ * (cmd_*.c) and the option helpers they share (options.c, dataset.c).
+ *
+ * Only this part of nnclass prints or picks exit codes: 0 success, 1 a
+ * data/model/IO error, 2 a usage error. Every error is one line on stderr,
+ * "nnclass: <file or option>: <what is wrong>".
+ */
+#ifndef NNCLASS_CLI_H
+#define NNCLASS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnclass/error.h"
+
+enum { CLI_OK = 0, CLI_EXIT_DATA = 1, CLI_EXIT_USAGE = 2 };
+
+/* The whole program: dispatches argv[1] to a command. */
+int nnclass_main(int argc, char **argv);
+
+/* Each command takes argv with argv[0] the command's name. */
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+/* When set, commands stop after parsing their options and return the exit
+ * code parsing gave (the option-parser fuzz harness uses it). */
+extern int cli_parse_only;
+
+/* Prints "nnclass: <message>" and a newline on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints a library error and returns its exit code (2 for NN_E_ARG, else 1). */
+int cli_fail(nn_status status, const nn_error *err);
+
+/* Prints "nnclass: <cmd>: <message>" plus a hint to run --help; returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Number parsers for option values: the whole string must be a number in
+ * [min, max]; otherwise they print "nnclass: --opt: ..." and return -1. */
+int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, size_t *out);
+int cli_parse_u64(const char *opt, const char *text, uint64_t *out);
+int cli_parse_float(const char *opt, const char *text, double min, double max, float *out);
+
+/* Parses "784,16,10" into sizes (at most max entries); prints and returns -1
+ * on an empty list, an empty or zero entry, a size over the limit. */
+int cli_parse_layers(const char *opt, const char *text, size_t *sizes, size_t max,
+                     size_t *n);
+
+/* The data folder: --data-dir, else $NNCLASS_DATA, else the project's data/
+ * folder compiled in, else the installed share folder. */
+const char *cli_data_dir(const char *flag);
+
+/* Paths of a dataset's images and labels ("train" or "test" split) in out
+ * buffers of cap bytes; prints and returns -1 for an unknown dataset name. */
+int cli_dataset_paths(const char *data_dir, const char *dataset, const char *split,
+                      char *images, char *labels, size_t cap);
+
+/* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
+void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);
+
+/* Class names of a known dataset ("mnist": "0".."9"; "fashion": clothing
+ * names), or NULL; *n receives their number. */
+const char *const *cli_dataset_class_names(const char *dataset, size_t *n);
+
+/* Writes an image as shade characters (two per pixel) to stdout. */
+void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);
+
+#endif

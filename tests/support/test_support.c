@@ -1,0 +1,97 @@
+/* test_support.c - see test_support.h. */
+#include "test_support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+const char *ts_data_dir(void)
+{
+    const char *d = getenv("NNCLASS_TEST_DATA");
+    return d != NULL && d[0] != '\0' ? d : "data";
+}
+
+char *ts_make_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *tmpl = ts_join(base != NULL && base[0] != '\0' ? base : "/tmp", "nnclass-test-XXXXXX");
+    assert_non_null(mkdtemp(tmpl));
+    return tmpl;
+}
+
+void ts_remove_tree(const char *dir)
+{
+    /* Test-only convenience: the folder was made by ts_make_tmpdir. */
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+char *ts_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+int ts_write_file(const char *path, const void *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return -1;
+    size_t w = len > 0 ? fwrite(buf, 1, len, f) : 0;
+    return (fclose(f) == 0 && w == len) ? 0 : -1;
+}
+
+int ts_write_gz(const char *path, const void *buf, size_t len)
+{
+    gzFile f = gzopen(path, "wb9");
+    if (f == NULL)
+        return -1;
+    int w = len > 0 ? gzwrite(f, buf, (unsigned)len) : 0;
+    return (gzclose(f) == Z_OK && (size_t)w == len) ? 0 : -1;
+}
+
+size_t ts_idx_header(uint8_t *out, uint32_t magic, const uint32_t *dims, int ndims)
+{
+    size_t n = 0;
+    uint32_t words[1 + 8];
+    words[0] = magic;
+    for (int i = 0; i < ndims && i < 8; i++)
+        words[1 + i] = dims[i];
+    for (int i = 0; i <= ndims && i < 9; i++) {
+        out[n++] = (uint8_t)(words[i] >> 24);
+        out[n++] = (uint8_t)(words[i] >> 16);
+        out[n++] = (uint8_t)(words[i] >> 8);
+        out[n++] = (uint8_t)words[i];
+    }
+    return n;
+}
+
+void ts_load_mnist(const char *split, size_t n, nn_images *images, nn_labels *labels)
+{
+    char name[256];
+    nn_error err = {{0}};
+    snprintf(name, sizeof name, "mnist/%s-images-idx3-ubyte.gz", split);
+    char *ip = ts_join(ts_data_dir(), name);
+    snprintf(name, sizeof name, "mnist/%s-labels-idx1-ubyte.gz", split);
+    char *lp = ts_join(ts_data_dir(), name);
+    if (nn_idx_load_images(ip, 0, images, &err) != NN_OK ||
+        nn_idx_load_labels(lp, 0, labels, &err) != NN_OK)
+        fail_msg("%s", err.msg);
+    if (n > 0 && n < images->count) {
+        images->count = n;
+        labels->count = n;
+    }
+    free(ip);
+    free(lp);
+}

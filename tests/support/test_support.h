@@ -1,0 +1,36 @@
+/* test_support.h - small helpers shared by the unit tests: temporary folders,
+ * writing raw and gzipped files, IDX headers, and subsets of the real MNIST. */
+#ifndef NNCLASS_TEST_SUPPORT_H
+#define NNCLASS_TEST_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnclass/idx.h"
+
+/* The project's data folder (NNCLASS_TEST_DATA, set by ctest). */
+const char *ts_data_dir(void);
+
+/* A new empty temporary folder; caller frees the string and removes the
+ * folder with ts_remove_tree. */
+char *ts_make_tmpdir(void);
+
+/* Removes a folder and everything in it. */
+void ts_remove_tree(const char *dir);
+
+/* dir + "/" + name in a malloc'd string. */
+char *ts_join(const char *dir, const char *name);
+
+/* Writes len bytes to path, raw or as one gzip member; 0 on success. */
+int ts_write_file(const char *path, const void *buf, size_t len);
+int ts_write_gz(const char *path, const void *buf, size_t len);
+
+/* Writes an IDX header (magic then ndims big-endian 32-bit dims) into out,
+ * which must hold 4 + 4 * ndims bytes; returns the header length. */
+size_t ts_idx_header(uint8_t *out, uint32_t magic, const uint32_t *dims, int ndims);
+
+/* Loads the first n images and labels of the real MNIST "train" or "t10k"
+ * set (n = 0: all); aborts the test on failure. */
+void ts_load_mnist(const char *split, size_t n, nn_images *images, nn_labels *labels);
+
+#endif
