@@ -1,0 +1,411 @@
+/* cmd_eval.c - `nnclass eval`: accuracy, confusion matrix and per-class
+ * metrics of a model on a labelled data set, as text, JSON or CSV. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nnclass/eval.h"
+#include "nnclass/idx.h"
+#include "nnclass/model.h"
+#include "nnclass/net.h"
+
+typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } eval_format;
+
+typedef struct {
+    const char *model;
+    const char *dataset;
+    const char *split;
+    const char *images, *labels;
+    const char *data_dir;
+    eval_format format;
+    size_t errors;
+    size_t threads;
+    size_t max_input_mb;
+} eval_args;
+
+static void usage(FILE *out)
+{
+    fputs("Usage: nnclass eval [OPTION]...\n"
+          "Classify a labelled data set and report accuracy, the confusion matrix\n"
+          "(rows: true label, columns: predicted) and per-class precision, recall and F1.\n\n"
+          "  --model FILE         model to evaluate (default: the dataset's model,\n"
+          "                       <data dir>/models/<dataset>.nnc)\n"
+          "  --dataset NAME       mnist or fashion (default mnist)\n"
+          "  --split NAME         test or train (default test)\n"
+          "  --images F --labels F  IDX image and label files instead of a dataset\n"
+          "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
+          "                       project's data/ folder)\n"
+          "  --format NAME        text, json or csv (default text)\n"
+          "  --errors N           also draw the N most confidently wrong images (default 0)\n"
+          "  --threads N          BLAS threads (default 1)\n"
+          "  --max-input-mb N     refuse input files declaring more than N MiB (default 1024)\n"
+          "  -h, --help           show this help and exit\n",
+          out);
+}
+
+enum { OPT_MODEL = 256, OPT_DATASET, OPT_SPLIT, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR,
+       OPT_FORMAT, OPT_ERRORS, OPT_THREADS, OPT_MAX_INPUT };
+
+static const struct option long_options[] = {
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"dataset", required_argument, NULL, OPT_DATASET},
+    {"split", required_argument, NULL, OPT_SPLIT},
+    {"images", required_argument, NULL, OPT_IMAGES},
+    {"labels", required_argument, NULL, OPT_LABELS},
+    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"errors", required_argument, NULL, OPT_ERRORS},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_args(int argc, char **argv, eval_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->split = "test";
+    a->threads = 1;
+    a->max_input_mb = 1024;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case OPT_MODEL: a->model = optarg; break;
+        case OPT_DATASET: a->dataset = optarg; break;
+        case OPT_SPLIT:
+            if (strcmp(optarg, "test") != 0 && strcmp(optarg, "train") != 0) {
+                cli_error("--split: unknown split '%s' (expected test or train)", optarg);
+                bad = -1;
+            }
+            a->split = optarg;
+            break;
+        case OPT_IMAGES: a->images = optarg; break;
+        case OPT_LABELS: a->labels = optarg; break;
+        case OPT_DATA_DIR: a->data_dir = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "text") == 0) a->format = FORMAT_TEXT;
+            else if (strcmp(optarg, "json") == 0) a->format = FORMAT_JSON;
+            else if (strcmp(optarg, "csv") == 0) a->format = FORMAT_CSV;
+            else {
+                cli_error("--format: unknown format '%s' (expected text, json or csv)", optarg);
+                bad = -1;
+            }
+            break;
+        case OPT_ERRORS: bad = cli_parse_size("--errors", optarg, 0, 1000000, &a->errors); break;
+        case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
+        case OPT_MAX_INPUT:
+            bad = cli_parse_size("--max-input-mb", optarg, 1, (size_t)1 << 20, &a->max_input_mb);
+            break;
+        case 'h': usage(stdout); return CLI_OK;
+        case ':': return cli_usage_error("eval", "%s: missing value", argv[optind - 1]);
+        default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
+        }
+        if (bad != 0)
+            return CLI_EXIT_USAGE;
+    }
+    if (optind < argc)
+        return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
+    if ((a->images == NULL) != (a->labels == NULL))
+        return cli_usage_error("eval", "--images and --labels go together");
+    if (a->images != NULL && a->dataset != NULL)
+        return cli_usage_error("eval", "give either --dataset or --images/--labels");
+    if (a->images != NULL && a->model == NULL)
+        return cli_usage_error("eval", "--images/--labels need --model");
+    if (a->images == NULL && a->dataset == NULL)
+        a->dataset = "mnist";
+    return -1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* JSON string with the escapes JSON requires. */
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+static const char *class_name(const nn_model_meta *meta, size_t k, char *buf, size_t cap)
+{
+    if (meta->has_class_names)
+        return meta->class_names[k];
+    snprintf(buf, cap, "%zu", k);
+    return buf;
+}
+
+static void macro_average(const nn_confusion *c, nn_class_metrics *m)
+{
+    memset(m, 0, sizeof *m);
+    for (size_t k = 0; k < c->n_classes; k++) {
+        nn_class_metrics km = nn_class_metrics_of(c, k);
+        m->precision += km.precision;
+        m->recall += km.recall;
+        m->f1 += km.f1;
+        m->support += km.support;
+    }
+    m->precision /= (double)c->n_classes;
+    m->recall /= (double)c->n_classes;
+    m->f1 /= (double)c->n_classes;
+}
+
+static double accuracy_of(const nn_confusion *c)
+{
+    return c->total > 0 ? (double)c->correct / (double)c->total : 0.0;
+}
+
+static void print_text(const nn_confusion *c, const nn_model_meta *meta, const char *model,
+                       const char *images_path, double seconds)
+{
+    size_t n = c->n_classes;
+    char buf[32];
+    printf("accuracy %.4f (%zu/%zu)\n\n", accuracy_of(c), c->correct, c->total);
+    printf("confusion matrix (rows: true label, columns: predicted label)\n");
+    printf("%10s", "true\\pred");
+    for (size_t j = 0; j < n; j++)
+        printf(" %6zu", j);
+    printf("\n");
+    for (size_t i = 0; i < n; i++) {
+        printf("%10zu", i);
+        for (size_t j = 0; j < n; j++)
+            printf(" %6zu", c->confusion[i * n + j]);
+        printf("\n");
+    }
+    printf("\n%-14s %9s %9s %9s %9s\n", "class", "precision", "recall", "f1-score", "support");
+    for (size_t k = 0; k < n; k++) {
+        nn_class_metrics m = nn_class_metrics_of(c, k);
+        /* "3" for digits, "3 Dress" where the classes have real names. */
+        char label[64];
+        snprintf(buf, sizeof buf, "%zu", k);
+        if (meta->has_class_names && strcmp(meta->class_names[k], buf) != 0)
+            snprintf(label, sizeof label, "%zu %s", k, meta->class_names[k]);
+        else
+            snprintf(label, sizeof label, "%zu", k);
+        printf("%-14s %9.4f %9.4f %9.4f %9zu\n", label, m.precision, m.recall, m.f1, m.support);
+    }
+    nn_class_metrics avg;
+    macro_average(c, &avg);
+    printf("%-14s %9.4f %9.4f %9.4f %9zu\n", "macro avg", avg.precision, avg.recall, avg.f1,
+           avg.support);
+    printf("\nmodel %s\ndata  %s\ntime  %.3f s\n", model, images_path, seconds);
+}
+
+static void print_json(const nn_confusion *c, const nn_model_meta *meta, const char *model,
+                       const char *images_path, const char *labels_path, double seconds)
+{
+    size_t n = c->n_classes;
+    char buf[32];
+    printf("{\"model\":");
+    json_string(stdout, model);
+    printf(",\"images\":");
+    json_string(stdout, images_path);
+    printf(",\"labels\":");
+    json_string(stdout, labels_path);
+    printf(",\"accuracy\":%.6f,\"correct\":%zu,\"total\":%zu,\"confusion\":[", accuracy_of(c),
+           c->correct, c->total);
+    for (size_t i = 0; i < n; i++) {
+        printf("%s[", i > 0 ? "," : "");
+        for (size_t j = 0; j < n; j++)
+            printf("%s%zu", j > 0 ? "," : "", c->confusion[i * n + j]);
+        printf("]");
+    }
+    printf("],\"classes\":[");
+    for (size_t k = 0; k < n; k++) {
+        nn_class_metrics m = nn_class_metrics_of(c, k);
+        printf("%s{\"class\":%zu,\"name\":", k > 0 ? "," : "", k);
+        json_string(stdout, class_name(meta, k, buf, sizeof buf));
+        printf(",\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu}", m.precision,
+               m.recall, m.f1, m.support);
+    }
+    nn_class_metrics avg;
+    macro_average(c, &avg);
+    printf("],\"macro_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},"
+           "\"seconds\":%.6f}\n",
+           avg.precision, avg.recall, avg.f1, avg.support, seconds);
+}
+
+/* One row per true class: its metrics, then its row of the confusion matrix;
+ * a last "total" row holds the macro averages and the column sums. */
+static void print_csv(const nn_confusion *c)
+{
+    size_t n = c->n_classes;
+    printf("class,support,correct,precision,recall,f1");
+    for (size_t j = 0; j < n; j++)
+        printf(",pred_%zu", j);
+    printf("\n");
+    for (size_t i = 0; i < n; i++) {
+        nn_class_metrics m = nn_class_metrics_of(c, i);
+        printf("%zu,%zu,%zu,%.6f,%.6f,%.6f", i, m.support, c->confusion[i * n + i], m.precision,
+               m.recall, m.f1);
+        for (size_t j = 0; j < n; j++)
+            printf(",%zu", c->confusion[i * n + j]);
+        printf("\n");
+    }
+    nn_class_metrics avg;
+    macro_average(c, &avg);
+    printf("total,%zu,%zu,%.6f,%.6f,%.6f", c->total, c->correct, avg.precision, avg.recall,
+           avg.f1);
+    for (size_t j = 0; j < n; j++) {
+        size_t col = 0;
+        for (size_t i = 0; i < n; i++)
+            col += c->confusion[i * n + j];
+        printf(",%zu", col);
+    }
+    printf("\n");
+}
+
+typedef struct {
+    size_t index;
+    float confidence;
+} wrong_image;
+
+/* Most confident first; equal confidences in image order. */
+static int by_confidence(const void *pa, const void *pb)
+{
+    const wrong_image *a = pa, *b = pb;
+    if (a->confidence != b->confidence)
+        return a->confidence > b->confidence ? -1 : 1;
+    return a->index < b->index ? -1 : (a->index > b->index);
+}
+
+/* Draws the n most confidently wrong images. */
+static int print_errors(const nn_images *images, const nn_labels *labels,
+                        const uint8_t *predicted, const float *confidence, size_t n,
+                        const nn_model_meta *meta)
+{
+    char b1[32], b2[32];
+    size_t n_wrong = 0, px = images->rows * images->cols;
+    wrong_image *wrong = malloc((images->count + 1) * sizeof *wrong);
+    if (wrong == NULL)
+        return -1;
+    for (size_t i = 0; i < images->count; i++)
+        if (predicted[i] != labels->labels[i])
+            wrong[n_wrong++] = (wrong_image){i, confidence[i]};
+    qsort(wrong, n_wrong, sizeof *wrong, by_confidence);
+    printf("\n%zu most confidently wrong images:\n", n < n_wrong ? n : n_wrong);
+    for (size_t k = 0; k < n && k < n_wrong; k++) {
+        size_t i = wrong[k].index;
+        printf("\nimage %zu: true %s, predicted %s (confidence %.4f)\n", i,
+               class_name(meta, labels->labels[i], b1, sizeof b1),
+               class_name(meta, predicted[i], b2, sizeof b2), confidence[i]);
+        cli_draw_image(images->pixels + i * px, images->rows, images->cols);
+    }
+    free(wrong);
+    return 0;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    eval_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0 || cli_parse_only)
+        return rc >= 0 ? rc : CLI_OK;
+
+    double t0 = now_seconds();
+    nn_images images = {0};
+    nn_labels labels = {0};
+    nn_net *net = NULL;
+    nn_confusion conf = {0};
+    uint8_t *predicted = NULL;
+    float *confidence = NULL;
+    nn_error err = {{0}};
+    nn_status st;
+    static nn_model_meta meta;
+    char images_path[4096], labels_path[4096], model_path[4096];
+    const char *data_dir = cli_data_dir(a.data_dir);
+
+    if (a.images != NULL) {
+        snprintf(images_path, sizeof images_path, "%s", a.images);
+        snprintf(labels_path, sizeof labels_path, "%s", a.labels);
+    } else if (cli_dataset_paths(data_dir, a.dataset, a.split, images_path, labels_path,
+                                 sizeof images_path) != 0) {
+        return CLI_EXIT_USAGE;
+    }
+    if (a.model != NULL)
+        snprintf(model_path, sizeof model_path, "%s", a.model);
+    else
+        cli_default_model(data_dir, a.dataset, model_path, sizeof model_path);
+
+    nn_set_threads(a.threads);
+    st = nn_model_load(model_path, &net, &meta, &err);
+    if (st != NN_OK) {
+        rc = cli_fail(st, &err);
+        goto done;
+    }
+    uint64_t cap = (uint64_t)a.max_input_mb << 20;
+    st = nn_idx_load_images(images_path, cap, &images, &err);
+    if (st == NN_OK)
+        st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    if (st == NN_OK && images.count == 0)
+        st = nn_fail(&err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
+    if (st == NN_OK && images.rows * images.cols != net->sizes[0])
+        st = nn_fail(&err, NN_E_MISMATCH,
+                     "%s: images are %zux%zu (%zu pixels) but the model %s expects %ux%u (%zu)",
+                     images_path, images.rows, images.cols, images.rows * images.cols,
+                     model_path, meta.rows, meta.cols, net->sizes[0]);
+    if (st == NN_OK)
+        st = nn_idx_check_pair(&images, images_path, &labels, labels_path, meta.n_classes, &err);
+    if (st == NN_OK && a.errors > 0) {
+        predicted = malloc(images.count);
+        confidence = malloc(images.count * sizeof *confidence);
+        if (predicted == NULL || confidence == NULL)
+            st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", images_path);
+    }
+    if (st == NN_OK)
+        st = nn_evaluate(net, &images, &labels, &conf, predicted, confidence, &err);
+    if (st != NN_OK) {
+        rc = cli_fail(st, &err);
+        if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0 && st == NN_E_IO)
+            fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
+        goto done;
+    }
+    double seconds = now_seconds() - t0;
+
+    switch (a.format) {
+    case FORMAT_TEXT: print_text(&conf, &meta, model_path, images_path, seconds); break;
+    case FORMAT_JSON:
+        print_json(&conf, &meta, model_path, images_path, labels_path, seconds);
+        break;
+    case FORMAT_CSV: print_csv(&conf); break;
+    }
+    if (a.errors > 0 &&
+        print_errors(&images, &labels, predicted, confidence, a.errors, &meta) != 0) {
+        cli_error("%s: out of memory", images_path);
+        rc = CLI_EXIT_DATA;
+        goto done;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("standard output: write error");
+        rc = CLI_EXIT_DATA;
+    } else {
+        rc = CLI_OK;
+    }
+
+done:
+    free(predicted);
+    free(confidence);
+    nn_confusion_free(&conf);
+    nn_net_free(net);
+    nn_images_free(&images);
+    nn_labels_free(&labels);
+    return rc;
+}

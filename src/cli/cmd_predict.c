@@ -1,0 +1,370 @@
+/* cmd_predict.c - `nnclass predict`: stream IDX image files through a model
+ * and print one line per image, in input order. Memory does not grow with
+ * the number of images: images are read, classified and printed in chunks. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnclass/idx.h"
+#include "nnclass/model.h"
+#include "nnclass/net.h"
+
+#define CHUNK_IMAGES 256
+
+typedef enum { FORMAT_TSV, FORMAT_CSV, FORMAT_JSON } predict_format;
+
+typedef struct {
+    const char *model;
+    const char *data_dir;
+    predict_format format;
+    int probs;
+    size_t top;         /* 0: just the label */
+    int with_filename;  /* -1: automatic (when more than one file) */
+    size_t threads;
+} predict_args;
+
+static void usage(FILE *out)
+{
+    fputs("Usage: nnclass predict [OPTION]... [FILE]...\n"
+          "Classify every image of IDX image files (gzip or raw; '-' or no FILE reads\n"
+          "standard input) and print one line per image, in input order:\n"
+          "  index<TAB>label<TAB>confidence\n"
+          "index is the 0-based position of the image in its file; confidence is the\n"
+          "softmax probability of the label. With several files a file column comes first.\n\n"
+          "  --model FILE         model to use (default <data dir>/models/mnist.nnc)\n"
+          "  --data-dir DIR       where the default model lives (default $NNCLASS_DATA,\n"
+          "                       else the project's data/ folder)\n"
+          "  --format NAME        tsv, csv (with a header line) or json (JSON Lines)\n"
+          "                       (default tsv)\n"
+          "  --probs              append the probability of every class, in class order\n"
+          "  --top K              show the K most probable labels with their\n"
+          "                       probabilities (default 1)\n"
+          "  -H, --with-filename  print the file column even for one file\n"
+          "      --no-filename    never print the file column\n"
+          "  --threads N          BLAS threads (default 1)\n"
+          "  -h, --help           show this help and exit\n",
+          out);
+}
+
+enum { OPT_MODEL = 256, OPT_DATA_DIR, OPT_FORMAT, OPT_PROBS, OPT_TOP, OPT_NO_FILENAME,
+       OPT_THREADS };
+
+static const struct option long_options[] = {
+    {"model", required_argument, NULL, OPT_MODEL},
+    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"probs", no_argument, NULL, OPT_PROBS},
+    {"top", required_argument, NULL, OPT_TOP},
+    {"with-filename", no_argument, NULL, 'H'},
+    {"no-filename", no_argument, NULL, OPT_NO_FILENAME},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_args(int argc, char **argv, predict_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->with_filename = -1;
+    a->threads = 1;
+    a->top = 1;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":Hh", long_options, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case OPT_MODEL: a->model = optarg; break;
+        case OPT_DATA_DIR: a->data_dir = optarg; break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "tsv") == 0) a->format = FORMAT_TSV;
+            else if (strcmp(optarg, "csv") == 0) a->format = FORMAT_CSV;
+            else if (strcmp(optarg, "json") == 0) a->format = FORMAT_JSON;
+            else {
+                cli_error("--format: unknown format '%s' (expected tsv, csv or json)", optarg);
+                bad = -1;
+            }
+            break;
+        case OPT_PROBS: a->probs = 1; break;
+        case OPT_TOP: bad = cli_parse_size("--top", optarg, 1, NN_MAX_CLASSES, &a->top); break;
+        case 'H': a->with_filename = 1; break;
+        case OPT_NO_FILENAME: a->with_filename = 0; break;
+        case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
+        case 'h': usage(stdout); return CLI_OK;
+        case ':': return cli_usage_error("predict", "%s: missing value", argv[optind - 1]);
+        default: return cli_usage_error("predict", "unknown option '%s'", argv[optind - 1]);
+        }
+        if (bad != 0)
+            return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* --- output ------------------------------------------------------------------- */
+
+typedef struct {
+    const predict_args *args;
+    const nn_model_meta *meta;
+    size_t n_classes;
+    int file_column;
+} printer;
+
+static void put_json_string(const char *s)
+{
+    putchar('"');
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            printf("\\%c", *p);
+        else if (*p < 0x20)
+            printf("\\u%04x", *p);
+        else
+            putchar(*p);
+    }
+    putchar('"');
+}
+
+/* CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
+static void put_csv_field(const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, stdout);
+        return;
+    }
+    putchar('"');
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '"')
+            putchar('"');
+        putchar(*p);
+    }
+    putchar('"');
+}
+
+static const char *label_text(const printer *p, size_t k, char *buf, size_t cap)
+{
+    if (p->meta->has_class_names)
+        return p->meta->class_names[k];
+    snprintf(buf, cap, "%zu", k);
+    return buf;
+}
+
+static void print_header(const printer *p)
+{
+    if (p->args->format != FORMAT_CSV)
+        return;
+    if (p->file_column)
+        fputs("file,", stdout);
+    fputs("index,label,confidence", stdout);
+    for (size_t k = 2; k <= p->args->top; k++)
+        printf(",label_%zu,confidence_%zu", k, k);
+    if (p->args->probs)
+        for (size_t k = 0; k < p->n_classes; k++)
+            printf(",p_%zu", k);
+    putchar('\n');
+}
+
+/* The indices of the top k probabilities, best first (ties: lower class). */
+static void top_k(const float *probs, size_t n, size_t k, size_t *out)
+{
+    for (size_t i = 0; i < k; i++) {
+        size_t best = SIZE_MAX;
+        for (size_t j = 0; j < n; j++) {
+            int taken = 0;
+            for (size_t t = 0; t < i; t++)
+                taken |= out[t] == j;
+            if (!taken && (best == SIZE_MAX || probs[j] > probs[best]))
+                best = j;
+        }
+        out[i] = best;
+    }
+}
+
+static void print_line(const printer *p, const char *file, size_t index, const float *probs)
+{
+    const predict_args *a = p->args;
+    size_t best[NN_MAX_CLASSES];
+    char buf[32];
+    top_k(probs, p->n_classes, a->top, best);
+    switch (a->format) {
+    case FORMAT_TSV:
+    case FORMAT_CSV: {
+        char sep = a->format == FORMAT_TSV ? '\t' : ',';
+        if (p->file_column) {
+            if (a->format == FORMAT_CSV)
+                put_csv_field(file);
+            else
+                fputs(file, stdout);
+            putchar(sep);
+        }
+        printf("%zu", index);
+        for (size_t t = 0; t < a->top; t++) {
+            putchar(sep);
+            const char *label = label_text(p, best[t], buf, sizeof buf);
+            if (a->format == FORMAT_CSV)
+                put_csv_field(label);
+            else
+                fputs(label, stdout);
+            printf("%c%.4f", sep, probs[best[t]]);
+        }
+        if (a->probs)
+            for (size_t k = 0; k < p->n_classes; k++)
+                printf("%c%.4f", sep, probs[k]);
+        putchar('\n');
+        break;
+    }
+    case FORMAT_JSON:
+        putchar('{');
+        if (p->file_column) {
+            fputs("\"file\":", stdout);
+            put_json_string(file);
+            putchar(',');
+        }
+        printf("\"index\":%zu,\"label\":", index);
+        put_json_string(label_text(p, best[0], buf, sizeof buf));
+        printf(",\"confidence\":%.6f", probs[best[0]]);
+        if (a->top > 1) {
+            fputs(",\"top\":[", stdout);
+            for (size_t t = 0; t < a->top; t++) {
+                printf("%s{\"label\":", t > 0 ? "," : "");
+                put_json_string(label_text(p, best[t], buf, sizeof buf));
+                printf(",\"confidence\":%.6f}", probs[best[t]]);
+            }
+            putchar(']');
+        }
+        if (a->probs) {
+            fputs(",\"probs\":[", stdout);
+            for (size_t k = 0; k < p->n_classes; k++)
+                printf("%s%.6f", k > 0 ? "," : "", probs[k]);
+            putchar(']');
+        }
+        fputs("}\n", stdout);
+        break;
+    }
+}
+
+/* --- the command --------------------------------------------------------------- */
+
+typedef struct {
+    const nn_net *net;
+    nn_workspace *ws;
+    uint8_t *pixels; /* CHUNK_IMAGES images */
+    float *inputs;   /* the same, scaled */
+} classifier;
+
+/* Returns 0, or 1 after printing an error about this file (the others go on);
+ * -1 when standard output failed (stop everything). */
+static int predict_file(const char *path, const classifier *cl, const printer *pr)
+{
+    nn_error err = {{0}};
+    nn_idx_stream *s = NULL;
+    nn_status st = nn_idx_stream_open(path, &s, &err);
+    const char *shown = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    if (st != NN_OK) {
+        cli_fail(st, &err);
+        return 1;
+    }
+    size_t rows = nn_idx_stream_rows(s), cols = nn_idx_stream_cols(s);
+    size_t pixels = rows * cols, n_in = cl->net->sizes[0], n_out = pr->n_classes;
+    if (pixels != n_in) {
+        cli_error("%s: images are %zux%zu (%zu pixels) but the model expects %ux%u (%zu)",
+                  shown, rows, cols, pixels, pr->meta->rows, pr->meta->cols, n_in);
+        nn_idx_stream_close(s);
+        return 1;
+    }
+    size_t index = 0;
+    int rc = 0;
+    for (;;) {
+        size_t n = 0;
+        st = nn_idx_stream_read(s, cl->pixels, CHUNK_IMAGES, &n, &err);
+        if (n > 0) {
+            nn_scale_pixels(cl->pixels, n * pixels, cl->inputs);
+            const float *probs = nn_net_forward_batch(cl->net, cl->ws, cl->inputs, n);
+            for (size_t i = 0; i < n; i++)
+                print_line(pr, shown, index++, probs + i * n_out);
+            if (ferror(stdout)) {
+                rc = -1;
+                break;
+            }
+        }
+        if (st == NN_DONE)
+            break;
+        if (st != NN_OK) {
+            cli_fail(st, &err);
+            rc = 1;
+            break;
+        }
+    }
+    nn_idx_stream_close(s);
+    return rc;
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    predict_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0 || cli_parse_only)
+        return rc >= 0 ? rc : CLI_OK;
+
+    static char *stdin_only[] = {"-"};
+    char **files = optind < argc ? argv + optind : stdin_only;
+    size_t n_files = optind < argc ? (size_t)(argc - optind) : 1;
+
+    char model_path[4096];
+    if (a.model != NULL)
+        snprintf(model_path, sizeof model_path, "%s", a.model);
+    else
+        cli_default_model(cli_data_dir(a.data_dir), "mnist", model_path, sizeof model_path);
+
+    nn_set_threads(a.threads);
+    static nn_model_meta meta;
+    nn_net *net = NULL;
+    nn_error err = {{0}};
+    classifier cl = {0};
+    nn_status st = nn_model_load(model_path, &net, &meta, &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
+    if (a.top > meta.n_classes) {
+        rc = cli_usage_error("predict", "--top: %zu is more than the model's %zu classes",
+                             a.top, meta.n_classes);
+        goto done;
+    }
+    cl.net = net;
+    cl.pixels = malloc((size_t)CHUNK_IMAGES * net->sizes[0]);
+    cl.inputs = malloc((size_t)CHUNK_IMAGES * net->sizes[0] * sizeof(float));
+    st = nn_workspace_create(net, CHUNK_IMAGES, &cl.ws, &err);
+    if (st == NN_OK && (cl.pixels == NULL || cl.inputs == NULL))
+        st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", model_path);
+    if (st != NN_OK) {
+        rc = cli_fail(st, &err);
+        goto done;
+    }
+
+    static char outbuf[1 << 16];
+    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    printer pr = {&a, &meta, meta.n_classes,
+                  a.with_filename >= 0 ? a.with_filename : n_files > 1};
+    print_header(&pr);
+    rc = CLI_OK;
+    for (size_t i = 0; i < n_files; i++) {
+        int r = predict_file(files[i], &cl, &pr);
+        if (r < 0)
+            break;
+        if (r > 0)
+            rc = CLI_EXIT_DATA;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (errno != EPIPE)
+            cli_error("standard output: %s", strerror(errno));
+        rc = CLI_EXIT_DATA;
+    }
+
+done:
+    nn_workspace_free(cl.ws);
+    free(cl.pixels);
+    free(cl.inputs);
+    nn_net_free(net);
+    return rc;
+}

@@ -1,0 +1,461 @@
+/* cmd_train.c - `nnclass train`: load a data set, train a network, write the
+ * model file atomically. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "nnclass/idx.h"
+#include "nnclass/model.h"
+#include "nnclass/net.h"
+#include "nnclass/train.h"
+
+#define DEFAULT_HIDDEN 16
+#define DEFAULT_ACTIVATION NN_ACT_RELU
+
+typedef struct {
+    const char *dataset;
+    const char *images, *labels;
+    const char *data_dir;
+    const char *output;
+    const char *log_path;
+    size_t sizes[NN_MAX_LAYERS];
+    size_t n_sizes;      /* 0: not given */
+    int sizes_are_hidden; /* --hidden: only the hidden sizes were given */
+    nn_activation activation;
+    nn_train_options train;
+    size_t threads;
+    uint64_t max_input_mb;
+    int quiet;
+} train_args;
+
+static void usage(FILE *out)
+{
+    nn_train_options d;
+    nn_train_options_default(&d);
+    fprintf(out,
+        "Usage: nnclass train [OPTION]...\n"
+        "Train a neural network on an IDX data set and write it to a model file.\n\n"
+        "Data:\n"
+        "  --dataset NAME       mnist or fashion (default mnist): its training split\n"
+        "  --images F --labels F  IDX image and label files instead of a dataset\n"
+        "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
+        "                       project's data/ folder)\n"
+        "  --max-input-mb N     refuse input files declaring more than N MiB (default 1024)\n"
+        "Network:\n"
+        "  --layers LIST        layer sizes, input first (default 784,%d,10)\n"
+        "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
+        "  --activation NAME    sigmoid, relu, tanh or step (default %s); step is the\n"
+        "                       perceptron and takes no hidden layer (--layers 784,10)\n"
+        "Optimisation:\n"
+        "  --epochs N           passes over the data (default %zu)\n"
+        "  --batch N            images per minibatch (default %zu)\n"
+        "  --lr X               learning rate (default %g)\n"
+        "  --optimizer NAME     sgd, momentum, nesterov or adam (default %s)\n"
+        "  --momentum X         momentum factor (default %g)\n"
+        "  --weight-decay X     L2 penalty on weights (default %g)\n"
+        "  --lr-schedule NAME   constant, step or cosine (default %s)\n"
+        "  --seed N             random seed for initialisation and shuffling (default %llu)\n"
+        "  --threads N          BLAS threads (default 1; 1 gives bit-reproducible models)\n"
+        "  --val N              hold out N training images, report validation accuracy\n"
+        "                       and keep the best epoch (default %zu: none)\n"
+        "Output:\n"
+        "  -o, --output FILE    model file to write (default model.nnc)\n"
+        "  -q, --quiet          no per-epoch lines on stderr\n"
+        "  --log FILE           write one JSON object per epoch to FILE\n"
+        "  -h, --help           show this help and exit\n",
+        DEFAULT_HIDDEN, DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
+        d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
+        (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
+        (unsigned long long)d.seed, d.val_count);
+}
+
+enum {
+    OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
+    OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
+    OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_MAX_INPUT,
+};
+
+static const struct option long_options[] = {
+    {"dataset", required_argument, NULL, OPT_DATASET},
+    {"images", required_argument, NULL, OPT_IMAGES},
+    {"labels", required_argument, NULL, OPT_LABELS},
+    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+    {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
+    {"layers", required_argument, NULL, OPT_LAYERS},
+    {"hidden", required_argument, NULL, OPT_HIDDEN},
+    {"activation", required_argument, NULL, OPT_ACTIVATION},
+    {"epochs", required_argument, NULL, OPT_EPOCHS},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"lr", required_argument, NULL, OPT_LR},
+    {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
+    {"momentum", required_argument, NULL, OPT_MOMENTUM},
+    {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY},
+    {"lr-schedule", required_argument, NULL, OPT_SCHEDULE},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"val", required_argument, NULL, OPT_VAL},
+    {"output", required_argument, NULL, 'o'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Returns -1 to go on, else the exit code (help, or a usage error). */
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->dataset = NULL;
+    a->output = "model.nnc";
+    a->activation = DEFAULT_ACTIVATION;
+    a->threads = 1;
+    a->max_input_mb = 1024;
+    nn_train_options_default(&a->train);
+    int activation_given = 0;
+
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case OPT_DATASET: a->dataset = optarg; break;
+        case OPT_IMAGES: a->images = optarg; break;
+        case OPT_LABELS: a->labels = optarg; break;
+        case OPT_DATA_DIR: a->data_dir = optarg; break;
+        case OPT_MAX_INPUT: {
+            size_t mb;
+            bad = cli_parse_size("--max-input-mb", optarg, 1, (size_t)1 << 20, &mb);
+            a->max_input_mb = mb;
+            break;
+        }
+        case OPT_LAYERS:
+        case OPT_HIDDEN:
+            bad = cli_parse_layers(c == OPT_LAYERS ? "--layers" : "--hidden", optarg,
+                                   a->sizes, c == OPT_LAYERS ? NN_MAX_LAYERS : NN_MAX_LAYERS - 2,
+                                   &a->n_sizes);
+            a->sizes_are_hidden = c == OPT_HIDDEN;
+            break;
+        case OPT_ACTIVATION:
+            if (nn_activation_parse(optarg, &a->activation) != 0) {
+                cli_error("--activation: unknown activation '%s' (expected sigmoid, relu, "
+                          "tanh or step)", optarg);
+                bad = -1;
+            }
+            activation_given = 1;
+            break;
+        case OPT_EPOCHS: bad = cli_parse_size("--epochs", optarg, 1, 100000, &a->train.epochs); break;
+        case OPT_BATCH: bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch); break;
+        case OPT_LR: bad = cli_parse_float("--lr", optarg, 1e-12, 1e9, &a->train.lr); break;
+        case OPT_OPTIMIZER:
+            if (nn_optimizer_parse(optarg, &a->train.optimizer) != 0) {
+                cli_error("--optimizer: unknown optimizer '%s' (expected sgd, momentum, "
+                          "nesterov or adam)", optarg);
+                bad = -1;
+            }
+            break;
+        case OPT_MOMENTUM: bad = cli_parse_float("--momentum", optarg, 0, 0.9999, &a->train.momentum); break;
+        case OPT_WEIGHT_DECAY:
+            bad = cli_parse_float("--weight-decay", optarg, 0, 1, &a->train.weight_decay);
+            break;
+        case OPT_SCHEDULE:
+            if (nn_lr_schedule_parse(optarg, &a->train.schedule) != 0) {
+                cli_error("--lr-schedule: unknown schedule '%s' (expected constant, step or "
+                          "cosine)", optarg);
+                bad = -1;
+            }
+            break;
+        case OPT_SEED: bad = cli_parse_u64("--seed", optarg, &a->train.seed); break;
+        case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
+        case OPT_VAL: bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count); break;
+        case 'o':
+            if (optarg[0] == '\0') {
+                cli_error("--output: empty file name");
+                bad = -1;
+            }
+            a->output = optarg;
+            break;
+        case 'q': a->quiet = 1; break;
+        case OPT_LOG: a->log_path = optarg; break;
+        case 'h': usage(stdout); return CLI_OK;
+        case ':': return cli_usage_error("train", "%s: missing value", argv[optind - 1]);
+        default: return cli_usage_error("train", "unknown option '%s'", argv[optind - 1]);
+        }
+        if (bad != 0)
+            return CLI_EXIT_USAGE;
+    }
+    if (optind < argc)
+        return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    if ((a->images == NULL) != (a->labels == NULL))
+        return cli_usage_error("train", "--images and --labels go together");
+    if (a->images != NULL && a->dataset != NULL)
+        return cli_usage_error("train", "give either --dataset or --images/--labels");
+    if (a->images == NULL && a->dataset == NULL)
+        a->dataset = "mnist";
+    /* The perceptron has no hidden layer: step alone means --layers 784,10. */
+    if (a->activation == NN_ACT_STEP && a->n_sizes == 0) {
+        a->sizes_are_hidden = 1;
+        a->n_sizes = 0;
+        a->sizes[0] = 0;
+    }
+    if (a->activation == NN_ACT_STEP) {
+        size_t hidden = a->sizes_are_hidden ? a->n_sizes : (a->n_sizes > 2 ? a->n_sizes - 2 : 0);
+        if (hidden > 0)
+            return cli_usage_error("train", "--activation step is the perceptron and takes "
+                                   "no hidden layer: use --layers 784,10");
+    }
+    if (!a->sizes_are_hidden && a->n_sizes == 1)
+        return cli_usage_error("train", "--layers: needs at least an input and an output "
+                               "size, e.g. 784,10");
+    (void)activation_given;
+    return -1;
+}
+
+/* --- training progress ------------------------------------------------------ */
+
+typedef struct {
+    int quiet;
+    int bar;      /* stderr is a terminal: draw a live progress bar */
+    FILE *log;
+    const char *log_path;
+    int log_failed;
+} progress;
+
+static void on_progress(size_t epoch, size_t done, size_t total, void *user)
+{
+    progress *p = user;
+    if (!p->bar || total == 0)
+        return;
+    int width = 30, filled = (int)(done * (size_t)width / total);
+    fprintf(stderr, "\repoch %3zu [%.*s%*s] %3zu%%", epoch, filled,
+            "==============================", width - filled, "", done * 100 / total);
+    fflush(stderr);
+}
+
+static void on_epoch(const nn_epoch_stats *s, void *user)
+{
+    progress *p = user;
+    if (p->bar)
+        fputs("\r\033[K", stderr);
+    if (!p->quiet) {
+        fprintf(stderr, "epoch %3zu/%zu  loss %.4f  train %.4f", s->epoch, s->epochs, s->loss,
+                s->train_accuracy);
+        if (s->val_accuracy >= 0)
+            fprintf(stderr, "  val %.4f%s", s->val_accuracy, s->is_best ? " *" : "");
+        fprintf(stderr, "  %.2fs\n", s->seconds);
+    }
+    if (p->log != NULL && !p->log_failed) {
+        fprintf(p->log, "{\"epoch\":%zu,\"epochs\":%zu,\"loss\":%.6f,\"train_accuracy\":%.6f,",
+                s->epoch, s->epochs, s->loss, s->train_accuracy);
+        if (s->val_accuracy >= 0)
+            fprintf(p->log, "\"val_accuracy\":%.6f,", s->val_accuracy);
+        else
+            fputs("\"val_accuracy\":null,", p->log);
+        fprintf(p->log, "\"best\":%s,\"seconds\":%.4f}\n", s->is_best ? "true" : "false",
+                s->seconds);
+        if (fflush(p->log) != 0)
+            p->log_failed = 1;
+    }
+}
+
+static volatile sig_atomic_t stop_signal = 0;
+
+static void on_signal(int sig)
+{
+    stop_signal = sig;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --- the command --------------------------------------------------------------- */
+
+static void describe_recipe(const train_args *a, const nn_net *net, char *out, size_t cap)
+{
+    const nn_train_options *t = &a->train;
+    snprintf(out, cap, "%s %s lr=%g batch=%zu %s wd=%g momentum=%g epochs=%zu val=%zu (%zu layers)",
+             nn_activation_name(net->hidden), nn_optimizer_name(t->optimizer), (double)t->lr,
+             t->batch, nn_lr_schedule_name(t->schedule), (double)t->weight_decay,
+             (double)t->momentum, t->epochs, t->val_count, net->n_layers);
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0 || cli_parse_only)
+        return rc >= 0 ? rc : CLI_OK;
+
+    nn_images images = {0};
+    nn_labels labels = {0};
+    nn_net *net = NULL;
+    nn_error err = {{0}};
+    nn_status st;
+    progress prog = {0};
+    char images_path[4096], labels_path[4096];
+    const char *data_dir = cli_data_dir(a.data_dir);
+
+    if (a.images != NULL) {
+        snprintf(images_path, sizeof images_path, "%s", a.images);
+        snprintf(labels_path, sizeof labels_path, "%s", a.labels);
+    } else if (cli_dataset_paths(data_dir, a.dataset, "train", images_path, labels_path,
+                                 sizeof images_path) != 0) {
+        return CLI_EXIT_USAGE;
+    }
+
+    uint64_t cap = a.max_input_mb << 20;
+    st = nn_idx_load_images(images_path, cap, &images, &err);
+    if (st == NN_OK)
+        st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    if (st != NN_OK) {
+        rc = cli_fail(st, &err);
+        if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0)
+            fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
+        goto done;
+    }
+    if (images.count == 0) {
+        cli_error("%s: no images to train on", images_path);
+        rc = CLI_EXIT_DATA;
+        goto done;
+    }
+
+    /* The input layer is the image; the output layer is the class count. */
+    size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
+    size_t pixels = images.rows * images.cols;
+    if (a.n_sizes == 0 || a.sizes_are_hidden) {
+        sizes[n_sizes++] = pixels;
+        if (a.n_sizes == 0 && a.activation != NN_ACT_STEP && !a.sizes_are_hidden)
+            sizes[n_sizes++] = DEFAULT_HIDDEN;
+        for (size_t i = 0; i < a.n_sizes; i++)
+            sizes[n_sizes++] = a.sizes[i];
+        sizes[n_sizes++] = 10;
+    } else {
+        memcpy(sizes, a.sizes, a.n_sizes * sizeof sizes[0]);
+        n_sizes = a.n_sizes;
+        if (sizes[0] != pixels) {
+            rc = cli_usage_error("train", "--layers: the input layer has %zu neurons but the "
+                                 "images of %s have %zux%zu = %zu pixels", sizes[0],
+                                 images_path, images.rows, images.cols, pixels);
+            goto done;
+        }
+    }
+    size_t n_classes = sizes[n_sizes - 1];
+    st = nn_idx_check_pair(&images, images_path, &labels, labels_path, n_classes, &err);
+    if (st != NN_OK) {
+        rc = cli_fail(st, &err);
+        goto done;
+    }
+    st = nn_train_options_check(&a.train, images.count, &err);
+    if (st == NN_OK)
+        st = nn_net_create(sizes, n_sizes, a.activation, &net, &err);
+    if (st != NN_OK) {
+        if (st == NN_E_ARG) {
+            cli_error("%s", err.msg);
+            rc = CLI_EXIT_USAGE;
+        } else {
+            rc = cli_fail(st, &err);
+        }
+        goto done;
+    }
+
+    if (a.log_path != NULL) {
+        prog.log = fopen(a.log_path, "w");
+        if (prog.log == NULL) {
+            cli_error("%s: cannot write the log: %s", a.log_path, strerror(errno));
+            rc = CLI_EXIT_DATA;
+            goto done;
+        }
+        prog.log_path = a.log_path;
+    }
+    prog.quiet = a.quiet;
+    prog.bar = !a.quiet && isatty(STDERR_FILENO);
+
+    nn_set_threads(a.threads);
+    nn_rng rng;
+    nn_rng_seed(&rng, a.train.seed);
+    nn_net_init(net, &rng);
+
+    catch_signals();
+    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &prog};
+    nn_train_result result;
+    st = nn_train(net, &images, &labels, &a.train, &hooks, &result, &err);
+    if (prog.bar)
+        fputs("\r\033[K", stderr);
+    if (st == NN_E_INTERRUPTED) {
+        cli_error("%s: interrupted by signal %d; no model written", a.output, (int)stop_signal);
+        rc = 128 + (int)stop_signal;
+        goto done;
+    }
+    if (st != NN_OK) {
+        cli_error("%s; no model written", err.msg);
+        rc = st == NN_E_ARG ? CLI_EXIT_USAGE : CLI_EXIT_DATA;
+        goto done;
+    }
+    if (prog.log_failed) {
+        cli_error("%s: cannot write the log: %s", a.log_path, strerror(errno));
+        rc = CLI_EXIT_DATA;
+        goto done;
+    }
+
+    nn_model_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.rows = (uint32_t)images.rows;
+    meta.cols = (uint32_t)images.cols;
+    meta.n_classes = n_classes;
+    size_t n_names = 0;
+    const char *const *names = cli_dataset_class_names(a.dataset, &n_names);
+    if (names != NULL && n_names == n_classes) {
+        meta.has_class_names = 1;
+        for (size_t i = 0; i < n_names; i++)
+            snprintf(meta.class_names[i], NN_MODEL_NAME_LEN, "%s", names[i]);
+    }
+    snprintf(meta.dataset, sizeof meta.dataset, "%s", a.dataset != NULL ? a.dataset : "");
+    describe_recipe(&a, net, meta.recipe, sizeof meta.recipe);
+    meta.epochs = (uint32_t)result.epochs_run;
+    meta.seed = a.train.seed;
+    meta.val_accuracy = (float)result.best_val_accuracy;
+
+    /* A signal during the save must not leave a temporary file behind: hold
+     * SIGINT and SIGTERM until the rename is done. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    st = nn_model_save(a.output, net, &meta, &err);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (st != NN_OK) {
+        rc = cli_fail(st, &err);
+        goto done;
+    }
+    if (result.best_val_accuracy >= 0)
+        printf("%s\tval_accuracy\t%.4f\n", a.output, result.best_val_accuracy);
+    else
+        printf("%s\n", a.output);
+    rc = fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+
+done:
+    if (prog.log != NULL && fclose(prog.log) != 0 && rc == CLI_OK) {
+        cli_error("%s: cannot write the log", a.log_path);
+        rc = CLI_EXIT_DATA;
+    }
+    nn_net_free(net);
+    nn_images_free(&images);
+    nn_labels_free(&labels);
+    return rc;
+}

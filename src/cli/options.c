@@ -1,0 +1,152 @@
+/* options.c - error reporting and option-value parsing shared by the commands. */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnclass/net.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fflush(stdout); /* keep stdout's results ahead of the error in a shared terminal */
+    fputs("nnclass: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_fail(nn_status status, const nn_error *err)
+{
+    cli_error("%s", err != NULL && err->msg[0] != '\0' ? err->msg : nn_status_str(status));
+    return status == NN_E_ARG ? CLI_EXIT_USAGE : CLI_EXIT_DATA;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fputs("nnclass: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'nnclass %s --help')\n", cmd);
+    return CLI_EXIT_USAGE;
+}
+
+/* strtoull accepts leading blanks and a minus sign; option values may not. */
+static int is_plain_unsigned(const char *text)
+{
+    if (text == NULL || text[0] == '\0')
+        return 0;
+    for (const char *p = text; *p != '\0'; p++)
+        if (!isdigit((unsigned char)*p))
+            return 0;
+    return 1;
+}
+
+int cli_parse_u64(const char *opt, const char *text, uint64_t *out)
+{
+    if (!is_plain_unsigned(text)) {
+        cli_error("%s: '%s' is not a whole number", opt, text != NULL ? text : "");
+        return -1;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(text, NULL, 10);
+    if (errno == ERANGE) {
+        cli_error("%s: '%s' is too large", opt, text);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, size_t *out)
+{
+    uint64_t v;
+    if (!is_plain_unsigned(text)) {
+        cli_error("%s: '%s' is not a whole number (expected %zu to %zu)", opt,
+                  text != NULL ? text : "", min, max);
+        return -1;
+    }
+    errno = 0;
+    v = strtoull(text, NULL, 10);
+    if (errno == ERANGE || v < min || v > max) {
+        cli_error("%s: %s is out of range (expected %zu to %zu)", opt, text, min, max);
+        return -1;
+    }
+    *out = (size_t)v;
+    return 0;
+}
+
+int cli_parse_float(const char *opt, const char *text, double min, double max, float *out)
+{
+    char *end = NULL;
+    if (text == NULL || text[0] == '\0' || isspace((unsigned char)text[0])) {
+        cli_error("%s: '%s' is not a number", opt, text != NULL ? text : "");
+        return -1;
+    }
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end != '\0') {
+        cli_error("%s: '%s' is not a number", opt, text);
+        return -1;
+    }
+    if (!isfinite(v) || errno == ERANGE || v < min || v > max) {
+        cli_error("%s: %s is out of range (expected %g to %g)", opt, text, min, max);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+int cli_parse_layers(const char *opt, const char *text, size_t *sizes, size_t max, size_t *n)
+{
+    size_t count = 0;
+    const char *p = text;
+    if (text == NULL || text[0] == '\0') {
+        cli_error("%s: empty list; expected sizes like 784,16,10", opt);
+        return -1;
+    }
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        char item[32];
+        if (len == 0) {
+            cli_error("%s: '%s' has an empty entry; expected sizes like 784,16,10", opt, text);
+            return -1;
+        }
+        if (count == max) {
+            cli_error("%s: '%s' has more than %zu layers", opt, text, max);
+            return -1;
+        }
+        if (len >= sizeof item) {
+            cli_error("%s: entry %zu of '%s' is not a size", opt, count + 1, text);
+            return -1;
+        }
+        memcpy(item, p, len);
+        item[len] = '\0';
+        uint64_t v;
+        if (!is_plain_unsigned(item)) {
+            cli_error("%s: '%s' in '%s' is not a whole number", opt, item, text);
+            return -1;
+        }
+        v = strtoull(item, NULL, 10);
+        if (v == 0 || v > NN_MAX_WIDTH) {
+            cli_error("%s: layer size %s is out of range (expected 1 to %u)", opt, item,
+                      NN_MAX_WIDTH);
+            return -1;
+        }
+        sizes[count++] = (size_t)v;
+        if (comma == NULL)
+            break;
+        p = comma + 1;
+    }
+    *n = count;
+    return 0;
+}
