@@ -294,6 +294,25 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
              (double)t->momentum, t->epochs, t->val_count, net->n_layers);
 }
 
+/* The folder that will hold the model must exist and be writable. */
+static int check_output_dir(const char *output)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", output);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    if (access(dir, W_OK | X_OK) != 0) {
+        cli_error("%s: cannot write the model there: %s: %s", output, dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_args a;
@@ -317,6 +336,10 @@ int cmd_train(int argc, char **argv)
                                  sizeof images_path) != 0) {
         return CLI_EXIT_USAGE;
     }
+
+    /* Refuse an unwritable destination now, not after minutes of training. */
+    if (check_output_dir(a.output) != 0)
+        return CLI_EXIT_DATA;
 
     uint64_t cap = a.max_input_mb << 20;
     st = nn_idx_load_images(images_path, cap, &images, &err);

@@ -1,0 +1,57 @@
+# CLI tests of the top level, `nnclass info` and `nnclass show`.
+. "$(dirname "$0")/lib.bash"
+
+run_nn --help
+expect_status 0 "--help"
+for c in train eval predict info show; do
+    check "--help lists $c" grep -q "^  $c " "$TMP/out"
+    run_nn "$c" --help
+    expect_status 0 "$c --help"
+    check "$c --help prints usage" grep -q "^Usage: nnclass $c" "$TMP/out"
+done
+run_nn --version
+expect_status 0 "--version"
+check "version line" grep -Eq '^nnclass [0-9]+\.[0-9]+\.[0-9]+$' "$TMP/out"
+run_nn
+expect_status 2 "no command"
+run_nn frobnicate
+expect_error 2 "frobnicate" "unknown command"
+
+# info on the committed model and on broken files.
+if [ -f "$DATA/models/mnist.nnc" ]; then
+    run_nn info "$DATA/models/mnist.nnc"
+    expect_status 0 "info default model"
+    check "info: checksum" grep -q "^checksum      ok" "$TMP/out"
+    check "info: architecture" grep -q "^architecture  784-16-10$" "$TMP/out"
+    check "info: 26 neurons" grep -q "^neurons       26 (16 hidden + 10 output" "$TMP/out"
+    head -c 200 "$DATA/models/mnist.nnc" >"$TMP/cut.nnc"
+    run_nn info "$TMP/cut.nnc"
+    expect_error 1 "cut.nnc" "truncated model"
+    cp "$DATA/models/mnist.nnc" "$TMP/flip.nnc"
+    printf '\x55' | dd of="$TMP/flip.nnc" bs=1 seek=5000 conv=notrunc 2>/dev/null
+    run_nn info "$TMP/flip.nnc"
+    expect_error 1 "flip.nnc" "bit flip"
+fi
+head -c 4096 /dev/urandom >"$TMP/random.nnc"
+run_nn info "$TMP/random.nnc"
+expect_error 1 "random.nnc" "random bytes"
+run_nn info
+expect_status 2 "info without a file"
+
+# show draws 28 rows per image under a caption.
+run_nn show --dataset mnist --data-dir "$DATA" --index 3 --count 2
+expect_status 0 "show dataset"
+check "show: two captions with labels" [ "$(grep -c '^image [34]  label [0-9]$' "$TMP/out")" -eq 2 ]
+check "show: 2 x 29 lines" [ "$(wc -l <"$TMP/out")" -eq 58 ]
+check "show: 56 characters per row" [ "$(sed -n 2p "$TMP/out" | tr -d '\n' | wc -m)" -eq 56 ]
+run_nn show "$DATA/mnist/t10k-images-idx3-ubyte.gz"
+expect_status 0 "show file"
+check "show file: caption" grep -q "^image 0$" "$TMP/out"
+run_nn show --index 10000 "$DATA/mnist/t10k-images-idx3-ubyte.gz"
+expect_error 2 "--index" "show past the end"
+run_nn show --count 0 "$DATA/mnist/t10k-images-idx3-ubyte.gz"
+expect_error 2 "--count" "show --count 0"
+run_nn show "$TMP/random.nnc"
+expect_error 1 "random.nnc" "show random bytes"
+
+finish
