@@ -41,7 +41,7 @@ static const struct option long_options[] = {
 int cmd_info(int argc, char **argv)
 {
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
     while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         if (c == 'h') {

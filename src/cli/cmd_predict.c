@@ -73,7 +73,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
     a->threads = 1;
     a->top = 1;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
     while ((c = getopt_long(argc, argv, ":Hh", long_options, NULL)) != -1) {
         int bad = 0;

@@ -43,7 +43,7 @@ int cmd_show(int argc, char **argv)
     size_t index = 0, count = 1;
     const char *labels_arg = NULL, *dataset = NULL, *split = "test", *data_dir = NULL;
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
     while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         int bad = 0;

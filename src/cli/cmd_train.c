@@ -122,7 +122,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     int activation_given = 0;
 
     opterr = 0;
-    optind = 1;
+    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
     while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
         int bad = 0;
