@@ -1,0 +1,632 @@
+/* model.c - the .nnc model file: encoder, decoder, atomic save, load.
+ * The byte layout is documented in docs/model-format.md; the offsets below
+ * must stay in step with it. Every field is written and read byte by byte in
+ * little-endian order, so the file is the same on every host. */
+#include "nnclass/model.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+_Static_assert(sizeof(float) == 4, "the model file stores IEEE-754 binary32 floats");
+
+#define MODEL_VERSION 1u
+#define MODEL_MAGIC "NNCLASS" /* plus its terminating NUL: 8 bytes */
+#define MAGIC_LEN 8u
+
+/* Offsets of the fixed part of the header. */
+enum {
+    OFF_MAGIC = 0,
+    OFF_VERSION = 8,
+    OFF_HEADER_SIZE = 12,
+    OFF_ROWS = 16,
+    OFF_COLS = 20,
+    OFF_N_LAYERS = 24,
+    OFF_HIDDEN = 28,
+    OFF_N_CLASSES = 32,
+    OFF_FLAGS = 36,
+    OFF_EPOCHS = 40,
+    OFF_VAL_ACC = 44,
+    OFF_SEED = 48,
+    OFF_N_PARAMS = 56,
+    OFF_DATASET = 64,
+    OFF_RECIPE = OFF_DATASET + NN_MODEL_NAME_LEN, /* 96 */
+    FIXED_SIZE = OFF_RECIPE + 128,                /* 224; then the layer sizes */
+};
+
+#define RECIPE_LEN 128u
+_Static_assert(sizeof(((nn_model_meta *)0)->recipe) == RECIPE_LEN, "recipe field size");
+_Static_assert(sizeof(((nn_model_meta *)0)->dataset) == NN_MODEL_NAME_LEN, "dataset size");
+
+#define FLAG_CLASS_NAMES 1u
+#define FLAGS_KNOWN FLAG_CLASS_NAMES
+
+/* The largest file any valid model can be: every count at its cap. */
+#define MODEL_MAX_BYTES                                                        \
+    ((size_t)FIXED_SIZE + 4u * NN_MAX_LAYERS + (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + \
+     4u * NN_MAX_PARAMS + 4u)
+
+/* --- little-endian fields -------------------------------------------------- */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* A float's bits, copied as one scalar (not a struct), then written as a
+ * little-endian uint32 like every other field. */
+static uint32_t float_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float bits_float(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* zlib's crc32 takes a uInt length: feed large buffers in pieces. */
+static uint32_t crc_of(const uint8_t *buf, size_t len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (len > 0) {
+        uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        crc = crc32(crc, buf, n);
+        buf += n;
+        len -= n;
+    }
+    return (uint32_t)crc;
+}
+
+/* --- sizes shared by the encoder and the decoder ----------------------------- */
+
+/* Weights and biases of a layer list whose sizes are each <= NN_MAX_WIDTH
+ * (so no product overflows 64 bits), or 0 when the total is over the cap. */
+static uint64_t count_params(const size_t *sizes, size_t n_layers)
+{
+    uint64_t total = 0;
+    for (size_t l = 1; l < n_layers; l++) {
+        total += (uint64_t)sizes[l] * sizes[l - 1] + sizes[l];
+        if (total > NN_MAX_PARAMS)
+            return 0;
+    }
+    return total;
+}
+
+static size_t header_size(size_t n_layers, size_t n_classes, int has_names)
+{
+    return FIXED_SIZE + 4 * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0);
+}
+
+/* A NUL-padded text field: a NUL within the field and only NULs after it.
+ * Returns 0 when valid. */
+static int check_text(const uint8_t *p, size_t cap)
+{
+    const uint8_t *nul = memchr(p, 0, cap);
+    if (nul == NULL)
+        return -1;
+    for (const uint8_t *q = nul; q < p + cap; q++)
+        if (*q != 0)
+            return -1;
+    return 0;
+}
+
+/* Writes a C string into a NUL-padded field of cap bytes (the caller has
+ * checked that it fits). Bytes after the NUL in the source are not copied,
+ * so the encoding does not depend on stale memory. */
+static void put_text(uint8_t *p, const char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap);
+    memcpy(p, s, n);
+    memset(p + n, 0, cap - n);
+}
+
+static int valid_activation(uint32_t act)
+{
+    return act == NN_ACT_SIGMOID || act == NN_ACT_RELU || act == NN_ACT_TANH ||
+           act == NN_ACT_STEP;
+}
+
+static const char *or_model(const char *name)
+{
+    return name != NULL ? name : "model";
+}
+
+/* --- encoder ------------------------------------------------------------------ */
+
+/* Checks that net and meta describe a model the decoder would accept, so a
+ * save never writes a file that cannot be loaded back. */
+static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
+                                  const char *name, nn_error *err)
+{
+    if (net == NULL || meta == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: no network or metadata to save", name);
+    if (net->n_layers < 2 || net->n_layers > NN_MAX_LAYERS)
+        return nn_fail(err, NN_E_ARG, "%s: %zu layer sizes, expected 2 to %d", name,
+                       net->n_layers, NN_MAX_LAYERS);
+    for (size_t l = 0; l < net->n_layers; l++)
+        if (net->sizes[l] == 0 || net->sizes[l] > NN_MAX_WIDTH)
+            return nn_fail(err, NN_E_ARG, "%s: layer %zu has %zu neurons, expected 1 to %u",
+                           name, l, net->sizes[l], NN_MAX_WIDTH);
+    size_t n_out = net->sizes[net->n_layers - 1];
+    if (n_out < 2 || n_out > NN_MAX_CLASSES)
+        return nn_fail(err, NN_E_ARG, "%s: %zu output neurons, expected 2 to %u", name, n_out,
+                       NN_MAX_CLASSES);
+    if (!valid_activation((uint32_t)net->hidden))
+        return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)net->hidden);
+    if (net->hidden == NN_ACT_STEP && net->n_layers > 2)
+        return nn_fail(err, NN_E_ARG, "%s: the step activation is only for a net with no "
+                       "hidden layer", name);
+    uint64_t n_params = count_params(net->sizes, net->n_layers);
+    if (n_params == 0 || n_params != net->n_params || net->params == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: the net holds %zu parameters, its sizes need %llu",
+                       name, net->n_params, (unsigned long long)n_params);
+    if (meta->n_classes != n_out)
+        return nn_fail(err, NN_E_ARG, "%s: %zu classes, but the output layer has %zu neurons",
+                       name, meta->n_classes, n_out);
+    if ((uint64_t)meta->rows * meta->cols != net->sizes[0])
+        return nn_fail(err, NN_E_ARG, "%s: input %ux%u is %llu pixels, the net takes %zu", name,
+                       meta->rows, meta->cols,
+                       (unsigned long long)((uint64_t)meta->rows * meta->cols), net->sizes[0]);
+    if (memchr(meta->dataset, 0, NN_MODEL_NAME_LEN) == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: dataset name longer than %d bytes", name,
+                       NN_MODEL_NAME_LEN - 1);
+    if (memchr(meta->recipe, 0, RECIPE_LEN) == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: recipe longer than %u bytes", name, RECIPE_LEN - 1);
+    if (meta->has_class_names)
+        for (size_t k = 0; k < n_out; k++)
+            if (memchr(meta->class_names[k], 0, NN_MODEL_NAME_LEN) == NULL)
+                return nn_fail(err, NN_E_ARG, "%s: name of class %zu longer than %d bytes",
+                               name, k, NN_MODEL_NAME_LEN - 1);
+    if (!isfinite(meta->val_accuracy) || meta->val_accuracy > 1.0f)
+        return nn_fail(err, NN_E_ARG, "%s: validation accuracy %g is not finite or is above 1",
+                       name, (double)meta->val_accuracy);
+    for (size_t i = 0; i < net->n_params; i++)
+        if (!isfinite(net->params[i]))
+            return nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; refusing to save a "
+                           "broken model", name, i, isnan(net->params[i]) ? "NaN" : "Inf");
+    return NN_OK;
+}
+
+static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, const char *name,
+                              uint8_t **out, size_t *out_len, nn_error *err)
+{
+    nn_status st = check_for_encode(net, meta, name, err);
+    if (st != NN_OK)
+        return st;
+    size_t n_classes = meta->n_classes;
+    int has_names = meta->has_class_names != 0;
+    size_t hsize = header_size(net->n_layers, n_classes, has_names);
+    size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
+    uint8_t *buf = calloc(1, len);
+    if (buf == NULL)
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", name, len);
+
+    memcpy(buf + OFF_MAGIC, MODEL_MAGIC, MAGIC_LEN); /* the string's NUL is the 8th byte */
+    put32(buf + OFF_VERSION, MODEL_VERSION);
+    put32(buf + OFF_HEADER_SIZE, (uint32_t)hsize);
+    put32(buf + OFF_ROWS, meta->rows);
+    put32(buf + OFF_COLS, meta->cols);
+    put32(buf + OFF_N_LAYERS, (uint32_t)net->n_layers);
+    put32(buf + OFF_HIDDEN, (uint32_t)net->hidden);
+    put32(buf + OFF_N_CLASSES, (uint32_t)n_classes);
+    put32(buf + OFF_FLAGS, has_names ? FLAG_CLASS_NAMES : 0);
+    put32(buf + OFF_EPOCHS, meta->epochs);
+    put32(buf + OFF_VAL_ACC, float_bits(meta->val_accuracy));
+    put64(buf + OFF_SEED, meta->seed);
+    put64(buf + OFF_N_PARAMS, net->n_params);
+    put_text(buf + OFF_DATASET, meta->dataset, NN_MODEL_NAME_LEN);
+    put_text(buf + OFF_RECIPE, meta->recipe, RECIPE_LEN);
+    uint8_t *p = buf + FIXED_SIZE;
+    for (size_t l = 0; l < net->n_layers; l++, p += 4)
+        put32(p, (uint32_t)net->sizes[l]);
+    if (has_names)
+        for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
+            put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);
+    for (size_t i = 0; i < net->n_params; i++, p += 4)
+        put32(p, float_bits(net->params[i]));
+    put32(p, crc_of(buf, len - 4));
+
+    *out = buf;
+    *out_len = len;
+    return NN_OK;
+}
+
+nn_status nn_model_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **buf,
+                          size_t *len, nn_error *err)
+{
+    return encode_named(net, meta, "model", buf, len, err);
+}
+
+/* --- decoder ------------------------------------------------------------------ */
+
+nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_net **out,
+                          nn_model_meta *meta_out, nn_error *err)
+{
+    name = or_model(name);
+    *out = NULL;
+    if (buf == NULL && len > 0)
+        return nn_fail(err, NN_E_ARG, "%s: no buffer", name);
+
+    /* 1. Identity: magic, then version. A short file whose bytes match the
+     * start of the magic is truncated, anything else is not a model. */
+    size_t have = len < MAGIC_LEN ? len : MAGIC_LEN;
+    if (have > 0 && memcmp(buf, MODEL_MAGIC, have) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: not an nnclass model (bad magic)", name);
+    if (len < OFF_VERSION + 4)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
+                       name, len, FIXED_SIZE);
+    uint32_t version = get32(buf + OFF_VERSION);
+    if (version != MODEL_VERSION)
+        return nn_fail(err, NN_E_VERSION, "%s: format version %u, this nnclass reads version %u",
+                       name, version, MODEL_VERSION);
+    if (len < FIXED_SIZE)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
+                       name, len, FIXED_SIZE);
+
+    /* 2. Sizes, each against its cap, before anything is computed from them. */
+    uint32_t n_layers = get32(buf + OFF_N_LAYERS);
+    if (n_layers > NN_MAX_LAYERS)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: %u layer sizes, the limit is %d", name,
+                       n_layers, NN_MAX_LAYERS);
+    if (n_layers < 2)
+        return nn_fail(err, NN_E_FORMAT, "%s: %u layer sizes, a net needs at least 2", name,
+                       n_layers);
+    uint32_t flags = get32(buf + OFF_FLAGS);
+    if ((flags & ~FLAGS_KNOWN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: unknown flags 0x%08x", name, flags);
+    int has_names = (flags & FLAG_CLASS_NAMES) != 0;
+    uint32_t n_classes = get32(buf + OFF_N_CLASSES);
+    if (n_classes > NN_MAX_CLASSES)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name, n_classes,
+                       NN_MAX_CLASSES);
+    if (n_classes < 2)
+        return nn_fail(err, NN_E_FORMAT, "%s: %u classes, a classifier needs at least 2", name,
+                       n_classes);
+    size_t hsize = header_size(n_layers, n_classes, has_names);
+    uint32_t hsize_field = get32(buf + OFF_HEADER_SIZE);
+    if (hsize_field != hsize)
+        return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
+                       "%s class names make %zu", name, hsize_field, n_layers,
+                       has_names ? "their" : "no", hsize);
+    if (len < hsize)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %zu",
+                       name, len, hsize);
+    size_t sizes[NN_MAX_LAYERS];
+    for (uint32_t l = 0; l < n_layers; l++) {
+        uint32_t s = get32(buf + FIXED_SIZE + 4 * l);
+        if (s == 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %u has 0 neurons", name, l);
+        if (s > NN_MAX_WIDTH)
+            return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %u has %u neurons, the limit is %u",
+                           name, l, s, NN_MAX_WIDTH);
+        sizes[l] = s;
+    }
+    uint64_t n_params = count_params(sizes, n_layers);
+    if (n_params == 0)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: the layer sizes need more than %zu parameters",
+                       name, NN_MAX_PARAMS);
+    uint64_t n_params_field = get64(buf + OFF_N_PARAMS);
+    if (n_params_field != n_params)
+        return nn_fail(err, NN_E_FORMAT, "%s: parameter count field says %llu, the layer sizes "
+                       "need %llu", name, (unsigned long long)n_params_field,
+                       (unsigned long long)n_params);
+
+    /* 3. The file is exactly as long as the header says. */
+    size_t total = hsize + 4 * (size_t)n_params + 4;
+    if (len < total)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header says %zu",
+                       name, len, total);
+    if (len > total)
+        return nn_fail(err, NN_E_FORMAT, "%s: %zu bytes, the header says %zu: %zu trailing "
+                       "bytes after the checksum", name, len, total, len - total);
+
+    /* 4. The checksum, before any field is trusted for its meaning. */
+    uint32_t stored = get32(buf + total - 4);
+    uint32_t computed = crc_of(buf, total - 4);
+    if (stored != computed)
+        return nn_fail(err, NN_E_CHECKSUM, "%s: checksum mismatch: stored 0x%08x, computed "
+                       "0x%08x; the file is corrupt", name, stored, computed);
+
+    /* 5. Meaning: enums, agreement between fields, text fields. */
+    uint32_t hidden = get32(buf + OFF_HIDDEN);
+    if (!valid_activation(hidden))
+        return nn_fail(err, NN_E_FORMAT, "%s: unknown activation %u (0 sigmoid, 1 relu, "
+                       "2 tanh, 3 step)", name, hidden);
+    if (hidden == NN_ACT_STEP && n_layers > 2)
+        return nn_fail(err, NN_E_FORMAT, "%s: step activation with %u hidden layer(s); the "
+                       "perceptron has none", name, n_layers - 2);
+    if (sizes[n_layers - 1] != n_classes)
+        return nn_fail(err, NN_E_MISMATCH, "%s: %u classes, but the output layer has %zu "
+                       "neurons", name, n_classes, sizes[n_layers - 1]);
+    uint32_t rows = get32(buf + OFF_ROWS), cols = get32(buf + OFF_COLS);
+    if (rows == 0 || cols == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: input geometry %ux%u is empty", name, rows, cols);
+    if ((uint64_t)rows * cols != sizes[0])
+        return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u is %llu pixels, the first layer "
+                       "takes %zu", name, rows, cols,
+                       (unsigned long long)((uint64_t)rows * cols), sizes[0]);
+    if (check_text(buf + OFF_DATASET, NN_MODEL_NAME_LEN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: dataset name is not NUL-terminated and "
+                       "NUL-padded", name);
+    if (check_text(buf + OFF_RECIPE, RECIPE_LEN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded",
+                       name);
+    const uint8_t *names = buf + FIXED_SIZE + 4 * (size_t)n_layers;
+    if (has_names)
+        for (uint32_t k = 0; k < n_classes; k++)
+            if (check_text(names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
+                return nn_fail(err, NN_E_FORMAT, "%s: name of class %u is not NUL-terminated "
+                               "and NUL-padded", name, k);
+    float val_acc = bits_float(get32(buf + OFF_VAL_ACC));
+    if (!isfinite(val_acc) || val_acc > 1.0f)
+        return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
+                       "above 1", name, (double)val_acc);
+
+    /* 6. Everything in the header is valid: allocate, read the parameters. */
+    nn_net *net = NULL;
+    nn_error net_err = {{0}};
+    nn_status st = nn_net_create(sizes, n_layers, (nn_activation)hidden, &net, &net_err);
+    if (st != NN_OK)
+        return nn_fail(err, st, "%s: %s", name, net_err.msg);
+    if (net->n_params != n_params) {
+        size_t held = net->n_params;
+        nn_net_free(net);
+        return nn_fail(err, NN_E_FORMAT, "%s: the net holds %zu parameters, the file %llu",
+                       name, held, (unsigned long long)n_params);
+    }
+    const uint8_t *p = buf + hsize;
+    for (size_t i = 0; i < n_params; i++, p += 4) {
+        float v = bits_float(get32(p));
+        if (!isfinite(v)) {
+            nn_net_free(net);
+            return nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; the file is corrupt",
+                           name, i, isnan(v) ? "NaN" : "Inf");
+        }
+        net->params[i] = v;
+    }
+
+    if (meta_out != NULL) {
+        memset(meta_out, 0, sizeof *meta_out);
+        meta_out->rows = rows;
+        meta_out->cols = cols;
+        meta_out->n_classes = n_classes;
+        meta_out->has_class_names = has_names;
+        if (has_names)
+            for (uint32_t k = 0; k < n_classes; k++)
+                memcpy(meta_out->class_names[k], names + (size_t)k * NN_MODEL_NAME_LEN,
+                       NN_MODEL_NAME_LEN);
+        memcpy(meta_out->dataset, buf + OFF_DATASET, NN_MODEL_NAME_LEN);
+        memcpy(meta_out->recipe, buf + OFF_RECIPE, RECIPE_LEN);
+        meta_out->epochs = get32(buf + OFF_EPOCHS);
+        meta_out->seed = get64(buf + OFF_SEED);
+        meta_out->val_accuracy = val_acc;
+    }
+    *out = net;
+    return NN_OK;
+}
+
+/* --- files -------------------------------------------------------------------- */
+
+nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_error *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    nn_status st = NN_OK;
+    uint8_t *buf = NULL;
+    size_t len = 0, cap;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        st = nn_fail(err, NN_E_IO, "%s: cannot stat: %s", path, strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        st = nn_fail(err, NN_E_IO, "%s: is a directory, not a model file", path);
+        goto done;
+    }
+    if (S_ISREG(sb.st_mode)) {
+        if ((uintmax_t)sb.st_size > MODEL_MAX_BYTES) {
+            st = nn_fail(err, NN_E_TOO_LARGE, "%s: %jd bytes, larger than any model (at most "
+                         "%zu bytes)", path, (intmax_t)sb.st_size, MODEL_MAX_BYTES);
+            goto done;
+        }
+        cap = (size_t)sb.st_size + 1; /* one more byte notices a file that grew */
+    } else {
+        cap = 64 * 1024; /* a pipe or a device: grow while reading, up to the cap */
+    }
+    buf = malloc(cap);
+    if (buf == NULL) {
+        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, cap);
+        goto done;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap > MODEL_MAX_BYTES) {
+                st = nn_fail(err, NN_E_TOO_LARGE, "%s: more than %zu bytes, larger than any "
+                             "model", path, MODEL_MAX_BYTES);
+                goto done;
+            }
+            size_t grown = cap * 2 > MODEL_MAX_BYTES + 1 ? MODEL_MAX_BYTES + 1 : cap * 2;
+            uint8_t *nb = realloc(buf, grown);
+            if (nb == NULL) {
+                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, grown);
+                goto done;
+            }
+            buf = nb;
+            cap = grown;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            st = nn_fail(err, NN_E_IO, "%s: cannot read: %s", path, strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    st = nn_model_decode(buf, len, path, out, meta, err);
+done:
+    free(buf);
+    close(fd); /* read-only: nothing to lose on a failed close */
+    return st;
+}
+
+/* Writes all of buf to fd, retrying short writes and EINTR. 0 or -1 (errno). */
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0) {
+            errno = EIO;
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Creates "<path>.tmp.XXXXXX" next to path. open() with O_EXCL rather than
+ * mkstemp, so that the mode 0644 goes through the umask like any new file
+ * (mkstemp makes 0600, and reading the umask would mean changing it). */
+static int create_temp(const char *path, char **tmp_out)
+{
+    size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
+    char *tmp = malloc(n);
+    if (tmp == NULL) {
+        errno = ENOMEM;
+        return -1;
+    }
+    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    static unsigned long counter;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t x = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)ts.tv_nsec ^
+                 (uint64_t)ts.tv_sec << 20;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        x += 0x9e3779b97f4a7c15ULL * ++counter;
+        uint64_t z = x ^ (x >> 31);
+        char suffix[7];
+        for (int i = 0; i < 6; i++, z /= 36)
+            suffix[i] = digits[z % 36];
+        suffix[6] = '\0';
+        snprintf(tmp, n, "%s.tmp.%s", path, suffix);
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            *tmp_out = tmp;
+            return fd;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    int saved = errno;
+    free(tmp);
+    errno = saved;
+    return -1;
+}
+
+/* Makes a rename durable. Best effort: some file systems refuse to fsync a
+ * folder, and the new file is already complete and in place. */
+static void sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir;
+    if (slash == NULL)
+        dir = strdup(".");
+    else if (slash == path)
+        dir = strdup("/");
+    else
+        dir = strndup(path, (size_t)(slash - path));
+    if (dir == NULL)
+        return;
+    int fd = open(dir, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+    free(dir);
+}
+
+nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
+                        nn_error *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_status st = encode_named(net, meta, path, &buf, &len, err);
+    if (st != NN_OK)
+        return st;
+
+    char *tmp = NULL;
+    const char *what = "cannot write";
+    int rc, fd = create_temp(path, &tmp);
+    if (fd < 0)
+        goto io_fail;
+    if (write_all(fd, buf, len) != 0)
+        goto io_fail;
+    what = "cannot sync";
+    if (fsync(fd) != 0)
+        goto io_fail;
+    what = "cannot write"; /* a deferred write error can surface at close */
+    rc = close(fd);
+    fd = -1;
+    if (rc != 0)
+        goto io_fail;
+    what = "cannot replace";
+    if (rename(tmp, path) != 0)
+        goto io_fail;
+    sync_parent(path);
+    free(tmp);
+    free(buf);
+    return NN_OK;
+
+io_fail:;
+    int saved = errno;
+    if (fd >= 0)
+        close(fd);
+    if (tmp != NULL)
+        unlink(tmp);
+    free(tmp);
+    free(buf);
+    return nn_fail(err, NN_E_IO, "%s: %s: %s", path, what, strerror(saved));
+}
