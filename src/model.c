@@ -539,14 +539,15 @@ static int create_temp(const char *path, char **tmp_out)
         return -1;
     }
     static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    static unsigned long counter;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t x = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)ts.tv_nsec ^
                  (uint64_t)ts.tv_sec << 20;
     for (int attempt = 0; attempt < 100; attempt++) {
-        x += 0x9e3779b97f4a7c15ULL * ++counter;
-        uint64_t z = x ^ (x >> 31);
+        /* a name taken by someone else (EEXIST) is just retried */
+        x += 0x9e3779b97f4a7c15ULL;
+        uint64_t z = (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9ULL;
+        z ^= z >> 29;
         char suffix[7];
         for (int i = 0; i < 6; i++, z /= 36)
             suffix[i] = digits[z % 36];
