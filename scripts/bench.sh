@@ -1,0 +1,475 @@
+#!/usr/bin/env bash
+# Benchmarks nnclass and prints one table, side by side with its references:
+#   - PyTorch (CPU, one thread) training the same 784-16-10 network with the
+#     same recipe (scripts/bench_torch.py);
+#   - zlib inflating the same .gz files (bench/probe_inflate.c), the floor for
+#     eval;
+#   - one core of OpenBLAS at the training shapes (bench/probe_sgemm.c), the
+#     floor for an epoch.
+# Every nnclass workload is a whole process, run --runs times; the table shows
+# medians. Peak RSS comes from one extra run under /usr/bin/time -v, which is
+# also the warm-up. The table goes to stdout, progress to stderr.
+# Timings never decide the exit status: it is 0 unless something failed to run.
+#
+# Usage: scripts/bench.sh [--runs N] [--quick] [--no-torch]
+set -euo pipefail
+export LC_ALL=C # EPOCHREALTIME and awk with a '.' decimal point
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build="$root/build-bench"
+data="$root/data/mnist"
+py=/usr/bin/python3 # Debian's interpreter: python3-torch lives there, not in a pyenv
+
+usage() {
+    cat <<'EOF'
+usage: scripts/bench.sh [--runs N] [--quick] [--no-torch]
+  --runs N     runs of every nnclass workload (default 5; PyTorch runs min(N,5))
+  --quick      one run of everything, no PyTorch
+  --no-torch   skip the PyTorch reference
+Prints the table on stdout and progress on stderr.
+EOF
+}
+
+runs=5
+runs_given=0
+quick=0
+with_torch=1
+while [ $# -gt 0 ]; do
+    case $1 in
+    --runs) [ $# -ge 2 ] || { usage >&2; exit 2; }; runs=$2; runs_given=1; shift 2 ;;
+    --runs=*) runs=${1#--runs=}; runs_given=1; shift ;;
+    --quick) quick=1; with_torch=0; shift ;;
+    --no-torch) with_torch=0; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "bench.sh: $1: unknown option" >&2; usage >&2; exit 2 ;;
+    esac
+done
+if [ "$quick" -eq 1 ] && [ "$runs_given" -eq 0 ]; then runs=1; fi
+case $runs in '' | *[!0-9]* | 0) echo "bench.sh: --runs: expected a positive integer, got '$runs'" >&2; exit 2 ;; esac
+
+log() { echo "bench: $*" >&2; }
+
+failed=0
+fail() { log "FAILED: $*"; failed=1; }
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nnclass-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+# --- 1. set-up -------------------------------------------------------------
+# shellcheck disable=SC1091 # sourced by path, checked on its own
+. "$root/scripts/setup.sh"
+nnclass_setup
+
+have_time=1
+if [ ! -x /usr/bin/time ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        log "installing time (for peak RSS)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >&2 || true
+    else
+        log "peak RSS needs /usr/bin/time; run: sudo apt-get install -y time"
+    fi
+    [ -x /usr/bin/time ] || have_time=0
+fi
+
+torch_note=""
+if [ "$with_torch" -eq 1 ] && ! "$py" -c 'import torch, numpy' 2>/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then
+        log "installing PyTorch from Debian (python3-torch python3-numpy)"
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy >&2 || true
+    else
+        log "PyTorch is not installed; for the reference row run:"
+        log "  sudo apt-get install -y python3-torch python3-numpy"
+    fi
+    if ! "$py" -c 'import torch, numpy' 2>/dev/null; then
+        with_torch=0
+        torch_note="not available"
+    fi
+fi
+[ "$with_torch" -eq 1 ] || [ -n "$torch_note" ] || torch_note="skipped"
+
+# --- 2. build ----------------------------------------------------------------
+log "building nnclass (Release) in build-bench"
+nnclass="$build/nnclass"
+if ! { cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DNNCLASS_TESTS=OFF >&2 &&
+    cmake --build "$build" -j2 --target nnclass >&2; }; then
+    fail "nnclass did not build"
+    nnclass=""
+fi
+
+log "building the probes"
+blas_flags=$(pkg-config --cflags --libs openblas)
+probes_ok=1
+cc -O2 -o "$tmp/probe_inflate" "$root/bench/probe_inflate.c" -lz >&2 || probes_ok=0
+# shellcheck disable=SC2086 # pkg-config output is a list of flags
+cc -O2 -o "$tmp/probe_sgemm" "$root/bench/probe_sgemm.c" $blas_flags >&2 || probes_ok=0
+[ "$probes_ok" -eq 1 ] || fail "the probes did not build"
+
+# --- helpers -------------------------------------------------------------------
+# median of the numbers on stdin (one per line)
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) exit 1;
+    if (NR % 2) print v[(NR + 1) / 2]; else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+minimum() { sort -g | head -n 1; }
+# calc EXPR: floating-point arithmetic through awk, e.g. calc "$a / $b"
+calc() { awk "BEGIN { printf \"%.6f\", $1 }"; }
+# fmt FORMAT NUMBER
+fmt() { awk -v f="$1" -v x="$2" 'BEGIN { printf f, x }'; }
+# holds "A OP B" -> exit status 0 when the comparison is true
+holds() { awk "BEGIN { exit !($1) }"; }
+met() { if holds "$1"; then echo yes; else echo NO; fi; }
+
+# run_quiet CMD...: runs CMD with stdout discarded and stderr kept in $tmp/err;
+# on failure shows the tail of stderr.
+run_quiet() {
+    if "$@" >/dev/null 2>"$tmp/err"; then return 0; fi
+    log "command failed: $*"
+    tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
+    return 1
+}
+
+# wall CMD...: runs CMD once (stdout discarded), prints its wall time in seconds.
+wall() {
+    local s e
+    s=$EPOCHREALTIME
+    run_quiet "$@" || return 1
+    e=$EPOCHREALTIME
+    calc "$e - $s"
+}
+
+# peak_rss_kb CMD...: runs CMD once under /usr/bin/time -v, prints peak RSS in kB
+# (empty without /usr/bin/time, in which case CMD still runs as a warm-up).
+peak_rss_kb() {
+    if [ "$have_time" -eq 0 ]; then
+        run_quiet "$@" || return 1
+        return 0
+    fi
+    run_quiet /usr/bin/time -v -o "$tmp/rusage" "$@" || return 1
+    awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$tmp/rusage"
+}
+mb() { if [ -n "$1" ]; then fmt "%.1f MB" "$(calc "$1 / 1024")"; else echo "n/a"; fi; }
+
+# accuracy MODEL: test accuracy of MODEL from `nnclass eval --format json`
+accuracy() {
+    "$nnclass" eval --model "$1" --dataset mnist --format json 2>"$tmp/err" |
+        "$py" -c 'import json, sys; print("%.4f" % json.load(sys.stdin)["accuracy"])'
+}
+
+# epoch_seconds LOG: median of the per-epoch "seconds" in a --log file
+epoch_seconds() {
+    "$py" -c 'import json, sys
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line:
+        print(json.loads(line)["seconds"])' "$1" | median
+}
+
+rows=()
+row() { rows+=("$1|$2|$3|$4|$5|$6"); }
+
+# --- 3a. probes ---------------------------------------------------------------
+inflate_t10k="" gflops="" blas_config="" blas_core=""
+if [ "$probes_ok" -eq 1 ]; then
+    log "probe: zlib inflate of the t10k .gz files"
+    if "$tmp/probe_inflate" --reps 9 "$data/t10k-images-idx3-ubyte.gz" \
+        "$data/t10k-labels-idx1-ubyte.gz" >"$tmp/inflate.txt"; then
+        inflate_t10k=$(awk '/^inflate_total/ { for (i = 1; i <= NF; i++)
+            if ($i ~ /^median_s=/) { sub(/median_s=/, "", $i); print $i } }' "$tmp/inflate.txt")
+        sed 's/^/bench:   /' "$tmp/inflate.txt" >&2
+    else
+        fail "probe_inflate"
+    fi
+    log "probe: one-core OpenBLAS sgemm at the training shapes"
+    if OPENBLAS_NUM_THREADS=1 "$tmp/probe_sgemm" >"$tmp/sgemm.txt"; then
+        sed 's/^/bench:   /' "$tmp/sgemm.txt" >&2
+        gflops=$(sed -n 's/^sgemm_train_b32_gflops=//p' "$tmp/sgemm.txt")
+        blas_config=$(sed -n 's/^config=//p' "$tmp/sgemm.txt")
+        blas_core=$(sed -n 's/^core=//p' "$tmp/sgemm.txt")
+    else
+        fail "probe_sgemm"
+    fi
+fi
+
+# --- 3b. nnclass train ----------------------------------------------------------
+# train_workload NAME ARGS...: fills tr_s (median wall), tr_rss (kB), tr_acc
+# (median accuracy), tr_acc_min, tr_epoch (median s/epoch); the model is
+# $tmp/NAME.nnc.
+train_workload() {
+    local name=$1 i t
+    shift
+    tr_s="" tr_rss="" tr_acc="" tr_acc_min="" tr_epoch=""
+    [ -n "$nnclass" ] || return 1
+    local cmd=("$nnclass" train "$@" --quiet -o "$tmp/$name.nnc")
+    log "train $name: warm-up + peak RSS"
+    tr_rss=$(peak_rss_kb "${cmd[@]}") || return 1
+    : >"$tmp/$name.times"
+    : >"$tmp/$name.acc"
+    : >"$tmp/$name.epochs"
+    for ((i = 1; i <= runs; i++)); do
+        t=$(wall "${cmd[@]}" --log "$tmp/$name.log") || return 1
+        echo "$t" >>"$tmp/$name.times"
+        epoch_seconds "$tmp/$name.log" >>"$tmp/$name.epochs" || true
+        accuracy "$tmp/$name.nnc" >>"$tmp/$name.acc" || { log "eval of $name.nnc failed"; return 1; }
+        log "train $name: run $i/$runs $(fmt %.3f "$t") s, accuracy $(tail -n 1 "$tmp/$name.acc")"
+    done
+    tr_s=$(median <"$tmp/$name.times")
+    tr_acc=$(median <"$tmp/$name.acc")
+    tr_acc_min=$(minimum <"$tmp/$name.acc")
+    tr_epoch=$(median <"$tmp/$name.epochs" 2>/dev/null) || tr_epoch=""
+}
+
+tb_s="" tb_rss="" tb_acc="" tb_epoch=""
+if train_workload textbook --dataset mnist --layers 784,16,10 --activation sigmoid \
+    --optimizer sgd --lr 0.5 --batch 32 --epochs 10 --lr-schedule constant \
+    --weight-decay 0 --threads 1 --seed 1; then
+    tb_s=$tr_s tb_rss=$tr_rss tb_acc=$tr_acc tb_epoch=$tr_epoch
+else
+    [ -z "$nnclass" ] || fail "train textbook"
+fi
+
+df_s="" df_rss="" df_acc="" df_acc_min=""
+if train_workload default --dataset mnist; then
+    df_s=$tr_s df_rss=$tr_rss df_acc=$tr_acc df_acc_min=$tr_acc_min
+else
+    [ -z "$nnclass" ] || fail "train default"
+fi
+
+# --- 3c. PyTorch -------------------------------------------------------------------
+torch_s="" torch_load="" torch_acc="" torch_infer="" torch_version=""
+if [ "$with_torch" -eq 1 ]; then
+    truns=$((runs < 5 ? runs : 5))
+    : >"$tmp/torch.txt"
+    for ((i = 1; i <= truns; i++)); do
+        log "PyTorch reference: run $i/$truns"
+        if "$py" "$root/scripts/bench_torch.py" --data-dir "$data" 2>"$tmp/err" >>"$tmp/torch.txt"; then
+            log "  $(tail -n 1 "$tmp/torch.txt")"
+        else
+            tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
+            fail "PyTorch reference"
+            break
+        fi
+    done
+    # field NAME: median of NAME=value over the runs
+    field() { tr ' ' '\n' <"$tmp/torch.txt" | sed -n "s/^$1=//p" | median; }
+    if [ -s "$tmp/torch.txt" ]; then
+        torch_s=$(field torch_train_seconds)
+        torch_load=$(field load_seconds)
+        torch_acc=$(field accuracy)
+        torch_infer=$(field infer_images_per_s)
+        torch_version=$(tr ' ' '\n' <"$tmp/torch.txt" | sed -n 's/^torch_version=//p' | head -n 1)
+    fi
+fi
+
+# --- 3d. nnclass eval (10k test images from .gz) ---------------------------------
+ev_s="" ev_rss="" ev_model_note=""
+if [ -n "$nnclass" ]; then
+    ev_cmd=("$nnclass" eval --dataset mnist)
+    if [ ! -f "$root/data/models/mnist.nnc" ]; then
+        # no committed default model yet: fall back to the one trained above
+        if [ -f "$tmp/default.nnc" ]; then
+            ev_cmd+=(--model "$tmp/default.nnc")
+            ev_model_note=" (no data/models/mnist.nnc; used the default-recipe model)"
+        else
+            ev_cmd=()
+        fi
+    fi
+    if [ ${#ev_cmd[@]} -gt 0 ]; then
+        log "eval: warm-up + peak RSS"
+        if ev_rss=$(peak_rss_kb "${ev_cmd[@]}"); then
+            : >"$tmp/eval.times"
+            for ((i = 1; i <= runs; i++)); do
+                t=$(wall "${ev_cmd[@]}") || { fail "eval"; break; }
+                echo "$t" >>"$tmp/eval.times"
+            done
+            ev_s=$(median <"$tmp/eval.times") || ev_s=""
+            log "eval: median $ev_s s$ev_model_note"
+        else
+            fail "eval"
+        fi
+    else
+        fail "eval: no model (data/models/mnist.nnc missing and default training failed)"
+    fi
+fi
+
+# --- 3e. nnclass predict on ~1M images -------------------------------------------
+big_n=1000000
+pr_raw_s="" pr_raw_rss="" pr_gz_s="" pr_gz_rss="" big_inflate=""
+if [ -n "$nnclass" ] && [ ${#ev_cmd[@]} -gt 0 ]; then
+    log "writing $big_n images (the training images repeated) as raw IDX and .gz"
+    if "$py" - "$data/train-images-idx3-ubyte.gz" "$tmp/big.idx" "$big_n" <<'EOF'; then
+import gzip, struct, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with gzip.open(src, "rb") as f:
+    raw = f.read()
+magic, count, rows, cols = struct.unpack(">IIII", raw[:16])
+size = rows * cols
+payload = raw[16:16 + count * size]
+with open(dst, "wb") as out:
+    out.write(struct.pack(">IIII", magic, n, rows, cols))
+    left = n
+    while left > 0:
+        take = min(left, count)
+        out.write(payload[:take * size])
+        left -= take
+EOF
+        gzip -c "$tmp/big.idx" >"$tmp/big.idx.gz" || fail "gzip of the big predict input"
+        pr_model=()
+        [ -f "$root/data/models/mnist.nnc" ] || pr_model=(--model "$tmp/default.nnc")
+        for kind in raw gz; do
+            f="$tmp/big.idx"
+            [ "$kind" = raw ] || f="$tmp/big.idx.gz"
+            log "predict $kind: warm-up + peak RSS"
+            if ! rss=$(peak_rss_kb "$nnclass" predict "${pr_model[@]}" "$f"); then
+                fail "predict $kind"
+                continue
+            fi
+            # the output must have one line per image
+            lines=$("$nnclass" predict "${pr_model[@]}" "$f" 2>/dev/null | wc -l) || true
+            [ "$lines" -eq "$big_n" ] || fail "predict $kind printed $lines lines for $big_n images"
+            : >"$tmp/predict.times"
+            for ((i = 1; i <= runs; i++)); do
+                t=$(wall "$nnclass" predict "${pr_model[@]}" "$f") || { fail "predict $kind"; break; }
+                echo "$t" >>"$tmp/predict.times"
+            done
+            s=$(median <"$tmp/predict.times") || s=""
+            log "predict $kind: median $s s, peak RSS ${rss:-n/a} kB"
+            if [ "$kind" = raw ]; then pr_raw_s=$s pr_raw_rss=$rss; else pr_gz_s=$s pr_gz_rss=$rss; fi
+        done
+        if [ "$probes_ok" -eq 1 ]; then
+            big_inflate=$("$tmp/probe_inflate" --reps 3 "$tmp/big.idx.gz" |
+                awk '/^inflate_total/ { for (i = 1; i <= NF; i++)
+                    if ($i ~ /^median_s=/) { sub(/median_s=/, "", $i); print $i } }')
+        fi
+    else
+        fail "writing the big predict input"
+    fi
+fi
+
+# --- 4. the table ---------------------------------------------------------------------
+na="-"
+pct() { fmt "%.2f%%" "$(calc "$1 * 100")"; }
+
+# training time
+if [ -n "$tb_s" ]; then
+    if [ -n "$torch_s" ]; then
+        r=$(calc "$torch_s / $tb_s")
+        row "train textbook 10 ep" "$(fmt %.2f "$tb_s") s" "torch $(fmt %.2f "$torch_s") s" \
+            "$(fmt %.1f "$r")x faster" ">= 10x faster" "$(met "$r >= 10")"
+    else
+        row "train textbook 10 ep" "$(fmt %.2f "$tb_s") s" "torch ${torch_note:-failed}" "$na" ">= 10x faster" "$na"
+    fi
+    acc_ref="$na" acc_ratio="$na"
+    if [ -n "$torch_acc" ]; then
+        acc_ref="torch $(pct "$torch_acc")"
+        acc_ratio="$(fmt %+.2f "$(calc "($tb_acc - $torch_acc) * 100")") pt"
+    fi
+    row "  accuracy textbook" "$(pct "$tb_acc")" "$acc_ref" "$acc_ratio" "$na" "$na"
+else
+    row "train textbook 10 ep" "failed" "${torch_s:+torch $(fmt %.2f "$torch_s") s}" "$na" ">= 10x faster" "$na"
+    row "  accuracy textbook" "failed" "${torch_acc:+torch $(pct "$torch_acc")}" "$na" "$na" "$na"
+fi
+if [ -n "$gflops" ]; then
+    # 784-16-10: 12,704 weights -> 25,408 FLOP forward per image; backprop ~2x that
+    limit=$(calc "3 * 25408 * 60000 / ($gflops * 1e9)")
+    limit_ref="limit $(fmt %.3f "$limit") s @ $(fmt %.0f "$gflops") GFLOP/s"
+    if [ -n "$tb_epoch" ]; then
+        row "  s/epoch vs BLAS limit" "$(fmt %.3f "$tb_epoch") s" "$limit_ref" \
+            "$(fmt %.1f "$(calc "$tb_epoch / $limit")")x limit" "$na" "$na"
+    else
+        row "  s/epoch vs BLAS limit" "${nnclass:+n/a}${nnclass:-failed}" "$limit_ref" "$na" "$na" "$na"
+    fi
+fi
+if [ -n "$df_s" ]; then
+    row "train default recipe" "$(fmt %.2f "$df_s") s" "$na" "$na" "a few s" "$(met "$df_s <= 5")"
+    row "  accuracy default" "$(pct "$df_acc") (min $(pct "$df_acc_min"))" "$na" "$na" ">= 96%" \
+        "$(met "$df_acc >= 0.96")"
+else
+    row "train default recipe" "failed" "$na" "$na" "a few s" "$na"
+fi
+# largest of the non-empty arguments (kB), empty when there is none
+max_kb() {
+    local m="" k
+    for k in "$@"; do
+        if [ -n "$k" ] && { [ -z "$m" ] || [ "$k" -gt "$m" ]; }; then m=$k; fi
+    done
+    echo "$m"
+}
+train_rss=$(max_kb "$tb_rss" "$df_rss")
+if [ -n "$train_rss" ]; then
+    row "train peak RSS (max)" "$(mb "$train_rss")" "$na" "$na" "<= 100 MB" "$(met "$train_rss <= 100 * 1024")"
+fi
+
+# eval
+if [ -n "$ev_s" ]; then
+    if [ -n "$inflate_t10k" ]; then
+        r=$(calc "$ev_s / $inflate_t10k")
+        row "eval 10k test (.gz)" "$(fmt %.1f "$(calc "$ev_s * 1000")") ms" \
+            "inflate $(fmt %.1f "$(calc "$inflate_t10k * 1000")") ms" \
+            "$(fmt %.2f "$r")x inflate" "<= 2.5x" "$(met "$r <= 2.5")"
+    else
+        row "eval 10k test (.gz)" "$(fmt %.1f "$(calc "$ev_s * 1000")") ms" "$na" "$na" "<= 2.5x" "$na"
+    fi
+    [ -z "$ev_rss" ] || row "eval peak RSS" "$(mb "$ev_rss")" "$na" "$na" "<= 40 MB" "$(met "$ev_rss <= 40 * 1024")"
+else
+    row "eval 10k test (.gz)" "failed" "$na" "$na" "<= 2.5x" "$na"
+fi
+
+# predict
+rate() { calc "$big_n / $1"; }
+mrate() { fmt "%.2fM img/s" "$(calc "$1 / 1e6")"; }
+if [ -n "$pr_raw_s" ]; then
+    r=$(rate "$pr_raw_s")
+    ref="$na" ratio="$na"
+    if [ -n "$torch_infer" ]; then
+        ref="torch $(mrate "$torch_infer") (in memory)"
+        ratio="$(fmt %.1f "$(calc "$r / $torch_infer")")x"
+    fi
+    row "predict 1M raw" "$(mrate "$r")" "$ref" "$ratio" ">= 1M img/s" "$(met "$r >= 1e6")"
+else
+    row "predict 1M raw" "failed" "$na" "$na" ">= 1M img/s" "$na"
+fi
+if [ -n "$pr_gz_s" ]; then
+    r=$(rate "$pr_gz_s")
+    ref="$na" ratio="$na"
+    if [ -n "$big_inflate" ]; then
+        ref="inflate $(fmt %.2f "$big_inflate") s"
+        ratio="$(fmt %.2f "$(calc "$pr_gz_s / $big_inflate")")x inflate"
+    fi
+    row "predict 1M .gz" "$(mrate "$r") ($(fmt %.2f "$pr_gz_s") s)" "$ref" "$ratio" "$na" "$na"
+fi
+pr_rss=$(max_kb "$pr_raw_rss" "$pr_gz_rss")
+if [ -n "$pr_rss" ]; then
+    row "predict peak RSS (max)" "$(mb "$pr_rss")" "$na" "$na" "<= 16 MB" "$(met "$pr_rss <= 16 * 1024")"
+fi
+if [ -n "$torch_load" ]; then
+    row "load .gz -> floats" "$na" "torch $(fmt %.2f "$torch_load") s" "$na" "$na" "$na"
+fi
+
+# machine
+cpu=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+echo "nnclass benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $(uname -sr)"
+echo "compiler: $(cc --version | head -n 1)"
+echo "OpenBLAS: $(pkg-config --modversion openblas 2>/dev/null || echo '?')${blas_config:+, $blas_config}${blas_core:+ (core $blas_core)}"
+if [ -n "$torch_version" ]; then
+    echo "PyTorch: $torch_version (Debian python3-torch), 1 thread"
+else
+    echo "PyTorch: ${torch_note:-failed}"
+fi
+echo "runs: $runs per nnclass workload (median shown), peak RSS from one run under /usr/bin/time -v"
+[ -z "$ev_model_note" ] || echo "note: eval/predict$ev_model_note"
+echo
+{
+    echo "workload|nnclass (median)|reference (median)|ratio|goal|met"
+    printf '%s\n' "${rows[@]}"
+} | awk -F'|' '
+    { n = NR; for (i = 1; i <= NF; i++) { c[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } nf = NF }
+    END {
+        for (r = 1; r <= n; r++) {
+            line = ""
+            for (i = 1; i <= nf; i++) line = line sprintf("%-" w[i] "s", c[r, i]) (i < nf ? " | " : "")
+            sub(/ +$/, "", line); print line
+            if (r == 1) { sep = ""; for (i = 1; i <= nf; i++) { s = sprintf("%" w[i] "s", ""); gsub(/ /, "-", s); sep = sep s (i < nf ? "-+-" : "") } print sep }
+        }
+    }'
+
+exit "$failed"
