@@ -1,0 +1,526 @@
+/* idx.c - the IDX reader: whole-file loaders and a streaming image reader.
+ *
+ * Every file goes through zlib's gz* interface, which inflates gzip (any
+ * number of concatenated members) and passes raw files through unchanged.
+ * The header is checked field by field before anything is allocated:
+ *
+ *   magic    00 00 08 03 (images: count, rows, cols) or 00 00 08 01 (labels)
+ *   dims     big-endian uint32, one per dimension
+ *   payload  count * rows * cols bytes (images) or count bytes (labels)
+ *
+ * How much memory a header may claim depends on what backs it. A raw regular
+ * file's size is known up front, so the declared payload is compared with it
+ * before the one allocation. A gzip stream (or a pipe) cannot tell how much
+ * it holds until it is inflated, so its buffer starts small and doubles as
+ * data arrives, never past the declared size: a lying header costs at most
+ * twice the bytes the file really contains.
+ */
+#include "nnclass/idx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+/* zlib's own buffer (set before the first read): large enough that inflate
+ * writes straight into the caller's memory for big reads. */
+#define IDX_GZ_BUFFER (128u * 1024u)
+
+/* First buffer of a loader whose input size is unknown (gzip, pipes). */
+#define IDX_GROW_START ((size_t)64 * 1024)
+
+/* Largest single gzread: its length is an unsigned and its result an int. */
+#define IDX_READ_CHUNK ((size_t)1 << 30)
+
+/* Bytes per gzread in the streaming reader, so that an error in the middle of
+ * a call loses at most this much of what was already decoded. */
+#define IDX_STREAM_CHUNK ((size_t)256 * 1024)
+
+/* An opened IDX file whose header has been read and checked. */
+typedef struct {
+    gzFile gz;
+    const char *name;    /* the path, or "(standard input)" for "-" */
+    int size_known;      /* a raw regular file: payload_avail is exact */
+    uint64_t payload_avail; /* bytes after the header (when size_known) */
+    uint32_t dims[3];
+    uint64_t elem_size;  /* bytes per item: rows * cols, or 1 for labels */
+    uint64_t payload;    /* declared count * elem_size */
+} idx_file;
+
+static const char *display_name(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "(standard input)" : path;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/* a * b into *out; returns 0 when the product does not fit in 64 bits. */
+static int mul_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+    if (a != 0 && b > UINT64_MAX / a)
+        return 0;
+    *out = a * b;
+    return 1;
+}
+
+/* zlib's message without the "<fd:N>: " it puts in front for gzdopen. */
+static const char *zlib_msg(const char *msg)
+{
+    if (msg != NULL && strncmp(msg, "<fd:", 4) == 0) {
+        const char *p = strstr(msg, ">: ");
+        if (p != NULL)
+            return p + 3;
+    }
+    return msg != NULL ? msg : "unknown zlib error";
+}
+
+/* Turns zlib's state after a short or failed read into a status: corrupt
+ * data is a format error, a read error an I/O error, a gzip stream that ends
+ * in the middle NN_E_TRUNCATED (the caller words that message, since it
+ * knows what was expected); NN_OK when zlib saw a clean end of file. */
+static nn_status gz_status(const idx_file *f, nn_error *err)
+{
+    int zerr = Z_OK;
+    const char *zmsg = gzerror(f->gz, &zerr);
+    switch (zerr) {
+    case Z_OK:
+        return NN_OK;
+    case Z_BUF_ERROR:
+        return NN_E_TRUNCATED;
+    case Z_ERRNO:
+        return nn_fail(err, NN_E_IO, "%s: read error: %s", f->name, strerror(errno));
+    case Z_MEM_ERROR:
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory in zlib", f->name);
+    default:
+        return nn_fail(err, NN_E_FORMAT, "%s: corrupt gzip data: %s", f->name, zlib_msg(zmsg));
+    }
+}
+
+/* Reads up to len bytes into buf, at most chunk per gzread; *got is set to
+ * the bytes stored. Returns NN_OK (a short *got then means a clean end of
+ * file), NN_E_TRUNCATED without a message (a gzip stream cut short), or
+ * another error with its message. */
+static nn_status read_bytes(idx_file *f, uint8_t *buf, size_t len, size_t chunk, size_t *got,
+                            nn_error *err)
+{
+    *got = 0;
+    while (*got < len) {
+        size_t want = len - *got < chunk ? len - *got : chunk;
+        int r = gzread(f->gz, buf + *got, (unsigned)want);
+        if (r < 0)
+            return gz_status(f, err);
+        *got += (size_t)r;
+        if ((size_t)r < want) {
+            /* A short read is an end of file or an error: zlib tells which. */
+            return gz_status(f, err);
+        }
+    }
+    return NN_OK;
+}
+
+/* Suffix for a truncation message: how the data ended. */
+static const char *cut_how(nn_status st)
+{
+    return st == NN_E_TRUNCATED ? " (the gzip stream ends early)" : "";
+}
+
+/* Opens path for reading through zlib and finds out whether the bytes after
+ * the header can be counted up front (a raw regular file). */
+static nn_status open_file(const char *path, idx_file *f, nn_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->name = display_name(path);
+    int is_stdin = strcmp(path, "-") == 0;
+    int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY);
+    if (fd < 0)
+        return nn_fail(err, NN_E_IO, "%s: %s", f->name, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return nn_fail(err, NN_E_IO, "%s: %s", f->name, strerror(e));
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return nn_fail(err, NN_E_IO, "%s: is a directory", f->name);
+    }
+    off_t start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
+    f->gz = gzdopen(fd, "rb");
+    if (f->gz == NULL) {
+        close(fd);
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory opening the file", f->name);
+    }
+    gzbuffer(f->gz, IDX_GZ_BUFFER);
+    /* gzdirect looks at the first bytes: 1 for raw data, 0 for gzip. */
+    if (gzdirect(f->gz) == 1 && start >= 0 && st.st_size >= start) {
+        f->size_known = 1;
+        f->payload_avail = (uint64_t)(st.st_size - start);
+    }
+    return NN_OK;
+}
+
+/* Reads and checks the header of an image (ndims 3) or label (ndims 1) file;
+ * max_bytes caps the payload (0 = no cap, for the streaming reader). */
+static nn_status read_header(idx_file *f, int ndims, uint64_t max_bytes, nn_error *err)
+{
+    const uint32_t want_magic = ndims == 3 ? NN_IDX_MAGIC_IMAGES : NN_IDX_MAGIC_LABELS;
+    const uint32_t other_magic = ndims == 3 ? NN_IDX_MAGIC_LABELS : NN_IDX_MAGIC_IMAGES;
+    const char *kind = ndims == 3 ? "IDX images" : "IDX labels";
+    const size_t header_len = 4 + 4 * (size_t)ndims;
+    uint8_t h[16];
+    size_t got = 0;
+    nn_status st = read_bytes(f, h, header_len, header_len, &got, err);
+    if (st != NN_OK && st != NN_E_TRUNCATED)
+        return st;
+    if (got == 0)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: empty file, expected a %zu-byte %s header%s",
+                       f->name, header_len, kind, cut_how(st));
+    if (got < 4)
+        return nn_fail(err, NN_E_TRUNCATED,
+                       "%s: truncated header: %zu bytes, expected %zu (%s)%s", f->name, got,
+                       header_len, kind, cut_how(st));
+
+    uint32_t magic = be32(h);
+    if (magic != want_magic) {
+        if (magic == other_magic)
+            return nn_fail(err, NN_E_FORMAT,
+                           "%s: bad magic 0x%08x, expected 0x%08x (%s); is this %s?", f->name,
+                           magic, want_magic, kind, ndims == 3 ? "a label file" : "an image file");
+        if (h[0] == 0 && h[1] == 0 && h[2] != 0x08)
+            return nn_fail(err, NN_E_FORMAT,
+                           "%s: bad magic 0x%08x, expected 0x%08x (%s): data type 0x%02x, "
+                           "only 0x08 (unsigned bytes) is supported",
+                           f->name, magic, want_magic, kind, h[2]);
+        if (h[0] == 0 && h[1] == 0)
+            return nn_fail(err, NN_E_FORMAT,
+                           "%s: bad magic 0x%08x, expected 0x%08x (%s): %u dimensions, expected %d",
+                           f->name, magic, want_magic, kind, h[3], ndims);
+        return nn_fail(err, NN_E_FORMAT, "%s: bad magic 0x%08x, expected 0x%08x (%s)", f->name,
+                       magic, want_magic, kind);
+    }
+    if (got < header_len)
+        return nn_fail(err, NN_E_TRUNCATED,
+                       "%s: truncated header: %zu bytes, expected %zu (%s)%s", f->name, got,
+                       header_len, kind, cut_how(st));
+
+    for (int i = 0; i < ndims; i++)
+        f->dims[i] = be32(h + 4 + 4 * i);
+    f->elem_size = 1;
+    if (ndims == 3) {
+        uint32_t rows = f->dims[1], cols = f->dims[2];
+        if (rows == 0 || cols == 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: images of %" PRIu32 "x%" PRIu32
+                           ": rows and cols must be at least 1", f->name, rows, cols);
+        if (rows > NN_IDX_MAX_SIDE || cols > NN_IDX_MAX_SIDE)
+            return nn_fail(err, NN_E_TOO_LARGE,
+                           "%s: images of %" PRIu32 "x%" PRIu32 ", over the limit of %u per side",
+                           f->name, rows, cols, NN_IDX_MAX_SIDE);
+        f->elem_size = (uint64_t)rows * cols;
+    }
+    const char *items = ndims == 3 ? "images" : "labels";
+    if (!mul_u64(f->dims[0], f->elem_size, &f->payload) || f->payload > SIZE_MAX)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: header declares %" PRIu32 " %s of %" PRIu64
+                       " bytes: the size overflows", f->name, f->dims[0], items, f->elem_size);
+    if (max_bytes != 0 && f->payload > max_bytes)
+        return nn_fail(err, NN_E_TOO_LARGE,
+                       "%s: header declares %" PRIu32 " %s (%" PRIu64 " bytes), over the limit "
+                       "of %" PRIu64 " bytes", f->name, f->dims[0], items, f->payload, max_bytes);
+    if (f->size_known)
+        f->payload_avail -= header_len;
+    return NN_OK;
+}
+
+/* Fails unless the file ends here (no trailing bytes, a complete gzip
+ * stream). */
+static nn_status check_end(idx_file *f, const char *items, nn_error *err)
+{
+    uint8_t probe[1];
+    int r = gzread(f->gz, probe, sizeof probe);
+    if (r > 0)
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: trailing bytes: header declares %" PRIu32 " %s (%" PRIu64
+                       " bytes), file has more", f->name, f->dims[0], items, f->payload);
+    nn_status st = gz_status(f, err);
+    if (st == NN_E_TRUNCATED)
+        return nn_fail(err, NN_E_TRUNCATED,
+                       "%s: truncated: all %" PRIu32 " %s read, but the gzip stream ends before "
+                       "its trailer", f->name, f->dims[0], items);
+    return st;
+}
+
+static nn_status close_file(idx_file *f, nn_status st, nn_error *err)
+{
+    if (f->gz == NULL)
+        return st;
+    int z = gzclose(f->gz);
+    f->gz = NULL;
+    if (st == NN_OK && z != Z_OK) {
+        if (z == Z_BUF_ERROR)
+            return nn_fail(err, NN_E_TRUNCATED, "%s: gzip stream ends early", f->name);
+        return nn_fail(err, NN_E_IO, "%s: error closing the file (zlib %d)", f->name, z);
+    }
+    return st;
+}
+
+/* Reads the whole declared payload of an opened file into a new buffer. */
+static nn_status load_payload(idx_file *f, const char *items, uint8_t **out, nn_error *err)
+{
+    uint8_t *buf = NULL;
+    size_t cap = 0, got = 0;
+    nn_status st = NN_OK;
+    const size_t payload = (size_t)f->payload;
+
+    if (f->size_known) {
+        if (f->payload_avail < f->payload)
+            return nn_fail(err, NN_E_TRUNCATED,
+                           "%s: truncated: header declares %" PRIu32 " %s (%" PRIu64 " bytes), "
+                           "file has %" PRIu64 " bytes of %s",
+                           f->name, f->dims[0], items, f->payload, f->payload_avail,
+                           items[0] == 'l' ? "labels" : "pixels");
+        if (f->payload_avail > f->payload)
+            return nn_fail(err, NN_E_FORMAT,
+                           "%s: %" PRIu64 " trailing bytes: header declares %" PRIu32 " %s (%" PRIu64
+                           " bytes), file has %" PRIu64 " bytes of %s",
+                           f->name, f->payload_avail - f->payload, f->dims[0], items, f->payload,
+                           f->payload_avail, items[0] == 'l' ? "labels" : "pixels");
+        cap = payload;
+    } else {
+        cap = payload < IDX_GROW_START ? payload : IDX_GROW_START;
+    }
+    if (payload > 0) {
+        buf = malloc(cap);
+        if (buf == NULL)
+            return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", f->name, cap);
+    }
+    while (got < payload) {
+        if (got == cap) {
+            size_t next = cap > payload / 2 ? payload : cap * 2;
+            uint8_t *grown = realloc(buf, next);
+            if (grown == NULL) {
+                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", f->name, next);
+                goto fail;
+            }
+            buf = grown;
+            cap = next;
+        }
+        size_t n = 0;
+        st = read_bytes(f, buf + got, cap - got, IDX_READ_CHUNK, &n, err);
+        got += n;
+        if (st != NN_OK || got < cap)
+            break; /* an error, or the end of the data before the declared size */
+    }
+    if (st != NN_OK && st != NN_E_TRUNCATED)
+        goto fail;
+    if (got < payload) {
+        st = nn_fail(err, NN_E_TRUNCATED,
+                     "%s: truncated: header declares %" PRIu32 " %s (%" PRIu64 " bytes), "
+                     "file has %zu bytes of %s%s",
+                     f->name, f->dims[0], items, f->payload, got,
+                     items[0] == 'l' ? "labels" : "pixels", cut_how(st));
+        goto fail;
+    }
+    st = check_end(f, items, err);
+    if (st != NN_OK)
+        goto fail;
+    *out = buf;
+    return NN_OK;
+fail:
+    free(buf);
+    return st;
+}
+
+nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out, nn_error *err)
+{
+    idx_file f;
+    uint8_t *pixels = NULL;
+    memset(out, 0, sizeof *out);
+    nn_status st = open_file(path, &f, err);
+    if (st != NN_OK)
+        return st;
+    st = read_header(&f, 3, max_bytes != 0 ? max_bytes : NN_IDX_DEFAULT_MAX_BYTES, err);
+    if (st == NN_OK)
+        st = load_payload(&f, "images", &pixels, err);
+    st = close_file(&f, st, err);
+    if (st != NN_OK) {
+        free(pixels);
+        return st;
+    }
+    out->count = f.dims[0];
+    out->rows = f.dims[1];
+    out->cols = f.dims[2];
+    out->pixels = pixels;
+    return NN_OK;
+}
+
+nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *out, nn_error *err)
+{
+    idx_file f;
+    uint8_t *labels = NULL;
+    memset(out, 0, sizeof *out);
+    nn_status st = open_file(path, &f, err);
+    if (st != NN_OK)
+        return st;
+    st = read_header(&f, 1, max_bytes != 0 ? max_bytes : NN_IDX_DEFAULT_MAX_BYTES, err);
+    if (st == NN_OK)
+        st = load_payload(&f, "labels", &labels, err);
+    st = close_file(&f, st, err);
+    if (st != NN_OK) {
+        free(labels);
+        return st;
+    }
+    out->count = f.dims[0];
+    out->labels = labels;
+    return NN_OK;
+}
+
+nn_status nn_idx_check_pair(const nn_images *images, const char *images_path,
+                            const nn_labels *labels, const char *labels_path, size_t n_classes,
+                            nn_error *err)
+{
+    if (images->count != labels->count)
+        return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
+                       display_name(labels_path), labels->count, display_name(images_path),
+                       images->count);
+    for (size_t i = 0; i < labels->count; i++) {
+        if (labels->labels[i] >= n_classes)
+            return nn_fail(err, NN_E_FORMAT, "%s: label %u at index %zu, expected 0 to %zu",
+                           display_name(labels_path), labels->labels[i], i,
+                           n_classes > 0 ? n_classes - 1 : 0);
+    }
+    return NN_OK;
+}
+
+void nn_images_free(nn_images *images)
+{
+    if (images == NULL)
+        return;
+    free(images->pixels);
+    memset(images, 0, sizeof *images);
+}
+
+void nn_labels_free(nn_labels *labels)
+{
+    if (labels == NULL)
+        return;
+    free(labels->labels);
+    memset(labels, 0, sizeof *labels);
+}
+
+/* --- streaming reader ------------------------------------------------------ */
+
+struct nn_idx_stream {
+    idx_file f;
+    size_t image_size; /* rows * cols */
+    size_t done;       /* images handed out so far */
+    nn_status failed;  /* a sticky error (negative), or NN_OK */
+    nn_error err;      /* its message */
+    char name[];       /* the display name the messages use */
+};
+
+nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *err)
+{
+    *out = NULL;
+    const char *name = display_name(path);
+    size_t name_len = strlen(name);
+    nn_idx_stream *s = calloc(1, sizeof *s + name_len + 1);
+    if (s == NULL)
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory", name);
+    memcpy(s->name, name, name_len + 1);
+    nn_status st = open_file(path, &s->f, err);
+    if (st != NN_OK) {
+        free(s);
+        return st;
+    }
+    s->f.name = s->name;
+    /* No payload cap: the stream never holds more than one caller's buffer. */
+    st = read_header(&s->f, 3, 0, err);
+    if (st != NN_OK) {
+        gzclose(s->f.gz);
+        free(s);
+        return st;
+    }
+    s->image_size = (size_t)s->f.elem_size;
+    *out = s;
+    return NN_OK;
+}
+
+size_t nn_idx_stream_rows(const nn_idx_stream *s)
+{
+    return s->f.dims[1];
+}
+
+size_t nn_idx_stream_cols(const nn_idx_stream *s)
+{
+    return s->f.dims[2];
+}
+
+size_t nn_idx_stream_count(const nn_idx_stream *s)
+{
+    return s->f.dims[0];
+}
+
+/* Records a stream error so that later calls repeat it. */
+static nn_status stream_fail(nn_idx_stream *s, nn_status st, nn_error *err)
+{
+    s->failed = st;
+    if (err != NULL)
+        s->err = *err;
+    return st;
+}
+
+nn_status nn_idx_stream_read(nn_idx_stream *s, uint8_t *buf, size_t max_images, size_t *n_read,
+                             nn_error *err)
+{
+    *n_read = 0;
+    if (s->failed != NN_OK) {
+        if (err != NULL)
+            *err = s->err;
+        return s->failed;
+    }
+    const size_t count = s->f.dims[0];
+    if (s->done == count) {
+        nn_error local = {{0}};
+        nn_status st = check_end(&s->f, "images", err != NULL ? err : &local);
+        return st == NN_OK ? NN_DONE : stream_fail(s, st, err != NULL ? err : &local);
+    }
+    if (max_images == 0 || buf == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: read of %zu images into %s", s->name, max_images,
+                       buf == NULL ? "no buffer" : "an empty buffer");
+    size_t n = count - s->done < max_images ? count - s->done : max_images;
+    size_t want = n * s->image_size; /* <= max_images * image_size, the caller's buffer */
+    size_t got = 0;
+    nn_error local = {{0}};
+    nn_error *e = err != NULL ? err : &local;
+    nn_status st = read_bytes(&s->f, buf, want, IDX_STREAM_CHUNK, &got, e);
+    *n_read = got / s->image_size;
+    s->done += *n_read;
+    if (st != NN_OK && st != NN_E_TRUNCATED)
+        return stream_fail(s, st, e);
+    if (got < want) {
+        nn_fail(e, NN_E_TRUNCATED,
+                "%s: truncated: header declares %zu images of %zux%zu, file ends after %zu "
+                "whole images%s%s",
+                s->name, count, nn_idx_stream_rows(s), nn_idx_stream_cols(s), s->done,
+                got % s->image_size != 0 ? " and part of the next" : "", cut_how(st));
+        return stream_fail(s, NN_E_TRUNCATED, e);
+    }
+    return NN_OK;
+}
+
+void nn_idx_stream_close(nn_idx_stream *s)
+{
+    if (s == NULL)
+        return;
+    if (s->f.gz != NULL)
+        gzclose(s->f.gz);
+    free(s);
+}
