@@ -18,6 +18,9 @@ check() {
     if "$@"; then pass; else fail "$what"; fi
 }
 
+# not COMMAND...: succeeds when the command fails (for check).
+not() { ! "$@"; }
+
 # run_nn ARGS...: runs nnclass, stdout -> $TMP/out, stderr -> $TMP/err, status -> $status
 run_nn() {
     "$NNCLASS" "$@" >"$TMP/out" 2>"$TMP/err"

@@ -3,8 +3,9 @@
 
 run_nn --help
 expect_status 0 "--help"
+cp "$TMP/out" "$TMP/help"
 for c in train eval predict info show; do
-    check "--help lists $c" grep -q "^  $c " "$TMP/out"
+    check "--help lists $c" grep -q "^  $c " "$TMP/help"
     run_nn "$c" --help
     expect_status 0 "$c --help"
     check "$c --help prints usage" grep -q "^Usage: nnclass $c" "$TMP/out"

@@ -13,7 +13,7 @@ check "quiet: stderr empty" [ ! -s "$TMP/err" ]
 run_nn "${T[@]}" --epochs 2 --seed 7 --threads 1 -o "$TMP/b.nnc"
 check "same seed, same bytes" cmp -s "$TMP/a.nnc" "$TMP/b.nnc"
 run_nn "${T[@]}" --epochs 2 --seed 8 --threads 1 -o "$TMP/c.nnc"
-check "other seed, other bytes" ! cmp -s "$TMP/a.nnc" "$TMP/c.nnc"
+check "other seed, other bytes" not cmp -s "$TMP/a.nnc" "$TMP/c.nnc"
 
 # Per-epoch lines on stderr without --quiet; --log writes one JSON object per epoch.
 run_nn train --images "$TMP/s-images.idx" --labels "$TMP/s-labels.idx" --epochs 3 --val 200 \
