@@ -23,7 +23,7 @@ py=/usr/bin/python3 # Debian's interpreter: python3-torch lives there, not in a 
 usage() {
     cat <<'EOF'
 usage: scripts/bench.sh [--runs N] [--quick] [--no-torch]
-  --runs N     runs of every nnclass workload (default 5; PyTorch runs min(N,5))
+  --runs N     runs of every nnclass workload (default 5; PyTorch N clamped to 3..5)
   --quick      one run of everything, no PyTorch
   --no-torch   skip the PyTorch reference
 Prints the table on stdout and progress on stderr.
@@ -236,7 +236,8 @@ fi
 # --- 3c. PyTorch -------------------------------------------------------------------
 torch_s="" torch_load="" torch_acc="" torch_infer="" torch_version=""
 if [ "$with_torch" -eq 1 ]; then
-    truns=$((runs < 5 ? runs : 5))
+    # 3 to 5 runs: each takes several seconds and varies little
+    truns=$((runs < 3 ? 3 : runs > 5 ? 5 : runs))
     : >"$tmp/torch.txt"
     for ((i = 1; i <= truns; i++)); do
         log "PyTorch reference: run $i/$truns"
