@@ -28,7 +28,7 @@
 void nn_train_options_default(nn_train_options *opt)
 {
     memset(opt, 0, sizeof *opt);
-    opt->epochs = 30;
+    opt->epochs = 50;
     opt->batch = 64;
     opt->lr = 0.05f;
     opt->optimizer = NN_OPT_NESTEROV;

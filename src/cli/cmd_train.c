@@ -61,7 +61,8 @@ static void usage(FILE *out)
         "  --optimizer NAME     sgd, momentum, nesterov or adam (default %s)\n"
         "  --momentum X         momentum factor (default %g)\n"
         "  --weight-decay X     L2 penalty on weights (default %g)\n"
-        "  --lr-schedule NAME   constant, step or cosine (default %s)\n"
+        "  --lr-schedule NAME   constant, step (x0.1 every 10 epochs) or cosine (to 0\n"
+        "                       over the run) (default %s)\n"
         "  --seed N             random seed for initialisation and shuffling (default %llu)\n"
         "  --threads N          BLAS threads (default 1; 1 gives bit-reproducible models)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
@@ -288,10 +289,15 @@ static void catch_signals(void)
 static void describe_recipe(const train_args *a, const nn_net *net, char *out, size_t cap)
 {
     const nn_train_options *t = &a->train;
-    snprintf(out, cap, "%s %s lr=%g batch=%zu %s wd=%g momentum=%g epochs=%zu val=%zu (%zu layers)",
-             nn_activation_name(net->hidden), nn_optimizer_name(t->optimizer), (double)t->lr,
-             t->batch, nn_lr_schedule_name(t->schedule), (double)t->weight_decay,
-             (double)t->momentum, t->epochs, t->val_count, net->n_layers);
+    int n = 0;
+    for (size_t l = 0; l < net->n_layers && n >= 0 && (size_t)n < cap; l++)
+        n += snprintf(out + n, cap - (size_t)n, "%s%zu", l > 0 ? "-" : "", net->sizes[l]);
+    if (n >= 0 && (size_t)n < cap)
+        snprintf(out + n, cap - (size_t)n,
+                 " %s %s lr=%g momentum=%g batch=%zu %s wd=%g epochs=%zu val=%zu",
+                 nn_activation_name(net->hidden), nn_optimizer_name(t->optimizer),
+                 (double)t->lr, (double)t->momentum, t->batch, nn_lr_schedule_name(t->schedule),
+                 (double)t->weight_decay, t->epochs, t->val_count);
 }
 
 /* The folder that will hold the model must exist and be writable. */
