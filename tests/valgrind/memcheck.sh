@@ -1,0 +1,34 @@
+# valgrind memcheck over a small train, eval and predict run: no invalid
+# access, no use of uninitialised memory, no definite leak.
+# Run as: bash memcheck.sh NNCLASS_BINARY DATA_DIR
+. "$(dirname "$0")/../cli/lib.bash"
+
+make_subset train 1000 "$TMP/s"
+VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    --show-leak-kinds=definite)
+
+"${VG[@]}" "$NNCLASS" train --images "$TMP/s-images.idx.gz" --labels "$TMP/s-labels.idx.gz" \
+    --epochs 1 --val 100 --quiet -o "$TMP/m.nnc" >/dev/null 2>"$TMP/vg.err"
+st=$?
+check "train under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" [ "$st" -eq 0 ]
+
+"${VG[@]}" "$NNCLASS" eval --model "$TMP/m.nnc" --images "$TMP/s-images.idx" \
+    --labels "$TMP/s-labels.idx" --errors 1 >/dev/null 2>"$TMP/vg.err"
+st=$?
+check "eval under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" [ "$st" -eq 0 ]
+
+"${VG[@]}" "$NNCLASS" predict --model "$TMP/m.nnc" --top 2 --probs "$TMP/s-images.idx.gz" \
+    - <"$TMP/s-images.idx" >/dev/null 2>"$TMP/vg.err"
+st=$?
+check "predict under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" [ "$st" -eq 0 ]
+
+head -c 3000 "$TMP/s-images.idx" >"$TMP/cut.idx"
+"${VG[@]}" "$NNCLASS" predict --model "$TMP/m.nnc" "$TMP/cut.idx" >/dev/null 2>"$TMP/vg.err"
+st=$?
+check "predict of a truncated file under memcheck exits 1 (exit $st)" [ "$st" -eq 1 ]
+
+"${VG[@]}" "$NNCLASS" info "$TMP/m.nnc" >/dev/null 2>"$TMP/vg.err"
+st=$?
+check "info under memcheck (exit $st)" [ "$st" -eq 0 ]
+
+finish
