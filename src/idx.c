@@ -55,6 +55,8 @@ typedef struct {
 
 static const char *display_name(const char *path)
 {
+    if (path == NULL)
+        return "(unnamed)";
     return strcmp(path, "-") == 0 ? "(standard input)" : path;
 }
 
@@ -97,7 +99,7 @@ static nn_status gz_status(const idx_file *f, nn_error *err)
     case Z_BUF_ERROR:
         return NN_E_TRUNCATED;
     case Z_ERRNO:
-        return nn_fail(err, NN_E_IO, "%s: read error: %s", f->name, strerror(errno));
+        return nn_fail(err, NN_E_IO, "%s: read error: %s", f->name, zlib_msg(zmsg));
     case Z_MEM_ERROR:
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory in zlib", f->name);
     default:
