@@ -88,6 +88,8 @@ if [ "$with_torch" -eq 1 ] && ! "$py" -c 'import torch, numpy' 2>/dev/null; then
 fi
 [ "$with_torch" -eq 1 ] || [ -n "$torch_note" ] || torch_note="skipped"
 
+load_before=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
+
 # --- 2. build ----------------------------------------------------------------
 log "building nnclass (Release) in build-bench"
 nnclass="$build/nnclass"
@@ -189,10 +191,35 @@ if [ "$probes_ok" -eq 1 ]; then
     fi
 fi
 
-# --- 3b. nnclass train ----------------------------------------------------------
+# --- 3b. PyTorch, interleaved with nnclass's textbook runs -------------------------
+# Alternating the two makes both see the same background load, which matters
+# more for their ratio than any single figure.
+torch_s="" torch_load="" torch_acc="" torch_infer="" torch_version=""
+truns=0 torch_done=0
+if [ "$with_torch" -eq 1 ]; then
+    # 3 to 5 runs: each takes several seconds and varies little
+    truns=$((runs < 3 ? 3 : runs > 5 ? 5 : runs))
+    : >"$tmp/torch.txt"
+fi
+# torch_run: the next PyTorch run, if any are left; a failure stops the rest
+torch_run() {
+    if [ "$with_torch" -eq 0 ] || [ "$torch_done" -ge "$truns" ]; then return 0; fi
+    torch_done=$((torch_done + 1))
+    log "PyTorch reference: run $torch_done/$truns"
+    if "$py" "$root/scripts/bench_torch.py" --data-dir "$data" 2>"$tmp/err" >>"$tmp/torch.txt"; then
+        log "  $(tail -n 1 "$tmp/torch.txt")"
+    else
+        tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
+        fail "PyTorch reference"
+        with_torch=0
+    fi
+}
+
+# --- 3c. nnclass train ----------------------------------------------------------
 # train_workload NAME ARGS...: fills tr_s (median wall), tr_rss (kB), tr_acc
 # (median accuracy), tr_acc_min, tr_epoch (median s/epoch); the model is
-# $tmp/NAME.nnc.
+# $tmp/NAME.nnc. When after_run names a function, it runs after every timed run.
+after_run=""
 train_workload() {
     local name=$1 i t
     shift
@@ -210,6 +237,7 @@ train_workload() {
         epoch_seconds "$tmp/$name.log" >>"$tmp/$name.epochs" || true
         accuracy "$tmp/$name.nnc" >>"$tmp/$name.acc" || { log "eval of $name.nnc failed"; return 1; }
         log "train $name: run $i/$runs $(fmt %.3f "$t") s, accuracy $(tail -n 1 "$tmp/$name.acc")"
+        [ -z "$after_run" ] || "$after_run"
     done
     tr_s=$(median <"$tmp/$name.times")
     tr_acc=$(median <"$tmp/$name.acc")
@@ -218,6 +246,7 @@ train_workload() {
 }
 
 tb_s="" tb_rss="" tb_acc="" tb_epoch=""
+after_run=torch_run
 if train_workload textbook --dataset mnist --layers 784,16,10 --activation sigmoid \
     --optimizer sgd --lr 0.5 --batch 32 --epochs 10 --lr-schedule constant \
     --weight-decay 0 --threads 1 --seed 1; then
@@ -225,39 +254,23 @@ if train_workload textbook --dataset mnist --layers 784,16,10 --activation sigmo
 else
     [ -z "$nnclass" ] || fail "train textbook"
 fi
+after_run=""
+while [ "$with_torch" -eq 1 ] && [ "$torch_done" -lt "$truns" ]; do torch_run; done
+# field NAME: median of NAME=value over the PyTorch runs
+field() { tr ' ' '\n' <"$tmp/torch.txt" | sed -n "s/^$1=//p" | median; }
+if [ "$truns" -gt 0 ] && [ -s "$tmp/torch.txt" ]; then
+    torch_s=$(field torch_train_seconds)
+    torch_load=$(field load_seconds)
+    torch_acc=$(field accuracy)
+    torch_infer=$(field infer_images_per_s)
+    torch_version=$(tr ' ' '\n' <"$tmp/torch.txt" | sed -n 's/^torch_version=//p' | head -n 1)
+fi
 
 df_s="" df_rss="" df_acc="" df_acc_min=""
 if train_workload default --dataset mnist; then
     df_s=$tr_s df_rss=$tr_rss df_acc=$tr_acc df_acc_min=$tr_acc_min
 else
     [ -z "$nnclass" ] || fail "train default"
-fi
-
-# --- 3c. PyTorch -------------------------------------------------------------------
-torch_s="" torch_load="" torch_acc="" torch_infer="" torch_version=""
-if [ "$with_torch" -eq 1 ]; then
-    # 3 to 5 runs: each takes several seconds and varies little
-    truns=$((runs < 3 ? 3 : runs > 5 ? 5 : runs))
-    : >"$tmp/torch.txt"
-    for ((i = 1; i <= truns; i++)); do
-        log "PyTorch reference: run $i/$truns"
-        if "$py" "$root/scripts/bench_torch.py" --data-dir "$data" 2>"$tmp/err" >>"$tmp/torch.txt"; then
-            log "  $(tail -n 1 "$tmp/torch.txt")"
-        else
-            tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
-            fail "PyTorch reference"
-            break
-        fi
-    done
-    # field NAME: median of NAME=value over the runs
-    field() { tr ' ' '\n' <"$tmp/torch.txt" | sed -n "s/^$1=//p" | median; }
-    if [ -s "$tmp/torch.txt" ]; then
-        torch_s=$(field torch_train_seconds)
-        torch_load=$(field load_seconds)
-        torch_acc=$(field accuracy)
-        torch_infer=$(field infer_images_per_s)
-        torch_version=$(tr ' ' '\n' <"$tmp/torch.txt" | sed -n 's/^torch_version=//p' | head -n 1)
-    fi
 fi
 
 # --- 3d. nnclass eval (10k test images from .gz) ---------------------------------
@@ -418,7 +431,7 @@ fi
 
 # predict
 rate() { calc "$big_n / $1"; }
-mrate() { fmt "%.2fM img/s" "$(calc "$1 / 1e6")"; }
+mrate() { fmt "%.3fM img/s" "$(calc "$1 / 1e6")"; }
 if [ -n "$pr_raw_s" ]; then
     r=$(rate "$pr_raw_s")
     ref="$na" ratio="$na"
@@ -458,6 +471,14 @@ if [ -n "$torch_version" ]; then
 else
     echo "PyTorch: ${torch_note:-failed}"
 fi
+if [ -s "$tmp/sgemm.txt" ]; then
+    echo "probe_sgemm (1 thread, GFLOP/s): $(grep -v '^config=\|^core=\|^threads=' "$tmp/sgemm.txt" |
+        sed 's/_gflops=/ /' | paste -sd, - | sed 's/,/, /g')"
+fi
+if [ -n "$inflate_t10k" ]; then
+    echo "probe_inflate: t10k images + labels .gz (7.85 MB out) $(fmt %.1f "$(calc "$inflate_t10k * 1000")") ms median"
+fi
+echo "load average: $load_before before, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') after"
 echo "runs: $runs per nnclass workload (median shown), peak RSS from one run under /usr/bin/time -v"
 [ -z "$ev_model_note" ] || echo "note: eval/predict$ev_model_note"
 echo
