@@ -69,7 +69,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--infer-batch", type=int, default=1000)
-    ap.add_argument("--infer-reps", type=int, default=5)
+    ap.add_argument("--infer-reps", type=int, default=20)
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
