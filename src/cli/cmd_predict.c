@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +14,9 @@
 #include "nnclass/model.h"
 #include "nnclass/net.h"
 
-#define CHUNK_IMAGES 256
+/* Images classified per sgemm call: large enough that packing the weights is
+ * a small share of the work, small enough for a few MB of buffers. */
+#define CHUNK_IMAGES 1024
 
 typedef enum { FORMAT_TSV, FORMAT_CSV, FORMAT_JSON } predict_format;
 
@@ -127,22 +130,6 @@ static void put_json_string(const char *s)
     putchar('"');
 }
 
-/* CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
-static void put_csv_field(const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, stdout);
-        return;
-    }
-    putchar('"');
-    for (const char *p = s; *p != '\0'; p++) {
-        if (*p == '"')
-            putchar('"');
-        putchar(*p);
-    }
-    putchar('"');
-}
-
 static const char *label_text(const printer *p, size_t k, char *buf, size_t cap)
 {
     if (p->meta->has_class_names)
@@ -182,6 +169,76 @@ static void top_k(const float *probs, size_t n, size_t k, size_t *out)
     }
 }
 
+/* Text lines are built here and written with one fwrite: printf's format
+ * parsing and float conversion were the largest cost of predict after the
+ * matrix product itself. */
+typedef struct {
+    char buf[4096];
+    size_t len;
+} line_buffer;
+
+static void lb_flush(line_buffer *lb)
+{
+    fwrite(lb->buf, 1, lb->len, stdout);
+    lb->len = 0;
+}
+
+static void lb_char(line_buffer *lb, char c)
+{
+    if (lb->len == sizeof lb->buf)
+        lb_flush(lb);
+    lb->buf[lb->len++] = c;
+}
+
+static void lb_str(line_buffer *lb, const char *s)
+{
+    while (*s != '\0')
+        lb_char(lb, *s++);
+}
+
+static void lb_size(line_buffer *lb, size_t v)
+{
+    char digits[24];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0)
+        lb_char(lb, digits[--n]);
+}
+
+/* A probability in [0, 1] with 4 decimals, exactly as printf("%.4f"): the
+ * product of a float and 10000 is exact in double, and nearbyint rounds it
+ * half-to-even like printf does in the default rounding mode. */
+static void lb_prob4(line_buffer *lb, float p)
+{
+    double scaled = nearbyint((double)p * 10000.0);
+    unsigned v = scaled <= 0 ? 0u : scaled >= 10000 ? 10000u : (unsigned)scaled;
+    lb_char(lb, (char)('0' + v / 10000));
+    lb_char(lb, '.');
+    lb_char(lb, (char)('0' + v / 1000 % 10));
+    lb_char(lb, (char)('0' + v / 100 % 10));
+    lb_char(lb, (char)('0' + v / 10 % 10));
+    lb_char(lb, (char)('0' + v % 10));
+}
+
+/* CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
+static void lb_csv_field(line_buffer *lb, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        lb_str(lb, s);
+        return;
+    }
+    lb_char(lb, '"');
+    for (const char *q = s; *q != '\0'; q++) {
+        if (*q == '"')
+            lb_char(lb, '"');
+        lb_char(lb, *q);
+    }
+    lb_char(lb, '"');
+}
+
 static void print_line(const printer *p, const char *file, size_t index, const float *probs)
 {
     const predict_args *a = p->args;
@@ -191,28 +248,35 @@ static void print_line(const printer *p, const char *file, size_t index, const f
     switch (a->format) {
     case FORMAT_TSV:
     case FORMAT_CSV: {
-        char sep = a->format == FORMAT_TSV ? '\t' : ',';
+        line_buffer lb;
+        int csv = a->format == FORMAT_CSV;
+        char sep = csv ? ',' : '\t';
+        lb.len = 0;
         if (p->file_column) {
-            if (a->format == FORMAT_CSV)
-                put_csv_field(file);
+            if (csv)
+                lb_csv_field(&lb, file);
             else
-                fputs(file, stdout);
-            putchar(sep);
+                lb_str(&lb, file);
+            lb_char(&lb, sep);
         }
-        printf("%zu", index);
+        lb_size(&lb, index);
         for (size_t t = 0; t < a->top; t++) {
-            putchar(sep);
+            lb_char(&lb, sep);
             const char *label = label_text(p, best[t], buf, sizeof buf);
-            if (a->format == FORMAT_CSV)
-                put_csv_field(label);
+            if (csv)
+                lb_csv_field(&lb, label);
             else
-                fputs(label, stdout);
-            printf("%c%.4f", sep, probs[best[t]]);
+                lb_str(&lb, label);
+            lb_char(&lb, sep);
+            lb_prob4(&lb, probs[best[t]]);
         }
         if (a->probs)
-            for (size_t k = 0; k < p->n_classes; k++)
-                printf("%c%.4f", sep, probs[k]);
-        putchar('\n');
+            for (size_t k = 0; k < p->n_classes; k++) {
+                lb_char(&lb, sep);
+                lb_prob4(&lb, probs[k]);
+            }
+        lb_char(&lb, '\n');
+        lb_flush(&lb);
         break;
     }
     case FORMAT_JSON:
