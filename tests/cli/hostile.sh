@@ -70,6 +70,16 @@ run_limited predict --model "$TMP/m.nnc" "$TMP/bomb.idx.gz"
 expect_status 0 "predict streams through the bomb"
 check "predict: one line per image" [ "$(wc -l <"$TMP/out")" -eq 253952 ]
 
+# A model whose hidden layer declares 2^28 neurons (layer sizes start at byte
+# 224 of a .nnc file; see docs/model-format.md): refused before allocation.
+cp "$DATA/models/mnist.nnc" "$TMP/huge-layer.nnc"
+printf '\x00\x00\x00\x10' | dd of="$TMP/huge-layer.nnc" bs=1 seek=228 conv=notrunc 2>/dev/null
+run_limited predict --model "$TMP/huge-layer.nnc" "$IMG"
+expect_error 1 "huge-layer.nnc" "model with a 2^28-neuron layer"
+check "huge layer: the message names the size" grep -q "268435456" "$TMP/err"
+run_limited info "$TMP/huge-layer.nnc"
+expect_error 1 "huge-layer.nnc" "info of a 2^28-neuron model"
+
 # A model whose input size does not match the data.
 printf '\x00\x00\x08\x03\x00\x00\x00\x04\x00\x00\x00\x04\x00\x00\x00\x04' >"$TMP/tiny-images.idx"
 head -c 64 /dev/urandom >>"$TMP/tiny-images.idx"
