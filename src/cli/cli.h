@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "nnclass/error.h"
 
@@ -66,6 +67,9 @@ void cli_default_model(const char *data_dir, const char *dataset, char *out, siz
 /* Class names of a known dataset ("mnist": "0".."9"; "fashion": clothing
  * names), or NULL; *n receives their number. */
 const char *const *cli_dataset_class_names(const char *dataset, size_t *n);
+
+/* Writes s as a JSON string literal, with the escapes JSON requires. */
+void cli_json_string(FILE *out, const char *s);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);

@@ -130,21 +130,6 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* JSON string with the escapes JSON requires. */
-static void json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
 static const char *class_name(const nn_model_meta *meta, size_t k, char *buf, size_t cap)
 {
     if (meta->has_class_names)
@@ -215,11 +200,11 @@ static void print_json(const nn_confusion *c, const nn_model_meta *meta, const c
     size_t n = c->n_classes;
     char buf[32];
     printf("{\"model\":");
-    json_string(stdout, model);
+    cli_json_string(stdout, model);
     printf(",\"images\":");
-    json_string(stdout, images_path);
+    cli_json_string(stdout, images_path);
     printf(",\"labels\":");
-    json_string(stdout, labels_path);
+    cli_json_string(stdout, labels_path);
     printf(",\"accuracy\":%.6f,\"correct\":%zu,\"total\":%zu,\"confusion\":[", accuracy_of(c),
            c->correct, c->total);
     for (size_t i = 0; i < n; i++) {
@@ -232,7 +217,7 @@ static void print_json(const nn_confusion *c, const nn_model_meta *meta, const c
     for (size_t k = 0; k < n; k++) {
         nn_class_metrics m = nn_class_metrics_of(c, k);
         printf("%s{\"class\":%zu,\"name\":", k > 0 ? "," : "", k);
-        json_string(stdout, class_name(meta, k, buf, sizeof buf));
+        cli_json_string(stdout, class_name(meta, k, buf, sizeof buf));
         printf(",\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu}", m.precision,
                m.recall, m.f1, m.support);
     }

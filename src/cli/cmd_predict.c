@@ -116,20 +116,6 @@ typedef struct {
     int file_column;
 } printer;
 
-static void put_json_string(const char *s)
-{
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
-}
-
 static const char *label_text(const printer *p, size_t k, char *buf, size_t cap)
 {
     if (p->meta->has_class_names)
@@ -283,17 +269,17 @@ static void print_line(const printer *p, const char *file, size_t index, const f
         putchar('{');
         if (p->file_column) {
             fputs("\"file\":", stdout);
-            put_json_string(file);
+            cli_json_string(stdout, file);
             putchar(',');
         }
         printf("\"index\":%zu,\"label\":", index);
-        put_json_string(label_text(p, best[0], buf, sizeof buf));
+        cli_json_string(stdout, label_text(p, best[0], buf, sizeof buf));
         printf(",\"confidence\":%.6f", probs[best[0]]);
         if (a->top > 1) {
             fputs(",\"top\":[", stdout);
             for (size_t t = 0; t < a->top; t++) {
                 printf("%s{\"label\":", t > 0 ? "," : "");
-                put_json_string(label_text(p, best[t], buf, sizeof buf));
+                cli_json_string(stdout, label_text(p, best[t], buf, sizeof buf));
                 printf(",\"confidence\":%.6f}", probs[best[t]]);
             }
             putchar(']');
