@@ -14,18 +14,10 @@ nn_status nn_evaluate(const nn_net *net, const nn_images *images, const nn_label
                       nn_error *err)
 {
     memset(out, 0, sizeof *out);
+    nn_status checked = nn_net_check_data(net, images, labels, err);
+    if (checked != NN_OK)
+        return checked;
     size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
-    if (images->rows * images->cols != n_in)
-        return nn_fail(err, NN_E_MISMATCH, "the images have %zux%zu = %zu pixels, the "
-                       "model expects %zu", images->rows, images->cols,
-                       images->rows * images->cols, n_in);
-    if (labels->count != images->count)
-        return nn_fail(err, NN_E_MISMATCH, "%zu images but %zu labels", images->count,
-                       labels->count);
-    for (size_t i = 0; i < labels->count; i++)
-        if (labels->labels[i] >= n_classes)
-            return nn_fail(err, NN_E_MISMATCH, "label %u of image %zu is not below the "
-                           "model's %zu classes", labels->labels[i], i, n_classes);
 
     nn_status st = NN_OK;
     nn_workspace *ws = NULL;

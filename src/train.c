@@ -320,18 +320,10 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     nn_status st = nn_train_options_check(opt, images->count, err);
     if (st != NN_OK)
         return st;
+    nn_status checked = nn_net_check_data(net, images, labels, err);
+    if (checked != NN_OK)
+        return checked;
     size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
-    if (images->rows * images->cols != n_in)
-        return nn_fail(err, NN_E_MISMATCH, "the images have %zux%zu = %zu pixels, the "
-                       "network %zu inputs", images->rows, images->cols,
-                       images->rows * images->cols, n_in);
-    if (labels->count != images->count)
-        return nn_fail(err, NN_E_MISMATCH, "%zu images but %zu labels", images->count,
-                       labels->count);
-    for (size_t i = 0; i < labels->count; i++)
-        if (labels->labels[i] >= n_classes)
-            return nn_fail(err, NN_E_MISMATCH, "label %u of image %zu is not below the "
-                           "network's %zu classes", labels->labels[i], i, n_classes);
 
     const int perceptron = net->hidden == NN_ACT_STEP;
     const size_t n = images->count, n_val = opt->val_count, n_train = n - n_val;
