@@ -42,7 +42,7 @@ static void usage(FILE *out)
           "  --format NAME        text, json or csv (default text)\n"
           "  --errors N           also draw the N most confidently wrong images (default 0)\n"
           "  --threads N          BLAS threads (default 1)\n"
-          "  --max-input-mb N     refuse input files declaring more than N MiB (default 1024)\n"
+          "  --max-input-mb N     refuse label files declaring more than N MiB (default 1024)\n"
           "  -h, --help           show this help and exit\n",
           out);
 }
@@ -259,7 +259,8 @@ static void print_csv(const nn_confusion *c)
 }
 
 typedef struct {
-    size_t index;
+    size_t index;      /* position of the image in its file */
+    size_t slot;       /* where its pixels are kept for drawing */
     float confidence;
 } wrong_image;
 
@@ -272,30 +273,151 @@ static int by_confidence(const void *pa, const void *pb)
     return a->index < b->index ? -1 : (a->index > b->index);
 }
 
-/* Draws the n most confidently wrong images. */
-static int print_errors(const nn_images *images, const nn_labels *labels,
-                        const uint8_t *predicted, const float *confidence, size_t n,
-                        const nn_model_meta *meta)
+static int by_index(const void *pa, const void *pb)
+{
+    const wrong_image *a = pa, *b = pb;
+    return a->index < b->index ? -1 : (a->index > b->index);
+}
+
+/* Draws the n most confidently wrong images. Their pixels are fetched by a
+ * second streaming pass over the file, so eval never holds the whole set. */
+static nn_status print_errors(const char *images_path, const nn_labels *labels,
+                              const uint8_t *predicted, const float *confidence, size_t n,
+                              const nn_model_meta *meta, nn_error *err)
 {
     char b1[32], b2[32];
-    size_t n_wrong = 0, px = images->rows * images->cols;
-    wrong_image *wrong = malloc((images->count + 1) * sizeof *wrong);
+    size_t n_wrong = 0;
+    nn_idx_stream *s = NULL;
+    uint8_t *pixels = NULL, *one = NULL;
+    wrong_image *wrong = malloc((labels->count + 1) * sizeof *wrong);
+    nn_status st = NN_OK;
     if (wrong == NULL)
-        return -1;
-    for (size_t i = 0; i < images->count; i++)
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
+    for (size_t i = 0; i < labels->count; i++)
         if (predicted[i] != labels->labels[i])
-            wrong[n_wrong++] = (wrong_image){i, confidence[i]};
+            wrong[n_wrong++] = (wrong_image){i, 0, confidence[i]};
     qsort(wrong, n_wrong, sizeof *wrong, by_confidence);
-    printf("\n%zu most confidently wrong images:\n", n < n_wrong ? n : n_wrong);
-    for (size_t k = 0; k < n && k < n_wrong; k++) {
-        size_t i = wrong[k].index;
+    if (n > n_wrong)
+        n = n_wrong;
+    printf("\n%zu most confidently wrong images:\n", n);
+    if (n == 0)
+        goto done;
+
+    /* Collect the chosen images in file order, then draw them by confidence. */
+    st = nn_idx_stream_open(images_path, &s, err);
+    if (st != NN_OK)
+        goto done;
+    size_t px = nn_idx_stream_rows(s) * nn_idx_stream_cols(s);
+    pixels = malloc(n * px);
+    one = malloc(px);
+    if (pixels == NULL || one == NULL) {
+        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
+        goto done;
+    }
+    qsort(wrong, n, sizeof *wrong, by_index);
+    for (size_t i = 0, k = 0; k < n; i++) {
+        size_t got = 0;
+        st = nn_idx_stream_read(s, one, 1, &got, err);
+        if (st != NN_OK)
+            goto done;
+        if (i == wrong[k].index) {
+            wrong[k].slot = k;
+            memcpy(pixels + k++ * px, one, px);
+        }
+    }
+    qsort(wrong, n, sizeof *wrong, by_confidence);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = wrong[k].index, slot = wrong[k].slot;
         printf("\nimage %zu: true %s, predicted %s (confidence %.4f)\n", i,
                class_name(meta, labels->labels[i], b1, sizeof b1),
                class_name(meta, predicted[i], b2, sizeof b2), confidence[i]);
-        cli_draw_image(images->pixels + i * px, images->rows, images->cols);
+        cli_draw_image(pixels + slot * px, nn_idx_stream_rows(s), nn_idx_stream_cols(s));
     }
+
+done:
+    nn_idx_stream_close(s);
+    free(one);
+    free(pixels);
     free(wrong);
-    return 0;
+    return st;
+}
+
+/* Adds part's counts into total. */
+static void add_confusion(nn_confusion *total, const nn_confusion *part)
+{
+    size_t cells = total->n_classes * total->n_classes;
+    for (size_t i = 0; i < cells; i++)
+        total->confusion[i] += part->confusion[i];
+    total->total += part->total;
+    total->correct += part->correct;
+}
+
+#define EVAL_CHUNK_IMAGES 1024
+
+/* Classifies the image file chunk by chunk against the loaded labels:
+ * inflating and classifying a small cache-warm buffer is faster than
+ * holding all the pixels, and memory stays flat. */
+static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
+                                 const char *images_path, const char *labels_path,
+                                 const nn_labels *labels, nn_confusion *total,
+                                 uint8_t *predicted, float *confidence, nn_error *err)
+{
+    nn_idx_stream *s = NULL;
+    uint8_t *buf = NULL;
+    nn_status st = nn_idx_stream_open(images_path, &s, err);
+    if (st != NN_OK)
+        return st;
+    size_t rows = nn_idx_stream_rows(s), cols = nn_idx_stream_cols(s);
+    nn_images view = {nn_idx_stream_count(s), rows, cols, NULL};
+    if (view.count == 0) {
+        st = nn_fail(err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
+        goto done;
+    }
+    if (rows * cols != net->sizes[0]) {
+        st = nn_fail(err, NN_E_MISMATCH,
+                     "%s: images are %zux%zu (%zu pixels) but the model expects %ux%u (%zu)",
+                     images_path, rows, cols, rows * cols, meta->rows, meta->cols,
+                     net->sizes[0]);
+        goto done;
+    }
+    st = nn_idx_check_pair(&view, images_path, labels, labels_path, meta->n_classes, err);
+    if (st != NN_OK)
+        goto done;
+    size_t n = meta->n_classes;
+    total->n_classes = n;
+    total->confusion = calloc(n * n, sizeof *total->confusion);
+    buf = malloc((size_t)EVAL_CHUNK_IMAGES * rows * cols);
+    if (total->confusion == NULL || buf == NULL) {
+        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
+        goto done;
+    }
+    for (size_t done = 0;;) {
+        size_t got = 0;
+        st = nn_idx_stream_read(s, buf, EVAL_CHUNK_IMAGES, &got, err);
+        if (st == NN_DONE) {
+            st = NN_OK;
+            break;
+        }
+        if (st != NN_OK)
+            break;
+        nn_images chunk = {got, rows, cols, buf};
+        nn_labels chunk_labels = {got, labels->labels + done};
+        nn_confusion part = {0};
+        st = nn_evaluate(net, &chunk, &chunk_labels, &part,
+                         predicted != NULL ? predicted + done : NULL,
+                         confidence != NULL ? confidence + done : NULL, err);
+        if (st == NN_OK)
+            add_confusion(total, &part);
+        nn_confusion_free(&part);
+        if (st != NN_OK)
+            break;
+        done += got;
+    }
+
+done:
+    free(buf);
+    nn_idx_stream_close(s);
+    return st;
 }
 
 int cmd_eval(int argc, char **argv)
@@ -306,7 +428,6 @@ int cmd_eval(int argc, char **argv)
         return rc >= 0 ? rc : CLI_OK;
 
     double t0 = now_seconds();
-    nn_images images = {0};
     nn_labels labels = {0};
     nn_net *net = NULL;
     nn_confusion conf = {0};
@@ -337,26 +458,18 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     uint64_t cap = (uint64_t)a.max_input_mb << 20;
-    st = nn_idx_load_images(images_path, cap, &images, &err);
-    if (st == NN_OK)
-        st = nn_idx_load_labels(labels_path, cap, &labels, &err);
-    if (st == NN_OK && images.count == 0)
-        st = nn_fail(&err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
-    if (st == NN_OK && images.rows * images.cols != net->sizes[0])
-        st = nn_fail(&err, NN_E_MISMATCH,
-                     "%s: images are %zux%zu (%zu pixels) but the model %s expects %ux%u (%zu)",
-                     images_path, images.rows, images.cols, images.rows * images.cols,
-                     model_path, meta.rows, meta.cols, net->sizes[0]);
-    if (st == NN_OK)
-        st = nn_idx_check_pair(&images, images_path, &labels, labels_path, meta.n_classes, &err);
+    st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    /* The label file is real data (its length was checked), so it bounds
+     * these per-image arrays, whatever the image header claims. */
     if (st == NN_OK && a.errors > 0) {
-        predicted = malloc(images.count);
-        confidence = malloc(images.count * sizeof *confidence);
+        predicted = malloc(labels.count + 1);
+        confidence = malloc((labels.count + 1) * sizeof *confidence);
         if (predicted == NULL || confidence == NULL)
-            st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", images_path);
+            st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", labels_path);
     }
     if (st == NN_OK)
-        st = nn_evaluate(net, &images, &labels, &conf, predicted, confidence, &err);
+        st = evaluate_stream(net, &meta, images_path, labels_path, &labels, &conf, predicted,
+                             confidence, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0 && st == NN_E_IO)
@@ -372,11 +485,12 @@ int cmd_eval(int argc, char **argv)
         break;
     case FORMAT_CSV: print_csv(&conf); break;
     }
-    if (a.errors > 0 &&
-        print_errors(&images, &labels, predicted, confidence, a.errors, &meta) != 0) {
-        cli_error("%s: out of memory", images_path);
-        rc = CLI_EXIT_DATA;
-        goto done;
+    if (a.errors > 0) {
+        st = print_errors(images_path, &labels, predicted, confidence, a.errors, &meta, &err);
+        if (st != NN_OK) {
+            rc = cli_fail(st, &err);
+            goto done;
+        }
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         cli_error("standard output: write error");
@@ -390,7 +504,6 @@ done:
     free(confidence);
     nn_confusion_free(&conf);
     nn_net_free(net);
-    nn_images_free(&images);
     nn_labels_free(&labels);
     return rc;
 }

@@ -62,9 +62,12 @@ hostile_file "$TMP/huge-count.idx.gz"
     printf '\x00\x00\x08\x03\x00\x03\xe0\x00\x00\x00\x00\x1c\x00\x00\x00\x1c' # 253952 images
     head -c $((253952 * 784)) /dev/zero
 } | gzip -1 >"$TMP/bomb.idx.gz"
-run_limited eval --model "$TMP/m.nnc" --images "$TMP/bomb.idx.gz" --labels "$LBL" --max-input-mb 64
+run_limited train --images "$TMP/bomb.idx.gz" --labels "$LBL" --max-input-mb 64 -o "$TMP/never.nnc"
 expect_error 1 "bomb.idx.gz" "decompression bomb over the cap"
 check "bomb message names the limit" grep -qi "limit\|cap\|max" "$TMP/err"
+# eval streams the images and checks the counts against the labels first.
+run_limited eval --model "$TMP/m.nnc" --images "$TMP/bomb.idx.gz" --labels "$LBL"
+expect_error 1 "bomb.idx.gz" "eval of a decompression bomb"
 # predict streams: memory stays flat however much the bomb inflates.
 run_limited predict --model "$TMP/m.nnc" "$TMP/bomb.idx.gz"
 expect_status 0 "predict streams through the bomb"
