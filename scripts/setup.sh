@@ -10,6 +10,7 @@ nnclass_setup() {
     command -v cc >/dev/null 2>&1 || need+=(gcc)
     command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
     command -v make >/dev/null 2>&1 || need+=(make)
+    command -v python3 >/dev/null 2>&1 || need+=(python3)  # CLI tests parse JSON
     [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
     pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
     pkg-config --exists cmocka 2>/dev/null || need+=(libcmocka-dev)
