@@ -300,12 +300,13 @@ static inline int ws_fits(const nn_net *net, const nn_workspace *ws, size_t batc
 
 /* --- kernels ------------------------------------------------------------- */
 
-/* Z is (rows, n) pre-activations without bias; b is (n). In one pass:
- * A = f(Z + b), in place. */
-static void bias_activate(float *z, const float *b, size_t rows, size_t n, nn_activation act)
+/* Z is (rows, n) pre-activations without bias, row r starting at z + r * stride;
+ * b is (n). In one pass: A = f(Z + b), in place. */
+static void bias_activate(float *z, size_t stride, const float *b, size_t rows, size_t n,
+                          nn_activation act)
 {
     for (size_t r = 0; r < rows; r++) {
-        float *zr = z + r * n;
+        float *zr = z + r * stride;
         switch (act) {
         case NN_ACT_SIGMOID:
             for (size_t j = 0; j < n; j++)
@@ -376,7 +377,7 @@ const float *nn_net_forward(const nn_net *net, nn_workspace *ws, const float *x)
         if (l == last)
             bias_softmax(z, nn_net_biases(net, l), 1, n_out);
         else
-            bias_activate(z, nn_net_biases(net, l), 1, n_out, net->hidden);
+            bias_activate(z, n_out, nn_net_biases(net, l), 1, n_out, net->hidden);
         a = z;
     }
     return a;
@@ -396,7 +397,7 @@ static void forward_to_logits(const nn_net *net, nn_workspace *ws, const float *
         p = b + n_out;
         dense_batch(a, w, ws->act[l], batch, n_in, n_out);
         if (l < last)
-            bias_activate(ws->act[l], b, batch, n_out, net->hidden);
+            bias_activate(ws->act[l], n_out, b, batch, n_out, net->hidden);
         a = ws->act[l];
     }
 }
@@ -411,30 +412,23 @@ const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const flo
     return ws->act[last];
 }
 
-float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
-                       const uint8_t *labels, size_t batch, float *grad, size_t *correct)
+/* The fused output layer: z (batch, n_classes) logits without bias. Per row,
+ * with m the max logit and s = sum exp(z - m): loss = log s + m - z_y
+ * (log-sum-exp, never overflows) and dLoss/dz = softmax(z) - onehot(y).
+ * delta receives that, divided by batch because the loss is the batch mean.
+ * Returns the summed loss; *right counts the rows whose largest logit is y. */
+static double softmax_xent_delta(float *z, const float *b, const uint8_t *labels,
+                                 size_t batch, size_t n_classes, float *delta, size_t *right)
 {
-    assert(ws_fits(net, ws, batch) && batch > 0);
-    size_t last = net->n_layers - 1;
-    size_t n_classes = net->sizes[last];
-    forward_to_logits(net, ws, x, batch);
-
-    /* Output layer, fused: Z (batch, n_classes) logits. Per row, with m the max
-     * logit and s = sum exp(z - m): loss = log s + m - z_y (log-sum-exp, never
-     * overflows) and dLoss/dz = softmax(z) - onehot(y). delta receives that,
-     * divided by batch because the loss is the batch mean. */
-    const float *b_last = nn_net_biases(net, last);
-    float *delta = ws->delta[0];
     double loss = 0.0;
-    size_t right = 0;
     float inv_batch = 1.0f / (float)batch;
     for (size_t r = 0; r < batch; r++) {
-        float *zr = ws->act[last] + r * n_classes;
+        float *zr = z + r * n_classes;
         float *dr = delta + r * n_classes;
         size_t y = labels[r];
         size_t arg = 0;
         for (size_t j = 0; j < n_classes; j++) {
-            zr[j] += b_last[j];
+            zr[j] += b[j];
             if (zr[j] > zr[arg])
                 arg = j;
         }
@@ -445,61 +439,145 @@ float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
             s += dr[j];
         }
         loss += (double)(logf(s) + m - zr[y]);
-        right += arg == y;
+        *right += arg == y;
         float scale = inv_batch / s;
         for (size_t j = 0; j < n_classes; j++)
             dr[j] *= scale;
         dr[y] -= inv_batch;
     }
+    return loss;
+}
 
-    /* Backward, layer by layer. delta is (batch, n_out) = dLoss/dZ_l. */
-    int cur = 0;
-    for (size_t l = last; l >= 1; l--) {
-        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
-        size_t off = layer_offset(net, l);
-        const float *w = net->params + off;
-        float *dw = grad + off, *db = dw + n_out * n_in;
-        const float *a_prev = l == 1 ? x : ws->act[l - 1];
-        delta = ws->delta[cur];
+/* Gradient of one layer from delta = dLoss/dZ, (batch, n_out) with rows ld
+ * floats apart, and the layer's inputs A_prev (batch, n_in):
+ * dW (n_out, n_in) = delta^T · A_prev via sgemm, db (n_out) = column sums of delta. */
+static void layer_grad(const float *delta, size_t ld, const float *a_prev, size_t batch,
+                       size_t n_in, size_t n_out, float *dw, float *db)
+{
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_out, (int)n_in, (int)batch,
+                1.0f, delta, (int)ld, a_prev, (int)n_in, 0.0f, dw, (int)n_in);
+    memcpy(db, delta, n_out * sizeof(float));
+    for (size_t r = 1; r < batch; r++) {
+        const float *dr = delta + r * ld;
+        for (size_t j = 0; j < n_out; j++)
+            db[j] += dr[j];
+    }
+}
 
-        /* dW (n_out, n_in) = delta^T (n_out, batch) · A_prev (batch, n_in) via sgemm. */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n_out, (int)n_in,
-                    (int)batch, 1.0f, delta, (int)n_out, a_prev, (int)n_in, 0.0f, dw,
-                    (int)n_in);
-        /* db (n_out) = column sums of delta. */
-        memcpy(db, delta, n_out * sizeof(float));
-        for (size_t r = 1; r < batch; r++) {
-            const float *dr = delta + r * n_out;
-            for (size_t j = 0; j < n_out; j++)
-                db[j] += dr[j];
-        }
-        if (l == 1)
-            break; /* the inputs need no delta */
-
-        /* delta_prev (batch, n_in) = (delta (batch, n_out) · W (n_out, n_in)) ⊙ f'(A_prev),
-         * with f' written in terms of the activation a = f(z). */
-        float *dp = ws->delta[1 - cur];
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n_in,
-                    (int)n_out, 1.0f, delta, (int)n_out, w, (int)n_in, 0.0f, dp, (int)n_in);
-        size_t n = batch * n_in;
-        switch (net->hidden) {
+/* delta_prev = (delta (batch, n_out) · W (n_out, n_in)) ⊙ f'(A_prev), for the
+ * columns [j0, j1) of the hidden layer below only; delta_prev and A_prev are
+ * (batch, n_in). f' is written in terms of the activation a = f(z). */
+static void hidden_delta(const float *delta, const float *w, const float *a_prev,
+                         size_t batch, size_t n_in, size_t n_out, size_t j0, size_t j1,
+                         nn_activation act, float *dp)
+{
+    size_t n = j1 - j0;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n, (int)n_out,
+                1.0f, delta, (int)n_out, w + j0, (int)n_in, 0.0f, dp + j0, (int)n_in);
+    for (size_t r = 0; r < batch; r++) {
+        float *d = dp + r * n_in + j0;
+        const float *a = a_prev + r * n_in + j0;
+        switch (act) {
         case NN_ACT_SIGMOID: /* a (1 - a) */
             for (size_t i = 0; i < n; i++)
-                dp[i] *= a_prev[i] * (1.0f - a_prev[i]);
+                d[i] *= a[i] * (1.0f - a[i]);
             break;
         case NN_ACT_RELU: /* 1 where a > 0 */
             for (size_t i = 0; i < n; i++)
-                dp[i] = a_prev[i] > 0.0f ? dp[i] : 0.0f;
+                d[i] = a[i] > 0.0f ? d[i] : 0.0f;
             break;
         case NN_ACT_TANH: /* 1 - a^2 */
             for (size_t i = 0; i < n; i++)
-                dp[i] *= 1.0f - a_prev[i] * a_prev[i];
+                d[i] *= 1.0f - a[i] * a[i];
             break;
         case NN_ACT_STEP: /* no hidden layer exists */
             break;
         }
+    }
+}
+
+void nn_net_forward_first(const nn_net *net, const float *x, size_t batch, size_t j0,
+                          size_t j1, float *a1)
+{
+    assert(net->n_layers >= 3 && j0 < j1 && j1 <= net->sizes[1]);
+    size_t n_in = net->sizes[0], n1 = net->sizes[1];
+    const float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
+    /* Columns j0..j1 of A1 (batch, n1) = X · W1[j0:j1]^T, then f(· + b). */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)(j1 - j0),
+                (int)n_in, 1.0f, x, (int)n_in, w + j0 * n_in, (int)n_in, 0.0f, a1 + j0,
+                (int)n1);
+    bias_activate(a1 + j0, n1, b + j0, batch, j1 - j0, net->hidden);
+}
+
+float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const float *x,
+                                  const float *a1, const uint8_t *labels, size_t batch,
+                                  size_t j0, size_t j1, float *grad, size_t *correct)
+{
+    assert(net->n_layers >= 3 && ws_fits(net, ws, batch) && batch > 0);
+    assert(j0 < j1 && j1 <= net->sizes[1]);
+    size_t last = net->n_layers - 1;
+    size_t n_classes = net->sizes[last];
+
+    /* Forward from layer 2, the input of layer l being a1 for l == 2. */
+    const float *a = a1;
+    const float *p = nn_net_weights(net, 2);
+    for (size_t l = 2; l <= last; l++) {
+        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
+        const float *w = p, *b = p + n_out * n_in;
+        p = b + n_out;
+        dense_batch(a, w, ws->act[l], batch, n_in, n_out);
+        if (l < last)
+            bias_activate(ws->act[l], n_out, b, batch, n_out, net->hidden);
+        a = ws->act[l];
+    }
+
+    size_t right = 0;
+    double loss = softmax_xent_delta(ws->act[last], nn_net_biases(net, last), labels, batch,
+                                     n_classes, ws->delta[0], &right);
+
+    /* Backward, layer by layer down to 2: delta is (batch, n_out) = dLoss/dZ_l. */
+    int cur = 0;
+    for (size_t l = last; l >= 2; l--) {
+        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
+        size_t off = layer_offset(net, l);
+        const float *a_prev = l == 2 ? a1 : ws->act[l - 1];
+        const float *delta = ws->delta[cur];
+        layer_grad(delta, n_out, a_prev, batch, n_in, n_out, grad + off,
+                   grad + off + n_out * n_in);
+        /* Below layer 2 only the neurons [j0, j1) of layer 1 are wanted. */
+        size_t lo = l == 2 ? j0 : 0, hi = l == 2 ? j1 : n_in;
+        hidden_delta(delta, net->params + off, a_prev, batch, n_in, n_out, lo, hi,
+                     net->hidden, ws->delta[1 - cur]);
         cur = 1 - cur;
     }
+
+    /* Layer 1, rows [j0, j1) of dW1 and entries of db1. */
+    size_t n_in = net->sizes[0], n1 = net->sizes[1];
+    float *dw1 = grad, *db1 = grad + n1 * n_in;
+    layer_grad(ws->delta[cur] + j0, n1, x, batch, n_in, j1 - j0, dw1 + j0 * n_in, db1 + j0);
+
+    if (correct != NULL)
+        *correct = right;
+    return (float)(loss / (double)batch);
+}
+
+float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
+                       const uint8_t *labels, size_t batch, float *grad, size_t *correct)
+{
+    assert(ws_fits(net, ws, batch) && batch > 0);
+    if (net->n_layers >= 3) {
+        nn_net_forward_first(net, x, batch, 0, net->sizes[1], ws->act[1]);
+        return nn_net_loss_grad_from_first(net, ws, x, ws->act[1], labels, batch, 0,
+                                           net->sizes[1], grad, correct);
+    }
+    /* No hidden layer: layer 1 is the output layer. */
+    size_t n_in = net->sizes[0], n_classes = net->sizes[1];
+    dense_batch(x, nn_net_weights(net, 1), ws->act[1], batch, n_in, n_classes);
+    size_t right = 0;
+    double loss = softmax_xent_delta(ws->act[1], nn_net_biases(net, 1), labels, batch,
+                                     n_classes, ws->delta[0], &right);
+    layer_grad(ws->delta[0], n_classes, x, batch, n_in, n_classes, grad,
+               grad + n_classes * n_in);
     if (correct != NULL)
         *correct = right;
     return (float)(loss / (double)batch);
