@@ -1,0 +1,33 @@
+/*
+ * barrier.h - a reusable barrier for the few threads that share one training
+ * step, which meet twice per minibatch (some 40,000 times a second).
+ *
+ * A waiting thread spins, because the others usually arrive within
+ * microseconds, and after a while yields its core at every check, so that a
+ * busy machine or a long wait (the main thread reporting an epoch) does not
+ * cost a core. Arriving at the barrier publishes everything the thread wrote
+ * before to every thread that leaves it (release/acquire).
+ */
+#ifndef NNCLASS_BARRIER_H
+#define NNCLASS_BARRIER_H
+
+#include <stdatomic.h>
+
+typedef struct {
+    atomic_uint arrived;    /* threads at the barrier in this round */
+    atomic_uint generation; /* rounds completed; waiters watch it change */
+    unsigned n_threads;
+} nn_barrier;
+
+/* Prepares a barrier for n_threads (>= 1) threads. */
+void nn_barrier_init(nn_barrier *b, unsigned n_threads);
+
+/* Blocks until all n_threads threads have called it; then all return and the
+ * barrier is ready for the next round. */
+void nn_barrier_wait(nn_barrier *b);
+
+/* Counts one arrival without waiting: for a thread that will not come, so
+ * that the others are not held forever. */
+void nn_barrier_arrive(nn_barrier *b);
+
+#endif
