@@ -496,17 +496,26 @@ static void hidden_delta(const float *delta, const float *w, const float *a_prev
     }
 }
 
+/* The next block boundary after j, capped at j1. */
+static size_t block_end(size_t j, size_t j1)
+{
+    size_t end = (j / NN_FIRST_BLOCK + 1) * NN_FIRST_BLOCK;
+    return end < j1 ? end : j1;
+}
+
 void nn_net_forward_first(const nn_net *net, const float *x, size_t batch, size_t j0,
                           size_t j1, float *a1)
 {
-    assert(net->n_layers >= 3 && j0 < j1 && j1 <= net->sizes[1]);
+    assert(net->n_layers >= 3 && j0 < j1 && j1 <= net->sizes[1] && j0 % NN_FIRST_BLOCK == 0);
     size_t n_in = net->sizes[0], n1 = net->sizes[1];
     const float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
-    /* Columns j0..j1 of A1 (batch, n1) = X · W1[j0:j1]^T, then f(· + b). */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)(j1 - j0),
-                (int)n_in, 1.0f, x, (int)n_in, w + j0 * n_in, (int)n_in, 0.0f, a1 + j0,
-                (int)n1);
-    bias_activate(a1 + j0, n1, b + j0, batch, j1 - j0, net->hidden);
+    for (size_t j = j0; j < j1; j = block_end(j, j1)) {
+        size_t n = block_end(j, j1) - j;
+        /* Columns j..j+n of A1 (batch, n1) = X · W1[j:j+n]^T, then f(· + b). */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n, (int)n_in,
+                    1.0f, x, (int)n_in, w + j * n_in, (int)n_in, 0.0f, a1 + j, (int)n1);
+        bias_activate(a1 + j, n1, b + j, batch, n, net->hidden);
+    }
 }
 
 float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const float *x,
@@ -514,7 +523,7 @@ float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const flo
                                   size_t j0, size_t j1, float *grad, size_t *correct)
 {
     assert(net->n_layers >= 3 && ws_fits(net, ws, batch) && batch > 0);
-    assert(j0 < j1 && j1 <= net->sizes[1]);
+    assert(j0 < j1 && j1 <= net->sizes[1] && j0 % NN_FIRST_BLOCK == 0);
     size_t last = net->n_layers - 1;
     size_t n_classes = net->sizes[last];
 
@@ -544,17 +553,22 @@ float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const flo
         const float *delta = ws->delta[cur];
         layer_grad(delta, n_out, a_prev, batch, n_in, n_out, grad + off,
                    grad + off + n_out * n_in);
-        /* Below layer 2 only the neurons [j0, j1) of layer 1 are wanted. */
-        size_t lo = l == 2 ? j0 : 0, hi = l == 2 ? j1 : n_in;
-        hidden_delta(delta, net->params + off, a_prev, batch, n_in, n_out, lo, hi,
-                     net->hidden, ws->delta[1 - cur]);
+        if (l > 2)
+            hidden_delta(delta, net->params + off, a_prev, batch, n_in, n_out, 0, n_in,
+                         net->hidden, ws->delta[1 - cur]);
+        else
+            for (size_t j = j0; j < j1; j = block_end(j, j1))
+                hidden_delta(delta, net->params + off, a_prev, batch, n_in, n_out, j,
+                             block_end(j, j1), net->hidden, ws->delta[1 - cur]);
         cur = 1 - cur;
     }
 
-    /* Layer 1, rows [j0, j1) of dW1 and entries of db1. */
+    /* Layer 1, rows [j0, j1) of dW1 and entries of db1, block by block. */
     size_t n_in = net->sizes[0], n1 = net->sizes[1];
     float *dw1 = grad, *db1 = grad + n1 * n_in;
-    layer_grad(ws->delta[cur] + j0, n1, x, batch, n_in, j1 - j0, dw1 + j0 * n_in, db1 + j0);
+    for (size_t j = j0; j < j1; j = block_end(j, j1))
+        layer_grad(ws->delta[cur] + j, n1, x, batch, n_in, block_end(j, j1) - j,
+                   dw1 + j * n_in, db1 + j);
 
     if (correct != NULL)
         *correct = right;

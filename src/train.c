@@ -2,16 +2,38 @@
  * scaled per minibatch), the optimisers (SGD, heavy-ball and Nesterov
  * momentum, Adam) with L2 weight decay on the weights, the learning-rate
  * schedules, the held-out validation split with best-epoch restore, and the
- * perceptron rule for NN_ACT_STEP nets. */
+ * perceptron rule for NN_ACT_STEP nets.
+ *
+ * With several threads, each owns a block of the first hidden layer's
+ * neurons, the layer that holds nearly all the weights and work (12,544 of
+ * the 12,704 weights of 784-16-10). Per minibatch the threads meet twice:
+ *
+ *   1. each scales its share of the minibatch's images;      barrier
+ *   2. each computes its neurons of layer 1 for all images;   barrier
+ *   3. each runs the small upper layers, the loss and the backward pass
+ *      (the same arithmetic in every thread), then the gradient of its own
+ *      layer-1 neurons, and updates those and the upper layers.
+ *
+ * So each thread keeps its own copy of the net, of which it updates only
+ * its layer-1 rows and the upper layers; the copies are merged into the
+ * caller's net at the end of every epoch. Nothing but the minibatch and
+ * layer 1's outputs is shared, and those are double-buffered, so the next
+ * minibatch can be written while a slower thread still reads this one.
+ * Layer 1 is always computed in the same blocks of NN_FIRST_BLOCK neurons,
+ * whichever thread computes each, so the result is the same whatever the
+ * number of threads. */
 #include "nnclass/train.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include <cblas.h>
+
+#include "nnclass/barrier.h"
 
 /* Images per forward pass when measuring validation accuracy. */
 #define VAL_CHUNK 256u
@@ -39,6 +61,7 @@ void nn_train_options_default(nn_train_options *opt)
     opt->step_gamma = 0.1f;
     opt->seed = 1;
     opt->val_count = 0;
+    opt->threads = 1;
 }
 
 nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
@@ -148,24 +171,34 @@ static float lr_at(const nn_train_options *opt, size_t epoch, size_t step, size_
     return opt->lr;
 }
 
+/* Asks for the bytes of the images idx[0..n) (not past idx_end) to be brought
+ * into the cache. The images sit at random places in a 47 MB array, so
+ * scaling a minibatch would otherwise wait on memory more than it computes;
+ * the next minibatch's images are requested before this one is computed. */
+static void prefetch_images(const nn_images *images, const uint32_t *idx,
+                            const uint32_t *idx_end, size_t n, size_t n_in)
+{
+    for (size_t r = 0; r < n && idx + r < idx_end; r++) {
+        const uint8_t *p = images->pixels + (size_t)idx[r] * n_in;
+        for (size_t i = 0; i < n_in; i += 64)
+            __builtin_prefetch(p + i, 0, 2);
+        __builtin_prefetch(p + n_in - 1, 0, 2);
+    }
+}
+
 /* Images ahead of the one being scaled whose bytes are prefetched. */
 #define PREFETCH_AHEAD 4u
 
 /* Copies the images idx[0..n) into x, (n, n_in) floats in [0, 1], and their
- * labels into y. The images sit at random places in a 47 MB array, so the
- * copy waits on memory more than it computes: the bytes of the images
- * PREFETCH_AHEAD places further on in idx (up to idx_end, which may lie past
- * this minibatch) are requested while the current one is scaled. */
+ * labels into y. The bytes of the image PREFETCH_AHEAD places further on in
+ * idx (up to idx_end, which may lie past this minibatch) are requested while
+ * the current one is scaled. */
 static void gather(const nn_images *images, const nn_labels *labels, const uint32_t *idx,
                    size_t n, const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y)
 {
     for (size_t r = 0; r < n; r++) {
-        if (idx + r + PREFETCH_AHEAD < idx_end) {
-            const uint8_t *ahead = images->pixels + (size_t)idx[r + PREFETCH_AHEAD] * n_in;
-            for (size_t i = 0; i < n_in; i += 64)
-                __builtin_prefetch(ahead + i);
-            __builtin_prefetch(ahead + n_in - 1);
-        }
+        if (idx + r + PREFETCH_AHEAD < idx_end)
+            prefetch_images(images, idx + r + PREFETCH_AHEAD, idx_end, 1, n_in);
         nn_scale_pixels(images->pixels + (size_t)idx[r] * n_in, n_in, x + r * n_in);
         y[r] = labels->labels[idx[r]];
     }
@@ -239,19 +272,23 @@ static void update_span(const optimiser *o, float lr, float wd, float *p, const 
     }
 }
 
-/* Applies one optimiser step to every layer: weights with decay, biases without. */
-static void update(optimiser *o, nn_net *net, const float *grad, float lr)
+/* Applies one optimiser step to the neurons [j0, j1) of layer 1 and to every
+ * layer above: weights with decay, biases without. */
+static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_t j0,
+                   size_t j1)
 {
     o->t++;
     size_t off = 0;
     for (size_t l = 1; l < net->n_layers; l++) {
-        size_t nw = net->sizes[l] * net->sizes[l - 1], nb = net->sizes[l];
-        float *v = o->v != NULL ? o->v + off : NULL, *s = o->s != NULL ? o->s + off : NULL;
-        update_span(o, lr, o->opt->weight_decay, net->params + off, grad + off, v, s, nw);
-        off += nw;
-        update_span(o, lr, 0.0f, net->params + off, grad + off, v ? v + nw : NULL,
-                    s ? s + nw : NULL, nb);
-        off += nb;
+        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
+        size_t lo = l == 1 ? j0 : 0, hi = l == 1 ? j1 : n_out;
+        size_t w = off + lo * n_in, b = off + n_out * n_in + lo;
+        update_span(o, lr, o->opt->weight_decay, net->params + w, grad + w,
+                    o->v != NULL ? o->v + w : NULL, o->s != NULL ? o->s + w : NULL,
+                    (hi - lo) * n_in);
+        update_span(o, lr, 0.0f, net->params + b, grad + b, o->v != NULL ? o->v + b : NULL,
+                    o->s != NULL ? o->s + b : NULL, hi - lo);
+        off += n_out * n_in + n_out;
     }
 }
 
@@ -306,6 +343,263 @@ static int params_finite(const nn_net *net)
     return 1;
 }
 
+/* What all the threads of a run share. Written by thread 0 only between
+ * barriers (idx, quit, the result), or in blocks that no other thread touches
+ * until the next barrier (x, a1). */
+typedef struct {
+    const nn_train_options *opt;
+    const nn_train_hooks *hooks;
+    const nn_images *images;
+    const nn_labels *labels;
+    nn_net *net; /* the caller's; thread 0 trains it in place */
+    size_t n_threads;
+    size_t n_train, n_val, n_batches, total_steps, progress_every;
+    int perceptron;
+    int split;       /* the step is done in halves (a hidden layer, not step) */
+    uint32_t *idx;   /* n entries: the training order, then the held-out images */
+    float *a1[2];    /* layer 1's outputs (batch, sizes[1]), alternate minibatches */
+    float *best;     /* the best epoch's parameters, with --val */
+    nn_barrier barrier;
+    int quit;        /* set by thread 0 before a barrier: everyone stops after it */
+    nn_status status;
+    nn_error *err;
+    nn_train_result res;
+} team;
+
+/* One thread's own part. */
+typedef struct {
+    team *tm;
+    size_t t;        /* 0 .. n_threads-1; thread 0 is the caller */
+    nn_net *net;     /* thread 0: the caller's net; others: a copy */
+    nn_workspace *ws;
+    float *grad;     /* n_params floats, or the perceptron's sums */
+    float *state;    /* the optimiser's buffers */
+    float *x;        /* the minibatch's inputs, (chunk, n_in) */
+    uint8_t *y;      /* the minibatch's labels */
+    optimiser optim;
+    size_t j0, j1;   /* the neurons of layer 1 this thread owns */
+    pthread_t thread;
+    int started;
+} worker;
+
+/* Copies every other thread's layer-1 neurons into the caller's net. */
+static void merge(team *tm, worker *w)
+{
+    nn_net *net = tm->net;
+    size_t n_in = net->sizes[0];
+    for (size_t t = 1; t < tm->n_threads; t++) {
+        size_t j0 = w[t].j0, n = w[t].j1 - w[t].j0;
+        memcpy(nn_net_weights(net, 1) + j0 * n_in, nn_net_weights(w[t].net, 1) + j0 * n_in,
+               n * n_in * sizeof(float));
+        memcpy(nn_net_biases(net, 1) + j0, nn_net_biases(w[t].net, 1) + j0, n * sizeof(float));
+    }
+}
+
+/* Thread 0's work between epochs: merge the copies, check the weights,
+ * measure validation accuracy, keep the best epoch, report. Returns NN_OK to
+ * go on. */
+static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double loss_sum,
+                              size_t right_sum, double t0)
+{
+    nn_net *net = tm->net;
+    merge(tm, workers);
+    /* The last update is not followed by a forward pass: check it here so
+     * that a diverged net is never returned as a result. */
+    if (!params_finite(net))
+        return nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, minibatch "
+                       "%zu: a weight is not finite; lower --lr", epoch, tm->n_batches);
+    nn_epoch_stats stats;
+    stats.epoch = epoch;
+    stats.epochs = tm->opt->epochs;
+    stats.loss = tm->perceptron ? 0.0 : loss_sum / (double)tm->n_train;
+    stats.train_accuracy = (double)right_sum / (double)tm->n_train;
+    stats.val_accuracy = -1.0;
+    stats.is_best = 0;
+    if (tm->n_val > 0) {
+        stats.val_accuracy = accuracy_on(net, workers[0].ws, tm->images, tm->labels,
+                                         tm->idx + tm->n_train, tm->n_val, workers[0].x,
+                                         workers[0].y);
+        if (stats.val_accuracy > tm->res.best_val_accuracy) {
+            tm->res.best_val_accuracy = stats.val_accuracy;
+            tm->res.best_epoch = epoch;
+            memcpy(tm->best, net->params, net->n_params * sizeof *tm->best);
+            stats.is_best = 1;
+        }
+    } else {
+        tm->res.best_epoch = epoch;
+    }
+    stats.seconds = now_seconds() - t0;
+    tm->res.epochs_run = epoch;
+    tm->res.final_loss = stats.loss;
+    if (tm->hooks->on_epoch != NULL)
+        tm->hooks->on_epoch(&stats, tm->hooks->user);
+    return NN_OK;
+}
+
+/* The epoch loop, run by every thread in step. Thread 0 shuffles, watches
+ * the stop flag, sums the loss and reports; a failure it finds is recorded
+ * in tm->status and ends every thread at the next barrier. A diverging loss
+ * is seen by every thread at the same minibatch, as all compute it alike. */
+static void run_worker(worker *w)
+{
+    team *tm = w->tm;
+    const nn_train_options *opt = tm->opt;
+    const nn_train_hooks *hooks = tm->hooks;
+    const size_t t = w->t;
+    const size_t n_in = tm->net->sizes[0], batch = opt->batch;
+    const uint32_t *idx_end = tm->idx + tm->n_train;
+    nn_rng rng;
+    nn_rng_seed(&rng, opt->seed ^ SHUFFLE_STREAM);
+
+    size_t step = 0;
+    for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
+        double t0 = now_seconds();
+        if (t == 0)
+            nn_rng_shuffle(&rng, tm->idx, tm->n_train);
+        nn_barrier_wait(&tm->barrier);
+        if (tm->quit)
+            return;
+        double loss_sum = 0.0;
+        size_t right_sum = 0;
+        for (size_t bi = 0; bi < tm->n_batches; bi++, step++) {
+            if (t == 0 && hooks->stop != NULL && *hooks->stop) {
+                tm->status = nn_fail(tm->err, NN_E_INTERRUPTED, "training interrupted at "
+                                     "epoch %zu, minibatch %zu", epoch, bi + 1);
+                tm->quit = 1;
+            }
+            const size_t start = bi * batch;
+            const size_t bs = tm->n_train - start < batch ? tm->n_train - start : batch;
+            /* Every thread scales the whole minibatch into its own buffer:
+             * cheaper than sharing one, whose lines would travel between the
+             * cores' caches at every minibatch. */
+            gather(tm->images, tm->labels, tm->idx + start, bs, idx_end, n_in, w->x, w->y);
+            prefetch_images(tm->images, tm->idx + start + bs, idx_end, batch, n_in);
+            float lr = lr_at(opt, epoch, step, tm->total_steps);
+            float *a1 = tm->a1[step & 1];
+            if (tm->split)
+                nn_net_forward_first(w->net, w->x, bs, w->j0, w->j1, a1);
+            nn_barrier_wait(&tm->barrier);
+            if (tm->quit)
+                return;
+
+            float loss = 0.0f;
+            size_t right = 0;
+            if (tm->perceptron) {
+                right = perceptron_step(w->net, w->x, w->y, bs, lr, w->grad);
+                if (right == (size_t)-1) {
+                    tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch "
+                                         "%zu, minibatch %zu: a weighted sum is not finite; "
+                                         "lower --lr", epoch, bi + 1);
+                    return;
+                }
+            } else {
+                if (tm->split)
+                    loss = nn_net_loss_grad_from_first(w->net, w->ws, w->x, a1, w->y, bs,
+                                                       w->j0, w->j1, w->grad, &right);
+                else
+                    loss = nn_net_loss_grad(w->net, w->ws, w->x, w->y, bs, w->grad, &right);
+                if (!isfinite(loss)) {
+                    if (t == 0)
+                        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at "
+                                             "epoch %zu, minibatch %zu: loss is %s; lower "
+                                             "--lr", epoch, bi + 1, isnan(loss) ? "nan" : "inf");
+                    return;
+                }
+                update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
+            }
+            if (t == 0) {
+                loss_sum += (double)loss * (double)bs;
+                right_sum += right;
+                if (hooks->on_progress != NULL &&
+                    ((bi + 1) % tm->progress_every == 0 || bi + 1 == tm->n_batches))
+                    hooks->on_progress(epoch, bi + 1, tm->n_batches, hooks->user);
+            }
+        }
+        /* Every update of the epoch is done before thread 0 merges them. */
+        nn_barrier_wait(&tm->barrier);
+        if (t == 0) {
+            nn_status st = finish_epoch(tm, w, epoch, loss_sum, right_sum, t0);
+            if (st != NN_OK) {
+                tm->status = st;
+                tm->quit = 1;
+            }
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    run_worker(arg);
+    return NULL;
+}
+
+/* Blocks of NN_FIRST_BLOCK neurons in the first hidden layer. */
+static size_t first_blocks(const nn_net *net)
+{
+    return (net->sizes[1] + NN_FIRST_BLOCK - 1) / NN_FIRST_BLOCK;
+}
+
+/* The number of threads a run uses: the first hidden layer's blocks of
+ * neurons are shared out, so there is one thread at most per block, and a
+ * single one without a hidden layer or for the perceptron. */
+static size_t threads_for(const nn_net *net, const nn_train_options *opt)
+{
+    if (net->n_layers < 3 || net->hidden == NN_ACT_STEP || opt->threads <= 1)
+        return 1;
+    return opt->threads < first_blocks(net) ? opt->threads : first_blocks(net);
+}
+
+/* Allocates thread t's part; threads other than 0 get a copy of the net. */
+static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_error *err)
+{
+    const nn_net *net = tm->net;
+    const nn_train_options *opt = tm->opt;
+    const int uses_v = !tm->perceptron && opt->optimizer != NN_OPT_SGD;
+    const int uses_s = !tm->perceptron && opt->optimizer == NN_OPT_ADAM;
+    size_t n_classes = net->sizes[net->n_layers - 1];
+    w->tm = tm;
+    w->t = t;
+    w->j0 = 0;
+    w->j1 = net->sizes[1];
+    if (net->n_layers >= 3) {
+        size_t blocks = first_blocks(net), n1 = net->sizes[1];
+        size_t j0 = blocks * t / tm->n_threads * NN_FIRST_BLOCK;
+        size_t j1 = blocks * (t + 1) / tm->n_threads * NN_FIRST_BLOCK;
+        w->j0 = j0;
+        w->j1 = j1 < n1 ? j1 : n1;
+    }
+    if (t == 0) {
+        w->net = tm->net;
+    } else {
+        nn_status st = nn_net_create(net->sizes, net->n_layers, net->hidden, &w->net, err);
+        if (st != NN_OK)
+            return st;
+        memcpy(w->net->params, net->params, net->n_params * sizeof(float));
+    }
+    w->grad = malloc((tm->perceptron ? chunk * n_classes : net->n_params) * sizeof(float));
+    w->state = calloc((uses_v + uses_s) * net->n_params + 1, sizeof(float));
+    w->x = malloc(chunk * net->sizes[0] * sizeof(float));
+    w->y = malloc(chunk);
+    if (w->grad == NULL || w->state == NULL || w->x == NULL || w->y == NULL)
+        return nn_fail(err, NN_E_NOMEM, "out of memory for a training thread");
+    w->optim.opt = opt;
+    w->optim.v = uses_v ? w->state : NULL;
+    w->optim.s = uses_s ? w->state + net->n_params : NULL;
+    w->optim.t = 0;
+    return nn_workspace_create(net, chunk, &w->ws, err);
+}
+
+static void worker_free(worker *w)
+{
+    if (w->t != 0)
+        nn_net_free(w->net);
+    nn_workspace_free(w->ws);
+    free(w->grad);
+    free(w->state);
+    free(w->x);
+    free(w->y);
+}
+
 nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels,
                    const nn_train_options *opt, const nn_train_hooks *hooks,
                    nn_train_result *result, nn_error *err)
@@ -323,139 +617,89 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     nn_status checked = nn_net_check_data(net, images, labels, err);
     if (checked != NN_OK)
         return checked;
-    size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
 
-    const int perceptron = net->hidden == NN_ACT_STEP;
-    const size_t n = images->count, n_val = opt->val_count, n_train = n - n_val;
-    const size_t batch = opt->batch;
-    const size_t chunk = batch > VAL_CHUNK ? batch : VAL_CHUNK;
-    const size_t n_batches = (n_train + batch - 1) / batch;
-    const size_t total_steps = n_batches * opt->epochs;
-    const size_t progress_every = n_batches >= 100 ? n_batches / 100 : 1;
-    const int uses_v = !perceptron && opt->optimizer != NN_OPT_SGD;
-    const int uses_s = !perceptron && opt->optimizer == NN_OPT_ADAM;
+    team tm;
+    memset(&tm, 0, sizeof tm);
+    tm.opt = opt;
+    tm.hooks = hooks;
+    tm.images = images;
+    tm.labels = labels;
+    tm.net = net;
+    tm.n_threads = threads_for(net, opt);
+    tm.perceptron = net->hidden == NN_ACT_STEP;
+    tm.split = !tm.perceptron && net->n_layers >= 3;
+    const size_t n = images->count;
+    tm.n_val = opt->val_count;
+    tm.n_train = n - tm.n_val;
+    tm.n_batches = (tm.n_train + opt->batch - 1) / opt->batch;
+    tm.total_steps = tm.n_batches * opt->epochs;
+    tm.progress_every = tm.n_batches >= 100 ? tm.n_batches / 100 : 1;
+    tm.status = NN_OK;
+    tm.err = err;
+    tm.res = res;
+    nn_barrier_init(&tm.barrier, (unsigned)tm.n_threads);
 
-    nn_workspace *ws = NULL;
-    uint32_t *idx = malloc(n * sizeof *idx);
-    float *x = malloc(chunk * n_in * sizeof *x);
-    uint8_t *y = malloc(chunk);
-    float *grad = malloc((perceptron ? chunk * n_classes : net->n_params) * sizeof *grad);
-    float *state = calloc((uses_v + uses_s) * net->n_params + 1, sizeof *state);
-    float *best = n_val > 0 ? malloc(net->n_params * sizeof *best) : NULL;
-    if (idx == NULL || x == NULL || y == NULL || grad == NULL || state == NULL ||
-        (n_val > 0 && best == NULL)) {
+    const size_t chunk = opt->batch > VAL_CHUNK ? opt->batch : VAL_CHUNK;
+    const size_t n1 = net->sizes[1];
+    worker *workers = calloc(tm.n_threads, sizeof *workers);
+    tm.idx = malloc(n * sizeof *tm.idx);
+    tm.a1[0] = malloc(opt->batch * n1 * sizeof(float));
+    tm.a1[1] = malloc(opt->batch * n1 * sizeof(float));
+    tm.best = tm.n_val > 0 ? malloc(net->n_params * sizeof *tm.best) : NULL;
+    if (workers == NULL || tm.idx == NULL || tm.a1[0] == NULL || tm.a1[1] == NULL || (tm.n_val > 0 && tm.best == NULL)) {
         st = nn_fail(err, NN_E_NOMEM, "out of memory for training on %zu images", n);
         goto done;
     }
-    st = nn_workspace_create(net, chunk, &ws, err);
-    if (st != NN_OK)
-        goto done;
-
-    optimiser optim = {opt, uses_v ? state : NULL,
-                       uses_s ? state + net->n_params : NULL, 0};
+    for (size_t t = 0; t < tm.n_threads; t++) {
+        st = worker_init(&workers[t], &tm, t, t == 0 ? chunk : opt->batch, err);
+        if (st != NN_OK)
+            goto done;
+    }
 
     /* The held-out images are a seeded random choice made once: after one
      * shuffle, idx[0..n_train) trains and idx[n_train..n) validates. */
     for (size_t i = 0; i < n; i++)
-        idx[i] = (uint32_t)i;
-    if (n_val > 0) {
+        tm.idx[i] = (uint32_t)i;
+    if (tm.n_val > 0) {
         nn_rng vrng;
         nn_rng_seed(&vrng, opt->seed ^ VAL_STREAM);
-        nn_rng_shuffle(&vrng, idx, n);
+        nn_rng_shuffle(&vrng, tm.idx, n);
     }
-    const uint32_t *val_idx = idx + n_train;
-    nn_rng rng;
-    nn_rng_seed(&rng, opt->seed ^ SHUFFLE_STREAM);
 
-    size_t step = 0;
-    for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
-        double t0 = now_seconds();
-        nn_rng_shuffle(&rng, idx, n_train);
-        double loss_sum = 0.0;
-        size_t right_sum = 0;
-        for (size_t bi = 0; bi < n_batches; bi++, step++) {
-            if (hooks->stop != NULL && *hooks->stop) {
-                st = nn_fail(err, NN_E_INTERRUPTED, "training interrupted at epoch %zu, "
-                             "minibatch %zu", epoch, bi + 1);
-                goto done;
-            }
-            size_t start = bi * batch;
-            size_t bs = n_train - start < batch ? n_train - start : batch;
-            gather(images, labels, idx + start, bs, idx + n_train, n_in, x, y);
-            float lr = lr_at(opt, epoch, step, total_steps);
-            if (perceptron) {
-                size_t right = perceptron_step(net, x, y, bs, lr, grad);
-                if (right == (size_t)-1) {
-                    st = nn_fail(err, NN_E_NUMERIC, "training diverged at epoch %zu, "
-                                 "minibatch %zu: a weighted sum is not finite; lower --lr",
-                                 epoch, bi + 1);
-                    goto done;
-                }
-                right_sum += right;
-            } else {
-                size_t right = 0;
-                float loss = nn_net_loss_grad(net, ws, x, y, bs, grad, &right);
-                if (!isfinite(loss)) {
-                    st = nn_fail(err, NN_E_NUMERIC, "training diverged at epoch %zu, "
-                                 "minibatch %zu: loss is %s; lower --lr", epoch, bi + 1,
-                                 isnan(loss) ? "nan" : "inf");
-                    goto done;
-                }
-                loss_sum += (double)loss * (double)bs;
-                right_sum += right;
-                update(&optim, net, grad, lr);
-            }
-            if (hooks->on_progress != NULL &&
-                ((bi + 1) % progress_every == 0 || bi + 1 == n_batches))
-                hooks->on_progress(epoch, bi + 1, n_batches, hooks->user);
+    for (size_t t = 1; t < tm.n_threads; t++) {
+        if (pthread_create(&workers[t].thread, NULL, worker_main, &workers[t]) != 0) {
+            /* The threads started so far wait at the first barrier: tell them
+             * to stop, and count the arrivals of this thread and the missing
+             * ones so that they are let go. */
+            tm.quit = 1;
+            for (size_t u = t; u <= tm.n_threads; u++)
+                nn_barrier_arrive(&tm.barrier);
+            st = nn_fail(err, NN_E_NOMEM, "could not start training thread %zu of %zu",
+                         t + 1, tm.n_threads);
+            break;
         }
-        /* The last update is not followed by a forward pass: check it here so
-         * that a diverged net is never returned as a result. */
-        if (!params_finite(net)) {
-            st = nn_fail(err, NN_E_NUMERIC, "training diverged at epoch %zu, minibatch %zu: "
-                         "a weight is not finite; lower --lr", epoch, n_batches);
-            goto done;
-        }
-
-        nn_epoch_stats stats;
-        stats.epoch = epoch;
-        stats.epochs = opt->epochs;
-        stats.loss = perceptron ? 0.0 : loss_sum / (double)n_train;
-        stats.train_accuracy = (double)right_sum / (double)n_train;
-        stats.val_accuracy = -1.0;
-        stats.is_best = 0;
-        if (n_val > 0) {
-            stats.val_accuracy = accuracy_on(net, ws, images, labels, val_idx, n_val, x, y);
-            if (stats.val_accuracy > res.best_val_accuracy) {
-                res.best_val_accuracy = stats.val_accuracy;
-                res.best_epoch = epoch;
-                memcpy(best, net->params, net->n_params * sizeof *best);
-                stats.is_best = 1;
-            }
-        } else {
-            res.best_epoch = epoch;
-        }
-        stats.seconds = now_seconds() - t0;
-        res.epochs_run = epoch;
-        res.final_loss = stats.loss;
-        if (result != NULL)
-            *result = res;
-        if (hooks->on_epoch != NULL)
-            hooks->on_epoch(&stats, hooks->user);
+        workers[t].started = 1;
     }
-    if (n_val > 0)
-        memcpy(net->params, best, net->n_params * sizeof *best);
-    st = NN_OK;
+    if (st == NN_OK) {
+        run_worker(&workers[0]);
+        st = tm.status;
+    }
+    for (size_t t = 1; t < tm.n_threads; t++)
+        if (workers[t].started)
+            pthread_join(workers[t].thread, NULL);
+    if (st == NN_OK && tm.n_val > 0)
+        memcpy(net->params, tm.best, net->n_params * sizeof *tm.best);
 
 done:
     if (result != NULL)
-        *result = res;
-    nn_workspace_free(ws);
-    free(idx);
-    free(x);
-    free(y);
-    free(grad);
-    free(state);
-    free(best);
+        *result = tm.res;
+    if (workers != NULL)
+        for (size_t t = 0; t < tm.n_threads; t++)
+            worker_free(&workers[t]);
+    free(workers);
+    free(tm.idx);
+    free(tm.a1[0]);
+    free(tm.a1[1]);
+    free(tm.best);
     return st;
 }

@@ -1,7 +1,8 @@
 /* test_net.c - the network: argument checks of nn_net_create, parameter
  * counts and layout, seeded initialisation, the sgemv and sgemm forward passes
- * against a plain loop, and the gradient of every hidden activation and of the
- * softmax cross-entropy loss against central finite differences. */
+ * against a plain loop, the gradient of every hidden activation and of the
+ * softmax cross-entropy loss against central finite differences, and the
+ * training step split over blocks of the first layer against the whole. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -493,6 +494,58 @@ static void test_gradient_matches_finite_differences(void **state)
     }
 }
 
+/* A training step computed in two halves over ranges of layer 1's blocks
+ * (as threads share it out) gives the very bits of the whole step, and each
+ * half writes only its own rows of layer 1's gradient. 20 neurons make the
+ * blocks 8 + 8 + 4; the ranges are [0, 8) and [8, 20). */
+static void test_step_in_blocks_matches_whole(void **state)
+{
+    (void)state;
+    const nn_activation acts[] = {NN_ACT_SIGMOID, NN_ACT_RELU, NN_ACT_TANH};
+    size_t sizes[] = {784, 20, 12, 10};
+    const size_t batch = 64, n1 = 20, n_in = 784;
+    const size_t cut = NN_FIRST_BLOCK;
+    for (size_t k = 0; k < 3; k++) {
+        nn_net *net = make_net(sizes, 4, acts[k]);
+        nn_rng rng;
+        nn_rng_seed(&rng, 7 + k);
+        nn_net_init(net, &rng);
+        nn_workspace *ws = make_ws(net, batch);
+        float *x = malloc(batch * n_in * sizeof(float));
+        uint8_t y[64];
+        for (size_t i = 0; i < batch * n_in; i++)
+            x[i] = (float)(nn_rng_next(&rng) % 256) / 255.0f;
+        for (size_t r = 0; r < batch; r++)
+            y[r] = (uint8_t)(nn_rng_next(&rng) % 10);
+        float *whole = malloc(net->n_params * sizeof(float));
+        float *halves = malloc(net->n_params * sizeof(float));
+        float *a1 = malloc(batch * n1 * sizeof(float));
+        float loss = nn_net_loss_grad(net, ws, x, y, batch, whole, NULL);
+
+        nn_net_forward_first(net, x, batch, 0, cut, a1);
+        nn_net_forward_first(net, x, batch, cut, n1, a1);
+        for (size_t i = 0; i < net->n_params; i++)
+            halves[i] = NAN;
+        float loss_lo = nn_net_loss_grad_from_first(net, ws, x, a1, y, batch, 0, cut, halves,
+                                                    NULL);
+        /* Rows [cut, n1) of dW1 and entries of db1 are still untouched. */
+        for (size_t i = cut * n_in; i < n1 * n_in; i++)
+            assert_true(isnan(halves[i]));
+        for (size_t j = cut; j < n1; j++)
+            assert_true(isnan(halves[n1 * n_in + j]));
+        float loss_hi = nn_net_loss_grad_from_first(net, ws, x, a1, y, batch, cut, n1, halves,
+                                                    NULL);
+        assert_true(loss_lo == loss && loss_hi == loss);
+        assert_memory_equal(whole, halves, net->n_params * sizeof(float));
+        free(a1);
+        free(halves);
+        free(whole);
+        free(x);
+        nn_workspace_free(ws);
+        nn_net_free(net);
+    }
+}
+
 /* With all parameters zero every class has probability 1/C: the loss is
  * log C and the output bias gradient is mean(1/C - onehot(y)). */
 static void test_zero_net_loss(void **state)
@@ -539,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_forward_blas_matches_plain_loop),
         cmocka_unit_test(test_softmax_is_stable),
         cmocka_unit_test(test_gradient_matches_finite_differences),
+        cmocka_unit_test(test_step_in_blocks_matches_whole),
         cmocka_unit_test(test_zero_net_loss),
         cmocka_unit_test(test_workspace_arguments),
     };

@@ -1,7 +1,9 @@
 /* test_train.c - training: one step of every optimiser on a 2-2-2 network
  * against values derived by hand, the perceptron rule, option checks,
- * bit-identical reruns, divergence and interruption, the validation split's
- * best-epoch restore, and end-to-end learning on a fixed MNIST subset. */
+ * bit-identical reruns, the same weights from any number of threads,
+ * divergence and interruption, the validation split's best-epoch restore
+ * (these three with one and with two threads), and end-to-end learning on a
+ * fixed MNIST subset. */
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -36,6 +38,12 @@ static void train_ok(nn_net *net, const nn_images *im, const nn_labels *lb,
     nn_status st = nn_train(net, im, lb, opt, hooks, res, &err);
     if (st != NN_OK)
         fail_msg("nn_train: %s (%s)", err.msg, nn_status_str(st));
+}
+
+/* Threads for a test registered with a prestate (see main), else 1. */
+static size_t threads_of(void **state)
+{
+    return state != NULL && *state != NULL ? *(const size_t *)*state : 1;
 }
 
 /* --- one step by hand -------------------------------------------------------- */
@@ -336,6 +344,48 @@ static void test_same_seed_same_weights(void **state)
     }
 }
 
+/* The first hidden layer's blocks of neurons are shared out among the
+ * threads, which changes no sum: any number of threads gives the same bits
+ * as one, for every optimiser, with and without a held-out split, with
+ * several hidden layers, with a last block that is not full (20 = 8 + 8 + 4)
+ * and with more threads than blocks (capped). */
+static void test_threads_give_same_weights(void **state)
+{
+    (void)state;
+    const struct {
+        size_t sizes[4], n_layers;
+        nn_activation act;
+        nn_optimizer optimizer;
+        float lr;
+        size_t val;
+    } cases[] = {
+        {{784, 16, 10}, 3, NN_ACT_SIGMOID, NN_OPT_SGD, 0.5f, 0},
+        {{784, 16, 10}, 3, NN_ACT_RELU, NN_OPT_NESTEROV, 0.05f, 300},
+        {{784, 20, 16, 10}, 4, NN_ACT_TANH, NN_OPT_ADAM, 0.002f, 0},
+        {{784, 20, 10}, 3, NN_ACT_RELU, NN_OPT_MOMENTUM, 0.05f, 0},
+    };
+    const size_t threads[] = {2, 3, 7};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        nn_train_options opt;
+        nn_train_options_default(&opt);
+        opt.epochs = 2;
+        opt.optimizer = cases[k].optimizer;
+        opt.lr = cases[k].lr;
+        opt.val_count = cases[k].val;
+        opt.threads = 1;
+        nn_net *one = train_mnist(cases[k].sizes, cases[k].n_layers, cases[k].act, &opt, 2000);
+        for (size_t i = 0; i < sizeof threads / sizeof threads[0]; i++) {
+            opt.threads = threads[i];
+            nn_net *many = train_mnist(cases[k].sizes, cases[k].n_layers, cases[k].act, &opt,
+                                       2000);
+            if (memcmp(one->params, many->params, one->n_params * sizeof(float)) != 0)
+                fail_msg("case %zu: %zu threads give other weights than one", k, threads[i]);
+            nn_net_free(many);
+        }
+        nn_net_free(one);
+    }
+}
+
 static void test_learns_mnist(void **state)
 {
     (void)state;
@@ -380,7 +430,6 @@ static void test_perceptron_learns_mnist(void **state)
 
 static void test_divergence_is_reported(void **state)
 {
-    (void)state;
     nn_images im;
     nn_labels lb;
     ts_load_mnist("train", 2000, &im, &lb);
@@ -395,6 +444,7 @@ static void test_divergence_is_reported(void **state)
     opt.schedule = NN_LR_CONSTANT;
     opt.lr = 1e6f;
     opt.epochs = 3;
+    opt.threads = threads_of(state);
     nn_error err = {{0}};
     nn_status st = nn_train(net, &im, &lb, &opt, NULL, NULL, &err);
     assert_int_equal(st, NN_E_NUMERIC);
@@ -431,7 +481,6 @@ static void count_epochs(const nn_epoch_stats *s, void *user)
 
 static void test_hooks_and_interrupt(void **state)
 {
-    (void)state;
     nn_images im;
     nn_labels lb;
     ts_load_mnist("train", 3200, &im, &lb);
@@ -441,6 +490,7 @@ static void test_hooks_and_interrupt(void **state)
     nn_train_options_default(&opt);
     opt.epochs = 3;
     opt.batch = 10; /* 320 minibatches per epoch */
+    opt.threads = threads_of(state);
     hook_state h = {0};
     nn_train_hooks hooks = {count_epochs, stop_on_progress, &h.stop, &h};
     nn_error err = {{0}};
@@ -487,7 +537,6 @@ static void record_epoch(const nn_epoch_stats *s, void *user)
 
 static void test_validation_keeps_best_epoch(void **state)
 {
-    (void)state;
     nn_images im;
     nn_labels lb;
     ts_load_mnist("train", 4000, &im, &lb);
@@ -503,6 +552,7 @@ static void test_validation_keeps_best_epoch(void **state)
     opt.batch = 32;
     opt.val_count = 1000;
     opt.epochs = 4;
+    opt.threads = threads_of(state);
     /* Two good epochs, then a learning rate 1000 times too large that wrecks
      * the net: the best epoch must be 1 or 2, not the last. */
     opt.schedule = NN_LR_STEP;
@@ -568,6 +618,7 @@ static void test_rejects_mismatched_data(void **state)
 
 int main(void)
 {
+    static size_t one_thread = 1, two_threads = 2;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_step_by_hand),
         cmocka_unit_test(test_perceptron_rule_by_hand),
@@ -577,9 +628,13 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_weights),
         cmocka_unit_test(test_learns_mnist),
         cmocka_unit_test(test_perceptron_learns_mnist),
-        cmocka_unit_test(test_divergence_is_reported),
-        cmocka_unit_test(test_hooks_and_interrupt),
-        cmocka_unit_test(test_validation_keeps_best_epoch),
+        cmocka_unit_test(test_threads_give_same_weights),
+        cmocka_unit_test_prestate(test_divergence_is_reported, &one_thread),
+        cmocka_unit_test_prestate(test_divergence_is_reported, &two_threads),
+        cmocka_unit_test_prestate(test_hooks_and_interrupt, &one_thread),
+        cmocka_unit_test_prestate(test_hooks_and_interrupt, &two_threads),
+        cmocka_unit_test_prestate(test_validation_keeps_best_epoch, &one_thread),
+        cmocka_unit_test_prestate(test_validation_keeps_best_epoch, &two_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -109,8 +109,15 @@ float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
                        const uint8_t *labels, size_t batch, float *grad,
                        size_t *correct);
 
+/* The neurons of the first hidden layer are computed in blocks of this many,
+ * always the same blocks: a BLAS picks its kernel, and so the order of its
+ * sums, from the shapes it is given, so fixed shapes make the result the
+ * same however many threads share the blocks out. */
+#define NN_FIRST_BLOCK 8u
+
 /* The same training step in two halves, so that the neurons of the first
  * hidden layer can be shared out among threads (net with >= 3 layers only).
+ * j0 must be a multiple of NN_FIRST_BLOCK, and j1 too unless it is sizes[1].
  *
  * nn_net_forward_first computes the neurons [j0, j1) of layer 1 for a
  * minibatch x (batch, sizes[0]): columns j0..j1-1 of a1, which is

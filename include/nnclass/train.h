@@ -48,6 +48,7 @@ typedef struct {
     float step_gamma;     /* NN_LR_STEP factor */
     uint64_t seed;        /* initialisation (done by the caller) and shuffling */
     size_t val_count;     /* images held out for validation; 0 = none */
+    size_t threads;       /* threads sharing the first hidden layer; 0 or 1 = one */
 } nn_train_options;
 
 /* Fills the documented default recipe (see README: Training). */

@@ -36,6 +36,13 @@ typedef struct {
     int quiet;
 } train_args;
 
+/* The default number of training threads: one per online CPU. */
+static long online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 1 ? n : 1;
+}
+
 static void usage(FILE *out)
 {
     nn_train_options d;
@@ -64,7 +71,8 @@ static void usage(FILE *out)
         "  --lr-schedule NAME   constant, step (x0.1 every 10 epochs) or cosine (to 0\n"
         "                       over the run) (default %s)\n"
         "  --seed N             random seed for initialisation and shuffling (default %llu)\n"
-        "  --threads N          BLAS threads (default 1; 1 gives bit-reproducible models)\n"
+        "  --threads N          threads sharing out the first hidden layer (default: one\n"
+        "                       per CPU, here %ld); the model is the same for any N\n"
         "  --val N              hold out N training images, report validation accuracy\n"
         "                       and keep the best epoch (default %zu: none)\n"
         "Output:\n"
@@ -75,7 +83,7 @@ static void usage(FILE *out)
         DEFAULT_HIDDEN, DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
-        (unsigned long long)d.seed, d.val_count);
+        (unsigned long long)d.seed, online_cpus(), d.val_count);
 }
 
 enum {
@@ -117,7 +125,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->dataset = NULL;
     a->output = "model.nnc";
     a->activation = DEFAULT_ACTIVATION;
-    a->threads = 1;
+    a->threads = 0; /* one per CPU */
     a->max_input_mb = 1024;
     nn_train_options_default(&a->train);
     int activation_given = 0;
@@ -414,7 +422,9 @@ int cmd_train(int argc, char **argv)
     prog.quiet = a.quiet;
     prog.bar = !a.quiet && isatty(STDERR_FILENO);
 
-    nn_set_threads(a.threads);
+    /* nnclass's own threads share the network out, each calling a one-thread BLAS. */
+    nn_set_threads(1);
+    a.train.threads = a.threads > 0 ? a.threads : (size_t)online_cpus();
     nn_rng rng;
     nn_rng_seed(&rng, a.train.seed);
     nn_net_init(net, &rng);

@@ -14,6 +14,17 @@ run_nn "${T[@]}" --epochs 2 --seed 7 --threads 1 -o "$TMP/b.nnc"
 check "same seed, same bytes" cmp -s "$TMP/a.nnc" "$TMP/b.nnc"
 run_nn "${T[@]}" --epochs 2 --seed 8 --threads 1 -o "$TMP/c.nnc"
 check "other seed, other bytes" not cmp -s "$TMP/a.nnc" "$TMP/c.nnc"
+# The threads share out fixed blocks of the first layer: any count, same bytes
+# (two blocks of 8 neurons here, so 3 threads are capped to 2).
+for n in 2 3; do
+    run_nn "${T[@]}" --epochs 2 --seed 7 --threads $n -o "$TMP/t$n.nnc"
+    expect_status 0 "train --threads $n"
+    check "--threads $n, same bytes as one thread" cmp -s "$TMP/a.nnc" "$TMP/t$n.nnc"
+done
+run_nn "${T[@]}" --epochs 2 --seed 7 -o "$TMP/t.nnc"
+check "default threads, same bytes as one thread" cmp -s "$TMP/a.nnc" "$TMP/t.nnc"
+run_nn train --help
+check "--help: the default thread count" grep -q "per CPU, here $(getconf _NPROCESSORS_ONLN)" "$TMP/out"
 
 # Per-epoch lines on stderr without --quiet; --log writes one JSON object per epoch.
 run_nn train --images "$TMP/s-images.idx" --labels "$TMP/s-labels.idx" --epochs 3 --val 200 \
