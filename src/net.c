@@ -15,6 +15,8 @@
 
 #include <cblas.h>
 
+#include "vector_clones.h"
+
 /* Buffers start on 64-byte boundaries (a cache line, an AVX-512 vector). */
 #define NN_ALIGN 64u
 #define NN_ALIGN_FLOATS (NN_ALIGN / sizeof(float))
@@ -193,6 +195,7 @@ int nn_activation_parse(const char *name, nn_activation *out)
     return -1;
 }
 
+NN_VECTOR_CLONES
 void nn_scale_pixels(const uint8_t *pixels, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i++)

@@ -34,6 +34,7 @@
 #include <cblas.h>
 
 #include "nnclass/barrier.h"
+#include "vector_clones.h"
 
 /* Images per forward pass when measuring validation accuracy. */
 #define VAL_CHUNK 256u
@@ -232,6 +233,7 @@ typedef struct {
 /* One update of n parameters p from their gradient g, with L2 decay wd
  * (0 for biases) added to the gradient. v and s are the state of the same
  * n parameters. Every branch is one fused pass. */
+NN_VECTOR_CLONES
 static void update_span(const optimiser *o, float lr, float wd, float *p, const float *g,
                         float *v, float *s, size_t n)
 {
