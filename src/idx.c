@@ -17,6 +17,8 @@
  */
 #include "nnclass/idx.h"
 
+#include "nnclass/bgzf.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -170,19 +172,16 @@ static nn_status open_file(const char *path, idx_file *f, nn_error *err)
     return NN_OK;
 }
 
-/* Reads and checks the header of an image (ndims 3) or label (ndims 1) file;
- * max_bytes caps the payload (0 = no cap, for the streaming reader). */
-static nn_status read_header(idx_file *f, int ndims, uint64_t max_bytes, nn_error *err)
+/* Checks the got bytes h of an image (ndims 3) or label (ndims 1) header,
+ * read with status st (NN_E_TRUNCATED: the gzip stream ended early), and
+ * fills f's dims and sizes; max_bytes caps the payload (0 = no cap). */
+static nn_status parse_header(idx_file *f, const uint8_t *h, size_t got, nn_status st,
+                              int ndims, uint64_t max_bytes, nn_error *err)
 {
     const uint32_t want_magic = ndims == 3 ? NN_IDX_MAGIC_IMAGES : NN_IDX_MAGIC_LABELS;
     const uint32_t other_magic = ndims == 3 ? NN_IDX_MAGIC_LABELS : NN_IDX_MAGIC_IMAGES;
     const char *kind = ndims == 3 ? "IDX images" : "IDX labels";
     const size_t header_len = 4 + 4 * (size_t)ndims;
-    uint8_t h[16];
-    size_t got = 0;
-    nn_status st = read_bytes(f, h, header_len, header_len, &got, err);
-    if (st != NN_OK && st != NN_E_TRUNCATED)
-        return st;
     if (got == 0)
         return nn_fail(err, NN_E_TRUNCATED, "%s: empty file, expected a %zu-byte %s header%s",
                        f->name, header_len, kind, cut_how(st));
@@ -239,6 +238,19 @@ static nn_status read_header(idx_file *f, int ndims, uint64_t max_bytes, nn_erro
     if (f->size_known)
         f->payload_avail -= header_len;
     return NN_OK;
+}
+
+/* Reads and checks the header of an image (ndims 3) or label (ndims 1) file;
+ * max_bytes caps the payload (0 = no cap, for the streaming reader). */
+static nn_status read_header(idx_file *f, int ndims, uint64_t max_bytes, nn_error *err)
+{
+    const size_t header_len = 4 + 4 * (size_t)ndims;
+    uint8_t h[16];
+    size_t got = 0;
+    nn_status st = read_bytes(f, h, header_len, header_len, &got, err);
+    if (st != NN_OK && st != NN_E_TRUNCATED)
+        return st;
+    return parse_header(f, h, got, st, ndims, max_bytes, err);
 }
 
 /* Fails unless the file ends here (no trailing bytes, a complete gzip
@@ -340,15 +352,102 @@ fail:
     return st;
 }
 
+/* Threads that inflate a BGZF file: one per CPU, at most BGZF_THREADS_MAX. */
+#define BGZF_THREADS_MAX 8
+static size_t bgzf_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > BGZF_THREADS_MAX ? BGZF_THREADS_MAX : (size_t)n;
+}
+
+/* Reads the whole regular file fd of size len into a new buffer; NULL on
+ * any failure. */
+static uint8_t *read_whole(int fd, size_t len)
+{
+    uint8_t *buf = malloc(len > 0 ? len : 1);
+    size_t got = 0;
+    while (buf != NULL && got < len) {
+        ssize_t r = read(fd, buf + got, len - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            free(buf);
+            return NULL;
+        }
+        got += (size_t)r;
+    }
+    return buf;
+}
+
+/* The fast way to load a whole BGZF file (see bgzf.h): read the compressed
+ * file into memory, check the IDX header from its first member, then inflate
+ * the payload with one thread per CPU. Returns 1 with the payload in *out
+ * and f describing the file. Returns 0 for any other kind of file or when
+ * anything about this one is wrong, so that the caller reads it the ordinary
+ * way, one stream on one thread, which words every error the same way
+ * whatever the file's layout. */
+static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, idx_file *f,
+                     uint8_t **out)
+{
+    const size_t header_len = 4 + 4 * (size_t)ndims;
+    nn_error quiet; /* the ordinary way words the errors */
+    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    uint8_t *comp = NULL, *payload = NULL;
+    nn_bgzf *bz = NULL;
+    int done = 0;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 18 ||
+        (uint64_t)st.st_size > max_bytes)
+        goto out;
+    uint8_t h[18];
+    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || !nn_bgzf_detect(h, sizeof h))
+        goto out;
+    comp = read_whole(fd, (size_t)st.st_size);
+    memset(f, 0, sizeof *f);
+    f->name = display_name(path);
+    if (comp == NULL ||
+        nn_bgzf_index(comp, (size_t)st.st_size, f->name, &bz, &quiet) != NN_OK ||
+        nn_bgzf_size(bz) < header_len ||
+        nn_bgzf_read(bz, 0, h, header_len, 1, &quiet) != NN_OK ||
+        parse_header(f, h, header_len, NN_OK, ndims, max_bytes, &quiet) != NN_OK ||
+        nn_bgzf_size(bz) != header_len + f->payload)
+        goto out;
+    payload = malloc(f->payload > 0 ? (size_t)f->payload : 1);
+    if (payload == NULL ||
+        nn_bgzf_read(bz, header_len, payload, (size_t)f->payload, bgzf_threads(), &quiet) !=
+            NN_OK)
+        goto out;
+    *out = payload;
+    payload = NULL;
+    done = 1;
+out:
+    free(payload);
+    nn_bgzf_free(bz);
+    free(comp);
+    close(fd);
+    return done;
+}
+
 nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out, nn_error *err)
 {
     idx_file f;
     uint8_t *pixels = NULL;
     memset(out, 0, sizeof *out);
+    if (max_bytes == 0)
+        max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
+    if (load_bgzf(path, 3, max_bytes, &f, &pixels)) {
+        out->count = f.dims[0];
+        out->rows = f.dims[1];
+        out->cols = f.dims[2];
+        out->pixels = pixels;
+        return NN_OK;
+    }
     nn_status st = open_file(path, &f, err);
     if (st != NN_OK)
         return st;
-    st = read_header(&f, 3, max_bytes != 0 ? max_bytes : NN_IDX_DEFAULT_MAX_BYTES, err);
+    st = read_header(&f, 3, max_bytes, err);
     if (st == NN_OK)
         st = load_payload(&f, "images", &pixels, err);
     st = close_file(&f, st, err);
@@ -368,10 +467,17 @@ nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *ou
     idx_file f;
     uint8_t *labels = NULL;
     memset(out, 0, sizeof *out);
+    if (max_bytes == 0)
+        max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
+    if (load_bgzf(path, 1, max_bytes, &f, &labels)) {
+        out->count = f.dims[0];
+        out->labels = labels;
+        return NN_OK;
+    }
     nn_status st = open_file(path, &f, err);
     if (st != NN_OK)
         return st;
-    st = read_header(&f, 1, max_bytes != 0 ? max_bytes : NN_IDX_DEFAULT_MAX_BYTES, err);
+    st = read_header(&f, 1, max_bytes, err);
     if (st == NN_OK)
         st = load_payload(&f, "labels", &labels, err);
     st = close_file(&f, st, err);
