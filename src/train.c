@@ -26,6 +26,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,7 +347,7 @@ static int params_finite(const nn_net *net)
 }
 
 /* What all the threads of a run share. Written by thread 0 only between
- * barriers (idx, quit, the result), or in blocks that no other thread touches
+ * barriers (idx, stop_at, the result), or in blocks that no other thread touches
  * until the next barrier (x, a1). */
 typedef struct {
     const nn_train_options *opt;
@@ -362,7 +363,7 @@ typedef struct {
     float *a1[2];    /* layer 1's outputs (batch, sizes[1]), alternate minibatches */
     float *best;     /* the best epoch's parameters, with --val */
     nn_barrier barrier;
-    int quit;        /* set by thread 0 before a barrier: everyone stops after it */
+    atomic_size_t stop_at; /* the barrier (counted from 1) after which all stop */
     nn_status status;
     nn_error *err;
     nn_train_result res;
@@ -438,6 +439,21 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     return NN_OK;
 }
 
+/* Waits at the team's barrier, counting in *rounds the barriers passed;
+ * non-zero when thread 0 asked everyone to stop after this one. Thread 0
+ * asks (stop_after_next) before it arrives, and a slower thread may still be
+ * checking the round before, so the request names its round. */
+static int meet(team *tm, size_t *rounds)
+{
+    nn_barrier_wait(&tm->barrier);
+    return ++*rounds >= atomic_load_explicit(&tm->stop_at, memory_order_relaxed);
+}
+
+static void stop_after_next(team *tm, size_t rounds)
+{
+    atomic_store_explicit(&tm->stop_at, rounds + 1, memory_order_relaxed);
+}
+
 /* The epoch loop, run by every thread in step. Thread 0 shuffles, watches
  * the stop flag, sums the loss and reports; a failure it finds is recorded
  * in tm->status and ends every thread at the next barrier. A diverging loss
@@ -453,13 +469,12 @@ static void run_worker(worker *w)
     nn_rng rng;
     nn_rng_seed(&rng, opt->seed ^ SHUFFLE_STREAM);
 
-    size_t step = 0;
+    size_t step = 0, rounds = 0;
     for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
         double t0 = now_seconds();
         if (t == 0)
             nn_rng_shuffle(&rng, tm->idx, tm->n_train);
-        nn_barrier_wait(&tm->barrier);
-        if (tm->quit)
+        if (meet(tm, &rounds))
             return;
         double loss_sum = 0.0;
         size_t right_sum = 0;
@@ -467,7 +482,7 @@ static void run_worker(worker *w)
             if (t == 0 && hooks->stop != NULL && *hooks->stop) {
                 tm->status = nn_fail(tm->err, NN_E_INTERRUPTED, "training interrupted at "
                                      "epoch %zu, minibatch %zu", epoch, bi + 1);
-                tm->quit = 1;
+                stop_after_next(tm, rounds);
             }
             const size_t start = bi * batch;
             const size_t bs = tm->n_train - start < batch ? tm->n_train - start : batch;
@@ -480,8 +495,7 @@ static void run_worker(worker *w)
             float *a1 = tm->a1[step & 1];
             if (tm->split)
                 nn_net_forward_first(w->net, w->x, bs, w->j0, w->j1, a1);
-            nn_barrier_wait(&tm->barrier);
-            if (tm->quit)
+            if (meet(tm, &rounds))
                 return;
 
             float loss = 0.0f;
@@ -518,12 +532,13 @@ static void run_worker(worker *w)
             }
         }
         /* Every update of the epoch is done before thread 0 merges them. */
-        nn_barrier_wait(&tm->barrier);
+        if (meet(tm, &rounds))
+            return;
         if (t == 0) {
             nn_status st = finish_epoch(tm, w, epoch, loss_sum, right_sum, t0);
             if (st != NN_OK) {
                 tm->status = st;
-                tm->quit = 1;
+                stop_after_next(tm, rounds);
             }
         }
     }
@@ -640,6 +655,7 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     tm.err = err;
     tm.res = res;
     nn_barrier_init(&tm.barrier, (unsigned)tm.n_threads);
+    atomic_init(&tm.stop_at, SIZE_MAX);
 
     const size_t chunk = opt->batch > VAL_CHUNK ? opt->batch : VAL_CHUNK;
     const size_t n1 = net->sizes[1];
@@ -673,7 +689,7 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
             /* The threads started so far wait at the first barrier: tell them
              * to stop, and count the arrivals of this thread and the missing
              * ones so that they are let go. */
-            tm.quit = 1;
+            stop_after_next(&tm, 0);
             for (size_t u = t; u <= tm.n_threads; u++)
                 nn_barrier_arrive(&tm.barrier);
             st = nn_fail(err, NN_E_NOMEM, "could not start training thread %zu of %zu",
