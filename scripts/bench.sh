@@ -249,7 +249,7 @@ tb_s="" tb_rss="" tb_acc="" tb_epoch=""
 after_run=torch_run
 if train_workload textbook --dataset mnist --layers 784,16,10 --activation sigmoid \
     --optimizer sgd --lr 0.5 --batch 32 --epochs 10 --lr-schedule constant \
-    --weight-decay 0 --threads 1 --seed 1; then
+    --weight-decay 0 --seed 1; then
     tb_s=$tr_s tb_rss=$tr_rss tb_acc=$tr_acc tb_epoch=$tr_epoch
 else
     [ -z "$nnclass" ] || fail "train textbook"
