@@ -386,15 +386,15 @@ const float *nn_net_forward(const nn_net *net, nn_workspace *ws, const float *x)
     return a;
 }
 
-/* Runs the hidden layers of a minibatch (act[1..last-1] filled) and leaves the
- * output layer's logits without bias in act[last]. */
-static void forward_to_logits(const nn_net *net, nn_workspace *ws, const float *x,
-                              size_t batch)
+/* Runs layers first..last of a minibatch from a, the (batch, sizes[first-1])
+ * input of layer first: the hidden layers' outputs land in act[first..last-1]
+ * and the output layer's logits, without bias, in act[last]. */
+static void forward_from(const nn_net *net, nn_workspace *ws, size_t first, const float *a,
+                         size_t batch)
 {
-    const float *a = x;
     size_t last = net->n_layers - 1;
-    const float *p = net->params;
-    for (size_t l = 1; l <= last; l++) {
+    const float *p = nn_net_weights(net, first);
+    for (size_t l = first; l <= last; l++) {
         size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
         const float *w = p, *b = p + n_out * n_in;
         p = b + n_out;
@@ -410,7 +410,7 @@ const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const flo
 {
     assert(ws_fits(net, ws, batch));
     size_t last = net->n_layers - 1;
-    forward_to_logits(net, ws, x, batch);
+    forward_from(net, ws, 1, x, batch);
     bias_softmax(ws->act[last], nn_net_biases(net, last), batch, net->sizes[last]);
     return ws->act[last];
 }
@@ -530,18 +530,7 @@ float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const flo
     size_t last = net->n_layers - 1;
     size_t n_classes = net->sizes[last];
 
-    /* Forward from layer 2, the input of layer l being a1 for l == 2. */
-    const float *a = a1;
-    const float *p = nn_net_weights(net, 2);
-    for (size_t l = 2; l <= last; l++) {
-        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
-        const float *w = p, *b = p + n_out * n_in;
-        p = b + n_out;
-        dense_batch(a, w, ws->act[l], batch, n_in, n_out);
-        if (l < last)
-            bias_activate(ws->act[l], n_out, b, batch, n_out, net->hidden);
-        a = ws->act[l];
-    }
+    forward_from(net, ws, 2, a1, batch);
 
     size_t right = 0;
     double loss = softmax_xent_delta(ws->act[last], nn_net_biases(net, last), labels, batch,
@@ -589,7 +578,7 @@ float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
     }
     /* No hidden layer: layer 1 is the output layer. */
     size_t n_in = net->sizes[0], n_classes = net->sizes[1];
-    dense_batch(x, nn_net_weights(net, 1), ws->act[1], batch, n_in, n_classes);
+    forward_from(net, ws, 1, x, batch);
     size_t right = 0;
     double loss = softmax_xent_delta(ws->act[1], nn_net_biases(net, 1), labels, batch,
                                      n_classes, ws->delta[0], &right);
