@@ -25,36 +25,37 @@ void nn_barrier_init(nn_barrier *b, unsigned n_threads)
 }
 
 /* Counts the caller's arrival in the round whose generation is gen; the
- * last arrival resets the count and advances the generation. Returns
- * non-zero when the caller was the last. */
-static int arrive(nn_barrier *b, unsigned gen)
+ * last arrival resets the count and advances the generation. */
+static void arrive(nn_barrier *b, unsigned gen)
 {
     if (atomic_fetch_add_explicit(&b->arrived, 1, memory_order_acq_rel) + 1 != b->n_threads)
-        return 0;
+        return;
     atomic_store_explicit(&b->arrived, 0, memory_order_relaxed);
     atomic_store_explicit(&b->generation, gen + 1, memory_order_release);
-    return 1;
 }
 
-void nn_barrier_arrive(nn_barrier *b)
+unsigned nn_barrier_arrive(nn_barrier *b)
 {
-    arrive(b, atomic_load_explicit(&b->generation, memory_order_acquire));
-}
-
-void nn_barrier_wait(nn_barrier *b)
-{
-    if (b->n_threads == 1)
-        return;
     /* Read the generation before arriving: once this thread is counted, the
      * last one may advance it at any moment. */
     unsigned gen = atomic_load_explicit(&b->generation, memory_order_acquire);
-    if (arrive(b, gen))
-        return;
+    arrive(b, gen);
+    return gen;
+}
+
+void nn_barrier_wait_for(nn_barrier *b, unsigned ticket)
+{
     for (unsigned spins = 0;
-         atomic_load_explicit(&b->generation, memory_order_acquire) == gen; spins++) {
+         atomic_load_explicit(&b->generation, memory_order_acquire) == ticket; spins++) {
         if (spins < SPINS_BEFORE_YIELD)
             cpu_relax();
         else
             sched_yield();
     }
+}
+
+void nn_barrier_wait(nn_barrier *b)
+{
+    if (b->n_threads > 1)
+        nn_barrier_wait_for(b, nn_barrier_arrive(b));
 }

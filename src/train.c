@@ -6,11 +6,12 @@
  *
  * With several threads, each owns a block of the first hidden layer's
  * neurons, the layer that holds nearly all the weights and work (12,544 of
- * the 12,704 weights of 784-16-10). Per minibatch the threads meet twice:
+ * the 12,704 weights of 784-16-10). Per minibatch the threads meet once:
  *
- *   1. each scales its share of the minibatch's images;      barrier
- *   2. each computes its neurons of layer 1 for all images;   barrier
- *   3. each runs the small upper layers, the loss and the backward pass
+ *   1. each computes its neurons of layer 1 for all the minibatch's images,
+ *      which it scaled into a buffer of its own, and arrives at the barrier;
+ *      until the others have arrived, it scales the next minibatch;
+ *   2. each runs the small upper layers, the loss and the backward pass
  *      (the same arithmetic in every thread), then the gradient of its own
  *      layer-1 neurons, and updates those and the upper layers.
  *
@@ -39,6 +40,11 @@
 
 /* Images per forward pass when measuring validation accuracy. */
 #define VAL_CHUNK 256u
+
+/* The largest minibatch (in input floats) whose successor is scaled while
+ * the threads wait for each other. A larger one takes longer to scale than
+ * any wait it would fill, and its second buffer would cost memory. */
+#define AHEAD_MAX_FLOATS (1u << 20)
 
 /* The shuffling and validation streams are derived from the seed but differ
  * from the stream the caller initialises the weights with (seeded with seed). */
@@ -359,6 +365,7 @@ typedef struct {
     size_t n_train, n_val, n_batches, total_steps, progress_every;
     int perceptron;
     int split;       /* the step is done in halves (a hidden layer, not step) */
+    int ahead;       /* the next minibatch is scaled while waiting for the others */
     uint32_t *idx;   /* n entries: the training order, then the held-out images */
     float *a1[2];    /* layer 1's outputs (batch, sizes[1]), alternate minibatches */
     float *best;     /* the best epoch's parameters, with --val */
@@ -377,8 +384,8 @@ typedef struct {
     nn_workspace *ws;
     float *grad;     /* n_params floats, or the perceptron's sums */
     float *state;    /* the optimiser's buffers */
-    float *x;        /* the minibatch's inputs, (chunk, n_in) */
-    uint8_t *y;      /* the minibatch's labels */
+    float *x[2];     /* minibatches' inputs, (chunk, n_in): this one and the next */
+    uint8_t *y[2];   /* their labels */
     optimiser optim;
     size_t j0, j1;   /* the neurons of layer 1 this thread owns */
     pthread_t thread;
@@ -420,8 +427,8 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.is_best = 0;
     if (tm->n_val > 0) {
         stats.val_accuracy = accuracy_on(net, workers[0].ws, tm->images, tm->labels,
-                                         tm->idx + tm->n_train, tm->n_val, workers[0].x,
-                                         workers[0].y);
+                                         tm->idx + tm->n_train, tm->n_val, workers[0].x[0],
+                                         workers[0].y[0]);
         if (stats.val_accuracy > tm->res.best_val_accuracy) {
             tm->res.best_val_accuracy = stats.val_accuracy;
             tm->res.best_epoch = epoch;
@@ -447,6 +454,20 @@ static int meet(team *tm, size_t *rounds)
 {
     nn_barrier_wait(&tm->barrier);
     return ++*rounds >= atomic_load_explicit(&tm->stop_at, memory_order_relaxed);
+}
+
+/* meet() in two halves: the caller arrived with nn_barrier_arrive, which
+ * gave the ticket, and did some work of its own since. */
+static int meet_at(team *tm, size_t *rounds, unsigned ticket)
+{
+    nn_barrier_wait_for(&tm->barrier, ticket);
+    return ++*rounds >= atomic_load_explicit(&tm->stop_at, memory_order_relaxed);
+}
+
+/* The size of the minibatch that starts at training image start. */
+static size_t batch_size(const team *tm, size_t start)
+{
+    return tm->n_train - start < tm->opt->batch ? tm->n_train - start : tm->opt->batch;
 }
 
 static void stop_after_next(team *tm, size_t rounds)
@@ -485,23 +506,37 @@ static void run_worker(worker *w)
                 stop_after_next(tm, rounds);
             }
             const size_t start = bi * batch;
-            const size_t bs = tm->n_train - start < batch ? tm->n_train - start : batch;
+            const size_t bs = batch_size(tm, start);
+            float *x = w->x[step & 1];
+            uint8_t *y = w->y[step & 1];
             /* Every thread scales the whole minibatch into its own buffer:
              * cheaper than sharing one, whose lines would travel between the
-             * cores' caches at every minibatch. */
-            gather(tm->images, tm->labels, tm->idx + start, bs, idx_end, n_in, w->x, w->y);
-            prefetch_images(tm->images, tm->idx + start + bs, idx_end, batch, n_in);
+             * cores' caches at every minibatch. With look-ahead, this one was
+             * scaled during the previous minibatch, except the first. */
+            if (!tm->ahead || bi == 0) {
+                gather(tm->images, tm->labels, tm->idx + start, bs, idx_end, n_in, x, y);
+                prefetch_images(tm->images, tm->idx + start + bs, idx_end, batch, n_in);
+            }
             float lr = lr_at(opt, epoch, step, tm->total_steps);
             float *a1 = tm->a1[step & 1];
             if (tm->split)
-                nn_net_forward_first(w->net, w->x, bs, w->j0, w->j1, a1);
-            if (meet(tm, &rounds))
+                nn_net_forward_first(w->net, x, bs, w->j0, w->j1, a1);
+            unsigned ticket = nn_barrier_arrive(&tm->barrier);
+            /* While the other threads finish their part of layer 1, scale
+             * the next minibatch, which does not depend on this one. */
+            if (tm->ahead && bi + 1 < tm->n_batches) {
+                const size_t next = start + bs, next_bs = batch_size(tm, next);
+                gather(tm->images, tm->labels, tm->idx + next, next_bs, idx_end, n_in,
+                       w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
+                prefetch_images(tm->images, tm->idx + next + next_bs, idx_end, batch, n_in);
+            }
+            if (meet_at(tm, &rounds, ticket))
                 return;
 
             float loss = 0.0f;
             size_t right = 0;
             if (tm->perceptron) {
-                right = perceptron_step(w->net, w->x, w->y, bs, lr, w->grad);
+                right = perceptron_step(w->net, x, y, bs, lr, w->grad);
                 if (right == (size_t)-1) {
                     tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch "
                                          "%zu, minibatch %zu: a weighted sum is not finite; "
@@ -510,10 +545,10 @@ static void run_worker(worker *w)
                 }
             } else {
                 if (tm->split)
-                    loss = nn_net_loss_grad_from_first(w->net, w->ws, w->x, a1, w->y, bs,
-                                                       w->j0, w->j1, w->grad, &right);
+                    loss = nn_net_loss_grad_from_first(w->net, w->ws, x, a1, y, bs, w->j0, w->j1,
+                                                       w->grad, &right);
                 else
-                    loss = nn_net_loss_grad(w->net, w->ws, w->x, w->y, bs, w->grad, &right);
+                    loss = nn_net_loss_grad(w->net, w->ws, x, y, bs, w->grad, &right);
                 if (!isfinite(loss)) {
                     if (t == 0)
                         tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at "
@@ -595,9 +630,17 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     }
     w->grad = malloc((tm->perceptron ? chunk * n_classes : net->n_params) * sizeof(float));
     w->state = calloc((uses_v + uses_s) * net->n_params + 1, sizeof(float));
-    w->x = malloc(chunk * net->sizes[0] * sizeof(float));
-    w->y = malloc(chunk);
-    if (w->grad == NULL || w->state == NULL || w->x == NULL || w->y == NULL)
+    for (int i = 0; i < 1 + tm->ahead; i++) {
+        w->x[i] = malloc(chunk * net->sizes[0] * sizeof(float));
+        w->y[i] = malloc(chunk);
+        if (w->x[i] == NULL || w->y[i] == NULL)
+            return nn_fail(err, NN_E_NOMEM, "out of memory for a training thread");
+    }
+    if (!tm->ahead) {
+        w->x[1] = w->x[0];
+        w->y[1] = w->y[0];
+    }
+    if (w->grad == NULL || w->state == NULL)
         return nn_fail(err, NN_E_NOMEM, "out of memory for a training thread");
     w->optim.opt = opt;
     w->optim.v = uses_v ? w->state : NULL;
@@ -613,8 +656,12 @@ static void worker_free(worker *w)
     nn_workspace_free(w->ws);
     free(w->grad);
     free(w->state);
-    free(w->x);
-    free(w->y);
+    free(w->x[0]);
+    free(w->y[0]);
+    if (w->x[1] != w->x[0]) /* one buffer serves both without look-ahead */
+        free(w->x[1]);
+    if (w->y[1] != w->y[0])
+        free(w->y[1]);
 }
 
 nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels,
@@ -645,6 +692,7 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     tm.n_threads = threads_for(net, opt);
     tm.perceptron = net->hidden == NN_ACT_STEP;
     tm.split = !tm.perceptron && net->n_layers >= 3;
+    tm.ahead = tm.n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
     const size_t n = images->count;
     tm.n_val = opt->val_count;
     tm.n_train = n - tm.n_val;

@@ -23,6 +23,10 @@ for n in 2 3; do
 done
 run_nn "${T[@]}" --epochs 2 --seed 7 -o "$TMP/t.nnc"
 check "default threads, same bytes as one thread" cmp -s "$TMP/a.nnc" "$TMP/t.nnc"
+# Minibatches too big to scale the next one while waiting (over 2^20 floats).
+run_nn "${T[@]}" --epochs 2 --seed 7 --batch 1500 --threads 1 -o "$TMP/big1.nnc"
+run_nn "${T[@]}" --epochs 2 --seed 7 --batch 1500 --threads 2 -o "$TMP/big2.nnc"
+check "--batch 1500: two threads, same bytes as one" cmp -s "$TMP/big1.nnc" "$TMP/big2.nnc"
 run_nn train --help
 check "--help: the default thread count" grep -q "per CPU, here $(getconf _NPROCESSORS_ONLN)" "$TMP/out"
 
