@@ -15,6 +15,7 @@
  * data arrives, never past the declared size: a lying header costs at most
  * twice the bytes the file really contains.
  */
+#define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE */
 #include "nnclass/idx.h"
 
 #include "nnclass/bgzf.h"
@@ -25,6 +26,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -285,6 +287,29 @@ static nn_status close_file(idx_file *f, nn_status st, nn_error *err)
     return st;
 }
 
+/* Payloads from this size up get huge pages where the system offers them. */
+#define HUGE_PAYLOAD_MIN ((size_t)8 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
+
+/* A buffer for a payload of len bytes, to be freed with free(). Training
+ * reads its images at random places; in a big buffer, 2 MiB pages let one
+ * TLB entry cover 512 times more of it, and fill it with 512 times fewer
+ * page faults. So a big buffer is aligned to 2 MiB and marked for
+ * transparent huge pages, which Linux grants when it can. */
+static uint8_t *alloc_payload(size_t len)
+{
+#ifdef MADV_HUGEPAGE
+    if (len >= HUGE_PAYLOAD_MIN) {
+        size_t rounded = (len + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        uint8_t *buf = aligned_alloc(HUGE_PAGE, rounded);
+        if (buf != NULL)
+            (void)madvise(buf, rounded, MADV_HUGEPAGE); /* advice: may be refused */
+        return buf;
+    }
+#endif
+    return malloc(len > 0 ? len : 1);
+}
+
 /* Reads the whole declared payload of an opened file into a new buffer. */
 static nn_status load_payload(idx_file *f, const char *items, uint8_t **out, nn_error *err)
 {
@@ -311,7 +336,7 @@ static nn_status load_payload(idx_file *f, const char *items, uint8_t **out, nn_
         cap = payload < IDX_GROW_START ? payload : IDX_GROW_START;
     }
     if (payload > 0) {
-        buf = malloc(cap);
+        buf = cap == payload ? alloc_payload(cap) : malloc(cap);
         if (buf == NULL)
             return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", f->name, cap);
     }
@@ -414,7 +439,7 @@ static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, idx_file *
         parse_header(f, h, header_len, NN_OK, ndims, max_bytes, &quiet) != NN_OK ||
         nn_bgzf_size(bz) != header_len + f->payload)
         goto out;
-    payload = malloc(f->payload > 0 ? (size_t)f->payload : 1);
+    payload = alloc_payload((size_t)f->payload);
     if (payload == NULL ||
         nn_bgzf_read(bz, header_len, payload, (size_t)f->payload, bgzf_threads(), &quiet) !=
             NN_OK)
