@@ -15,6 +15,7 @@
 
 #include <cblas.h>
 
+#include "nnclass/vexp.h"
 #include "vector_clones.h"
 
 /* Buffers start on 64-byte boundaries (a cache line, an AVX-512 vector). */
@@ -303,17 +304,41 @@ static inline int ws_fits(const nn_net *net, const nn_workspace *ws, size_t batc
 
 /* --- kernels ------------------------------------------------------------- */
 
-/* Z is (rows, n) pre-activations without bias, row r starting at z + r * stride;
- * b is (n). In one pass: A = f(Z + b), in place. */
-static void bias_activate(float *z, size_t stride, const float *b, size_t rows, size_t n,
-                          nn_activation act)
+/* The sigmoid 1 / (1 + e^-(z + b)) of Z (rows, n), rows stride floats
+ * apart, in place. The exponentials go in one call when the rows are
+ * contiguous. */
+static void bias_sigmoid(float *z, size_t stride, const float *b, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *zr = z + r * stride;
+        for (size_t j = 0; j < n; j++)
+            zr[j] = -(zr[j] + b[j]);
+    }
+    if (stride == n)
+        nn_vexp(z, rows * n);
+    else
+        for (size_t r = 0; r < rows; r++)
+            nn_vexp(z + r * stride, n);
+    for (size_t r = 0; r < rows; r++) {
+        float *zr = z + r * stride;
+        for (size_t j = 0; j < n; j++)
+            zr[j] = 1.0f / (1.0f + zr[j]);
+    }
+}
+
+/* Z is (rows, n) pre-activations without bias, row r starting at z + r * stride;
+ * b is (n). A = f(Z + b), in place. */
+static void bias_activate(float *z, size_t stride, const float *b, size_t rows, size_t n,
+                          nn_activation act)
+{
+    if (act == NN_ACT_SIGMOID) {
+        bias_sigmoid(z, stride, b, rows, n);
+        return;
+    }
+    for (size_t r = 0; r < rows; r++) {
+        float *zr = z + r * stride;
         switch (act) {
-        case NN_ACT_SIGMOID:
-            for (size_t j = 0; j < n; j++)
-                zr[j] = 1.0f / (1.0f + expf(-(zr[j] + b[j])));
+        case NN_ACT_SIGMOID: /* done above, all rows at once */
             break;
         case NN_ACT_RELU:
             for (size_t j = 0; j < n; j++) {
@@ -333,23 +358,25 @@ static void bias_activate(float *z, size_t stride, const float *b, size_t rows, 
     }
 }
 
-/* Z is (rows, n) logits without bias; b is (n). In one pass per row: add the
- * bias, then the stable softmax (subtract the row's max before exp). */
+/* Z is (rows, n) logits without bias; b is (n). Adds the bias, then takes
+ * the stable softmax of every row (its max subtracted before exp), with all
+ * the exponentials in one call. */
 static void bias_softmax(float *z, const float *b, size_t rows, size_t n)
 {
     for (size_t r = 0; r < rows; r++) {
         float *zr = z + r * n;
-        float m = -INFINITY;
-        for (size_t j = 0; j < n; j++) {
+        for (size_t j = 0; j < n; j++)
             zr[j] += b[j];
-            if (zr[j] > m)
-                m = zr[j];
-        }
+        float m = zr[nn_argmax(zr, n)];
+        for (size_t j = 0; j < n; j++)
+            zr[j] -= m;
+    }
+    nn_vexp(z, rows * n);
+    for (size_t r = 0; r < rows; r++) {
+        float *zr = z + r * n;
         float s = 0.0f;
-        for (size_t j = 0; j < n; j++) {
-            zr[j] = expf(zr[j] - m);
+        for (size_t j = 0; j < n; j++)
             s += zr[j];
-        }
         float inv = 1.0f / s;
         for (size_t j = 0; j < n; j++)
             zr[j] *= inv;
@@ -419,7 +446,8 @@ const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const flo
  * with m the max logit and s = sum exp(z - m): loss = log s + m - z_y
  * (log-sum-exp, never overflows) and dLoss/dz = softmax(z) - onehot(y).
  * delta receives that, divided by batch because the loss is the batch mean.
- * Returns the summed loss; *right counts the rows whose largest logit is y. */
+ * All the exponentials go in one call. Returns the summed loss; *right counts
+ * the rows whose largest logit is y. */
 static double softmax_xent_delta(float *z, const float *b, const uint8_t *labels,
                                  size_t batch, size_t n_classes, float *delta, size_t *right)
 {
@@ -428,19 +456,21 @@ static double softmax_xent_delta(float *z, const float *b, const uint8_t *labels
     for (size_t r = 0; r < batch; r++) {
         float *zr = z + r * n_classes;
         float *dr = delta + r * n_classes;
-        size_t y = labels[r];
-        size_t arg = 0;
-        for (size_t j = 0; j < n_classes; j++) {
+        for (size_t j = 0; j < n_classes; j++)
             zr[j] += b[j];
-            if (zr[j] > zr[arg])
-                arg = j;
-        }
+        float m = zr[nn_argmax(zr, n_classes)];
+        for (size_t j = 0; j < n_classes; j++)
+            dr[j] = zr[j] - m;
+    }
+    nn_vexp(delta, batch * n_classes);
+    for (size_t r = 0; r < batch; r++) {
+        const float *zr = z + r * n_classes;
+        float *dr = delta + r * n_classes;
+        size_t y = labels[r], arg = nn_argmax(zr, n_classes);
         float m = zr[arg];
         float s = 0.0f;
-        for (size_t j = 0; j < n_classes; j++) {
-            dr[j] = expf(zr[j] - m);
+        for (size_t j = 0; j < n_classes; j++)
             s += dr[j];
-        }
         loss += (double)(logf(s) + m - zr[y]);
         *right += arg == y;
         float scale = inv_batch / s;
