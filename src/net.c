@@ -196,11 +196,19 @@ int nn_activation_parse(const char *name, nn_activation *out)
     return -1;
 }
 
+/* p / 255, correctly rounded, without a division (vector divisions made
+ * scaling a minibatch cost half as much as a layer's sgemm):
+ *
+ *   p / 255 = p / 256 + p / (256 * 255)
+ *
+ * The first term is exact and the second 256 times smaller, so its rounding
+ * error lies far below the sum's last place: for every byte the sum rounds to
+ * the same bits as the float division (the tests try all 256). */
 NN_VECTOR_CLONES
 void nn_scale_pixels(const uint8_t *pixels, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i++)
-        out[i] = (float)pixels[i] / 255.0f;
+        out[i] = (float)pixels[i] * 0x1p-8f + (float)pixels[i] * (float)(1.0 / 65280.0);
 }
 
 nn_status nn_net_check_data(const nn_net *net, const nn_images *images,

@@ -214,6 +214,22 @@ static void test_scale_and_argmax(void **state)
     assert_true(out[1] == 0.2f);
     assert_true(out[2] == 1.0f);
     assert_true(out[3] == 128.0f / 255.0f);
+    /* Every byte, at every position of a vector: the correctly rounded
+     * quotient, bit for bit. */
+    uint8_t all[256 + 7];
+    float scaled[256 + 7];
+    for (size_t offset = 0; offset < 8; offset++) {
+        for (size_t i = 0; i < 256; i++)
+            all[offset + i] = (uint8_t)i;
+        nn_scale_pixels(all + offset, 256, scaled + offset);
+        volatile float divisor = 255.0f; /* divide at run time, in float */
+        for (size_t i = 0; i < 256; i++) {
+            float quotient = (float)i / divisor;
+            if (memcmp(&quotient, &scaled[offset + i], sizeof quotient) != 0)
+                fail_msg("%zu / 255 scaled to %a, not %a", i, (double)scaled[offset + i],
+                         (double)quotient);
+        }
+    }
     float v[] = {0.1f, 0.7f, 0.2f, 0.7f};
     assert_int_equal(nn_argmax(v, 4), 1);
     assert_int_equal(nn_argmax(v, 1), 0);
