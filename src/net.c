@@ -454,37 +454,42 @@ const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const flo
  * with m the max logit and s = sum exp(z - m): loss = log s + m - z_y
  * (log-sum-exp, never overflows) and dLoss/dz = softmax(z) - onehot(y).
  * delta receives that, divided by batch because the loss is the batch mean.
- * All the exponentials go in one call. Returns the summed loss; *right counts
- * the rows whose largest logit is y. */
+ * The exponentials of up to 64 rows go in one call. Returns the summed loss;
+ * *right counts the rows whose largest logit is y. */
 static double softmax_xent_delta(float *z, const float *b, const uint8_t *labels,
                                  size_t batch, size_t n_classes, float *delta, size_t *right)
 {
+    enum { ROWS = 64 }; /* rows per round, their argmax kept between passes */
+    size_t arg[ROWS];
     double loss = 0.0;
     float inv_batch = 1.0f / (float)batch;
-    for (size_t r = 0; r < batch; r++) {
-        float *zr = z + r * n_classes;
-        float *dr = delta + r * n_classes;
-        for (size_t j = 0; j < n_classes; j++)
-            zr[j] += b[j];
-        float m = zr[nn_argmax(zr, n_classes)];
-        for (size_t j = 0; j < n_classes; j++)
-            dr[j] = zr[j] - m;
-    }
-    nn_vexp(delta, batch * n_classes);
-    for (size_t r = 0; r < batch; r++) {
-        const float *zr = z + r * n_classes;
-        float *dr = delta + r * n_classes;
-        size_t y = labels[r], arg = nn_argmax(zr, n_classes);
-        float m = zr[arg];
-        float s = 0.0f;
-        for (size_t j = 0; j < n_classes; j++)
-            s += dr[j];
-        loss += (double)(logf(s) + m - zr[y]);
-        *right += arg == y;
-        float scale = inv_batch / s;
-        for (size_t j = 0; j < n_classes; j++)
-            dr[j] *= scale;
-        dr[y] -= inv_batch;
+    for (size_t r0 = 0; r0 < batch; r0 += ROWS) {
+        size_t rows = batch - r0 < ROWS ? batch - r0 : ROWS;
+        for (size_t i = 0; i < rows; i++) {
+            float *zr = z + (r0 + i) * n_classes;
+            float *dr = delta + (r0 + i) * n_classes;
+            for (size_t j = 0; j < n_classes; j++)
+                zr[j] += b[j];
+            arg[i] = nn_argmax(zr, n_classes);
+            float m = zr[arg[i]];
+            for (size_t j = 0; j < n_classes; j++)
+                dr[j] = zr[j] - m;
+        }
+        nn_vexp(delta + r0 * n_classes, rows * n_classes);
+        for (size_t i = 0; i < rows; i++) {
+            const float *zr = z + (r0 + i) * n_classes;
+            float *dr = delta + (r0 + i) * n_classes;
+            size_t y = labels[r0 + i];
+            float s = 0.0f;
+            for (size_t j = 0; j < n_classes; j++)
+                s += dr[j];
+            loss += (double)(logf(s) + zr[arg[i]] - zr[y]);
+            *right += arg[i] == y;
+            float scale = inv_batch / s;
+            for (size_t j = 0; j < n_classes; j++)
+                dr[j] *= scale;
+            dr[y] -= inv_batch;
+        }
     }
     return loss;
 }
