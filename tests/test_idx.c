@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -120,13 +121,14 @@ static void assert_msg_has(const nn_error *err, const char *needle)
         fail_msg("message \"%s\" does not contain \"%s\"", err->msg, needle);
 }
 
-/* Streams a whole image file; returns the first status other than NN_OK and
- * the number of images handed out before it. */
-static nn_status stream_all(const char *path, size_t per_call, size_t *total, nn_error *err)
+/* Streams a whole image file, with or without read-ahead; returns the first
+ * status other than NN_OK and the number of images handed out before it. */
+static nn_status stream_all_in(const char *path, int read_ahead, size_t per_call, size_t *total,
+                               nn_error *err)
 {
     nn_idx_stream *s = NULL;
     *total = 0;
-    nn_status st = nn_idx_stream_open(path, &s, err);
+    nn_status st = nn_idx_stream_open_ahead(path, read_ahead, &s, err);
     if (st != NN_OK) {
         assert_null(s);
         return st;
@@ -146,6 +148,23 @@ static nn_status stream_all(const char *path, size_t per_call, size_t *total, nn
     free(buf);
     nn_idx_stream_close(s);
     return st;
+}
+
+/* stream_all_in both ways, which must agree on the status, the images and
+ * the message (standard input can only be read once: with read-ahead). */
+static nn_status stream_all(const char *path, size_t per_call, size_t *total, nn_error *err)
+{
+    if (strcmp(path, "-") == 0)
+        return stream_all_in(path, 1, per_call, total, err);
+    nn_error ahead_err = {{0}};
+    size_t ahead_total = 0;
+    nn_status direct = stream_all_in(path, 0, per_call, total, err);
+    nn_status ahead = stream_all_in(path, 1, per_call, &ahead_total, &ahead_err);
+    assert_int_equal(ahead, direct);
+    assert_int_equal(ahead_total, *total);
+    if (direct != NN_OK && direct != NN_DONE)
+        assert_string_equal(ahead_err.msg, err->msg);
+    return direct;
 }
 
 /* --- malformed files, one row each ---------------------------------------- */
@@ -977,6 +996,117 @@ static void test_real_mnist(void **state)
     nn_labels_free(&test_l);
 }
 
+/* Read-ahead over a file of several blocks (3,000 images: 2.3 MB), gzipped
+ * or raw, whole or cut short, read in odd amounts: the images come out
+ * exactly as stored, and the end is told the same way as without it. */
+static void test_read_ahead_blocks(void **state)
+{
+    (void)state;
+    size_t ilen;
+    uint8_t *img = make_images(3000, 28, 28, &ilen);
+    const size_t header = 16, px = 28 * 28;
+    char *paths[4] = {put("big.idx", img, ilen, 0), put("big.idx.gz", img, ilen, 1),
+                      put("bigcut.idx", img, ilen - 1000 * px - 5, 0),
+                      put("bigcut.idx.gz", img, ilen - 1000 * px - 5, 1)};
+    const size_t expect_images[4] = {3000, 3000, 1999, 1999};
+    const size_t per_call[] = {1, 7, 1337, 5000};
+    uint8_t *buf = malloc(5000 * px);
+    assert_non_null(buf);
+    for (size_t f = 0; f < 4; f++) {
+        for (size_t c = 0; c < sizeof per_call / sizeof per_call[0]; c++) {
+            nn_idx_stream *s = NULL;
+            nn_error err = {{0}};
+            assert_int_equal(nn_idx_stream_open_ahead(paths[f], 1, &s, &err), NN_OK);
+            size_t total = 0;
+            nn_status st;
+            for (;;) {
+                size_t n = 0;
+                st = nn_idx_stream_read(s, buf, per_call[c], &n, &err);
+                assert_true(n <= per_call[c]);
+                assert_memory_equal(buf, img + header + total * px, n * px);
+                total += n;
+                if (st != NN_OK)
+                    break;
+            }
+            assert_int_equal(total, expect_images[f]);
+            assert_int_equal(st, f < 2 ? NN_DONE : NN_E_TRUNCATED);
+            /* The status stays. */
+            size_t n = 1;
+            assert_int_equal(nn_idx_stream_read(s, buf, 1, &n, &err), st);
+            assert_int_equal(n, 0);
+            nn_idx_stream_close(s);
+            size_t both = 0;
+            assert_int_equal(stream_all(paths[f], per_call[c], &both, &err), st);
+        }
+        /* Closed after one read, while the thread is ahead. */
+        nn_idx_stream *s = NULL;
+        nn_error err = {{0}};
+        assert_int_equal(nn_idx_stream_open_ahead(paths[f], 1, &s, &err), NN_OK);
+        size_t n = 0;
+        assert_int_equal(nn_idx_stream_read(s, buf, 3, &n, &err), NN_OK);
+        nn_idx_stream_close(s);
+        free(paths[f]);
+    }
+    free(buf);
+    free(img);
+}
+
+/* Closing a read-ahead stream whose thread waits on a pipe that delivers no
+ * more returns at once; the thread frees the stream when the pipe ends. */
+static void test_read_ahead_close_on_stalled_pipe(void **state)
+{
+    (void)state;
+    size_t ilen;
+    uint8_t *img = make_images(3000, 28, 28, &ilen);
+    int data[2], hold[2];
+    assert_int_equal(pipe(data), 0);
+    assert_int_equal(pipe(hold), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* The header and 2,000 images (1.5 read-ahead blocks), then
+         * nothing until the parent lets go. */
+        close(data[0]);
+        close(hold[1]);
+        size_t part = 16 + 2000 * 28 * 28, off = 0;
+        while (off < part) {
+            ssize_t w = write(data[1], img + off, part - off);
+            if (w <= 0)
+                _exit(1);
+            off += (size_t)w;
+        }
+        char c;
+        (void)!read(hold[0], &c, 1);
+        _exit(0);
+    }
+    close(data[1]);
+    close(hold[0]);
+    int saved = dup(STDIN_FILENO);
+    assert_int_equal(dup2(data[0], STDIN_FILENO), STDIN_FILENO);
+    close(data[0]);
+    nn_idx_stream *s = NULL;
+    nn_error err = {{0}};
+    assert_int_equal(nn_idx_stream_open_ahead("-", 1, &s, &err), NN_OK);
+    uint8_t buf[28 * 28];
+    size_t n = 0;
+    assert_int_equal(nn_idx_stream_read(s, buf, 1, &n, &err), NN_OK);
+    assert_int_equal(n, 1);
+    assert_memory_equal(buf, img + 16, sizeof buf);
+    /* Give the thread time to start on the second block, which the pipe
+     * cannot complete. */
+    struct timespec pause = {0, 100 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    nn_idx_stream_close(s); /* would hang if it waited for the thread */
+    close(hold[1]);         /* the writer ends, and with it the thread's read */
+    int ws;
+    assert_int_equal(waitpid(pid, &ws, 0), pid);
+    assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    assert_int_equal(dup2(saved, STDIN_FILENO), STDIN_FILENO);
+    close(saved);
+    free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -994,6 +1124,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stream_partial_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_truncated_and_trailing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_read_ahead_blocks, setup, teardown),
+        cmocka_unit_test(test_read_ahead_close_on_stalled_pipe),
         cmocka_unit_test(test_real_mnist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

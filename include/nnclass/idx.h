@@ -72,8 +72,15 @@ void nn_labels_free(nn_labels *labels);
 typedef struct nn_idx_stream nn_idx_stream;
 
 /* Opens path ("-" = stdin) and checks its header; caller closes the stream
- * with nn_idx_stream_close. */
+ * with nn_idx_stream_close. With more than one CPU online the stream reads
+ * ahead: a thread of its own inflates the next megabyte of images while the
+ * caller works on the last, in memory that stays constant (two blocks). */
 nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *err);
+
+/* The same with read-ahead on (non-zero) or off, whatever the CPU count.
+ * Either way the reads return the same images and statuses. */
+nn_status nn_idx_stream_open_ahead(const char *path, int read_ahead, nn_idx_stream **out,
+                                   nn_error *err);
 
 /* Image geometry and the declared count of the opened file. */
 size_t nn_idx_stream_rows(const nn_idx_stream *s);
