@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check: a Release build and its tests, then an
 # AddressSanitizer + UndefinedBehaviorSanitizer build and the same tests
-# (which include replaying every fuzz corpus), then valgrind memcheck on a
-# small train/eval/predict run when valgrind is present.
+# (which include replaying every fuzz corpus), a ThreadSanitizer build of the
+# unit tests of the threaded modules (training, the image stream's
+# read-ahead, parallel inflate), then valgrind memcheck on a small
+# train/eval/predict run when valgrind is present.
 # Usage: scripts/test.sh            (from anywhere)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,6 +25,13 @@ cmake --build build-sanitize -j "$jobs"
 # OpenBLAS keeps per-thread buffers for the process lifetime; they are not leaks.
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-sanitize --output-on-failure -j "$jobs" -LE valgrind
+
+echo "== ThreadSanitizer build and the threaded modules' tests"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNCLASS_SANITIZE_THREAD=ON \
+    -DNNCLASS_STATIC_BLAS=OFF >/dev/null
+cmake --build build-tsan -j "$jobs" --target test_train test_idx test_bgzf
+TSAN_OPTIONS=halt_on_error=1 \
+    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R '^test_(train|idx|bgzf)$'
 
 if command -v valgrind >/dev/null 2>&1; then
     echo "== valgrind memcheck"
