@@ -268,6 +268,14 @@ nn_status nn_bgzf_read(const nn_bgzf *bz, uint64_t offset, uint8_t *dst, size_t 
     if (len == 0)
         return NN_OK;
     size_t first = member_at(bz, offset), last = member_at(bz, offset + len - 1) + 1;
+    /* Members with no data where the range starts or ends are read with it,
+     * so that their CRC-32 and length are checked too: a read of the whole
+     * data checks every member, bgzip's empty end-of-file member included. */
+    while (first > 0 && bz->members[first - 1].size == 0 && bz->members[first - 1].out == offset)
+        first--;
+    while (last < bz->n_members && bz->members[last].size == 0 &&
+           bz->members[last].out == offset + len)
+        last++;
     size_t n = last - first;
     if (threads < 1)
         threads = 1;

@@ -440,11 +440,14 @@ static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, idx_file *
         parse_header(f, h, header_len, NN_OK, ndims, max_bytes, &quiet) != NN_OK ||
         nn_bgzf_size(bz) != header_len + f->payload)
         goto out;
-    payload = alloc_payload((size_t)f->payload);
-    if (payload == NULL ||
-        nn_bgzf_read(bz, header_len, payload, (size_t)f->payload, bgzf_threads(), &quiet) !=
-            NN_OK)
-        goto out;
+    /* No payload, no buffer, as on the ordinary path; the header's read has
+     * checked the members after it. */
+    if (f->payload > 0) {
+        payload = alloc_payload((size_t)f->payload);
+        if (payload == NULL || nn_bgzf_read(bz, header_len, payload, (size_t)f->payload,
+                                            bgzf_threads(), &quiet) != NN_OK)
+            goto out;
+    }
     *out = payload;
     payload = NULL;
     done = 1;

@@ -174,6 +174,8 @@ static void data_corrupt(uint8_t *f, size_t *len)
     f[18] = 0xff; /* block type 3: invalid */
 }
 static void empty_file(uint8_t *f, size_t *len) { (void)f; *len = 0; }
+/* The empty end-of-file member: header, empty deflate data, CRC-32, ISIZE. */
+static void end_member_crc_wrong(uint8_t *f, size_t *len) { f[*len - 8] ^= 1; }
 
 static void test_malformed(void **state)
 {
@@ -196,6 +198,7 @@ static void test_malformed(void **state)
         {"CRC-32 wrong", crc_wrong, 0, "CRC-32 mismatch"},
         {"deflate data corrupt", data_corrupt, 0, "BGZF member 1 of 3"},
         {"empty file", empty_file, 1, "empty file"},
+        {"the empty end member's CRC-32 wrong", end_member_crc_wrong, 0, "member 3 of 3"},
     };
     const size_t len = 2000;
     uint8_t *plain = sample(len, 2);
