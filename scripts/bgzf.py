@@ -2,7 +2,8 @@
 """Compresses a file into BGZF, the blocked gzip that nnclass inflates with
 one thread per CPU (see include/nnclass/bgzf.h).
 
-  scripts/bgzf.py INPUT OUTPUT
+  scripts/bgzf.py INPUT OUTPUT    INPUT raw or gzipped (inflated first)
+  scripts/bgzf.py --check FILE    exit status 0 when FILE is BGZF, 1 if not
 
 The output is an ordinary gzip file to every other tool (gzip -d, zcat,
 Python's gzip module) and is reproducible: members of 65280 bytes of data,
@@ -10,6 +11,7 @@ each deflated by zlib at level 9 with no time stamp, then the empty member
 that ends a BGZF file. `bgzip` writes the same layout, but Debian's build
 compresses with libdeflate, whose output zlib inflates about 15 % slower.
 """
+import gzip
 import struct
 import sys
 import zlib
@@ -29,12 +31,23 @@ def member(data):
     return header + deflated + struct.pack("<II", zlib.crc32(data), len(data))
 
 
+def is_bgzf(path):
+    """Whether the file starts with a BGZF member header (subfield "BC")."""
+    with open(path, "rb") as f:
+        head = f.read(16)
+    return len(head) == 16 and head[:4] == b"\x1f\x8b\x08\x04" and head[12:14] == b"BC"
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--check":
+        return 0 if is_bgzf(sys.argv[2]) else 1
     if len(sys.argv) != 3:
-        print("usage: bgzf.py INPUT OUTPUT", file=sys.stderr)
+        print("usage: bgzf.py INPUT OUTPUT | bgzf.py --check FILE", file=sys.stderr)
         return 2
     with open(sys.argv[1], "rb") as f:
         raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
     with open(sys.argv[2], "wb") as out:
         for i in range(0, len(raw), BLOCK):
             out.write(member(raw[i : i + BLOCK]))

@@ -10,8 +10,10 @@
 # (apt-get download) and unpacked into a temporary folder (dpkg-deb -x).
 # NNCLASS_FASHION_SRC=DIR uses another folder holding the files (gzipped or
 # raw). Each file's content is checked against its SHA-256 (of the raw IDX
-# bytes, so recompressing does not matter). Idempotent: files that are
-# present and verify are left alone.
+# bytes, so recompressing does not matter) and stored as BGZF
+# (scripts/bgzf.py), which nnclass inflates on every CPU. Idempotent: files
+# that are present, verify and are BGZF are left alone; ones that verify but
+# are plain gzip are recompressed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/data/fashion"
@@ -44,12 +46,24 @@ verified() { # name: the .gz is in data/fashion and its content has the right ha
     [ -f "$dest/$1.gz" ] && [ "$(content_sha "$dest/$1.gz")" = "${sha[$1]}" ]
 }
 
+# to_bgzf FROM NAME: FROM (raw or gzipped) into data/fashion/NAME.gz as BGZF,
+# atomically.
+to_bgzf() {
+    python3 "$root/scripts/bgzf.py" "$1" "$dest/$2.gz.tmp"
+    mv "$dest/$2.gz.tmp" "$dest/$2.gz"
+}
+
 missing=()
 for name in "${names[@]}"; do
-    verified "$name" || missing+=("$name")
+    if ! verified "$name"; then
+        missing+=("$name")
+    elif ! python3 "$root/scripts/bgzf.py" --check "$dest/$name.gz"; then
+        to_bgzf "$dest/$name.gz" "$name"
+        echo "data/fashion/$name.gz: recompressed as BGZF"
+    fi
 done
 if [ ${#missing[@]} -eq 0 ]; then
-    echo "data/fashion: all four files present and verified"
+    echo "data/fashion: all four files present, verified and BGZF"
     exit 0
 fi
 
@@ -89,12 +103,6 @@ for name in "${missing[@]}"; do
     fi
     got=$(content_sha "$from")
     [ "$got" = "${sha[$name]}" ] || die "$from: SHA-256 of the content $got, expected ${sha[$name]}"
-    # Store gzip as it comes; gzip raw files reproducibly.
-    if [ "$(head -c 2 "$from" | od -An -tx1 | tr -d ' \n')" = 1f8b ]; then
-        cp "$from" "$dest/$name.gz.tmp"
-    else
-        gzip -9n -c "$from" >"$dest/$name.gz.tmp"
-    fi
-    mv "$dest/$name.gz.tmp" "$dest/$name.gz"
+    to_bgzf "$from" "$name"
     echo "data/fashion/$name.gz: written and verified"
 done
