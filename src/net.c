@@ -339,55 +339,68 @@ static void bias_sigmoid(float *z, size_t stride, const float *b, size_t rows, s
 static void bias_activate(float *z, size_t stride, const float *b, size_t rows, size_t n,
                           nn_activation act)
 {
-    if (act == NN_ACT_SIGMOID) {
+    switch (act) {
+    case NN_ACT_SIGMOID:
         bias_sigmoid(z, stride, b, rows, n);
-        return;
-    }
-    for (size_t r = 0; r < rows; r++) {
-        float *zr = z + r * stride;
-        switch (act) {
-        case NN_ACT_SIGMOID: /* done above, all rows at once */
-            break;
-        case NN_ACT_RELU:
+        break;
+    case NN_ACT_RELU:
+        for (size_t r = 0; r < rows; r++)
             for (size_t j = 0; j < n; j++) {
-                float v = zr[j] + b[j];
-                zr[j] = v > 0.0f ? v : 0.0f;
+                float v = z[r * stride + j] + b[j];
+                z[r * stride + j] = v > 0.0f ? v : 0.0f;
             }
-            break;
-        case NN_ACT_TANH:
+        break;
+    case NN_ACT_TANH:
+        for (size_t r = 0; r < rows; r++)
             for (size_t j = 0; j < n; j++)
-                zr[j] = tanhf(zr[j] + b[j]);
-            break;
-        case NN_ACT_STEP: /* never a hidden layer */
+                z[r * stride + j] = tanhf(z[r * stride + j] + b[j]);
+        break;
+    case NN_ACT_STEP: /* never a hidden layer */
+        for (size_t r = 0; r < rows; r++)
             for (size_t j = 0; j < n; j++)
-                zr[j] += b[j];
-            break;
-        }
+                z[r * stride + j] += b[j];
+        break;
     }
 }
 
-/* Z is (rows, n) logits without bias; b is (n). Adds the bias, then takes
- * the stable softmax of every row (its max subtracted before exp), with all
- * the exponentials in one call. */
-static void bias_softmax(float *z, const float *b, size_t rows, size_t n)
+/* Rows a softmax handles per round, their argmax kept between passes. */
+#define SOFTMAX_ROWS 64u
+
+/* The first pass of a stable softmax over rows (<= SOFTMAX_ROWS) of Z,
+ * (rows, n) logits without bias: adds the bias b to Z, records each row's
+ * argmax in arg, and writes e^(z - the row's max) into e, which may be Z
+ * itself; the exponentials go in one call. */
+static void biased_exp(float *z, const float *b, size_t rows, size_t n, float *e, size_t *arg)
 {
     for (size_t r = 0; r < rows; r++) {
-        float *zr = z + r * n;
+        float *zr = z + r * n, *er = e + r * n;
         for (size_t j = 0; j < n; j++)
             zr[j] += b[j];
-        float m = zr[nn_argmax(zr, n)];
+        arg[r] = nn_argmax(zr, n);
+        float m = zr[arg[r]];
         for (size_t j = 0; j < n; j++)
-            zr[j] -= m;
+            er[j] = zr[j] - m;
     }
-    nn_vexp(z, rows * n);
-    for (size_t r = 0; r < rows; r++) {
-        float *zr = z + r * n;
-        float s = 0.0f;
-        for (size_t j = 0; j < n; j++)
-            s += zr[j];
-        float inv = 1.0f / s;
-        for (size_t j = 0; j < n; j++)
-            zr[j] *= inv;
+    nn_vexp(e, rows * n);
+}
+
+/* Z is (rows, n) logits without bias; b is (n). Adds the bias, then takes
+ * the stable softmax of every row, in place. */
+static void bias_softmax(float *z, const float *b, size_t rows, size_t n)
+{
+    size_t arg[SOFTMAX_ROWS];
+    for (size_t r0 = 0; r0 < rows; r0 += SOFTMAX_ROWS) {
+        size_t k = rows - r0 < SOFTMAX_ROWS ? rows - r0 : SOFTMAX_ROWS;
+        biased_exp(z + r0 * n, b, k, n, z + r0 * n, arg);
+        for (size_t r = r0; r < r0 + k; r++) {
+            float *zr = z + r * n;
+            float s = 0.0f;
+            for (size_t j = 0; j < n; j++)
+                s += zr[j];
+            float inv = 1.0f / s;
+            for (size_t j = 0; j < n; j++)
+                zr[j] *= inv;
+        }
     }
 }
 
@@ -454,28 +467,16 @@ const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const flo
  * with m the max logit and s = sum exp(z - m): loss = log s + m - z_y
  * (log-sum-exp, never overflows) and dLoss/dz = softmax(z) - onehot(y).
  * delta receives that, divided by batch because the loss is the batch mean.
- * The exponentials of up to 64 rows go in one call. Returns the summed loss;
- * *right counts the rows whose largest logit is y. */
+ * Returns the summed loss; *right counts the rows whose largest logit is y. */
 static double softmax_xent_delta(float *z, const float *b, const uint8_t *labels,
                                  size_t batch, size_t n_classes, float *delta, size_t *right)
 {
-    enum { ROWS = 64 }; /* rows per round, their argmax kept between passes */
-    size_t arg[ROWS];
+    size_t arg[SOFTMAX_ROWS];
     double loss = 0.0;
     float inv_batch = 1.0f / (float)batch;
-    for (size_t r0 = 0; r0 < batch; r0 += ROWS) {
-        size_t rows = batch - r0 < ROWS ? batch - r0 : ROWS;
-        for (size_t i = 0; i < rows; i++) {
-            float *zr = z + (r0 + i) * n_classes;
-            float *dr = delta + (r0 + i) * n_classes;
-            for (size_t j = 0; j < n_classes; j++)
-                zr[j] += b[j];
-            arg[i] = nn_argmax(zr, n_classes);
-            float m = zr[arg[i]];
-            for (size_t j = 0; j < n_classes; j++)
-                dr[j] = zr[j] - m;
-        }
-        nn_vexp(delta + r0 * n_classes, rows * n_classes);
+    for (size_t r0 = 0; r0 < batch; r0 += SOFTMAX_ROWS) {
+        size_t rows = batch - r0 < SOFTMAX_ROWS ? batch - r0 : SOFTMAX_ROWS;
+        biased_exp(z + r0 * n_classes, b, rows, n_classes, delta + r0 * n_classes, arg);
         for (size_t i = 0; i < rows; i++) {
             const float *zr = z + (r0 + i) * n_classes;
             float *dr = delta + (r0 + i) * n_classes;
