@@ -53,9 +53,3 @@ void nn_barrier_wait_for(nn_barrier *b, unsigned ticket)
             sched_yield();
     }
 }
-
-void nn_barrier_wait(nn_barrier *b)
-{
-    if (b->n_threads > 1)
-        nn_barrier_wait_for(b, nn_barrier_arrive(b));
-}

@@ -17,9 +17,9 @@
  *
  * So each thread keeps its own copy of the net, of which it updates only
  * its layer-1 rows and the upper layers; the copies are merged into the
- * caller's net at the end of every epoch. Nothing but the minibatch and
- * layer 1's outputs is shared, and those are double-buffered, so the next
- * minibatch can be written while a slower thread still reads this one.
+ * caller's net at the end of every epoch. Nothing but layer 1's outputs is
+ * shared, and those are double-buffered, so the next minibatch's can be
+ * written while a slower thread still reads this one's.
  * Layer 1 is always computed in the same blocks of NN_FIRST_BLOCK neurons,
  * whichever thread computes each, so the result is the same whatever the
  * number of threads. */
@@ -354,7 +354,7 @@ static int params_finite(const nn_net *net)
 
 /* What all the threads of a run share. Written by thread 0 only between
  * barriers (idx, stop_at, the result), or in blocks that no other thread touches
- * until the next barrier (x, a1). */
+ * until the next barrier (a1). */
 typedef struct {
     const nn_train_options *opt;
     const nn_train_hooks *hooks;
@@ -449,25 +449,36 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
 /* Waits at the team's barrier, counting in *rounds the barriers passed;
  * non-zero when thread 0 asked everyone to stop after this one. Thread 0
  * asks (stop_after_next) before it arrives, and a slower thread may still be
- * checking the round before, so the request names its round. */
-static int meet(team *tm, size_t *rounds)
-{
-    nn_barrier_wait(&tm->barrier);
-    return ++*rounds >= atomic_load_explicit(&tm->stop_at, memory_order_relaxed);
-}
-
-/* meet() in two halves: the caller arrived with nn_barrier_arrive, which
- * gave the ticket, and did some work of its own since. */
+ * checking the round before, so the request names its round. This is the
+ * second half: the caller arrived with nn_barrier_arrive, which gave the
+ * ticket, and may have done some work of its own since. */
 static int meet_at(team *tm, size_t *rounds, unsigned ticket)
 {
     nn_barrier_wait_for(&tm->barrier, ticket);
     return ++*rounds >= atomic_load_explicit(&tm->stop_at, memory_order_relaxed);
 }
 
+/* meet_at() right after arriving. */
+static int meet(team *tm, size_t *rounds)
+{
+    return meet_at(tm, rounds, nn_barrier_arrive(&tm->barrier));
+}
+
 /* The size of the minibatch that starts at training image start. */
 static size_t batch_size(const team *tm, size_t start)
 {
     return tm->n_train - start < tm->opt->batch ? tm->n_train - start : tm->opt->batch;
+}
+
+/* Scales the minibatch that starts at training image start into x and its
+ * labels into y, and asks for the next one's images to be brought into the
+ * cache. */
+static void load_batch(const team *tm, size_t start, float *x, uint8_t *y)
+{
+    const size_t n_in = tm->net->sizes[0], bs = batch_size(tm, start);
+    const uint32_t *idx_end = tm->idx + tm->n_train;
+    gather(tm->images, tm->labels, tm->idx + start, bs, idx_end, n_in, x, y);
+    prefetch_images(tm->images, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
 }
 
 static void stop_after_next(team *tm, size_t rounds)
@@ -485,8 +496,7 @@ static void run_worker(worker *w)
     const nn_train_options *opt = tm->opt;
     const nn_train_hooks *hooks = tm->hooks;
     const size_t t = w->t;
-    const size_t n_in = tm->net->sizes[0], batch = opt->batch;
-    const uint32_t *idx_end = tm->idx + tm->n_train;
+    const size_t batch = opt->batch;
     nn_rng rng;
     nn_rng_seed(&rng, opt->seed ^ SHUFFLE_STREAM);
 
@@ -513,10 +523,8 @@ static void run_worker(worker *w)
              * cheaper than sharing one, whose lines would travel between the
              * cores' caches at every minibatch. With look-ahead, this one was
              * scaled during the previous minibatch, except the first. */
-            if (!tm->ahead || bi == 0) {
-                gather(tm->images, tm->labels, tm->idx + start, bs, idx_end, n_in, x, y);
-                prefetch_images(tm->images, tm->idx + start + bs, idx_end, batch, n_in);
-            }
+            if (!tm->ahead || bi == 0)
+                load_batch(tm, start, x, y);
             float lr = lr_at(opt, epoch, step, tm->total_steps);
             float *a1 = tm->a1[step & 1];
             if (tm->split)
@@ -524,12 +532,8 @@ static void run_worker(worker *w)
             unsigned ticket = nn_barrier_arrive(&tm->barrier);
             /* While the other threads finish their part of layer 1, scale
              * the next minibatch, which does not depend on this one. */
-            if (tm->ahead && bi + 1 < tm->n_batches) {
-                const size_t next = start + bs, next_bs = batch_size(tm, next);
-                gather(tm->images, tm->labels, tm->idx + next, next_bs, idx_end, n_in,
-                       w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
-                prefetch_images(tm->images, tm->idx + next + next_bs, idx_end, batch, n_in);
-            }
+            if (tm->ahead && bi + 1 < tm->n_batches)
+                load_batch(tm, start + bs, w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
             if (meet_at(tm, &rounds, ticket))
                 return;
 
@@ -630,17 +634,13 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     }
     w->grad = malloc((tm->perceptron ? chunk * n_classes : net->n_params) * sizeof(float));
     w->state = calloc((uses_v + uses_s) * net->n_params + 1, sizeof(float));
-    for (int i = 0; i < 1 + tm->ahead; i++) {
-        w->x[i] = malloc(chunk * net->sizes[0] * sizeof(float));
-        w->y[i] = malloc(chunk);
-        if (w->x[i] == NULL || w->y[i] == NULL)
-            return nn_fail(err, NN_E_NOMEM, "out of memory for a training thread");
-    }
-    if (!tm->ahead) {
-        w->x[1] = w->x[0];
-        w->y[1] = w->y[0];
-    }
-    if (w->grad == NULL || w->state == NULL)
+    /* Without look-ahead one buffer serves as both. */
+    w->x[0] = malloc(chunk * net->sizes[0] * sizeof(float));
+    w->y[0] = malloc(chunk);
+    w->x[1] = tm->ahead ? malloc(chunk * net->sizes[0] * sizeof(float)) : w->x[0];
+    w->y[1] = tm->ahead ? malloc(chunk) : w->y[0];
+    if (w->grad == NULL || w->state == NULL || w->x[0] == NULL || w->y[0] == NULL ||
+        w->x[1] == NULL || w->y[1] == NULL)
         return nn_fail(err, NN_E_NOMEM, "out of memory for a training thread");
     w->optim.opt = opt;
     w->optim.v = uses_v ? w->state : NULL;
@@ -658,7 +658,7 @@ static void worker_free(worker *w)
     free(w->state);
     free(w->x[0]);
     free(w->y[0]);
-    if (w->x[1] != w->x[0]) /* one buffer serves both without look-ahead */
+    if (w->x[1] != w->x[0])
         free(w->x[1]);
     if (w->y[1] != w->y[0])
         free(w->y[1]);
@@ -712,7 +712,8 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     tm.a1[0] = malloc(opt->batch * n1 * sizeof(float));
     tm.a1[1] = malloc(opt->batch * n1 * sizeof(float));
     tm.best = tm.n_val > 0 ? malloc(net->n_params * sizeof *tm.best) : NULL;
-    if (workers == NULL || tm.idx == NULL || tm.a1[0] == NULL || tm.a1[1] == NULL || (tm.n_val > 0 && tm.best == NULL)) {
+    if (workers == NULL || tm.idx == NULL || tm.a1[0] == NULL || tm.a1[1] == NULL ||
+        (tm.n_val > 0 && tm.best == NULL)) {
         st = nn_fail(err, NN_E_NOMEM, "out of memory for training on %zu images", n);
         goto done;
     }

@@ -22,15 +22,13 @@ typedef struct {
 /* Prepares a barrier for n_threads (>= 1) threads. */
 void nn_barrier_init(nn_barrier *b, unsigned n_threads);
 
-/* Blocks until all n_threads threads have called it; then all return and the
- * barrier is ready for the next round. */
-void nn_barrier_wait(nn_barrier *b);
-
-/* The barrier in two halves, so that a thread can do work of its own while
- * the others catch up: nn_barrier_arrive counts the caller's arrival and
- * returns a ticket for the round, and nn_barrier_wait_for(b, ticket) blocks
- * until every thread has arrived in that round. Arriving alone, without
- * waiting, is also how a thread that will not come lets the others go. */
+/* The barrier comes in two halves, so that a thread can do work of its own
+ * while the others catch up: nn_barrier_arrive counts the caller's arrival
+ * and returns a ticket for the round, and nn_barrier_wait_for(b, ticket)
+ * blocks until every thread has arrived in that round; then the barrier is
+ * ready for the next. nn_barrier_wait_for(b, nn_barrier_arrive(b)) is a
+ * plain barrier. Arriving alone, without waiting, is also how a thread that
+ * will not come lets the others go. */
 unsigned nn_barrier_arrive(nn_barrier *b);
 void nn_barrier_wait_for(nn_barrier *b, unsigned ticket);
 
