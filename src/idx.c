@@ -459,31 +459,39 @@ out:
     return done;
 }
 
+/* Loads a whole image (ndims 3) or label (ndims 1) file into a new buffer
+ * (NULL when it holds no data): a BGZF file on every CPU, any other one as a
+ * single stream. On success f describes the file. */
+static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes, idx_file *f,
+                            uint8_t **out, nn_error *err)
+{
+    *out = NULL;
+    if (max_bytes == 0)
+        max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
+    if (load_bgzf(path, ndims, max_bytes, f, out))
+        return NN_OK;
+    nn_status st = open_file(path, f, err);
+    if (st != NN_OK)
+        return st;
+    st = read_header(f, ndims, max_bytes, err);
+    if (st == NN_OK)
+        st = load_payload(f, ndims == 3 ? "images" : "labels", out, err);
+    st = close_file(f, st, err);
+    if (st != NN_OK) {
+        free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out, nn_error *err)
 {
     idx_file f;
     uint8_t *pixels = NULL;
     memset(out, 0, sizeof *out);
-    if (max_bytes == 0)
-        max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
-    if (load_bgzf(path, 3, max_bytes, &f, &pixels)) {
-        out->count = f.dims[0];
-        out->rows = f.dims[1];
-        out->cols = f.dims[2];
-        out->pixels = pixels;
-        return NN_OK;
-    }
-    nn_status st = open_file(path, &f, err);
+    nn_status st = load_whole(path, 3, max_bytes, &f, &pixels, err);
     if (st != NN_OK)
         return st;
-    st = read_header(&f, 3, max_bytes, err);
-    if (st == NN_OK)
-        st = load_payload(&f, "images", &pixels, err);
-    st = close_file(&f, st, err);
-    if (st != NN_OK) {
-        free(pixels);
-        return st;
-    }
     out->count = f.dims[0];
     out->rows = f.dims[1];
     out->cols = f.dims[2];
@@ -496,24 +504,9 @@ nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *ou
     idx_file f;
     uint8_t *labels = NULL;
     memset(out, 0, sizeof *out);
-    if (max_bytes == 0)
-        max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
-    if (load_bgzf(path, 1, max_bytes, &f, &labels)) {
-        out->count = f.dims[0];
-        out->labels = labels;
-        return NN_OK;
-    }
-    nn_status st = open_file(path, &f, err);
+    nn_status st = load_whole(path, 1, max_bytes, &f, &labels, err);
     if (st != NN_OK)
         return st;
-    st = read_header(&f, 1, max_bytes, err);
-    if (st == NN_OK)
-        st = load_payload(&f, "labels", &labels, err);
-    st = close_file(&f, st, err);
-    if (st != NN_OK) {
-        free(labels);
-        return st;
-    }
     out->count = f.dims[0];
     out->labels = labels;
     return NN_OK;
