@@ -22,10 +22,7 @@ verified() { # name: the .gz exists and its content has the right hash
         [ "$(gzip -dc "$dest/$1.gz" | sha256sum | cut -d' ' -f1)" = "${sha[$1]}" ]
 }
 
-is_bgzf() { # file: a gzip member with extra fields, the first of them "BC"
-    [ "$(head -c 4 "$1" | od -An -tx1 | tr -d ' \n')" = 1f8b0804 ] &&
-        [ "$(head -c 14 "$1" | tail -c 2)" = BC ]
-}
+is_bgzf() { python3 "$root/scripts/bgzf.py" --check "$1"; }
 
 # write_bgzf RAW NAME: compresses RAW into data/mnist/NAME.gz, atomically.
 write_bgzf() {
