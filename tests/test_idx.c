@@ -849,6 +849,18 @@ static void test_stream_truncated_and_trailing(void **state)
 }
 
 /* Runs fn with standard input read from path, then restores it. */
+/* Writes n bytes to fd (a pipe, from a child process); 0, or -1 on failure. */
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w <= 0)
+            return -1;
+        off += (size_t)w;
+    }
+    return 0;
+}
+
 static void with_stdin(const char *path, void (*fn)(const uint8_t *), const uint8_t *arg)
 {
     int saved = dup(STDIN_FILENO);
@@ -912,14 +924,7 @@ static void test_stdin(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         close(fds[0]);
-        size_t off = 0;
-        while (off < ilen) {
-            ssize_t w = write(fds[1], img + off, ilen - off);
-            if (w <= 0)
-                _exit(1);
-            off += (size_t)w;
-        }
-        _exit(0);
+        _exit(write_all(fds[1], img, ilen) == 0 ? 0 : 1);
     }
     close(fds[1]);
     int saved = dup(STDIN_FILENO);
@@ -1069,13 +1074,8 @@ static void test_read_ahead_close_on_stalled_pipe(void **state)
          * nothing until the parent lets go. */
         close(data[0]);
         close(hold[1]);
-        size_t part = 16 + 2000 * 28 * 28, off = 0;
-        while (off < part) {
-            ssize_t w = write(data[1], img + off, part - off);
-            if (w <= 0)
-                _exit(1);
-            off += (size_t)w;
-        }
+        if (write_all(data[1], img, 16 + 2000 * 28 * 28) != 0)
+            _exit(1);
         char c;
         (void)!read(hold[0], &c, 1);
         _exit(0);
