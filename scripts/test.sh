@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . scripts/setup.sh
-nnclass_setup
+nnclass_setup python3-numpy python3-pil  # tests/realistic: the image renders
 
 jobs=$(nproc 2>/dev/null || echo 2)
 

@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Renders MNIST digits the way a person's own digits reach nnclass.
+
+Each digit of an MNIST split is drawn as a photo or a scan of a digit written
+on paper: dark ink on light paper (ink and paper tones vary, sometimes a blue
+pen or a pencil), scaled 2 to 6 times, pen strokes a little thinner or
+thicker, rotated by a few degrees, seen with a slight perspective, placed
+off-centre on a larger page, lit unevenly (a gradient and a vignette),
+blurred, with sensor noise, and saved in a mix of formats: grey, 16-bit and
+RGB PNG, RGBA PNG from a drawing program (transparent paper), JPEG at
+qualities 60 to 95 (grey and colour), PGM (P5 8-bit, P5 16-bit and 12-bit,
+P2) and PPM (P6, P3).
+
+The output is deterministic for a given seed and digit: digit i of the split
+always gets the same random draws, whatever --count and --start are.
+
+Layout of OUT:
+  classes/<label>/<split>-<index>.<ext>   one image per digit (the folder-per-
+                                          class tree `nnclass pack` reads)
+  labels.tsv                              file, label, kind, source index
+  digits-images-idx3-ubyte,
+  digits-labels-idx1-ubyte                the same digits as plain IDX
+
+Usage: render.py [--split t10k|train] [--start K] [--count N] [--seed S]
+                 [--data DIR] OUT
+Needs Python 3 with numpy and Pillow (Debian: python3-numpy, python3-pil).
+"""
+
+import argparse
+import gzip
+import os
+import struct
+import sys
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+# The output formats and how often each is drawn.
+KINDS = [
+    ("png-grey", 0.17),
+    ("png-grey16", 0.05),
+    ("png-rgb", 0.12),
+    ("png-rgba-drawing", 0.04),
+    ("jpeg-rgb", 0.20),
+    ("jpeg-grey", 0.10),
+    ("pgm-p5", 0.10),
+    ("pgm-p5-16bit", 0.04),
+    ("pgm-p5-12bit", 0.02),
+    ("pgm-p2", 0.06),
+    ("ppm-p6", 0.07),
+    ("ppm-p3", 0.03),
+]
+JPEG_QUALITIES = [60, 70, 80, 90, 95]
+EXTENSIONS = {"png": "png", "jpeg": "jpg", "pgm": "pgm", "ppm": "ppm"}
+
+
+# ---------------------------------------------------------------- IDX files
+
+def read_idx(path, magic, start, count, item):
+    """Items start..start+count-1 of a gzip (or raw) IDX file, as bytes."""
+    opener = gzip.open if open(path, "rb").read(2) == b"\x1f\x8b" else open
+    with opener(path, "rb") as f:
+        head = f.read(4)
+        if struct.unpack(">I", head)[0] != magic:
+            sys.exit(f"render.py: {path}: not an IDX file of the expected kind")
+        ndim = magic & 0xFF
+        dims = struct.unpack(">" + "I" * ndim, f.read(4 * ndim))
+        if start + count > dims[0]:
+            sys.exit(f"render.py: {path}: has {dims[0]} items, asked for "
+                     f"{start}..{start + count - 1}")
+        f.read(start * item)
+        data = f.read(count * item)
+        if len(data) != count * item:
+            sys.exit(f"render.py: {path}: truncated")
+        return data
+
+
+def write_idx(path, magic, dims, payload):
+    with open(path, "wb") as f:
+        f.write(struct.pack(">I", magic))
+        f.write(struct.pack(">" + "I" * len(dims), *dims))
+        f.write(payload)
+
+
+# ---------------------------------------------------------------- geometry
+
+def homography(src, dst):
+    """The 8 coefficients of the projective map taking the points dst to src
+    (PIL's PERSPECTIVE transform maps output coordinates to input ones)."""
+    a = []
+    b = []
+    for (u, v), (x, y) in zip(src, dst):
+        a.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        b.append(u)
+        a.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        b.append(v)
+    return np.linalg.solve(np.array(a, float), np.array(b, float))
+
+
+def gaussian_blur(img, sigma):
+    """Separable Gaussian blur of a 2-D float array, edges replicated."""
+    if sigma < 0.2:
+        return img
+    r = int(np.ceil(3 * sigma))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    p = np.pad(img, r, mode="edge")
+    h, w = img.shape
+    rows = sum(k[i] * p[:, i:i + w] for i in range(2 * r + 1))
+    return sum(k[i] * rows[i:i + h, :] for i in range(2 * r + 1))
+
+
+def smooth_field(rng, h, w, cells, lo, hi):
+    """A random field varying slowly over an h x w page, values in [lo, hi]."""
+    coarse = rng.uniform(0, 255, size=(cells, cells)).astype(np.uint8)
+    big = Image.fromarray(coarse).resize((w, h), Image.BICUBIC)
+    return lo + (hi - lo) * np.asarray(big, float) / 255.0
+
+
+# ---------------------------------------------------------------- one digit
+
+def ink_mask(digit, rng):
+    """The digit as pen strokes on a page: returns (mask in [0,1], scale)."""
+    scale = rng.uniform(2.0, 6.0)
+    size = int(round(28 * scale))
+    canvas = Image.fromarray(digit).resize((size, size), Image.BICUBIC)
+
+    # Pen thickness: grow or shrink the strokes by up to about a pixel or two.
+    radius = int(round(rng.uniform(-0.3, 0.5) * scale / 2))
+    if radius > 0:
+        canvas = canvas.filter(ImageFilter.MaxFilter(2 * radius + 1))
+    elif radius < 0:
+        canvas = canvas.filter(ImageFilter.MinFilter(2 * -radius + 1))
+
+    # Page a little bigger than the digit's 28x28 frame, digit anywhere on it.
+    pw = int(round(size * rng.uniform(1.25, 2.2)))
+    ph = int(round(size * rng.uniform(1.25, 2.2)))
+    cx = rng.uniform(size / 2, pw - size / 2)
+    cy = rng.uniform(size / 2, ph - size / 2)
+
+    # Rotation (a few degrees, rarely ten) and a slight perspective.
+    angle = np.radians(np.clip(rng.normal(0, 5), -10, 10))
+    c, s = np.cos(angle), np.sin(angle)
+    corners = [(0, 0), (size, 0), (size, size), (0, size)]
+    placed = []
+    for u, v in corners:
+        du, dv = u - size / 2, v - size / 2
+        placed.append((cx + c * du - s * dv + rng.normal(0, 0.03 * size),
+                       cy + s * du + c * dv + rng.normal(0, 0.03 * size)))
+    coeffs = homography(corners, placed)
+    page = canvas.transform((pw, ph), Image.PERSPECTIVE, tuple(coeffs),
+                            Image.BICUBIC, fillcolor=0)
+    mask = np.asarray(page, float) / 255.0
+
+    # A pen's edges are sharper than MNIST's anti-aliasing; pressure varies.
+    k = rng.uniform(1.0, 2.0)
+    mask = np.clip((mask - 0.5) * k + 0.5, 0.0, 1.0) * (mask > 0.02)
+    mask *= smooth_field(rng, ph, pw, 4, rng.uniform(0.75, 1.0), 1.0)
+    return mask, scale
+
+
+def pen_and_paper(rng, colour):
+    """(ink, paper) tones: arrays of 1 (grey) or 3 (RGB) values in 0..255."""
+    paper = rng.uniform(185, 250)
+    pen = rng.choice(["black", "black", "blue", "pencil"])
+    if pen == "pencil":
+        ink = np.full(3, rng.uniform(70, 120))
+    elif pen == "blue" and colour:
+        ink = np.array([rng.uniform(15, 60), rng.uniform(25, 70), rng.uniform(90, 160)])
+    else:
+        ink = np.full(3, rng.uniform(10, 70))
+    tint = np.array([rng.uniform(0, 8), 0, rng.uniform(-15, 0)])
+    paper = np.clip(paper + tint, 0, 255)
+    if not colour:
+        # Grey as a camera or scanner would make it (ITU-R BT.601 luma).
+        w = np.array([0.299, 0.587, 0.114])
+        return np.array([ink @ w]), np.array([paper @ w])
+    return ink, paper
+
+
+def photo(mask, scale, rng, colour):
+    """A photo or scan of the strokes: float array (h, w[, 3]) in 0..255."""
+    h, w = mask.shape
+    ink, paper = pen_and_paper(rng, colour)
+    blurred = gaussian_blur(mask, rng.uniform(0.3, 1.2) * scale / 3)
+
+    # Uneven light: a linear gradient across the page and a vignette around
+    # a point near its centre.
+    y, x = np.mgrid[0:h, 0:w].astype(float)
+    phi = rng.uniform(0, 2 * np.pi)
+    ramp = x / w * np.cos(phi) + y / h * np.sin(phi)
+    ramp = (ramp - ramp.min()) / max(ramp.max() - ramp.min(), 1e-9)
+    light = 1.0 - rng.uniform(0, 0.2) * ramp
+    lx, ly = w * rng.uniform(0.35, 0.65), h * rng.uniform(0.35, 0.65)
+    r2 = ((x - lx) / (w / 2)) ** 2 + ((y - ly) / (h / 2)) ** 2
+    light *= 1.0 - rng.uniform(0, 0.15) * np.minimum(r2, 2.0) / 2.0
+
+    chans = []
+    noise = rng.uniform(1, 8)
+    for i in range(len(ink)):
+        v = paper[i] * (1 - blurred) + ink[i] * blurred
+        v = v * light + rng.normal(0, noise, size=(h, w))
+        chans.append(np.clip(v, 0, 255))
+    return np.stack(chans, axis=-1) if colour else chans[0]
+
+
+def drawing(mask, scale, rng):
+    """A digit drawn in a drawing program: ink colour, alpha = coverage."""
+    alpha = gaussian_blur(mask, 0.5 * scale / 3)
+    ink = rng.uniform(0, 60, size=3)
+    h, w = mask.shape
+    rgba = np.zeros((h, w, 4))
+    rgba[..., :3] = ink
+    rgba[..., 3] = np.clip(alpha * 255, 0, 255)
+    return rgba
+
+
+# ---------------------------------------------------------------- writers
+
+def write_pnm(path, img, magic, maxval):
+    """PGM/PPM: magic P2, P3 (ASCII) or P5, P6 (binary); img in 0..255."""
+    h, w = img.shape[:2]
+    v = np.rint(img * (maxval / 255.0)).astype(np.int64)
+    with open(path, "wb") as f:
+        f.write(f"{magic}\n# nnclass realistic render\n{w} {h}\n{maxval}\n".encode())
+        if magic in ("P2", "P3"):
+            per_row = v.reshape(h, -1)
+            for row in per_row:
+                f.write((" ".join(map(str, row)) + "\n").encode())
+        elif maxval < 256:
+            f.write(v.astype(np.uint8).tobytes())
+        else:
+            f.write(v.astype(">u2").tobytes())
+
+
+def save(path_noext, kind, img):
+    """Writes img in the kind's format; returns the file name written."""
+    fmt = kind.split("-")[0]
+    path = f"{path_noext}.{EXTENSIONS[fmt]}"
+    q8 = np.rint(img).astype(np.uint8)
+    if kind in ("png-grey", "png-rgb", "png-rgba-drawing"):
+        Image.fromarray(q8).save(path, "PNG")
+    elif kind == "png-grey16":
+        v = np.rint(img * 257.0).astype(np.uint16)
+        Image.fromarray(v, mode="I;16").save(path, "PNG")
+    elif fmt == "jpeg":
+        quality = int(kind.rsplit("-q", 1)[1])
+        Image.fromarray(q8).save(path, "JPEG", quality=quality)
+    elif kind in ("pgm-p5", "ppm-p6"):
+        write_pnm(path, img, "P5" if fmt == "pgm" else "P6", 255)
+    elif kind == "pgm-p5-16bit":
+        write_pnm(path, img, "P5", 65535)
+    elif kind == "pgm-p5-12bit":
+        write_pnm(path, img, "P5", 4095)
+    elif kind in ("pgm-p2", "ppm-p3"):
+        write_pnm(path, img, "P2" if fmt == "pgm" else "P3", 255)
+    else:
+        raise ValueError(kind)
+    return path
+
+
+def render_one(digit, rng, kind):
+    mask, scale = ink_mask(digit, rng)
+    if kind == "png-rgba-drawing":
+        return drawing(mask, scale, rng)
+    colour = kind.startswith(("png-rgb", "jpeg-rgb", "ppm-"))
+    return photo(mask, scale, rng, colour)
+
+
+# ---------------------------------------------------------------- main
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", help="output folder (created)")
+    ap.add_argument("--split", choices=["t10k", "train"], default="t10k")
+    ap.add_argument("--start", type=int, default=0, help="first digit (default 0)")
+    ap.add_argument("--count", type=int, default=1000, help="digits (default 1000)")
+    ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ap.add_argument("--data", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "data"),
+        help="data folder holding mnist/ (default: the project's data/)")
+    args = ap.parse_args()
+    if args.start < 0 or args.count < 1:
+        ap.error("--start must be >= 0 and --count >= 1")
+
+    mnist = os.path.join(args.data, "mnist")
+    images = read_idx(os.path.join(mnist, f"{args.split}-images-idx3-ubyte.gz"),
+                      0x803, args.start, args.count, 784)
+    labels = read_idx(os.path.join(mnist, f"{args.split}-labels-idx1-ubyte.gz"),
+                      0x801, args.start, args.count, 1)
+
+    os.makedirs(args.out, exist_ok=True)
+    names = [k for k, _ in KINDS]
+    weights = np.array([p for _, p in KINDS])
+    weights /= weights.sum()
+    rows = []
+    for j in range(args.count):
+        index = args.start + j
+        label = labels[j]
+        digit = np.frombuffer(images, np.uint8, 784, j * 784).reshape(28, 28)
+        # One stream per (seed, split, digit): a digit renders the same in any run.
+        split_id = 0 if args.split == "t10k" else 1
+        rng = np.random.default_rng([args.seed, split_id, index])
+        kind = str(rng.choice(names, p=weights))
+        if kind.startswith("jpeg"):
+            kind += "-q%d" % rng.choice(JPEG_QUALITIES)
+        folder = os.path.join(args.out, "classes", str(label))
+        os.makedirs(folder, exist_ok=True)
+        img = render_one(digit, rng, kind)
+        path = save(os.path.join(folder, f"{args.split}-{index:05d}"), kind, img)
+        rows.append((os.path.relpath(path, args.out), label, kind, index))
+
+    with open(os.path.join(args.out, "labels.tsv"), "w") as f:
+        f.write("file\tlabel\tkind\tindex\n")
+        for r in rows:
+            f.write("%s\t%d\t%s\t%d\n" % r)
+    write_idx(os.path.join(args.out, "digits-images-idx3-ubyte"), 0x803,
+              (args.count, 28, 28), images)
+    write_idx(os.path.join(args.out, "digits-labels-idx1-ubyte"), 0x801,
+              (args.count,), labels)
+
+
+if __name__ == "__main__":
+    main()
