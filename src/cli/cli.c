@@ -46,8 +46,7 @@ int nnclass_main(int argc, char **argv)
         return fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
     }
     if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
-        printf("nnclass %s\n", NNCLASS_VERSION);
-        return CLI_OK;
+        return cli_print_version(stdout);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(name, commands[i].name) == 0)

@@ -68,6 +68,15 @@ void cli_default_model(const char *data_dir, const char *dataset, char *out, siz
  * names), or NULL; *n receives their number. */
 const char *const *cli_dataset_class_names(const char *dataset, size_t *n);
 
+/* Prints the version, the git commit nnclass was built from and OpenBLAS's
+ * configuration and core; returns the exit code. */
+int cli_print_version(FILE *out);
+
+/* Prints the one-line error for a data file or model that is not where the
+ * data folder says ("nnclass: PATH: not found; ...") naming --data-dir,
+ * NNCLASS_DATA and the folders tried, and returns 1. */
+int cli_missing_data(const char *path, const char *flag);
+
 /* Writes s as a JSON string literal, with the escapes JSON requires. */
 void cli_json_string(FILE *out, const char *s);
 

@@ -1,0 +1,21 @@
+/* version.c - `nnclass --version`: the release, the commit it was built
+ * from and the BLAS it runs on. */
+#include "cli.h"
+
+#include <cblas.h>
+#include <stdio.h>
+
+#include "nnclass_git.h" /* NNCLASS_GIT_COMMIT, written at build time */
+
+int cli_print_version(FILE *out)
+{
+    /* openblas_get_config() reads like "OpenBLAS 0.3.21 DYNAMIC_ARCH
+     * NO_AFFINITY Haswell MAX_THREADS=64"; the core name is the kernel set
+     * picked for this CPU at start-up, which decides the bits of every sum. */
+    fprintf(out, "nnclass %s\n", NNCLASS_VERSION);
+    fprintf(out, "commit  %s\n", NNCLASS_GIT_COMMIT);
+    fprintf(out, "blas    %s\n", openblas_get_config());
+    fprintf(out, "core    %s\n", openblas_get_corename());
+    fprintf(out, "licence MIT\n");
+    return fflush(out) == 0 ? CLI_OK : CLI_EXIT_DATA;
+}
