@@ -11,6 +11,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . scripts/setup.sh
 nnclass_setup python3-numpy python3-pil  # tests/realistic: the image renders
+nnclass_setup man-db bash-completion  # man -l and the completion test
 
 jobs=$(nproc 2>/dev/null || echo 2)
 

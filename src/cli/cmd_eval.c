@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nnclass/eval.h"
 #include "nnclass/idx.h"
@@ -450,6 +451,10 @@ int cmd_eval(int argc, char **argv)
         snprintf(model_path, sizeof model_path, "%s", a.model);
     else
         cli_default_model(data_dir, a.dataset, model_path, sizeof model_path);
+    if (a.model == NULL && access(model_path, F_OK) != 0)
+        return cli_missing_data(model_path, a.data_dir);
+    if (a.images == NULL && access(images_path, F_OK) != 0)
+        return cli_missing_data(images_path, a.data_dir);
 
     nn_set_threads(a.threads);
     st = nn_model_load(model_path, &net, &meta, &err);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nnclass/idx.h"
 #include "nnclass/model.h"
@@ -367,6 +368,8 @@ int cmd_predict(int argc, char **argv)
         snprintf(model_path, sizeof model_path, "%s", a.model);
     else
         cli_default_model(cli_data_dir(a.data_dir), "mnist", model_path, sizeof model_path);
+    if (a.model == NULL && access(model_path, F_OK) != 0)
+        return cli_missing_data(model_path, a.data_dir);
 
     nn_set_threads(a.threads);
     static nn_model_meta meta;

@@ -350,6 +350,8 @@ int cmd_train(int argc, char **argv)
                                  sizeof images_path) != 0) {
         return CLI_EXIT_USAGE;
     }
+    if (a.images == NULL && access(images_path, F_OK) != 0)
+        return cli_missing_data(images_path, a.data_dir);
 
     /* Refuse an unwritable destination now, not after minutes of training. */
     if (check_output_dir(a.output) != 0)

@@ -1,16 +1,71 @@
 /* dataset.c - where the data lives: the data folder, a dataset's files, its
  * default model and its class names. */
+#define _XOPEN_SOURCE 700 /* realpath() is an X/Open interface */
 #include "cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 static int is_dir(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The folder of the running executable (from /proc/self/exe, symlinks
+ * resolved) in buf; returns 0, or -1 when the system does not say. */
+static int exe_dir(char *buf, size_t cap)
+{
+    char exe[PATH_MAX];
+    if (realpath("/proc/self/exe", exe) == NULL)
+        return -1;
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return -1;
+    *slash = '\0';
+    if ((size_t)snprintf(buf, cap, "%s", exe[0] != '\0' ? exe : "/") >= cap)
+        return -1;
+    return 0;
+}
+
+/* The folders that may hold nnclass's data, in the order they are tried
+ * when neither --data-dir nor NNCLASS_DATA names one:
+ *  - the build tree's binary uses the source tree's data/ (compiled in);
+ *  - an installed binary uses <its folder>/../share/nnclass (the relative
+ *    path from the install's bindir to its datadir), so a moved prefix
+ *    still works;
+ *  - then the share folder of the prefix it was installed to.
+ * Returns the number of candidates written to dirs (each cap bytes). */
+static size_t data_dir_candidates(char dirs[][PATH_MAX], size_t max)
+{
+    size_t n = 0;
+    char self[PATH_MAX], build[PATH_MAX];
+    int have_self = exe_dir(self, sizeof self) == 0;
+    if (have_self && realpath(NNCLASS_BUILD_DIR, build) != NULL && strcmp(self, build) == 0)
+        snprintf(dirs[n++], PATH_MAX, "%s", NNCLASS_PROJECT_DATA_DIR);
+    if (have_self && n < max) {
+        /* Each leading "../" of the relative path takes a folder off self,
+         * so the names tried read cleanly in messages. */
+        char rel[PATH_MAX + 64];
+        const char *up = NNCLASS_BINDIR_TO_DATADIR;
+        while (strncmp(up, "../", 3) == 0 && strrchr(self, '/') != NULL) {
+            char *slash = strrchr(self, '/');
+            slash[slash == self ? 1 : 0] = '\0';
+            up += 3;
+        }
+        snprintf(rel, sizeof rel, "%s%s%s/nnclass", self,
+                 self[strlen(self) - 1] == '/' ? "" : "/", up);
+        if (realpath(rel, dirs[n]) != NULL)
+            n++;
+        else
+            snprintf(dirs[n++], PATH_MAX, "%.*s", PATH_MAX - 1, rel);
+    }
+    if (n < max && (n == 0 || strcmp(dirs[n - 1], NNCLASS_SHARE_DATA_DIR) != 0))
+        snprintf(dirs[n++], PATH_MAX, "%s", NNCLASS_SHARE_DATA_DIR);
+    return n;
 }
 
 const char *cli_data_dir(const char *flag)
@@ -20,9 +75,34 @@ const char *cli_data_dir(const char *flag)
     const char *env = getenv("NNCLASS_DATA");
     if (env != NULL && env[0] != '\0')
         return env;
-    if (is_dir(NNCLASS_PROJECT_DATA_DIR))
-        return NNCLASS_PROJECT_DATA_DIR;
-    return NNCLASS_SHARE_DATA_DIR;
+    static char dirs[3][PATH_MAX];
+    size_t n = data_dir_candidates(dirs, 3);
+    for (size_t i = 0; i < n; i++)
+        if (is_dir(dirs[i]))
+            return dirs[i];
+    return dirs[0];
+}
+
+int cli_missing_data(const char *path, const char *flag)
+{
+    const char *env = getenv("NNCLASS_DATA");
+    if (flag != NULL && flag[0] != '\0') {
+        cli_error("%s: not found in the data folder given by --data-dir", path);
+    } else if (env != NULL && env[0] != '\0') {
+        cli_error("%s: not found in the data folder NNCLASS_DATA names (%s); "
+                  "unset it or give --data-dir DIR",
+                  path, env);
+    } else {
+        char dirs[3][PATH_MAX], list[3 * PATH_MAX + 16];
+        size_t n = data_dir_candidates(dirs, 3), o = 0;
+        list[0] = '\0';
+        for (size_t i = 0; i < n && o < sizeof list; i++)
+            o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i > 0 ? ", " : "", dirs[i]);
+        cli_error("%s: not found; tried the data folders %s; give --data-dir DIR or set "
+                  "NNCLASS_DATA",
+                  path, list);
+    }
+    return CLI_EXIT_DATA;
 }
 
 static int known_dataset(const char *name)
