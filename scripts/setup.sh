@@ -14,6 +14,8 @@ nnclass_setup() {
     [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
     pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
     pkg-config --exists cmocka 2>/dev/null || need+=(libcmocka-dev)
+    pkg-config --exists libpng 2>/dev/null || need+=(libpng-dev)
+    [ -e /usr/include/jpeglib.h ] || need+=(libjpeg62-turbo-dev)
     local p
     for p in "$@"; do
         dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")

@@ -14,6 +14,8 @@
 #include <stdio.h>
 
 #include "nnclass/error.h"
+#include "nnclass/idx.h"
+#include "nnclass/preprocess.h"
 
 enum { CLI_OK = 0, CLI_EXIT_DATA = 1, CLI_EXIT_USAGE = 2 };
 
@@ -79,6 +81,66 @@ int cli_missing_data(const char *path, const char *flag);
 
 /* Writes s as a JSON string literal, with the escapes JSON requires. */
 void cli_json_string(FILE *out, const char *s);
+
+/* --- image inputs (input.c) ---------------------------------------------------- */
+
+/* How image files become model inputs: --preprocess (default: mnist for
+ * image files, none for IDX), --invert, --max-image-mpixels. */
+typedef enum { CLI_PRE_DEFAULT, CLI_PRE_MNIST, CLI_PRE_NONE } cli_preprocess;
+
+typedef struct {
+    cli_preprocess preprocess;
+    nn_invert invert;
+    uint64_t max_pixels;
+} cli_image_opts;
+
+/* getopt codes of the three options, for the commands' option tables. */
+enum { CLI_OPT_PREPROCESS = 1000, CLI_OPT_INVERT, CLI_OPT_MAX_MPIXELS };
+
+#define CLI_IMAGE_LONG_OPTIONS                                            \
+    {"preprocess", required_argument, NULL, CLI_OPT_PREPROCESS},          \
+    {"invert", required_argument, NULL, CLI_OPT_INVERT},                  \
+    {"max-image-mpixels", required_argument, NULL, CLI_OPT_MAX_MPIXELS}
+
+/* The --help lines of the three options. */
+#define CLI_IMAGE_HELP                                                                   \
+    "  --preprocess MODE    mnist: find the digit, scale it to 20 px and centre it in\n" \
+    "                       28x28 as MNIST was made; none: use the pixels as they are\n" \
+    "                       (default mnist for image files, none for IDX files)\n"       \
+    "  --invert WHEN        auto, yes or no: make the ink light on dark; auto inverts\n" \
+    "                       an image whose background is light (default auto)\n"         \
+    "  --max-image-mpixels N  refuse images of more than N megapixels (default 64)\n"
+
+void cli_image_opts_init(cli_image_opts *o);
+
+/* Parses the value of one of the three options (opt is its code) into o;
+ * prints and returns -1 when it is bad. */
+int cli_parse_image_option(int opt, const char *text, cli_image_opts *o);
+
+/* An opened input file: an IDX stream, or the one image of an image file. */
+typedef struct {
+    const char *name;      /* the path, or "(standard input)" */
+    nn_idx_stream *stream; /* IDX; NULL for an image file */
+    uint8_t *image;        /* the image file's image, rows x cols */
+    size_t rows, cols;     /* of the images read */
+    size_t count;          /* images in the file (declared, for IDX) */
+    int done;
+    /* IDX images preprocessed one by one (--preprocess mnist on IDX). */
+    uint8_t *raw;
+    size_t raw_rows, raw_cols, index;
+    nn_invert invert;
+} cli_input;
+
+/* Opens path ("-" = stdin): IDX or an image file, told by the first bytes. */
+nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
+                         nn_error *err);
+
+/* Reads up to max_images images of rows x cols into buf, with the statuses
+ * of nn_idx_stream_read. */
+nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t *n_read,
+                         nn_error *err);
+
+void cli_input_close(cli_input *in);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);

@@ -1,6 +1,7 @@
-/* cmd_predict.c - `nnclass predict`: stream IDX image files through a model
- * and print one line per image, in input order. Memory does not grow with
- * the number of images: images are read, classified and printed in chunks. */
+/* cmd_predict.c - `nnclass predict`: stream IDX image files and image files
+ * (PNG, JPEG, PGM/PPM) through a model and print one line per image, in
+ * input order. Memory does not grow with the number of images: images are
+ * read, classified and printed in chunks. */
 #include "cli.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "nnclass/idx.h"
+#include "nnclass/idx_write.h"
 #include "nnclass/model.h"
 #include "nnclass/net.h"
 
@@ -29,16 +31,21 @@ typedef struct {
     size_t top;         /* 0: just the label */
     int with_filename;  /* -1: automatic (when more than one file) */
     size_t threads;
+    cli_image_opts image;
+    const char *save_input; /* IDX file of the images classified, or NULL */
 } predict_args;
 
 static void usage(FILE *out)
 {
     fputs("Usage: nnclass predict [OPTION]... [FILE]...\n"
-          "Classify every image of IDX image files (gzip or raw; '-' or no FILE reads\n"
-          "standard input) and print one line per image, in input order:\n"
+          "Classify every image of IDX image files (gzip or raw) and image files (PNG,\n"
+          "JPEG, PGM or PPM, one image each; the format is told from the first bytes;\n"
+          "'-' or no FILE reads standard input) and print one line per image, in input\n"
+          "order:\n"
           "  index<TAB>label<TAB>confidence\n"
-          "index is the 0-based position of the image in its file; confidence is the\n"
-          "softmax probability of the label. With several files a file column comes first.\n\n"
+          "index is the 0-based position of the image in its file (0 for an image file);\n"
+          "confidence is the softmax probability of the label. With several files a file\n"
+          "column comes first.\n\n"
           "  --model FILE         model to use (default <data dir>/models/mnist.nnc)\n"
           "  --data-dir DIR       where the default model lives (default $NNCLASS_DATA,\n"
           "                       else the project's data/ folder)\n"
@@ -50,12 +57,15 @@ static void usage(FILE *out)
           "  -H, --with-filename  print the file column even for one file\n"
           "      --no-filename    never print the file column\n"
           "  --threads N          BLAS threads (default 1)\n"
+          CLI_IMAGE_HELP
+          "  --save-input FILE    also write the 28x28 images classified (after\n"
+          "                       preprocessing), in input order, as a raw IDX file\n"
           "  -h, --help           show this help and exit\n",
           out);
 }
 
 enum { OPT_MODEL = 256, OPT_DATA_DIR, OPT_FORMAT, OPT_PROBS, OPT_TOP, OPT_NO_FILENAME,
-       OPT_THREADS };
+       OPT_THREADS, OPT_SAVE_INPUT };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -66,6 +76,8 @@ static const struct option long_options[] = {
     {"with-filename", no_argument, NULL, 'H'},
     {"no-filename", no_argument, NULL, OPT_NO_FILENAME},
     {"threads", required_argument, NULL, OPT_THREADS},
+    {"save-input", required_argument, NULL, OPT_SAVE_INPUT},
+    CLI_IMAGE_LONG_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -76,6 +88,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
     a->with_filename = -1;
     a->threads = 1;
     a->top = 1;
+    cli_image_opts_init(&a->image);
     opterr = 0;
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
@@ -98,6 +111,10 @@ static int parse_args(int argc, char **argv, predict_args *a)
         case 'H': a->with_filename = 1; break;
         case OPT_NO_FILENAME: a->with_filename = 0; break;
         case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
+        case OPT_SAVE_INPUT: a->save_input = optarg; break;
+        case CLI_OPT_PREPROCESS:
+        case CLI_OPT_INVERT:
+        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("predict", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("predict", "unknown option '%s'", argv[optind - 1]);
@@ -303,38 +320,45 @@ typedef struct {
     nn_workspace *ws;
     uint8_t *pixels; /* CHUNK_IMAGES images */
     float *inputs;   /* the same, scaled */
+    const cli_image_opts *image;
+    nn_idx_writer *saved; /* --save-input, or NULL */
 } classifier;
 
 /* Returns 0, or 1 after printing an error about this file (the others go on);
- * -1 when standard output failed (stop everything). */
+ * -1 when standard output or the --save-input file failed (stop everything). */
 static int predict_file(const char *path, const classifier *cl, const printer *pr)
 {
     nn_error err = {{0}};
-    nn_idx_stream *s = NULL;
-    nn_status st = nn_idx_stream_open(path, &s, &err);
-    const char *shown = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    cli_input in;
+    nn_status st = cli_input_open(path, cl->image, &in, &err);
     if (st != NN_OK) {
         cli_fail(st, &err);
         return 1;
     }
-    size_t rows = nn_idx_stream_rows(s), cols = nn_idx_stream_cols(s);
+    size_t rows = in.rows, cols = in.cols;
     size_t pixels = rows * cols, n_in = cl->net->sizes[0], n_out = pr->n_classes;
     if (pixels != n_in) {
         cli_error("%s: images are %zux%zu (%zu pixels) but the model expects %ux%u (%zu)",
-                  shown, rows, cols, pixels, pr->meta->rows, pr->meta->cols, n_in);
-        nn_idx_stream_close(s);
+                  in.name, rows, cols, pixels, pr->meta->rows, pr->meta->cols, n_in);
+        cli_input_close(&in);
         return 1;
     }
     size_t index = 0;
     int rc = 0;
     for (;;) {
         size_t n = 0;
-        st = nn_idx_stream_read(s, cl->pixels, CHUNK_IMAGES, &n, &err);
+        st = cli_input_read(&in, cl->pixels, CHUNK_IMAGES, &n, &err);
         if (n > 0) {
+            nn_error werr = {{0}};
+            if (cl->saved != NULL && nn_idx_writer_add(cl->saved, cl->pixels, n, &werr) != NN_OK) {
+                cli_fail(NN_E_IO, &werr);
+                rc = -1;
+                break;
+            }
             nn_scale_pixels(cl->pixels, n * pixels, cl->inputs);
             const float *probs = nn_net_forward_batch(cl->net, cl->ws, cl->inputs, n);
             for (size_t i = 0; i < n; i++)
-                print_line(pr, shown, index++, probs + i * n_out);
+                print_line(pr, in.name, index++, probs + i * n_out);
             if (ferror(stdout)) {
                 rc = -1;
                 break;
@@ -348,7 +372,7 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
             break;
         }
     }
-    nn_idx_stream_close(s);
+    cli_input_close(&in);
     return rc;
 }
 
@@ -385,6 +409,14 @@ int cmd_predict(int argc, char **argv)
         goto done;
     }
     cl.net = net;
+    cl.image = &a.image;
+    if (a.save_input != NULL) {
+        st = nn_idx_writer_open(a.save_input, meta.rows, meta.cols, &cl.saved, &err);
+        if (st != NN_OK) {
+            rc = cli_fail(st, &err);
+            goto done;
+        }
+    }
     cl.pixels = malloc((size_t)CHUNK_IMAGES * net->sizes[0]);
     cl.inputs = malloc((size_t)CHUNK_IMAGES * net->sizes[0] * sizeof(float));
     st = nn_workspace_create(net, CHUNK_IMAGES, &cl.ws, &err);
@@ -401,12 +433,28 @@ int cmd_predict(int argc, char **argv)
                   a.with_filename >= 0 ? a.with_filename : n_files > 1};
     print_header(&pr);
     rc = CLI_OK;
+    int stopped = 0;
     for (size_t i = 0; i < n_files; i++) {
         int r = predict_file(files[i], &cl, &pr);
-        if (r < 0)
+        if (r < 0) {
+            stopped = 1;
+            rc = CLI_EXIT_DATA;
             break;
+        }
         if (r > 0)
             rc = CLI_EXIT_DATA;
+    }
+    /* The saved inputs are kept only when every file was read whole: they
+     * are then exactly the images of the lines printed. */
+    if (cl.saved != NULL) {
+        if (rc == CLI_OK && !stopped) {
+            st = nn_idx_writer_commit(cl.saved, &err);
+            if (st != NN_OK)
+                rc = cli_fail(st, &err);
+        } else {
+            nn_idx_writer_abort(cl.saved);
+        }
+        cl.saved = NULL;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         if (errno != EPIPE)
@@ -415,6 +463,7 @@ int cmd_predict(int argc, char **argv)
     }
 
 done:
+    nn_idx_writer_abort(cl.saved);
     nn_workspace_free(cl.ws);
     free(cl.pixels);
     free(cl.inputs);
