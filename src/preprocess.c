@@ -15,13 +15,18 @@
 /* Background blocks are about this fraction of the longer side... */
 #define PRE_BLOCK_DIVISOR 8
 /* ...but never smaller than this many pixels. */
-#define PRE_BLOCK_MIN 8
+#define PRE_BLOCK_MIN 16
 /* The background of a block is this percentile of its greys. */
 #define PRE_BLOCK_PERCENTILE 10
 
 /* The ink must stand out of the background by this many standard
  * deviations of the background's noise (and by NN_PRE_MIN_CONTRAST greys). */
 #define PRE_INK_SIGMAS 5.0
+
+/* The threshold is never below the background's median plus this many
+ * standard deviations of its noise: with little ink on a page, Otsu's split
+ * alone can fall inside the paper's noise. */
+#define PRE_NOISE_SIGMAS 4.0
 
 /* Groups of ink smaller than 1/PRE_SPECK_RATIO of the largest are specks. */
 #define PRE_SPECK_RATIO 20
@@ -72,8 +77,9 @@ void nn_pre_invert(nn_grey *img)
 /* --- 2. uneven light -------------------------------------------------------------- */
 
 /* The background grid: one grey per block, the block's low percentile,
- * then the minimum over each block's 3x3 neighbourhood, so that a block
- * filled by a thick stroke takes its background from a neighbour. */
+ * lowered to the median of its 3x3 neighbourhood where that is darker, so
+ * that a block filled by a thick stroke takes its background from its
+ * neighbours (a median, unlike a minimum, follows a gradient unbiased). */
 static void block_backgrounds(const nn_grey *img, size_t block, size_t gw, size_t gh,
                               float *grid, float *tmp)
 {
@@ -89,11 +95,18 @@ static void block_backgrounds(const nn_grey *img, size_t block, size_t gw, size_
         }
     for (size_t by = 0; by < gh; by++)
         for (size_t bx = 0; bx < gw; bx++) {
-            float m = tmp[by * gw + bx];
+            float near[9];
+            size_t n = 0;
             for (size_t y = by > 0 ? by - 1 : 0; y <= by + 1 && y < gh; y++)
-                for (size_t x = bx > 0 ? bx - 1 : 0; x <= bx + 1 && x < gw; x++)
-                    m = tmp[y * gw + x] < m ? tmp[y * gw + x] : m;
-            grid[by * gw + bx] = m;
+                for (size_t x = bx > 0 ? bx - 1 : 0; x <= bx + 1 && x < gw; x++) {
+                    /* insertion sort: at most 9 values */
+                    size_t k = n++;
+                    for (; k > 0 && near[k - 1] > tmp[y * gw + x]; k--)
+                        near[k] = near[k - 1];
+                    near[k] = tmp[y * gw + x];
+                }
+            float median = near[n / 2], own = tmp[by * gw + bx];
+            grid[by * gw + bx] = median < own ? median : own;
         }
 }
 
@@ -171,6 +184,28 @@ uint8_t nn_pre_otsu(const nn_grey *img)
         }
     }
     return (uint8_t)t_best;
+}
+
+uint8_t nn_pre_noise_floor(const nn_grey *img)
+{
+    size_t n = img->width * img->height, hist[256], dev[256] = {0};
+    histogram(img->pixels, n, hist);
+    unsigned median = hist_percentile(hist, n, 0.5);
+    for (unsigned g = 0; g < 256; g++)
+        dev[g > median ? g - median : median - g] += hist[g];
+    /* 1.4826 * MAD estimates a normal noise's standard deviation. */
+    double sigma = 1.4826 * (double)hist_percentile(dev, n, 0.5);
+    double floor_ = (double)median + PRE_NOISE_SIGMAS * (sigma < 1.0 ? 1.0 : sigma);
+    return floor_ >= 255.0 ? 255 : (uint8_t)floor_;
+}
+
+uint8_t nn_pre_threshold(const nn_grey *img)
+{
+    /* Half of Otsu's split: a stroke's soft edge, between paper and solid
+     * ink, is ink too (it is what anti-aliasing keeps when the digit is
+     * scaled down), so the cut is made half-way to Otsu's. */
+    uint8_t half = (uint8_t)(nn_pre_otsu(img) / 2), noise = nn_pre_noise_floor(img);
+    return half > noise ? half : noise;
 }
 
 /* Whether the pixels above t stand out of those at or below it: by
@@ -467,7 +502,7 @@ nn_status nn_preprocess_mnist(const nn_grey *img, nn_invert invert, uint8_t *out
         nn_pre_invert(&work);
     if ((st = nn_pre_flatten(&work, err)) != NN_OK)
         goto done;
-    uint8_t t = nn_pre_otsu(&work);
+    uint8_t t = nn_pre_threshold(&work);
     if (!has_ink(&work, t)) {
         st = nn_fail(err, NN_E_FORMAT,
                      "%s: no ink: the image is blank, uniform or without contrast", name);

@@ -11,7 +11,8 @@
  *
  *   1. polarity     light background => invert, so ink is bright on dark
  *   2. flatten      subtract the slowly varying background (uneven light)
- *   3. threshold    Otsu's global threshold on what is left; below it is
+ *   3. threshold    a global threshold (half Otsu's, kept above the paper's
+ *                   noise) on what is left; below it is
  *                   background (0), above it the ink keeps its grey levels,
  *                   stretched so that solid ink is white
  *   4. specks       drop bits of ink far smaller than the digit (dust, noise)
@@ -68,6 +69,16 @@ nn_status nn_pre_flatten(nn_grey *img, nn_error *err);
 /* Step 3: Otsu's threshold of the grey histogram: the grey t that best
  * separates pixels <= t from pixels > t (largest between-class variance). */
 uint8_t nn_pre_otsu(const nn_grey *img);
+
+/* Step 3: the grey the background's noise stays under: its median plus 4
+ * standard deviations, estimated from the median absolute deviation (the
+ * paper is most of the picture, so both are the paper's). */
+uint8_t nn_pre_noise_floor(const nn_grey *img);
+
+/* Step 3: the threshold used: half of Otsu's (with the paper flattened to
+ * about 0, that keeps the soft edges of strokes as ink), raised to the noise
+ * floor when it falls inside the paper's noise. */
+uint8_t nn_pre_threshold(const nn_grey *img);
 
 /* Step 3: pixels <= t become 0; those above keep their grey level above t,
  * scaled so that the 95th percentile of the ink maps to 255. */

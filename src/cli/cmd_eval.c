@@ -26,6 +26,7 @@ typedef struct {
     size_t errors;
     size_t threads;
     size_t max_input_mb;
+    cli_image_opts image;
 } eval_args;
 
 static void usage(FILE *out)
@@ -37,13 +38,15 @@ static void usage(FILE *out)
           "                       <data dir>/models/<dataset>.nnc)\n"
           "  --dataset NAME       mnist or fashion (default mnist)\n"
           "  --split NAME         test or train (default test)\n"
-          "  --images F --labels F  IDX image and label files instead of a dataset\n"
+          "  --images F --labels F  IDX image and label files instead of a dataset; the\n"
+          "                       images may also be one PNG, JPEG, PGM or PPM image\n"
           "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
           "                       project's data/ folder)\n"
           "  --format NAME        text, json or csv (default text)\n"
           "  --errors N           also draw the N most confidently wrong images (default 0)\n"
           "  --threads N          BLAS threads (default 1)\n"
           "  --max-input-mb N     refuse label files declaring more than N MiB (default 1024)\n"
+          CLI_IMAGE_HELP
           "  -h, --help           show this help and exit\n",
           out);
 }
@@ -62,6 +65,7 @@ static const struct option long_options[] = {
     {"errors", required_argument, NULL, OPT_ERRORS},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
+    CLI_IMAGE_LONG_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -72,6 +76,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
     a->split = "test";
     a->threads = 1;
     a->max_input_mb = 1024;
+    cli_image_opts_init(&a->image);
     opterr = 0;
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
@@ -104,6 +109,9 @@ static int parse_args(int argc, char **argv, eval_args *a)
         case OPT_MAX_INPUT:
             bad = cli_parse_size("--max-input-mb", optarg, 1, (size_t)1 << 20, &a->max_input_mb);
             break;
+        case CLI_OPT_PREPROCESS:
+        case CLI_OPT_INVERT:
+        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("eval", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
@@ -282,13 +290,14 @@ static int by_index(const void *pa, const void *pb)
 
 /* Draws the n most confidently wrong images. Their pixels are fetched by a
  * second streaming pass over the file, so eval never holds the whole set. */
-static nn_status print_errors(const char *images_path, const nn_labels *labels,
-                              const uint8_t *predicted, const float *confidence, size_t n,
-                              const nn_model_meta *meta, nn_error *err)
+static nn_status print_errors(const char *images_path, const cli_image_opts *o,
+                              const nn_labels *labels, const uint8_t *predicted,
+                              const float *confidence, size_t n, const nn_model_meta *meta,
+                              nn_error *err)
 {
     char b1[32], b2[32];
     size_t n_wrong = 0;
-    nn_idx_stream *s = NULL;
+    cli_input in = {0};
     uint8_t *pixels = NULL, *one = NULL;
     wrong_image *wrong = malloc((labels->count + 1) * sizeof *wrong);
     nn_status st = NN_OK;
@@ -305,10 +314,10 @@ static nn_status print_errors(const char *images_path, const nn_labels *labels,
         goto done;
 
     /* Collect the chosen images in file order, then draw them by confidence. */
-    st = nn_idx_stream_open(images_path, &s, err);
+    st = cli_input_open(images_path, o, &in, err);
     if (st != NN_OK)
         goto done;
-    size_t px = nn_idx_stream_rows(s) * nn_idx_stream_cols(s);
+    size_t px = in.rows * in.cols;
     pixels = malloc(n * px);
     one = malloc(px);
     if (pixels == NULL || one == NULL) {
@@ -318,7 +327,7 @@ static nn_status print_errors(const char *images_path, const nn_labels *labels,
     qsort(wrong, n, sizeof *wrong, by_index);
     for (size_t i = 0, k = 0; k < n; i++) {
         size_t got = 0;
-        st = nn_idx_stream_read(s, one, 1, &got, err);
+        st = cli_input_read(&in, one, 1, &got, err);
         if (st != NN_OK)
             goto done;
         if (i == wrong[k].index) {
@@ -332,11 +341,11 @@ static nn_status print_errors(const char *images_path, const nn_labels *labels,
         printf("\nimage %zu: true %s, predicted %s (confidence %.4f)\n", i,
                class_name(meta, labels->labels[i], b1, sizeof b1),
                class_name(meta, predicted[i], b2, sizeof b2), confidence[i]);
-        cli_draw_image(pixels + slot * px, nn_idx_stream_rows(s), nn_idx_stream_cols(s));
+        cli_draw_image(pixels + slot * px, in.rows, in.cols);
     }
 
 done:
-    nn_idx_stream_close(s);
+    cli_input_close(&in);
     free(one);
     free(pixels);
     free(wrong);
@@ -359,17 +368,18 @@ static void add_confusion(nn_confusion *total, const nn_confusion *part)
  * inflating and classifying a small cache-warm buffer is faster than
  * holding all the pixels, and memory stays flat. */
 static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
-                                 const char *images_path, const char *labels_path,
-                                 const nn_labels *labels, nn_confusion *total,
-                                 uint8_t *predicted, float *confidence, nn_error *err)
+                                 const char *images_path, const cli_image_opts *o,
+                                 const char *labels_path, const nn_labels *labels,
+                                 nn_confusion *total, uint8_t *predicted, float *confidence,
+                                 nn_error *err)
 {
-    nn_idx_stream *s = NULL;
+    cli_input in;
     uint8_t *buf = NULL;
-    nn_status st = nn_idx_stream_open(images_path, &s, err);
+    nn_status st = cli_input_open(images_path, o, &in, err);
     if (st != NN_OK)
         return st;
-    size_t rows = nn_idx_stream_rows(s), cols = nn_idx_stream_cols(s);
-    nn_images view = {nn_idx_stream_count(s), rows, cols, NULL};
+    size_t rows = in.rows, cols = in.cols;
+    nn_images view = {in.count, rows, cols, NULL};
     if (view.count == 0) {
         st = nn_fail(err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
         goto done;
@@ -394,7 +404,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
     }
     for (size_t done = 0;;) {
         size_t got = 0;
-        st = nn_idx_stream_read(s, buf, EVAL_CHUNK_IMAGES, &got, err);
+        st = cli_input_read(&in, buf, EVAL_CHUNK_IMAGES, &got, err);
         if (st == NN_DONE) {
             st = NN_OK;
             break;
@@ -417,7 +427,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
 
 done:
     free(buf);
-    nn_idx_stream_close(s);
+    cli_input_close(&in);
     return st;
 }
 
@@ -473,8 +483,8 @@ int cmd_eval(int argc, char **argv)
             st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", labels_path);
     }
     if (st == NN_OK)
-        st = evaluate_stream(net, &meta, images_path, labels_path, &labels, &conf, predicted,
-                             confidence, &err);
+        st = evaluate_stream(net, &meta, images_path, &a.image, labels_path, &labels, &conf,
+                             predicted, confidence, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0 && st == NN_E_IO)
@@ -491,7 +501,8 @@ int cmd_eval(int argc, char **argv)
     case FORMAT_CSV: print_csv(&conf); break;
     }
     if (a.errors > 0) {
-        st = print_errors(images_path, &labels, predicted, confidence, a.errors, &meta, &err);
+        st = print_errors(images_path, &a.image, &labels, predicted, confidence, a.errors,
+                          &meta, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             goto done;

@@ -1,4 +1,5 @@
-/* cmd_show.c - `nnclass show`: draw images of an IDX file in the terminal. */
+/* cmd_show.c - `nnclass show`: draw images of an IDX file, or the image of
+ * an image file as the network sees it, in the terminal. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -12,7 +13,9 @@ static void usage(FILE *out)
 {
     fputs("Usage: nnclass show [OPTION]... [FILE]\n"
           "Draw images of an IDX image file (gzip or raw; '-' is standard input) with\n"
-          "shade characters, each under a caption with its index (and label).\n\n"
+          "shade characters, each under a caption with its index (and label). A PNG,\n"
+          "JPEG, PGM or PPM file is one image, drawn after preprocessing: as the\n"
+          "network sees it (--preprocess none draws it as it is).\n\n"
           "  --index N        first image to draw, 0-based (default 0)\n"
           "  --count K        number of images to draw (default 1)\n"
           "  --labels F       IDX label file: print each image's label\n"
@@ -21,6 +24,7 @@ static void usage(FILE *out)
           "  --split NAME     test or train, with --dataset (default test)\n"
           "  --data-dir DIR   where datasets live (default $NNCLASS_DATA, else the\n"
           "                   project's data/ folder)\n"
+          CLI_IMAGE_HELP
           "  -h, --help       show this help and exit\n",
           out);
 }
@@ -34,6 +38,7 @@ static const struct option long_options[] = {
     {"dataset", required_argument, NULL, OPT_DATASET},
     {"split", required_argument, NULL, OPT_SPLIT},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+    CLI_IMAGE_LONG_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -42,6 +47,8 @@ int cmd_show(int argc, char **argv)
 {
     size_t index = 0, count = 1;
     const char *labels_arg = NULL, *dataset = NULL, *split = "test", *data_dir = NULL;
+    cli_image_opts image;
+    cli_image_opts_init(&image);
     opterr = 0;
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
@@ -54,6 +61,9 @@ int cmd_show(int argc, char **argv)
         case OPT_DATASET: dataset = optarg; break;
         case OPT_SPLIT: split = optarg; break;
         case OPT_DATA_DIR: data_dir = optarg; break;
+        case CLI_OPT_PREPROCESS:
+        case CLI_OPT_INVERT:
+        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &image); break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("show", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
@@ -82,20 +92,20 @@ int cmd_show(int argc, char **argv)
 
     nn_error err = {{0}};
     nn_labels labels = {0};
-    nn_idx_stream *s = NULL;
+    cli_input in = {0};
     uint8_t *pixels = NULL;
     int rc = CLI_OK;
     nn_status st = NN_OK;
     if (labels_arg != NULL)
         st = nn_idx_load_labels(labels_arg, 0, &labels, &err);
     if (st == NN_OK)
-        st = nn_idx_stream_open(images_path, &s, &err);
+        st = cli_input_open(images_path, &image, &in, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         goto done;
     }
-    size_t n_images = nn_idx_stream_count(s);
-    size_t rows = nn_idx_stream_rows(s), cols = nn_idx_stream_cols(s);
+    size_t n_images = in.count;
+    size_t rows = in.rows, cols = in.cols;
     if (labels_arg != NULL && labels.count != n_images) {
         cli_error("%s: %zu labels but %s has %zu images", labels_arg, labels.count,
                   images_path, n_images);
@@ -116,7 +126,7 @@ int cmd_show(int argc, char **argv)
     /* Stream up to the first wanted image: constant memory for any file size. */
     for (size_t i = 0; i < index + count && i < n_images; i++) {
         size_t n = 0;
-        st = nn_idx_stream_read(s, pixels, 1, &n, &err);
+        st = cli_input_read(&in, pixels, 1, &n, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             goto done;
@@ -136,7 +146,7 @@ int cmd_show(int argc, char **argv)
 
 done:
     free(pixels);
-    nn_idx_stream_close(s);
+    cli_input_close(&in);
     nn_labels_free(&labels);
     return rc;
 }
