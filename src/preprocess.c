@@ -514,6 +514,12 @@ nn_status nn_preprocess_mnist(const nn_grey *img, nn_invert invert, uint8_t *out
         (st = nn_pre_scale_box(&work, &box, NN_MNIST_BOX, &digit, err)) != NN_OK)
         goto done;
     nn_pre_centre(&digit, out, NN_MNIST_SIDE);
+    /* Ink so sparse (a few far-apart dots) that scaling averages it away. */
+    uint8_t any = 0;
+    for (size_t i = 0; i < NN_MNIST_SIDE * NN_MNIST_SIDE; i++)
+        any |= out[i];
+    if (any == 0)
+        st = nn_fail(err, NN_E_FORMAT, "%s: no ink: only scattered dots, no strokes", name);
 done:
     nn_grey_free(&work);
     nn_grey_free(&digit);

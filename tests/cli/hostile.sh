@@ -56,6 +56,56 @@ hostile_file "$TMP/huge-side.idx"
 gzip -c "$TMP/huge-count.idx" >"$TMP/huge-count.idx.gz"
 hostile_file "$TMP/huge-count.idx.gz"
 
+# Hostile image files: a PNG declaring 100000x100000 pixels in 200 bytes, a
+# PNG whose data stops, a JPEG cut in half, a JPEG declaring 60000x60000,
+# PGMs with maxval 0 or a size beyond their payload, and a PPM declaring
+# 4 billion pixels. Each is refused from its header or its data, within
+# the memory limit.
+if /usr/bin/python3 - "$TMP" <<'EOF'
+import io, struct, sys, zlib
+from PIL import Image
+out = sys.argv[1]
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+ihdr = struct.pack(">IIBBBBB", 100000, 100000, 8, 0, 0, 0, 0)
+idat = zlib.compress(b"\0" * 150)
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+open(f"{out}/huge.png", "wb").write(png)
+img = Image.effect_noise((300, 200), 60).convert("L")
+buf = io.BytesIO(); img.save(buf, "PNG"); data = buf.getvalue()
+open(f"{out}/cut.png", "wb").write(data[:len(data) // 2])
+buf = io.BytesIO(); img.save(buf, "JPEG", quality=90); data = buf.getvalue()
+open(f"{out}/half.jpg", "wb").write(data[:len(data) // 2])
+sof = data.index(b"\xff\xc0")
+big = bytearray(data); big[sof + 5:sof + 9] = struct.pack(">HH", 60000, 60000)
+open(f"{out}/huge.jpg", "wb").write(bytes(big))
+EOF
+then
+    printf 'P5 4 4 0\n0123456789abcdef' >"$TMP/maxval0.pgm"
+    printf 'P5 3000 3000 255\n' >"$TMP/short.pgm"
+    head -c 1000 /dev/urandom >>"$TMP/short.pgm"
+    printf 'P6 65535 65535 65535\n' >"$TMP/huge.ppm"
+    printf 'P2 3 3 255 1 2 3 4' >"$TMP/short-text.pgm"
+    for f in huge.png cut.png half.jpg huge.jpg maxval0.pgm short.pgm huge.ppm short-text.pgm; do
+        hostile_file "$TMP/$f"
+    done
+    check "huge.png is 200-odd bytes" [ "$(stat -c %s "$TMP/huge.png")" -lt 300 ]
+    run_limited predict --model "$TMP/m.nnc" "$TMP/huge.png"
+    check "huge.png: refused for its size" grep -q "100000x100000.*limit" "$TMP/err"
+    run_limited predict --model "$TMP/m.nnc" "$TMP/half.jpg"
+    check "half.jpg: truncated" grep -qi "truncated" "$TMP/err"
+    run_limited predict --model "$TMP/m.nnc" "$TMP/maxval0.pgm"
+    check "maxval0.pgm: names the maxval" grep -q "maxval 0" "$TMP/err"
+    run_limited predict --model "$TMP/m.nnc" "$TMP/short.pgm"
+    check "short.pgm: truncated" grep -qi "truncated" "$TMP/err"
+    run_limited predict --model "$TMP/m.nnc" --max-image-mpixels 4096 "$TMP/huge.ppm"
+    expect_error 1 "huge.ppm" "a 4-gigapixel PPM header under the largest cap"
+    run_limited show "$TMP/huge.jpg"
+    expect_error 1 "huge.jpg" "show of a JPEG declaring 60000x60000"
+else
+    fail "drawing the hostile images (python3-pil)"
+fi
+
 # A decompression bomb: 200 MB of zeros in a ~200 kB gzip, behind a header
 # that declares them all. The --max-input-mb cap stops it before it inflates.
 {

@@ -1,0 +1,180 @@
+# CLI tests of image files as input: PNG, JPEG, PGM and PPM read by predict,
+# show and eval (one image per file, told by the first bytes, stdin too),
+# --preprocess, --invert, --max-image-mpixels, --save-input, and files with
+# no ink. The images are MNIST test digits drawn here as dark ink on light
+# paper, five times larger and off-centre.
+. "$(dirname "$0")/lib.bash"
+
+PY=/usr/bin/python3 # Debian's interpreter, with python3-pil and python3-numpy
+if ! "$PY" -c 'import PIL, numpy' 2>/dev/null; then
+    fail "python3-pil and python3-numpy are needed to draw the test images"
+    finish
+fi
+M=(--model "$DATA/models/mnist.nnc")
+IMG="$TMP/img"
+mkdir -p "$IMG"
+
+# digit<k>.<ext>: the first test image of digit k; labels.txt: the digits.
+"$PY" - "$DATA/mnist" "$IMG" <<'EOF' || fail "drawing the test images"
+import gzip, sys
+import numpy as np
+from PIL import Image
+data, out = sys.argv[1], sys.argv[2]
+pix = np.frombuffer(gzip.open(f"{data}/t10k-images-idx3-ubyte.gz").read()[16:], np.uint8)
+lab = np.frombuffer(gzip.open(f"{data}/t10k-labels-idx1-ubyte.gz").read()[8:], np.uint8)
+first = [int(np.argmax(lab == k)) for k in range(10)]
+def paper(i, w=200, h=180, dx=30, dy=10):
+    digit = Image.fromarray(pix[i * 784:(i + 1) * 784].reshape(28, 28)).resize((140, 140), Image.BILINEAR)
+    ink = np.asarray(digit, np.float64) / 255.0
+    page = np.tile(np.linspace(235, 190, w), (h, 1))       # light from the left
+    y0, x0 = (h - 140) // 2 + dy, (w - 140) // 2 + dx
+    region = page[y0:y0 + 140, x0:x0 + 140]
+    page[y0:y0 + 140, x0:x0 + 140] = region * (1 - ink) + 30 * ink
+    return Image.fromarray(np.clip(page, 0, 255).astype(np.uint8))
+for k, i in enumerate(first):
+    p = paper(i)
+    p.save(f"{out}/digit{k}.png")
+    p.convert("RGB").save(f"{out}/digit{k}.jpg", quality=85)
+    p.save(f"{out}/digit{k}.pgm")
+    p.convert("RGB").save(f"{out}/digit{k}.ppm")
+# A drawing program's export: black ink, transparent paper.
+a = np.asarray(paper(first[3]), np.uint8)
+rgba = np.zeros(a.shape + (4,), np.uint8)
+rgba[..., 3] = 255 - a
+Image.fromarray(rgba, "RGBA").save(f"{out}/rgba3.png")
+# MNIST-style already (white on black, 28x28) and the same drawn black on white.
+Image.fromarray(pix[first[4] * 784:(first[4] + 1) * 784].reshape(28, 28)).save(f"{out}/mnist4.png")
+Image.fromarray(255 - pix[first[4] * 784:(first[4] + 1) * 784].reshape(28, 28)).save(f"{out}/paper4.png")
+# No ink: white, uniform grey (as JPEG), and a large photo for the pixel cap.
+Image.new("L", (120, 90), 255).save(f"{out}/blank.png")
+Image.new("RGB", (64, 64), (128, 128, 128)).save(f"{out}/grey.jpg")
+Image.new("L", (1100, 1000), 255).save(f"{out}/big.png")
+open(f"{out}/labels.txt", "w").write(" ".join(str(k) for k in range(10)) + "\n")
+print(first[4], file=open(f"{out}/index4.txt", "w"))
+EOF
+
+# One line per image file: index 0, the digit, a confidence.
+right=0
+for ext in png jpg pgm ppm; do
+    for k in 0 1 2 3 4 5 6 7 8 9; do
+        run_nn predict "${M[@]}" "$IMG/digit$k.$ext"
+        [ "$status" -eq 0 ] || fail "predict digit$k.$ext: exit $status: $(cat "$TMP/err")"
+        [ "$(wc -l <"$TMP/out")" -eq 1 ] || fail "digit$k.$ext: not one line"
+        [ "$(cut -f1 "$TMP/out")" = 0 ] || fail "digit$k.$ext: index is not 0"
+        [ "$(cut -f2 "$TMP/out")" = "$k" ] && right=$((right + 1))
+    done
+done
+check "at least 32 of the 40 drawn digits are read right ($right)" [ "$right" -ge 32 ]
+run_nn predict "${M[@]}" "$IMG/rgba3.png"
+check "RGBA over white: 3" [ "$status" -eq 0 ] && [ "$(cut -f2 "$TMP/out")" = 3 ]
+
+# A name does not decide the format: a PNG called .jpg, a JPEG called .idx.
+cp "$IMG/digit7.png" "$TMP/lying.jpg"
+cp "$IMG/digit7.jpg" "$TMP/lying.idx"
+run_nn predict "${M[@]}" "$IMG/digit7.png"
+cp "$TMP/out" "$TMP/seven.out"
+run_nn predict "${M[@]}" "$TMP/lying.jpg"
+check "PNG named .jpg" cmp -s "$TMP/out" "$TMP/seven.out"
+run_nn predict "${M[@]}" "$TMP/lying.idx"
+check "JPEG named .idx: read as JPEG" [ "$status" -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 1 ]
+
+# Standard input is sniffed the same way, as '-' and with no file.
+"$NNCLASS" predict "${M[@]}" - <"$IMG/digit7.png" >"$TMP/stdin.out" 2>"$TMP/err"
+check "PNG on stdin '-'" cmp -s "$TMP/stdin.out" "$TMP/seven.out"
+cat "$IMG/digit7.png" | "$NNCLASS" predict "${M[@]}" >"$TMP/pipe.out" 2>"$TMP/err"
+check "PNG piped, no file" cmp -s "$TMP/pipe.out" "$TMP/seven.out"
+make_subset t10k 20 "$TMP/s"
+"$NNCLASS" predict "${M[@]}" "$TMP/s-images.idx.gz" >"$TMP/idx.out"
+cat "$TMP/s-images.idx.gz" | "$NNCLASS" predict "${M[@]}" >"$TMP/pipe.out" 2>"$TMP/err"
+check "gzipped IDX piped still streams as IDX" cmp -s "$TMP/pipe.out" "$TMP/idx.out"
+
+# Mixed formats in one call: the file column, index 0 for image files and
+# 0..19 for the IDX file, in input order.
+run_nn predict "${M[@]}" "$IMG/digit1.png" "$TMP/s-images.idx.gz" "$IMG/digit2.jpg" \
+    "$IMG/digit3.pgm" "$IMG/digit5.ppm"
+expect_status 0 "mixed formats"
+check "mixed: 24 lines" [ "$(wc -l <"$TMP/out")" -eq 24 ]
+check "mixed: 4 columns" [ "$(awk -F'\t' 'NF != 4' "$TMP/out" | wc -l)" -eq 0 ]
+check "mixed: image file is index 0" [ "$(sed -n 1p "$TMP/out" | cut -f1,2)" = "$IMG/digit1.png	0" ]
+check "mixed: IDX indices" [ "$(sed -n 2,21p "$TMP/out" | cut -f2 | tr '\n' ' ')" = "$(seq -s' ' 0 19) " ]
+check "mixed: last file last" [ "$(sed -n 24p "$TMP/out" | cut -f1,2)" = "$IMG/digit5.ppm	0" ]
+
+# --save-input writes the 28x28 images classified, as IDX, in input order:
+# predicting them again gives the same lines.
+run_nn predict "${M[@]}" --no-filename --save-input "$TMP/seen.idx" "$IMG/digit0.png" \
+    "$IMG/digit6.jpg" "$TMP/s-images.idx.gz"
+expect_status 0 "--save-input"
+cp "$TMP/out" "$TMP/saved.out"
+check "--save-input: 22 images of 28x28" [ "$(stat -c %s "$TMP/seen.idx")" -eq $((16 + 22 * 784)) ]
+run_nn predict "${M[@]}" "$TMP/seen.idx"
+check "--save-input: same predictions from the saved images" \
+    [ "$(cut -f2,3 "$TMP/out")" = "$(cut -f2,3 "$TMP/saved.out")" ]
+check "--save-input: no temporary file left" [ -z "$(ls "$TMP" | grep -F '.tmp.')" ]
+run_nn predict "${M[@]}" --save-input "$TMP/never.idx" "$IMG/digit0.png" "$IMG/blank.png"
+expect_status 1 "--save-input with a bad file"
+check "--save-input: nothing written when a file fails" [ ! -e "$TMP/never.idx" ]
+check "--save-input: no temporary file after a failure" [ -z "$(ls "$TMP" | grep -F '.tmp.')" ]
+
+# show draws the image after preprocessing: 28 rows of 56 cells.
+run_nn show "$IMG/digit3.png"
+expect_status 0 "show PNG"
+check "show: caption and 28 rows" [ "$(wc -l <"$TMP/out")" -eq 29 ]
+run_nn show "$TMP/seen.idx" --index 0
+check "show: the saved input" [ "$status" -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 29 ]
+run_nn show --preprocess none "$IMG/digit3.png"
+check "show --preprocess none: the whole 200x180 image" \
+    [ "$status" -eq 0 ] && [ "$(wc -l <"$TMP/out")" -eq 181 ]
+
+# eval --images takes an image file as a set of one.
+printf '\x00\x00\x08\x01\x00\x00\x00\x01\x08' >"$TMP/eight.lbl"
+run_nn eval "${M[@]}" --images "$IMG/digit8.png" --labels "$TMP/eight.lbl"
+check "eval of one PNG" [ "$status" -eq 0 ] && grep -q "^accuracy .* (./1)" "$TMP/out"
+
+# --preprocess none: the pixels as they are (inverted when the paper is
+# light, unless --invert no); only at the model's size.
+i4=$(cat "$IMG/index4.txt")
+"$NNCLASS" predict "${M[@]}" "$TMP/s-images.idx.gz" >/dev/null
+run_nn predict "${M[@]}" --preprocess none "$IMG/mnist4.png"
+cp "$TMP/out" "$TMP/none.out"
+check "--preprocess none on an MNIST-style PNG" [ "$status" -eq 0 ] && [ "$(cut -f2 "$TMP/out")" = 4 ]
+run_nn predict "${M[@]}" --preprocess none "$IMG/paper4.png"
+check "--preprocess none inverts light paper" cmp -s "$TMP/out" "$TMP/none.out"
+run_nn predict "${M[@]}" --preprocess none --invert yes "$IMG/mnist4.png"
+check "--invert yes flips it" not cmp -s "$TMP/out" "$TMP/none.out"
+run_nn predict "${M[@]}" --preprocess none "$IMG/digit4.png"
+expect_error 1 "digit4.png" "--preprocess none on a 200x180 image"
+check "size mismatch message names the sizes" grep -q "180x200 (36000 pixels)" "$TMP/err"
+[ -n "$i4" ] || fail "index of the test 4"
+
+# No ink is an error for that file; the other files still get their lines.
+run_nn predict "${M[@]}" "$IMG/blank.png"
+expect_error 1 "blank.png: no ink" "blank PNG"
+run_nn predict "${M[@]}" "$IMG/grey.jpg"
+expect_error 1 "grey.jpg: no ink" "uniform JPEG"
+run_nn predict "${M[@]}" "$IMG/digit2.png" "$IMG/blank.png" "$IMG/digit9.png"
+expect_status 1 "a blank file among good ones"
+check "the good files' lines are printed" [ "$(wc -l <"$TMP/out")" -eq 2 ]
+run_nn show "$IMG/blank.png"
+expect_error 1 "blank.png" "show of a blank PNG"
+
+# The pixel cap, and the options' values.
+run_nn predict "${M[@]}" --max-image-mpixels 1 "$IMG/big.png"
+expect_error 1 "big.png" "image over --max-image-mpixels"
+check "cap message names the size" grep -q "1100x1000" "$TMP/err"
+run_nn predict "${M[@]}" --max-image-mpixels 2 "$IMG/big.png"
+expect_error 1 "no ink" "under a raised cap the big white image is read (and has no ink)"
+run_nn predict "${M[@]}" --max-image-mpixels 0 "$IMG/digit1.png"
+expect_error 2 "--max-image-mpixels" "cap of 0"
+run_nn predict "${M[@]}" --invert sometimes "$IMG/digit1.png"
+expect_error 2 "--invert" "bad --invert"
+run_nn predict "${M[@]}" --preprocess fancy "$IMG/digit1.png"
+expect_error 2 "--preprocess" "bad --preprocess"
+for cmd in predict show eval; do
+    run_nn "$cmd" --help
+    check "$cmd --help names the image formats and options" \
+        grep -q -- "--preprocess" "$TMP/out"
+done
+run_nn predict --help
+check "predict --help: PNG, JPEG" grep -q "PNG" "$TMP/out"
+
+finish
