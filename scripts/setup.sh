@@ -32,3 +32,16 @@ nnclass_setup() {
         exit 1
     fi
 }
+
+# nnclass_setup_ort DIR: makes sure DIR/node_modules holds onnxruntime-node
+# (the version in tests/cli/onnxruntime-node.version), for the test that runs
+# exported ONNX models. `npm install --ignore-scripts`: the package ships its
+# CPU binaries, no install script is needed. Returns 1 when npm cannot.
+nnclass_setup_ort() {
+    local dir=$1 here
+    here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+    [ -d "$dir/node_modules/onnxruntime-node" ] && return 0
+    command -v npm >/dev/null 2>&1 || return 1
+    npm install --prefix "$dir" --ignore-scripts --no-audit --no-fund \
+        "onnxruntime-node@$(cat "$here/tests/cli/onnxruntime-node.version")" >&2
+}

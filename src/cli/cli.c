@@ -18,6 +18,7 @@ static const command commands[] = {
     {"predict", cmd_predict, "classify the images of IDX files (or stdin), one line each"},
     {"info", cmd_info, "describe a model file"},
     {"show", cmd_show, "draw images of an IDX file in the terminal"},
+    {"export", cmd_export, "write a model as ONNX or NumPy .npz for other tools"},
 };
 
 static void usage(FILE *out)

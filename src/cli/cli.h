@@ -28,6 +28,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* When set, commands stop after parsing their options and return the exit
  * code parsing gave (the option-parser fuzz harness uses it). */

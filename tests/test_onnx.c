@@ -1,0 +1,261 @@
+/* test_onnx.c - the ONNX encoder, read back with a protobuf reader written
+ * here from the wire-format rules: the model's fields, the node sequence
+ * for each kind of network, the initializers' bytes against the net's
+ * parameters, the input and output shapes and the class-name metadata.
+ * (The CLI test runs the exported files through onnx.checker and ONNX
+ * Runtime.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nnclass/model.h"
+#include "nnclass/net.h"
+#include "nnclass/onnx.h"
+
+/* --- a minimal reader ---------------------------------------------------------- */
+
+typedef struct {
+    const uint8_t *p, *end;
+} span;
+
+typedef struct {
+    uint32_t field, wire;
+    uint64_t v;  /* varint or fixed32 value */
+    span bytes;  /* length-delimited value */
+} pb_field;
+
+static uint64_t read_varint(span *s)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+        assert_true(s->p < s->end);
+        uint8_t b = *s->p++;
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80))
+            return v;
+    }
+    fail_msg("varint over 10 bytes");
+    return 0;
+}
+
+/* Next field of s; 0 at the end. */
+static int next_field(span *s, pb_field *f)
+{
+    if (s->p == s->end)
+        return 0;
+    uint64_t key = read_varint(s);
+    f->field = (uint32_t)(key >> 3);
+    f->wire = (uint32_t)(key & 7);
+    if (f->wire == 0) {
+        f->v = read_varint(s);
+    } else if (f->wire == 5) {
+        assert_true(s->end - s->p >= 4);
+        f->v = (uint32_t)s->p[0] | (uint32_t)s->p[1] << 8 | (uint32_t)s->p[2] << 16 |
+               (uint32_t)s->p[3] << 24;
+        s->p += 4;
+    } else if (f->wire == 2) {
+        uint64_t n = read_varint(s);
+        assert_true(n <= (uint64_t)(s->end - s->p));
+        f->bytes = (span){s->p, s->p + n};
+        s->p += n;
+    } else {
+        fail_msg("unexpected wire type %u", f->wire);
+    }
+    return 1;
+}
+
+static int span_is(span s, const char *text)
+{
+    return (size_t)(s.end - s.p) == strlen(text) && memcmp(s.p, text, strlen(text)) == 0;
+}
+
+/* The first length-delimited field number `field` of s, or an empty span. */
+static span sub(span s, uint32_t field)
+{
+    pb_field f;
+    while (next_field(&s, &f))
+        if (f.field == field && f.wire == 2)
+            return f.bytes;
+    return (span){NULL, NULL};
+}
+
+/* --- fixtures ---------------------------------------------------------------------- */
+
+static nn_net *make_net(const size_t *sizes, size_t n, nn_activation act,
+                        nn_model_meta *meta)
+{
+    nn_net *net = NULL;
+    assert_int_equal(nn_net_create(sizes, n, act, &net, NULL), NN_OK);
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] = (float)((int)(i % 13) - 6) / 8.0f;
+    memset(meta, 0, sizeof *meta);
+    meta->rows = 2;
+    meta->cols = (uint32_t)(sizes[0] / 2);
+    meta->n_classes = sizes[n - 1];
+    meta->has_class_names = 1;
+    for (size_t k = 0; k < meta->n_classes; k++)
+        snprintf(meta->class_names[k], NN_MODEL_NAME_LEN, k == 0 ? "say \"hi\"" : "c%zu", k);
+    snprintf(meta->dataset, sizeof meta->dataset, "files");
+    meta->val_accuracy = -1;
+    return net;
+}
+
+/* Encodes net and checks everything the reader can see. ops lists the
+ * expected op_type sequence, NULL-terminated. */
+static void check_model(const nn_net *net, const nn_model_meta *meta, const char *const *ops)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_onnx_encode(net, meta, "9.9.9", &buf, &len, &err), NN_OK);
+    span model = {buf, buf + len}, s = model;
+    pb_field f;
+    int ir = 0, opset = 0, names = 0;
+    while (next_field(&s, &f)) {
+        if (f.field == 1) {
+            assert_int_equal(f.v, NN_ONNX_IR_VERSION);
+            ir = 1;
+        } else if (f.field == 3) {
+            assert_true(span_is(f.bytes, "9.9.9"));
+        } else if (f.field == 8) {
+            span o = f.bytes;
+            pb_field g;
+            while (next_field(&o, &g))
+                if (g.field == 2)
+                    opset = (int)g.v;
+        } else if (f.field == 14 && span_is(sub(f.bytes, 1), "class_names")) {
+            span v = sub(f.bytes, 2);
+            assert_true(span_is(v, "[\"say \\\"hi\\\"\",\"c1\",\"c2\"]") ||
+                        meta->n_classes != 3);
+            names = 1;
+        }
+    }
+    assert_true(ir);
+    assert_int_equal(opset, NN_ONNX_OPSET);
+    assert_true(names);
+
+    span graph = sub(model, 7);
+    assert_non_null(graph.p);
+    /* nodes, in order */
+    size_t k = 0;
+    s = graph;
+    while (next_field(&s, &f)) {
+        if (f.field != 1)
+            continue;
+        assert_non_null(ops[k]);
+        assert_true(span_is(sub(f.bytes, 4), ops[k]));
+        k++;
+    }
+    assert_null(ops[k]);
+    /* initializers: W1, b1, ... with the net's bytes */
+    s = graph;
+    size_t l = 1, which = 0;
+    while (next_field(&s, &f)) {
+        if (f.field != 5)
+            continue;
+        char name[8];
+        snprintf(name, sizeof name, "%c%zu", which == 0 ? 'W' : 'b', l);
+        assert_true(span_is(sub(f.bytes, 8), name));
+        span raw = sub(f.bytes, 9);
+        const float *want = which == 0 ? nn_net_weights(net, l) : nn_net_biases(net, l);
+        size_t n = which == 0 ? net->sizes[l] * net->sizes[l - 1] : net->sizes[l];
+        assert_int_equal(raw.end - raw.p, 4 * n);
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits;
+            memcpy(&bits, &want[i], 4);
+            const uint8_t *q = raw.p + 4 * i;
+            assert_int_equal(bits, (uint32_t)q[0] | (uint32_t)q[1] << 8 |
+                                       (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24);
+        }
+        if (which == 1)
+            l++;
+        which ^= 1;
+    }
+    assert_int_equal(l, net->n_layers);
+    /* input "image" [N, 1, rows, cols] */
+    span in = sub(graph, 11);
+    assert_true(span_is(sub(in, 1), "image"));
+    span shape = sub(sub(sub(in, 2), 1), 2);
+    uint64_t dims[4] = {0};
+    int n_dims = 0, symbolic = 0;
+    s = shape;
+    while (next_field(&s, &f)) {
+        span d = f.bytes;
+        pb_field g;
+        assert_true(next_field(&d, &g));
+        if (g.field == 2)
+            symbolic = span_is(g.bytes, "N");
+        else
+            dims[n_dims] = g.v;
+        n_dims++;
+    }
+    assert_int_equal(n_dims, 4);
+    assert_true(symbolic);
+    assert_int_equal(dims[1], 1);
+    assert_int_equal(dims[2], meta->rows);
+    assert_int_equal(dims[3], meta->cols);
+    assert_true(span_is(sub(sub(graph, 12), 1), "probabilities"));
+    free(buf);
+}
+
+static void test_mlp(void **state)
+{
+    (void)state;
+    nn_model_meta meta;
+    static const size_t sizes[] = {8, 5, 4, 3};
+    static const char *const relu_ops[] = {"Flatten", "Gemm", "Relu", "Gemm", "Relu", "Gemm",
+                                           "Softmax", NULL};
+    static const char *const sig_ops[] = {"Flatten", "Gemm", "Sigmoid", "Gemm", "Sigmoid",
+                                          "Gemm", "Softmax", NULL};
+    static const char *const tanh_ops[] = {"Flatten", "Gemm", "Tanh", "Gemm", "Tanh", "Gemm",
+                                           "Softmax", NULL};
+    nn_net *net = make_net(sizes, 4, NN_ACT_RELU, &meta);
+    check_model(net, &meta, relu_ops);
+    net->hidden = NN_ACT_SIGMOID;
+    check_model(net, &meta, sig_ops);
+    net->hidden = NN_ACT_TANH;
+    check_model(net, &meta, tanh_ops);
+    nn_net_free(net);
+}
+
+static void test_perceptron(void **state)
+{
+    (void)state;
+    nn_model_meta meta;
+    static const size_t sizes[] = {6, 3};
+    static const char *const ops[] = {"Flatten", "Gemm", "Softmax", NULL};
+    nn_net *net = make_net(sizes, 2, NN_ACT_STEP, &meta);
+    check_model(net, &meta, ops);
+    nn_net_free(net);
+}
+
+static void test_mismatched_geometry(void **state)
+{
+    (void)state;
+    nn_model_meta meta;
+    static const size_t sizes[] = {6, 3};
+    nn_net *net = make_net(sizes, 2, NN_ACT_RELU, &meta);
+    meta.rows = 4;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_onnx_encode(net, &meta, "1", &buf, &len, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "4x3"));
+    nn_net_free(net);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mlp),
+        cmocka_unit_test(test_perceptron),
+        cmocka_unit_test(test_mismatched_geometry),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
