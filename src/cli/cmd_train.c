@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "nnclass/eval.h"
 #include "nnclass/idx.h"
 #include "nnclass/model.h"
 #include "nnclass/net.h"
@@ -34,6 +35,9 @@ typedef struct {
     size_t threads;
     uint64_t max_input_mb;
     int quiet;
+    int layers_given, hidden_given;            /* --layers, --hidden */
+    const char *optimizer_flag;               /* the first of --optimizer, --momentum,
+                                                 --weight-decay given, or NULL */
 } train_args;
 
 /* The default number of training threads: one per online CPU. */
@@ -78,7 +82,8 @@ static void usage(FILE *out)
         "Output:\n"
         "  -o, --output FILE    model file to write (default model.nnc)\n"
         "  -q, --quiet          no per-epoch lines on stderr\n"
-        "  --log FILE           write one JSON object per epoch to FILE\n"
+        "  --log FILE           write one JSON object per epoch to FILE ('-': standard\n"
+        "                       output, and the model's path goes to standard error)\n"
         "  -h, --help           show this help and exit\n",
         DEFAULT_HIDDEN, DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
@@ -148,6 +153,10 @@ static int parse_args(int argc, char **argv, train_args *a)
         }
         case OPT_LAYERS:
         case OPT_HIDDEN:
+            if (c == OPT_LAYERS)
+                a->layers_given = 1;
+            else
+                a->hidden_given = 1;
             bad = cli_parse_layers(c == OPT_LAYERS ? "--layers" : "--hidden", optarg,
                                    a->sizes, c == OPT_LAYERS ? NN_MAX_LAYERS : NN_MAX_LAYERS - 2,
                                    &a->n_sizes);
@@ -165,14 +174,21 @@ static int parse_args(int argc, char **argv, train_args *a)
         case OPT_BATCH: bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch); break;
         case OPT_LR: bad = cli_parse_float("--lr", optarg, 1e-12, 1e9, &a->train.lr); break;
         case OPT_OPTIMIZER:
+            if (a->optimizer_flag == NULL)
+                a->optimizer_flag = "--optimizer";
             if (nn_optimizer_parse(optarg, &a->train.optimizer) != 0) {
                 cli_error("--optimizer: unknown optimizer '%s' (expected sgd, momentum, "
                           "nesterov or adam)", optarg);
                 bad = -1;
             }
             break;
-        case OPT_MOMENTUM: bad = cli_parse_float("--momentum", optarg, 0, 0.9999, &a->train.momentum); break;
+        case OPT_MOMENTUM:
+            if (a->optimizer_flag == NULL)
+                a->optimizer_flag = "--momentum";
+            bad = cli_parse_float("--momentum", optarg, 0, 0.9999, &a->train.momentum); break;
         case OPT_WEIGHT_DECAY:
+            if (a->optimizer_flag == NULL)
+                a->optimizer_flag = "--weight-decay";
             bad = cli_parse_float("--weight-decay", optarg, 0, 1, &a->train.weight_decay);
             break;
         case OPT_SCHEDULE:
@@ -203,6 +219,12 @@ static int parse_args(int argc, char **argv, train_args *a)
     }
     if (optind < argc)
         return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    if (a->layers_given && a->hidden_given)
+        return cli_usage_error("train", "--layers and --hidden both give the network: use one");
+    if (a->activation == NN_ACT_STEP && a->optimizer_flag != NULL)
+        return cli_usage_error("train", "%s: the perceptron (--activation step) learns by the "
+                               "perceptron rule, which has no optimizer, momentum or weight "
+                               "decay", a->optimizer_flag);
     if ((a->images == NULL) != (a->labels == NULL))
         return cli_usage_error("train", "--images and --labels go together");
     if (a->images != NULL && a->dataset != NULL)
@@ -236,6 +258,8 @@ typedef struct {
     FILE *log;
     const char *log_path;
     int log_failed;
+    int perceptron;  /* show the error count: the perceptron rule has no loss */
+    size_t n_train;  /* images trained on per epoch */
 } progress;
 
 static void on_progress(size_t epoch, size_t done, size_t total, void *user)
@@ -254,16 +278,26 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
     progress *p = user;
     if (p->bar)
         fputs("\r\033[K", stderr);
+    /* the images the epoch got wrong, from its accuracy (exact: n < 2^52) */
+    size_t errors = (size_t)llround((1.0 - s->train_accuracy) * (double)p->n_train);
     if (!p->quiet) {
-        fprintf(stderr, "epoch %3zu/%zu  loss %.4f  train %.4f", s->epoch, s->epochs, s->loss,
-                s->train_accuracy);
+        if (p->perceptron)
+            fprintf(stderr, "epoch %3zu/%zu  errors %zu  train %.4f", s->epoch, s->epochs,
+                    errors, s->train_accuracy);
+        else
+            fprintf(stderr, "epoch %3zu/%zu  loss %.4f  train %.4f", s->epoch, s->epochs,
+                    s->loss, s->train_accuracy);
         if (s->val_accuracy >= 0)
             fprintf(stderr, "  val %.4f%s", s->val_accuracy, s->is_best ? " *" : "");
         fprintf(stderr, "  %.2fs\n", s->seconds);
     }
     if (p->log != NULL && !p->log_failed) {
-        fprintf(p->log, "{\"epoch\":%zu,\"epochs\":%zu,\"loss\":%.6f,\"train_accuracy\":%.6f,",
-                s->epoch, s->epochs, s->loss, s->train_accuracy);
+        fprintf(p->log, "{\"epoch\":%zu,\"epochs\":%zu,", s->epoch, s->epochs);
+        if (p->perceptron)
+            fprintf(p->log, "\"loss\":null,\"errors\":%zu,", errors);
+        else
+            fprintf(p->log, "\"loss\":%.6f,", s->loss);
+        fprintf(p->log, "\"train_accuracy\":%.6f,", s->train_accuracy);
         if (s->val_accuracy >= 0)
             fprintf(p->log, "\"val_accuracy\":%.6f,", s->val_accuracy);
         else
@@ -294,13 +328,67 @@ static void catch_signals(void)
 
 /* --- the command --------------------------------------------------------------- */
 
+/* The number of classes of the training data: a known dataset's, else one
+ * more than the largest label. */
+static size_t data_class_count(const train_args *a, const nn_labels *labels)
+{
+    size_t n_names = 0;
+    if (cli_dataset_class_names(a->dataset, &n_names) != NULL)
+        return n_names;
+    size_t top = 0;
+    for (size_t i = 0; i < labels->count; i++)
+        if (labels->labels[i] > top)
+            top = labels->labels[i];
+    return top + 1;
+}
+
+/* After training on a dataset: one line on stderr with the accuracy of the
+ * model just written on the dataset's test split, so that `eval` is not
+ * needed to know it. Returns the exit code. */
+static int report_test_accuracy(const nn_net *net, const train_args *a, const char *data_dir)
+{
+    char images_path[4096], labels_path[4096];
+    nn_images images = {0};
+    nn_labels labels = {0};
+    nn_confusion conf = {0};
+    nn_error err = {{0}};
+    if (cli_dataset_paths(data_dir, a->dataset, "test", images_path, labels_path,
+                          sizeof images_path) != 0)
+        return CLI_EXIT_USAGE;
+    if (access(images_path, F_OK) != 0 || access(labels_path, F_OK) != 0)
+        return CLI_OK; /* no test split: nothing to report */
+    uint64_t cap = a->max_input_mb << 20;
+    nn_status st = nn_idx_load_images(images_path, cap, &images, &err);
+    if (st == NN_OK)
+        st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    if (st == NN_OK)
+        st = nn_net_check_data(net, &images, &labels, &err);
+    if (st == NN_OK)
+        st = nn_evaluate(net, &images, &labels, &conf, NULL, NULL, &err);
+    int rc = CLI_OK;
+    if (st != NN_OK)
+        rc = cli_fail(st, &err);
+    else
+        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of %s on the %s test split\n",
+                conf.total > 0 ? (double)conf.correct / (double)conf.total : 0.0, conf.correct,
+                conf.total, a->output, a->dataset);
+    nn_confusion_free(&conf);
+    nn_images_free(&images);
+    nn_labels_free(&labels);
+    return rc;
+}
+
 static void describe_recipe(const train_args *a, const nn_net *net, char *out, size_t cap)
 {
     const nn_train_options *t = &a->train;
     int n = 0;
     for (size_t l = 0; l < net->n_layers && n >= 0 && (size_t)n < cap; l++)
         n += snprintf(out + n, cap - (size_t)n, "%s%zu", l > 0 ? "-" : "", net->sizes[l]);
-    if (n >= 0 && (size_t)n < cap)
+    if (n >= 0 && (size_t)n < cap && net->hidden == NN_ACT_STEP)
+        snprintf(out + n, cap - (size_t)n, " step perceptron-rule lr=%g batch=%zu %s epochs=%zu val=%zu",
+                 (double)t->lr, t->batch, nn_lr_schedule_name(t->schedule), t->epochs,
+                 t->val_count);
+    else if (n >= 0 && (size_t)n < cap)
         snprintf(out + n, cap - (size_t)n,
                  " %s %s lr=%g momentum=%g batch=%zu %s wd=%g epochs=%zu val=%zu",
                  nn_activation_name(net->hidden), nn_optimizer_name(t->optimizer),
@@ -376,13 +464,14 @@ int cmd_train(int argc, char **argv)
     /* The input layer is the image; the output layer is the class count. */
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
     size_t pixels = images.rows * images.cols;
+    size_t data_classes = data_class_count(&a, &labels);
     if (a.n_sizes == 0 || a.sizes_are_hidden) {
         sizes[n_sizes++] = pixels;
         if (a.n_sizes == 0 && a.activation != NN_ACT_STEP && !a.sizes_are_hidden)
             sizes[n_sizes++] = DEFAULT_HIDDEN;
         for (size_t i = 0; i < a.n_sizes; i++)
             sizes[n_sizes++] = a.sizes[i];
-        sizes[n_sizes++] = 10;
+        sizes[n_sizes++] = data_classes;
     } else {
         memcpy(sizes, a.sizes, a.n_sizes * sizeof sizes[0]);
         n_sizes = a.n_sizes;
@@ -394,6 +483,12 @@ int cmd_train(int argc, char **argv)
         }
     }
     size_t n_classes = sizes[n_sizes - 1];
+    if (n_classes != data_classes) {
+        rc = cli_usage_error("train", "--layers: the output layer has %zu neurons but %s has "
+                             "%zu classes", n_classes,
+                             a.dataset != NULL ? a.dataset : labels_path, data_classes);
+        goto done;
+    }
     st = nn_idx_check_pair(&images, images_path, &labels, labels_path, n_classes, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
@@ -412,7 +507,10 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
 
-    if (a.log_path != NULL) {
+    if (a.log_path != NULL && strcmp(a.log_path, "-") == 0) {
+        prog.log = stdout;
+        prog.log_path = "standard output";
+    } else if (a.log_path != NULL) {
         prog.log = fopen(a.log_path, "w");
         if (prog.log == NULL) {
             cli_error("%s: cannot write the log: %s", a.log_path, strerror(errno));
@@ -422,6 +520,8 @@ int cmd_train(int argc, char **argv)
         prog.log_path = a.log_path;
     }
     prog.quiet = a.quiet;
+    prog.perceptron = a.activation == NN_ACT_STEP;
+    prog.n_train = images.count - (a.train.val_count < images.count ? a.train.val_count : 0);
     prog.bar = !a.quiet && isatty(STDERR_FILENO);
 
     /* nnclass's own threads share the network out, each calling a one-thread BLAS. */
@@ -448,7 +548,7 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     if (prog.log_failed) {
-        cli_error("%s: cannot write the log: %s", a.log_path, strerror(errno));
+        cli_error("%s: cannot write the log: %s", prog.log_path, strerror(errno));
         rc = CLI_EXIT_DATA;
         goto done;
     }
@@ -484,14 +584,18 @@ int cmd_train(int argc, char **argv)
         rc = cli_fail(st, &err);
         goto done;
     }
+    /* stdout carries the JSON lines with --log -: the path then goes to stderr */
+    FILE *result_out = prog.log == stdout ? stderr : stdout;
     if (result.best_val_accuracy >= 0)
-        printf("%s\tval_accuracy\t%.4f\n", a.output, result.best_val_accuracy);
+        fprintf(result_out, "%s\tval_accuracy\t%.4f\n", a.output, result.best_val_accuracy);
     else
-        printf("%s\n", a.output);
+        fprintf(result_out, "%s\n", a.output);
     rc = fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+    if (rc == CLI_OK && !a.quiet && a.dataset != NULL)
+        rc = report_test_accuracy(net, &a, data_dir);
 
 done:
-    if (prog.log != NULL && fclose(prog.log) != 0 && rc == CLI_OK) {
+    if (prog.log != NULL && prog.log != stdout && fclose(prog.log) != 0 && rc == CLI_OK) {
         cli_error("%s: cannot write the log", a.log_path);
         rc = CLI_EXIT_DATA;
     }
