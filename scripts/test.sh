@@ -11,9 +11,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . scripts/setup.sh
 nnclass_setup python3-numpy python3-pil  # tests/realistic: the image renders
-nnclass_setup man-db bash-completion  # man -l and the completion test
+nnclass_setup man-db bash-completion parallel  # man -l, the completion, the shard recipe
 # the exported models' checks: the ONNX checker, NumPy, ONNX Runtime (npm)
 nnclass_setup python3-onnx python3-numpy
+nnclass_setup dataset-fashion-mnist  # --dataset fashion without data/fashion/
 command -v node >/dev/null 2>&1 || nnclass_setup nodejs
 command -v npm >/dev/null 2>&1 || nnclass_setup npm
 nnclass_setup_ort "$root/build-ort" || echo "nnclass: npm could not install onnxruntime-node" >&2

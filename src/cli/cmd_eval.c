@@ -147,19 +147,55 @@ static const char *class_name(const nn_model_meta *meta, size_t k, char *buf, si
     return buf;
 }
 
+/* Images predicted as class k: column k of the matrix. */
+static size_t predicted_count(const nn_confusion *c, size_t k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_classes; i++)
+        n += c->confusion[i * c->n_classes + k];
+    return n;
+}
+
+/* The averages of scikit-learn's classification_report: the macro average
+ * is the plain mean over the classes present in the labels or the
+ * predictions (a class absent from both would only add zeros), the weighted
+ * average weighs each class by its support. */
 static void macro_average(const nn_confusion *c, nn_class_metrics *m)
+{
+    size_t present = 0;
+    memset(m, 0, sizeof *m);
+    for (size_t k = 0; k < c->n_classes; k++) {
+        nn_class_metrics km = nn_class_metrics_of(c, k);
+        m->support += km.support;
+        if (km.support == 0 && predicted_count(c, k) == 0)
+            continue;
+        present++;
+        m->precision += km.precision;
+        m->recall += km.recall;
+        m->f1 += km.f1;
+    }
+    if (present > 0) {
+        m->precision /= (double)present;
+        m->recall /= (double)present;
+        m->f1 /= (double)present;
+    }
+}
+
+static void weighted_average(const nn_confusion *c, nn_class_metrics *m)
 {
     memset(m, 0, sizeof *m);
     for (size_t k = 0; k < c->n_classes; k++) {
         nn_class_metrics km = nn_class_metrics_of(c, k);
-        m->precision += km.precision;
-        m->recall += km.recall;
-        m->f1 += km.f1;
+        m->precision += km.precision * (double)km.support;
+        m->recall += km.recall * (double)km.support;
+        m->f1 += km.f1 * (double)km.support;
         m->support += km.support;
     }
-    m->precision /= (double)c->n_classes;
-    m->recall /= (double)c->n_classes;
-    m->f1 /= (double)c->n_classes;
+    if (m->support > 0) {
+        m->precision /= (double)m->support;
+        m->recall /= (double)m->support;
+        m->f1 /= (double)m->support;
+    }
 }
 
 static double accuracy_of(const nn_confusion *c)
@@ -196,10 +232,14 @@ static void print_text(const nn_confusion *c, const nn_model_meta *meta, const c
             snprintf(label, sizeof label, "%zu", k);
         printf("%-14s %9.4f %9.4f %9.4f %9zu\n", label, m.precision, m.recall, m.f1, m.support);
     }
-    nn_class_metrics avg;
+    nn_class_metrics avg, wavg;
     macro_average(c, &avg);
+    weighted_average(c, &wavg);
+    printf("\n%-14s %9s %9s %9.4f %9zu\n", "accuracy", "", "", accuracy_of(c), c->total);
     printf("%-14s %9.4f %9.4f %9.4f %9zu\n", "macro avg", avg.precision, avg.recall, avg.f1,
            avg.support);
+    printf("%-14s %9.4f %9.4f %9.4f %9zu\n", "weighted avg", wavg.precision, wavg.recall,
+           wavg.f1, wavg.support);
     printf("\nmodel %s\ndata  %s\ntime  %.3f s\n", model, images_path, seconds);
 }
 
@@ -230,11 +270,14 @@ static void print_json(const nn_confusion *c, const nn_model_meta *meta, const c
         printf(",\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu}", m.precision,
                m.recall, m.f1, m.support);
     }
-    nn_class_metrics avg;
+    nn_class_metrics avg, wavg;
     macro_average(c, &avg);
-    printf("],\"macro_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},"
+    weighted_average(c, &wavg);
+    printf("],\"macro_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},",
+           avg.precision, avg.recall, avg.f1, avg.support);
+    printf("\"weighted_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},"
            "\"seconds\":%.6f}\n",
-           avg.precision, avg.recall, avg.f1, avg.support, seconds);
+           wavg.precision, wavg.recall, wavg.f1, wavg.support, seconds);
 }
 
 /* One row per true class: its metrics, then its row of the confusion matrix;

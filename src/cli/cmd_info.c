@@ -1,4 +1,4 @@
-/* cmd_info.c - `nnclass info MODEL`: what a model file holds. */
+/* cmd_info.c - `nnclass info MODEL...`: what model files hold, as text or JSON. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -11,10 +11,12 @@
 
 static void usage(FILE *out)
 {
-    fputs("Usage: nnclass info [OPTION]... MODEL\n"
-          "Describe a model file: architecture, neuron, weight and bias counts,\n"
+    fputs("Usage: nnclass info [OPTION]... MODEL...\n"
+          "Describe model files: architecture, neuron, weight and bias counts,\n"
           "activations, class names, training metadata and checksum status.\n\n"
-          "  -h, --help  show this help and exit\n",
+          "  --format NAME  text or json (one JSON object per model, one a line)\n"
+          "                 (default text)\n"
+          "  -h, --help     show this help and exit\n",
           out);
 }
 
@@ -33,36 +35,16 @@ static const char *thousands(size_t v, char *buf, size_t cap)
     return buf;
 }
 
+enum { OPT_FORMAT = 256 };
+
 static const struct option long_options[] = {
+    {"format", required_argument, NULL, OPT_FORMAT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
-int cmd_info(int argc, char **argv)
+static void print_text(const char *path, const nn_net *net, const nn_model_meta *meta)
 {
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
-    int c;
-    while ((c = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return CLI_OK;
-        }
-        return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
-    }
-    if (argc - optind != 1)
-        return cli_usage_error("info", "expected one model file");
-    if (cli_parse_only)
-        return CLI_OK;
-    const char *path = argv[optind];
-
-    static nn_model_meta meta;
-    nn_net *net = NULL;
-    nn_error err = {{0}};
-    nn_status st = nn_model_load(path, &net, &meta, &err);
-    if (st != NN_OK)
-        return cli_fail(st, &err);
-
     char b1[32], b2[32], b3[32];
     struct stat sb;
     printf("file          %s (%s bytes)\n", path,
@@ -71,7 +53,7 @@ int cmd_info(int argc, char **argv)
     printf("architecture  ");
     for (size_t l = 0; l < net->n_layers; l++)
         printf("%s%zu", l > 0 ? "-" : "", net->sizes[l]);
-    printf("\ninput         %ux%u pixels\n", meta.rows, meta.cols);
+    printf("\ninput         %ux%u pixels\n", meta->rows, meta->cols);
     size_t neurons = nn_net_neurons(net);
     size_t outputs = net->sizes[net->n_layers - 1];
     printf("neurons       %s (%zu hidden + %zu output; inputs are not neurons)\n",
@@ -87,23 +69,110 @@ int cmd_info(int argc, char **argv)
         printf("activations   hidden: %s; output: softmax\n", nn_activation_name(net->hidden));
     else
         printf("activations   output: softmax (no hidden layer)\n");
-    printf("classes       %zu", meta.n_classes);
-    if (meta.has_class_names) {
+    printf("classes       %zu", meta->n_classes);
+    if (meta->has_class_names) {
         printf(":");
-        for (size_t k = 0; k < meta.n_classes; k++)
-            printf("%s%s", k > 0 ? ", " : " ", meta.class_names[k]);
+        for (size_t k = 0; k < meta->n_classes; k++)
+            printf("%s%s", k > 0 ? ", " : " ", meta->class_names[k]);
     }
-    printf("\ndataset       %s\n", meta.dataset[0] != '\0' ? meta.dataset : "(files)");
-    printf("recipe        %s\n", meta.recipe[0] != '\0' ? meta.recipe : "(unknown)");
-    printf("epochs        %u\nseed          %llu\n", meta.epochs, (unsigned long long)meta.seed);
-    if (meta.val_accuracy >= 0)
-        printf("validation    %.4f\n", (double)meta.val_accuracy);
+    printf("\ndataset       %s\n", meta->dataset[0] != '\0' ? meta->dataset : "(files)");
+    printf("recipe        %s\n", meta->recipe[0] != '\0' ? meta->recipe : "(unknown)");
+    printf("epochs        %u\nseed          %llu\n", meta->epochs,
+           (unsigned long long)meta->seed);
+    if (meta->val_accuracy >= 0)
+        printf("validation    %.4f\n", (double)meta->val_accuracy);
     else
         printf("validation    none (trained without a held-out set)\n");
-    nn_net_free(net);
+}
+
+static void print_json(const char *path, const nn_net *net, const nn_model_meta *meta)
+{
+    struct stat sb;
+    printf("{\"file\":");
+    cli_json_string(stdout, path);
+    printf(",\"bytes\":%lld,\"checksum\":\"ok\",\"layers\":[",
+           stat(path, &sb) == 0 ? (long long)sb.st_size : -1LL);
+    for (size_t l = 0; l < net->n_layers; l++)
+        printf("%s%zu", l > 0 ? "," : "", net->sizes[l]);
+    printf("],\"input\":[%u,%u],\"neurons\":%zu,\"weights\":%zu,\"biases\":%zu,"
+           "\"parameters\":%zu,\"activation\":",
+           meta->rows, meta->cols, nn_net_neurons(net), nn_net_weights_count(net),
+           nn_net_biases_count(net), net->n_params);
+    cli_json_string(stdout, nn_activation_name(net->hidden));
+    printf(",\"classes\":%zu,\"class_names\":", meta->n_classes);
+    if (meta->has_class_names) {
+        putchar('[');
+        for (size_t k = 0; k < meta->n_classes; k++) {
+            if (k > 0)
+                putchar(',');
+            cli_json_string(stdout, meta->class_names[k]);
+        }
+        putchar(']');
+    } else {
+        fputs("null", stdout);
+    }
+    printf(",\"dataset\":");
+    cli_json_string(stdout, meta->dataset);
+    printf(",\"recipe\":");
+    cli_json_string(stdout, meta->recipe);
+    printf(",\"epochs\":%u,\"seed\":%llu,\"val_accuracy\":", meta->epochs,
+           (unsigned long long)meta->seed);
+    if (meta->val_accuracy >= 0)
+        printf("%.6f}\n", (double)meta->val_accuracy);
+    else
+        fputs("null}\n", stdout);
+}
+
+int cmd_info(int argc, char **argv)
+{
+    int json = 0;
+    opterr = 0;
+    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") == 0)
+                json = 1;
+            else if (strcmp(optarg, "text") == 0)
+                json = 0;
+            else
+                return cli_usage_error("info", "--format: unknown format '%s' (expected text "
+                                       "or json)", optarg);
+            break;
+        case 'h': usage(stdout); return CLI_OK;
+        case ':': return cli_usage_error("info", "%s: missing value", argv[optind - 1]);
+        default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind < 1)
+        return cli_usage_error("info", "expected a model file");
+    if (cli_parse_only)
+        return CLI_OK;
+
+    /* Every model is described; one that fails is reported and the rest go on. */
+    int rc = CLI_OK;
+    static nn_model_meta meta;
+    for (int i = optind; i < argc; i++) {
+        nn_net *net = NULL;
+        nn_error err = {{0}};
+        nn_status st = nn_model_load(argv[i], &net, &meta, &err);
+        if (st != NN_OK) {
+            rc = cli_fail(st, &err);
+            continue;
+        }
+        if (json) {
+            print_json(argv[i], net, &meta);
+        } else {
+            if (i > optind)
+                putchar('\n');
+            print_text(argv[i], net, &meta);
+        }
+        nn_net_free(net);
+    }
     if (fflush(stdout) != 0) {
         cli_error("standard output: write error");
         return CLI_EXIT_DATA;
     }
-    return CLI_OK;
+    return rc;
 }

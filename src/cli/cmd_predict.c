@@ -33,6 +33,10 @@ typedef struct {
     size_t threads;
     cli_image_opts image;
     const char *save_input; /* IDX file of the images classified, or NULL */
+    const char *dataset; /* --dataset: classify its split instead of FILEs */
+    const char *split;
+    int line_buffered;  /* flush stdout at every line */
+    uint64_t offset;    /* index of the first image (of each file) */
 } predict_args;
 
 static void usage(FILE *out)
@@ -46,9 +50,13 @@ static void usage(FILE *out)
           "index is the 0-based position of the image in its file (0 for an image file);\n"
           "confidence is the softmax probability of the label. With several files a file\n"
           "column comes first.\n\n"
-          "  --model FILE         model to use (default <data dir>/models/mnist.nnc)\n"
-          "  --data-dir DIR       where the default model lives (default $NNCLASS_DATA,\n"
-          "                       else the project's data/ folder)\n"
+          "  --model FILE         model to use (default <data dir>/models/mnist.nnc, or\n"
+          "                       the dataset's model with --dataset)\n"
+          "  --dataset NAME       classify a dataset's images (mnist or fashion) instead\n"
+          "                       of FILEs\n"
+          "  --split NAME         test or train, with --dataset (default test)\n"
+          "  --data-dir DIR       where datasets and default models live (default\n"
+          "                       $NNCLASS_DATA, else the project's data/ folder)\n"
           "  --format NAME        tsv, csv (with a header line) or json (JSON Lines)\n"
           "                       (default tsv)\n"
           "  --probs              append the probability of every class, in class order\n"
@@ -56,6 +64,11 @@ static void usage(FILE *out)
           "                       probabilities (default 1)\n"
           "  -H, --with-filename  print the file column even for one file\n"
           "      --no-filename    never print the file column\n"
+          "  --offset N           number the images from N (a shard's first index)\n"
+          "                       (default 0)\n"
+          "  --line-buffered      write every line with its own write(), as grep does,\n"
+          "                       so processes sharing a pipe (xargs -P) never split a\n"
+          "                       line\n"
           "  --threads N          BLAS threads (default 1)\n"
           CLI_IMAGE_HELP
           "  --save-input FILE    also write the 28x28 images classified (after\n"
@@ -65,7 +78,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_MODEL = 256, OPT_DATA_DIR, OPT_FORMAT, OPT_PROBS, OPT_TOP, OPT_NO_FILENAME,
-       OPT_THREADS, OPT_SAVE_INPUT };
+       OPT_THREADS, OPT_SAVE_INPUT, OPT_DATASET, OPT_SPLIT, OPT_LINE_BUFFERED, OPT_OFFSET };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -78,6 +91,10 @@ static const struct option long_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"save-input", required_argument, NULL, OPT_SAVE_INPUT},
     CLI_IMAGE_LONG_OPTIONS,
+    {"dataset", required_argument, NULL, OPT_DATASET},
+    {"split", required_argument, NULL, OPT_SPLIT},
+    {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
+    {"offset", required_argument, NULL, OPT_OFFSET},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -115,6 +132,10 @@ static int parse_args(int argc, char **argv, predict_args *a)
         case CLI_OPT_PREPROCESS:
         case CLI_OPT_INVERT:
         case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
+        case OPT_DATASET: a->dataset = optarg; break;
+        case OPT_SPLIT: a->split = optarg; break;
+        case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
+        case OPT_OFFSET: bad = cli_parse_u64("--offset", optarg, &a->offset); break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("predict", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("predict", "unknown option '%s'", argv[optind - 1]);
@@ -122,6 +143,12 @@ static int parse_args(int argc, char **argv, predict_args *a)
         if (bad != 0)
             return CLI_EXIT_USAGE;
     }
+    if (a->dataset != NULL && optind < argc)
+        return cli_usage_error("predict", "give either --dataset or FILEs, not both");
+    if (a->split != NULL && a->dataset == NULL)
+        return cli_usage_error("predict", "--split goes with --dataset");
+    if (a->split == NULL)
+        a->split = "test";
     return -1;
 }
 
@@ -343,11 +370,15 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
         cli_input_close(&in);
         return 1;
     }
-    size_t index = 0;
+    size_t index = (size_t)pr->args->offset;
+    /* --line-buffered changes only stdout's buffering: the images are still
+     * classified CHUNK_IMAGES at a time, since a one-image product takes
+     * another BLAS path whose sums can differ in the last bit. */
+    size_t chunk = CHUNK_IMAGES;
     int rc = 0;
     for (;;) {
         size_t n = 0;
-        st = cli_input_read(&in, cl->pixels, CHUNK_IMAGES, &n, &err);
+        st = cli_input_read(&in, cl->pixels, chunk, &n, &err);
         if (n > 0) {
             nn_error werr = {{0}};
             if (cl->saved != NULL && nn_idx_writer_add(cl->saved, cl->pixels, n, &werr) != NN_OK) {
@@ -386,12 +417,29 @@ int cmd_predict(int argc, char **argv)
     static char *stdin_only[] = {"-"};
     char **files = optind < argc ? argv + optind : stdin_only;
     size_t n_files = optind < argc ? (size_t)(argc - optind) : 1;
+    static char dataset_images[4096];
+    char *dataset_files[1] = {dataset_images};
+    if (a.dataset != NULL) {
+        char labels_path[4096];
+        if (cli_dataset_paths(cli_data_dir(a.data_dir), a.dataset, a.split, dataset_images,
+                              labels_path, sizeof dataset_images) != 0)
+            return CLI_EXIT_USAGE;
+        if (access(dataset_images, F_OK) != 0)
+            return cli_missing_data(dataset_images, a.data_dir);
+        files = dataset_files;
+        n_files = 1;
+    } else if (optind == argc && isatty(STDIN_FILENO)) {
+        /* like gzip: binary images are not typed at a terminal */
+        return cli_usage_error("predict", "standard input is a terminal: give an IDX file, "
+                               "or '-' to read standard input anyway");
+    }
 
     char model_path[4096];
     if (a.model != NULL)
         snprintf(model_path, sizeof model_path, "%s", a.model);
     else
-        cli_default_model(cli_data_dir(a.data_dir), "mnist", model_path, sizeof model_path);
+        cli_default_model(cli_data_dir(a.data_dir), a.dataset != NULL ? a.dataset : "mnist",
+                          model_path, sizeof model_path);
     if (a.model == NULL && access(model_path, F_OK) != 0)
         return cli_missing_data(model_path, a.data_dir);
 
@@ -428,7 +476,7 @@ int cmd_predict(int argc, char **argv)
     }
 
     static char outbuf[1 << 16];
-    setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    setvbuf(stdout, outbuf, a.line_buffered ? _IOLBF : _IOFBF, sizeof outbuf);
     printer pr = {&a, &meta, meta.n_classes,
                   a.with_filename >= 0 ? a.with_filename : n_files > 1};
     print_header(&pr);

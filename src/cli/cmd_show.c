@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nnclass/idx.h"
 
@@ -86,7 +87,13 @@ int cmd_show(int argc, char **argv)
         labels_arg = labels_path;
     } else {
         snprintf(images_path, sizeof images_path, "%s", argc - optind == 1 ? argv[optind] : "-");
+        /* like gzip: binary images are not typed at a terminal */
+        if (argc == optind && isatty(STDIN_FILENO))
+            return cli_usage_error("show", "standard input is a terminal: give an IDX file, "
+                                   "--dataset NAME, or '-' to read standard input anyway");
     }
+    size_t n_names = 0;
+    const char *const *names = cli_dataset_class_names(dataset, &n_names);
     if (cli_parse_only)
         return CLI_OK;
 
@@ -133,8 +140,15 @@ int cmd_show(int argc, char **argv)
         }
         if (i < index)
             continue;
-        if (labels_arg != NULL)
-            printf("image %zu  label %u\n", i, labels.labels[i]);
+        unsigned label = labels_arg != NULL ? labels.labels[i] : 0;
+        char number[16];
+        snprintf(number, sizeof number, "%u", label);
+        /* a class name that says more than the number (Fashion-MNIST's) goes in the caption */
+        if (labels_arg != NULL && names != NULL && label < n_names &&
+            strcmp(names[label], number) != 0)
+            printf("image %zu  label %u %s\n", i, label, names[label]);
+        else if (labels_arg != NULL)
+            printf("image %zu  label %u\n", i, label);
         else
             printf("image %zu\n", i);
         cli_draw_image(pixels, rows, cols);

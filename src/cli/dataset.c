@@ -9,6 +9,10 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#ifndef NNCLASS_SYSTEM_FASHION_DIR
+#define NNCLASS_SYSTEM_FASHION_DIR "/usr/share/datasets/fashion-mnist"
+#endif
+
 static int is_dir(const char *path)
 {
     struct stat st;
@@ -126,8 +130,14 @@ int cli_dataset_paths(const char *data_dir, const char *dataset, const char *spl
         cli_error("--split: unknown split '%s' (expected test or train)", split);
         return -1;
     }
-    snprintf(images, cap, "%s/%s/%s-images-idx3-ubyte.gz", data_dir, dataset, prefix);
-    snprintf(labels, cap, "%s/%s/%s-labels-idx1-ubyte.gz", data_dir, dataset, prefix);
+    /* Debian's dataset-fashion-mnist installs the four files under the
+     * standard names in its own folder: used when the data folder has none. */
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", data_dir, dataset);
+    if (strcmp(dataset, "fashion") == 0 && !is_dir(dir) && is_dir(NNCLASS_SYSTEM_FASHION_DIR))
+        snprintf(dir, sizeof dir, "%s", NNCLASS_SYSTEM_FASHION_DIR);
+    snprintf(images, cap, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
+    snprintf(labels, cap, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
     return 0;
 }
 

@@ -67,4 +67,92 @@ expect_error 2 "16" "a 16-class output layer for 10-class data"
 check "no model written" [ ! -e "$TMP/x.nnc" ]
 run_nn train --images "$TMP/s-images.idx.gz" --labels "$TMP/s-labels.idx.gz" --layers 784,9 -o "$TMP/x.nnc"
 expect_error 2 "10 classes" "a 9-class output layer for labels up to 9"
+
+# predict --dataset: the dataset's test split (or --split) through its model.
+run_nn predict --dataset mnist --data-dir "$DATA"
+expect_status 0 "predict --dataset mnist"
+cp "$TMP/out" "$TMP/by-dataset"
+"$NNCLASS" predict --model "$DATA/models/mnist.nnc" "$DATA/mnist/t10k-images-idx3-ubyte.gz" >"$TMP/by-file"
+check "predict --dataset = predict FILE with the dataset's model" cmp -s "$TMP/by-dataset" "$TMP/by-file"
+run_nn predict --dataset mnist --data-dir "$DATA" --split train
+check "predict --split train: 60000 lines" [ "$(wc -l <"$TMP/out")" -eq 60000 ]
+run_nn predict --dataset mnist --data-dir "$DATA" "$DATA/mnist/t10k-images-idx3-ubyte.gz"
+expect_error 2 "--dataset" "predict --dataset with a FILE"
+run_nn predict --split test "$DATA/mnist/t10k-images-idx3-ubyte.gz"
+expect_error 2 "--split" "predict --split without --dataset"
+
+# predict and show with no FILE on a terminal refuse (like gzip) instead of waiting.
+if command -v script >/dev/null 2>&1; then
+    for cmd in predict show; do
+        script -qec "$NNCLASS $cmd" /dev/null </dev/null >"$TMP/tty" 2>&1
+        st=$?
+        check "$cmd on a terminal: exit 2 (got $st)" [ "$st" -eq 2 ]
+        check "$cmd on a terminal: says standard input is a terminal" \
+            grep -q "standard input is a terminal" "$TMP/tty"
+    done
+fi
+gzip -dc "$DATA/mnist/t10k-images-idx3-ubyte.gz" | "$NNCLASS" predict >"$TMP/out" 2>"$TMP/err"
+check "predict reads a pipe without a FILE" [ "$(wc -l <"$TMP/out")" -eq 10000 ]
+
+# Fashion-MNIST: class names in show's captions; Debian's folder when the data
+# folder has none.
+mkdir -p "$TMP/nofashion/models"
+cp "$DATA/models/fashion.nnc" "$TMP/nofashion/models/"
+if [ -d /usr/share/datasets/fashion-mnist ]; then
+    run_nn show --dataset fashion --data-dir "$TMP/nofashion" --index 0 --count 2
+    expect_status 0 "show --dataset fashion from /usr/share/datasets/fashion-mnist"
+    check "show fashion: class names in the captions" \
+        [ "$(grep -E '^image [01]  label ' "$TMP/out" | tr '\n' '|')" = "image 0  label 9 Ankle boot|image 1  label 2 Pullover|" ]
+    run_nn eval --dataset fashion --data-dir "$TMP/nofashion"
+    expect_status 0 "eval --dataset fashion from /usr/share/datasets/fashion-mnist"
+    check "eval fashion: accuracy" grep -Eq '^accuracy 0\.8[0-9]{3} \([0-9]+/10000\)$' "$TMP/out"
+else
+    echo "dataset-fashion-mnist not installed: its fallback is not tested"
+fi
+run_nn show --dataset mnist --data-dir "$DATA" --index 0
+check "show mnist: the caption has the digit alone" grep -q '^image 0  label 7$' "$TMP/out"
+
+# info: several models, text and JSON Lines; a bad one is reported, the others shown.
+cp "$DATA/models/mnist.nnc" "$TMP/a.nnc"
+head -c 100 "$DATA/models/mnist.nnc" >"$TMP/bad.nnc"
+run_nn info "$TMP/a.nnc" "$TMP/p.nnc"
+expect_status 0 "info two models"
+check "info: two blocks" [ "$(grep -c '^file ' "$TMP/out")" -eq 2 ]
+run_nn info --format json "$TMP/a.nnc" "$TMP/bad.nnc" "$TMP/p.nnc"
+expect_status 1 "info with a bad model among good ones"
+check "info json: one error line" [ "$(wc -l <"$TMP/err")" -eq 1 ]
+check "info json: two objects with the models' facts" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["layers"] for r in rows] == [[784, 16, 10], [784, 10]], rows
+assert rows[0]["parameters"] == 12730 and rows[0]["activation"] == "relu", rows[0]
+assert rows[1]["activation"] == "step" and rows[1]["class_names"] is None, rows[1]
+assert rows[0]["class_names"] == [str(d) for d in range(10)], rows[0]' "$TMP/out"
+run_nn info --format yaml "$TMP/a.nnc"
+expect_error 2 "--format" "info --format yaml"
+
+# eval: scikit-learn's averages. On the first 12 test images classes 3 and 8
+# have no label; the macro average counts a class only when it is in the
+# labels or the predictions, the weighted one weighs by support.
+make_subset t10k 12 "$TMP/t12"
+run_nn eval --model "$DATA/models/mnist.nnc" --images "$TMP/t12-images.idx" --labels "$TMP/t12-labels.idx" --format json
+expect_status 0 "eval 12 images"
+check "eval: macro and weighted averages as scikit-learn defines them" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+conf = r["confusion"]
+n = len(conf)
+sup = [sum(row) for row in conf]
+pred = [sum(conf[i][k] for i in range(n)) for k in range(n)]
+present = [k for k in range(n) if sup[k] or pred[k]]
+assert len(present) < n, "the subset should miss a class"
+cls = r["classes"]
+for key in ("precision", "recall", "f1"):
+    macro = sum(cls[k][key] for k in present) / len(present)
+    weighted = sum(cls[k][key] * sup[k] for k in range(n)) / sum(sup)
+    assert abs(r["macro_avg"][key] - macro) < 2e-6, (key, r["macro_avg"], macro)
+    assert abs(r["weighted_avg"][key] - weighted) < 2e-6, (key, r["weighted_avg"], weighted)' "$TMP/out"
+run_nn eval --model "$DATA/models/mnist.nnc" --data-dir "$DATA"
+check "eval text: an accuracy row" grep -Eq '^accuracy +0\.9657 +10000$' "$TMP/out"
+check "eval text: a weighted avg row" grep -Eq '^weighted avg +0\.9657 +0\.9657 +0\.9657 +10000$' "$TMP/out"
 finish
