@@ -589,9 +589,15 @@ static void sync_parent(const char *path)
     free(dir);
 }
 
-nn_status nn_write_file_atomic(const char *path, const uint8_t *buf, size_t len,
-                               nn_error *err)
+nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
+                        nn_error *err)
 {
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_status st = encode_named(net, meta, path, &buf, &len, err);
+    if (st != NN_OK)
+        return st;
+
     char *tmp = NULL;
     const char *what = "cannot write";
     int rc, fd = create_temp(path, &tmp);
@@ -612,6 +618,7 @@ nn_status nn_write_file_atomic(const char *path, const uint8_t *buf, size_t len,
         goto io_fail;
     sync_parent(path);
     free(tmp);
+    free(buf);
     return NN_OK;
 
 io_fail:;
@@ -621,18 +628,6 @@ io_fail:;
     if (tmp != NULL)
         unlink(tmp);
     free(tmp);
-    return nn_fail(err, NN_E_IO, "%s: %s: %s", path, what, strerror(saved));
-}
-
-nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
-                        nn_error *err)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    nn_status st = encode_named(net, meta, path, &buf, &len, err);
-    if (st != NN_OK)
-        return st;
-    st = nn_write_file_atomic(path, buf, len, err);
     free(buf);
-    return st;
+    return nn_fail(err, NN_E_IO, "%s: %s: %s", path, what, strerror(saved));
 }

@@ -37,12 +37,6 @@ typedef struct {
 nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
                         nn_error *err);
 
-/* Writes len bytes to path atomically, as a model is saved: a temporary file
- * in the same folder, written, fsynced and renamed over path (used for the
- * exported formats too). */
-nn_status nn_write_file_atomic(const char *path, const uint8_t *buf, size_t len,
-                               nn_error *err);
-
 /* Reads a model file. Caller frees *net with nn_net_free. */
 nn_status nn_model_load(const char *path, nn_net **net, nn_model_meta *meta,
                         nn_error *err);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnclass/atomic.h"
 #include "nnclass/model.h"
 #include "nnclass/net.h"
 #include "nnclass/npz.h"
@@ -79,8 +80,15 @@ int cmd_export(int argc, char **argv)
         st = nn_onnx_encode(net, &meta, NNCLASS_VERSION, &buf, &len, &err);
     else if (st == NN_OK)
         st = nn_npz_encode(net, &meta, &buf, &len, &err);
+    nn_atomic_file *f = NULL;
     if (st == NN_OK)
-        st = nn_write_file_atomic(output, buf, len, &err);
+        st = nn_atomic_open(output, &f, &err);
+    if (st == NN_OK)
+        st = nn_atomic_write(f, buf, len, &err);
+    if (st == NN_OK)
+        st = nn_atomic_commit(f, &err); /* frees f */
+    else
+        nn_atomic_abort(f);
     free(buf);
     nn_net_free(net);
     if (st != NN_OK)
