@@ -17,8 +17,8 @@ enum { GRAPH_NODE = 1, GRAPH_NAME = 2, GRAPH_INITIALIZER = 5, GRAPH_DOC_STRING =
        GRAPH_INPUT = 11, GRAPH_OUTPUT = 12 };
 enum { NODE_INPUT = 1, NODE_OUTPUT = 2, NODE_NAME = 3, NODE_OP_TYPE = 4,
        NODE_ATTRIBUTE = 5 };
-enum { ATTR_NAME = 1, ATTR_I = 3, ATTR_TYPE = 20 };
-enum { ATTR_TYPE_INT = 2 };
+enum { ATTR_NAME = 1, ATTR_I = 3, ATTR_INTS = 8, ATTR_TYPE = 20 };
+enum { ATTR_TYPE_INT = 2, ATTR_TYPE_INTS = 7 };
 enum { TENSOR_DIMS = 1, TENSOR_DATA_TYPE = 2, TENSOR_NAME = 8, TENSOR_RAW_DATA = 9 };
 enum { TENSOR_FLOAT = 1 };
 enum { VALUE_INFO_NAME = 1, VALUE_INFO_TYPE = 2 };
@@ -69,24 +69,37 @@ static void value_info(nn_pb *pb, uint32_t field, const char *name, const int64_
     nn_pb_end(pb);
 }
 
-static void int_attribute(nn_pb *pb, const char *name, int64_t v)
-{
-    nn_pb_begin(pb, NODE_ATTRIBUTE);
-    nn_pb_string(pb, ATTR_NAME, name);
-    nn_pb_int(pb, ATTR_I, v);
-    nn_pb_int(pb, ATTR_TYPE, ATTR_TYPE_INT);
-    nn_pb_end(pb);
-}
+/* An attribute: an int (n_ints == 0) or a list of ints. */
+typedef struct {
+    const char *name;
+    int64_t i;
+    const int64_t *ints;
+    size_t n_ints;
+} attr_spec;
 
-/* Up to three inputs (NULL ends the list), one output, up to two int
- * attributes (NULL names skip them). */
+/* Up to three inputs (NULL ends the list), one output, up to three
+ * attributes (a NULL name ends the list). */
 typedef struct {
     const char *name, *op;
     const char *in[3];
     const char *out;
-    const char *attr[2];
-    int64_t attr_value[2];
+    attr_spec attr[3];
 } node_spec;
+
+static void attribute(nn_pb *pb, const attr_spec *a)
+{
+    nn_pb_begin(pb, NODE_ATTRIBUTE);
+    nn_pb_string(pb, ATTR_NAME, a->name);
+    if (a->n_ints == 0) {
+        nn_pb_int(pb, ATTR_I, a->i);
+        nn_pb_int(pb, ATTR_TYPE, ATTR_TYPE_INT);
+    } else {
+        for (size_t k = 0; k < a->n_ints; k++)
+            nn_pb_int(pb, ATTR_INTS, a->ints[k]);
+        nn_pb_int(pb, ATTR_TYPE, ATTR_TYPE_INTS);
+    }
+    nn_pb_end(pb);
+}
 
 static void node(nn_pb *pb, const node_spec *n)
 {
@@ -96,9 +109,8 @@ static void node(nn_pb *pb, const node_spec *n)
     nn_pb_string(pb, NODE_OUTPUT, n->out);
     nn_pb_string(pb, NODE_NAME, n->name);
     nn_pb_string(pb, NODE_OP_TYPE, n->op);
-    for (size_t i = 0; i < 2; i++)
-        if (n->attr[i] != NULL)
-            int_attribute(pb, n->attr[i], n->attr_value[i]);
+    for (size_t i = 0; i < 3 && n->attr[i].name != NULL; i++)
+        attribute(pb, &n->attr[i]);
     nn_pb_end(pb);
 }
 
@@ -112,44 +124,117 @@ static void metadata(nn_pb *pb, const char *key, const char *value)
 
 /* --- the graph, layer by layer ------------------------------------------------ */
 
-static const char *activation_op(nn_activation act)
+/* The state of the walk: the name of the tensor the next layer takes, and
+ * whether it is still an image batch (N, C, H, W) rather than (N, features). */
+typedef struct {
+    nn_pb *nodes, *init;
+    char cur[NAME_CAP];
+    int spatial;
+    size_t channels;
+} walk;
+
+/* The two facts the walk needs about layer l (1-based): its kind and its
+ * activation (NO_ACT for none: the output layer's weighted sums go to the
+ * Softmax). Every layer of these nets is dense, the hidden ones sharing one
+ * activation; convolution and pooling layers get their own rows below. */
+enum { LAYER_DENSE, LAYER_CONV, LAYER_POOL };
+#define NO_ACT (-1)
+
+static int layer_kind(const nn_net *net, size_t l)
+{
+    (void)net;
+    (void)l;
+    return LAYER_DENSE;
+}
+
+static int layer_act(const nn_net *net, size_t l)
+{
+    return l + 1 == net->n_layers ? NO_ACT : (int)net->hidden;
+}
+
+static const char *activation_op(int act)
 {
     switch (act) {
     case NN_ACT_SIGMOID: return "Sigmoid";
     case NN_ACT_RELU: return "Relu";
     case NN_ACT_TANH: return "Tanh";
-    case NN_ACT_STEP: break; /* never hidden: the perceptron has no hidden layer */
+    default: return NULL; /* none; step is the perceptron's, never on a hidden layer */
     }
-    return NULL;
 }
 
-/* Dense layer l (1-based): z = x W^T + b by Gemm (transB: W is stored
- * (out, in) row-major), then the hidden activation, or nothing for the last
- * layer, whose sums the Softmax takes. cur names the layer's input and
- * receives its output's name. */
-static void dense_layer(nn_pb *graph, nn_pb *init, const nn_net *net, size_t l,
-                        char cur[NAME_CAP])
+/* Names "<prefix><l>" into out. */
+static void name_of(char out[NAME_CAP], const char *prefix, size_t l)
 {
-    char w[NAME_CAP], b[NAME_CAP], z[NAME_CAP], a[NAME_CAP], gemm[NAME_CAP], act[NAME_CAP];
-    snprintf(w, sizeof w, "W%zu", l);
-    snprintf(b, sizeof b, "b%zu", l);
-    snprintf(z, sizeof z, "z%zu", l);
-    snprintf(gemm, sizeof gemm, "dense%zu", l);
-    int64_t wdims[2] = {(int64_t)net->sizes[l], (int64_t)net->sizes[l - 1]};
-    int64_t bdims[1] = {(int64_t)net->sizes[l]};
-    tensor(init, w, wdims, 2, nn_net_weights(net, l), net->sizes[l] * net->sizes[l - 1]);
-    tensor(init, b, bdims, 1, nn_net_biases(net, l), net->sizes[l]);
-    node(graph, &(node_spec){.name = gemm, .op = "Gemm", .in = {cur, w, b}, .out = z,
-                             .attr = {"transB"}, .attr_value = {1}});
-    if (l + 1 == net->n_layers) {
-        snprintf(cur, NAME_CAP, "%s", z);
-        return;
+    snprintf(out, NAME_CAP, "%s%zu", prefix, l);
+}
+
+/* Appends op(cur) -> "<prefix><l>" and makes it the current tensor. */
+static void step(walk *w, const char *op, const char *prefix, size_t l, const attr_spec *attrs,
+                 size_t n_attrs)
+{
+    char out[NAME_CAP], name[NAME_CAP];
+    node_spec n = {.op = op, .in = {w->cur}, .out = out, .name = name};
+    name_of(out, prefix, l);
+    snprintf(name, sizeof name, "%s_%s%zu", op, prefix, l);
+    for (size_t i = 0; i < n_attrs && i < 3; i++)
+        n.attr[i] = attrs[i];
+    node(w->nodes, &n);
+    snprintf(w->cur, NAME_CAP, "%s", out);
+}
+
+/* The layer's activation, when it has one. */
+static void activation(walk *w, int act, size_t l)
+{
+    const char *op = activation_op(act);
+    if (op != NULL)
+        step(w, op, "a", l, NULL, 0);
+}
+
+/* Dense layer l: z = x W^T + b by Gemm (transB: W is stored (out, in)
+ * row-major). An image batch is flattened first, in nnclass's order: its
+ * features are channels last (h, w, c), so (N, C, H, W) is transposed to
+ * (N, H, W, C) before Flatten when there is more than one channel. */
+static void dense_layer(walk *w, const nn_net *net, size_t l)
+{
+    if (w->spatial) {
+        if (w->channels > 1) {
+            static const int64_t nhwc[4] = {0, 2, 3, 1};
+            attr_spec perm = {.name = "perm", .ints = nhwc, .n_ints = 4};
+            step(w, "Transpose", "nhwc", l, &perm, 1);
+        }
+        attr_spec axis = {.name = "axis", .i = 1};
+        step(w, "Flatten", "flat", l, &axis, 1);
+        w->spatial = 0;
     }
-    snprintf(a, sizeof a, "a%zu", l);
-    snprintf(act, sizeof act, "activation%zu", l);
-    node(graph, &(node_spec){.name = act, .op = activation_op(net->hidden), .in = {z},
-                             .out = a});
-    snprintf(cur, NAME_CAP, "%s", a);
+    char wn[NAME_CAP], bn[NAME_CAP], z[NAME_CAP], name[NAME_CAP];
+    name_of(wn, "W", l);
+    name_of(bn, "b", l);
+    name_of(z, "z", l);
+    name_of(name, "dense", l);
+    size_t n_out = net->sizes[l], n_in = net->sizes[l - 1];
+    int64_t wdims[2] = {(int64_t)n_out, (int64_t)n_in};
+    int64_t bdims[1] = {(int64_t)n_out};
+    tensor(w->init, wn, wdims, 2, nn_net_weights(net, l), n_out * n_in);
+    tensor(w->init, bn, bdims, 1, nn_net_biases(net, l), n_out);
+    node(w->nodes, &(node_spec){.name = name, .op = "Gemm", .in = {w->cur, wn, bn}, .out = z,
+                                .attr = {{.name = "transB", .i = 1}}});
+    snprintf(w->cur, NAME_CAP, "%s", z);
+    activation(w, layer_act(net, l), l);
+}
+
+/* The graph's nodes and initializers for every layer, in order. */
+static void layers(walk *w, const nn_net *net)
+{
+    for (size_t l = 1; l < net->n_layers; l++) {
+        switch (layer_kind(net, l)) {
+        case LAYER_DENSE:
+        default:
+            dense_layer(w, net, l);
+            break;
+        }
+    }
+    node(w->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {w->cur},
+                                .out = "probabilities", .attr = {{.name = "axis", .i = 1}}});
 }
 
 /* The GraphProto's fields: nodes, name, initializers, input and output.
@@ -160,14 +245,8 @@ static void graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta)
     nn_pb nodes, init;
     nn_pb_init(&nodes);
     nn_pb_init(&init);
-    char cur[NAME_CAP] = "x";
-    node(&nodes, &(node_spec){.name = "flatten", .op = "Flatten", .in = {"image"},
-                              .out = "x", .attr = {"axis"}, .attr_value = {1}});
-    for (size_t l = 1; l < net->n_layers; l++)
-        dense_layer(&nodes, &init, net, l, cur);
-    node(&nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {cur},
-                              .out = "probabilities", .attr = {"axis"}, .attr_value = {1}});
-
+    walk w = {.nodes = &nodes, .init = &init, .cur = "image", .spatial = 1, .channels = 1};
+    layers(&w, net);
     nn_pb_begin(pb, MODEL_GRAPH);
     nn_pb_join(pb, &nodes);
     nn_pb_string(pb, GRAPH_NAME, "nnclass");
