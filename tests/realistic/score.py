@@ -147,11 +147,13 @@ def main():
         kinds = sorted({r[2] for r in rows})
 
         prefix = os.path.join(tmp, "packed")
+        pack_error = None
         if args.pack:
             code, _, err = run([args.nnclass, "pack", os.path.join(renders, "classes"),
                                 "-o", prefix])
             if code != 0:
-                fail(f"nnclass pack failed: {err.strip()}")
+                pack_error = f"nnclass pack failed: {err.strip()}"
+                print(pack_error)
 
         results = []
         print(f"{'model':<24} {'IDX':<17} {'renders':<17} {'drop':>8}")
@@ -177,7 +179,9 @@ def main():
             if args.by_kind:
                 for k in kinds:
                     print(f"  {k:<22} {right[k] / total[k]:.4f} ({right[k]}/{total[k]})")
-            if args.pack:
+            if pack_error:
+                res["pack_error"] = pack_error
+            elif args.pack:
                 p_right, p_total = eval_idx(args.nnclass, model,
                                             prefix + "-images-idx3-ubyte.gz",
                                             prefix + "-labels-idx1-ubyte.gz")
