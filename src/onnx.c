@@ -282,7 +282,9 @@ static void class_names_json(const nn_model_meta *meta, char *out, size_t cap)
             if (*p == '"' || *p == '\\') {
                 out[o++] = '\\';
                 out[o++] = (char)*p;
-            } else if (*p < 0x20) {
+            } else if (*p < 0x20 || *p >= 0x7f) {
+                /* protobuf strings must be UTF-8: other bytes are escaped as
+                 * their Latin-1 code points, as the .npz stores them */
                 o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
             } else {
                 out[o++] = (char)*p;
@@ -292,6 +294,18 @@ static void class_names_json(const nn_model_meta *meta, char *out, size_t cap)
     }
     out[o++] = ']';
     out[o] = '\0';
+}
+
+/* s with every byte outside printable ASCII replaced by '?', in out (cap
+ * bytes): a protobuf string must be UTF-8, and a model file's text fields
+ * are only checked for their NUL padding. */
+static const char *ascii(const char *s, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i + 1 < cap; i++)
+        out[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
+    out[i] = '\0';
+    return out;
 }
 
 nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
@@ -323,8 +337,9 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
     nn_pb_end(&pb);
     class_names_json(meta, names, sizeof names);
     metadata(&pb, "class_names", names);
-    metadata(&pb, "dataset", meta->dataset);
-    metadata(&pb, "recipe", meta->recipe);
+    char text[sizeof meta->recipe];
+    metadata(&pb, "dataset", ascii(meta->dataset, text, sizeof text));
+    metadata(&pb, "recipe", ascii(meta->recipe, text, sizeof text));
     metadata(&pb, "activation", nn_activation_name(net->hidden));
     snprintf(num, sizeof num, "%u", meta->epochs);
     metadata(&pb, "epochs", num);

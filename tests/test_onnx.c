@@ -100,7 +100,11 @@ static nn_net *make_net(const size_t *sizes, size_t n, nn_activation act,
     meta->n_classes = sizes[n - 1];
     meta->has_class_names = 1;
     for (size_t k = 0; k < meta->n_classes; k++)
-        snprintf(meta->class_names[k], NN_MODEL_NAME_LEN, k == 0 ? "say \"hi\"" : "c%zu", k);
+        snprintf(meta->class_names[k], NN_MODEL_NAME_LEN, "c%zu", k);
+    /* quotes, a byte that is not UTF-8 and a control character: JSON escapes */
+    snprintf(meta->class_names[0], NN_MODEL_NAME_LEN, "say \"hi\"");
+    if (meta->n_classes > 2)
+        snprintf(meta->class_names[2], NN_MODEL_NAME_LEN, "\xffx\n");
     snprintf(meta->dataset, sizeof meta->dataset, "files");
     meta->val_accuracy = -1;
     return net;
@@ -131,7 +135,7 @@ static void check_model(const nn_net *net, const nn_model_meta *meta, const char
                     opset = (int)g.v;
         } else if (f.field == 14 && span_is(sub(f.bytes, 1), "class_names")) {
             span v = sub(f.bytes, 2);
-            assert_true(span_is(v, "[\"say \\\"hi\\\"\",\"c1\",\"c2\"]") ||
+            assert_true(span_is(v, "[\"say \\\"hi\\\"\",\"c1\",\"\\u00ffx\\u000a\"]") ||
                         meta->n_classes != 3);
             names = 1;
         }
