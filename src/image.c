@@ -120,6 +120,10 @@ nn_status nn_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     st = nn_grey_alloc(img.width, img.height, max_pixels, name, out, err);
     if (st != NN_OK)
         goto fail;
+    /* A 16-bit file without gAMA or sRGB is sRGB-encoded like an 8-bit one, as
+     * scanners and image tools write it and viewers show it; libpng would
+     * otherwise take it as linear light and lift its greys towards white. */
+    img.flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
     /* Any colour type and depth to 8-bit grey; alpha over white paper. */
     img.format = PNG_FORMAT_GRAY;
     png_color white = {255, 255, 255};

@@ -224,6 +224,64 @@ static void put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* Appends a PNG chunk (length, type, data, CRC) at out + *at. */
+static void png_chunk(uint8_t *out, size_t *at, const char *type, const uint8_t *data,
+                      uint32_t n)
+{
+    put_be32(out + *at, n);
+    memcpy(out + *at + 4, type, 4);
+    if (n > 0)
+        memcpy(out + *at + 8, data, n);
+    put_be32(out + *at + 8 + n, (uint32_t)crc32(0L, out + *at + 4, n + 4));
+    *at += 12 + n;
+}
+
+/* A 16-bit grey PNG of one row of w pixels with no gAMA or sRGB chunk, the
+ * way scanners and most image tools write one (libpng's simplified writer
+ * always adds gamma information). */
+static uint8_t *png16_without_gamma(const uint16_t *v, uint32_t w, size_t *len)
+{
+    uint8_t ihdr[13] = {0, 0, 0, 0, 0, 0, 0, 1, 16, 0, 0, 0, 0};
+    put_be32(ihdr, w);
+    uint8_t raw[1 + 2 * 16] = {0}; /* filter byte 0, then big-endian samples */
+    assert_true(w <= 16);
+    for (uint32_t x = 0; x < w; x++) {
+        raw[1 + 2 * x] = (uint8_t)(v[x] >> 8);
+        raw[2 + 2 * x] = (uint8_t)v[x];
+    }
+    uint8_t z[128];
+    uLongf zlen = sizeof z;
+    assert_int_equal(compress(z, &zlen, raw, 1 + 2 * w), Z_OK);
+    uint8_t *png = malloc(8 + 25 + 12 + zlen + 12);
+    assert_non_null(png);
+    memcpy(png, "\x89PNG\r\n\x1a\n", 8);
+    size_t at = 8;
+    png_chunk(png, &at, "IHDR", ihdr, 13);
+    png_chunk(png, &at, "IDAT", z, (uint32_t)zlen);
+    png_chunk(png, &at, "IEND", NULL, 0);
+    *len = at;
+    return png;
+}
+
+/* A 16-bit PNG without gamma information reads as the same greys as the
+ * 8-bit PNG of the same picture, not lifted towards white as linear light. */
+static void test_png16_srgb(void **state)
+{
+    (void)state;
+    uint16_t v[6] = {0, 0x1400, 0x4000, 0x6464, 0xc8c8, 0xffff};
+    size_t len;
+    uint8_t *png = png16_without_gamma(v, 6, &len);
+    nn_grey g;
+    nn_error err = {{0}};
+    assert_int_equal(nn_image_decode(png, len, 0, "g16.png", &g, &err), NN_OK);
+    assert_int_equal(g.width, 6);
+    assert_int_equal(g.height, 1);
+    for (int x = 0; x < 6; x++)
+        assert_in_range(g.pixels[x], v[x] / 257 > 0 ? v[x] / 257 - 1 : 0, v[x] / 257 + 1);
+    nn_grey_free(&g);
+    free(png);
+}
+
 /* A 200-byte-ish PNG whose IHDR (with a correct CRC) declares w x h. */
 static uint8_t *png_declaring(uint32_t w, uint32_t h, size_t *len)
 {
@@ -425,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_sniff),        cmocka_unit_test(test_pnm_valid),
         cmocka_unit_test(test_pnm_malformed), cmocka_unit_test(test_pixel_cap),
         cmocka_unit_test(test_png),          cmocka_unit_test(test_png_hostile),
+        cmocka_unit_test(test_png16_srgb),
         cmocka_unit_test(test_jpeg),         cmocka_unit_test(test_jpeg_hostile),
         cmocka_unit_test(test_unknown),
     };
