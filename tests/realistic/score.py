@@ -70,6 +70,17 @@ def read_labels(renders):
     return rows
 
 
+def format_of(kind):
+    """The file format of a kind of render: jpeg-rgb-q80 -> jpeg-rgb."""
+    return re.sub(r"-q[0-9]+$", "", kind)
+
+
+def quality_of(kind):
+    """The JPEG quality of a kind of render, as q80; None for other formats."""
+    m = re.search(r"-(q[0-9]+)$", kind)
+    return m.group(1) if m else None
+
+
 def run(cmd):
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return r.returncode, r.stdout, r.stderr
@@ -121,7 +132,8 @@ def main():
     ap.add_argument("--start", type=int, default=0)
     ap.add_argument("--split", default="t10k")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--by-kind", action="store_true", help="accuracy per format")
+    ap.add_argument("--by-kind", action="store_true",
+                    help="accuracy per format and per JPEG quality")
     ap.add_argument("--pack", action="store_true",
                     help="also pack the renders and eval the packed IDX")
     ap.add_argument("--json", help="also write the figures as JSON to this file")
@@ -177,8 +189,15 @@ def main():
                 print(f"  predict reported {len(errors)} error line(s), exit {code}; "
                       f"first: {errors[0]}")
             if args.by_kind:
-                for k in kinds:
-                    print(f"  {k:<22} {right[k] / total[k]:.4f} ({right[k]}/{total[k]})")
+                for group, of in (("format", format_of), ("JPEG quality", quality_of)):
+                    g_right, g_total = collections.Counter(), collections.Counter()
+                    for k in kinds:
+                        if of(k):
+                            g_right[of(k)] += right[k]
+                            g_total[of(k)] += total[k]
+                    for g in sorted(g_total):
+                        print(f"  {group + ' ' + g:<30} {g_right[g] / g_total[g]:.4f} "
+                              f"({g_right[g]}/{g_total[g]})")
             if pack_error:
                 res["pack_error"] = pack_error
             elif args.pack:
