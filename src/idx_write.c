@@ -96,53 +96,82 @@ nn_status nn_bgzf_compress(const uint8_t *data, size_t len, uint8_t **out, size_
     return NN_OK;
 }
 
-/* header (magic and dims) then payload, as BGZF, to path. */
-static nn_status save_bgzf(const char *path, const uint8_t *header, size_t header_len,
-                           const uint8_t *payload, size_t len, nn_error *err)
+/* header (magic and dims) then payload, as BGZF, into a new buffer. */
+static nn_status encode_bgzf(const uint8_t *header, size_t header_len, const uint8_t *payload,
+                             size_t len, uint8_t **out, size_t *out_len, nn_error *err)
 {
-    uint8_t *whole = malloc(header_len + len), *gz = NULL;
-    size_t gz_len = 0;
-    nn_atomic_file *f = NULL;
+    uint8_t *whole = malloc(header_len + len);
     if (whole == NULL)
-        return nn_fail(err, NN_E_NOMEM, "%s: out of memory", path);
+        return nn_fail(err, NN_E_NOMEM, "out of memory encoding %zu bytes", len);
     memcpy(whole, header, header_len);
     if (len > 0)
         memcpy(whole + header_len, payload, len);
-    nn_status st = nn_bgzf_compress(whole, header_len + len, &gz, &gz_len, err);
+    nn_status st = nn_bgzf_compress(whole, header_len + len, out, out_len, err);
     free(whole);
-    if (st == NN_OK)
-        st = nn_atomic_open(path, &f, err);
-    if (st == NN_OK)
-        st = nn_atomic_write(f, gz, gz_len, err);
-    if (st == NN_OK)
-        st = nn_atomic_commit(f, err);
-    else
-        nn_atomic_abort(f);
-    free(gz);
     return st;
 }
 
-nn_status nn_idx_save_images(const char *path, const nn_images *images, nn_error *err)
+nn_status nn_idx_encode_images(const nn_images *images, uint8_t **out, size_t *out_len,
+                               nn_error *err)
 {
     uint8_t h[16];
-    if (images->count > UINT32_MAX || images->rows > UINT32_MAX || images->cols > UINT32_MAX)
-        return nn_fail(err, NN_E_TOO_LARGE, "%s: too many images for an IDX file", path);
+    if (images->count > UINT32_MAX || images->rows > NN_IDX_MAX_SIDE ||
+        images->cols > NN_IDX_MAX_SIDE)
+        return nn_fail(err, NN_E_TOO_LARGE, "too many or too large images for an IDX file");
     put_be32(h, NN_IDX_MAGIC_IMAGES);
     put_be32(h + 4, (uint32_t)images->count);
     put_be32(h + 8, (uint32_t)images->rows);
     put_be32(h + 12, (uint32_t)images->cols);
-    return save_bgzf(path, h, sizeof h, images->pixels,
-                     images->count * images->rows * images->cols, err);
+    return encode_bgzf(h, sizeof h, images->pixels, images->count * images->rows * images->cols,
+                       out, out_len, err);
+}
+
+nn_status nn_idx_encode_labels(const nn_labels *labels, uint8_t **out, size_t *out_len,
+                               nn_error *err)
+{
+    uint8_t h[8];
+    if (labels->count > UINT32_MAX)
+        return nn_fail(err, NN_E_TOO_LARGE, "too many labels for an IDX file");
+    put_be32(h, NN_IDX_MAGIC_LABELS);
+    put_be32(h + 4, (uint32_t)labels->count);
+    return encode_bgzf(h, sizeof h, labels->labels, labels->count, out, out_len, err);
+}
+
+/* Writes len bytes to path atomically. */
+static nn_status save_bytes(const char *path, const uint8_t *buf, size_t len, nn_error *err)
+{
+    nn_atomic_file *f = NULL;
+    nn_status st = nn_atomic_open(path, &f, err);
+    if (st != NN_OK)
+        return st;
+    st = nn_atomic_write(f, buf, len, err);
+    if (st != NN_OK) {
+        nn_atomic_abort(f);
+        return st;
+    }
+    return nn_atomic_commit(f, err);
+}
+
+nn_status nn_idx_save_images(const char *path, const nn_images *images, nn_error *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_status st = nn_idx_encode_images(images, &buf, &len, err);
+    if (st == NN_OK)
+        st = save_bytes(path, buf, len, err);
+    free(buf);
+    return st;
 }
 
 nn_status nn_idx_save_labels(const char *path, const nn_labels *labels, nn_error *err)
 {
-    uint8_t h[8];
-    if (labels->count > UINT32_MAX)
-        return nn_fail(err, NN_E_TOO_LARGE, "%s: too many labels for an IDX file", path);
-    put_be32(h, NN_IDX_MAGIC_LABELS);
-    put_be32(h + 4, (uint32_t)labels->count);
-    return save_bgzf(path, h, sizeof h, labels->labels, labels->count, err);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_status st = nn_idx_encode_labels(labels, &buf, &len, err);
+    if (st == NN_OK)
+        st = save_bytes(path, buf, len, err);
+    free(buf);
+    return st;
 }
 
 /* --- the raw image stream ------------------------------------------------------ */

@@ -20,7 +20,14 @@
 nn_status nn_bgzf_compress(const uint8_t *data, size_t len, uint8_t **out, size_t *out_len,
                            nn_error *err);
 
-/* Writes images (magic 00 00 08 03) or labels (00 00 08 01) to path as BGZF. */
+/* Encodes images (magic 00 00 08 03) or labels (00 00 08 01) as a BGZF
+ * IDX file in a new buffer (*out, *out_len; caller frees *out). */
+nn_status nn_idx_encode_images(const nn_images *images, uint8_t **out, size_t *out_len,
+                               nn_error *err);
+nn_status nn_idx_encode_labels(const nn_labels *labels, uint8_t **out, size_t *out_len,
+                               nn_error *err);
+
+/* Writes images or labels to path as BGZF, atomically. */
 nn_status nn_idx_save_images(const char *path, const nn_images *images, nn_error *err);
 nn_status nn_idx_save_labels(const char *path, const nn_labels *labels, nn_error *err);
 

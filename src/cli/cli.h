@@ -29,6 +29,7 @@ int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_pack(int argc, char **argv);
 
 /* When set, commands stop after parsing their options and return the exit
  * code parsing gave (the option-parser fuzz harness uses it). */
@@ -79,6 +80,10 @@ int cli_print_version(FILE *out);
  * data folder says ("nnclass: PATH: not found; ...") naming --data-dir,
  * NNCLASS_DATA and the folders tried, and returns 1. */
 int cli_missing_data(const char *path, const char *flag);
+
+/* Writes s as one TSV field: backslash, tab, line breaks and other control
+ * bytes as \\, \t, \n, \r and \xNN, so that a name cannot break a line. */
+void cli_tsv_field(FILE *out, const char *s);
 
 /* Writes s as a JSON string literal, with the escapes JSON requires. */
 void cli_json_string(FILE *out, const char *s);

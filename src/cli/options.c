@@ -164,3 +164,21 @@ void cli_json_string(FILE *out, const char *s)
     }
     fputc('"', out);
 }
+
+void cli_tsv_field(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '\\')
+            fputs("\\\\", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\r')
+            fputs("\\r", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else
+            fputc(*p, out);
+    }
+}

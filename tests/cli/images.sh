@@ -9,49 +9,14 @@ PY=/usr/bin/python3 # Debian's interpreter, with python3-pil and python3-numpy
 if ! "$PY" -c 'import PIL, numpy' 2>/dev/null; then
     fail "python3-pil and python3-numpy are needed to draw the test images"
     finish
+    exit
 fi
 M=(--model "$DATA/models/mnist.nnc")
 IMG="$TMP/img"
 mkdir -p "$IMG"
 
-# digit<k>.<ext>: the first test image of digit k; labels.txt: the digits.
-"$PY" - "$DATA/mnist" "$IMG" <<'EOF' || fail "drawing the test images"
-import gzip, sys
-import numpy as np
-from PIL import Image
-data, out = sys.argv[1], sys.argv[2]
-pix = np.frombuffer(gzip.open(f"{data}/t10k-images-idx3-ubyte.gz").read()[16:], np.uint8)
-lab = np.frombuffer(gzip.open(f"{data}/t10k-labels-idx1-ubyte.gz").read()[8:], np.uint8)
-first = [int(np.argmax(lab == k)) for k in range(10)]
-def paper(i, w=200, h=180, dx=30, dy=10):
-    digit = Image.fromarray(pix[i * 784:(i + 1) * 784].reshape(28, 28)).resize((140, 140), Image.BILINEAR)
-    ink = np.asarray(digit, np.float64) / 255.0
-    page = np.tile(np.linspace(235, 190, w), (h, 1))       # light from the left
-    y0, x0 = (h - 140) // 2 + dy, (w - 140) // 2 + dx
-    region = page[y0:y0 + 140, x0:x0 + 140]
-    page[y0:y0 + 140, x0:x0 + 140] = region * (1 - ink) + 30 * ink
-    return Image.fromarray(np.clip(page, 0, 255).astype(np.uint8))
-for k, i in enumerate(first):
-    p = paper(i)
-    p.save(f"{out}/digit{k}.png")
-    p.convert("RGB").save(f"{out}/digit{k}.jpg", quality=85)
-    p.save(f"{out}/digit{k}.pgm")
-    p.convert("RGB").save(f"{out}/digit{k}.ppm")
-# A drawing program's export: black ink, transparent paper.
-a = np.asarray(paper(first[3]), np.uint8)
-rgba = np.zeros(a.shape + (4,), np.uint8)
-rgba[..., 3] = 255 - a
-Image.fromarray(rgba, "RGBA").save(f"{out}/rgba3.png")
-# MNIST-style already (white on black, 28x28) and the same drawn black on white.
-Image.fromarray(pix[first[4] * 784:(first[4] + 1) * 784].reshape(28, 28)).save(f"{out}/mnist4.png")
-Image.fromarray(255 - pix[first[4] * 784:(first[4] + 1) * 784].reshape(28, 28)).save(f"{out}/paper4.png")
-# No ink: white, uniform grey (as JPEG), and a large photo for the pixel cap.
-Image.new("L", (120, 90), 255).save(f"{out}/blank.png")
-Image.new("RGB", (64, 64), (128, 128, 128)).save(f"{out}/grey.jpg")
-Image.new("L", (1100, 1000), 255).save(f"{out}/big.png")
-open(f"{out}/labels.txt", "w").write(" ".join(str(k) for k in range(10)) + "\n")
-print(first[4], file=open(f"{out}/index4.txt", "w"))
-EOF
+# digit<k>.<ext>: the first test image of digit k (see draw_digits.py).
+"$PY" "$(dirname "$0")/draw_digits.py" "$DATA/mnist" "$IMG" || fail "drawing the test images"
 
 # One line per image file: index 0, the digit, a confidence.
 right=0

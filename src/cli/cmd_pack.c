@@ -1,0 +1,330 @@
+/* cmd_pack.c - `nnclass pack`: a folder of image files, one sub-folder per
+ * class (as torchvision's ImageFolder has them), to an IDX image file and
+ * an IDX label file, each image preprocessed as predict would. */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nnclass/atomic.h"
+#include "nnclass/idx_write.h"
+#include "nnclass/net.h"
+
+static void usage(FILE *out)
+{
+    fputs("Usage: nnclass pack [OPTION]... DIR -o PREFIX\n"
+          "Turn a folder of images into an IDX data set: DIR/<class>/<image>, one\n"
+          "sub-folder per class (as torchvision's ImageFolder). Each PNG, JPEG, PGM or PPM\n"
+          "file is preprocessed as predict does and becomes one 28x28 image; its label\n"
+          "is its folder's. Folders named 0 to 9 are those digits; other names are\n"
+          "numbered 0, 1, ... in sorted order. Writes PREFIX-images-idx3-ubyte.gz and\n"
+          "PREFIX-labels-idx1-ubyte.gz (BGZF, a gzip every tool reads) and prints one\n"
+          "line per class: label<TAB>folder<TAB>images.\n\n"
+          "  -o, --output PREFIX  where to write the two files (required)\n"
+          "  --skip-bad           report unreadable images and leave them out; without\n"
+          "                       it the first one stops the run (exit 1, nothing written)\n"
+          CLI_IMAGE_HELP
+          "  -h, --help           show this help and exit\n",
+          out);
+}
+
+enum { OPT_SKIP_BAD = 256 };
+
+static const struct option long_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+    CLI_IMAGE_LONG_OPTIONS,
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* --- listing folders ----------------------------------------------------------- */
+
+typedef struct {
+    char **names;
+    size_t count;
+} name_list;
+
+static void names_free(name_list *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->names[i]);
+    free(l->names);
+    l->names = NULL;
+    l->count = 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entries of dir that are folders (want_dirs) or other files, without
+ * hidden ones, sorted by name. Returns 0, or -1 after printing an error. */
+static int list_dir(const char *dir, int want_dirs, name_list *out)
+{
+    memset(out, 0, sizeof *out);
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        cli_error("%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        char *path = malloc(len);
+        if (path == NULL) {
+            rc = -1;
+            break;
+        }
+        snprintf(path, len, "%s/%s", dir, e->d_name);
+        struct stat st;
+        int is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+        free(path);
+        if (is_dir != want_dirs)
+            continue;
+        if (out->count == cap) {
+            cap = cap ? cap * 2 : 16;
+            char **grown = realloc(out->names, cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = -1;
+                break;
+            }
+            out->names = grown;
+        }
+        if ((out->names[out->count] = strdup(e->d_name)) == NULL) {
+            rc = -1;
+            break;
+        }
+        out->count++;
+    }
+    closedir(d);
+    if (rc != 0) {
+        cli_error("%s: out of memory", dir);
+        names_free(out);
+        return -1;
+    }
+    qsort(out->names, out->count, sizeof *out->names, by_name);
+    return 0;
+}
+
+/* Labels of the class folders: the digit for folders all named 0..9, else
+ * the position in sorted order (ImageFolder's rule). */
+static void class_labels(const name_list *classes, uint8_t *labels)
+{
+    int digits = 1;
+    for (size_t i = 0; i < classes->count; i++) {
+        const char *n = classes->names[i];
+        digits &= n[0] >= '0' && n[0] <= '9' && n[1] == '\0';
+    }
+    for (size_t i = 0; i < classes->count; i++)
+        labels[i] = (uint8_t)(digits ? classes->names[i][0] - '0' : (int)i);
+}
+
+/* --- the data set being built ---------------------------------------------------- */
+
+typedef struct {
+    uint8_t *pixels;
+    uint8_t *labels;
+    size_t count, cap;
+} packed;
+
+static int pack_add(packed *p, const uint8_t *image, uint8_t label)
+{
+    if (p->count == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 256;
+        uint8_t *px = realloc(p->pixels, cap * NN_MNIST_SIDE * NN_MNIST_SIDE);
+        if (px == NULL)
+            return -1;
+        p->pixels = px;
+        uint8_t *lb = realloc(p->labels, cap);
+        if (lb == NULL)
+            return -1;
+        p->labels = lb;
+        p->cap = cap;
+    }
+    memcpy(p->pixels + p->count * NN_MNIST_SIDE * NN_MNIST_SIDE, image,
+           NN_MNIST_SIDE * NN_MNIST_SIDE);
+    p->labels[p->count++] = label;
+    return 0;
+}
+
+/* Reads one image file into image (28x28). Returns 0, or 1 after printing
+ * why it cannot be used. */
+static int read_one(const char *path, const cli_image_opts *o, uint8_t *image, int skipping)
+{
+    nn_error err = {{0}};
+    cli_input in;
+    nn_status st = cli_input_open(path, o, &in, &err);
+    if (st == NN_OK && in.stream != NULL)
+        st = nn_fail(&err, NN_E_FORMAT, "%s: an IDX file, not an image", path);
+    else if (st == NN_OK && (in.rows != NN_MNIST_SIDE || in.cols != NN_MNIST_SIDE))
+        st = nn_fail(&err, NN_E_MISMATCH, "%s: image is %zux%zu, expected 28x28", path,
+                     in.cols, in.rows);
+    if (st == NN_OK)
+        memcpy(image, in.image, NN_MNIST_SIDE * NN_MNIST_SIDE);
+    cli_input_close(&in);
+    if (st == NN_OK)
+        return 0;
+    if (skipping)
+        cli_error("%s (skipped)", err.msg);
+    else
+        cli_fail(st, &err);
+    return 1;
+}
+
+/* Writes both files, each through a temporary file, renamed only once both
+ * are complete. */
+static int write_pack(const char *prefix, const packed *p)
+{
+    char images_path[4096], labels_path[4096];
+    snprintf(images_path, sizeof images_path, "%s-images-idx3-ubyte.gz", prefix);
+    snprintf(labels_path, sizeof labels_path, "%s-labels-idx1-ubyte.gz", prefix);
+    nn_images images = {p->count, NN_MNIST_SIDE, NN_MNIST_SIDE, p->pixels};
+    nn_labels labels = {p->count, p->labels};
+    uint8_t *ib = NULL, *lb = NULL;
+    size_t il = 0, ll = 0;
+    nn_atomic_file *fi = NULL, *fl = NULL;
+    nn_error err = {{0}};
+    nn_status st = nn_idx_encode_images(&images, &ib, &il, &err);
+    if (st == NN_OK)
+        st = nn_idx_encode_labels(&labels, &lb, &ll, &err);
+    if (st == NN_OK)
+        st = nn_atomic_open(images_path, &fi, &err);
+    if (st == NN_OK)
+        st = nn_atomic_open(labels_path, &fl, &err);
+    if (st == NN_OK)
+        st = nn_atomic_write(fi, ib, il, &err);
+    if (st == NN_OK)
+        st = nn_atomic_write(fl, lb, ll, &err);
+    if (st == NN_OK) {
+        st = nn_atomic_commit(fi, &err);
+        fi = NULL;
+        if (st == NN_OK) {
+            st = nn_atomic_commit(fl, &err);
+            fl = NULL;
+            if (st != NN_OK)
+                unlink(images_path); /* no images without their labels */
+        }
+    }
+    nn_atomic_abort(fi);
+    nn_atomic_abort(fl);
+    free(ib);
+    free(lb);
+    return st == NN_OK ? 0 : cli_fail(st, &err);
+}
+
+int cmd_pack(int argc, char **argv)
+{
+    const char *prefix = NULL;
+    int skip_bad = 0;
+    cli_image_opts image;
+    cli_image_opts_init(&image);
+    opterr = 0;
+    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'o': prefix = optarg; break;
+        case OPT_SKIP_BAD: skip_bad = 1; break;
+        case CLI_OPT_PREPROCESS:
+        case CLI_OPT_INVERT:
+        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &image); break;
+        case 'h': usage(stdout); return CLI_OK;
+        case ':': return cli_usage_error("pack", "%s: missing value", argv[optind - 1]);
+        default: return cli_usage_error("pack", "unknown option '%s'", argv[optind - 1]);
+        }
+        if (bad != 0)
+            return CLI_EXIT_USAGE;
+    }
+    if (argc - optind != 1)
+        return cli_usage_error("pack", "expected one folder DIR");
+    if (prefix == NULL || prefix[0] == '\0')
+        return cli_usage_error("pack", "-o PREFIX is required");
+    if (cli_parse_only)
+        return CLI_OK;
+    /* Packed images are 28x28 whatever the mode: --preprocess none takes
+     * images of that size as they are. */
+    if (image.preprocess == CLI_PRE_DEFAULT)
+        image.preprocess = CLI_PRE_MNIST;
+    const char *dir = argv[optind];
+
+    name_list classes = {0}, files = {0};
+    packed p = {0};
+    size_t *per_class = NULL, bad_files = 0;
+    int rc = CLI_EXIT_DATA;
+    if (list_dir(dir, 1, &classes) != 0)
+        goto done;
+    if (classes.count == 0) {
+        cli_error("%s: no class folders (expected DIR/<class>/<image>)", dir);
+        goto done;
+    }
+    if (classes.count > NN_MAX_CLASSES) {
+        cli_error("%s: %zu class folders, at most %u", dir, classes.count, NN_MAX_CLASSES);
+        goto done;
+    }
+    uint8_t labels[NN_MAX_CLASSES];
+    class_labels(&classes, labels);
+    per_class = calloc(classes.count, sizeof *per_class);
+    if (per_class == NULL)
+        goto oom;
+    for (size_t k = 0; k < classes.count; k++) {
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", dir, classes.names[k]);
+        if (list_dir(sub, 0, &files) != 0)
+            goto done;
+        for (size_t i = 0; i < files.count; i++) {
+            char path[8192];
+            uint8_t img[NN_MNIST_SIDE * NN_MNIST_SIDE];
+            snprintf(path, sizeof path, "%s/%s", sub, files.names[i]);
+            if (read_one(path, &image, img, skip_bad) != 0) {
+                if (!skip_bad)
+                    goto done;
+                bad_files++;
+                continue;
+            }
+            if (pack_add(&p, img, labels[k]) != 0)
+                goto oom;
+            per_class[k]++;
+        }
+        names_free(&files);
+    }
+    if (p.count == 0) {
+        cli_error("%s: no usable images", dir);
+        goto done;
+    }
+    if (write_pack(prefix, &p) != 0)
+        goto done;
+    for (size_t k = 0; k < classes.count; k++) {
+        printf("%u\t", labels[k]);
+        cli_tsv_field(stdout, classes.names[k]);
+        printf("\t%zu\n", per_class[k]);
+    }
+    fprintf(stderr, "nnclass: packed %zu images in %zu classes into %s-*-ubyte.gz", p.count,
+            classes.count, prefix);
+    if (bad_files > 0)
+        fprintf(stderr, " (%zu unreadable files skipped)", bad_files);
+    fputc('\n', stderr);
+    rc = fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+    goto done;
+oom:
+    cli_error("%s: out of memory", dir);
+done:
+    names_free(&classes);
+    names_free(&files);
+    free(per_class);
+    free(p.pixels);
+    free(p.labels);
+    return rc;
+}
