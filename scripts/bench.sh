@@ -5,7 +5,9 @@
 #   - zlib inflating the same .gz files (bench/probe_inflate.c), the floor for
 #     eval;
 #   - one core of OpenBLAS at the training shapes (bench/probe_sgemm.c), the
-#     floor for an epoch.
+#     floor for an epoch;
+#   - image files: decode + preprocess of a 1-megapixel photo in memory
+#     (bench/probe_image.c), and predict over 1,000 PNG files of 200x200.
 # Every nnclass workload is a whole process, run --runs times; the table shows
 # medians. Peak RSS comes from one extra run under /usr/bin/time -v, which is
 # also the warm-up. The table goes to stdout, progress to stderr.
@@ -360,6 +362,64 @@ EOF
     fi
 fi
 
+# --- 3f. image files: decode + preprocess, and predict over 1,000 PNG files ------------
+img_jpg_ms="" img_png_ms="" img_pred_s="" img_pred_n=1000
+if [ -n "$nnclass" ] && "$py" -c 'import numpy, PIL' 2>/dev/null; then
+    log "image input: a 1-megapixel photo (JPEG, PNG) and $img_pred_n PNG files of 200x200"
+    if "$py" - "$data" "$tmp/img" "$img_pred_n" <<'EOF'; then
+import gzip, os, sys
+import numpy as np
+from PIL import Image, ImageFilter
+data, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(out, exist_ok=True)
+pix = np.frombuffer(gzip.open(f"{data}/t10k-images-idx3-ubyte.gz").read()[16:], np.uint8)
+rng = np.random.default_rng(1)
+def page(i, w, h, side):
+    digit = Image.fromarray(pix[i * 784:(i + 1) * 784].reshape(28, 28)).resize((side, side), Image.BILINEAR)
+    ink = np.asarray(digit, np.float64) / 255.0
+    p = np.tile(np.linspace(230, 180, w), (h, 1)) + rng.normal(0, 6, (h, w))
+    y0, x0 = (h - side) // 2 + h // 20, (w - side) // 2 - w // 15
+    p[y0:y0 + side, x0:x0 + side] = p[y0:y0 + side, x0:x0 + side] * (1 - ink) + 40 * ink
+    return Image.fromarray(np.clip(p, 0, 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1))
+photo = page(0, 1155, 866, 600).convert("RGB")      # 1.0 Mpixel, colour, as a phone gives it
+photo.save(f"{out}/photo.jpg", quality=90)
+photo.save(f"{out}/photo.png")
+os.makedirs(f"{out}/png", exist_ok=True)
+for i in range(n):
+    page(i, 200, 200, 120).save(f"{out}/png/{i:04d}.png")
+EOF
+        probe_ok=0
+        if cc -O2 -I"$root/include" -o "$tmp/probe_image" "$root/bench/probe_image.c" \
+            "$build/libnnclass_core.a" -lpng -ljpeg -lz -lm -lpthread >&2; then
+            probe_ok=1
+        else
+            fail "probe_image did not build"
+        fi
+        if [ "$probe_ok" -eq 1 ] && "$tmp/probe_image" --reps 21 "$tmp/img/photo.jpg" \
+            "$tmp/img/photo.png" >"$tmp/probe_image.txt"; then
+            sed 's/^/bench:   /' "$tmp/probe_image.txt" >&2
+            img_jpg_ms=$(sed -n '1s/.*median_ms=\([0-9.]*\).*/\1/p' "$tmp/probe_image.txt")
+            img_png_ms=$(sed -n '2s/.*median_ms=\([0-9.]*\).*/\1/p' "$tmp/probe_image.txt")
+        else
+            [ "$probe_ok" -eq 0 ] || fail "probe_image"
+        fi
+        img_files=("$tmp"/img/png/*.png)
+        lines=$("$nnclass" predict "${img_files[@]}" 2>/dev/null | wc -l) || true
+        [ "$lines" -eq "$img_pred_n" ] || fail "predict on $img_pred_n PNG files printed $lines lines"
+        : >"$tmp/imgpred.times"
+        for ((i = 1; i <= runs; i++)); do
+            t=$(wall "$nnclass" predict "${img_files[@]}") || { fail "predict on PNG files"; break; }
+            echo "$t" >>"$tmp/imgpred.times"
+        done
+        img_pred_s=$(median <"$tmp/imgpred.times") || img_pred_s=""
+        log "predict on $img_pred_n PNG files: median ${img_pred_s:-?} s"
+    else
+        fail "drawing the image-input workloads"
+    fi
+else
+    [ -z "$nnclass" ] || log "image input skipped: needs python3-numpy and python3-pil"
+fi
+
 # --- 4. the table ---------------------------------------------------------------------
 na="-"
 pct() { fmt "%.2f%%" "$(calc "$1 * 100")"; }
@@ -458,6 +518,15 @@ if [ -n "$pr_rss" ]; then
 fi
 if [ -n "$torch_load" ]; then
     row "load .gz -> floats" "$na" "torch $(fmt %.2f "$torch_load") s" "$na" "$na" "$na"
+fi
+
+# image files
+if [ -n "$img_jpg_ms" ]; then
+    row "decode+prep 1 MP JPEG" "$(fmt %.1f "$img_jpg_ms") ms" "$na" "$na" "<= 20 ms" "$(met "$img_jpg_ms <= 20")"
+    row "decode+prep 1 MP PNG" "$(fmt %.1f "$img_png_ms") ms" "$na" "$na" "<= 20 ms" "$(met "$img_png_ms <= 20")"
+fi
+if [ -n "$img_pred_s" ]; then
+    row "predict 1000 PNG 200x200" "$(fmt %.2f "$img_pred_s") s" "$na" "$na" "<= 2 s" "$(met "$img_pred_s <= 2")"
 fi
 
 # machine

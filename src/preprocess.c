@@ -10,7 +10,7 @@
  * (area averaging): the digit ends up 20 pixels tall anyway, and the later
  * steps then cost the same for a 1-megapixel photo as for a 64-megapixel
  * scan. */
-#define PRE_WORK_SIDE 1024
+#define PRE_WORK_SIDE 640
 
 /* Background blocks are about this fraction of the longer side... */
 #define PRE_BLOCK_DIVISOR 8
@@ -129,33 +129,49 @@ static void grid_coord(size_t i, size_t block, size_t n, size_t *lo, float *t)
 
 nn_status nn_pre_flatten(nn_grey *img, nn_error *err)
 {
-    size_t longer = img->width > img->height ? img->width : img->height;
+    size_t w = img->width, h = img->height;
+    size_t longer = w > h ? w : h;
     size_t block = longer / PRE_BLOCK_DIVISOR;
     if (block < PRE_BLOCK_MIN)
         block = PRE_BLOCK_MIN;
-    size_t gw = (img->width + block - 1) / block, gh = (img->height + block - 1) / block;
+    size_t gw = (w + block - 1) / block, gh = (h + block - 1) / block;
     float *grid = malloc(2 * gw * gh * sizeof *grid);
-    if (grid == NULL)
+    /* Per column: the grid column to its left and the weight of the next. */
+    size_t *gx = malloc(w * sizeof *gx);
+    float *tx = malloc(w * sizeof *tx);
+    float *top = malloc(2 * gw * sizeof *top);
+    float *bot = top != NULL ? top + gw : NULL;
+    if (grid == NULL || gx == NULL || tx == NULL || top == NULL) {
+        free(grid);
+        free(gx);
+        free(tx);
+        free(top);
         return nn_fail(err, NN_E_NOMEM, "out of memory flattening the background");
+    }
     block_backgrounds(img, block, gw, gh, grid, grid + gw * gh);
-    for (size_t y = 0; y < img->height; y++) {
+    for (size_t x = 0; x < w; x++)
+        grid_coord(x, block, gw, &gx[x], &tx[x]);
+    for (size_t y = 0; y < h; y++) {
         size_t gy;
         float ty;
         grid_coord(y, block, gh, &gy, &ty);
         size_t gy1 = gy + 1 < gh ? gy + 1 : gy;
-        uint8_t *row = img->pixels + y * img->width;
-        for (size_t x = 0; x < img->width; x++) {
-            size_t gx;
-            float tx;
-            grid_coord(x, block, gw, &gx, &tx);
-            size_t gx1 = gx + 1 < gw ? gx + 1 : gx;
-            float top = grid[gy * gw + gx] + tx * (grid[gy * gw + gx1] - grid[gy * gw + gx]);
-            float bot = grid[gy1 * gw + gx] + tx * (grid[gy1 * gw + gx1] - grid[gy1 * gw + gx]);
-            float v = (float)row[x] - (top + ty * (bot - top));
+        /* This row's background at every grid column, then along the row. */
+        for (size_t k = 0; k < gw; k++)
+            top[k] = grid[gy * gw + k] + ty * (grid[gy1 * gw + k] - grid[gy * gw + k]);
+        for (size_t k = 0; k < gw; k++)
+            bot[k] = top[k + 1 < gw ? k + 1 : k]; /* the next column's, for the blend */
+        uint8_t *row = img->pixels + y * w;
+        for (size_t x = 0; x < w; x++) {
+            float bg = top[gx[x]] + tx[x] * (bot[gx[x]] - top[gx[x]]);
+            float v = (float)row[x] - bg;
             row[x] = v <= 0.0f ? 0 : (uint8_t)(v + 0.5f);
         }
     }
     free(grid);
+    free(gx);
+    free(tx);
+    free(top);
     return NN_OK;
 }
 
