@@ -114,7 +114,8 @@ static int list_dir(const char *dir, int want_dirs, name_list *out)
         names_free(out);
         return -1;
     }
-    qsort(out->names, out->count, sizeof *out->names, by_name);
+    if (out->count > 1)
+        qsort(out->names, out->count, sizeof *out->names, by_name);
     return 0;
 }
 
