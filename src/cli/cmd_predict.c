@@ -73,6 +73,7 @@ static void usage(FILE *out)
           CLI_IMAGE_HELP
           "  --save-input FILE    also write the 28x28 images classified (after\n"
           "                       preprocessing), in input order, as a raw IDX file\n"
+          "                       (not written when a file fails)\n"
           "  -h, --help           show this help and exit\n",
           out);
 }
@@ -381,7 +382,8 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
         st = cli_input_read(&in, cl->pixels, chunk, &n, &err);
         if (n > 0) {
             nn_error werr = {{0}};
-            if (cl->saved != NULL && nn_idx_writer_add(cl->saved, cl->pixels, n, &werr) != NN_OK) {
+            if (cl->saved != NULL &&
+                nn_idx_writer_add(cl->saved, cl->pixels, n, &werr) != NN_OK) {
                 cli_fail(NN_E_IO, &werr);
                 rc = -1;
                 break;
