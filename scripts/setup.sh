@@ -11,6 +11,9 @@ nnclass_setup() {
     command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
     command -v make >/dev/null 2>&1 || need+=(make)
     command -v python3 >/dev/null 2>&1 || need+=(python3)  # CLI tests parse JSON
+    # the tests check every SVG picture with xmllint and render it with rsvg-convert
+    command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+    command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
     [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
     pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
     pkg-config --exists cmocka 2>/dev/null || need+=(libcmocka-dev)

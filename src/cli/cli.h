@@ -16,6 +16,9 @@
 #include "nnclass/error.h"
 #include "nnclass/idx.h"
 #include "nnclass/preprocess.h"
+#include "nnclass/eval.h"
+#include "nnclass/model.h"
+#include "nnclass/svg.h"
 
 enum { CLI_OK = 0, CLI_EXIT_DATA = 1, CLI_EXIT_USAGE = 2 };
 
@@ -147,6 +150,17 @@ nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t 
                          nn_error *err);
 
 void cli_input_close(cli_input *in);
+
+/* --- pictures (plot.c) --------------------------------------------------------- */
+
+/* Saves an SVG drawn into svg at path atomically; prints the error and
+ * returns its exit code on failure, else 0. */
+int cli_save_svg(const char *path, const nn_svg *svg);
+
+/* Draws the confusion heatmap of c (titled with the model and data paths)
+ * and saves it at path; 0 or the exit code of a printed error. */
+int cli_plot_confusion(const char *path, const nn_confusion *c, const nn_model_meta *meta,
+                       const char *model_path, const char *images_path);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);

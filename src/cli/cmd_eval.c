@@ -23,6 +23,7 @@ typedef struct {
     const char *images, *labels;
     const char *data_dir;
     eval_format format;
+    const char *plot;
     size_t errors;
     size_t threads;
     size_t max_input_mb;
@@ -43,6 +44,7 @@ static void usage(FILE *out)
           "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
           "                       project's data/ folder)\n"
           "  --format NAME        text, json or csv (default text)\n"
+          "  --plot FILE.svg      also draw the confusion matrix as a heatmap (SVG)\n"
           "  --errors N           also draw the N most confidently wrong images (default 0)\n"
           "  --threads N          BLAS threads (default 1)\n"
           "  --max-input-mb N     refuse label files declaring more than N MiB (default 1024)\n"
@@ -52,7 +54,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_MODEL = 256, OPT_DATASET, OPT_SPLIT, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR,
-       OPT_FORMAT, OPT_ERRORS, OPT_THREADS, OPT_MAX_INPUT };
+       OPT_FORMAT, OPT_PLOT, OPT_ERRORS, OPT_THREADS, OPT_MAX_INPUT };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -62,6 +64,7 @@ static const struct option long_options[] = {
     {"labels", required_argument, NULL, OPT_LABELS},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"plot", required_argument, NULL, OPT_PLOT},
     {"errors", required_argument, NULL, OPT_ERRORS},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
@@ -103,6 +106,13 @@ static int parse_args(int argc, char **argv, eval_args *a)
                 cli_error("--format: unknown format '%s' (expected text, json or csv)", optarg);
                 bad = -1;
             }
+            break;
+        case OPT_PLOT:
+            if (optarg[0] == '\0') {
+                cli_error("--plot: empty file name");
+                bad = -1;
+            }
+            a->plot = optarg;
             break;
         case OPT_ERRORS: bad = cli_parse_size("--errors", optarg, 0, 1000000, &a->errors); break;
         case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
@@ -535,6 +545,12 @@ int cmd_eval(int argc, char **argv)
         goto done;
     }
     double seconds = now_seconds() - t0;
+    /* The picture first: if it cannot be written, nothing is printed. */
+    if (a.plot != NULL) {
+        rc = cli_plot_confusion(a.plot, &conf, &meta, model_path, images_path);
+        if (rc != CLI_OK)
+            goto done;
+    }
 
     switch (a.format) {
     case FORMAT_TEXT: print_text(&conf, &meta, model_path, images_path, seconds); break;

@@ -1,0 +1,35 @@
+/* plot.c - the front end's side of the pictures: building their titles from
+ * what the commands know and saving the SVG files atomically. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "nnclass/file.h"
+
+int cli_save_svg(const char *path, const nn_svg *svg)
+{
+    nn_error err = {{0}};
+    nn_status st = nn_file_write_atomic(path, svg->buf, svg->len, &err);
+    return st == NN_OK ? CLI_OK : cli_fail(st, &err);
+}
+
+int cli_plot_confusion(const char *path, const nn_confusion *c, const nn_model_meta *meta,
+                       const char *model_path, const char *images_path)
+{
+    const char *names[NN_MAX_CLASSES];
+    for (size_t k = 0; k < c->n_classes && k < NN_MAX_CLASSES; k++)
+        names[k] = meta->class_names[k];
+    char title[4200], subtitle[4300];
+    snprintf(title, sizeof title, "Confusion matrix of %s", model_path);
+    snprintf(subtitle, sizeof subtitle, "%s: accuracy %.2f%% (%zu of %zu images)", images_path,
+             c->total > 0 ? 100.0 * (double)c->correct / (double)c->total : 0.0, c->correct,
+             c->total);
+    nn_svg svg = {0};
+    nn_error err = {{0}};
+    nn_status st = nn_svg_confusion(&svg, c, meta->has_class_names ? names : NULL, title,
+                                    subtitle, &err);
+    int rc = st == NN_OK ? cli_save_svg(path, &svg) : cli_fail(st, &err);
+    nn_svg_free(&svg);
+    return rc;
+}

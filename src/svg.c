@@ -1,0 +1,489 @@
+/* svg.c - hand-written SVG pictures: the writer (buffer, escaping, fixed
+ * number format), the viridis scale, then one section per picture. */
+#include "nnclass/svg.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* --- the writer ------------------------------------------------------------ */
+
+void nn_svg_init(nn_svg *s)
+{
+    s->len = 0;
+    s->failed = 0;
+    if (s->buf != NULL)
+        s->buf[0] = '\0';
+}
+
+void nn_svg_free(nn_svg *s)
+{
+    if (s == NULL)
+        return;
+    free(s->buf);
+    memset(s, 0, sizeof *s);
+}
+
+/* Makes room for extra more bytes plus the NUL; 0 or -1 (and s->failed). */
+static int reserve(nn_svg *s, size_t extra)
+{
+    if (s->failed)
+        return -1;
+    if (s->len + extra + 1 <= s->cap)
+        return 0;
+    size_t cap = s->cap > 0 ? s->cap : 4096;
+    while (cap < s->len + extra + 1) {
+        if (cap > ((size_t)-1) / 2) {
+            s->failed = 1;
+            return -1;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(s->buf, cap);
+    if (p == NULL) {
+        s->failed = 1;
+        return -1;
+    }
+    s->buf = p;
+    s->cap = cap;
+    return 0;
+}
+
+static void put_n(nn_svg *s, const char *text, size_t n)
+{
+    if (reserve(s, n) != 0)
+        return;
+    memcpy(s->buf + s->len, text, n);
+    s->len += n;
+    s->buf[s->len] = '\0';
+}
+
+static void put(nn_svg *s, const char *text)
+{
+    put_n(s, text, strlen(text));
+}
+
+/* printf into the buffer. Callers print numbers only through num() or
+ * integer conversions, so the output does not depend on float rounding
+ * modes or on how many digits %g would choose. */
+static void putf(nn_svg *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(nn_svg *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || reserve(s, (size_t)n) != 0) {
+        s->failed = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(s->buf + s->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    s->len += (size_t)n;
+}
+
+/* A coordinate: two fixed decimals, trailing zeros dropped, never "-0".
+ * Non-finite values (which no caller should pass) print as 0. */
+typedef struct {
+    char s[32];
+} numtext;
+
+static numtext num(double v)
+{
+    numtext t;
+    if (!isfinite(v) || fabs(v) > 1e9)
+        v = 0.0;
+    snprintf(t.s, sizeof t.s, "%.2f", v);
+    char *dot = strchr(t.s, '.');
+    if (dot != NULL) {
+        char *end = t.s + strlen(t.s) - 1;
+        while (end > dot && *end == '0')
+            *end-- = '\0';
+        if (end == dot)
+            *end = '\0';
+    }
+    if (strcmp(t.s, "-0") == 0)
+        strcpy(t.s, "0");
+    return t;
+}
+
+#define N(v) (num(v).s)
+
+/* Length in bytes of the valid UTF-8 sequence at p (XML 1.0 characters
+ * only), or 0 when it is not one. */
+static size_t utf8_char(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return (c >= 0x20 || c == '\t' || c == '\n' || c == '\r') ? 1 : 0;
+    size_t n;
+    unsigned cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    /* overlong forms, surrogates, beyond U+10FFFF, U+FFFE/U+FFFF */
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || (cp >= 0xd800 && cp <= 0xdfff) ||
+        cp > 0x10ffff || cp == 0xfffe || cp == 0xffff)
+        return 0;
+    return n;
+}
+
+void nn_svg_escape(nn_svg *s, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    while (*p != '\0') {
+        switch (*p) {
+        case '&': put(s, "&amp;"); p++; continue;
+        case '<': put(s, "&lt;"); p++; continue;
+        case '>': put(s, "&gt;"); p++; continue;
+        case '"': put(s, "&quot;"); p++; continue;
+        case '\'': put(s, "&apos;"); p++; continue;
+        default: break;
+        }
+        size_t n = utf8_char(p);
+        /* Tabs and line ends would be folded into spaces by XML anyway. */
+        if (n == 0 || *p == '\t' || *p == '\n' || *p == '\r') {
+            put(s, "?");
+            p++;
+        } else {
+            put_n(s, (const char *)p, n);
+            p += n;
+        }
+    }
+}
+
+/* Rough width of text in a sans-serif face of size px: the pictures size
+ * their margins by it. Counts characters, not bytes. */
+static double text_width(const char *text, double px)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+        chars += (*p & 0xc0) != 0x80;
+    return 0.62 * px * (double)chars;
+}
+
+static void color_text(char out[8], uint32_t rgb)
+{
+    snprintf(out, 8, "#%06x", (unsigned)(rgb & 0xffffff));
+}
+
+/* <text> with escaped content; anchor is "start", "middle" or "end". */
+static void text(nn_svg *s, double x, double y, double px, const char *anchor,
+                 const char *attrs, const char *content)
+{
+    putf(s, "<text x=\"%s\"", N(x));
+    putf(s, " y=\"%s\" font-size=\"%s\"", N(y), N(px));
+    if (strcmp(anchor, "start") != 0)
+        putf(s, " text-anchor=\"%s\"", anchor);
+    if (attrs != NULL && attrs[0] != '\0')
+        putf(s, " %s", attrs);
+    put(s, ">");
+    nn_svg_escape(s, content);
+    put(s, "</text>\n");
+}
+
+static void rect(nn_svg *s, double x, double y, double w, double h, const char *fill,
+                 const char *attrs)
+{
+    putf(s, "<rect x=\"%s\"", N(x));
+    putf(s, " y=\"%s\"", N(y));
+    putf(s, " width=\"%s\"", N(w));
+    putf(s, " height=\"%s\" fill=\"%s\"", N(h), fill);
+    if (attrs != NULL && attrs[0] != '\0')
+        putf(s, " %s", attrs);
+    put(s, "/>\n");
+}
+
+static void line(nn_svg *s, double x1, double y1, double x2, double y2, const char *attrs)
+{
+    putf(s, "<line x1=\"%s\"", N(x1));
+    putf(s, " y1=\"%s\"", N(y1));
+    putf(s, " x2=\"%s\"", N(x2));
+    putf(s, " y2=\"%s\" %s/>\n", N(y2), attrs);
+}
+
+static void begin(nn_svg *s, double w, double h)
+{
+    nn_svg_init(s);
+    put(s, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    putf(s, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %s", N(w));
+    putf(s, " %s\"", N(h));
+    putf(s, " width=\"%s\"", N(w));
+    putf(s, " height=\"%s\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
+         N(h));
+    rect(s, 0, 0, w, h, "#ffffff", NULL);
+}
+
+static nn_status end(nn_svg *s, const char *what, nn_error *err)
+{
+    put(s, "</svg>\n");
+    if (s->failed)
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory", what);
+    return NN_OK;
+}
+
+/* Title and subtitle at the top; returns the y below them. */
+static double heading(nn_svg *s, double x, const char *title, const char *subtitle)
+{
+    double y = 12;
+    if (title != NULL && title[0] != '\0') {
+        y += 16;
+        text(s, x, y, 16, "start", "font-weight=\"bold\"", title);
+    }
+    if (subtitle != NULL && subtitle[0] != '\0') {
+        y += 18;
+        text(s, x, y, 12, "start", "fill=\"#444444\"", subtitle);
+    }
+    return y + 10;
+}
+
+static double heading_width(const char *title, const char *subtitle)
+{
+    double w = 0;
+    if (title != NULL)
+        w = text_width(title, 16) * 1.08; /* bold */
+    if (subtitle != NULL && text_width(subtitle, 12) > w)
+        w = text_width(subtitle, 12);
+    return w;
+}
+
+/* --- viridis ---------------------------------------------------------------- */
+
+/* Matplotlib's viridis sampled at t = 0, 0.1, ..., 1; between samples the
+ * colour is interpolated linearly in sRGB, which stays within a few levels
+ * of the full 256-entry table. */
+static const uint32_t viridis_table[11] = {
+    0x440154, 0x482475, 0x414487, 0x355f8d, 0x2a788e, 0x21918c,
+    0x22a884, 0x44bf70, 0x7ad151, 0xbddf26, 0xfde725,
+};
+
+uint32_t nn_svg_viridis(double t)
+{
+    if (!(t > 0.0))
+        t = 0.0;
+    if (t > 1.0)
+        t = 1.0;
+    double x = t * 10.0;
+    int i = (int)x;
+    if (i >= 10)
+        i = 9;
+    double f = x - (double)i;
+    uint32_t a = viridis_table[i], b = viridis_table[i + 1], out = 0;
+    for (int shift = 16; shift >= 0; shift -= 8) {
+        double ca = (double)((a >> shift) & 0xff), cb = (double)((b >> shift) & 0xff);
+        long c = lround(ca + (cb - ca) * f);
+        out |= (uint32_t)c << shift;
+    }
+    return out;
+}
+
+/* WCAG relative luminance of an sRGB colour, 0 (black) to 1 (white). */
+static double luminance(uint32_t rgb)
+{
+    double sum = 0;
+    static const double weight[3] = {0.2126, 0.7152, 0.0722};
+    for (int k = 0; k < 3; k++) {
+        double c = (double)((rgb >> (16 - 8 * k)) & 0xff) / 255.0;
+        c = c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+        sum += weight[k] * c;
+    }
+    return sum;
+}
+
+/* Black or white, whichever contrasts more with the background. */
+static const char *ink_on(uint32_t rgb)
+{
+    double l = luminance(rgb);
+    /* contrast ratios (l+0.05)/0.05 against black, 1.05/(l+0.05) against white */
+    return (l + 0.05) * (l + 0.05) > 1.05 * 0.05 ? "#000000" : "#ffffff";
+}
+
+/* --- confusion heatmap -------------------------------------------------------- */
+
+/* The heatmap's log scale: shares from 10^-decades to 1 map onto [0, 1]. */
+static double share_to_t(double share, double decades)
+{
+    return 1.0 + log10(share) / decades;
+}
+
+static void percent(char *out, size_t cap, double v)
+{
+    snprintf(out, cap, "%.1f%%", 100.0 * v);
+}
+
+nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *names,
+                           const char *title, const char *subtitle, nn_error *err)
+{
+    size_t n = c->n_classes;
+    if (n == 0 || c->confusion == NULL)
+        return nn_fail(err, NN_E_ARG, "confusion heatmap: no classes");
+    char numbuf[32], fill[8], label[64];
+
+    /* Row sums give the shares and the recall, column sums the precision. */
+    size_t max_support = 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t row = 0;
+        for (size_t j = 0; j < n; j++)
+            row += c->confusion[i * n + j];
+        if (row > max_support)
+            max_support = row;
+    }
+    /* The scale's floor is one image of the largest row: a single error has
+     * the darkest colour and is still far from an empty (white) cell. */
+    double decades = fmax(1.0, log10((double)max_support));
+
+    double cell = 44;
+    if (n > 12)
+        cell = fmax(16.0, 528.0 / (double)n);
+    double count_px = fmin(13.0, cell * 0.3), tick_px = fmin(12.0, cell * 0.45 + 4);
+    double name_w = 0;
+    for (size_t k = 0; k < n; k++) {
+        const char *name = names != NULL ? names[k] : NULL;
+        snprintf(numbuf, sizeof numbuf, "%zu", k);
+        double w = text_width(name != NULL ? name : numbuf, tick_px);
+        if (w > name_w)
+            name_w = w;
+    }
+    const double pad = 14, gap = 6;
+    int rotate = name_w > cell * 0.9;
+    double x_labels_h = rotate ? name_w * 0.72 + 14 : 18;
+    double left_w = fmax(name_w, text_width("precision", 12));
+
+    double gx = pad + 22 + left_w + gap;              /* grid's left edge */
+    double top_guess = 12 + (title != NULL ? 16 : 0) + (subtitle != NULL ? 18 : 0) + 10;
+    double gy = top_guess + 22;                        /* room for "recall" */
+    double gw = cell * (double)n;
+    double rx = gx + gw + gap, rw = fmax(cell * 1.15, 44);   /* recall column */
+    double py = gy + gw + gap;                         /* precision row */
+    double bx = rx + rw + 26, bw = 14;                 /* colour bar */
+    double width = bx + bw + 6 + text_width("100%", 11) + pad;
+    double hw = heading_width(title, subtitle) + 2 * pad;
+    if (hw > width)
+        width = hw;
+    double height = py + cell + 8 + x_labels_h + 22 + pad;
+
+    begin(s, width, height);
+    heading(s, pad, title, subtitle);
+
+    /* Cells, by row-normalised share. */
+    put(s, "<g id=\"cells\">\n");
+    for (size_t i = 0; i < n; i++) {
+        size_t row = 0;
+        for (size_t j = 0; j < n; j++)
+            row += c->confusion[i * n + j];
+        for (size_t j = 0; j < n; j++) {
+            size_t count = c->confusion[i * n + j];
+            uint32_t rgb = 0xffffff;
+            if (count > 0)
+                rgb = nn_svg_viridis(share_to_t((double)count / (double)row, decades));
+            color_text(fill, rgb);
+            char id[64];
+            snprintf(id, sizeof id, "id=\"cell-%zu-%zu\"", i, j);
+            double x = gx + cell * (double)j, y = gy + cell * (double)i;
+            rect(s, x, y, cell, cell, fill, id);
+            snprintf(numbuf, sizeof numbuf, "%zu", count);
+            char attrs[64];
+            snprintf(attrs, sizeof attrs, "fill=\"%s\"", count > 0 ? ink_on(rgb) : "#9a9a9a");
+            text(s, x + cell / 2, y + cell / 2 + count_px * 0.36, count_px, "middle", attrs,
+                 numbuf);
+        }
+    }
+    put(s, "</g>\n");
+    /* A frame around the grid and a thin line between cells. */
+    putf(s, "<rect x=\"%s\"", N(gx));
+    putf(s, " y=\"%s\" width=\"%s\"", N(gy), N(gw));
+    putf(s, " height=\"%s\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1\"/>\n", N(gw));
+
+    /* Recall column (per true class) and precision row (per prediction). */
+    text(s, rx + rw / 2, gy - 7, 11, "middle", "font-weight=\"bold\"", "recall");
+    for (size_t k = 0; k < n; k++) {
+        nn_class_metrics m = nn_class_metrics_of(c, k);
+        percent(numbuf, sizeof numbuf, m.recall);
+        rect(s, rx, gy + cell * (double)k, rw, cell, "#f2f2f2", "stroke=\"#ffffff\"");
+        text(s, rx + rw / 2, gy + cell * (double)k + cell / 2 + 4, fmin(11, count_px), "middle",
+             NULL, numbuf);
+        percent(numbuf, sizeof numbuf, m.precision);
+        rect(s, gx + cell * (double)k, py, cell, cell, "#f2f2f2", "stroke=\"#ffffff\"");
+        text(s, gx + cell * (double)k + cell / 2, py + cell / 2 + 4,
+             fmin(11, count_px * 0.95), "middle", NULL, numbuf);
+    }
+    text(s, gx - gap, py + cell / 2 + 4, 12, "end", "font-weight=\"bold\"", "precision");
+    /* The corner holds the accuracy. */
+    rect(s, rx, py, rw, cell, "#e0e0e0", "stroke=\"#ffffff\"");
+    percent(numbuf, sizeof numbuf, c->total > 0 ? (double)c->correct / (double)c->total : 0.0);
+    text(s, rx + rw / 2, py + cell / 2 - 2, 9, "middle", "fill=\"#444444\"", "accuracy");
+    text(s, rx + rw / 2, py + cell / 2 + 10, fmin(11, count_px), "middle",
+         "font-weight=\"bold\"", numbuf);
+
+    /* Class names: true labels down the left, predictions along the bottom. */
+    for (size_t k = 0; k < n; k++) {
+        snprintf(numbuf, sizeof numbuf, "%zu", k);
+        const char *name = names != NULL && names[k] != NULL ? names[k] : numbuf;
+        double mid = cell * (double)k + cell / 2;
+        text(s, gx - gap, gy + mid + tick_px * 0.36, tick_px, "end", NULL, name);
+        double lx = gx + mid, ly = py + cell + 8;
+        if (rotate) {
+            char attrs[96];
+            snprintf(attrs, sizeof attrs, "transform=\"rotate(-45 %s", N(lx));
+            snprintf(attrs + strlen(attrs), sizeof attrs - strlen(attrs), " %s)\"",
+                     N(ly + tick_px * 0.7));
+            text(s, lx, ly + tick_px * 0.7, tick_px, "end", attrs, name);
+        } else {
+            text(s, lx, ly + tick_px, tick_px, "middle", NULL, name);
+        }
+    }
+    /* Axis titles. */
+    text(s, gx + gw / 2, py + cell + 8 + x_labels_h + 12, 13, "middle", "font-weight=\"bold\"",
+         "Predicted label");
+    double ay = gy + gw / 2;
+    snprintf(label, sizeof label, "transform=\"rotate(-90 %s", N(pad + 10));
+    snprintf(label + strlen(label), sizeof label - strlen(label), " %s)\"", N(ay));
+    strncat(label, " font-weight=\"bold\"", sizeof label - strlen(label) - 1);
+    text(s, pad + 10, ay, 13, "middle", label, "True label");
+
+    /* Colour bar: the log scale of the share of a row, and white for 0. */
+    double bh = gw, steps = 64;
+    put(s, "<g id=\"colorbar\">\n");
+    for (int k = 0; k < (int)steps; k++) {
+        double t = ((double)k + 0.5) / steps;
+        color_text(fill, nn_svg_viridis(t));
+        double y = gy + bh - bh * (double)(k + 1) / steps;
+        rect(s, bx, y, bw, bh / steps + 0.4, fill, NULL);
+    }
+    putf(s, "<rect x=\"%s\"", N(bx));
+    putf(s, " y=\"%s\" width=\"%s\"", N(gy), N(bw));
+    putf(s, " height=\"%s\" fill=\"none\" stroke=\"#555555\" stroke-width=\"0.8\"/>\n", N(bh));
+    for (int d = 0; d <= (int)floor(decades + 1e-9); d++) {
+        double y = gy + bh * (double)d / decades;
+        line(s, bx + bw, y, bx + bw + 4, y, "stroke=\"#555555\" stroke-width=\"0.8\"");
+        double v = 100.0 * pow(10.0, -(double)d);
+        if (v >= 1)
+            snprintf(numbuf, sizeof numbuf, "%.0f%%", v);
+        else
+            snprintf(numbuf, sizeof numbuf, "%.*f%%", d - 2 < 6 ? d - 2 : 6, v);
+        text(s, bx + bw + 6, y + 4, 10, "start", NULL, numbuf);
+    }
+    rect(s, bx, gy + bh + 8, bw, bw, "#ffffff", "stroke=\"#555555\" stroke-width=\"0.8\"");
+    text(s, bx + bw + 6, gy + bh + 8 + bw - 3, 10, "start", NULL, "0");
+    text(s, bx + bw / 2, gy - 7, 10, "middle", NULL, "row share");
+    text(s, bx + bw / 2, gy + bh + bw + 22, 9, "middle", "fill=\"#444444\"", "log scale");
+    put(s, "</g>\n");
+    return end(s, "confusion heatmap", err);
+}

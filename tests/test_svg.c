@@ -1,0 +1,181 @@
+/* test_svg.c - the SVG pictures: text is escaped for XML whatever it holds,
+ * the same input gives the same bytes, the scale and the count colours are
+ * what the header says, and pictures with hostile names are accepted by
+ * xmllint and rendered by rsvg-convert. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "nnclass/svg.h"
+#include "test_support.h"
+
+static char *escaped(const char *in)
+{
+    nn_svg s = {0};
+    nn_svg_escape(&s, in);
+    assert_false(s.failed);
+    char *out = strdup(s.buf != NULL ? s.buf : "");
+    nn_svg_free(&s);
+    return out;
+}
+
+static void test_escape(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"plain", "plain"},
+        {"a<b & \"c\" 'd'>", "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;"},
+        {"&amp;", "&amp;amp;"},
+        {"]]>", "]]&gt;"},
+        {"tab\there\nline\r", "tab?here?line?"},
+        {"bell\x07 esc\x1b", "bell? esc?"},
+        {"caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x91\x95", "caf\xc3\xa9 \xe2\x86\x92 \xf0\x9f\x91\x95"},
+        {"bad \xff\xfe byte", "bad ?? byte"},
+        {"cut \xc3", "cut ?"},
+        {"overlong \xc0\xaf", "overlong ??"},
+        {"surrogate \xed\xa0\x80", "surrogate ???"},
+        {"noncharacter \xef\xbf\xbf", "noncharacter ???"},
+        {"", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *got = escaped(cases[i].in);
+        if (strcmp(got, cases[i].want) != 0)
+            fail_msg("escape(\"%s\") = \"%s\", want \"%s\"", cases[i].in, got, cases[i].want);
+        free(got);
+    }
+}
+
+static void test_viridis(void **state)
+{
+    (void)state;
+    assert_int_equal(nn_svg_viridis(0.0), 0x440154);
+    assert_int_equal(nn_svg_viridis(1.0), 0xfde725);
+    assert_int_equal(nn_svg_viridis(-3.0), 0x440154);
+    assert_int_equal(nn_svg_viridis(NAN), 0x440154);
+    assert_int_equal(nn_svg_viridis(7.0), 0xfde725);
+    assert_int_equal(nn_svg_viridis(0.5), 0x21918c);
+    /* Lightness grows along the scale: the green channel never falls. */
+    unsigned prev = 0;
+    for (int k = 0; k <= 100; k++) {
+        unsigned g = (nn_svg_viridis(k / 100.0) >> 8) & 0xff;
+        assert_true(g >= prev);
+        prev = g;
+    }
+}
+
+/* A 3-class matrix at 99.9 % accuracy whose names need escaping. */
+static const char *const hostile[3] = {"<script>", "R&D \"quoted\"", "it's \xff"};
+static size_t cm99[9] = {998, 1, 1, 0, 1000, 0, 0, 0, 1000};
+
+static void draw_heatmap(nn_svg *s)
+{
+    nn_confusion c = {3, 3000, 2998, cm99};
+    nn_error err = {{0}};
+    if (nn_svg_confusion(s, &c, hostile, "model <m> & \"q\"", "data 'd'", &err) != NN_OK)
+        fail_msg("nn_svg_confusion: %s", err.msg);
+}
+
+/* The fill of cell i,j and the fill of the number written over it. */
+static void cell_colours(const char *svg, size_t i, size_t j, char fill[8], char ink[8])
+{
+    char id[32];
+    snprintf(id, sizeof id, "id=\"cell-%zu-%zu\"", i, j);
+    const char *p = strstr(svg, id);
+    assert_non_null(p);
+    const char *rect = p;
+    while (rect > svg && strncmp(rect, "<rect", 5) != 0)
+        rect--;
+    const char *f = strstr(rect, "fill=\"");
+    assert_non_null(f);
+    memcpy(fill, f + 6, 7);
+    fill[7] = '\0';
+    const char *t = strstr(p, "<text");
+    assert_non_null(t);
+    f = strstr(t, "fill=\"");
+    assert_non_null(f);
+    memcpy(ink, f + 6, 7);
+    ink[7] = '\0';
+}
+
+static void test_heatmap(void **state)
+{
+    (void)state;
+    nn_svg a = {0}, b = {0};
+    draw_heatmap(&a);
+    draw_heatmap(&b);
+    /* Same input, same bytes. */
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.buf, b.buf, a.len);
+    assert_int_equal(strlen(a.buf), a.len);
+    /* Every name escaped, none raw. */
+    assert_non_null(strstr(a.buf, "&lt;script&gt;"));
+    assert_null(strstr(a.buf, "<script"));
+    assert_non_null(strstr(a.buf, "R&amp;D &quot;quoted&quot;"));
+    assert_non_null(strstr(a.buf, "it&apos;s ?"));
+    assert_non_null(strstr(a.buf, "model &lt;m&gt; &amp; &quot;q&quot;"));
+    assert_null(strstr(a.buf, "\xff"));
+    assert_null(strstr(a.buf, "\"-0\""));
+    assert_null(strstr(a.buf, "nan"));
+    /* At 99.9 %: the diagonal is the top of the scale with black numbers,
+     * one error in a thousand the bottom with white ones, an empty cell
+     * white with a grey 0. */
+    char fill[8], ink[8];
+    cell_colours(a.buf, 1, 1, fill, ink);
+    assert_string_equal(fill, "#fde725");
+    assert_string_equal(ink, "#000000");
+    cell_colours(a.buf, 0, 1, fill, ink);
+    assert_string_equal(fill, "#440154");
+    assert_string_equal(ink, "#ffffff");
+    cell_colours(a.buf, 1, 0, fill, ink);
+    assert_string_equal(fill, "#ffffff");
+    assert_string_equal(ink, "#9a9a9a");
+    nn_svg_free(&a);
+    nn_svg_free(&b);
+}
+
+/* xmllint and rsvg-convert (scripts/setup.sh installs them) accept it. */
+static void check_with_tools(const char *svg, size_t len, const char *name)
+{
+    char *dir = ts_make_tmpdir();
+    char *path = ts_join(dir, name);
+    assert_int_equal(ts_write_file(path, svg, len), 0);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
+    if (system(cmd) != 0)
+        fail_msg("xmllint rejects %s", name);
+    snprintf(cmd, sizeof cmd, "rsvg-convert -o '%s.png' '%s'", path, path);
+    if (system(cmd) != 0)
+        fail_msg("rsvg-convert cannot render %s", name);
+    free(path);
+    ts_remove_tree(dir);
+    free(dir);
+}
+
+static void test_hostile_names_render(void **state)
+{
+    (void)state;
+    nn_svg s = {0};
+    draw_heatmap(&s);
+    check_with_tools(s.buf, s.len, "heatmap.svg");
+    nn_svg_free(&s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_viridis),
+        cmocka_unit_test(test_heatmap),
+        cmocka_unit_test(test_hostile_names_render),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
