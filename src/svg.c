@@ -487,3 +487,215 @@ nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *
     put(s, "</g>\n");
     return end(s, "confusion heatmap", err);
 }
+
+/* --- learning curve ----------------------------------------------------------- */
+
+/* A "nice" tick step (1, 2 or 5 times a power of ten) giving about n ticks
+ * over span. */
+static double nice_step(double span, double n)
+{
+    double raw = span / n;
+    double p = pow(10.0, floor(log10(raw)));
+    double f = raw / p;
+    return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * p;
+}
+
+/* Decimals that print every multiple of step exactly. */
+static int step_decimals(double step)
+{
+    int d = (int)ceil(-log10(step) - 1e-9);
+    return d < 0 ? 0 : d > 8 ? 8 : d;
+}
+
+typedef struct {
+    double x, y, w, h;     /* plotting area */
+    double x0, x1, y0, y1; /* data ranges */
+} panel;
+
+static double px_x(const panel *p, double v)
+{
+    return p->x + (v - p->x0) / (p->x1 - p->x0) * p->w;
+}
+
+static double px_y(const panel *p, double v)
+{
+    return p->y + p->h - (v - p->y0) / (p->y1 - p->y0) * p->h;
+}
+
+/* Widens [lo, hi] to whole tick steps and returns the step. */
+static double nice_range(double *lo, double *hi, double ticks)
+{
+    if (!(*hi > *lo)) {
+        double m = fmax(fabs(*lo) * 0.05, 1e-3);
+        *lo -= m;
+        *hi += m;
+    }
+    double step = nice_step(*hi - *lo, ticks);
+    *lo = floor(*lo / step + 1e-9) * step;
+    *hi = ceil(*hi / step - 1e-9) * step;
+    return step;
+}
+
+/* Frame, horizontal grid lines with their values, the y-axis title. */
+static void panel_frame(nn_svg *s, const panel *p, double ystep, int percent_ticks,
+                        const char *ytitle, int x_ticks, size_t n_epochs)
+{
+    char buf[48];
+    rect(s, p->x, p->y, p->w, p->h, "#fafafa", "stroke=\"#888888\" stroke-width=\"0.8\"");
+    int dec = step_decimals(percent_ticks ? ystep * 100 : ystep);
+    for (double v = p->y0; v <= p->y1 + ystep * 1e-6; v += ystep) {
+        double y = px_y(p, v);
+        if (v > p->y0 + ystep * 1e-6 && v < p->y1 - ystep * 1e-6)
+            line(s, p->x, y, p->x + p->w, y, "stroke=\"#dddddd\" stroke-width=\"0.8\"");
+        if (percent_ticks)
+            snprintf(buf, sizeof buf, "%.*f%%", dec, fabs(v) < ystep * 1e-6 ? 0.0 : v * 100);
+        else
+            snprintf(buf, sizeof buf, "%.*f", dec, fabs(v) < ystep * 1e-6 ? 0.0 : v);
+        text(s, p->x - 6, y + 4, 11, "end", NULL, buf);
+    }
+    /* Epoch ticks: whole numbers only. */
+    double xstep = fmax(1.0, nice_step(p->x1 - p->x0 > 0 ? p->x1 - p->x0 : 1, 8));
+    xstep = ceil(xstep);
+    for (double e = 1; e <= (double)n_epochs + 1e-9; e += xstep) {
+        double x = px_x(p, e);
+        line(s, x, p->y + p->h, x, p->y + p->h + 4, "stroke=\"#888888\" stroke-width=\"0.8\"");
+        if (x_ticks) {
+            snprintf(buf, sizeof buf, "%.0f", e);
+            text(s, x, p->y + p->h + 16, 11, "middle", NULL, buf);
+        }
+    }
+    double ay = p->y + p->h / 2;
+    char attrs[128];
+    snprintf(attrs, sizeof attrs, "transform=\"rotate(-90 %s", N(p->x - 50));
+    snprintf(attrs + strlen(attrs), sizeof attrs - strlen(attrs), " %s)\" font-weight=\"bold\"",
+             N(ay));
+    text(s, p->x - 50, ay, 12, "middle", attrs, ytitle);
+}
+
+/* A line through the epochs' values (field at offset off of nn_svg_epoch),
+ * with a dot at each epoch when there are few. */
+static void series(nn_svg *s, const panel *p, const nn_svg_epoch *e, size_t n, size_t off,
+                   const char *colour, double width, const char *id)
+{
+    putf(s, "<polyline id=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" "
+            "stroke-linejoin=\"round\" points=\"", id, colour, N(width));
+    for (size_t i = 0; i < n; i++) {
+        double v = *(const double *)((const char *)&e[i] + off);
+        putf(s, "%s%s", i > 0 ? " " : "", N(px_x(p, (double)e[i].epoch)));
+        putf(s, ",%s", N(px_y(p, v)));
+    }
+    put(s, "\"/>\n");
+    if (n <= 60)
+        for (size_t i = 0; i < n; i++) {
+            double v = *(const double *)((const char *)&e[i] + off);
+            putf(s, "<circle cx=\"%s\"", N(px_x(p, (double)e[i].epoch)));
+            putf(s, " cy=\"%s\" r=\"%s\" fill=\"%s\"/>\n", N(px_y(p, v)), N(width * 1.3), colour);
+        }
+}
+
+#define TRAIN_COLOUR "#1f77b4"
+#define VAL_COLOUR "#e8590c"
+#define LR_COLOUR "#6a6a6a"
+
+nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *e, size_t n, const char *title,
+                                const char *subtitle, nn_error *err)
+{
+    char buf[96];
+    int has_val = n > 0, has_lr = n > 0;
+    size_t best = 0; /* index of the best validation epoch */
+    double lmax = 0, amin = 1, amax = 0, lrmax = 0;
+    for (size_t i = 0; i < n; i++) {
+        has_val &= e[i].val_accuracy >= 0;
+        has_lr &= e[i].lr >= 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        lmax = fmax(lmax, e[i].loss);
+        amin = fmin(amin, e[i].train_accuracy);
+        amax = fmax(amax, e[i].train_accuracy);
+        if (has_val) {
+            amin = fmin(amin, e[i].val_accuracy);
+            amax = fmax(amax, e[i].val_accuracy);
+            if (e[i].val_accuracy > e[best].val_accuracy)
+                best = i;
+        }
+        if (has_lr)
+            lrmax = fmax(lrmax, e[i].lr);
+    }
+    size_t last = n > 0 ? e[n - 1].epoch : 1;
+    for (size_t i = 0; i < n; i++)
+        if (e[i].epoch > last)
+            last = e[i].epoch;
+
+    const double pad = 14, left = 78, right = 24;
+    double width = fmax(left + 600 + right, heading_width(title, subtitle) + 2 * pad);
+    double plot_w = width - left - right;
+    double top = 12 + (title != NULL ? 16 : 0) + (subtitle != NULL ? 18 : 0) + 10 + 24;
+    double loss_h = 190, acc_h = 190, lr_h = has_lr ? 80 : 0, sep = 30;
+    double height = top + loss_h + sep + acc_h + (has_lr ? sep + lr_h : 0) + 44 + pad;
+
+    begin(s, width, height);
+    heading(s, pad, title, subtitle);
+
+    /* Legend, above the panels. */
+    double ly = top - 14, lx = left;
+    line(s, lx, ly, lx + 22, ly, "stroke=\"" TRAIN_COLOUR "\" stroke-width=\"2.5\"");
+    text(s, lx + 28, ly + 4, 12, "start", NULL, "training");
+    lx += 100;
+    if (has_val) {
+        line(s, lx, ly, lx + 22, ly, "stroke=\"" VAL_COLOUR "\" stroke-width=\"2.5\"");
+        text(s, lx + 28, ly + 4, 12, "start", NULL, "validation");
+        lx += 110;
+        line(s, lx + 11, ly - 7, lx + 11, ly + 7,
+             "stroke=\"#333333\" stroke-width=\"1\" stroke-dasharray=\"3 2\"");
+        snprintf(buf, sizeof buf, "best epoch %zu: %.2f%%", e[best].epoch,
+                 100.0 * e[best].val_accuracy);
+        text(s, lx + 20, ly + 4, 12, "start", NULL, buf);
+        lx += 28 + text_width(buf, 12) + 20;
+    }
+    if (has_lr) {
+        line(s, lx, ly, lx + 22, ly, "stroke=\"" LR_COLOUR "\" stroke-width=\"1.2\"");
+        text(s, lx + 28, ly + 4, 12, "start", NULL, "learning rate");
+    }
+
+    double x0 = 1, x1 = last > 1 ? (double)last : 2;
+    panel loss = {left, top, plot_w, loss_h, x0, x1, 0, lmax > 0 ? lmax : 1};
+    double lstep = nice_range(&loss.y0, &loss.y1, 5);
+    panel acc = {left, top + loss_h + sep, plot_w, acc_h, x0, x1, amin, amax};
+    double astep = nice_range(&acc.y0, &acc.y1, 5);
+    if (acc.y1 > 1.0 && amax <= 1.0)
+        acc.y1 = 1.0;
+    panel lr = {left, acc.y + acc_h + sep, plot_w, lr_h, x0, x1, 0, lrmax > 0 ? lrmax : 1};
+    double rstep = has_lr ? nice_range(&lr.y0, &lr.y1, 2) : 1;
+    const panel *bottom = has_lr ? &lr : &acc;
+
+    panel_frame(s, &loss, lstep, 0, "loss", 0, last);
+    panel_frame(s, &acc, astep, 1, "accuracy", !has_lr, last);
+    if (has_lr)
+        panel_frame(s, &lr, rstep, 0, "learning rate", 1, last);
+    text(s, left + plot_w / 2, bottom->y + bottom->h + 34, 12, "middle",
+         "font-weight=\"bold\"", "epoch");
+    if (n == 0) {
+        text(s, left + plot_w / 2, loss.y + loss_h / 2, 14, "middle", "fill=\"#888888\"",
+             "no epochs yet");
+        return end(s, "learning curve", err);
+    }
+
+    if (has_val) {
+        /* The best epoch: a dashed line through every panel. */
+        double bx = px_x(&loss, (double)e[best].epoch);
+        line(s, bx, loss.y, bx, bottom->y + bottom->h,
+             "stroke=\"#333333\" stroke-width=\"1\" stroke-dasharray=\"3 2\"");
+    }
+    series(s, &loss, e, n, offsetof(nn_svg_epoch, loss), TRAIN_COLOUR, 2, "loss-train");
+    series(s, &acc, e, n, offsetof(nn_svg_epoch, train_accuracy), TRAIN_COLOUR, 2, "acc-train");
+    if (has_val) {
+        series(s, &acc, e, n, offsetof(nn_svg_epoch, val_accuracy), VAL_COLOUR, 2, "acc-val");
+        double bx = px_x(&acc, (double)e[best].epoch), by = px_y(&acc, e[best].val_accuracy);
+        putf(s, "<circle id=\"best\" cx=\"%s\"", N(bx));
+        putf(s, " cy=\"%s\" r=\"6\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1.5\"/>\n",
+             N(by));
+    }
+    if (has_lr)
+        series(s, &lr, e, n, offsetof(nn_svg_epoch, lr), LR_COLOUR, 1.2, "lr");
+    return end(s, "learning curve", err);
+}

@@ -423,6 +423,7 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.epochs = tm->opt->epochs;
     stats.loss = tm->perceptron ? 0.0 : loss_sum / (double)tm->n_train;
     stats.train_accuracy = (double)right_sum / (double)tm->n_train;
+    stats.lr = lr_at(tm->opt, epoch, epoch * tm->n_batches - 1, tm->total_steps);
     stats.val_accuracy = -1.0;
     stats.is_best = 0;
     if (tm->n_val > 0) {

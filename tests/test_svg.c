@@ -169,6 +169,44 @@ static void test_hostile_names_render(void **state)
     nn_svg_free(&s);
 }
 
+static void test_learning_curve(void **state)
+{
+    (void)state;
+    nn_svg_epoch e[4] = {
+        {1, 0.52, 0.81, 0.85, 0.1},
+        {2, 0.31, 0.90, 0.92, 0.05},
+        {3, 0.22, 0.94, 0.91, 0.025},
+        {4, 0.20, 0.95, 0.92, 0.0125}, /* ties epoch 2: the first stays best */
+    };
+    nn_svg a = {0}, b = {0};
+    nn_error err = {{0}};
+    assert_int_equal(nn_svg_learning_curve(&a, e, 4, "<curve> & \"co\"", "it's", &err), NN_OK);
+    assert_int_equal(nn_svg_learning_curve(&b, e, 4, "<curve> & \"co\"", "it's", &err), NN_OK);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.buf, b.buf, a.len);
+    assert_non_null(strstr(a.buf, "&lt;curve&gt; &amp; &quot;co&quot;"));
+    assert_non_null(strstr(a.buf, "best epoch 2: 92.00%"));
+    assert_non_null(strstr(a.buf, "id=\"lr\""));
+    assert_non_null(strstr(a.buf, "id=\"acc-val\""));
+    check_with_tools(a.buf, a.len, "curve.svg");
+    /* Without validation or learning rate: neither line, no best epoch. */
+    for (int i = 0; i < 4; i++)
+        e[i].val_accuracy = e[i].lr = -1;
+    assert_int_equal(nn_svg_learning_curve(&a, e, 4, NULL, NULL, &err), NN_OK);
+    assert_null(strstr(a.buf, "id=\"acc-val\""));
+    assert_null(strstr(a.buf, "id=\"lr\""));
+    assert_null(strstr(a.buf, "best epoch"));
+    check_with_tools(a.buf, a.len, "curve-plain.svg");
+    /* One epoch, and none at all. */
+    assert_int_equal(nn_svg_learning_curve(&a, e, 1, "one", NULL, &err), NN_OK);
+    check_with_tools(a.buf, a.len, "curve-one.svg");
+    assert_int_equal(nn_svg_learning_curve(&a, e, 0, "none", NULL, &err), NN_OK);
+    assert_non_null(strstr(a.buf, "no epochs yet"));
+    check_with_tools(a.buf, a.len, "curve-none.svg");
+    nn_svg_free(&a);
+    nn_svg_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_viridis),
         cmocka_unit_test(test_heatmap),
         cmocka_unit_test(test_hostile_names_render),
+        cmocka_unit_test(test_learning_curve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

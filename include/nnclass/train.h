@@ -74,6 +74,7 @@ typedef struct {
     double train_accuracy; /* on the training images, during the epoch */
     double val_accuracy;   /* on the held-out images; < 0 when there are none */
     double seconds;        /* wall time of the epoch */
+    double lr;             /* learning rate of the epoch's last minibatch */
     int is_best;           /* this epoch has the best validation accuracy so far */
 } nn_epoch_stats;
 

@@ -20,6 +20,7 @@ static const command commands[] = {
     {"show", cmd_show, "draw images of an IDX or image file in the terminal"},
     {"pack", cmd_pack, "turn a folder of images, one sub-folder per class, into IDX files"},
     {"export", cmd_export, "write a model as ONNX or NumPy .npz for other tools"},
+    {"plot", cmd_plot, "draw the learning curve of a training log as SVG"},
 };
 
 static void usage(FILE *out)

@@ -33,6 +33,7 @@ int cmd_info(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 /* When set, commands stop after parsing their options and return the exit
  * code parsing gave (the option-parser fuzz harness uses it). */
@@ -161,6 +162,21 @@ int cli_save_svg(const char *path, const nn_svg *svg);
  * and saves it at path; 0 or the exit code of a printed error. */
 int cli_plot_confusion(const char *path, const nn_confusion *c, const nn_model_meta *meta,
                        const char *model_path, const char *images_path);
+
+/* A learning curve being drawn as training goes: cli_curve_add appends an
+ * epoch and rewrites the SVG at path; the first failure is kept in err (and
+ * failed set) and later epochs are not drawn. */
+typedef struct {
+    const char *path;
+    char title[4200], subtitle[4400];
+    nn_svg_epoch *epochs;
+    size_t n, cap;
+    int failed;
+    nn_error err;
+} cli_curve;
+
+void cli_curve_add(cli_curve *c, const nn_svg_epoch *e);
+void cli_curve_free(cli_curve *c);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);

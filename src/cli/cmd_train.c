@@ -27,6 +27,7 @@ typedef struct {
     const char *data_dir;
     const char *output;
     const char *log_path;
+    const char *plot;
     size_t sizes[NN_MAX_LAYERS];
     size_t n_sizes;      /* 0: not given */
     int sizes_are_hidden; /* --hidden: only the hidden sizes were given */
@@ -84,6 +85,7 @@ static void usage(FILE *out)
         "  -q, --quiet          no per-epoch lines on stderr\n"
         "  --log FILE           write one JSON object per epoch to FILE ('-': standard\n"
         "                       output, and the model's path goes to standard error)\n"
+        "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
         DEFAULT_HIDDEN, DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
@@ -94,7 +96,7 @@ static void usage(FILE *out)
 enum {
     OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
-    OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_MAX_INPUT,
+    OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
 };
 
 static const struct option long_options[] = {
@@ -119,6 +121,7 @@ static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"log", required_argument, NULL, OPT_LOG},
+    {"plot", required_argument, NULL, OPT_PLOT},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -210,6 +213,13 @@ static int parse_args(int argc, char **argv, train_args *a)
             break;
         case 'q': a->quiet = 1; break;
         case OPT_LOG: a->log_path = optarg; break;
+        case OPT_PLOT:
+            if (optarg[0] == '\0') {
+                cli_error("--plot: empty file name");
+                bad = -1;
+            }
+            a->plot = optarg;
+            break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("train", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("train", "unknown option '%s'", argv[optind - 1]);
@@ -260,6 +270,7 @@ typedef struct {
     int log_failed;
     int perceptron;  /* show the error count: the perceptron rule has no loss */
     size_t n_train;  /* images trained on per epoch */
+    cli_curve curve; /* --plot: the epochs so far, redrawn after each */
 } progress;
 
 static void on_progress(size_t epoch, size_t done, size_t total, void *user)
@@ -302,10 +313,14 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
             fprintf(p->log, "\"val_accuracy\":%.6f,", s->val_accuracy);
         else
             fputs("\"val_accuracy\":null,", p->log);
-        fprintf(p->log, "\"best\":%s,\"seconds\":%.4f}\n", s->is_best ? "true" : "false",
-                s->seconds);
+        fprintf(p->log, "\"best\":%s,\"seconds\":%.4f,\"lr\":%.6g}\n",
+                s->is_best ? "true" : "false", s->seconds, s->lr);
         if (fflush(p->log) != 0)
             p->log_failed = 1;
+    }
+    if (p->curve.path != NULL) {
+        nn_svg_epoch e = {s->epoch, s->loss, s->train_accuracy, s->val_accuracy, s->lr};
+        cli_curve_add(&p->curve, &e);
     }
 }
 
@@ -397,7 +412,7 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
 }
 
 /* The folder that will hold the model must exist and be writable. */
-static int check_output_dir(const char *output)
+static int check_output_dir(const char *output, const char *what)
 {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", output);
@@ -409,7 +424,7 @@ static int check_output_dir(const char *output)
     else
         *slash = '\0';
     if (access(dir, W_OK | X_OK) != 0) {
-        cli_error("%s: cannot write the model there: %s: %s", output, dir, strerror(errno));
+        cli_error("%s: cannot write the %s there: %s: %s", output, what, dir, strerror(errno));
         return -1;
     }
     return 0;
@@ -442,7 +457,7 @@ int cmd_train(int argc, char **argv)
         return cli_missing_data(images_path, a.data_dir);
 
     /* Refuse an unwritable destination now, not after minutes of training. */
-    if (check_output_dir(a.output) != 0)
+    if (check_output_dir(a.output, "model") != 0)
         return CLI_EXIT_DATA;
 
     uint64_t cap = a.max_input_mb << 20;
@@ -519,6 +534,18 @@ int cmd_train(int argc, char **argv)
         }
         prog.log_path = a.log_path;
     }
+    if (a.plot != NULL) {
+        if (check_output_dir(a.plot, "picture") != 0) {
+            rc = CLI_EXIT_DATA;
+            goto done;
+        }
+        prog.curve.path = a.plot;
+        snprintf(prog.curve.title, sizeof prog.curve.title, "Learning curve of %s", a.output);
+        describe_recipe(&a, net, prog.curve.subtitle, sizeof prog.curve.subtitle);
+        size_t used = strlen(prog.curve.subtitle);
+        snprintf(prog.curve.subtitle + used, sizeof prog.curve.subtitle - used, " on %s",
+                 images_path);
+    }
     prog.quiet = a.quiet;
     prog.perceptron = a.activation == NN_ACT_STEP;
     prog.n_train = images.count - (a.train.val_count < images.count ? a.train.val_count : 0);
@@ -545,6 +572,11 @@ int cmd_train(int argc, char **argv)
     if (st != NN_OK) {
         cli_error("%s; no model written", err.msg);
         rc = st == NN_E_ARG ? CLI_EXIT_USAGE : CLI_EXIT_DATA;
+        goto done;
+    }
+    if (prog.curve.failed) {
+        cli_error("%s", prog.curve.err.msg);
+        rc = CLI_EXIT_DATA;
         goto done;
     }
     if (prog.log_failed) {
@@ -599,6 +631,7 @@ done:
         cli_error("%s: cannot write the log", a.log_path);
         rc = CLI_EXIT_DATA;
     }
+    cli_curve_free(&prog.curve);
     nn_net_free(net);
     nn_images_free(&images);
     nn_labels_free(&labels);

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nnclass/file.h"
@@ -32,4 +33,36 @@ int cli_plot_confusion(const char *path, const nn_confusion *c, const nn_model_m
     int rc = st == NN_OK ? cli_save_svg(path, &svg) : cli_fail(st, &err);
     nn_svg_free(&svg);
     return rc;
+}
+
+void cli_curve_add(cli_curve *c, const nn_svg_epoch *e)
+{
+    if (c->failed)
+        return;
+    if (c->n == c->cap) {
+        size_t cap = c->cap > 0 ? 2 * c->cap : 64;
+        nn_svg_epoch *p = realloc(c->epochs, cap * sizeof *p);
+        if (p == NULL) {
+            c->failed = 1;
+            nn_fail(&c->err, NN_E_NOMEM, "%s: out of memory", c->path);
+            return;
+        }
+        c->epochs = p;
+        c->cap = cap;
+    }
+    c->epochs[c->n++] = *e;
+    nn_svg svg = {0};
+    nn_status st = nn_svg_learning_curve(&svg, c->epochs, c->n, c->title, c->subtitle, &c->err);
+    if (st == NN_OK)
+        st = nn_file_write_atomic(c->path, svg.buf, svg.len, &c->err);
+    if (st != NN_OK)
+        c->failed = 1;
+    nn_svg_free(&svg);
+}
+
+void cli_curve_free(cli_curve *c)
+{
+    free(c->epochs);
+    c->epochs = NULL;
+    c->n = c->cap = 0;
 }

@@ -54,4 +54,70 @@ expect_error 2 "--plot" "eval --plot with an empty name"
 run_nn "${E[@]}" --plot
 expect_error 2 "missing value" "eval --plot without a value"
 
+# --- train --plot and plot LOG: the learning curve
+T=(train --images "$TMP/train3k-images.idx.gz" --labels "$TMP/train3k-labels.idx.gz" --epochs 3
+   --val 500 --quiet --threads 1)
+run_nn "${T[@]}" -o "$TMP/lc.nnc" --log "$TMP/lc.jsonl" --plot "$TMP/lc.svg"
+expect_status 0 "train --plot"
+valid_svg "$TMP/lc.svg" "train --plot"
+"$NNCLASS" "${T[@]}" -o "$TMP/lc2.nnc" --plot "$TMP/lc2.svg" 2>/dev/null
+check "train --plot is deterministic" cmp -s <(sed 's/lc2\.nnc/lc.nnc/' "$TMP/lc2.svg") "$TMP/lc.svg"
+check "the log has the learning rate" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["epoch"] for r in rows] == [1, 2, 3], rows
+assert all(r["lr"] > 0 for r in rows), rows' "$TMP/lc.jsonl"
+check "learning curve has training, validation and lr lines" \
+    grep -q 'id="acc-val"' "$TMP/lc.svg"
+check "learning curve: lr line" grep -q 'id="lr"' "$TMP/lc.svg"
+check "learning curve: the best epoch is marked" grep -q 'id="best"' "$TMP/lc.svg"
+best=$(python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+b = max(rows, key=lambda r: (r["val_accuracy"], -r["epoch"]))
+print("best epoch %d: %.2f%%" % (b["epoch"], 100 * b["val_accuracy"]))' "$TMP/lc.jsonl")
+check "learning curve names the best epoch ($best)" grep -qF "$best" "$TMP/lc.svg"
+run_nn plot "$TMP/lc.jsonl" -o "$TMP/plot.svg"
+expect_status 0 "plot LOG"
+valid_svg "$TMP/plot.svg" "plot LOG"
+"$NNCLASS" plot "$TMP/lc.jsonl" -o "$TMP/plot2.svg"
+check "plot is deterministic" cmp -s "$TMP/plot.svg" "$TMP/plot2.svg"
+"$NNCLASS" plot - -o "$TMP/plot3.svg" <"$TMP/lc.jsonl"
+check "plot reads stdin" grep -q '>standard input<' "$TMP/plot3.svg"
+# Without --val: no validation line, no best epoch.
+run_nn train --images "$TMP/train3k-images.idx.gz" --labels "$TMP/train3k-labels.idx.gz" \
+    --epochs 1 --quiet -o "$TMP/lc1.nnc" --plot "$TMP/lc1.svg"
+expect_status 0 "train --plot, one epoch, no --val"
+valid_svg "$TMP/lc1.svg" "one-epoch curve"
+check "no validation line without --val" not grep -q 'id="acc-val"' "$TMP/lc1.svg"
+run_nn "${T[@]}" -o "$TMP/lc.nnc" --plot "$TMP/no/dir/lc.svg"
+expect_error 1 "$TMP/no/dir/lc.svg" "train --plot into a missing folder"
+
+# A malformed log is exit 1 naming the file and the line.
+bad_log() {
+    printf '{"epoch":1,"loss":0.5,"train_accuracy":0.9}\n\n%s\n' "$1" >"$TMP/bad.jsonl"
+    run_nn plot "$TMP/bad.jsonl" -o "$TMP/bad.svg"
+    expect_error 1 "$TMP/bad.jsonl:3: $2" "plot: $3"
+    check "plot: $3: no picture" [ ! -e "$TMP/bad.svg" ]
+}
+bad_log '{"epoch":2,"loss":0.4' "unexpected end of line" "cut line"
+bad_log '{"epoch":2,"loss":0.4,"train_accuracy":1.5}' '"train_accuracy" is not between 0 and 1' "accuracy over 1"
+bad_log '{"epoch":1,"loss":0.4,"train_accuracy":0.9}' "epochs do not increase" "repeated epoch"
+bad_log '{"epoch":2,"loss":"low","train_accuracy":0.9}' '"loss" must be a number' "string loss"
+bad_log '{"epoch":2,"train_accuracy":0.9}' 'no "loss"' "missing loss"
+bad_log '{"epoch":2,"loss":0.4,"train_accuracy":0.9} x' "text after" "trailing text"
+bad_log '[1,2]' "not a JSON object" "an array"
+bad_log '{"epoch":2.5,"loss":0.4,"train_accuracy":0.9}' '"epoch" is not a whole number' "fractional epoch"
+bad_log '{"epoch":2,"loss":NaN,"train_accuracy":0.9}' "bad number" "NaN"
+bad_log '{"epoch":2,"loss":0.4,"loss":0.3,"train_accuracy":0.9}' '"loss" appears twice' "duplicate field"
+printf '' >"$TMP/empty.jsonl"
+run_nn plot "$TMP/empty.jsonl" -o "$TMP/bad.svg"
+expect_error 1 "no epochs" "plot: empty log"
+run_nn plot "$TMP/missing.jsonl" -o "$TMP/bad.svg"
+expect_error 1 "$TMP/missing.jsonl" "plot: missing log"
+run_nn plot "$TMP/lc.jsonl"
+expect_error 2 "-o FILE.svg is required" "plot without -o"
+run_nn plot -o "$TMP/x.svg"
+expect_error 2 "which log" "plot without a log"
+
 finish

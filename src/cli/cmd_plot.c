@@ -1,0 +1,148 @@
+/* cmd_plot.c - `nnclass plot`: the learning curve of a training log (the
+ * JSON Lines file of `nnclass train --log`) as an SVG picture. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnclass/trainlog.h"
+
+#define MAX_LOG_BYTES ((size_t)256 << 20)
+
+static void usage(FILE *out)
+{
+    fputs("Usage: nnclass plot LOG.jsonl -o FILE.svg\n"
+          "Draw the learning curve of a training log (nnclass train --log): loss and\n"
+          "accuracy per epoch, training and validation, the best epoch and the\n"
+          "learning rate. LOG '-' is standard input.\n\n"
+          "  -o, --output FILE    the SVG file to write (required)\n"
+          "  --title TEXT         the picture's title (default: Learning curve)\n"
+          "  -h, --help           show this help and exit\n",
+          out);
+}
+
+enum { OPT_TITLE = 256 };
+
+static const struct option long_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"title", required_argument, NULL, OPT_TITLE},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* Reads all of f (at most MAX_LOG_BYTES) into a new buffer; -1 with errno
+ * (EFBIG when too long). */
+static int read_all(FILE *f, char **out, size_t *len)
+{
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL)
+        return -1;
+    for (;;) {
+        if (n == cap) {
+            if (cap >= MAX_LOG_BYTES) {
+                free(buf);
+                errno = EFBIG;
+                return -1;
+            }
+            char *p = realloc(buf, cap * 2);
+            if (p == NULL) {
+                free(buf);
+                return -1;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            if (ferror(f)) {
+                int saved = errno;
+                free(buf);
+                errno = saved != 0 ? saved : EIO;
+                return -1;
+            }
+            break;
+        }
+    }
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    const char *output = NULL, *title = "Learning curve";
+    opterr = 0;
+    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (optarg[0] == '\0') {
+                cli_error("--output: empty file name");
+                return CLI_EXIT_USAGE;
+            }
+            output = optarg;
+            break;
+        case OPT_TITLE: title = optarg; break;
+        case 'h': usage(stdout); return CLI_OK;
+        case ':': return cli_usage_error("plot", "%s: missing value", argv[optind - 1]);
+        default: return cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage_error("plot", "which log? give LOG.jsonl (or - for stdin)");
+    if (optind + 1 < argc)
+        return cli_usage_error("plot", "unexpected argument '%s'", argv[optind + 1]);
+    if (output == NULL)
+        return cli_usage_error("plot", "-o FILE.svg is required");
+    if (cli_parse_only)
+        return CLI_OK;
+
+    const char *log_path = argv[optind];
+    int from_stdin = strcmp(log_path, "-") == 0;
+    const char *name = from_stdin ? "standard input" : log_path;
+    FILE *f = from_stdin ? stdin : fopen(log_path, "rb");
+    if (f == NULL) {
+        cli_error("%s: cannot open: %s", log_path, strerror(errno));
+        return CLI_EXIT_DATA;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    int rd = read_all(f, &buf, &len);
+    int saved = errno;
+    if (!from_stdin)
+        fclose(f);
+    if (rd != 0) {
+        if (saved == EFBIG)
+            cli_error("%s: longer than %zu MiB: not a training log", name, MAX_LOG_BYTES >> 20);
+        else
+            cli_error("%s: cannot read: %s", name, strerror(saved));
+        return CLI_EXIT_DATA;
+    }
+
+    nn_svg_epoch *epochs = NULL;
+    size_t n = 0;
+    nn_svg svg = {0};
+    nn_error err = {{0}};
+    int rc;
+    nn_status st = nn_trainlog_parse(buf, len, name, &epochs, &n, &err);
+    if (st == NN_OK && n == 0) {
+        cli_error("%s: no epochs in the log", name);
+        rc = CLI_EXIT_DATA;
+        goto done;
+    }
+    if (st == NN_OK)
+        st = nn_svg_learning_curve(&svg, epochs, n, title, name, &err);
+    rc = st == NN_OK ? cli_save_svg(output, &svg) : cli_fail(st, &err);
+
+done:
+    nn_svg_free(&svg);
+    free(epochs);
+    free(buf);
+    return rc;
+}
