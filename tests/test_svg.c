@@ -207,6 +207,42 @@ static void test_learning_curve(void **state)
     nn_svg_free(&b);
 }
 
+static void test_gallery(void **state)
+{
+    (void)state;
+    /* A 3x4 image: a run of three equal pixels is one <rect>, background none. */
+    static const uint8_t px[12] = {0, 0, 0, 0, 255, 255, 250, 0, 16, 31, 0, 128};
+    nn_svg_tile t[2] = {
+        {px, 7, "<T&shirt>", "\"Ankle\" boot", 0.98765},
+        {px, 9, "a'b", "\xc3", 0.5},
+    };
+    nn_svg a = {0}, b = {0};
+    nn_error err = {{0}};
+    assert_int_equal(nn_svg_gallery(&a, t, 2, 3, 4, "wrong <&>", NULL, &err), NN_OK);
+    assert_int_equal(nn_svg_gallery(&b, t, 2, 3, 4, "wrong <&>", NULL, &err), NN_OK);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.buf, b.buf, a.len);
+    assert_non_null(strstr(a.buf, "true &lt;T&amp;shirt&gt;"));
+    assert_non_null(strstr(a.buf, "predicted &quot;Ankle&quot; boot"));
+    assert_non_null(strstr(a.buf, "predicted ?"));
+    assert_non_null(strstr(a.buf, "confidence 98.77%"));
+    assert_non_null(strstr(a.buf, "image 9"));
+    /* Per tile: the frame, one rect for the run 255 255 250, one each for 16
+     * and 31 (same level: one rect) and 128: 1 + 1 + 1 + 1 = 4. */
+    const char *tile = strstr(a.buf, "<g id=\"tile-0\">"), *end = strstr(tile, "</g>");
+    size_t rects = 0;
+    for (const char *p = tile; (p = strstr(p, "<rect")) != NULL && p < end; p++)
+        rects++;
+    assert_int_equal(rects, 4);
+    check_with_tools(a.buf, a.len, "gallery.svg");
+    assert_int_equal(nn_svg_gallery(&a, t, 0, 28, 28, "none", "x", &err), NN_OK);
+    assert_non_null(strstr(a.buf, "no wrong images"));
+    check_with_tools(a.buf, a.len, "gallery-empty.svg");
+    assert_int_equal(nn_svg_gallery(&a, t, 1, 0, 28, "bad", NULL, &err), NN_E_ARG);
+    nn_svg_free(&a);
+    nn_svg_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_heatmap),
         cmocka_unit_test(test_hostile_names_render),
         cmocka_unit_test(test_learning_curve),
+        cmocka_unit_test(test_gallery),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "nnclass/eval.h"
+#include "nnclass/file.h"
 #include "nnclass/idx.h"
 #include "nnclass/model.h"
 #include "nnclass/net.h"
@@ -24,6 +25,7 @@ typedef struct {
     const char *data_dir;
     eval_format format;
     const char *plot;
+    const char *plot_errors;
     size_t errors;
     size_t threads;
     size_t max_input_mb;
@@ -46,6 +48,7 @@ static void usage(FILE *out)
           "  --format NAME        text, json or csv (default text)\n"
           "  --plot FILE.svg      also draw the confusion matrix as a heatmap (SVG)\n"
           "  --errors N           also draw the N most confidently wrong images (default 0)\n"
+          "  --plot-errors FILE.svg  draw those N images as a captioned gallery (SVG)\n"
           "  --threads N          BLAS threads (default 1)\n"
           "  --max-input-mb N     refuse label files declaring more than N MiB (default 1024)\n"
           CLI_IMAGE_HELP
@@ -54,7 +57,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_MODEL = 256, OPT_DATASET, OPT_SPLIT, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR,
-       OPT_FORMAT, OPT_PLOT, OPT_ERRORS, OPT_THREADS, OPT_MAX_INPUT };
+       OPT_FORMAT, OPT_PLOT, OPT_PLOT_ERRORS, OPT_ERRORS, OPT_THREADS, OPT_MAX_INPUT };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -65,6 +68,7 @@ static const struct option long_options[] = {
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"plot", required_argument, NULL, OPT_PLOT},
+    {"plot-errors", required_argument, NULL, OPT_PLOT_ERRORS},
     {"errors", required_argument, NULL, OPT_ERRORS},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
@@ -114,6 +118,13 @@ static int parse_args(int argc, char **argv, eval_args *a)
             }
             a->plot = optarg;
             break;
+        case OPT_PLOT_ERRORS:
+            if (optarg[0] == '\0') {
+                cli_error("--plot-errors: empty file name");
+                bad = -1;
+            }
+            a->plot_errors = optarg;
+            break;
         case OPT_ERRORS: bad = cli_parse_size("--errors", optarg, 0, 1000000, &a->errors); break;
         case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
         case OPT_MAX_INPUT:
@@ -139,6 +150,8 @@ static int parse_args(int argc, char **argv, eval_args *a)
         return cli_usage_error("eval", "--images/--labels need --model");
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
+    if (a->plot_errors != NULL && a->errors == 0)
+        return cli_usage_error("eval", "--plot-errors needs --errors N (how many images)");
     return -1;
 }
 
@@ -341,12 +354,52 @@ static int by_index(const void *pa, const void *pb)
     return a->index < b->index ? -1 : (a->index > b->index);
 }
 
+/* The gallery of the chosen wrong images (sorted by confidence), saved at
+ * path. */
+static nn_status plot_errors(const char *path, const wrong_image *wrong, size_t n,
+                             size_t n_wrong, const uint8_t *pixels, size_t rows, size_t cols,
+                             const nn_labels *labels, const uint8_t *predicted,
+                             const float *confidence, const nn_model_meta *meta,
+                             const char *model_path, const char *images_path, nn_error *err)
+{
+    char (*names)[2][32] = malloc((n + 1) * sizeof *names);
+    nn_svg_tile *tiles = malloc((n + 1) * sizeof *tiles);
+    nn_svg svg = {0};
+    nn_status st = NN_OK;
+    if (names == NULL || tiles == NULL) {
+        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    for (size_t k = 0; k < n; k++) {
+        size_t i = wrong[k].index;
+        tiles[k] = (nn_svg_tile){pixels + wrong[k].slot * rows * cols, i,
+                                 class_name(meta, labels->labels[i], names[k][0], 32),
+                                 class_name(meta, predicted[i], names[k][1], 32),
+                                 confidence[i]};
+    }
+    char title[128], subtitle[8300];
+    if (n_wrong == 0)
+        snprintf(title, sizeof title, "No wrong images");
+    else
+        snprintf(title, sizeof title, "The %zu most confidently wrong of %zu errors", n,
+                 n_wrong);
+    snprintf(subtitle, sizeof subtitle, "%s on %s", model_path, images_path);
+    st = nn_svg_gallery(&svg, tiles, n, rows, cols, title, subtitle, err);
+    if (st == NN_OK)
+        st = nn_file_write_atomic(path, svg.buf, svg.len, err);
+done:
+    nn_svg_free(&svg);
+    free(tiles);
+    free(names);
+    return st;
+}
+
 /* Draws the n most confidently wrong images. Their pixels are fetched by a
  * second streaming pass over the file, so eval never holds the whole set. */
 static nn_status print_errors(const char *images_path, const cli_image_opts *o,
                               const nn_labels *labels, const uint8_t *predicted,
                               const float *confidence, size_t n, const nn_model_meta *meta,
-                              nn_error *err)
+                              const char *plot_path, const char *model_path, nn_error *err)
 {
     char b1[32], b2[32];
     size_t n_wrong = 0;
@@ -363,8 +416,12 @@ static nn_status print_errors(const char *images_path, const cli_image_opts *o,
     if (n > n_wrong)
         n = n_wrong;
     printf("\n%zu most confidently wrong images:\n", n);
-    if (n == 0)
+    if (n == 0) {
+        if (plot_path != NULL)
+            st = plot_errors(plot_path, wrong, 0, 0, NULL, meta->rows, meta->cols, labels,
+                             predicted, confidence, meta, model_path, images_path, err);
         goto done;
+    }
 
     /* Collect the chosen images in file order, then draw them by confidence. */
     st = cli_input_open(images_path, o, &in, err);
@@ -389,6 +446,12 @@ static nn_status print_errors(const char *images_path, const cli_image_opts *o,
         }
     }
     qsort(wrong, n, sizeof *wrong, by_confidence);
+    if (plot_path != NULL) {
+        st = plot_errors(plot_path, wrong, n, n_wrong, pixels, in.rows, in.cols, labels,
+                         predicted, confidence, meta, model_path, images_path, err);
+        if (st != NN_OK)
+            goto done;
+    }
     for (size_t k = 0; k < n; k++) {
         size_t i = wrong[k].index, slot = wrong[k].slot;
         printf("\nimage %zu: true %s, predicted %s (confidence %.4f)\n", i,
@@ -561,7 +624,7 @@ int cmd_eval(int argc, char **argv)
     }
     if (a.errors > 0) {
         st = print_errors(images_path, &a.image, &labels, predicted, confidence, a.errors,
-                          &meta, &err);
+                          &meta, a.plot_errors, model_path, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             goto done;

@@ -54,13 +54,50 @@ expect_error 2 "--plot" "eval --plot with an empty name"
 run_nn "${E[@]}" --plot
 expect_error 2 "missing value" "eval --plot without a value"
 
+# --- eval --errors N --plot-errors: the gallery of confidently wrong images
+run_nn "${E[@]}" --errors 5 --plot-errors "$TMP/gal.svg"
+expect_status 0 "eval --plot-errors"
+valid_svg "$TMP/gal.svg" "gallery"
+check "gallery has 5 tiles" [ "$(grep -c '<g id="tile-' "$TMP/gal.svg")" -eq 5 ]
+check "gallery tiles show their images" \
+    python3 "$CHECK" gallery "$TMP/gal.svg" "$TMP/gal.svg.png" "$TMP/s-images.idx"
+# The same images, in the same order, with the same captions as the text.
+sed -n 's/^image \([0-9]*\): true \([^,]*\), predicted \(.*\) (confidence \(0\.[0-9]*\))$/\1 \2 \3 \4/p' \
+    "$TMP/out" >"$TMP/text-captions"
+python3 -c '
+import sys, xml.etree.ElementTree as ET
+S = "{http://www.w3.org/2000/svg}"
+root = ET.parse(sys.argv[1]).getroot()
+for g in root.iter(S + "g"):
+    if (g.get("id") or "").startswith("tile-"):
+        t = [e.text for e in g.iter(S + "text")]
+        conf = float(t[2].split()[1].rstrip("%")) / 100
+        print(t[3].split()[1], t[0].split()[1], t[1].split()[1], "%.4f" % conf)
+' "$TMP/gal.svg" >"$TMP/svg-captions"
+check "gallery captions agree with the text report" \
+    python3 -c '
+import sys
+a = [l.split() for l in open(sys.argv[1])]
+b = [l.split() for l in open(sys.argv[2])]
+assert len(a) == len(b) == 5, (a, b)
+for x, y in zip(a, b):
+    assert x[:3] == y[:3] and abs(float(x[3]) - float(y[3])) < 6e-5, (x, y)
+' "$TMP/text-captions" "$TMP/svg-captions"
+"$NNCLASS" "${E[@]}" --errors 5 --plot-errors "$TMP/gal2.svg" >/dev/null 2>&1
+check "gallery is deterministic" cmp -s "$TMP/gal.svg" "$TMP/gal2.svg"
+run_nn "${E[@]}" --plot-errors "$TMP/gal3.svg"
+expect_error 2 "--plot-errors needs --errors" "--plot-errors without --errors"
+run_nn "${E[@]}" --errors 3 --plot-errors "$TMP/no/dir/gal.svg"
+expect_status 1 "--plot-errors into a missing folder"
+check "--plot-errors: the error names the file" grep -qF "$TMP/no/dir/gal.svg" "$TMP/err"
+
 # --- train --plot and plot LOG: the learning curve
 T=(train --images "$TMP/train3k-images.idx.gz" --labels "$TMP/train3k-labels.idx.gz" --epochs 3
    --val 500 --quiet --threads 1)
 run_nn "${T[@]}" -o "$TMP/lc.nnc" --log "$TMP/lc.jsonl" --plot "$TMP/lc.svg"
 expect_status 0 "train --plot"
 valid_svg "$TMP/lc.svg" "train --plot"
-"$NNCLASS" "${T[@]}" -o "$TMP/lc2.nnc" --plot "$TMP/lc2.svg" 2>/dev/null
+"$NNCLASS" "${T[@]}" -o "$TMP/lc2.nnc" --plot "$TMP/lc2.svg" >/dev/null 2>&1
 check "train --plot is deterministic" cmp -s <(sed 's/lc2\.nnc/lc.nnc/' "$TMP/lc2.svg") "$TMP/lc.svg"
 check "the log has the learning rate" python3 -c '
 import json, sys

@@ -123,10 +123,41 @@ def heatmap(svg_path, png_path):
           % (n * n, min(diag), max(off), sum(1 for k in counts if counts[k] == 0)))
 
 
+def gallery(svg_path, png_path, idx_path):
+    """Every tile shows its image: the rendering's grey at each pixel's
+    centre is the image's value in the gallery's 16 levels of ink."""
+    root = ET.parse(svg_path).getroot()
+    vb = [float(v) for v in root.get("viewBox").split()]
+    w, h, px = read_png(png_path)
+    sx, sy = w / vb[2], h / vb[3]
+    raw = open(idx_path, "rb").read()
+    assert raw[:4] == b"\x00\x00\x08\x03"
+    count, rows, cols = struct.unpack(">III", raw[4:16])
+    tiles = [g for g in root.iter(SVG + "g") if (g.get("id") or "").startswith("tile-")]
+    for g in tiles:
+        frame = g.find(SVG + "rect")
+        x0, y0 = float(frame.get("x")) + 1, float(frame.get("y")) + 1
+        scale = (float(frame.get("width")) - 2) / cols
+        index = int([t.text for t in g.iter(SVG + "text") if t.text.startswith("image ")][0][6:])
+        img = raw[16 + index * rows * cols:16 + (index + 1) * rows * cols]
+        worst = 0
+        for r in range(rows):
+            for c in range(cols):
+                want = 255 - ((img[r * cols + c] >> 4) * 255 + 7) // 15
+                got = px[int((y0 + (r + 0.5) * scale) * sy)][int((x0 + (c + 0.5) * scale) * sx)]
+                worst = max(worst, abs(got[0] - want))
+        assert worst <= 12, "tile %s (image %d) differs from the image by %d levels" % (
+            g.get("id"), index, worst)
+    print("gallery: %d tiles match their images" % len(tiles))
+    return len(tiles)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "png":
         read_png(sys.argv[2])
     elif sys.argv[1] == "heatmap":
         heatmap(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "gallery":
+        gallery(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit("unknown check " + sys.argv[1])
