@@ -568,7 +568,8 @@ static void run_worker(worker *w)
                 right_sum += right;
                 if (hooks->on_progress != NULL &&
                     ((bi + 1) % tm->progress_every == 0 || bi + 1 == tm->n_batches))
-                    hooks->on_progress(epoch, bi + 1, tm->n_batches, hooks->user);
+                    hooks->on_progress(epoch, bi + 1, tm->n_batches,
+                                       loss_sum / (double)(start + bs), hooks->user);
             }
         }
         /* Every update of the epoch is done before thread 0 merges them. */

@@ -461,10 +461,11 @@ typedef struct {
     size_t progress_calls, epoch_calls, last_done, last_total;
 } hook_state;
 
-static void stop_on_progress(size_t epoch, size_t done, size_t total, void *user)
+static void stop_on_progress(size_t epoch, size_t done, size_t total, double loss, void *user)
 {
     hook_state *h = user;
     (void)epoch;
+    assert_true(loss >= 0 && isfinite(loss));
     h->progress_calls++;
     h->last_done = done;
     h->last_total = total;

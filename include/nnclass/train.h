@@ -81,7 +81,8 @@ typedef struct {
 /* Optional callbacks and a stop flag, all may be NULL. */
 typedef struct {
     void (*on_epoch)(const nn_epoch_stats *stats, void *user);
-    void (*on_progress)(size_t epoch, size_t batches_done, size_t batches_total,
+    /* loss: the mean training loss of the epoch's minibatches so far */
+    void (*on_progress)(size_t epoch, size_t batches_done, size_t batches_total, double loss,
                         void *user);
     volatile sig_atomic_t *stop; /* polled between minibatches; non-zero stops */
     void *user;

@@ -178,6 +178,29 @@ typedef struct {
 void cli_curve_add(cli_curve *c, const nn_svg_epoch *e);
 void cli_curve_free(cli_curve *c);
 
+/* A progress bar on stderr, drawn only when stderr is a terminal and not
+ * quiet, redrawn at most ten times a second (and at 100 %):
+ *   "epoch   3 [=========               ]  38%  52k img/s  loss 0.1830  0:04 left"
+ * Clear it before printing anything else on stderr. */
+typedef struct {
+    int on, drawn;
+    double start, last;
+} cli_bar;
+
+/* Input below this many images finishes too fast for eval and predict to
+ * draw a bar. */
+#define CLI_BAR_MIN_IMAGES 10000
+
+void cli_bar_init(cli_bar *b, int quiet);
+/* Starts the clock that cli_bar_elapsed reads again. */
+void cli_bar_restart(cli_bar *b);
+double cli_bar_elapsed(const cli_bar *b);
+/* rate (images/s) and left (seconds) are left out when negative; extra
+ * (may be NULL) goes between them, e.g. "  loss 0.1830". */
+void cli_bar_draw(cli_bar *b, const char *label, size_t done, size_t total, double rate,
+                  double left, const char *extra);
+void cli_bar_clear(cli_bar *b);
+
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);
 

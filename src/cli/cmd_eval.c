@@ -27,6 +27,7 @@ typedef struct {
     const char *plot;
     const char *plot_errors;
     size_t errors;
+    int quiet;
     size_t threads;
     size_t max_input_mb;
     cli_image_opts image;
@@ -50,6 +51,7 @@ static void usage(FILE *out)
           "  --errors N           also draw the N most confidently wrong images (default 0)\n"
           "  --plot-errors FILE.svg  draw those N images as a captioned gallery (SVG)\n"
           "  --threads N          BLAS threads (default 1)\n"
+          "  -q, --quiet          no progress bar (drawn on a terminal for large inputs)\n"
           "  --max-input-mb N     refuse label files declaring more than N MiB (default 1024)\n"
           CLI_IMAGE_HELP
           "  -h, --help           show this help and exit\n",
@@ -73,6 +75,7 @@ static const struct option long_options[] = {
     {"threads", required_argument, NULL, OPT_THREADS},
     {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
     CLI_IMAGE_LONG_OPTIONS,
+    {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -87,7 +90,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
     opterr = 0;
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
-    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case OPT_MODEL: a->model = optarg; break;
@@ -133,6 +136,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
         case CLI_OPT_PREPROCESS:
         case CLI_OPT_INVERT:
         case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
+        case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("eval", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
@@ -487,6 +491,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
                                  const char *images_path, const cli_image_opts *o,
                                  const char *labels_path, const nn_labels *labels,
                                  nn_confusion *total, uint8_t *predicted, float *confidence,
+                                 cli_bar *bar,
                                  nn_error *err)
 {
     cli_input in;
@@ -539,7 +544,13 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         if (st != NN_OK)
             break;
         done += got;
+        if (view.count >= CLI_BAR_MIN_IMAGES) {
+            double t = cli_bar_elapsed(bar), rate = t > 0 ? (double)done / t : -1;
+            cli_bar_draw(bar, "eval", done, view.count, rate,
+                         rate > 0 ? (double)(view.count - done) / rate : -1, NULL);
+        }
     }
+    cli_bar_clear(bar);
 
 done:
     free(buf);
@@ -598,9 +609,11 @@ int cmd_eval(int argc, char **argv)
         if (predicted == NULL || confidence == NULL)
             st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", labels_path);
     }
+    cli_bar bar;
+    cli_bar_init(&bar, a.quiet);
     if (st == NN_OK)
         st = evaluate_stream(net, &meta, images_path, &a.image, labels_path, &labels, &conf,
-                             predicted, confidence, &err);
+                             predicted, confidence, &bar, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0 && st == NN_E_IO)

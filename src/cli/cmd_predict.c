@@ -37,6 +37,7 @@ typedef struct {
     const char *split;
     int line_buffered;  /* flush stdout at every line */
     uint64_t offset;    /* index of the first image (of each file) */
+    int quiet;
 } predict_args;
 
 static void usage(FILE *out)
@@ -74,6 +75,8 @@ static void usage(FILE *out)
           "  --save-input FILE    also write the 28x28 images classified (after\n"
           "                       preprocessing), in input order, as a raw IDX file\n"
           "                       (not written when a file fails)\n"
+          "  -q, --quiet          no progress bar (drawn on stderr for large inputs when\n"
+          "                       stderr is a terminal and standard output is not)\n"
           "  -h, --help           show this help and exit\n",
           out);
 }
@@ -96,6 +99,7 @@ static const struct option long_options[] = {
     {"split", required_argument, NULL, OPT_SPLIT},
     {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
     {"offset", required_argument, NULL, OPT_OFFSET},
+    {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -110,7 +114,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
     opterr = 0;
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
-    while ((c = getopt_long(argc, argv, ":Hh", long_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":qHh", long_options, NULL)) != -1) {
         int bad = 0;
         switch (c) {
         case OPT_MODEL: a->model = optarg; break;
@@ -137,6 +141,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
         case OPT_SPLIT: a->split = optarg; break;
         case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
         case OPT_OFFSET: bad = cli_parse_u64("--offset", optarg, &a->offset); break;
+        case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("predict", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("predict", "unknown option '%s'", argv[optind - 1]);
@@ -350,6 +355,7 @@ typedef struct {
     float *inputs;   /* the same, scaled */
     const cli_image_opts *image;
     nn_idx_writer *saved; /* --save-input, or NULL */
+    cli_bar *bar;
 } classifier;
 
 /* Returns 0, or 1 after printing an error about this file (the others go on);
@@ -371,12 +377,13 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
         cli_input_close(&in);
         return 1;
     }
-    size_t index = (size_t)pr->args->offset;
+    size_t index = (size_t)pr->args->offset, total = in.count, done = 0;
     /* --line-buffered changes only stdout's buffering: the images are still
      * classified CHUNK_IMAGES at a time, since a one-image product takes
      * another BLAS path whose sums can differ in the last bit. */
     size_t chunk = CHUNK_IMAGES;
     int rc = 0;
+    cli_bar_restart(cl->bar);
     for (;;) {
         size_t n = 0;
         st = cli_input_read(&in, cl->pixels, chunk, &n, &err);
@@ -384,6 +391,7 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
             nn_error werr = {{0}};
             if (cl->saved != NULL &&
                 nn_idx_writer_add(cl->saved, cl->pixels, n, &werr) != NN_OK) {
+                cli_bar_clear(cl->bar);
                 cli_fail(NN_E_IO, &werr);
                 rc = -1;
                 break;
@@ -392,19 +400,28 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
             const float *probs = nn_net_forward_batch(cl->net, cl->ws, cl->inputs, n);
             for (size_t i = 0; i < n; i++)
                 print_line(pr, in.name, index++, probs + i * n_out);
+            done += n;
             if (ferror(stdout)) {
                 rc = -1;
                 break;
+            }
+            if (total >= CLI_BAR_MIN_IMAGES) {
+                double t = cli_bar_elapsed(cl->bar), rate = t > 0 ? (double)done / t : -1;
+                cli_bar_draw(cl->bar, "predict", done, total, rate,
+                             rate > 0 && done < total ? (double)(total - done) / rate : -1,
+                             NULL);
             }
         }
         if (st == NN_DONE)
             break;
         if (st != NN_OK) {
+            cli_bar_clear(cl->bar);
             cli_fail(st, &err);
             rc = 1;
             break;
         }
     }
+    cli_bar_clear(cl->bar);
     cli_input_close(&in);
     return rc;
 }
@@ -450,6 +467,10 @@ int cmd_predict(int argc, char **argv)
     nn_net *net = NULL;
     nn_error err = {{0}};
     classifier cl = {0};
+    cli_bar bar;
+    /* A bar between lines of results on the same terminal would garble them. */
+    cli_bar_init(&bar, a.quiet || isatty(STDOUT_FILENO));
+    cl.bar = &bar;
     nn_status st = nn_model_load(model_path, &net, &meta, &err);
     if (st != NN_OK)
         return cli_fail(st, &err);

@@ -264,7 +264,8 @@ static int parse_args(int argc, char **argv, train_args *a)
 
 typedef struct {
     int quiet;
-    int bar;      /* stderr is a terminal: draw a live progress bar */
+    cli_bar bar;  /* drawn when stderr is a terminal */
+    size_t batch, epochs;
     FILE *log;
     const char *log_path;
     int log_failed;
@@ -273,22 +274,30 @@ typedef struct {
     cli_curve curve; /* --plot: the epochs so far, redrawn after each */
 } progress;
 
-static void on_progress(size_t epoch, size_t done, size_t total, void *user)
+/* The bar within an epoch: images/s over the epoch so far, the running
+ * loss, and the time left for the whole run at that speed. */
+static void on_progress(size_t epoch, size_t done, size_t total, double loss, void *user)
 {
     progress *p = user;
-    if (!p->bar || total == 0)
+    if (!p->bar.on || total == 0)
         return;
-    int width = 30, filled = (int)(done * (size_t)width / total);
-    fprintf(stderr, "\repoch %3zu [%.*s%*s] %3zu%%", epoch, filled,
-            "==============================", width - filled, "", done * 100 / total);
-    fflush(stderr);
+    size_t images = done * p->batch < p->n_train ? done * p->batch : p->n_train;
+    double t = cli_bar_elapsed(&p->bar), rate = t > 0 ? (double)images / t : -1;
+    double left = -1;
+    if (rate > 0)
+        left = ((double)(p->n_train - images) +
+                (double)(p->epochs - epoch) * (double)p->n_train) / rate;
+    char label[32], extra[32];
+    snprintf(label, sizeof label, "epoch %3zu", epoch);
+    snprintf(extra, sizeof extra, "  loss %.4f", loss);
+    cli_bar_draw(&p->bar, label, done, total, rate, left, p->perceptron ? NULL : extra);
 }
 
 static void on_epoch(const nn_epoch_stats *s, void *user)
 {
     progress *p = user;
-    if (p->bar)
-        fputs("\r\033[K", stderr);
+    cli_bar_clear(&p->bar);
+    cli_bar_restart(&p->bar); /* the next epoch's clock */
     /* the images the epoch got wrong, from its accuracy (exact: n < 2^52) */
     size_t errors = (size_t)llround((1.0 - s->train_accuracy) * (double)p->n_train);
     if (!p->quiet) {
@@ -549,7 +558,9 @@ int cmd_train(int argc, char **argv)
     prog.quiet = a.quiet;
     prog.perceptron = a.activation == NN_ACT_STEP;
     prog.n_train = images.count - (a.train.val_count < images.count ? a.train.val_count : 0);
-    prog.bar = !a.quiet && isatty(STDERR_FILENO);
+    cli_bar_init(&prog.bar, a.quiet);
+    prog.batch = a.train.batch;
+    prog.epochs = a.train.epochs;
 
     /* nnclass's own threads share the network out, each calling a one-thread BLAS. */
     nn_set_threads(1);
@@ -562,8 +573,7 @@ int cmd_train(int argc, char **argv)
     nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &prog};
     nn_train_result result;
     st = nn_train(net, &images, &labels, &a.train, &hooks, &result, &err);
-    if (prog.bar)
-        fputs("\r\033[K", stderr);
+    cli_bar_clear(&prog.bar);
     if (st == NN_E_INTERRUPTED) {
         cli_error("%s: interrupted by signal %d; no model written", a.output, (int)stop_signal);
         rc = 128 + (int)stop_signal;
