@@ -92,6 +92,11 @@ _nnclass()
         -o | --output | --log | --images | --labels)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
+        --plot | --plot-errors)
+            COMPREPLY=($(compgen -f -X '!*.svg' -- "$cur") $(compgen -d -- "$cur"))
+            return ;;
+        --title)
+            return ;;
         --epochs | --batch | --lr | --momentum | --weight-decay | --seed | --threads | \
             --val | --hidden | --layers | --index | --count | --top | --errors | \
             --max-input-mb | --offset)

@@ -8,12 +8,14 @@ VG=(valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kin
     --show-leak-kinds=definite)
 
 "${VG[@]}" "$NNCLASS" train --images "$TMP/s-images.idx.gz" --labels "$TMP/s-labels.idx.gz" \
-    --epochs 1 --val 100 --quiet -o "$TMP/m.nnc" >/dev/null 2>"$TMP/vg.err"
+    --epochs 1 --val 100 --quiet -o "$TMP/m.nnc" --log "$TMP/log.jsonl" --plot "$TMP/lc.svg" \
+    >/dev/null 2>"$TMP/vg.err"
 st=$?
 check "train under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" [ "$st" -eq 0 ]
 
 "${VG[@]}" "$NNCLASS" eval --model "$TMP/m.nnc" --images "$TMP/s-images.idx" \
-    --labels "$TMP/s-labels.idx" --errors 1 >/dev/null 2>"$TMP/vg.err"
+    --labels "$TMP/s-labels.idx" --errors 1 --plot "$TMP/cm.svg" --plot-errors "$TMP/g.svg" \
+    >/dev/null 2>"$TMP/vg.err"
 st=$?
 check "eval under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" [ "$st" -eq 0 ]
 
@@ -26,6 +28,10 @@ head -c 3000 "$TMP/s-images.idx" >"$TMP/cut.idx"
 "${VG[@]}" "$NNCLASS" predict --model "$TMP/m.nnc" "$TMP/cut.idx" >/dev/null 2>"$TMP/vg.err"
 st=$?
 check "predict of a truncated file under memcheck exits 1 (exit $st)" [ "$st" -eq 1 ]
+
+"${VG[@]}" "$NNCLASS" plot "$TMP/log.jsonl" -o "$TMP/plot.svg" >/dev/null 2>"$TMP/vg.err"
+st=$?
+check "plot under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" [ "$st" -eq 0 ]
 
 "${VG[@]}" "$NNCLASS" info "$TMP/m.nnc" >/dev/null 2>"$TMP/vg.err"
 st=$?
