@@ -601,12 +601,13 @@ nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *e, size_t n, cons
                                 const char *subtitle, nn_error *err)
 {
     char buf[96];
-    int has_val = n > 0, has_lr = n > 0;
+    int has_val = n > 0, has_lr = n > 0, has_loss = n > 0;
     size_t best = 0; /* index of the best validation epoch */
     double lmax = 0, amin = 1, amax = 0, lrmax = 0;
     for (size_t i = 0; i < n; i++) {
         has_val &= e[i].val_accuracy >= 0;
         has_lr &= e[i].lr >= 0;
+        has_loss &= e[i].loss >= 0;
     }
     for (size_t i = 0; i < n; i++) {
         lmax = fmax(lmax, e[i].loss);
@@ -686,7 +687,6 @@ nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *e, size_t n, cons
         line(s, bx, loss.y, bx, bottom->y + bottom->h,
              "stroke=\"#333333\" stroke-width=\"1\" stroke-dasharray=\"3 2\"");
     }
-    series(s, &loss, e, n, offsetof(nn_svg_epoch, loss), TRAIN_COLOUR, 2, "loss-train");
     series(s, &acc, e, n, offsetof(nn_svg_epoch, train_accuracy), TRAIN_COLOUR, 2, "acc-train");
     if (has_val) {
         series(s, &acc, e, n, offsetof(nn_svg_epoch, val_accuracy), VAL_COLOUR, 2, "acc-val");
@@ -697,6 +697,11 @@ nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *e, size_t n, cons
     }
     if (has_lr)
         series(s, &lr, e, n, offsetof(nn_svg_epoch, lr), LR_COLOUR, 1.2, "lr");
+    if (has_loss)
+        series(s, &loss, e, n, offsetof(nn_svg_epoch, loss), TRAIN_COLOUR, 2, "loss-train");
+    else
+        text(s, left + plot_w / 2, loss.y + loss_h / 2, 13, "middle", "fill=\"#888888\"",
+             "no loss: the perceptron rule has none");
     return end(s, "learning curve", err);
 }
 

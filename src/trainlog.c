@@ -162,7 +162,7 @@ static int parse_array(cursor *c, int depth)
 typedef struct {
     int has_epoch, has_loss, has_train, has_val, has_lr;
     double epoch, loss, train, val, lr;
-    int val_null;
+    int val_null, loss_null;
 } fields;
 
 static int take_field(cursor *c, fields *f, const char *key, value_kind k, double v)
@@ -185,8 +185,8 @@ static int take_field(cursor *c, fields *f, const char *key, value_kind k, doubl
         if (*known[i].seen)
             return fail(c, "appears twice");
         *known[i].seen = 1;
-        if (k == V_NULL && known[i].value == &f->val) {
-            f->val_null = 1;
+        if (k == V_NULL && (known[i].value == &f->val || known[i].value == &f->loss)) {
+            *(known[i].value == &f->val ? &f->val_null : &f->loss_null) = 1;
             c->field = NULL;
             return 0;
         }
@@ -290,7 +290,7 @@ static const char *parse_line(const char *line, size_t len, nn_svg_epoch *e, cha
         return "no \"train_accuracy\" field";
     if (!(f.epoch >= 1 && f.epoch <= 1e9) || f.epoch != floor(f.epoch))
         return "\"epoch\" is not a whole number from 1";
-    if (!(f.loss >= 0 && isfinite(f.loss)))
+    if (!f.loss_null && !(f.loss >= 0 && isfinite(f.loss)))
         return "\"loss\" is not a finite number >= 0";
     if (!(f.train >= 0 && f.train <= 1))
         return "\"train_accuracy\" is not between 0 and 1";
@@ -299,7 +299,7 @@ static const char *parse_line(const char *line, size_t len, nn_svg_epoch *e, cha
     if (f.has_lr && !(f.lr >= 0 && isfinite(f.lr)))
         return "\"lr\" is not a finite number >= 0";
     e->epoch = (size_t)f.epoch;
-    e->loss = f.loss;
+    e->loss = f.loss_null ? -1.0 : f.loss;
     e->train_accuracy = f.train;
     e->val_accuracy = f.has_val && !f.val_null ? f.val : -1.0;
     e->lr = f.has_lr ? f.lr : -1.0;

@@ -24,12 +24,13 @@ static void test_good_log(void **state)
         "\n   \r\n"
         "{ \"epoch\" : 2 , \"loss\":2.5e-1,\"train_accuracy\":0.95,\"val_accuracy\":null,"
         "\"note\":{\"a\":[1,\"x\\\"y\\u00e9\",[],{}]},\"ok\":false}\r\n"
-        "{\"train_accuracy\":1,\"loss\":0,\"epoch\":7}";
+        "{\"train_accuracy\":1,\"loss\":0,\"epoch\":7}\n"
+        "{\"epoch\":8,\"loss\":null,\"errors\":12,\"train_accuracy\":0.99}\n";
     nn_svg_epoch *e = NULL;
     size_t n = 0;
     nn_error err = {{0}};
     assert_int_equal(nn_trainlog_parse(log, strlen(log), "a.jsonl", &e, &n, &err), NN_OK);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
     assert_int_equal(e[0].epoch, 1);
     assert_true(e[0].loss == 0.5 && e[0].train_accuracy == 0.9);
     assert_true(e[0].val_accuracy == 0.91 && e[0].lr == 0.05);
@@ -37,6 +38,8 @@ static void test_good_log(void **state)
     assert_true(e[1].loss == 0.25 && e[1].val_accuracy == -1.0 && e[1].lr == -1.0);
     assert_int_equal(e[2].epoch, 7);
     assert_true(e[2].train_accuracy == 1.0 && e[2].loss == 0.0);
+    assert_int_equal(e[3].epoch, 8);
+    assert_true(e[3].loss == -1.0 && e[3].train_accuracy == 0.99);
     free(e);
 
     assert_int_equal(nn_trainlog_parse("", 0, "empty", &e, &n, &err), NN_OK);

@@ -1,7 +1,7 @@
 /*
  * svg.h - pictures as standalone SVG: a confusion heatmap, a learning curve
  * and a gallery of images, drawn into a memory buffer the caller then writes
- * where it likes (nn_file_write_atomic).
+ * where it likes (atomically: nn_atomic_*).
  *
  * The output is valid XML whatever the names it shows (every piece of text
  * goes through one escaper that also replaces bytes XML cannot hold), scales
@@ -55,7 +55,7 @@ nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *
 /* One epoch of training, as the learning curve shows it. */
 typedef struct {
     size_t epoch;          /* 1-based */
-    double loss;           /* mean training loss */
+    double loss;           /* mean training loss; < 0: none (the perceptron) */
     double train_accuracy;
     double val_accuracy;   /* < 0: no validation */
     double lr;             /* learning rate at the end of the epoch; < 0: unknown */
@@ -63,8 +63,9 @@ typedef struct {
 
 /* Draws loss and accuracy per epoch in two panels (training and validation
  * lines, a legend, the best validation epoch marked) and, when every epoch
- * has one, the learning rate in a thin third panel. n may be 0 (an empty
- * frame saying so). */
+ * has one, the learning rate in a thin third panel. Without a loss for every
+ * epoch the loss panel says so instead. n may be 0 (an empty frame saying
+ * so). */
 nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *epochs, size_t n,
                                 const char *title, const char *subtitle, nn_error *err);
 

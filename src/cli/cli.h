@@ -154,8 +154,11 @@ void cli_input_close(cli_input *in);
 
 /* --- pictures (plot.c) --------------------------------------------------------- */
 
-/* Saves an SVG drawn into svg at path atomically; prints the error and
- * returns its exit code on failure, else 0. */
+/* Writes an SVG drawn into svg at path atomically (nn_atomic_*). */
+nn_status cli_write_svg(const char *path, const nn_svg *svg, nn_error *err);
+
+/* The same, printing the error and returning its exit code on failure,
+ * else 0. */
 int cli_save_svg(const char *path, const nn_svg *svg);
 
 /* Draws the confusion heatmap of c (titled with the model and data paths)

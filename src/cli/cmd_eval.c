@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "nnclass/eval.h"
-#include "nnclass/file.h"
 #include "nnclass/idx.h"
 #include "nnclass/model.h"
 #include "nnclass/net.h"
@@ -390,7 +389,7 @@ static nn_status plot_errors(const char *path, const wrong_image *wrong, size_t 
     snprintf(subtitle, sizeof subtitle, "%s on %s", model_path, images_path);
     st = nn_svg_gallery(&svg, tiles, n, rows, cols, title, subtitle, err);
     if (st == NN_OK)
-        st = nn_file_write_atomic(path, svg.buf, svg.len, err);
+        st = cli_write_svg(path, &svg, err);
 done:
     nn_svg_free(&svg);
     free(tiles);

@@ -328,7 +328,8 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
             p->log_failed = 1;
     }
     if (p->curve.path != NULL) {
-        nn_svg_epoch e = {s->epoch, s->loss, s->train_accuracy, s->val_accuracy, s->lr};
+        nn_svg_epoch e = {s->epoch, p->perceptron ? -1.0 : s->loss, s->train_accuracy,
+                          s->val_accuracy, s->lr};
         cli_curve_add(&p->curve, &e);
     }
 }

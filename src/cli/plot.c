@@ -6,12 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nnclass/file.h"
+#include "nnclass/atomic.h"
+
+nn_status cli_write_svg(const char *path, const nn_svg *svg, nn_error *err)
+{
+    nn_atomic_file *f = NULL;
+    nn_status st = nn_atomic_open(path, &f, err);
+    if (st == NN_OK)
+        st = nn_atomic_write(f, svg->buf, svg->len, err);
+    if (st == NN_OK)
+        return nn_atomic_commit(f, err); /* frees f */
+    nn_atomic_abort(f);
+    return st;
+}
 
 int cli_save_svg(const char *path, const nn_svg *svg)
 {
     nn_error err = {{0}};
-    nn_status st = nn_file_write_atomic(path, svg->buf, svg->len, &err);
+    nn_status st = cli_write_svg(path, svg, &err);
     return st == NN_OK ? CLI_OK : cli_fail(st, &err);
 }
 
@@ -54,7 +66,7 @@ void cli_curve_add(cli_curve *c, const nn_svg_epoch *e)
     nn_svg svg = {0};
     nn_status st = nn_svg_learning_curve(&svg, c->epochs, c->n, c->title, c->subtitle, &c->err);
     if (st == NN_OK)
-        st = nn_file_write_atomic(c->path, svg.buf, svg.len, &c->err);
+        st = cli_write_svg(c->path, &svg, &c->err);
     if (st != NN_OK)
         c->failed = 1;
     nn_svg_free(&svg);

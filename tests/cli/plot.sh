@@ -127,6 +127,16 @@ run_nn train --images "$TMP/train3k-images.idx.gz" --labels "$TMP/train3k-labels
 expect_status 0 "train --plot, one epoch, no --val"
 valid_svg "$TMP/lc1.svg" "one-epoch curve"
 check "no validation line without --val" not grep -q 'id="acc-val"' "$TMP/lc1.svg"
+# The perceptron logs no loss: its curve says so, and plot reads its log.
+run_nn train --images "$TMP/train3k-images.idx.gz" --labels "$TMP/train3k-labels.idx.gz" \
+    --activation step --epochs 2 --quiet -o "$TMP/p.nnc" --log "$TMP/p.jsonl" --plot "$TMP/p.svg"
+expect_status 0 "train --plot, perceptron"
+valid_svg "$TMP/p.svg" "perceptron curve"
+check "perceptron curve: no loss line" not grep -q 'id="loss-train"' "$TMP/p.svg"
+check "perceptron curve says why" grep -q 'no loss: the perceptron' "$TMP/p.svg"
+run_nn plot "$TMP/p.jsonl" -o "$TMP/p2.svg"
+expect_status 0 "plot of a perceptron log"
+valid_svg "$TMP/p2.svg" "perceptron plot"
 run_nn "${T[@]}" -o "$TMP/lc.nnc" --plot "$TMP/no/dir/lc.svg"
 expect_error 1 "$TMP/no/dir/lc.svg" "train --plot into a missing folder"
 
