@@ -38,9 +38,11 @@
 #define NN_MNIST_BOX 20
 #define NN_MNIST_SIDE 28
 
-/* Least difference between the darkest and lightest grey (after outliers
- * are set aside) for an image to count as having ink at all. */
-#define NN_PRE_MIN_CONTRAST 32
+/* Least difference between the mean grey of the ink and of the paper (after
+ * flattening) for an image to count as having ink at all; the ink must also
+ * stand out of the paper's noise (see nn_preprocess_mnist). Low enough for a
+ * faint pencil stroke. */
+#define NN_PRE_MIN_CONTRAST 16
 
 typedef enum {
     NN_INVERT_AUTO = 0, /* decide from the image (step 1) */
