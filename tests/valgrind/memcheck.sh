@@ -37,4 +37,23 @@ check "plot under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" [ "$st" -eq
 st=$?
 check "info under memcheck (exit $st)" [ "$st" -eq 0 ]
 
+# Image files: every decoder, the preprocessing, a file with no ink, and pack.
+if /usr/bin/python3 "$(dirname "$0")/../cli/draw_digits.py" "$DATA/mnist" "$TMP/img" 12 \
+    >/dev/null 2>&1; then
+    "${VG[@]}" "$NNCLASS" predict --model "$TMP/m.nnc" --save-input "$TMP/seen.idx" \
+        "$TMP/img/digit1.png" "$TMP/img/digit2.jpg" "$TMP/img/digit3.pgm" "$TMP/img/digit4.ppm" \
+        "$TMP/img/rgba3.png" - <"$TMP/img/digit5.png" >/dev/null 2>"$TMP/vg.err"
+    st=$?
+    check "predict of image files under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" \
+        [ "$st" -eq 0 ]
+    "${VG[@]}" "$NNCLASS" predict --model "$TMP/m.nnc" "$TMP/img/blank.png" >/dev/null 2>"$TMP/vg.err"
+    st=$?
+    check "predict of a blank PNG under memcheck exits 1 (exit $st)" [ "$st" -eq 1 ]
+    "${VG[@]}" "$NNCLASS" pack "$TMP/img/set" -o "$TMP/packed" >/dev/null 2>"$TMP/vg.err"
+    st=$?
+    check "pack under memcheck (exit $st): $(head -c 600 "$TMP/vg.err")" [ "$st" -eq 0 ]
+else
+    fail "drawing the image files (python3-pil, python3-numpy)"
+fi
+
 finish
