@@ -601,16 +601,19 @@ nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *e, size_t n, cons
                                 const char *subtitle, nn_error *err)
 {
     char buf[96];
-    int has_val = n > 0, has_lr = n > 0, has_loss = n > 0;
+    int has_val = n > 0, has_lr = n > 0, has_loss = n > 0, has_val_loss = n > 0;
     size_t best = 0; /* index of the best validation epoch */
     double lmax = 0, amin = 1, amax = 0, lrmax = 0;
     for (size_t i = 0; i < n; i++) {
         has_val &= e[i].val_accuracy >= 0;
         has_lr &= e[i].lr >= 0;
         has_loss &= e[i].loss >= 0;
+        has_val_loss &= e[i].val_loss >= 0;
     }
     for (size_t i = 0; i < n; i++) {
         lmax = fmax(lmax, e[i].loss);
+        if (has_val_loss)
+            lmax = fmax(lmax, e[i].val_loss);
         amin = fmin(amin, e[i].train_accuracy);
         amax = fmax(amax, e[i].train_accuracy);
         if (has_val) {
@@ -697,6 +700,8 @@ nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *e, size_t n, cons
     }
     if (has_lr)
         series(s, &lr, e, n, offsetof(nn_svg_epoch, lr), LR_COLOUR, 1.2, "lr");
+    if (has_val_loss)
+        series(s, &loss, e, n, offsetof(nn_svg_epoch, val_loss), VAL_COLOUR, 2, "loss-val");
     if (has_loss)
         series(s, &loss, e, n, offsetof(nn_svg_epoch, loss), TRAIN_COLOUR, 2, "loss-train");
     else

@@ -215,17 +215,24 @@ static void gather(const nn_images *images, const nn_labels *labels, const uint3
 /* Fraction of the images idx[0..n) that the net classifies right. */
 static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_images *images,
                           const nn_labels *labels, const uint32_t *idx, size_t n,
-                          float *x, uint8_t *y)
+                          float *x, uint8_t *y, double *loss)
 {
     size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
     size_t right = 0;
+    double loss_sum = 0.0;
     for (size_t start = 0; start < n; start += VAL_CHUNK) {
         size_t bs = n - start < VAL_CHUNK ? n - start : VAL_CHUNK;
         gather(images, labels, idx + start, bs, idx + n, n_in, x, y);
         const float *probs = nn_net_forward_batch(net, ws, x, bs);
-        for (size_t r = 0; r < bs; r++)
+        for (size_t r = 0; r < bs; r++) {
             right += nn_argmax(probs + r * n_classes, n_classes) == y[r];
+            /* cross-entropy of the true class, floored as a float's smallest
+             * normal so that a confident mistake costs much, not infinity */
+            float p = probs[r * n_classes + y[r]];
+            loss_sum -= log(p > 1.17549435e-38f ? (double)p : 1.17549435e-38);
+        }
     }
+    *loss = n > 0 ? loss_sum / (double)n : 0.0;
     return n > 0 ? (double)right / (double)n : 0.0;
 }
 
@@ -425,11 +432,14 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.train_accuracy = (double)right_sum / (double)tm->n_train;
     stats.lr = lr_at(tm->opt, epoch, epoch * tm->n_batches - 1, tm->total_steps);
     stats.val_accuracy = -1.0;
+    stats.val_loss = -1.0;
     stats.is_best = 0;
     if (tm->n_val > 0) {
         stats.val_accuracy = accuracy_on(net, workers[0].ws, tm->images, tm->labels,
                                          tm->idx + tm->n_train, tm->n_val, workers[0].x[0],
-                                         workers[0].y[0]);
+                                         workers[0].y[0], &stats.val_loss);
+        if (tm->perceptron)
+            stats.val_loss = -1.0; /* the perceptron rule minimises no loss */
         if (stats.val_accuracy > tm->res.best_val_accuracy) {
             tm->res.best_val_accuracy = stats.val_accuracy;
             tm->res.best_epoch = epoch;

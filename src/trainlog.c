@@ -160,9 +160,9 @@ static int parse_array(cursor *c, int depth)
 
 /* The fields an epoch needs, as found in the top-level object. */
 typedef struct {
-    int has_epoch, has_loss, has_train, has_val, has_lr;
-    double epoch, loss, train, val, lr;
-    int val_null, loss_null;
+    int has_epoch, has_loss, has_train, has_val, has_lr, has_val_loss;
+    double epoch, loss, train, val, lr, val_loss;
+    int val_null, loss_null, val_loss_null;
 } fields;
 
 static int take_field(cursor *c, fields *f, const char *key, value_kind k, double v)
@@ -177,6 +177,7 @@ static int take_field(cursor *c, fields *f, const char *key, value_kind k, doubl
         {"train_accuracy", &f->has_train, &f->train},
         {"val_accuracy", &f->has_val, &f->val},
         {"lr", &f->has_lr, &f->lr},
+        {"val_loss", &f->has_val_loss, &f->val_loss},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         if (strcmp(key, known[i].name) != 0)
@@ -185,8 +186,11 @@ static int take_field(cursor *c, fields *f, const char *key, value_kind k, doubl
         if (*known[i].seen)
             return fail(c, "appears twice");
         *known[i].seen = 1;
-        if (k == V_NULL && (known[i].value == &f->val || known[i].value == &f->loss)) {
-            *(known[i].value == &f->val ? &f->val_null : &f->loss_null) = 1;
+        if (k == V_NULL && (known[i].value == &f->val || known[i].value == &f->loss ||
+                            known[i].value == &f->val_loss)) {
+            *(known[i].value == &f->val    ? &f->val_null
+              : known[i].value == &f->loss ? &f->loss_null
+                                           : &f->val_loss_null) = 1;
             c->field = NULL;
             return 0;
         }
@@ -296,6 +300,8 @@ static const char *parse_line(const char *line, size_t len, nn_svg_epoch *e, cha
         return "\"train_accuracy\" is not between 0 and 1";
     if (f.has_val && !f.val_null && !(f.val >= 0 && f.val <= 1))
         return "\"val_accuracy\" is not between 0 and 1";
+    if (f.has_val_loss && !f.val_loss_null && !(f.val_loss >= 0 && isfinite(f.val_loss)))
+        return "\"val_loss\" is not a finite number >= 0";
     if (f.has_lr && !(f.lr >= 0 && isfinite(f.lr)))
         return "\"lr\" is not a finite number >= 0";
     e->epoch = (size_t)f.epoch;
@@ -303,6 +309,7 @@ static const char *parse_line(const char *line, size_t len, nn_svg_epoch *e, cha
     e->train_accuracy = f.train;
     e->val_accuracy = f.has_val && !f.val_null ? f.val : -1.0;
     e->lr = f.has_lr ? f.lr : -1.0;
+    e->val_loss = f.has_val_loss && !f.val_loss_null ? f.val_loss : -1.0;
     return NULL;
 }
 

@@ -173,10 +173,10 @@ static void test_learning_curve(void **state)
 {
     (void)state;
     nn_svg_epoch e[4] = {
-        {1, 0.52, 0.81, 0.85, 0.1},
-        {2, 0.31, 0.90, 0.92, 0.05},
-        {3, 0.22, 0.94, 0.91, 0.025},
-        {4, 0.20, 0.95, 0.92, 0.0125}, /* ties epoch 2: the first stays best */
+        {1, 0.52, 0.81, 0.85, 0.1, 0.45},
+        {2, 0.31, 0.90, 0.92, 0.05, 0.30},
+        {3, 0.22, 0.94, 0.91, 0.025, 0.28},
+        {4, 0.20, 0.95, 0.92, 0.0125, 0.29}, /* ties epoch 2: the first stays best */
     };
     nn_svg a = {0}, b = {0};
     nn_error err = {{0}};
@@ -188,12 +188,14 @@ static void test_learning_curve(void **state)
     assert_non_null(strstr(a.buf, "best epoch 2: 92.00%"));
     assert_non_null(strstr(a.buf, "id=\"lr\""));
     assert_non_null(strstr(a.buf, "id=\"acc-val\""));
+    assert_non_null(strstr(a.buf, "id=\"loss-val\""));
     check_with_tools(a.buf, a.len, "curve.svg");
     /* Without validation or learning rate: neither line, no best epoch. */
     for (int i = 0; i < 4; i++)
-        e[i].val_accuracy = e[i].lr = -1;
+        e[i].val_accuracy = e[i].lr = e[i].val_loss = -1;
     assert_int_equal(nn_svg_learning_curve(&a, e, 4, NULL, NULL, &err), NN_OK);
     assert_null(strstr(a.buf, "id=\"acc-val\""));
+    assert_null(strstr(a.buf, "id=\"loss-val\""));
     assert_null(strstr(a.buf, "id=\"lr\""));
     assert_null(strstr(a.buf, "best epoch"));
     check_with_tools(a.buf, a.len, "curve-plain.svg");

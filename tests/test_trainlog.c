@@ -20,7 +20,7 @@ static void test_good_log(void **state)
     (void)state;
     const char *log =
         "{\"epoch\":1,\"epochs\":3,\"loss\":0.5,\"train_accuracy\":0.9,\"val_accuracy\":0.91,"
-        "\"best\":true,\"seconds\":1.5,\"lr\":0.05}\n"
+        "\"best\":true,\"seconds\":1.5,\"lr\":0.05,\"val_loss\":0.3}\n"
         "\n   \r\n"
         "{ \"epoch\" : 2 , \"loss\":2.5e-1,\"train_accuracy\":0.95,\"val_accuracy\":null,"
         "\"note\":{\"a\":[1,\"x\\\"y\\u00e9\",[],{}]},\"ok\":false}\r\n"
@@ -33,9 +33,10 @@ static void test_good_log(void **state)
     assert_int_equal(n, 4);
     assert_int_equal(e[0].epoch, 1);
     assert_true(e[0].loss == 0.5 && e[0].train_accuracy == 0.9);
-    assert_true(e[0].val_accuracy == 0.91 && e[0].lr == 0.05);
+    assert_true(e[0].val_accuracy == 0.91 && e[0].lr == 0.05 && e[0].val_loss == 0.3);
     assert_int_equal(e[1].epoch, 2);
     assert_true(e[1].loss == 0.25 && e[1].val_accuracy == -1.0 && e[1].lr == -1.0);
+    assert_true(e[1].val_loss == -1.0);
     assert_int_equal(e[2].epoch, 7);
     assert_true(e[2].train_accuracy == 1.0 && e[2].loss == 0.0);
     assert_int_equal(e[3].epoch, 8);
@@ -73,6 +74,8 @@ static void test_bad_lines(void **state)
         {"{\"epoch\":2,\"loss\":0.1,\"train_accuracy\":-0.1}", "\"train_accuracy\" is not"},
         {"{\"epoch\":2,\"loss\":0.1,\"train_accuracy\":0.9,\"val_accuracy\":2}", "\"val_accuracy\""},
         {"{\"epoch\":2,\"loss\":0.1,\"train_accuracy\":0.9,\"lr\":-1}", "\"lr\" is not"},
+        {"{\"epoch\":2,\"loss\":0.1,\"train_accuracy\":0.9,\"val_loss\":-2}", "\"val_loss\" is not"},
+        {"{\"epoch\":2,\"loss\":0.1,\"train_accuracy\":0.9,\"val_loss\":null}", NULL},
         {"{\"epoch\":2,\"loss\":0.1,\"train_accuracy\":0.9,\"lr\":1,\"lr\":2}", "\"lr\" appears twice"},
         {"{\"loss\":0.1,\"train_accuracy\":0.9}", "no \"epoch\" field"},
         {"{\"epoch\":2,\"train_accuracy\":0.9}", "no \"loss\" field"},

@@ -59,10 +59,11 @@ typedef struct {
     double train_accuracy;
     double val_accuracy;   /* < 0: no validation */
     double lr;             /* learning rate at the end of the epoch; < 0: unknown */
+    double val_loss;       /* mean loss on the validation images; < 0: none */
 } nn_svg_epoch;
 
 /* Draws loss and accuracy per epoch in two panels (training and validation
- * lines, a legend, the best validation epoch marked) and, when every epoch
+ * lines, validation loss when every epoch has one, a legend, the best validation epoch marked) and, when every epoch
  * has one, the learning rate in a thin third panel. Without a loss for every
  * epoch the loss panel says so instead. n may be 0 (an empty frame saying
  * so). */

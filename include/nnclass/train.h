@@ -73,6 +73,7 @@ typedef struct {
     double loss;           /* mean training loss over the epoch (0 for step) */
     double train_accuracy; /* on the training images, during the epoch */
     double val_accuracy;   /* on the held-out images; < 0 when there are none */
+    double val_loss;       /* their mean cross-entropy; < 0 without them or for step */
     double seconds;        /* wall time of the epoch */
     double lr;             /* learning rate of the epoch's last minibatch */
     int is_best;           /* this epoch has the best validation accuracy so far */

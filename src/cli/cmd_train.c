@@ -322,6 +322,10 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
             fprintf(p->log, "\"val_accuracy\":%.6f,", s->val_accuracy);
         else
             fputs("\"val_accuracy\":null,", p->log);
+        if (s->val_loss >= 0)
+            fprintf(p->log, "\"val_loss\":%.6f,", s->val_loss);
+        else
+            fputs("\"val_loss\":null,", p->log);
         fprintf(p->log, "\"best\":%s,\"seconds\":%.4f,\"lr\":%.6g}\n",
                 s->is_best ? "true" : "false", s->seconds, s->lr);
         if (fflush(p->log) != 0)
@@ -329,7 +333,7 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
     }
     if (p->curve.path != NULL) {
         nn_svg_epoch e = {s->epoch, p->perceptron ? -1.0 : s->loss, s->train_accuracy,
-                          s->val_accuracy, s->lr};
+                          s->val_accuracy, s->lr, s->val_loss};
         cli_curve_add(&p->curve, &e);
     }
 }

@@ -107,6 +107,11 @@ assert all(r["lr"] > 0 for r in rows), rows' "$TMP/lc.jsonl"
 check "learning curve has training, validation and lr lines" \
     grep -q 'id="acc-val"' "$TMP/lc.svg"
 check "learning curve: lr line" grep -q 'id="lr"' "$TMP/lc.svg"
+check "learning curve: validation loss line" grep -q 'id="loss-val"' "$TMP/lc.svg"
+check "the log has the validation loss" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert all(0 < r["val_loss"] < 5 for r in rows), rows' "$TMP/lc.jsonl"
 check "learning curve: the best epoch is marked" grep -q 'id="best"' "$TMP/lc.svg"
 best=$(python3 -c '
 import json, sys
@@ -127,6 +132,7 @@ run_nn train --images "$TMP/train3k-images.idx.gz" --labels "$TMP/train3k-labels
 expect_status 0 "train --plot, one epoch, no --val"
 valid_svg "$TMP/lc1.svg" "one-epoch curve"
 check "no validation line without --val" not grep -q 'id="acc-val"' "$TMP/lc1.svg"
+check "no validation loss without --val" not grep -q 'id="loss-val"' "$TMP/lc1.svg"
 # The perceptron logs no loss: its curve says so, and plot reads its log.
 run_nn train --images "$TMP/train3k-images.idx.gz" --labels "$TMP/train3k-labels.idx.gz" \
     --activation step --epochs 2 --quiet -o "$TMP/p.nnc" --log "$TMP/p.jsonl" --plot "$TMP/p.svg"

@@ -26,7 +26,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < n; i++) {
         if (e[i].epoch < 1 || (i > 0 && e[i].epoch <= e[i - 1].epoch) || !(e[i].loss >= 0) ||
             !isfinite(e[i].loss) || !(e[i].train_accuracy >= 0 && e[i].train_accuracy <= 1) ||
-            e[i].val_accuracy > 1 || !(e[i].lr >= 0 || e[i].lr == -1.0))
+            e[i].val_accuracy > 1 || !(e[i].lr >= 0 || e[i].lr == -1.0) ||
+            !(e[i].val_loss >= 0 || e[i].val_loss == -1.0) || !isfinite(e[i].val_loss))
             abort();
     }
     nn_svg svg = {0};
