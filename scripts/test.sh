@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every check: a Release build and its tests, then an
+# Runs every check: a Release build and its tests (and a check that the
+# committed default model is reproduced bit for bit), then an
 # AddressSanitizer + UndefinedBehaviorSanitizer build and the same tests
 # (which include replaying every fuzz corpus), a ThreadSanitizer build of the
 # unit tests of the threaded modules (training, the image stream's
@@ -25,6 +26,16 @@ echo "== Release build and tests"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j "$jobs"
 ctest --test-dir build --output-on-failure -j "$jobs" -LE valgrind
+
+echo "== The committed default model is what scripts/demo.sh's command trains, bit for bit"
+repro=$(mktemp -d)
+build/nnclass train --dataset mnist --quiet -o "$repro/mnist.nnc" >/dev/null
+if ! cmp "$repro/mnist.nnc" data/models/mnist.nnc; then
+    rm -rf "$repro"
+    echo "data/models/mnist.nnc differs from a fresh 'nnclass train --dataset mnist'" >&2
+    exit 1
+fi
+rm -rf "$repro"
 
 echo "== Sanitizer build (address, undefined) and tests"
 cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=Debug -DNNCLASS_SANITIZE=ON >/dev/null

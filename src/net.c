@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,109 @@
 static size_t round_up(size_t n, size_t to)
 {
     return (n + to - 1) / to * to;
+}
+
+/* --- the layer table ------------------------------------------------------ */
+
+const char *nn_layer_kind_name(nn_layer_kind kind)
+{
+    switch (kind) {
+    case NN_LAYER_INPUT: return "input";
+    case NN_LAYER_DENSE: return "dense";
+    case NN_LAYER_CONV: return "conv";
+    case NN_LAYER_POOL: return "pool";
+    }
+    return "unknown";
+}
+
+static size_t out_size(const nn_layer *l)
+{
+    return l->h * l->w * l->c;
+}
+
+nn_status nn_net_layer_shape(const nn_layer *prev, nn_layer *layer, int last, nn_error *err)
+{
+    if ((unsigned)layer->act > (unsigned)NN_ACT_NONE)
+        return nn_fail(err, NN_E_ARG, "unknown activation %d", (int)layer->act);
+    if (layer->act == NN_ACT_STEP)
+        return nn_fail(err, NN_E_ARG, "the step activation is only for the perceptron");
+    switch (layer->kind) {
+    case NN_LAYER_DENSE:
+        if (layer->c == 0)
+            return nn_fail(err, NN_E_ARG, "a dense layer of 0 neurons");
+        if (layer->c > NN_MAX_WIDTH)
+            return nn_fail(err, NN_E_ARG, "%zu neurons, more than the cap of %u", layer->c,
+                           NN_MAX_WIDTH);
+        layer->h = layer->w = 1;
+        break;
+    case NN_LAYER_CONV:
+        if (prev->kind == NN_LAYER_DENSE)
+            return nn_fail(err, NN_E_ARG, "a conv layer cannot follow a dense layer");
+        if (layer->k == 0 || layer->c == 0)
+            return nn_fail(err, NN_E_ARG, "a conv layer needs a kernel and channels of at "
+                           "least 1");
+        if (layer->k > NN_MAX_KERNEL)
+            return nn_fail(err, NN_E_ARG, "a %zux%zu kernel is more than the cap of %ux%u",
+                           layer->k, layer->k, NN_MAX_KERNEL, NN_MAX_KERNEL);
+        if (layer->c > NN_MAX_CHANNELS)
+            return nn_fail(err, NN_E_ARG, "%zu channels, more than the cap of %u", layer->c,
+                           NN_MAX_CHANNELS);
+        if (layer->same && layer->k % 2 == 0)
+            return nn_fail(err, NN_E_ARG, "'same' padding needs an odd kernel, not %zux%zu",
+                           layer->k, layer->k);
+        if (!layer->same && (layer->k > prev->h || layer->k > prev->w))
+            return nn_fail(err, NN_E_ARG, "the %zux%zu kernel is bigger than its %zux%zu input",
+                           layer->k, layer->k, prev->h, prev->w);
+        layer->h = layer->same ? prev->h : prev->h - layer->k + 1;
+        layer->w = layer->same ? prev->w : prev->w - layer->k + 1;
+        break;
+    case NN_LAYER_POOL:
+        if (prev->kind == NN_LAYER_DENSE)
+            return nn_fail(err, NN_E_ARG, "pooling cannot follow a dense layer");
+        if (prev->h % 2 != 0 || prev->w % 2 != 0)
+            return nn_fail(err, NN_E_ARG, "2x2 pooling of a %zux%zu input: its sides must be "
+                           "even", prev->h, prev->w);
+        layer->h = prev->h / 2;
+        layer->w = prev->w / 2;
+        layer->c = prev->c;
+        layer->k = 2;
+        break;
+    default:
+        return nn_fail(err, NN_E_ARG, "unknown layer kind %d", (int)layer->kind);
+    }
+    if (last && layer->kind != NN_LAYER_DENSE)
+        return nn_fail(err, NN_E_ARG, "the output layer must be dense (one neuron per class)");
+    if (layer->h * layer->w > NN_MAX_WIDTH || out_size(layer) > NN_MAX_WIDTH)
+        return nn_fail(err, NN_E_ARG, "an output of %zux%zux%zu values, more than the cap of "
+                       "%u", layer->h, layer->w, layer->c, NN_MAX_WIDTH);
+    return NN_OK;
+}
+
+size_t nn_net_layer_weights(const nn_net *net, size_t l)
+{
+    const nn_layer *L = &net->layers[l];
+    switch (L->kind) {
+    case NN_LAYER_DENSE: return net->sizes[l] * net->sizes[l - 1];
+    case NN_LAYER_CONV: return L->c * L->k * L->k * net->layers[l - 1].c;
+    default: return 0;
+    }
+}
+
+size_t nn_net_layer_biases(const nn_net *net, size_t l)
+{
+    const nn_layer *L = &net->layers[l];
+    return L->kind == NN_LAYER_DENSE || L->kind == NN_LAYER_CONV ? L->c : 0;
+}
+
+int nn_net_is_dense(const nn_net *net)
+{
+    for (size_t l = 1; l < net->n_layers; l++) {
+        if (net->layers[l].kind != NN_LAYER_DENSE)
+            return 0;
+        if (l < net->n_layers - 1 && net->layers[l].act != net->hidden)
+            return 0;
+    }
+    return net->hidden != NN_ACT_NONE;
 }
 
 /* --- creation and bookkeeping -------------------------------------------- */
@@ -43,6 +147,42 @@ size_t nn_net_count_params(const size_t *sizes, size_t n_layers)
             return 0;
     }
     return total;
+}
+
+/* Allocates a net for a checked table: one block, the struct, then the
+ * parameters on an aligned boundary. */
+static nn_status net_alloc(const nn_layer *layers, size_t n_layers, nn_activation hidden,
+                           nn_net **out, nn_error *err)
+{
+    nn_net probe;
+    memset(&probe, 0, sizeof probe);
+    probe.n_layers = n_layers;
+    memcpy(probe.layers, layers, n_layers * sizeof layers[0]);
+    size_t n_params = 0;
+    for (size_t l = 0; l < n_layers; l++) {
+        probe.sizes[l] = out_size(&layers[l]);
+        if (l > 0) {
+            /* Every factor is capped, so no product below overflows 64 bits. */
+            n_params += nn_net_layer_weights(&probe, l) + nn_net_layer_biases(&probe, l);
+            if (n_params > NN_MAX_PARAMS)
+                return nn_fail(err, NN_E_ARG, "the layers hold more than the cap of %zu "
+                               "parameters", NN_MAX_PARAMS);
+        }
+    }
+    size_t head = round_up(sizeof(nn_net), NN_ALIGN);
+    size_t bytes = round_up(head + n_params * sizeof(float), NN_ALIGN);
+    unsigned char *block = aligned_alloc(NN_ALIGN, bytes);
+    if (block == NULL)
+        return nn_fail(err, NN_E_NOMEM, "out of memory for a network of %zu parameters",
+                       n_params);
+    memset(block, 0, bytes);
+    nn_net *net = (nn_net *)block;
+    *net = probe;
+    net->hidden = hidden;
+    net->n_params = n_params;
+    net->params = (float *)(block + head);
+    *out = net;
+    return NN_OK;
 }
 
 nn_status nn_net_create(const size_t *sizes, size_t n_layers, nn_activation hidden,
@@ -72,32 +212,63 @@ nn_status nn_net_create(const size_t *sizes, size_t n_layers, nn_activation hidd
     if (n_classes > NN_MAX_CLASSES)
         return nn_fail(err, NN_E_ARG, "the output layer has %zu neurons, more than the cap "
                        "of %u classes", n_classes, NN_MAX_CLASSES);
-    if ((unsigned)hidden > (unsigned)NN_ACT_STEP)
+    if ((unsigned)hidden > (unsigned)NN_ACT_NONE)
         return nn_fail(err, NN_E_ARG, "unknown activation %d", (int)hidden);
     if (hidden == NN_ACT_STEP && n_layers != 2)
         return nn_fail(err, NN_E_ARG, "the step activation (perceptron) takes no hidden "
                        "layer: use --layers %zu,%zu", sizes[0], n_classes);
-    size_t n_params = nn_net_count_params(sizes, n_layers);
-    if (n_params == 0)
+    if (nn_net_count_params(sizes, n_layers) == 0)
         return nn_fail(err, NN_E_ARG, "the layers hold more than the cap of %zu parameters",
                        NN_MAX_PARAMS);
+    nn_layer layers[NN_MAX_LAYERS];
+    memset(layers, 0, sizeof layers);
+    for (size_t l = 0; l < n_layers; l++) {
+        layers[l].kind = l == 0 ? NN_LAYER_INPUT : NN_LAYER_DENSE;
+        layers[l].act = l == 0 || l == n_layers - 1 ? NN_ACT_NONE : hidden;
+        layers[l].h = layers[l].w = 1;
+        layers[l].c = sizes[l];
+    }
+    if (n_layers == 2) /* the input-less hidden activation of a net without one */
+        layers[1].act = NN_ACT_NONE;
+    return net_alloc(layers, n_layers, hidden, out, err);
+}
 
-    /* One block: the struct, then the parameters on an aligned boundary. */
-    size_t head = round_up(sizeof(nn_net), NN_ALIGN);
-    size_t bytes = round_up(head + n_params * sizeof(float), NN_ALIGN);
-    unsigned char *block = aligned_alloc(NN_ALIGN, bytes);
-    if (block == NULL)
-        return nn_fail(err, NN_E_NOMEM, "out of memory for a network of %zu parameters",
-                       n_params);
-    memset(block, 0, bytes);
-    nn_net *net = (nn_net *)block;
-    net->n_layers = n_layers;
-    memcpy(net->sizes, sizes, n_layers * sizeof sizes[0]);
-    net->hidden = hidden;
-    net->n_params = n_params;
-    net->params = (float *)(block + head);
-    *out = net;
-    return NN_OK;
+nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **out,
+                              nn_error *err)
+{
+    if (out == NULL)
+        return nn_fail(err, NN_E_ARG, "no place to store the network");
+    *out = NULL;
+    if (layers == NULL || n_layers < 2)
+        return nn_fail(err, NN_E_ARG, "a network needs at least 2 layers (inputs and "
+                       "outputs), got %zu", layers == NULL ? (size_t)0 : n_layers);
+    if (n_layers > NN_MAX_LAYERS)
+        return nn_fail(err, NN_E_ARG, "%zu layers is more than the cap of %d (input "
+                       "included)", n_layers, NN_MAX_LAYERS);
+    nn_layer t[NN_MAX_LAYERS];
+    memcpy(t, layers, n_layers * sizeof t[0]);
+    if (t[0].kind != NN_LAYER_INPUT || t[0].h == 0 || t[0].w == 0 || t[0].c == 0)
+        return nn_fail(err, NN_E_ARG, "row 0 must be an input of at least 1x1x1");
+    if (t[0].h > NN_MAX_SIDE || t[0].w > NN_MAX_SIDE || t[0].c > NN_MAX_CHANNELS ||
+        out_size(&t[0]) > NN_MAX_WIDTH)
+        return nn_fail(err, NN_E_ARG, "an input of %zux%zux%zu values is over the caps",
+                       t[0].h, t[0].w, t[0].c);
+    t[0].act = NN_ACT_NONE;
+    for (size_t l = 1; l < n_layers; l++) {
+        nn_error le = {{0}};
+        if (nn_net_layer_shape(&t[l - 1], &t[l], l == n_layers - 1, &le) != NN_OK)
+            return nn_fail(err, NN_E_ARG, "layer %zu (%s): %s", l, nn_layer_kind_name(t[l].kind),
+                           le.msg);
+    }
+    t[n_layers - 1].act = NN_ACT_NONE;
+    size_t n_classes = t[n_layers - 1].c;
+    if (n_classes < 2)
+        return nn_fail(err, NN_E_ARG, "the output layer has 1 neuron; a classifier needs "
+                       "at least 2 classes");
+    if (n_classes > NN_MAX_CLASSES)
+        return nn_fail(err, NN_E_ARG, "the output layer has %zu neurons, more than the cap "
+                       "of %u classes", n_classes, NN_MAX_CLASSES);
+    return net_alloc(t, n_layers, n_layers > 2 ? t[1].act : NN_ACT_NONE, out, err);
 }
 
 void nn_net_free(nn_net *net)
@@ -117,13 +288,16 @@ size_t nn_net_weights_count(const nn_net *net)
 {
     size_t n = 0;
     for (size_t l = 1; l < net->n_layers; l++)
-        n += net->sizes[l] * net->sizes[l - 1];
+        n += nn_net_layer_weights(net, l);
     return n;
 }
 
 size_t nn_net_biases_count(const nn_net *net)
 {
-    return nn_net_neurons(net);
+    size_t n = 0;
+    for (size_t l = 1; l < net->n_layers; l++)
+        n += nn_net_layer_biases(net, l);
+    return n;
 }
 
 /* Offset of layer l's weights in params. */
@@ -131,7 +305,7 @@ static size_t layer_offset(const nn_net *net, size_t l)
 {
     size_t off = 0;
     for (size_t k = 1; k < l; k++)
-        off += net->sizes[k] * net->sizes[k - 1] + net->sizes[k];
+        off += nn_net_layer_weights(net, k) + nn_net_layer_biases(net, k);
     return off;
 }
 
@@ -144,7 +318,7 @@ float *nn_net_weights(const nn_net *net, size_t l)
 float *nn_net_biases(const nn_net *net, size_t l)
 {
     assert(l >= 1 && l < net->n_layers);
-    return net->params + layer_offset(net, l) + net->sizes[l] * net->sizes[l - 1];
+    return net->params + layer_offset(net, l) + nn_net_layer_weights(net, l);
 }
 
 void nn_net_init(nn_net *net, nn_rng *rng)
@@ -153,19 +327,27 @@ void nn_net_init(nn_net *net, nn_rng *rng)
     if (net->hidden == NN_ACT_STEP)
         return; /* the perceptron starts from zero */
     for (size_t l = 1; l < net->n_layers; l++) {
-        size_t n_out = net->sizes[l], n_in = net->sizes[l - 1];
+        const nn_layer *L = &net->layers[l];
+        if (L->kind == NN_LAYER_POOL)
+            continue;
+        size_t n_w = nn_net_layer_weights(net, l);
+        /* Fan-in and fan-out: a dense layer's inputs and neurons; a conv
+         * layer's inputs and outputs per position of its kernel. */
+        size_t n_in = L->kind == NN_LAYER_CONV ? L->k * L->k * net->layers[l - 1].c
+                                               : net->sizes[l - 1];
+        size_t n_out = L->kind == NN_LAYER_CONV ? L->k * L->k * L->c : net->sizes[l];
         float *w = nn_net_weights(net, l);
         int output = l == net->n_layers - 1;
-        if (net->hidden == NN_ACT_RELU && !output) {
+        if (L->act == NN_ACT_RELU && !output) {
             /* He-normal: N(0, 2 / n_in) keeps relu activations' variance. */
             float sd = (float)sqrt(2.0 / (double)n_in);
-            for (size_t i = 0; i < n_out * n_in; i++)
+            for (size_t i = 0; i < n_w; i++)
                 w[i] = sd * nn_rng_normal(rng);
         } else {
             /* Glorot-uniform: U(-r, r), r = sqrt(6 / (n_in + n_out)); also for the
              * output layer, which feeds a softmax rather than a relu. */
             float r = (float)sqrt(6.0 / (double)(n_in + n_out));
-            for (size_t i = 0; i < n_out * n_in; i++)
+            for (size_t i = 0; i < n_w; i++)
                 w[i] = r * (2.0f * nn_rng_uniform(rng) - 1.0f);
         }
     }
@@ -178,6 +360,7 @@ const char *nn_activation_name(nn_activation act)
     case NN_ACT_RELU: return "relu";
     case NN_ACT_TANH: return "tanh";
     case NN_ACT_STEP: return "step";
+    case NN_ACT_NONE: return "none";
     }
     return "unknown";
 }
@@ -185,7 +368,7 @@ const char *nn_activation_name(nn_activation act)
 int nn_activation_parse(const char *name, nn_activation *out)
 {
     static const nn_activation all[] = {NN_ACT_SIGMOID, NN_ACT_RELU, NN_ACT_TANH,
-                                        NN_ACT_STEP};
+                                        NN_ACT_STEP, NN_ACT_NONE};
     if (name == NULL)
         return -1;
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -219,6 +402,10 @@ nn_status nn_net_check_data(const nn_net *net, const nn_images *images,
         return nn_fail(err, NN_E_MISMATCH, "the images have %zux%zu = %zu pixels, the "
                        "network has %zu inputs", images->rows, images->cols,
                        images->rows * images->cols, n_in);
+    const nn_layer *in = &net->layers[0];
+    if (in->h > 1 && (images->rows != in->h || images->cols != in->w))
+        return nn_fail(err, NN_E_MISMATCH, "the images are %zux%zu, the network takes "
+                       "%zux%zu", images->rows, images->cols, in->h, in->w);
     if (labels->count != images->count)
         return nn_fail(err, NN_E_MISMATCH, "%zu images but %zu labels", images->count,
                        labels->count);
@@ -253,9 +440,30 @@ struct nn_workspace {
     size_t max_batch;
     size_t n_layers;
     size_t sizes[NN_MAX_LAYERS];
-    float *act[NN_MAX_LAYERS]; /* act[l], l >= 1: (max_batch, sizes[l]) outputs of layer l */
-    float *delta[2];           /* (max_batch, widest non-input layer), backprop ping-pong */
+    float *act[NN_MAX_LAYERS];   /* act[l], l >= 1: (max_batch, sizes[l]) outputs of layer l */
+    float *delta[2];             /* (max_batch, widest non-input layer), backprop ping-pong */
+    float *cols;                 /* a conv layer's lowered input (or its gradient) */
+    uint8_t *arg[NN_MAX_LAYERS]; /* pool layers: which of the 2x2 window won */
 };
+
+/* Images per sgemm of conv layer l: as many as fit NN_CONV_ROWS positions
+ * of its output, at least one, at most batch. */
+static size_t conv_chunk(const nn_layer *L, size_t batch)
+{
+    size_t per = NN_CONV_ROWS / (L->h * L->w);
+    if (per == 0)
+        per = 1;
+    return per < batch ? per : batch;
+}
+
+/* Floats of conv layer l's lowered matrix for a chunk of images. */
+static size_t cols_floats(const nn_net *net, size_t l, size_t max_batch)
+{
+    const nn_layer *L = &net->layers[l];
+    if (L->kind != NN_LAYER_CONV)
+        return 0;
+    return conv_chunk(L, max_batch) * L->h * L->w * L->k * L->k * net->layers[l - 1].c;
+}
 
 nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace **out,
                               nn_error *err)
@@ -263,7 +471,7 @@ nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace 
     *out = NULL;
     if (max_batch == 0)
         return nn_fail(err, NN_E_ARG, "a workspace needs room for at least 1 image");
-    size_t widest = 0, floats = 0;
+    size_t widest = 0, floats = 0, cols = 0, bytes_arg = 0;
     size_t head = round_up(sizeof(nn_workspace), NN_ALIGN);
     /* Each size is <= NN_MAX_WIDTH (2^16) and there are < 16 layers: cap the batch
      * so that no product below can overflow, whatever the caller asks. */
@@ -274,10 +482,18 @@ nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace 
         floats += round_up(max_batch * net->sizes[l], NN_ALIGN_FLOATS);
         if (net->sizes[l] > widest)
             widest = net->sizes[l];
+        size_t c = cols_floats(net, l, max_batch);
+        if (c > cols)
+            cols = c;
+        if (net->layers[l].kind == NN_LAYER_POOL)
+            bytes_arg += round_up(max_batch * net->sizes[l], NN_ALIGN);
     }
+    /* Conv and pool layers pass gradients down to their inputs too. */
+    if (net->layers[1].kind != NN_LAYER_DENSE && net->sizes[0] > widest)
+        widest = net->sizes[0];
     size_t delta_floats = round_up(max_batch * widest, NN_ALIGN_FLOATS);
-    floats += 2 * delta_floats;
-    size_t bytes = head + floats * sizeof(float);
+    floats += 2 * delta_floats + round_up(cols, NN_ALIGN_FLOATS);
+    size_t bytes = head + floats * sizeof(float) + bytes_arg;
     unsigned char *block = aligned_alloc(NN_ALIGN, round_up(bytes, NN_ALIGN));
     if (block == NULL)
         return nn_fail(err, NN_E_NOMEM, "out of memory for a workspace of %zu images",
@@ -294,6 +510,15 @@ nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace 
     }
     ws->delta[0] = p;
     ws->delta[1] = p + delta_floats;
+    p += 2 * delta_floats;
+    ws->cols = p;
+    p += round_up(cols, NN_ALIGN_FLOATS);
+    uint8_t *q = (uint8_t *)p;
+    for (size_t l = 1; l < net->n_layers; l++)
+        if (net->layers[l].kind == NN_LAYER_POOL) {
+            ws->arg[l] = q;
+            q += round_up(max_batch * net->sizes[l], NN_ALIGN);
+        }
     *out = ws;
     return NN_OK;
 }
@@ -303,6 +528,12 @@ void nn_workspace_free(nn_workspace *ws)
     free(ws);
 }
 
+const float *nn_workspace_output(const nn_workspace *ws, size_t l)
+{
+    assert(l >= 1 && l < ws->n_layers);
+    return ws->act[l];
+}
+
 static inline int ws_fits(const nn_net *net, const nn_workspace *ws, size_t batch)
 {
     return ws->n_layers == net->n_layers &&
@@ -310,7 +541,7 @@ static inline int ws_fits(const nn_net *net, const nn_workspace *ws, size_t batc
            batch <= ws->max_batch;
 }
 
-/* --- kernels ------------------------------------------------------------- */
+/* --- activations ----------------------------------------------------------- */
 
 /* The sigmoid 1 / (1 + e^-(z + b)) of Z (rows, n), rows stride floats
  * apart, in place. The exponentials go in one call when the rows are
@@ -356,9 +587,41 @@ static void bias_activate(float *z, size_t stride, const float *b, size_t rows, 
                 z[r * stride + j] = tanhf(z[r * stride + j] + b[j]);
         break;
     case NN_ACT_STEP: /* never a hidden layer */
+    case NN_ACT_NONE:
         for (size_t r = 0; r < rows; r++)
             for (size_t j = 0; j < n; j++)
                 z[r * stride + j] += b[j];
+        break;
+    }
+}
+
+/* A = f(Z) for n values without a bias (pooling), in place. */
+static void activate(float *z, size_t n, nn_activation act)
+{
+    static const float zero = 0.0f;
+    if (act != NN_ACT_NONE)
+        bias_activate(z, 1, &zero, n, 1, act);
+}
+
+/* d *= f'(z), for n values, with f' written in terms of the activation
+ * a = f(z). */
+static void act_grad(float *d, const float *a, size_t n, nn_activation act)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID: /* a (1 - a) */
+        for (size_t i = 0; i < n; i++)
+            d[i] *= a[i] * (1.0f - a[i]);
+        break;
+    case NN_ACT_RELU: /* 1 where a > 0 */
+        for (size_t i = 0; i < n; i++)
+            d[i] = a[i] > 0.0f ? d[i] : 0.0f;
+        break;
+    case NN_ACT_TANH: /* 1 - a^2 */
+        for (size_t i = 0; i < n; i++)
+            d[i] *= 1.0f - a[i] * a[i];
+        break;
+    case NN_ACT_STEP: /* no hidden layer has it */
+    case NN_ACT_NONE:
         break;
     }
 }
@@ -404,76 +667,19 @@ static void bias_softmax(float *z, const float *b, size_t rows, size_t n)
     }
 }
 
-/* One dense layer on a minibatch without bias and activation:
- * A_prev is (batch, n_in), W is (n_out, n_in) row-major;
- * Z = A_prev·W^T, (batch, n_out), via cblas_sgemm. */
-static void dense_batch(const float *a_prev, const float *w, float *z, size_t batch,
-                        size_t n_in, size_t n_out)
-{
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_out, (int)n_in,
-                1.0f, a_prev, (int)n_in, w, (int)n_in, 0.0f, z, (int)n_out);
-}
-
-const float *nn_net_forward(const nn_net *net, nn_workspace *ws, const float *x)
-{
-    assert(ws_fits(net, ws, 1));
-    const float *a = x;
-    size_t last = net->n_layers - 1;
-    for (size_t l = 1; l <= last; l++) {
-        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
-        float *z = ws->act[l];
-        /* W is (n_out, n_in) row-major; z = W·a via cblas_sgemv, then f(z + b). */
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n_out, (int)n_in, 1.0f,
-                    nn_net_weights(net, l), (int)n_in, a, 1, 0.0f, z, 1);
-        if (l == last)
-            bias_softmax(z, nn_net_biases(net, l), 1, n_out);
-        else
-            bias_activate(z, n_out, nn_net_biases(net, l), 1, n_out, net->hidden);
-        a = z;
-    }
-    return a;
-}
-
-/* Runs layers first..last of a minibatch from a, the (batch, sizes[first-1])
- * input of layer first: the hidden layers' outputs land in act[first..last-1]
- * and the output layer's logits, without bias, in act[last]. */
-static void forward_from(const nn_net *net, nn_workspace *ws, size_t first, const float *a,
-                         size_t batch)
-{
-    size_t last = net->n_layers - 1;
-    const float *p = nn_net_weights(net, first);
-    for (size_t l = first; l <= last; l++) {
-        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
-        const float *w = p, *b = p + n_out * n_in;
-        p = b + n_out;
-        dense_batch(a, w, ws->act[l], batch, n_in, n_out);
-        if (l < last)
-            bias_activate(ws->act[l], n_out, b, batch, n_out, net->hidden);
-        a = ws->act[l];
-    }
-}
-
-const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const float *x,
-                                  size_t batch)
-{
-    assert(ws_fits(net, ws, batch));
-    size_t last = net->n_layers - 1;
-    forward_from(net, ws, 1, x, batch);
-    bias_softmax(ws->act[last], nn_net_biases(net, last), batch, net->sizes[last]);
-    return ws->act[last];
-}
-
 /* The fused output layer: z (batch, n_classes) logits without bias. Per row,
  * with m the max logit and s = sum exp(z - m): loss = log s + m - z_y
  * (log-sum-exp, never overflows) and dLoss/dz = softmax(z) - onehot(y).
- * delta receives that, divided by batch because the loss is the batch mean.
- * Returns the summed loss; *right counts the rows whose largest logit is y. */
+ * delta receives that, divided by norm because the loss is the mean over a
+ * minibatch of norm images. Returns the summed loss; *right counts the rows
+ * whose largest logit is y. */
 static double softmax_xent_delta(float *z, const float *b, const uint8_t *labels,
-                                 size_t batch, size_t n_classes, float *delta, size_t *right)
+                                 size_t batch, size_t norm, size_t n_classes, float *delta,
+                                 size_t *right)
 {
     size_t arg[SOFTMAX_ROWS];
     double loss = 0.0;
-    float inv_batch = 1.0f / (float)batch;
+    float inv_batch = 1.0f / (float)norm;
     for (size_t r0 = 0; r0 < batch; r0 += SOFTMAX_ROWS) {
         size_t rows = batch - r0 < SOFTMAX_ROWS ? batch - r0 : SOFTMAX_ROWS;
         biased_exp(z + r0 * n_classes, b, rows, n_classes, delta + r0 * n_classes, arg);
@@ -495,6 +701,18 @@ static double softmax_xent_delta(float *z, const float *b, const uint8_t *labels
     return loss;
 }
 
+/* --- dense layers: forward and backward ------------------------------------- */
+
+/* One dense layer on a minibatch without bias and activation:
+ * A_prev is (batch, n_in), W is (n_out, n_in) row-major;
+ * Z = A_prev·W^T, (batch, n_out), via cblas_sgemm. */
+static void dense_batch(const float *a_prev, const float *w, float *z, size_t batch,
+                        size_t n_in, size_t n_out)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_out, (int)n_in,
+                1.0f, a_prev, (int)n_in, w, (int)n_in, 0.0f, z, (int)n_out);
+}
+
 /* Gradient of one layer from delta = dLoss/dZ, (batch, n_out) with rows ld
  * floats apart, and the layer's inputs A_prev (batch, n_in):
  * dW (n_out, n_in) = delta^T · A_prev via sgemm, db (n_out) = column sums of delta. */
@@ -512,7 +730,7 @@ static void layer_grad(const float *delta, size_t ld, const float *a_prev, size_
 }
 
 /* delta_prev = (delta (batch, n_out) · W (n_out, n_in)) ⊙ f'(A_prev), for the
- * columns [j0, j1) of the hidden layer below only; delta_prev and A_prev are
+ * columns [j0, j1) of the layer below only; delta_prev and A_prev are
  * (batch, n_in). f' is written in terms of the activation a = f(z). */
 static void hidden_delta(const float *delta, const float *w, const float *a_prev,
                          size_t batch, size_t n_in, size_t n_out, size_t j0, size_t j1,
@@ -521,26 +739,287 @@ static void hidden_delta(const float *delta, const float *w, const float *a_prev
     size_t n = j1 - j0;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)batch, (int)n, (int)n_out,
                 1.0f, delta, (int)n_out, w + j0, (int)n_in, 0.0f, dp + j0, (int)n_in);
-    for (size_t r = 0; r < batch; r++) {
-        float *d = dp + r * n_in + j0;
-        const float *a = a_prev + r * n_in + j0;
-        switch (act) {
-        case NN_ACT_SIGMOID: /* a (1 - a) */
-            for (size_t i = 0; i < n; i++)
-                d[i] *= a[i] * (1.0f - a[i]);
-            break;
-        case NN_ACT_RELU: /* 1 where a > 0 */
-            for (size_t i = 0; i < n; i++)
-                d[i] = a[i] > 0.0f ? d[i] : 0.0f;
-            break;
-        case NN_ACT_TANH: /* 1 - a^2 */
-            for (size_t i = 0; i < n; i++)
-                d[i] *= 1.0f - a[i] * a[i];
-            break;
-        case NN_ACT_STEP: /* no hidden layer exists */
-            break;
+    for (size_t r = 0; r < batch; r++)
+        act_grad(dp + r * n_in + j0, a_prev + r * n_in + j0, n, act);
+}
+
+/* --- conv layers: forward and backward --------------------------------------- */
+
+/* Padding of a conv layer on each side. */
+static size_t conv_pad(const nn_layer *L)
+{
+    return L->same ? (L->k - 1) / 2 : 0;
+}
+
+/* im2col: lowers nb images in (nb, H, W, C_in) to cols (nb*Ho*Wo, k*k*C_in):
+ * row (b, oy, ox) holds the k x k x C_in patch under the kernel at output
+ * position (oy, ox), in (ky, kx, c) order, zeros where it overhangs. Each
+ * kernel row of a patch is a run of C_in-float pixels that lie side by side
+ * in the input, so it is copied in one piece. */
+static void im2col(const nn_layer *P, const nn_layer *L, const float *in, size_t nb,
+                   float *cols)
+{
+    const size_t H = P->h, W = P->w, C = P->c, k = L->k, pad = conv_pad(L);
+    const size_t K = k * k * C;
+    for (size_t b = 0; b < nb; b++) {
+        const float *img = in + b * H * W * C;
+        for (size_t oy = 0; oy < L->h; oy++)
+            for (size_t ox = 0; ox < L->w; ox++) {
+                float *row = cols + ((b * L->h + oy) * L->w + ox) * K;
+                /* Kernel columns kx in [kx0, kx1) fall inside the image. */
+                size_t kx0 = ox < pad ? pad - ox : 0;
+                size_t kx1 = W + pad - ox < k ? W + pad - ox : k;
+                for (size_t ky = 0; ky < k; ky++) {
+                    float *dst = row + ky * k * C;
+                    size_t iy = oy + ky; /* row in the padded image */
+                    if (iy < pad || iy - pad >= H) {
+                        memset(dst, 0, k * C * sizeof(float));
+                        continue;
+                    }
+                    if (kx0 > 0)
+                        memset(dst, 0, kx0 * C * sizeof(float));
+                    memcpy(dst + kx0 * C, img + ((iy - pad) * W + (ox + kx0 - pad)) * C,
+                           (kx1 - kx0) * C * sizeof(float));
+                    if (kx1 < k)
+                        memset(dst + kx1 * C, 0, (k - kx1) * C * sizeof(float));
+                }
+            }
+    }
+}
+
+/* col2im, the adjoint of im2col: dIn (nb, H, W, C_in) = the sum, over every
+ * patch a pixel belongs to, of that patch's row of dcols. */
+static void col2im(const nn_layer *P, const nn_layer *L, const float *dcols, size_t nb,
+                   float *din)
+{
+    const size_t H = P->h, W = P->w, C = P->c, k = L->k, pad = conv_pad(L);
+    const size_t K = k * k * C;
+    memset(din, 0, nb * H * W * C * sizeof(float));
+    for (size_t b = 0; b < nb; b++) {
+        float *img = din + b * H * W * C;
+        for (size_t oy = 0; oy < L->h; oy++)
+            for (size_t ox = 0; ox < L->w; ox++) {
+                const float *row = dcols + ((b * L->h + oy) * L->w + ox) * K;
+                size_t kx0 = ox < pad ? pad - ox : 0;
+                size_t kx1 = W + pad - ox < k ? W + pad - ox : k;
+                for (size_t ky = 0; ky < k; ky++) {
+                    size_t iy = oy + ky;
+                    if (iy < pad || iy - pad >= H)
+                        continue;
+                    const float *src = row + (ky * k + kx0) * C;
+                    float *dst = img + ((iy - pad) * W + (ox + kx0 - pad)) * C;
+                    size_t n = (kx1 - kx0) * C;
+                    for (size_t i = 0; i < n; i++)
+                        dst[i] += src[i];
+                }
+            }
+    }
+}
+
+/* Conv forward without bias and activation. in is (batch, H, W, C_in), W is
+ * (C_out, K) with K = k*k*C_in, out is (batch, Ho, Wo, C_out). Per chunk of
+ * images: cols (rows, K) = im2col(in); out (rows, C_out) = cols · W^T via
+ * cblas_sgemm, which lands channels last as it is. */
+static void conv_forward(const nn_layer *P, const nn_layer *L, const float *in,
+                         const float *w, float *out, size_t batch, float *cols)
+{
+    const size_t K = L->k * L->k * P->c, hw = L->h * L->w, in_size = P->h * P->w * P->c;
+    const size_t per = conv_chunk(L, batch);
+    for (size_t b0 = 0; b0 < batch; b0 += per) {
+        size_t nb = batch - b0 < per ? batch - b0 : per;
+        im2col(P, L, in + b0 * in_size, nb, cols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(nb * hw), (int)L->c, (int)K,
+                    1.0f, cols, (int)K, w, (int)K, 0.0f, out + b0 * hw * L->c, (int)L->c);
+    }
+}
+
+/* Conv backward from delta = dLoss/dZ (batch, Ho, Wo, C_out), chunk by chunk
+ * in a fixed order: dW (C_out, K) += delta^T · im2col(in) via sgemm; db =
+ * the column sums of delta; when din is not NULL, dcols (rows, K) = delta ·
+ * W via sgemm and din (batch, H, W, C_in) = col2im(dcols), before the
+ * activation's derivative. */
+static void conv_backward(const nn_layer *P, const nn_layer *L, const float *in,
+                          const float *w, const float *delta, size_t batch, float *dw,
+                          float *db, float *din, float *cols)
+{
+    const size_t K = L->k * L->k * P->c, hw = L->h * L->w, in_size = P->h * P->w * P->c;
+    const size_t C = L->c, per = conv_chunk(L, batch);
+    for (size_t b0 = 0; b0 < batch; b0 += per) {
+        size_t nb = batch - b0 < per ? batch - b0 : per;
+        const float *d = delta + b0 * hw * C;
+        im2col(P, L, in + b0 * in_size, nb, cols);
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)C, (int)K, (int)(nb * hw),
+                    1.0f, d, (int)C, cols, (int)K, b0 == 0 ? 0.0f : 1.0f, dw, (int)K);
+        if (din != NULL) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(nb * hw), (int)K,
+                        (int)C, 1.0f, d, (int)C, w, (int)K, 0.0f, cols, (int)K);
+            col2im(P, L, cols, nb, din + b0 * in_size);
         }
     }
+    memset(db, 0, C * sizeof(float));
+    for (size_t r = 0; r < batch * hw; r++)
+        for (size_t c = 0; c < C; c++)
+            db[c] += delta[r * C + c];
+}
+
+/* --- pooling: forward and backward ---------------------------------------------- */
+
+/* 2x2 max pooling, stride 2: in (batch, H, W, C) -> out (batch, H/2, W/2, C);
+ * arg records which of the window's four inputs won (0 top left, 1 top
+ * right, 2 bottom left, 3 bottom right; the first on ties). */
+static void pool_forward(const nn_layer *P, const nn_layer *L, const float *in, float *out,
+                         uint8_t *arg, size_t batch)
+{
+    const size_t W = P->w, C = P->c;
+    size_t o = 0;
+    for (size_t b = 0; b < batch; b++) {
+        const float *img = in + b * P->h * W * C;
+        for (size_t oy = 0; oy < L->h; oy++)
+            for (size_t ox = 0; ox < L->w; ox++) {
+                const float *p0 = img + (2 * oy * W + 2 * ox) * C;
+                const float *q[4] = {p0, p0 + C, p0 + W * C, p0 + W * C + C};
+                for (size_t c = 0; c < C; c++, o++) {
+                    uint8_t best = 0;
+                    float m = q[0][c];
+                    for (uint8_t i = 1; i < 4; i++)
+                        if (q[i][c] > m) {
+                            m = q[i][c];
+                            best = i;
+                        }
+                    out[o] = m;
+                    arg[o] = best;
+                }
+            }
+    }
+}
+
+/* The gradient of 2x2 max pooling: each output's delta goes to the input
+ * that won its window, the other three get 0. din is (batch, H, W, C). */
+static void pool_backward(const nn_layer *P, const nn_layer *L, const float *delta,
+                          const uint8_t *arg, size_t batch, float *din)
+{
+    const size_t W = P->w, C = P->c;
+    memset(din, 0, batch * P->h * W * C * sizeof(float));
+    size_t o = 0;
+    for (size_t b = 0; b < batch; b++) {
+        float *img = din + b * P->h * W * C;
+        for (size_t oy = 0; oy < L->h; oy++)
+            for (size_t ox = 0; ox < L->w; ox++) {
+                float *p0 = img + (2 * oy * W + 2 * ox) * C;
+                for (size_t c = 0; c < C; c++, o++) {
+                    size_t a = arg[o];
+                    p0[((a >> 1) * W + (a & 1)) * C + c] = delta[o];
+                }
+            }
+    }
+}
+
+/* --- the walks over the table ------------------------------------------------- */
+
+/* Layer l of a minibatch from its input in (batch, sizes[l-1]): its output
+ * lands in act[l]; the output layer's are logits without bias. */
+static void layer_forward(const nn_net *net, nn_workspace *ws, size_t l, const float *in,
+                          size_t batch)
+{
+    const nn_layer *L = &net->layers[l], *P = &net->layers[l - 1];
+    float *out = ws->act[l];
+    const float *w = nn_net_weights(net, l), *b = w + nn_net_layer_weights(net, l);
+    switch (L->kind) {
+    case NN_LAYER_DENSE:
+        dense_batch(in, w, out, batch, net->sizes[l - 1], net->sizes[l]);
+        if (l < net->n_layers - 1)
+            bias_activate(out, net->sizes[l], b, batch, net->sizes[l], L->act);
+        break;
+    case NN_LAYER_CONV:
+        conv_forward(P, L, in, w, out, batch, ws->cols);
+        bias_activate(out, L->c, b, batch * L->h * L->w, L->c, L->act);
+        break;
+    case NN_LAYER_POOL:
+        pool_forward(P, L, in, out, ws->arg[l], batch);
+        activate(out, batch * net->sizes[l], L->act);
+        break;
+    case NN_LAYER_INPUT:
+        break;
+    }
+}
+
+/* Layer l's backward step from delta = dLoss/dZ_l (batch, sizes[l]): its
+ * weight and bias gradients into grad (the net's layout), and, when dprev is
+ * not NULL, dLoss/dZ_(l-1) (batch, sizes[l-1]) into dprev. in is the
+ * layer's input (batch, sizes[l-1]). */
+static void layer_backward(const nn_net *net, nn_workspace *ws, size_t l, const float *in,
+                           const float *delta, size_t batch, float *grad, float *dprev)
+{
+    const nn_layer *L = &net->layers[l], *P = &net->layers[l - 1];
+    size_t off = layer_offset(net, l), n_w = nn_net_layer_weights(net, l);
+    const float *w = net->params + off;
+    size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
+    switch (L->kind) {
+    case NN_LAYER_DENSE:
+        layer_grad(delta, n_out, in, batch, n_in, n_out, grad + off, grad + off + n_w);
+        if (dprev != NULL)
+            hidden_delta(delta, w, in, batch, n_in, n_out, 0, n_in, P->act, dprev);
+        return;
+    case NN_LAYER_CONV:
+        conv_backward(P, L, in, w, delta, batch, grad + off, grad + off + n_w, dprev,
+                      ws->cols);
+        break;
+    case NN_LAYER_POOL:
+        if (dprev != NULL)
+            pool_backward(P, L, delta, ws->arg[l], batch, dprev);
+        break;
+    case NN_LAYER_INPUT:
+        return;
+    }
+    if (dprev != NULL)
+        act_grad(dprev, in, batch * n_in, P->act);
+}
+
+const float *nn_net_forward(const nn_net *net, nn_workspace *ws, const float *x)
+{
+    assert(ws_fits(net, ws, 1));
+    const float *a = x;
+    size_t last = net->n_layers - 1;
+    for (size_t l = 1; l <= last; l++) {
+        if (net->layers[l].kind != NN_LAYER_DENSE) {
+            layer_forward(net, ws, l, a, 1);
+            a = ws->act[l];
+            continue;
+        }
+        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
+        float *z = ws->act[l];
+        /* W is (n_out, n_in) row-major; z = W·a via cblas_sgemv, then f(z + b). */
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)n_out, (int)n_in, 1.0f,
+                    nn_net_weights(net, l), (int)n_in, a, 1, 0.0f, z, 1);
+        if (l == last)
+            bias_softmax(z, nn_net_biases(net, l), 1, n_out);
+        else
+            bias_activate(z, n_out, nn_net_biases(net, l), 1, n_out, net->layers[l].act);
+        a = z;
+    }
+    return a;
+}
+
+/* Runs layers first..last of a minibatch from a, the (batch, sizes[first-1])
+ * input of layer first: the hidden layers' outputs land in act[first..last-1]
+ * and the output layer's logits, without bias, in act[last]. */
+static void forward_from(const nn_net *net, nn_workspace *ws, size_t first, const float *a,
+                         size_t batch)
+{
+    for (size_t l = first; l < net->n_layers; l++) {
+        layer_forward(net, ws, l, a, batch);
+        a = ws->act[l];
+    }
+}
+
+const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const float *x,
+                                  size_t batch)
+{
+    assert(ws_fits(net, ws, batch));
+    size_t last = net->n_layers - 1;
+    forward_from(net, ws, 1, x, batch);
+    bias_softmax(ws->act[last], nn_net_biases(net, last), batch, net->sizes[last]);
+    return ws->act[last];
 }
 
 /* The next block boundary after j, capped at j1. */
@@ -550,10 +1029,16 @@ static size_t block_end(size_t j, size_t j1)
     return end < j1 ? end : j1;
 }
 
+/* A dense net with a hidden layer: its first layer goes in blocks. */
+static int split_first(const nn_net *net)
+{
+    return net->layers[1].kind == NN_LAYER_DENSE && net->n_layers >= 3;
+}
+
 void nn_net_forward_first(const nn_net *net, const float *x, size_t batch, size_t j0,
                           size_t j1, float *a1)
 {
-    assert(net->n_layers >= 3 && j0 < j1 && j1 <= net->sizes[1] && j0 % NN_FIRST_BLOCK == 0);
+    assert(split_first(net) && j0 < j1 && j1 <= net->sizes[1] && j0 % NN_FIRST_BLOCK == 0);
     size_t n_in = net->sizes[0], n1 = net->sizes[1];
     const float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
     for (size_t j = j0; j < j1; j = block_end(j, j1)) {
@@ -561,74 +1046,292 @@ void nn_net_forward_first(const nn_net *net, const float *x, size_t batch, size_
         /* Columns j..j+n of A1 (batch, n1) = X · W1[j:j+n]^T, then f(· + b). */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n, (int)n_in,
                     1.0f, x, (int)n_in, w + j * n_in, (int)n_in, 0.0f, a1 + j, (int)n1);
-        bias_activate(a1 + j, n1, b + j, batch, n, net->hidden);
+        bias_activate(a1 + j, n1, b + j, batch, n, net->layers[1].act);
     }
+}
+
+/* The loss and the backward walk, once the forward pass has filled act[]
+ * (layer 1's outputs in a1). Layer 1 of a dense net with a hidden layer
+ * goes in blocks, only [j0, j1) (see nn_net_loss_grad_from_first); every
+ * other layer is one row of the table. Returns the summed loss. */
+static double loss_backward(const nn_net *net, nn_workspace *ws, const float *x,
+                            const float *a1, const uint8_t *labels, size_t batch, size_t norm,
+                            size_t j0, size_t j1, float *grad, size_t *correct)
+{
+    size_t last = net->n_layers - 1;
+    size_t right = 0;
+    double loss = softmax_xent_delta(ws->act[last], nn_net_biases(net, last), labels, batch,
+                                     norm, net->sizes[last], ws->delta[0], &right);
+    const int split = split_first(net);
+    int cur = 0;
+    for (size_t l = last; l >= 1; l--) {
+        const float *in = l == 1 ? x : l == 2 ? a1 : ws->act[l - 1];
+        const float *delta = ws->delta[cur];
+        float *dprev = l > 1 ? ws->delta[1 - cur] : NULL;
+        if (split && l == 2) {
+            /* Only the owned columns of layer 1's delta, block by block. */
+            size_t n_in = net->sizes[1], n_out = net->sizes[2], off = layer_offset(net, 2);
+            layer_grad(delta, n_out, in, batch, n_in, n_out, grad + off,
+                       grad + off + n_out * n_in);
+            for (size_t j = j0; j < j1; j = block_end(j, j1))
+                hidden_delta(delta, net->params + off, in, batch, n_in, n_out, j,
+                             block_end(j, j1), net->layers[1].act, dprev);
+        } else if (split && l == 1) {
+            /* Rows [j0, j1) of dW1 and entries of db1, block by block. */
+            size_t n_in = net->sizes[0], n1 = net->sizes[1];
+            float *dw1 = grad, *db1 = grad + n1 * n_in;
+            for (size_t j = j0; j < j1; j = block_end(j, j1))
+                layer_grad(delta + j, n1, x, batch, n_in, block_end(j, j1) - j,
+                           dw1 + j * n_in, db1 + j);
+        } else {
+            layer_backward(net, ws, l, in, delta, batch, grad, dprev);
+        }
+        cur = 1 - cur;
+    }
+    if (correct != NULL)
+        *correct = right;
+    return loss;
 }
 
 float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const float *x,
                                   const float *a1, const uint8_t *labels, size_t batch,
                                   size_t j0, size_t j1, float *grad, size_t *correct)
 {
-    assert(net->n_layers >= 3 && ws_fits(net, ws, batch) && batch > 0);
+    assert(split_first(net) && ws_fits(net, ws, batch) && batch > 0);
     assert(j0 < j1 && j1 <= net->sizes[1] && j0 % NN_FIRST_BLOCK == 0);
-    size_t last = net->n_layers - 1;
-    size_t n_classes = net->sizes[last];
-
     forward_from(net, ws, 2, a1, batch);
-
-    size_t right = 0;
-    double loss = softmax_xent_delta(ws->act[last], nn_net_biases(net, last), labels, batch,
-                                     n_classes, ws->delta[0], &right);
-
-    /* Backward, layer by layer down to 2: delta is (batch, n_out) = dLoss/dZ_l. */
-    int cur = 0;
-    for (size_t l = last; l >= 2; l--) {
-        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
-        size_t off = layer_offset(net, l);
-        const float *a_prev = l == 2 ? a1 : ws->act[l - 1];
-        const float *delta = ws->delta[cur];
-        layer_grad(delta, n_out, a_prev, batch, n_in, n_out, grad + off,
-                   grad + off + n_out * n_in);
-        if (l > 2)
-            hidden_delta(delta, net->params + off, a_prev, batch, n_in, n_out, 0, n_in,
-                         net->hidden, ws->delta[1 - cur]);
-        else
-            for (size_t j = j0; j < j1; j = block_end(j, j1))
-                hidden_delta(delta, net->params + off, a_prev, batch, n_in, n_out, j,
-                             block_end(j, j1), net->hidden, ws->delta[1 - cur]);
-        cur = 1 - cur;
-    }
-
-    /* Layer 1, rows [j0, j1) of dW1 and entries of db1, block by block. */
-    size_t n_in = net->sizes[0], n1 = net->sizes[1];
-    float *dw1 = grad, *db1 = grad + n1 * n_in;
-    for (size_t j = j0; j < j1; j = block_end(j, j1))
-        layer_grad(ws->delta[cur] + j, n1, x, batch, n_in, block_end(j, j1) - j,
-                   dw1 + j * n_in, db1 + j);
-
-    if (correct != NULL)
-        *correct = right;
+    double loss = loss_backward(net, ws, x, a1, labels, batch, batch, j0, j1, grad, correct);
     return (float)(loss / (double)batch);
+}
+
+double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x,
+                             const uint8_t *labels, size_t batch, size_t norm, float *grad,
+                             size_t *correct)
+{
+    assert(ws_fits(net, ws, batch) && batch > 0 && norm >= batch);
+    if (split_first(net)) {
+        nn_net_forward_first(net, x, batch, 0, net->sizes[1], ws->act[1]);
+        forward_from(net, ws, 2, ws->act[1], batch);
+    } else {
+        forward_from(net, ws, 1, x, batch);
+    }
+    return loss_backward(net, ws, x, ws->act[1], labels, batch, norm, 0, net->sizes[1], grad,
+                         correct);
 }
 
 float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
                        const uint8_t *labels, size_t batch, float *grad, size_t *correct)
 {
-    assert(ws_fits(net, ws, batch) && batch > 0);
-    if (net->n_layers >= 3) {
-        nn_net_forward_first(net, x, batch, 0, net->sizes[1], ws->act[1]);
-        return nn_net_loss_grad_from_first(net, ws, x, ws->act[1], labels, batch, 0,
-                                           net->sizes[1], grad, correct);
-    }
-    /* No hidden layer: layer 1 is the output layer. */
-    size_t n_in = net->sizes[0], n_classes = net->sizes[1];
-    forward_from(net, ws, 1, x, batch);
-    size_t right = 0;
-    double loss = softmax_xent_delta(ws->act[1], nn_net_biases(net, 1), labels, batch,
-                                     n_classes, ws->delta[0], &right);
-    layer_grad(ws->delta[0], n_classes, x, batch, n_in, n_classes, grad,
-               grad + n_classes * n_in);
-    if (correct != NULL)
-        *correct = right;
+    double loss = nn_net_loss_grad_part(net, ws, x, labels, batch, batch, grad, correct);
     return (float)(loss / (double)batch);
+}
+
+/* --- the table as text --------------------------------------------------------- */
+
+/* Parses a whole decimal number of up to 9 digits at *p, advancing *p;
+ * -1 when there is none. */
+static long parse_num(const char **p)
+{
+    long v = 0;
+    int digits = 0;
+    while (**p >= '0' && **p <= '9') {
+        if (++digits > 9)
+            return -1;
+        v = v * 10 + (**p - '0');
+        (*p)++;
+    }
+    return digits > 0 ? v : -1;
+}
+
+/* Parses one token (NUL-terminated, without its :ACT) into *layer; first
+ * says whether it is the input. 0 on success, -1 with *why set. */
+static int parse_token(const char *tok, int first, nn_layer *layer, const char **why)
+{
+    const char *p = tok;
+    memset(layer, 0, sizeof *layer);
+    if (first) {
+        long r = parse_num(&p);
+        if (r < 0) {
+            *why = "the input must be RxC (e.g. 28x28) or a number of inputs";
+            return -1;
+        }
+        layer->kind = NN_LAYER_INPUT;
+        layer->c = 1;
+        if (*p == '\0') {
+            layer->h = layer->w = 1;
+            layer->c = (size_t)r;
+            return 0;
+        }
+        long c = -1;
+        if (*p == 'x') {
+            p++;
+            c = parse_num(&p);
+        }
+        if (c < 0 || *p != '\0') {
+            *why = "the input must be RxC (e.g. 28x28) or a number of inputs";
+            return -1;
+        }
+        layer->h = (size_t)r;
+        layer->w = (size_t)c;
+        return 0;
+    }
+    if (strncmp(p, "conv", 4) == 0) {
+        p += 4;
+        long k1 = parse_num(&p), k2 = -1, c = -1;
+        if (k1 >= 0 && *p == 'x') {
+            p++;
+            k2 = parse_num(&p);
+        }
+        if (k2 >= 0 && *p == 'x') {
+            p++;
+            c = parse_num(&p);
+        }
+        layer->kind = NN_LAYER_CONV;
+        if (c >= 0 && strcmp(p, "-same") == 0)
+            layer->same = 1;
+        else if (c < 0 || (*p != '\0' && strcmp(p, "-valid") != 0)) {
+            *why = "a conv layer is convKxKxC, optionally with -same or -valid "
+                   "(e.g. conv5x5x16)";
+            return -1;
+        }
+        if (k1 != k2) {
+            *why = "kernels are square: convKxKxC with the same K twice";
+            return -1;
+        }
+        layer->k = (size_t)k1;
+        layer->c = (size_t)c;
+        return 0;
+    }
+    if (strncmp(p, "pool", 4) == 0) {
+        p += 4;
+        long n = parse_num(&p);
+        if (n != 2 || *p != '\0') {
+            *why = "pooling is pool2 (2x2 max pooling, stride 2)";
+            return -1;
+        }
+        layer->kind = NN_LAYER_POOL;
+        layer->act = NN_ACT_NONE;
+        return 0;
+    }
+    long n = parse_num(&p);
+    if (n < 0 || *p != '\0') {
+        *why = "expected a number of neurons, convKxKxC or pool2";
+        return -1;
+    }
+    layer->kind = NN_LAYER_DENSE;
+    layer->c = (size_t)n;
+    return 0;
+}
+
+nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *layers,
+                             size_t *n, nn_error *err)
+{
+    *n = 0;
+    if (spec == NULL || spec[0] == '\0')
+        return nn_fail(err, NN_E_ARG, "empty list; expected e.g. 784,16,10 or "
+                       "28x28,conv5x5x16,pool2,10");
+    size_t count = 0;
+    const char *p = spec;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
+        char tok[64];
+        int last = comma == NULL;
+        if (len == 0)
+            return nn_fail(err, NN_E_ARG, "'%s' has an empty entry", spec);
+        if (len >= sizeof tok)
+            return nn_fail(err, NN_E_ARG, "'%.*s...': not a layer", 20, p);
+        memcpy(tok, p, len);
+        tok[len] = '\0';
+        if (count == NN_MAX_LAYERS)
+            return nn_fail(err, NN_E_ARG, "'%s': more than %d layers (input included)", tok,
+                           NN_MAX_LAYERS);
+        char body[64];
+        memcpy(body, tok, len + 1);
+        char *colon = strchr(body, ':');
+        nn_layer *L = &layers[count];
+        const char *why = NULL;
+        if (colon != NULL)
+            *colon = '\0';
+        if (parse_token(body, count == 0, L, &why) != 0)
+            return nn_fail(err, NN_E_ARG, "'%s': %s", tok, why);
+        if (count > 0 && L->kind != NN_LAYER_POOL)
+            L->act = def_act;
+        if (colon != NULL) {
+            nn_activation a;
+            if (count == 0)
+                return nn_fail(err, NN_E_ARG, "'%s': the input takes no activation", tok);
+            if (last)
+                return nn_fail(err, NN_E_ARG, "'%s': the output layer is always a softmax",
+                               tok);
+            if (nn_activation_parse(colon + 1, &a) != 0 || a == NN_ACT_STEP)
+                return nn_fail(err, NN_E_ARG, "'%s': unknown activation '%s' (expected relu, "
+                               "sigmoid, tanh or none)", tok, colon + 1);
+            L->act = a;
+        }
+        if (count == 0) {
+            if (L->h == 0 || L->w == 0 || L->c == 0)
+                return nn_fail(err, NN_E_ARG, "'%s': the input has 0 pixels", tok);
+            if (L->h > NN_MAX_SIDE || L->w > NN_MAX_SIDE || L->h * L->w * L->c > NN_MAX_WIDTH)
+                return nn_fail(err, NN_E_ARG, "'%s': more inputs than the cap of %u", tok,
+                               NN_MAX_WIDTH);
+        } else {
+            const nn_layer *P = &layers[count - 1];
+            if (L->kind != NN_LAYER_DENSE && P->kind == NN_LAYER_INPUT && P->h == 1 &&
+                P->w == 1)
+                return nn_fail(err, NN_E_ARG, "'%s': a %s layer needs the input as RxC "
+                               "(e.g. 28x28), not a number of inputs", tok,
+                               nn_layer_kind_name(L->kind));
+            nn_error le = {{0}};
+            if (nn_net_layer_shape(P, L, last, &le) != NN_OK)
+                return nn_fail(err, NN_E_ARG, "'%s': %s", tok, le.msg);
+            if (last && (L->c < 2 || L->c > NN_MAX_CLASSES))
+                return nn_fail(err, NN_E_ARG, "'%s': the output layer needs 2 to %u classes",
+                               tok, NN_MAX_CLASSES);
+        }
+        count++;
+        if (last)
+            break;
+        p = comma + 1;
+    }
+    if (count < 2)
+        return nn_fail(err, NN_E_ARG, "'%s': needs at least an input and an output layer",
+                       spec);
+    layers[count - 1].act = NN_ACT_NONE;
+    *n = count;
+    return NN_OK;
+}
+
+void nn_net_format_table(const nn_net *net, nn_activation def_act, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    for (size_t l = 0; l < net->n_layers && n < cap; l++) {
+        const nn_layer *L = &net->layers[l];
+        char tok[64];
+        switch (L->kind) {
+        case NN_LAYER_INPUT:
+            if (L->h == 1 && L->w == 1)
+                snprintf(tok, sizeof tok, "%zu", L->c);
+            else
+                snprintf(tok, sizeof tok, "%zux%zu", L->h, L->w);
+            break;
+        case NN_LAYER_DENSE: snprintf(tok, sizeof tok, "%zu", L->c); break;
+        case NN_LAYER_CONV:
+            snprintf(tok, sizeof tok, "conv%zux%zux%zu%s", L->k, L->k, L->c,
+                     L->same ? "-same" : "");
+            break;
+        case NN_LAYER_POOL: snprintf(tok, sizeof tok, "pool2"); break;
+        }
+        nn_activation usual = L->kind == NN_LAYER_POOL ? NN_ACT_NONE : def_act;
+        int hidden = l > 0 && l < net->n_layers - 1;
+        int w = snprintf(out + n, cap - n, "%s%s%s%s", l > 0 ? "," : "", tok,
+                         hidden && L->act != usual ? ":" : "",
+                         hidden && L->act != usual ? nn_activation_name(L->act) : "");
+        if (w < 0)
+            break;
+        n += (size_t)w;
+    }
 }

@@ -22,7 +22,17 @@
  * written while a slower thread still reads this one's.
  * Layer 1 is always computed in the same blocks of NN_FIRST_BLOCK neurons,
  * whichever thread computes each, so the result is the same whatever the
- * number of threads. */
+ * number of threads.
+ *
+ * A net that starts with a conv layer spends its time in every layer, not
+ * in one, so there the threads share out the images instead: a minibatch
+ * is always cut into the same NN_SHARDS parts, each thread computes the
+ * gradient of some parts into a buffer of the part's own, and after the
+ * barrier every thread adds the parts up in the same order and updates its
+ * own copy of the net with the sum. The copies stay identical, and the sum
+ * is the same whatever the number of threads. With --augment, every image
+ * of a minibatch is shifted by a random offset drawn from a generator seeded
+ * with the seed and the step, so every thread draws the same offsets. */
 #include "nnclass/train.h"
 
 #include <math.h>
@@ -50,6 +60,7 @@
  * from the stream the caller initialises the weights with (seeded with seed). */
 #define SHUFFLE_STREAM 0x53485546464c4531ull /* "SHUFFLE1" */
 #define VAL_STREAM 0x56414c53504c4954ull     /* "VALSPLIT" */
+#define AUGMENT_STREAM 0x4155474d454e5431ull /* "AUGMENT1" */
 
 #define ADAM_BETA1 0.9f
 #define ADAM_BETA2 0.999f
@@ -70,6 +81,7 @@ void nn_train_options_default(nn_train_options *opt)
     opt->seed = 1;
     opt->val_count = 0;
     opt->threads = 1;
+    opt->augment = 0;
 }
 
 nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
@@ -116,6 +128,9 @@ nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
             return nn_fail(err, NN_E_ARG, "--lr-schedule step: the factor must be a finite "
                            "number > 0, got %g", (double)opt->step_gamma);
     }
+    if (opt->augment > NN_MAX_AUGMENT)
+        return nn_fail(err, NN_E_ARG, "--augment: %zu pixels is more than the cap of %u",
+                       opt->augment, NN_MAX_AUGMENT);
     if (n_images > UINT32_MAX)
         return nn_fail(err, NN_E_ARG, "%zu training images are more than the %lu this "
                        "build can index", n_images, (unsigned long)UINT32_MAX);
@@ -212,6 +227,44 @@ static void gather(const nn_images *images, const nn_labels *labels, const uint3
     }
 }
 
+/* Scales a rows x cols image shifted by (dy, dx) pixels into out, zeros
+ * where the shift uncovers it. */
+static void scale_shifted(const uint8_t *img, size_t rows, size_t cols, long dy, long dx,
+                          float *out)
+{
+    long r = (long)rows, c = (long)cols;
+    long x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? c + dx : c; /* output columns from the image */
+    for (long y = 0; y < r; y++) {
+        float *o = out + (size_t)y * cols;
+        long sy = y - dy;
+        if (sy < 0 || sy >= r || x1 <= x0) {
+            memset(o, 0, cols * sizeof(float));
+            continue;
+        }
+        memset(o, 0, (size_t)x0 * sizeof(float));
+        nn_scale_pixels(img + (size_t)sy * cols + (size_t)(x0 - dx), (size_t)(x1 - x0), o + x0);
+        memset(o + x1, 0, (size_t)(c - x1) * sizeof(float));
+    }
+}
+
+/* Shifts every image of the minibatch x (n images, already scaled) by a
+ * random offset of up to max_shift pixels each way, drawn from a generator
+ * seeded with seed and step. */
+static void augment_batch(const nn_images *images, const uint32_t *idx, size_t n,
+                          size_t max_shift, uint64_t seed, size_t step, float *x)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, seed ^ AUGMENT_STREAM ^ ((uint64_t)step * 0x9e3779b97f4a7c15ull));
+    size_t n_in = images->rows * images->cols, span = 2 * max_shift + 1;
+    for (size_t r = 0; r < n; r++) {
+        long dy = (long)nn_rng_below(&rng, span) - (long)max_shift;
+        long dx = (long)nn_rng_below(&rng, span) - (long)max_shift;
+        if (dy != 0 || dx != 0)
+            scale_shifted(images->pixels + (size_t)idx[r] * n_in, images->rows, images->cols,
+                          dy, dx, x + r * n_in);
+    }
+}
+
 /* Fraction of the images idx[0..n) that the net classifies right. */
 static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_images *images,
                           const nn_labels *labels, const uint32_t *idx, size_t n,
@@ -288,23 +341,29 @@ static void update_span(const optimiser *o, float lr, float wd, float *p, const 
     }
 }
 
-/* Applies one optimiser step to the neurons [j0, j1) of layer 1 and to every
- * layer above: weights with decay, biases without. */
+/* Applies one optimiser step to the neurons [j0, j1) of a dense layer 1 (all
+ * of any other layer 1) and to every layer above: weights with decay, biases
+ * without. A layer has one bias per neuron (dense) or channel (conv), and
+ * the weights of each lie together, n_w / n_b of them. */
 static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_t j0,
                    size_t j1)
 {
     o->t++;
     size_t off = 0;
     for (size_t l = 1; l < net->n_layers; l++) {
-        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
-        size_t lo = l == 1 ? j0 : 0, hi = l == 1 ? j1 : n_out;
-        size_t w = off + lo * n_in, b = off + n_out * n_in + lo;
+        size_t n_w = nn_net_layer_weights(net, l), n_b = nn_net_layer_biases(net, l);
+        if (n_b == 0)
+            continue;
+        size_t per = n_w / n_b;
+        int part = l == 1 && net->layers[1].kind == NN_LAYER_DENSE;
+        size_t lo = part ? j0 : 0, hi = part ? j1 : n_b;
+        size_t w = off + lo * per, b = off + n_w + lo;
         update_span(o, lr, o->opt->weight_decay, net->params + w, grad + w,
                     o->v != NULL ? o->v + w : NULL, o->s != NULL ? o->s + w : NULL,
-                    (hi - lo) * n_in);
+                    (hi - lo) * per);
         update_span(o, lr, 0.0f, net->params + b, grad + b, o->v != NULL ? o->v + b : NULL,
                     o->s != NULL ? o->s + b : NULL, hi - lo);
-        off += n_out * n_in + n_out;
+        off += n_w + n_b;
     }
 }
 
@@ -372,6 +431,10 @@ typedef struct {
     size_t n_train, n_val, n_batches, total_steps, progress_every;
     int perceptron;
     int split;       /* the step is done in halves (a hidden layer, not step) */
+    int sharded;     /* the images of a minibatch are shared out (conv nets) */
+    float *part_grad[2];  /* sharded: NN_SHARDS gradients, alternate minibatches */
+    double part_loss[2][NN_SHARDS];
+    size_t part_right[2][NN_SHARDS];
     int ahead;       /* the next minibatch is scaled while waiting for the others */
     uint32_t *idx;   /* n entries: the training order, then the held-out images */
     float *a1[2];    /* layer 1's outputs (batch, sizes[1]), alternate minibatches */
@@ -404,6 +467,8 @@ static void merge(team *tm, worker *w)
 {
     nn_net *net = tm->net;
     size_t n_in = net->sizes[0];
+    if (!tm->split)
+        return; /* the copies are whole and the same */
     for (size_t t = 1; t < tm->n_threads; t++) {
         size_t j0 = w[t].j0, n = w[t].j1 - w[t].j0;
         memcpy(nn_net_weights(net, 1) + j0 * n_in, nn_net_weights(w[t].net, 1) + j0 * n_in,
@@ -484,12 +549,70 @@ static size_t batch_size(const team *tm, size_t start)
 /* Scales the minibatch that starts at training image start into x and its
  * labels into y, and asks for the next one's images to be brought into the
  * cache. */
-static void load_batch(const team *tm, size_t start, float *x, uint8_t *y)
+static void load_batch(const team *tm, size_t start, size_t step, float *x, uint8_t *y)
 {
     const size_t n_in = tm->net->sizes[0], bs = batch_size(tm, start);
     const uint32_t *idx_end = tm->idx + tm->n_train;
     gather(tm->images, tm->labels, tm->idx + start, bs, idx_end, n_in, x, y);
+    if (tm->opt->augment > 0)
+        augment_batch(tm->images, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
+                      x);
     prefetch_images(tm->images, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
+}
+
+/* The part s of a minibatch of bs images: images [lo, hi). */
+static void part_range(size_t bs, size_t s, size_t *lo, size_t *hi)
+{
+    *lo = bs * s / NN_SHARDS;
+    *hi = bs * (s + 1) / NN_SHARDS;
+}
+
+/* Sharded nets: this thread's parts of the minibatch x (bs images, labels
+ * y), each part's gradient, summed loss and count of right answers into
+ * the team's buffers of parity par. */
+static void shard_parts(worker *w, const float *x, const uint8_t *y, size_t bs, int par)
+{
+    team *tm = w->tm;
+    const nn_net *net = w->net;
+    const size_t n_in = net->sizes[0];
+    for (size_t s = w->t; s < NN_SHARDS; s += tm->n_threads) {
+        size_t lo, hi;
+        part_range(bs, s, &lo, &hi);
+        tm->part_loss[par][s] = 0.0;
+        tm->part_right[par][s] = 0;
+        if (hi > lo)
+            tm->part_loss[par][s] = nn_net_loss_grad_part(
+                net, w->ws, x + lo * n_in, y + lo, hi - lo, bs,
+                tm->part_grad[par] + s * net->n_params, &tm->part_right[par][s]);
+    }
+}
+
+/* Sharded nets, after the barrier: the gradient of the whole minibatch into
+ * the thread's own buffer, the parts added in their fixed order. Returns
+ * the mean loss; *right receives the count of right answers. */
+static float sum_parts(worker *w, size_t bs, int par, size_t *right)
+{
+    team *tm = w->tm;
+    const size_t n = w->net->n_params;
+    double loss = 0.0;
+    size_t r = 0, first = 1;
+    for (size_t s = 0; s < NN_SHARDS; s++) {
+        size_t lo, hi;
+        part_range(bs, s, &lo, &hi);
+        if (hi == lo)
+            continue;
+        const float *g = tm->part_grad[par] + s * n;
+        if (first)
+            memcpy(w->grad, g, n * sizeof(float));
+        else
+            for (size_t i = 0; i < n; i++)
+                w->grad[i] += g[i];
+        first = 0;
+        loss += tm->part_loss[par][s];
+        r += tm->part_right[par][s];
+    }
+    *right = r;
+    return (float)(loss / (double)bs);
 }
 
 static void stop_after_next(team *tm, size_t rounds)
@@ -535,16 +658,19 @@ static void run_worker(worker *w)
              * cores' caches at every minibatch. With look-ahead, this one was
              * scaled during the previous minibatch, except the first. */
             if (!tm->ahead || bi == 0)
-                load_batch(tm, start, x, y);
+                load_batch(tm, start, step, x, y);
             float lr = lr_at(opt, epoch, step, tm->total_steps);
             float *a1 = tm->a1[step & 1];
             if (tm->split)
                 nn_net_forward_first(w->net, x, bs, w->j0, w->j1, a1);
+            else if (tm->sharded)
+                shard_parts(w, x, y, bs, step & 1);
             unsigned ticket = nn_barrier_arrive(&tm->barrier);
             /* While the other threads finish their part of layer 1, scale
              * the next minibatch, which does not depend on this one. */
             if (tm->ahead && bi + 1 < tm->n_batches)
-                load_batch(tm, start + bs, w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
+                load_batch(tm, start + bs, step + 1, w->x[(step + 1) & 1],
+                           w->y[(step + 1) & 1]);
             if (meet_at(tm, &rounds, ticket))
                 return;
 
@@ -562,6 +688,8 @@ static void run_worker(worker *w)
                 if (tm->split)
                     loss = nn_net_loss_grad_from_first(w->net, w->ws, x, a1, y, bs, w->j0, w->j1,
                                                        w->grad, &right);
+                else if (tm->sharded)
+                    loss = sum_parts(w, bs, step & 1, &right);
                 else
                     loss = nn_net_loss_grad(w->net, w->ws, x, y, bs, w->grad, &right);
                 if (!isfinite(loss)) {
@@ -612,6 +740,8 @@ static size_t first_blocks(const nn_net *net)
  * single one without a hidden layer or for the perceptron. */
 static size_t threads_for(const nn_net *net, const nn_train_options *opt)
 {
+    if (net->layers[1].kind != NN_LAYER_DENSE)
+        return opt->threads < 1 ? 1 : opt->threads < NN_SHARDS ? opt->threads : NN_SHARDS;
     if (net->n_layers < 3 || net->hidden == NN_ACT_STEP || opt->threads <= 1)
         return 1;
     return opt->threads < first_blocks(net) ? opt->threads : first_blocks(net);
@@ -629,7 +759,7 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     w->t = t;
     w->j0 = 0;
     w->j1 = net->sizes[1];
-    if (net->n_layers >= 3) {
+    if (net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE) {
         size_t blocks = first_blocks(net), n1 = net->sizes[1];
         size_t j0 = blocks * t / tm->n_threads * NN_FIRST_BLOCK;
         size_t j1 = blocks * (t + 1) / tm->n_threads * NN_FIRST_BLOCK;
@@ -639,7 +769,9 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     if (t == 0) {
         w->net = tm->net;
     } else {
-        nn_status st = nn_net_create(net->sizes, net->n_layers, net->hidden, &w->net, err);
+        nn_status st = net->layers[1].kind == NN_LAYER_DENSE
+                           ? nn_net_create(net->sizes, net->n_layers, net->hidden, &w->net, err)
+                           : nn_net_create_table(net->layers, net->n_layers, &w->net, err);
         if (st != NN_OK)
             return st;
         memcpy(w->net->params, net->params, net->n_params * sizeof(float));
@@ -703,7 +835,8 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     tm.net = net;
     tm.n_threads = threads_for(net, opt);
     tm.perceptron = net->hidden == NN_ACT_STEP;
-    tm.split = !tm.perceptron && net->n_layers >= 3;
+    tm.split = !tm.perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
+    tm.sharded = net->layers[1].kind != NN_LAYER_DENSE;
     tm.ahead = tm.n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
     const size_t n = images->count;
     tm.n_val = opt->val_count;
@@ -721,11 +854,18 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     const size_t n1 = net->sizes[1];
     worker *workers = calloc(tm.n_threads, sizeof *workers);
     tm.idx = malloc(n * sizeof *tm.idx);
-    tm.a1[0] = malloc(opt->batch * n1 * sizeof(float));
-    tm.a1[1] = malloc(opt->batch * n1 * sizeof(float));
+    if (tm.split) {
+        tm.a1[0] = malloc(opt->batch * n1 * sizeof(float));
+        tm.a1[1] = malloc(opt->batch * n1 * sizeof(float));
+    }
     tm.best = tm.n_val > 0 ? malloc(net->n_params * sizeof *tm.best) : NULL;
-    if (workers == NULL || tm.idx == NULL || tm.a1[0] == NULL || tm.a1[1] == NULL ||
-        (tm.n_val > 0 && tm.best == NULL)) {
+    if (tm.sharded) {
+        tm.part_grad[0] = malloc(NN_SHARDS * net->n_params * sizeof(float));
+        tm.part_grad[1] = malloc(NN_SHARDS * net->n_params * sizeof(float));
+    }
+    if (workers == NULL || tm.idx == NULL || (tm.split && (tm.a1[0] == NULL || tm.a1[1] == NULL)) ||
+        (tm.n_val > 0 && tm.best == NULL) ||
+        (tm.sharded && (tm.part_grad[0] == NULL || tm.part_grad[1] == NULL))) {
         st = nn_fail(err, NN_E_NOMEM, "out of memory for training on %zu images", n);
         goto done;
     }
@@ -779,6 +919,8 @@ done:
     free(tm.idx);
     free(tm.a1[0]);
     free(tm.a1[1]);
+    free(tm.part_grad[0]);
+    free(tm.part_grad[1]);
     free(tm.best);
     return st;
 }

@@ -51,7 +51,8 @@ static double act_d(nn_activation act, double z)
     case NN_ACT_SIGMOID: return 1.0 / (1.0 + exp(-z));
     case NN_ACT_RELU: return z > 0.0 ? z : 0.0;
     case NN_ACT_TANH: return tanh(z);
-    case NN_ACT_STEP: return z;
+    case NN_ACT_STEP:
+    case NN_ACT_NONE: return z;
     }
     return z;
 }

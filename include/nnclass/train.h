@@ -48,8 +48,17 @@ typedef struct {
     float step_gamma;     /* NN_LR_STEP factor */
     uint64_t seed;        /* initialisation (done by the caller) and shuffling */
     size_t val_count;     /* images held out for validation; 0 = none */
-    size_t threads;       /* threads sharing the first hidden layer; 0 or 1 = one */
+    size_t threads;       /* threads sharing the first hidden layer (dense nets) or
+                             the images of a minibatch (conv nets); 0 or 1 = one */
+    size_t augment;       /* shift training images by up to this many pixels each
+                             way, at random (seeded); 0 = none */
 } nn_train_options;
+
+/* Parts a minibatch of a conv net is cut into, whatever the thread count. */
+#define NN_SHARDS 4u
+
+/* The largest --augment shift, in pixels. */
+#define NN_MAX_AUGMENT 8u
 
 /* Fills the documented default recipe (see README: Training). */
 void nn_train_options_default(nn_train_options *opt);
