@@ -28,7 +28,7 @@ nn_status nn_evaluate(const nn_net *net, const nn_images *images, const nn_label
                      images->count);
         goto fail;
     }
-    st = nn_workspace_create(net, EVAL_CHUNK, &ws, err);
+    st = nn_workspace_create_forward(net, EVAL_CHUNK, &ws, err);
     if (st != NN_OK)
         goto fail;
 

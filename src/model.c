@@ -19,7 +19,10 @@
 
 _Static_assert(sizeof(float) == 4, "the model file stores IEEE-754 binary32 floats");
 
-#define MODEL_VERSION 1u
+#define MODEL_VERSION 1u       /* a plain list of dense layers */
+#define MODEL_VERSION_TABLE 2u /* a table of layers of any kind */
+#define ROW_SIZE 32u           /* bytes per row of a version 2 layer table */
+#define ROW_FLAG_SAME 1u
 #define MODEL_MAGIC "NNCLASS" /* plus its terminating NUL: 8 bytes */
 #define MAGIC_LEN 8u
 
@@ -43,6 +46,10 @@ enum {
     FIXED_SIZE = OFF_RECIPE + 128,                /* 224; then the layer sizes */
 };
 
+/* Fields of a row of the version 2 layer table, relative to the row. */
+enum { ROW_KIND = 0, ROW_ACT = 4, ROW_H = 8, ROW_W = 12, ROW_C = 16, ROW_K = 20, ROW_FLAGS = 24,
+       ROW_RESERVED = 28 };
+
 #define RECIPE_LEN 128u
 _Static_assert(sizeof(((nn_model_meta *)0)->recipe) == RECIPE_LEN, "recipe field size");
 _Static_assert(sizeof(((nn_model_meta *)0)->dataset) == NN_MODEL_NAME_LEN, "dataset size");
@@ -52,8 +59,8 @@ _Static_assert(sizeof(((nn_model_meta *)0)->dataset) == NN_MODEL_NAME_LEN, "data
 
 /* The largest file any valid model can be: every count at its cap. */
 #define MODEL_MAX_BYTES                                                        \
-    ((size_t)FIXED_SIZE + 4u * NN_MAX_LAYERS + (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + \
-     4u * NN_MAX_PARAMS + 4u)
+    ((size_t)FIXED_SIZE + ROW_SIZE * NN_MAX_LAYERS +                            \
+     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + 4u * NN_MAX_PARAMS + 4u)
 
 /* --- little-endian fields -------------------------------------------------- */
 
@@ -125,9 +132,74 @@ static uint64_t count_params(const size_t *sizes, size_t n_layers)
     return total;
 }
 
-static size_t header_size(size_t n_layers, size_t n_classes, int has_names)
+static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names)
 {
-    return FIXED_SIZE + 4 * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0);
+    size_t per_layer = version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
+    return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0);
+}
+
+/* Checks a layer table as the file holds it: row 0 an input, every other
+ * row a known kind and activation, each number within its cap, and every
+ * stored output shape the one its kind and input give. Fills *n_params
+ * (computed in 64 bits from capped factors). The message names the row. */
+static nn_status check_table(const nn_layer *rows, size_t n_layers, const char *name,
+                             uint64_t *n_params, nn_error *err)
+{
+    const nn_layer *in = &rows[0];
+    if (in->kind != NN_LAYER_INPUT)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer 0 is kind %d, not the input", name,
+                       (int)in->kind);
+    if (in->h == 0 || in->w == 0 || in->c == 0 || in->k != 0 || in->same ||
+        in->act != NN_ACT_NONE)
+        return nn_fail(err, NN_E_FORMAT, "%s: the input row %zux%zux%zu is malformed", name,
+                       in->h, in->w, in->c);
+    if (in->h > NN_MAX_SIDE || in->w > NN_MAX_SIDE || in->c > NN_MAX_CHANNELS ||
+        in->h * in->w * in->c > NN_MAX_WIDTH)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: an input of %zux%zux%zu values, the limit is "
+                       "%u", name, in->h, in->w, in->c, NN_MAX_WIDTH);
+    uint64_t total = 0;
+    for (size_t l = 1; l < n_layers; l++) {
+        const nn_layer *r = &rows[l];
+        if (r->kind != NN_LAYER_DENSE && r->kind != NN_LAYER_CONV && r->kind != NN_LAYER_POOL)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown kind %d (1 dense, "
+                           "2 conv, 3 pool)", name, l, (int)r->kind);
+        if ((unsigned)r->act > (unsigned)NN_ACT_NONE || r->act == NN_ACT_STEP)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown activation %d "
+                           "(0 sigmoid, 1 relu, 2 tanh, 4 none)", name, l, (int)r->act);
+        if (l == n_layers - 1 && r->act != NN_ACT_NONE)
+            return nn_fail(err, NN_E_FORMAT, "%s: the output layer has activation %d; its "
+                           "softmax is implied (4 none)", name, (int)r->act);
+        if (r->h > NN_MAX_SIDE || r->w > NN_MAX_SIDE || r->c > NN_MAX_WIDTH ||
+            r->k > NN_MAX_KERNEL)
+            return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %zu: shape %zux%zux%zu or kernel %zu "
+                           "over the limits", name, l, r->h, r->w, r->c, r->k);
+        nn_layer want = *r;
+        nn_error le = {{0}};
+        if (r->kind == NN_LAYER_DENSE && (r->k != 0 || r->same))
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: a dense layer with a kernel", name,
+                           l);
+        if (r->kind == NN_LAYER_POOL && (r->k != 2 || r->same))
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: pooling is 2x2 without padding",
+                           name, l);
+        if (nn_net_layer_shape(&rows[l - 1], &want, l == n_layers - 1, &le) != NN_OK)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s): %s", name, l,
+                           nn_layer_kind_name(r->kind), le.msg);
+        if (want.h != r->h || want.w != r->w || want.c != r->c)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s) stores an output of "
+                           "%zux%zux%zu, its input and kernel give %zux%zux%zu", name, l,
+                           nn_layer_kind_name(r->kind), r->h, r->w, r->c, want.h, want.w,
+                           want.c);
+        const nn_layer *p = &rows[l - 1];
+        if (r->kind == NN_LAYER_DENSE)
+            total += (uint64_t)r->c * (p->h * p->w * p->c) + r->c;
+        else if (r->kind == NN_LAYER_CONV)
+            total += (uint64_t)r->c * r->k * r->k * p->c + r->c;
+        if (total > NN_MAX_PARAMS)
+            return nn_fail(err, NN_E_TOO_LARGE, "%s: the layers need more than %zu parameters",
+                           name, NN_MAX_PARAMS);
+    }
+    *n_params = total;
+    return NN_OK;
 }
 
 /* A NUL-padded text field: a NUL within the field and only NULs after it.
@@ -184,12 +256,24 @@ static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
     if (n_out < 2 || n_out > NN_MAX_CLASSES)
         return nn_fail(err, NN_E_ARG, "%s: %zu output neurons, expected 2 to %u", name, n_out,
                        NN_MAX_CLASSES);
-    if (!valid_activation((uint32_t)net->hidden))
+    uint64_t n_params = 0;
+    if (!nn_net_is_dense(net)) {
+        nn_error te = {{0}};
+        if (check_table(net->layers, net->n_layers, name, &n_params, &te) != NN_OK)
+            return nn_fail(err, NN_E_ARG, "%s", te.msg);
+        const nn_layer *in = &net->layers[0];
+        if (in->c != 1 || in->h != meta->rows || in->w != meta->cols)
+            return nn_fail(err, NN_E_ARG, "%s: the net takes %zux%zux%zu inputs, the metadata "
+                           "says %ux%u pixels", name, in->h, in->w, in->c, meta->rows,
+                           meta->cols);
+    }
+    if (!valid_activation((uint32_t)net->hidden) && nn_net_is_dense(net))
         return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)net->hidden);
     if (net->hidden == NN_ACT_STEP && net->n_layers > 2)
         return nn_fail(err, NN_E_ARG, "%s: the step activation is only for a net with no "
                        "hidden layer", name);
-    uint64_t n_params = count_params(net->sizes, net->n_layers);
+    if (nn_net_is_dense(net))
+        n_params = count_params(net->sizes, net->n_layers);
     if (n_params == 0 || n_params != net->n_params || net->params == NULL)
         return nn_fail(err, NN_E_ARG, "%s: the net holds %zu parameters, its sizes need %llu",
                        name, net->n_params, (unsigned long long)n_params);
@@ -228,14 +312,15 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
         return st;
     size_t n_classes = meta->n_classes;
     int has_names = meta->has_class_names != 0;
-    size_t hsize = header_size(net->n_layers, n_classes, has_names);
+    uint32_t version = nn_net_is_dense(net) ? MODEL_VERSION : MODEL_VERSION_TABLE;
+    size_t hsize = header_size(version, net->n_layers, n_classes, has_names);
     size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
     uint8_t *buf = calloc(1, len);
     if (buf == NULL)
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", name, len);
 
     memcpy(buf + OFF_MAGIC, MODEL_MAGIC, MAGIC_LEN); /* the string's NUL is the 8th byte */
-    put32(buf + OFF_VERSION, MODEL_VERSION);
+    put32(buf + OFF_VERSION, version);
     put32(buf + OFF_HEADER_SIZE, (uint32_t)hsize);
     put32(buf + OFF_ROWS, meta->rows);
     put32(buf + OFF_COLS, meta->cols);
@@ -250,8 +335,21 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     put_text(buf + OFF_DATASET, meta->dataset, NN_MODEL_NAME_LEN);
     put_text(buf + OFF_RECIPE, meta->recipe, RECIPE_LEN);
     uint8_t *p = buf + FIXED_SIZE;
-    for (size_t l = 0; l < net->n_layers; l++, p += 4)
-        put32(p, (uint32_t)net->sizes[l]);
+    if (version == MODEL_VERSION_TABLE)
+        for (size_t l = 0; l < net->n_layers; l++, p += ROW_SIZE) {
+            const nn_layer *L = &net->layers[l];
+            put32(p + ROW_KIND, (uint32_t)L->kind);
+            put32(p + ROW_ACT, (uint32_t)L->act);
+            put32(p + ROW_H, (uint32_t)L->h);
+            put32(p + ROW_W, (uint32_t)L->w);
+            put32(p + ROW_C, (uint32_t)L->c);
+            put32(p + ROW_K, (uint32_t)L->k);
+            put32(p + ROW_FLAGS, L->same ? ROW_FLAG_SAME : 0);
+            put32(p + ROW_RESERVED, 0);
+        }
+    else
+        for (size_t l = 0; l < net->n_layers; l++, p += 4)
+            put32(p, (uint32_t)net->sizes[l]);
     if (has_names)
         for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
             put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);
@@ -289,9 +387,9 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
         return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
                        name, len, FIXED_SIZE);
     uint32_t version = get32(buf + OFF_VERSION);
-    if (version != MODEL_VERSION)
-        return nn_fail(err, NN_E_VERSION, "%s: format version %u, this nnclass reads version %u",
-                       name, version, MODEL_VERSION);
+    if (version != MODEL_VERSION && version != MODEL_VERSION_TABLE)
+        return nn_fail(err, NN_E_VERSION, "%s: format version %u, this nnclass reads versions "
+                       "1 and 2", name, version);
     if (len < FIXED_SIZE)
         return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
                        name, len, FIXED_SIZE);
@@ -315,7 +413,7 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
     if (n_classes < 2)
         return nn_fail(err, NN_E_FORMAT, "%s: %u classes, a classifier needs at least 2", name,
                        n_classes);
-    size_t hsize = header_size(n_layers, n_classes, has_names);
+    size_t hsize = header_size(version, n_layers, n_classes, has_names);
     uint32_t hsize_field = get32(buf + OFF_HEADER_SIZE);
     if (hsize_field != hsize)
         return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
@@ -325,19 +423,44 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
         return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %zu",
                        name, len, hsize);
     size_t sizes[NN_MAX_LAYERS];
-    for (uint32_t l = 0; l < n_layers; l++) {
-        uint32_t s = get32(buf + FIXED_SIZE + 4 * l);
-        if (s == 0)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %u has 0 neurons", name, l);
-        if (s > NN_MAX_WIDTH)
-            return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %u has %u neurons, the limit is %u",
-                           name, l, s, NN_MAX_WIDTH);
-        sizes[l] = s;
+    nn_layer rows_table[NN_MAX_LAYERS];
+    uint64_t n_params = 0;
+    if (version == MODEL_VERSION_TABLE) {
+        memset(rows_table, 0, sizeof rows_table);
+        for (uint32_t l = 0; l < n_layers; l++) {
+            const uint8_t *r = buf + FIXED_SIZE + (size_t)ROW_SIZE * l;
+            uint32_t f = get32(r + ROW_FLAGS);
+            if ((f & ~ROW_FLAG_SAME) != 0 || get32(r + ROW_RESERVED) != 0)
+                return nn_fail(err, NN_E_FORMAT, "%s: layer %u has unknown flags 0x%08x or a "
+                               "non-zero reserved field", name, l, f);
+            nn_layer *L = &rows_table[l];
+            L->kind = (nn_layer_kind)get32(r + ROW_KIND);
+            L->act = (nn_activation)get32(r + ROW_ACT);
+            L->h = get32(r + ROW_H);
+            L->w = get32(r + ROW_W);
+            L->c = get32(r + ROW_C);
+            L->k = get32(r + ROW_K);
+            L->same = (f & ROW_FLAG_SAME) != 0;
+            sizes[l] = L->h * L->w * L->c; /* each factor < 2^32: no overflow in 64 bits */
+        }
+        nn_status ts = check_table(rows_table, n_layers, name, &n_params, err);
+        if (ts != NN_OK)
+            return ts;
+    } else {
+        for (uint32_t l = 0; l < n_layers; l++) {
+            uint32_t s = get32(buf + FIXED_SIZE + 4 * l);
+            if (s == 0)
+                return nn_fail(err, NN_E_FORMAT, "%s: layer %u has 0 neurons", name, l);
+            if (s > NN_MAX_WIDTH)
+                return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %u has %u neurons, the limit "
+                               "is %u", name, l, s, NN_MAX_WIDTH);
+            sizes[l] = s;
+        }
+        n_params = count_params(sizes, n_layers);
+        if (n_params == 0)
+            return nn_fail(err, NN_E_TOO_LARGE, "%s: the layer sizes need more than %zu "
+                           "parameters", name, NN_MAX_PARAMS);
     }
-    uint64_t n_params = count_params(sizes, n_layers);
-    if (n_params == 0)
-        return nn_fail(err, NN_E_TOO_LARGE, "%s: the layer sizes need more than %zu parameters",
-                       name, NN_MAX_PARAMS);
     uint64_t n_params_field = get64(buf + OFF_N_PARAMS);
     if (n_params_field != n_params)
         return nn_fail(err, NN_E_FORMAT, "%s: parameter count field says %llu, the layer sizes "
@@ -362,7 +485,13 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
 
     /* 5. Meaning: enums, agreement between fields, text fields. */
     uint32_t hidden = get32(buf + OFF_HIDDEN);
-    if (!valid_activation(hidden))
+    if (version == MODEL_VERSION_TABLE) {
+        /* The field repeats layer 1's activation (none without a hidden layer). */
+        uint32_t want = n_layers > 2 ? (uint32_t)rows_table[1].act : (uint32_t)NN_ACT_NONE;
+        if (hidden != want)
+            return nn_fail(err, NN_E_FORMAT, "%s: activation field %u, layer 1's is %u", name,
+                           hidden, want);
+    } else if (!valid_activation(hidden))
         return nn_fail(err, NN_E_FORMAT, "%s: unknown activation %u (0 sigmoid, 1 relu, "
                        "2 tanh, 3 step)", name, hidden);
     if (hidden == NN_ACT_STEP && n_layers > 2)
@@ -378,13 +507,19 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
         return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u is %llu pixels, the first layer "
                        "takes %zu", name, rows, cols,
                        (unsigned long long)((uint64_t)rows * cols), sizes[0]);
+    if (version == MODEL_VERSION_TABLE &&
+        (rows_table[0].h != rows || rows_table[0].w != cols || rows_table[0].c != 1))
+        return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u, the layer table's input is "
+                       "%zux%zux%zu", name, rows, cols, rows_table[0].h, rows_table[0].w,
+                       rows_table[0].c);
     if (check_text(buf + OFF_DATASET, NN_MODEL_NAME_LEN) != 0)
         return nn_fail(err, NN_E_FORMAT, "%s: dataset name is not NUL-terminated and "
                        "NUL-padded", name);
     if (check_text(buf + OFF_RECIPE, RECIPE_LEN) != 0)
         return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded",
                        name);
-    const uint8_t *names = buf + FIXED_SIZE + 4 * (size_t)n_layers;
+    const uint8_t *names =
+        buf + FIXED_SIZE + (version == MODEL_VERSION_TABLE ? ROW_SIZE : 4) * (size_t)n_layers;
     if (has_names)
         for (uint32_t k = 0; k < n_classes; k++)
             if (check_text(names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
@@ -398,9 +533,22 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
     /* 6. Everything in the header is valid: allocate, read the parameters. */
     nn_net *net = NULL;
     nn_error net_err = {{0}};
-    nn_status st = nn_net_create(sizes, n_layers, (nn_activation)hidden, &net, &net_err);
+    nn_status st = version == MODEL_VERSION_TABLE
+                       ? nn_net_create_table(rows_table, n_layers, &net, &net_err)
+                       : nn_net_create(sizes, n_layers, (nn_activation)hidden, &net, &net_err);
     if (st != NN_OK)
         return nn_fail(err, st, "%s: %s", name, net_err.msg);
+    if (version == MODEL_VERSION && rows > 1) {
+        /* Version 1 keeps the geometry in the header only. */
+        net->layers[0].h = rows;
+        net->layers[0].w = cols;
+        net->layers[0].c = 1;
+    }
+    if (version == MODEL_VERSION_TABLE && nn_net_is_dense(net)) {
+        nn_net_free(net);
+        return nn_fail(err, NN_E_FORMAT, "%s: a plain list of dense layers is stored as "
+                       "version 1", name);
+    }
     if (net->n_params != n_params) {
         size_t held = net->n_params;
         nn_net_free(net);

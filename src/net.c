@@ -465,8 +465,8 @@ static size_t cols_floats(const nn_net *net, size_t l, size_t max_batch)
     return conv_chunk(L, max_batch) * L->h * L->w * L->k * L->k * net->layers[l - 1].c;
 }
 
-nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace **out,
-                              nn_error *err)
+static nn_status workspace_create(const nn_net *net, size_t max_batch, int backward,
+                                  nn_workspace **out, nn_error *err)
 {
     *out = NULL;
     if (max_batch == 0)
@@ -491,7 +491,7 @@ nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace 
     /* Conv and pool layers pass gradients down to their inputs too. */
     if (net->layers[1].kind != NN_LAYER_DENSE && net->sizes[0] > widest)
         widest = net->sizes[0];
-    size_t delta_floats = round_up(max_batch * widest, NN_ALIGN_FLOATS);
+    size_t delta_floats = backward ? round_up(max_batch * widest, NN_ALIGN_FLOATS) : 0;
     floats += 2 * delta_floats + round_up(cols, NN_ALIGN_FLOATS);
     size_t bytes = head + floats * sizeof(float) + bytes_arg;
     unsigned char *block = aligned_alloc(NN_ALIGN, round_up(bytes, NN_ALIGN));
@@ -521,6 +521,32 @@ nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace 
         }
     *out = ws;
     return NN_OK;
+}
+
+nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace **out,
+                              nn_error *err)
+{
+    return workspace_create(net, max_batch, 1, out, err);
+}
+
+nn_status nn_workspace_create_forward(const nn_net *net, size_t max_batch, nn_workspace **out,
+                                      nn_error *err)
+{
+    return workspace_create(net, max_batch, 0, out, err);
+}
+
+size_t nn_net_batch_for(const nn_net *net, size_t budget, size_t cap)
+{
+    size_t per = 0, cols = 0;
+    for (size_t l = 0; l < net->n_layers; l++)
+        per += net->sizes[l] * sizeof(float);
+    for (size_t l = 1; l < net->n_layers; l++) {
+        size_t c = cols_floats(net, l, 1) * sizeof(float);
+        if (c > cols)
+            cols = c;
+    }
+    size_t n = budget / (per + cols);
+    return n < 1 ? 1 : n > cap ? cap : n;
 }
 
 void nn_workspace_free(nn_workspace *ws)

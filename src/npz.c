@@ -203,6 +203,9 @@ nn_status nn_npz_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **
     member members[MAX_MEMBERS];
     size_t n = 0;
     char name[16];
+    if (!nn_net_is_dense(net))
+        return nn_fail(err, NN_E_FORMAT, "npz: the model is a table with conv or pool layers "
+                       "(or per-layer activations); export takes dense networks only");
     for (size_t l = 1; l < net->n_layers; l++) {
         size_t wdims[2] = {net->sizes[l], net->sizes[l - 1]};
         arr.len = 0;

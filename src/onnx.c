@@ -312,6 +312,9 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
                          const char *producer_version, uint8_t **buf, size_t *len,
                          nn_error *err)
 {
+    if (!nn_net_is_dense(net))
+        return nn_fail(err, NN_E_FORMAT, "onnx: the model is a table with conv or pool layers "
+                       "(or per-layer activations); export takes dense networks only");
     if (net->hidden == NN_ACT_STEP && net->n_layers != 2)
         return nn_fail(err, NN_E_ARG, "onnx: the perceptron has no hidden layer");
     if ((size_t)meta->rows * meta->cols != net->sizes[0])

@@ -369,7 +369,7 @@ static void test_bad_version(void **state)
     uint8_t *buf = small_model(0, &len);
     wr32(buf + O_VERSION, 7);
     fix_crc(buf, len);
-    expect_reject(buf, len, NN_E_VERSION, "format version 7, this nnclass reads version 1");
+    expect_reject(buf, len, NN_E_VERSION, "format version 7, this nnclass reads versions 1 and 2");
     wr32(buf + O_VERSION, 0);
     expect_reject(buf, len, NN_E_VERSION, "format version 0");
     free(buf);
@@ -885,6 +885,182 @@ static void test_load_errors(void **state)
     free(buf);
 }
 
+/* --- version 2: the layer table --------------------------------------------- */
+
+#define O_ROW(l) (O_SIZES + 32 * (l))
+
+/* A small conv net (6x6 input), with distinct parameters, encoded. */
+static uint8_t *table_model(int names, size_t *len, nn_net **keep)
+{
+    nn_layer t[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_parse_table("6x6,conv3x3x2-same:tanh,pool2,conv3x3x3,4",
+                                        NN_ACT_RELU, t, &n, &err), NN_OK);
+    nn_net *net = NULL;
+    assert_int_equal(nn_net_create_table(t, n, &net, &err), NN_OK);
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] = (float)((double)i * 0.37 - 3.0) / 7.0f;
+    net->params[0] = -0.0f;
+    net->params[1] = 1e-40f;
+    nn_model_meta meta;
+    make_meta(&meta, 6, 6, 4, names);
+    uint8_t *buf = NULL;
+    assert_int_equal(nn_model_encode(net, &meta, &buf, len, &err), NN_OK);
+    if (keep != NULL)
+        *keep = net;
+    else
+        nn_net_free(net);
+    return buf;
+}
+
+static void test_v2_roundtrip(void **state)
+{
+    (void)state;
+    nn_net *net = NULL;
+    size_t len = 0;
+    uint8_t *buf = table_model(1, &len, &net);
+    /* 224 + 5 rows of 32 + 4 names of 32, then (2*9+2 + 0 + 3*18+3 + 3*4+4) floats, CRC */
+    assert_int_equal(len, 224 + 5 * 32 + 4 * 32 + 4 * (20 + 57 + 16) + 4);
+    assert_int_equal(rd32(buf + O_VERSION), 2);
+    assert_int_equal(rd32(buf + O_ROW(1)), 2);     /* conv */
+    assert_int_equal(rd32(buf + O_ROW(1) + 4), 2); /* tanh */
+    assert_int_equal(rd32(buf + O_ROW(1) + 24), 1); /* same */
+    assert_int_equal(rd32(buf + O_ROW(2)), 3);     /* pool */
+    assert_int_equal(rd32(buf + O_ROW(2) + 8), 3); /* 3 rows out */
+    nn_net *back = NULL;
+    static nn_model_meta meta;
+    nn_error err = {{0}};
+    if (nn_model_decode(buf, len, "t.nnc", &back, &meta, &err) != NN_OK)
+        fail_msg("decode: %s", err.msg);
+    assert_net_equal(net, back);
+    for (size_t l = 0; l < net->n_layers; l++)
+        assert_memory_equal(&net->layers[l], &back->layers[l], sizeof net->layers[l]);
+    uint8_t *again = NULL;
+    size_t len2 = 0;
+    assert_int_equal(nn_model_encode(back, &meta, &again, &len2, &err), NN_OK);
+    assert_int_equal(len2, len);
+    assert_memory_equal(again, buf, len);
+    free(again);
+    free(buf);
+    nn_net_free(back);
+    nn_net_free(net);
+}
+
+static void test_v2_truncation_sweep(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *buf = table_model(1, &len, NULL);
+    for (size_t n = 0; n < len; n++) {
+        uint8_t *cut = malloc(n > 0 ? n : 1);
+        assert_non_null(cut);
+        memcpy(cut, buf, n);
+        char want[64];
+        snprintf(want, sizeof want, "truncated: %zu bytes, the header ", n);
+        expect_reject(cut, n, NN_E_TRUNCATED, want);
+        free(cut);
+    }
+    free(buf);
+}
+
+/* Every single-bit flip of a version 2 file is refused; outside the fields
+ * the file's length follows from (and the layer table, checked before the
+ * CRC), by the checksum. */
+static void test_v2_bit_flip_sweep(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    uint8_t *buf = table_model(0, &len, NULL);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            buf[i] ^= (uint8_t)(1u << bit);
+            nn_net *net = NULL;
+            nn_error err = {{0}};
+            nn_status st = nn_model_decode(buf, len, "flip.nnc", &net, NULL, &err);
+            if (st == NN_OK)
+                fail_msg("flip of bit %d of byte %zu accepted", bit, i);
+            assert_null(net);
+            assert_true(strncmp(err.msg, "flip.nnc: ", 10) == 0);
+            int before_crc = i < O_ROWS || (i >= O_N_LAYERS && i < O_HIDDEN) ||
+                             (i >= O_N_CLASSES && i < O_EPOCHS) ||
+                             (i >= O_N_PARAMS && i < O_DATASET) ||
+                             (i >= O_SIZES && i < O_ROW(5));
+            if (!before_crc)
+                assert_int_equal(st, NN_E_CHECKSUM);
+            buf[i] ^= (uint8_t)(1u << bit);
+        }
+    free(buf);
+}
+
+/* Each malformed row of the table has its own message. */
+static void test_v2_bad_rows(void **state)
+{
+    (void)state;
+    static const struct {
+        size_t off;
+        uint32_t value;
+        nn_status st;
+        const char *want;
+    } cases[] = {
+        {O_ROW(0), 1, NN_E_FORMAT, "layer 0 is kind 1, not the input"},
+        {O_ROW(0) + 16, 0, NN_E_FORMAT, "the input row 6x6x0 is malformed"},
+        {O_ROW(0) + 8, 5000, NN_E_TOO_LARGE, "an input of 5000x6x1 values"},
+        {O_ROW(1), 7, NN_E_FORMAT, "layer 1 has unknown kind 7"},
+        {O_ROW(1) + 4, 3, NN_E_FORMAT, "layer 1 has unknown activation 3"},
+        {O_ROW(4) + 4, 1, NN_E_FORMAT, "the output layer has activation 1"},
+        {O_ROW(1) + 20, 99, NN_E_TOO_LARGE, "layer 1: shape 6x6x2 or kernel 99"},
+        {O_ROW(1) + 20, 4, NN_E_FORMAT, "'same' padding needs an odd kernel"},
+        {O_ROW(3) + 20, 5, NN_E_FORMAT, "the 5x5 kernel is bigger than its 3x3 input"},
+        {O_ROW(1) + 8, 5, NN_E_FORMAT, "layer 1 (conv) stores an output of 5x6x2, its input "
+                                       "and kernel give 6x6x2"},
+        {O_ROW(2) + 16, 3, NN_E_FORMAT, "layer 2 (pool) stores an output of 3x3x3"},
+        {O_ROW(2) + 20, 3, NN_E_FORMAT, "pooling is 2x2 without padding"},
+        {O_ROW(4) + 20, 1, NN_E_FORMAT, "a dense layer with a kernel"},
+        {O_ROW(3) + 24, 2, NN_E_FORMAT, "layer 3 has unknown flags 0x00000002"},
+        {O_ROW(3) + 28, 1, NN_E_FORMAT, "non-zero reserved field"},
+        {O_ROW(4) + 8, 2, NN_E_FORMAT, "layer 4 (dense) stores an output of 2x1x4"},
+        {O_HIDDEN, 1, NN_E_FORMAT, "activation field 1, layer 1's is 2"},
+        {O_ROWS, 3, NN_E_MISMATCH, "input 3x6 is 18 pixels"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t len = 0;
+        uint8_t *buf = table_model(0, &len, NULL);
+        wr32(buf + cases[c].off, cases[c].value);
+        fix_crc(buf, len);
+        expect_reject(buf, len, cases[c].st, cases[c].want);
+        free(buf);
+    }
+}
+
+/* A model written by nnclass before the layer table existed (a version 1
+ * file, committed) still loads, as the dense net it was. */
+static void test_v1_fixture_loads(void **state)
+{
+    (void)state;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/../tests/fixtures/v1-784-32-10-tanh.nnc", ts_data_dir());
+    nn_net *net = NULL;
+    static nn_model_meta meta;
+    nn_error err = {{0}};
+    if (nn_model_load(path, &net, &meta, &err) != NN_OK)
+        fail_msg("load: %s", err.msg);
+    assert_int_equal(net->n_layers, 3);
+    assert_int_equal(net->sizes[1], 32);
+    assert_int_equal(net->hidden, NN_ACT_TANH);
+    assert_true(nn_net_is_dense(net));
+    assert_int_equal(net->layers[0].h, 28);
+    /* Encoded again, it is the same version 1 file. */
+    size_t len = 0, len2 = 0;
+    uint8_t *file = read_all(path, &len), *again = NULL;
+    assert_int_equal(nn_model_encode(net, &meta, &again, &len2, &err), NN_OK);
+    assert_int_equal(len2, len);
+    assert_memory_equal(again, file, len);
+    free(again);
+    free(file);
+    nn_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -910,6 +1086,11 @@ int main(void)
         cmocka_unit_test(test_unterminated_names),
         cmocka_unit_test(test_nonfinite),
         cmocka_unit_test(test_encode_rejects),
+        cmocka_unit_test(test_v2_roundtrip),
+        cmocka_unit_test(test_v2_truncation_sweep),
+        cmocka_unit_test(test_v2_bit_flip_sweep),
+        cmocka_unit_test(test_v2_bad_rows),
+        cmocka_unit_test(test_v1_fixture_loads),
         cmocka_unit_test_setup_teardown(test_save_missing_folder, setup_files, teardown_files),
         cmocka_unit_test_setup_teardown(test_save_replaces, setup_files, teardown_files),
         cmocka_unit_test_setup_teardown(test_save_read_only_folder, setup_files, teardown_files),

@@ -168,6 +168,15 @@ nn_status nn_workspace_create(const nn_net *net, size_t max_batch, nn_workspace 
                               nn_error *err);
 void nn_workspace_free(nn_workspace *ws);
 
+/* The same for forward passes only (eval, predict): no room for the
+ * backward pass's gradients, which a conv net's would dwarf. */
+nn_status nn_workspace_create_forward(const nn_net *net, size_t max_batch, nn_workspace **out,
+                                      nn_error *err);
+
+/* Images per minibatch that keep a forward-only workspace near budget
+ * bytes (at least 1, at most cap). */
+size_t nn_net_batch_for(const nn_net *net, size_t budget, size_t cap);
+
 /* The outputs of layer l (1 <= l < n_layers) of the last forward pass on
  * ws, (batch, sizes[l]); the output layer's hold probabilities after a
  * forward pass, unspecified values after a training step. */
@@ -204,7 +213,7 @@ double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x
                              size_t *correct);
 
 /* Rows (image positions) of the lowered matrix of a conv layer per sgemm. */
-#define NN_CONV_ROWS 4096u
+#define NN_CONV_ROWS 2048u
 
 /* The neurons of the first hidden layer are computed in blocks of this many,
  * always the same blocks: a BLAS picks its kernel, and so the order of its

@@ -72,6 +72,11 @@ int cli_dataset_paths(const char *data_dir, const char *dataset, const char *spl
 /* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);
 
+/* The file a --model value names: a bare name (letters, digits, '-', '_')
+ * that is not a file here means <data dir>/models/NAME.nnc (--model
+ * mnist-cnn); anything else is a path. */
+void cli_model_path(const char *data_dir, const char *model, char *out, size_t cap);
+
 /* Class names of a known dataset ("mnist": "0".."9"; "fashion": clothing
  * names), or NULL; *n receives their number. */
 const char *const *cli_dataset_class_names(const char *dataset, size_t *n);

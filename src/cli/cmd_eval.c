@@ -38,7 +38,8 @@ static void usage(FILE *out)
           "Classify a labelled data set and report accuracy, the confusion matrix\n"
           "(rows: true label, columns: predicted) and per-class precision, recall and F1.\n\n"
           "  --model FILE         model to evaluate (default: the dataset's model,\n"
-          "                       <data dir>/models/<dataset>.nnc)\n"
+          "                       <data dir>/models/<dataset>.nnc); a bare NAME such as\n"
+          "                       mnist-cnn means <data dir>/models/NAME.nnc\n"
           "  --dataset NAME       mnist or fashion (default mnist)\n"
           "  --split NAME         test or train (default test)\n"
           "  --images F --labels F  IDX image and label files instead of a dataset; the\n"
@@ -584,7 +585,7 @@ int cmd_eval(int argc, char **argv)
         return CLI_EXIT_USAGE;
     }
     if (a.model != NULL)
-        snprintf(model_path, sizeof model_path, "%s", a.model);
+        cli_model_path(data_dir, a.model, model_path, sizeof model_path);
     else
         cli_default_model(data_dir, a.dataset, model_path, sizeof model_path);
     if (a.model == NULL && access(model_path, F_OK) != 0)

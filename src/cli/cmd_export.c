@@ -75,7 +75,9 @@ int cmd_export(int argc, char **argv)
     uint8_t *buf = NULL;
     size_t len = 0;
     nn_error err = {{0}};
-    nn_status st = nn_model_load(argv[optind], &net, &meta, &err);
+    char path[4096];
+    cli_model_path(cli_data_dir(NULL), argv[optind], path, sizeof path);
+    nn_status st = nn_model_load(path, &net, &meta, &err);
     if (st == NN_OK && strcmp(format, "onnx") == 0)
         st = nn_onnx_encode(net, &meta, NNCLASS_VERSION, &buf, &len, &err);
     else if (st == NN_OK)

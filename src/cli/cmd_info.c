@@ -13,10 +13,14 @@ static void usage(FILE *out)
 {
     fputs("Usage: nnclass info [OPTION]... MODEL...\n"
           "Describe model files: architecture, neuron, weight and bias counts,\n"
-          "activations, class names, training metadata and checksum status.\n\n"
-          "  --format NAME  text or json (one JSON object per model, one a line)\n"
-          "                 (default text)\n"
-          "  -h, --help     show this help and exit\n",
+          "activations, one row per layer (output shape, parameters, activation)\n"
+          "with the totals, class names, training metadata and checksum status.\n"
+          "A bare NAME such as mnist-cnn means <data dir>/models/NAME.nnc.\n\n"
+          "  --format NAME   text or json (one JSON object per model, one a line)\n"
+          "                  (default text)\n"
+          "  --data-dir DIR  where bare model names live (default $NNCLASS_DATA, else\n"
+          "                  the project's data/ folder)\n"
+          "  -h, --help      show this help and exit\n",
           out);
 }
 
@@ -35,10 +39,43 @@ static const char *thousands(size_t v, char *buf, size_t cap)
     return buf;
 }
 
-enum { OPT_FORMAT = 256 };
+enum { OPT_FORMAT = 256, OPT_DATA_DIR };
+
+/* One row per layer, like a model summary: kind, output shape (rows x
+ * cols x channels), parameters, activation; then the totals. */
+static void print_layers(const nn_net *net)
+{
+    char b1[32], sh[64], what[64];
+    printf("layers        #   kind   output        params  activation\n");
+    for (size_t l = 0; l < net->n_layers; l++) {
+        const nn_layer *L = &net->layers[l];
+        size_t params = l > 0 ? nn_net_layer_weights(net, l) + nn_net_layer_biases(net, l) : 0;
+        if (L->kind == NN_LAYER_DENSE || (L->kind == NN_LAYER_INPUT && L->h == 1 && L->w == 1))
+            snprintf(sh, sizeof sh, "%zu", net->sizes[l]);
+        else
+            snprintf(sh, sizeof sh, "%zux%zux%zu", L->h, L->w, L->c);
+        const char *act = l == 0 ? "-"
+                          : l == net->n_layers - 1
+                              ? (net->hidden == NN_ACT_STEP ? "step" : "softmax")
+                              : nn_activation_name(L->act);
+        what[0] = '\0';
+        if (L->kind == NN_LAYER_CONV)
+            snprintf(what, sizeof what, "  (%zux%zu kernels, %s)", L->k, L->k,
+                     L->same ? "same" : "valid");
+        else if (L->kind == NN_LAYER_POOL)
+            snprintf(what, sizeof what, "  (2x2 max, stride 2)");
+        printf("              %-3zu %-6s %-12s %7s  %s%s\n", l, nn_layer_kind_name(L->kind), sh,
+               thousands(params, b1, sizeof b1), act, what);
+    }
+    printf("              total             %13s  (%s weights, ",
+           thousands(net->n_params, b1, sizeof b1),
+           thousands(nn_net_weights_count(net), sh, sizeof sh));
+    printf("%s biases)\n", thousands(nn_net_biases_count(net), b1, sizeof b1));
+}
 
 static const struct option long_options[] = {
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -51,24 +88,34 @@ static void print_text(const char *path, const nn_net *net, const nn_model_meta 
            stat(path, &sb) == 0 ? thousands((size_t)sb.st_size, b1, sizeof b1) : "?");
     printf("checksum      ok (CRC-32 verified)\n");
     printf("architecture  ");
-    for (size_t l = 0; l < net->n_layers; l++)
-        printf("%s%zu", l > 0 ? "-" : "", net->sizes[l]);
+    if (nn_net_is_dense(net)) {
+        for (size_t l = 0; l < net->n_layers; l++)
+            printf("%s%zu", l > 0 ? "-" : "", net->sizes[l]);
+    } else {
+        char table[256];
+        nn_net_format_table(net, net->hidden, table, sizeof table);
+        printf("%s (format version 2)", table);
+    }
     printf("\ninput         %ux%u pixels\n", meta->rows, meta->cols);
     size_t neurons = nn_net_neurons(net);
     size_t outputs = net->sizes[net->n_layers - 1];
-    printf("neurons       %s (%zu hidden + %zu output; inputs are not neurons)\n",
-           thousands(neurons, b1, sizeof b1), neurons - outputs, outputs);
+    if (nn_net_is_dense(net))
+        printf("neurons       %s (%zu hidden + %zu output; inputs are not neurons)\n",
+               thousands(neurons, b1, sizeof b1), neurons - outputs, outputs);
     printf("weights       %s\nbiases        %s\nparameters    %s\n",
            thousands(nn_net_weights_count(net), b1, sizeof b1),
            thousands(nn_net_biases_count(net), b2, sizeof b2),
            thousands(net->n_params, b3, sizeof b3));
-    if (net->hidden == NN_ACT_STEP)
+    if (!nn_net_is_dense(net))
+        printf("activations   per layer, below; output: softmax\n");
+    else if (net->hidden == NN_ACT_STEP)
         printf("activations   output: step (perceptron: the largest weighted sum wins; "
                "confidence is its softmax)\n");
     else if (net->n_layers > 2)
         printf("activations   hidden: %s; output: softmax\n", nn_activation_name(net->hidden));
     else
         printf("activations   output: softmax (no hidden layer)\n");
+    print_layers(net);
     printf("classes       %zu", meta->n_classes);
     if (meta->has_class_names) {
         printf(":");
@@ -99,6 +146,10 @@ static void print_json(const char *path, const nn_net *net, const nn_model_meta 
            meta->rows, meta->cols, nn_net_neurons(net), nn_net_weights_count(net),
            nn_net_biases_count(net), net->n_params);
     cli_json_string(stdout, nn_activation_name(net->hidden));
+    char table[256];
+    nn_net_format_table(net, net->hidden, table, sizeof table);
+    printf(",\"format_version\":%d,\"table\":", nn_net_is_dense(net) ? 1 : 2);
+    cli_json_string(stdout, table);
     printf(",\"classes\":%zu,\"class_names\":", meta->n_classes);
     if (meta->has_class_names) {
         putchar('[');
@@ -126,6 +177,7 @@ static void print_json(const char *path, const nn_net *net, const nn_model_meta 
 int cmd_info(int argc, char **argv)
 {
     int json = 0;
+    const char *data_dir = NULL;
     opterr = 0;
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
     int c;
@@ -140,6 +192,7 @@ int cmd_info(int argc, char **argv)
                 return cli_usage_error("info", "--format: unknown format '%s' (expected text "
                                        "or json)", optarg);
             break;
+        case OPT_DATA_DIR: data_dir = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("info", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
@@ -156,17 +209,19 @@ int cmd_info(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         nn_net *net = NULL;
         nn_error err = {{0}};
-        nn_status st = nn_model_load(argv[i], &net, &meta, &err);
+        char path[4096];
+        cli_model_path(cli_data_dir(data_dir), argv[i], path, sizeof path);
+        nn_status st = nn_model_load(path, &net, &meta, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             continue;
         }
         if (json) {
-            print_json(argv[i], net, &meta);
+            print_json(path, net, &meta);
         } else {
             if (i > optind)
                 putchar('\n');
-            print_text(argv[i], net, &meta);
+            print_text(path, net, &meta);
         }
         nn_net_free(net);
     }

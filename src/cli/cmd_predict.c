@@ -20,6 +20,7 @@
 /* Images classified per sgemm call: large enough that packing the weights is
  * a small share of the work, small enough for a few MB of buffers. */
 #define CHUNK_IMAGES 1024
+#define CHUNK_BYTES ((size_t)4 << 20) /* a chunk's workspace, about */
 
 typedef enum { FORMAT_TSV, FORMAT_CSV, FORMAT_JSON } predict_format;
 
@@ -52,7 +53,8 @@ static void usage(FILE *out)
           "confidence is the softmax probability of the label. With several files a file\n"
           "column comes first.\n\n"
           "  --model FILE         model to use (default <data dir>/models/mnist.nnc, or\n"
-          "                       the dataset's model with --dataset)\n"
+          "                       the dataset's model with --dataset); a bare NAME such\n"
+          "                       as mnist-cnn means <data dir>/models/NAME.nnc\n"
           "  --dataset NAME       classify a dataset's images (mnist or fashion) instead\n"
           "                       of FILEs\n"
           "  --split NAME         test or train, with --dataset (default test)\n"
@@ -351,7 +353,8 @@ static void print_line(const printer *p, const char *file, size_t index, const f
 typedef struct {
     const nn_net *net;
     nn_workspace *ws;
-    uint8_t *pixels; /* CHUNK_IMAGES images */
+    size_t chunk;    /* images per forward pass, <= CHUNK_IMAGES */
+    uint8_t *pixels; /* chunk images */
     float *inputs;   /* the same, scaled */
     const cli_image_opts *image;
     nn_idx_writer *saved; /* --save-input, or NULL */
@@ -371,7 +374,8 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
     }
     size_t rows = in.rows, cols = in.cols;
     size_t pixels = rows * cols, n_in = cl->net->sizes[0], n_out = pr->n_classes;
-    if (pixels != n_in) {
+    const nn_layer *geom = &cl->net->layers[0];
+    if (pixels != n_in || (geom->h > 1 && (rows != geom->h || cols != geom->w))) {
         cli_error("%s: images are %zux%zu (%zu pixels) but the model expects %ux%u (%zu)",
                   in.name, rows, cols, pixels, pr->meta->rows, pr->meta->cols, n_in);
         cli_input_close(&in);
@@ -379,9 +383,9 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
     }
     size_t index = (size_t)pr->args->offset, total = in.count, done = 0;
     /* --line-buffered changes only stdout's buffering: the images are still
-     * classified CHUNK_IMAGES at a time, since a one-image product takes
-     * another BLAS path whose sums can differ in the last bit. */
-    size_t chunk = CHUNK_IMAGES;
+     * classified a chunk at a time, since a one-image product takes another
+     * BLAS path whose sums can differ in the last bit. */
+    size_t chunk = cl->chunk;
     int rc = 0;
     cli_bar_restart(cl->bar);
     for (;;) {
@@ -397,7 +401,11 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
                 break;
             }
             nn_scale_pixels(cl->pixels, n * pixels, cl->inputs);
-            const float *probs = nn_net_forward_batch(cl->net, cl->ws, cl->inputs, n);
+            /* One image on its own (an image file, a one-image IDX file, a
+             * stream's last) goes through the one-image path: sgemv for the
+             * dense layers. */
+            const float *probs = n == 1 ? nn_net_forward(cl->net, cl->ws, cl->inputs)
+                                        : nn_net_forward_batch(cl->net, cl->ws, cl->inputs, n);
             for (size_t i = 0; i < n; i++)
                 print_line(pr, in.name, index++, probs + i * n_out);
             done += n;
@@ -455,7 +463,7 @@ int cmd_predict(int argc, char **argv)
 
     char model_path[4096];
     if (a.model != NULL)
-        snprintf(model_path, sizeof model_path, "%s", a.model);
+        cli_model_path(cli_data_dir(a.data_dir), a.model, model_path, sizeof model_path);
     else
         cli_default_model(cli_data_dir(a.data_dir), a.dataset != NULL ? a.dataset : "mnist",
                           model_path, sizeof model_path);
@@ -488,9 +496,12 @@ int cmd_predict(int argc, char **argv)
             goto done;
         }
     }
-    cl.pixels = malloc((size_t)CHUNK_IMAGES * net->sizes[0]);
-    cl.inputs = malloc((size_t)CHUNK_IMAGES * net->sizes[0] * sizeof(float));
-    st = nn_workspace_create(net, CHUNK_IMAGES, &cl.ws, &err);
+    /* A conv net's layers hold far more values per image than a dense net's:
+     * fewer images per chunk keep the memory small. */
+    cl.chunk = nn_net_batch_for(net, CHUNK_BYTES, CHUNK_IMAGES);
+    cl.pixels = malloc(cl.chunk * net->sizes[0]);
+    cl.inputs = malloc(cl.chunk * net->sizes[0] * sizeof(float));
+    st = nn_workspace_create_forward(net, cl.chunk, &cl.ws, &err);
     if (st == NN_OK && (cl.pixels == NULL || cl.inputs == NULL))
         st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", model_path);
     if (st != NN_OK) {

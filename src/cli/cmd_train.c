@@ -21,6 +21,14 @@
 #define DEFAULT_HIDDEN 16
 #define DEFAULT_ACTIVATION NN_ACT_RELU
 
+/* The default CNN recipe (--arch cnn), chosen on a validation split; see
+ * README: Convolutional networks. */
+#define CNN_LAYERS "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10"
+#define CNN_EPOCHS 8
+#define CNN_BATCH 64
+#define CNN_LR 0.05f
+#define CNN_AUGMENT 2
+
 typedef struct {
     const char *dataset;
     const char *images, *labels;
@@ -30,6 +38,10 @@ typedef struct {
     const char *plot;
     size_t sizes[NN_MAX_LAYERS];
     size_t n_sizes;      /* 0: not given */
+    const char *table;   /* --layers with conv/pool/RxC tokens, parsed once the
+                            activation is known */
+    nn_layer layers[NN_MAX_LAYERS];
+    size_t n_table;      /* 0: a plain list of sizes (or none) */
     int sizes_are_hidden; /* --hidden: only the hidden sizes were given */
     nn_activation activation;
     nn_train_options train;
@@ -62,10 +74,24 @@ static void usage(FILE *out)
         "                       project's data/ folder)\n"
         "  --max-input-mb N     refuse input files declaring more than N MiB (default 1024)\n"
         "Network:\n"
-        "  --layers LIST        layer sizes, input first (default 784,%d,10)\n"
+        "  --layers LIST        layers, input first (default 784,%d,10): a plain list of\n"
+        "                       sizes is a fully-connected net; a table starts with the\n"
+        "                       image as RxC and takes, comma-separated:\n"
+        "                         N           a dense layer of N neurons\n"
+        "                         convKxKxC   C KxK kernels, stride 1, no padding;\n"
+        "                                     convKxKxC-same pads to keep the size\n"
+        "                         pool2       2x2 max pooling, stride 2\n"
+        "                       each hidden one may end in :relu, :sigmoid, :tanh or\n"
+        "                       :none; the last is the classes (softmax), e.g.\n"
+        "                       28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
+        "  --arch NAME          mlp (the default) or cnn: the default CNN recipe,\n"
+        "                       --layers %s\n"
+        "                       --epochs %d --batch %d --lr %g --augment %d (each option\n"
+        "                       given explicitly wins)\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
-        "  --activation NAME    sigmoid, relu, tanh or step (default %s); step is the\n"
-        "                       perceptron and takes no hidden layer (--layers 784,10)\n"
+        "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
+        "                       layers'; step is the perceptron and takes no hidden\n"
+        "                       layer (--layers 784,10)\n"
         "Optimisation:\n"
         "  --epochs N           passes over the data (default %zu)\n"
         "  --batch N            images per minibatch (default %zu)\n"
@@ -76,8 +102,11 @@ static void usage(FILE *out)
         "  --lr-schedule NAME   constant, step (x0.1 every 10 epochs) or cosine (to 0\n"
         "                       over the run) (default %s)\n"
         "  --seed N             random seed for initialisation and shuffling (default %llu)\n"
-        "  --threads N          threads sharing out the first hidden layer (default: one\n"
-        "                       per CPU, here %ld); the model is the same for any N\n"
+        "  --threads N          threads sharing out the first hidden layer, or a conv\n"
+        "                       net's images (default: one per CPU, here %ld); the\n"
+        "                       model is the same for any N\n"
+        "  --augment N          shift each training image by up to N pixels each way,\n"
+        "                       at random (seeded) (default 0: none; at most %u)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
         "                       and keep the best epoch (default %zu: none)\n"
         "Output:\n"
@@ -87,16 +116,18 @@ static void usage(FILE *out)
         "                       output, and the model's path goes to standard error)\n"
         "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
-        DEFAULT_HIDDEN, DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
+        DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR, CNN_AUGMENT,
+        DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
-        (unsigned long long)d.seed, online_cpus(), d.val_count);
+        (unsigned long long)d.seed, online_cpus(), NN_MAX_AUGMENT, d.val_count);
 }
 
 enum {
     OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
+    OPT_ARCH, OPT_AUGMENT,
 };
 
 static const struct option long_options[] = {
@@ -107,6 +138,8 @@ static const struct option long_options[] = {
     {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
     {"layers", required_argument, NULL, OPT_LAYERS},
     {"hidden", required_argument, NULL, OPT_HIDDEN},
+    {"arch", required_argument, NULL, OPT_ARCH},
+    {"augment", required_argument, NULL, OPT_AUGMENT},
     {"activation", required_argument, NULL, OPT_ACTIVATION},
     {"epochs", required_argument, NULL, OPT_EPOCHS},
     {"batch", required_argument, NULL, OPT_BATCH},
@@ -137,6 +170,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->max_input_mb = 1024;
     nn_train_options_default(&a->train);
     int activation_given = 0;
+    int cnn = 0, epochs_given = 0, batch_given = 0, lr_given = 0, augment_given = 0;
 
     opterr = 0;
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
@@ -160,10 +194,31 @@ static int parse_args(int argc, char **argv, train_args *a)
                 a->layers_given = 1;
             else
                 a->hidden_given = 1;
+            a->table = NULL;
+            if (c == OPT_LAYERS && optarg[strspn(optarg, "0123456789,")] != '\0') {
+                a->table = optarg; /* a table: parsed below, once --activation is known */
+                a->n_sizes = 0;
+                a->sizes_are_hidden = 0;
+                break;
+            }
             bad = cli_parse_layers(c == OPT_LAYERS ? "--layers" : "--hidden", optarg,
                                    a->sizes, c == OPT_LAYERS ? NN_MAX_LAYERS : NN_MAX_LAYERS - 2,
                                    &a->n_sizes);
             a->sizes_are_hidden = c == OPT_HIDDEN;
+            break;
+        case OPT_ARCH:
+            if (strcmp(optarg, "cnn") == 0) {
+                cnn = 1;
+            } else if (strcmp(optarg, "mlp") == 0) {
+                cnn = 0;
+            } else {
+                cli_error("--arch: unknown architecture '%s' (expected mlp or cnn)", optarg);
+                bad = -1;
+            }
+            break;
+        case OPT_AUGMENT:
+            bad = cli_parse_size("--augment", optarg, 0, NN_MAX_AUGMENT, &a->train.augment);
+            augment_given = 1;
             break;
         case OPT_ACTIVATION:
             if (nn_activation_parse(optarg, &a->activation) != 0) {
@@ -173,9 +228,18 @@ static int parse_args(int argc, char **argv, train_args *a)
             }
             activation_given = 1;
             break;
-        case OPT_EPOCHS: bad = cli_parse_size("--epochs", optarg, 1, 100000, &a->train.epochs); break;
-        case OPT_BATCH: bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch); break;
-        case OPT_LR: bad = cli_parse_float("--lr", optarg, 1e-12, 1e9, &a->train.lr); break;
+        case OPT_EPOCHS:
+            bad = cli_parse_size("--epochs", optarg, 1, 100000, &a->train.epochs);
+            epochs_given = 1;
+            break;
+        case OPT_BATCH:
+            bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch);
+            batch_given = 1;
+            break;
+        case OPT_LR:
+            bad = cli_parse_float("--lr", optarg, 1e-12, 1e9, &a->train.lr);
+            lr_given = 1;
+            break;
         case OPT_OPTIMIZER:
             if (a->optimizer_flag == NULL)
                 a->optimizer_flag = "--optimizer";
@@ -241,6 +305,28 @@ static int parse_args(int argc, char **argv, train_args *a)
         return cli_usage_error("train", "give either --dataset or --images/--labels");
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
+    if (cnn) {
+        if (!a->layers_given && !a->hidden_given)
+            a->table = CNN_LAYERS;
+        if (!epochs_given)
+            a->train.epochs = CNN_EPOCHS;
+        if (!batch_given)
+            a->train.batch = CNN_BATCH;
+        if (!lr_given)
+            a->train.lr = CNN_LR;
+        if (!augment_given)
+            a->train.augment = CNN_AUGMENT;
+    }
+    if (a->table != NULL) {
+        if (a->activation == NN_ACT_STEP)
+            return cli_usage_error("train", "--activation step is the perceptron: it takes "
+                                   "a plain --layers list such as 784,10");
+        nn_error err = {{0}};
+        if (nn_net_parse_table(a->table, a->activation, a->layers, &a->n_table, &err) != NN_OK) {
+            cli_error("--layers: %s", err.msg);
+            return CLI_EXIT_USAGE;
+        }
+    }
     /* The perceptron has no hidden layer: step alone means --layers 784,10. */
     if (a->activation == NN_ACT_STEP && a->n_sizes == 0) {
         a->sizes_are_hidden = 1;
@@ -411,8 +497,16 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
 {
     const nn_train_options *t = &a->train;
     int n = 0;
-    for (size_t l = 0; l < net->n_layers && n >= 0 && (size_t)n < cap; l++)
-        n += snprintf(out + n, cap - (size_t)n, "%s%zu", l > 0 ? "-" : "", net->sizes[l]);
+    if (nn_net_is_dense(net)) {
+        for (size_t l = 0; l < net->n_layers && n >= 0 && (size_t)n < cap; l++)
+            n += snprintf(out + n, cap - (size_t)n, "%s%zu", l > 0 ? "-" : "", net->sizes[l]);
+    } else {
+        nn_net_format_table(net, a->activation, out, cap);
+        n = (int)strlen(out);
+    }
+    /* (before the rest: a long table can make the recipe fill its field) */
+    if (n >= 0 && (size_t)n < cap && t->augment > 0)
+        n += snprintf(out + n, cap - (size_t)n, " augment=%zu", t->augment);
     if (n >= 0 && (size_t)n < cap && net->hidden == NN_ACT_STEP)
         snprintf(out + n, cap - (size_t)n, " step perceptron-rule lr=%g batch=%zu %s epochs=%zu val=%zu",
                  (double)t->lr, t->batch, nn_lr_schedule_name(t->schedule), t->epochs,
@@ -494,7 +588,19 @@ int cmd_train(int argc, char **argv)
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
     size_t pixels = images.rows * images.cols;
     size_t data_classes = data_class_count(&a, &labels);
-    if (a.n_sizes == 0 || a.sizes_are_hidden) {
+    if (a.n_table > 0) {
+        const nn_layer *in = &a.layers[0];
+        if (in->h * in->w * in->c != pixels ||
+            (in->h > 1 && (in->h != images.rows || in->w != images.cols))) {
+            rc = cli_usage_error("train", "--layers: the input '%zux%zu' does not match the "
+                                 "%zux%zu images of %s", in->h, in->w, images.rows,
+                                 images.cols, images_path);
+            goto done;
+        }
+        for (size_t l = 0; l < a.n_table; l++)
+            sizes[l] = a.layers[l].h * a.layers[l].w * a.layers[l].c;
+        n_sizes = a.n_table;
+    } else if (a.n_sizes == 0 || a.sizes_are_hidden) {
         sizes[n_sizes++] = pixels;
         if (a.n_sizes == 0 && a.activation != NN_ACT_STEP && !a.sizes_are_hidden)
             sizes[n_sizes++] = DEFAULT_HIDDEN;
@@ -524,7 +630,9 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     st = nn_train_options_check(&a.train, images.count, &err);
-    if (st == NN_OK)
+    if (st == NN_OK && a.n_table > 0)
+        st = nn_net_create_table(a.layers, a.n_table, &net, &err);
+    else if (st == NN_OK)
         st = nn_net_create(sizes, n_sizes, a.activation, &net, &err);
     if (st != NN_OK) {
         if (st == NN_E_ARG) {

@@ -146,6 +146,18 @@ void cli_default_model(const char *data_dir, const char *dataset, char *out, siz
     snprintf(out, cap, "%s/models/%s.nnc", data_dir, dataset);
 }
 
+void cli_model_path(const char *data_dir, const char *model, char *out, size_t cap)
+{
+    struct stat sb;
+    int bare = model[0] != '\0' && strspn(model, "abcdefghijklmnopqrstuvwxyz"
+                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+                                            strlen(model);
+    if (bare && stat(model, &sb) != 0)
+        cli_default_model(data_dir, model, out, cap);
+    else
+        snprintf(out, cap, "%s", model);
+}
+
 static const char *const mnist_names[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 static const char *const fashion_names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress",
                                             "Coat",        "Sandal",  "Shirt",    "Sneaker",
