@@ -110,6 +110,14 @@ static nn_net *make_net(const size_t *sizes, size_t n, nn_activation act,
     return net;
 }
 
+/* Gives every hidden layer of net (and the net's record of them) act. */
+static void set_hidden(nn_net *net, nn_activation act)
+{
+    net->hidden = act;
+    for (size_t l = 1; l + 1 < net->n_layers; l++)
+        net->layers[l].act = act;
+}
+
 /* Encodes net and checks everything the reader can see. ops lists the
  * expected op_type sequence, NULL-terminated. */
 static void check_model(const nn_net *net, const nn_model_meta *meta, const char *const *ops)
@@ -221,9 +229,9 @@ static void test_mlp(void **state)
                                            "Softmax", NULL};
     nn_net *net = make_net(sizes, 4, NN_ACT_RELU, &meta);
     check_model(net, &meta, relu_ops);
-    net->hidden = NN_ACT_SIGMOID;
+    set_hidden(net, NN_ACT_SIGMOID);
     check_model(net, &meta, sig_ops);
-    net->hidden = NN_ACT_TANH;
+    set_hidden(net, NN_ACT_TANH);
     check_model(net, &meta, tanh_ops);
     nn_net_free(net);
 }
