@@ -13,6 +13,15 @@
  * each doing 2·16·784 FLOP per image. train_bB is fwd + wgrad together (the
  * two calls per minibatch), the rate used for the epoch limit.
  *
+ * cnn_train_part16 is every sgemm of one training step of the default CNN
+ * (28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10) on one part of a
+ * minibatch of 64 (16 images: nnclass cuts a minibatch in 4 parts), at the
+ * shapes nnclass uses: conv layers lowered by im2col in chunks of at most
+ * 2,048 output positions (conv1: 1728x16x25 per 3 images; conv2:
+ * 1024x32x400), forward, weight gradient and (but for conv1) input
+ * gradient; the dense layers at 16 rows. It is the ceiling of nnclass's
+ * convolution rate on one core, im2col, pooling and the rest aside.
+ *
  * Usage: probe_sgemm [--seconds S]   (time per measurement, default 0.05)
  * Output: one `name=value` per line, GFLOP/s, best of 5 measurements each,
  * then the OpenBLAS build (config=..., core=...).
@@ -41,7 +50,34 @@ static double now_s(void)
 static float *X, *W, *Z, *dZ, *dW;
 static volatile float sink;
 
-enum kernel { FWD, WGRAD, TRAIN, GEMV };
+enum kernel { FWD, WGRAD, TRAIN, GEMV, CNN };
+
+/* Scratch for the CNN shapes, all of the largest product's size. */
+#define CNN_FLOATS (1024 * 400)
+static float *A, *Bm, *Cm;
+static double cnn_flop; /* FLOP of one CNN part step, set by cnn_step */
+
+/* fwd Z (m,n) = A (m,k) · B^T; wgrad dW (n,k) = dZ^T · A; igrad dA (m,k) = dZ · W. */
+static void cnn_layer(int m, int n, int k, int igrad)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f, A, k, Bm, k, 0.0f, Cm, n);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n, k, m, 1.0f, Cm, n, A, k, 0.0f, Bm, k);
+    if (igrad)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, k, n, 1.0f, Cm, n, Bm, k, 0.0f,
+                    A, k);
+    cnn_flop += 2.0 * m * n * k * (igrad ? 3 : 2);
+}
+
+static void cnn_step(void)
+{
+    cnn_flop = 0;
+    for (int i = 0; i < 5; i++)
+        cnn_layer(3 * 576, 16, 25, 0); /* conv1, 3 images a chunk */
+    cnn_layer(576, 16, 25, 0);          /* the 16th image */
+    cnn_layer(16 * 64, 32, 400, 1);     /* conv2 */
+    cnn_layer(16, 128, 512, 1);         /* dense 512 -> 128 */
+    cnn_layer(16, 10, 128, 1);          /* dense 128 -> 10 */
+}
 
 /* One call (or pair of calls, for TRAIN) of the kernel at batch size b. */
 static void run(enum kernel k, int b)
@@ -62,13 +98,19 @@ static void run(enum kernel k, int b)
     case GEMV: /* z (16) = W (16,784) · x (784) */
         cblas_sgemv(CblasRowMajor, CblasNoTrans, N_HID, N_IN, 1.0f, W, N_IN, X, 1, 0.0f, Z, 1);
         break;
+    case CNN:
+        cnn_step();
+        break;
     }
 }
 
 /* Best GFLOP/s over MEASUREMENTS timed loops of about `secs` seconds each. */
 static double gflops(enum kernel k, int b, double secs)
 {
-    double flop_per_call = 2.0 * N_HID * N_IN * (k == GEMV ? 1 : b) * (k == TRAIN ? 2 : 1);
+    if (k == CNN)
+        cnn_step();
+    double flop_per_call = k == CNN ? cnn_flop
+                                    : 2.0 * N_HID * N_IN * (k == GEMV ? 1 : b) * (k == TRAIN ? 2 : 1);
     long iters = 1;
     double best = 0.0;
 
@@ -140,6 +182,13 @@ int main(int argc, char **argv)
         printf("sgemm_train_b%d_gflops=%.2f\n", b, gflops(TRAIN, b, secs));
     }
     printf("sgemv_16x784_gflops=%.2f\n", gflops(GEMV, 1, secs));
+    A = filled(CNN_FLOATS, &seed);
+    Bm = filled(CNN_FLOATS, &seed);
+    Cm = filled(CNN_FLOATS, &seed);
+    printf("cnn_train_part16_gflops=%.2f\n", gflops(CNN, 16, secs));
+    free(A);
+    free(Bm);
+    free(Cm);
     printf("threads=%d\n", openblas_get_num_threads());
     printf("config=%s\n", openblas_get_config());
     printf("core=%s\n", openblas_get_corename());

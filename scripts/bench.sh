@@ -275,6 +275,49 @@ else
     [ -z "$nnclass" ] || fail "train default"
 fi
 
+# --- 3c'. the default CNN against PyTorch ----------------------------------------
+# One run each (a CNN epoch takes seconds, not milliseconds): nnclass's
+# `train --arch cnn` for CNN_EPOCHS epochs (its per-epoch seconds from --log,
+# its peak RSS from /usr/bin/time), PyTorch the same net, batch and epochs at
+# 1 and 2 threads (the best is kept), and the eval of the 10k test images
+# with the CNN. GFLOP/s: 6,237,696 FLOP per training image (forward, weight
+# and input gradients of every layer, no input gradient for the first) times
+# 60,000 over the epoch's seconds; the sgemm probe's cnn_train_part16 is the
+# rate one core reaches on the same products, times the threads used.
+CNN_EPOCHS=2
+CNN_FLOP_PER_IMAGE=6237696
+cnn_s="" cnn_epoch="" cnn_rss="" cnn_acc="" cnn_ev_s="" torch_cnn_epoch="" torch_cnn_threads=""
+if [ -n "$nnclass" ]; then
+    log "train CNN: $CNN_EPOCHS epochs"
+    s0=$EPOCHREALTIME
+    if cnn_rss=$(peak_rss_kb "$nnclass" train --arch cnn --dataset mnist --epochs $CNN_EPOCHS \
+        --quiet --log "$tmp/cnn.log" -o "$tmp/cnn.nnc"); then
+        cnn_s=$(calc "$EPOCHREALTIME - $s0")
+        cnn_epoch=$(epoch_seconds "$tmp/cnn.log") || cnn_epoch=""
+        cnn_acc=$(accuracy "$tmp/cnn.nnc") || cnn_acc=""
+        cnn_ev_s=$(wall "$nnclass" eval --model "$tmp/cnn.nnc" --dataset mnist) || cnn_ev_s=""
+        log "train CNN: $(fmt %.1f "$cnn_s") s, $(fmt %.2f "${cnn_epoch:-0}") s/epoch, eval $cnn_ev_s s"
+    else
+        fail "train CNN"
+    fi
+    if [ "$with_torch" -eq 1 ]; then
+        for th in 1 2; do
+            log "PyTorch CNN reference: $th thread(s)"
+            if "$py" "$root/scripts/bench_torch.py" --data-dir "$data" --arch cnn --epochs $CNN_EPOCHS \
+                --batch 64 --lr 0.02 --threads $th 2>"$tmp/err" >"$tmp/torch_cnn$th.txt"; then
+                e=$(tr ' ' '\n' <"$tmp/torch_cnn$th.txt" | sed -n 's/^epoch_seconds=//p')
+                log "  $e s/epoch"
+                if [ -z "$torch_cnn_epoch" ] || holds "$e < $torch_cnn_epoch"; then
+                    torch_cnn_epoch=$e torch_cnn_threads=$th
+                fi
+            else
+                tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
+                fail "PyTorch CNN reference"
+            fi
+        done
+    fi
+fi
+
 # --- 3d. nnclass eval (10k test images from .gz) ---------------------------------
 ev_s="" ev_rss="" ev_model_note=""
 if [ -n "$nnclass" ]; then
@@ -471,6 +514,32 @@ max_kb() {
     done
     echo "$m"
 }
+# the CNN
+if [ -n "$cnn_epoch" ]; then
+    if [ -n "$torch_cnn_epoch" ]; then
+        r=$(calc "$torch_cnn_epoch / $cnn_epoch")
+        row "train CNN s/epoch" "$(fmt %.2f "$cnn_epoch") s" \
+            "torch $(fmt %.2f "$torch_cnn_epoch") s ($torch_cnn_threads thr)" \
+            "$(fmt %.1f "$r")x faster" ">= 3x faster" "$(met "$r >= 3")"
+    else
+        row "train CNN s/epoch" "$(fmt %.2f "$cnn_epoch") s" "torch n/a" "$na" ">= 3x faster" "$na"
+    fi
+    gf=$(calc "$CNN_FLOP_PER_IMAGE * 60000 / $cnn_epoch / 1e9")
+    probe=$(sed -n 's/^cnn_train_part16_gflops=//p' "$tmp/sgemm.txt" 2>/dev/null)
+    threads=$(nproc 2>/dev/null || echo 1)
+    if [ -n "$probe" ]; then
+        row "  CNN GFLOP/s vs sgemm" "$(fmt %.1f "$gf")" "probe $(fmt %.1f "$probe") x $threads thr" \
+            "$(fmt %.0f "$(calc "100 * $gf / ($probe * $threads)")")% of it" "$na" "$na"
+    fi
+    row "  CNN $CNN_EPOCHS ep whole process" "$(fmt %.1f "$cnn_s") s" "$na" "$na" "$na" "$na"
+    [ -z "$cnn_acc" ] || row "  accuracy CNN $CNN_EPOCHS ep" "$(pct "$cnn_acc")" "$na" "$na" "$na" "$na"
+    [ -z "$cnn_rss" ] || row "  CNN train peak RSS" "$(mb "$cnn_rss")" "$na" "$na" "<= 150 MB" \
+        "$(met "$cnn_rss <= 150 * 1024")"
+    [ -z "$cnn_ev_s" ] || row "  eval 10k with the CNN" "$(fmt %.2f "$cnn_ev_s") s" "$na" "$na" \
+        "<= 1 s" "$(met "$cnn_ev_s <= 1")"
+else
+    row "train CNN s/epoch" "failed" "$na" "$na" ">= 3x faster" "$na"
+fi
 train_rss=$(max_kb "$tb_rss" "$df_rss")
 if [ -n "$train_rss" ]; then
     row "train peak RSS (max)" "$(mb "$train_rss")" "$na" "$na" "<= 100 MB" "$(met "$train_rss <= 100 * 1024")"

@@ -24,9 +24,9 @@
 /* The default CNN recipe (--arch cnn), chosen on a validation split; see
  * README: Convolutional networks. */
 #define CNN_LAYERS "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10"
-#define CNN_EPOCHS 8
+#define CNN_EPOCHS 12
 #define CNN_BATCH 64
-#define CNN_LR 0.05f
+#define CNN_LR 0.02f
 #define CNN_AUGMENT 2
 
 typedef struct {
