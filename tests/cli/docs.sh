@@ -95,7 +95,9 @@ for pre in "${preloads[@]}"; do
         [ "$(complete_words "$pre" nnclass eval --format "" | tr '\n' ' ')" = "csv json text " ]
     check "completion ($how): --dataset values" \
         [ "$(complete_words "$pre" nnclass eval --dataset f)" = fashion ]
+    # every model of the data folder whose name starts so (mnist, and mnist-cnn)
+    want=$(cd "$DATA/models" && for f in mni*.nnc; do echo "${f%.nnc}"; done | sort)
     check "completion ($how): model names" \
-        [ "$(NNCLASS_DATA="$DATA" complete_words "$pre" nnclass eval --model mni)" = mnist ]
+        [ "$(NNCLASS_DATA="$DATA" complete_words "$pre" nnclass eval --model mni)" = "$want" ]
 done
 finish
