@@ -12,7 +12,7 @@
 #include <zlib.h>
 
 #define NPY_ALIGN 64
-#define MAX_MEMBERS (2 * NN_MAX_LAYERS + 2)
+#define MAX_MEMBERS (2 * NN_MAX_LAYERS + 3)
 #define DOS_DATE_1980 0x21 /* 1980-01-01: (0 << 9) | (1 << 5) | 1 */
 
 /* --- a growable byte buffer with a sticky failure ------------------------------ */
@@ -203,17 +203,24 @@ nn_status nn_npz_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **
     member members[MAX_MEMBERS];
     size_t n = 0;
     char name[16];
-    if (!nn_net_is_dense(net))
-        return nn_fail(err, NN_E_FORMAT, "npz: the model is a table with conv or pool layers "
-                       "(or per-layer activations); export takes dense networks only");
     for (size_t l = 1; l < net->n_layers; l++) {
-        size_t wdims[2] = {net->sizes[l], net->sizes[l - 1]};
+        const nn_layer *L = &net->layers[l];
+        if (L->kind == NN_LAYER_POOL)
+            continue; /* no parameters */
+        /* dense (out, in); conv (C_out, k, k, C_in), as nnclass keeps them */
+        size_t wdims[4] = {net->sizes[l], net->sizes[l - 1]}, n_wdims = 2;
+        if (L->kind == NN_LAYER_CONV) {
+            size_t conv_dims[4] = {L->c, L->k, L->k, net->layers[l - 1].c};
+            memcpy(wdims, conv_dims, sizeof conv_dims);
+            n_wdims = 4;
+        }
+        size_t n_b = nn_net_layer_biases(net, l);
         arr.len = 0;
-        npy_f32(&arr, wdims, 2, nn_net_weights(net, l));
+        npy_f32(&arr, wdims, n_wdims, nn_net_weights(net, l));
         snprintf(name, sizeof name, "W%zu", l);
         zip_member(&zip, &members[n++], name, &arr);
         arr.len = 0;
-        npy_f32(&arr, &net->sizes[l], 1, nn_net_biases(net, l));
+        npy_f32(&arr, &n_b, 1, nn_net_biases(net, l));
         snprintf(name, sizeof name, "b%zu", l);
         zip_member(&zip, &members[n++], name, &arr);
     }
@@ -221,6 +228,12 @@ nn_status nn_npz_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **
     arr.len = 0;
     npy_strings(&arr, &act, 1, NULL, 0);
     zip_member(&zip, &members[n++], "activation", &arr);
+    char table[512];
+    const char *table_p = table;
+    nn_net_format_table(net, net->hidden, table, sizeof table);
+    arr.len = 0;
+    npy_strings(&arr, &table_p, 1, NULL, 0);
+    zip_member(&zip, &members[n++], "layers", &arr);
     if (meta->has_class_names) {
         const char *names[NN_MAX_CLASSES];
         for (size_t k = 0; k < meta->n_classes; k++)

@@ -3,6 +3,7 @@
 #include "nnclass/onnx.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nnclass/pb.h"
@@ -135,21 +136,19 @@ typedef struct {
 
 /* The two facts the walk needs about layer l (1-based): its kind and its
  * activation (NO_ACT for none: the output layer's weighted sums go to the
- * Softmax). Every layer of these nets is dense, the hidden ones sharing one
- * activation; convolution and pooling layers get their own rows below. */
-enum { LAYER_DENSE, LAYER_CONV, LAYER_POOL };
+ * Softmax). */
+enum { LAYER_DENSE = NN_LAYER_DENSE, LAYER_CONV = NN_LAYER_CONV, LAYER_POOL = NN_LAYER_POOL };
 #define NO_ACT (-1)
 
 static int layer_kind(const nn_net *net, size_t l)
 {
-    (void)net;
-    (void)l;
-    return LAYER_DENSE;
+    return (int)net->layers[l].kind;
 }
 
 static int layer_act(const nn_net *net, size_t l)
 {
-    return l + 1 == net->n_layers ? NO_ACT : (int)net->hidden;
+    nn_activation act = net->layers[l].act;
+    return l + 1 == net->n_layers || act == NN_ACT_NONE ? NO_ACT : (int)act;
 }
 
 static const char *activation_op(int act)
@@ -222,11 +221,71 @@ static void dense_layer(walk *w, const nn_net *net, size_t l)
     activation(w, layer_act(net, l), l);
 }
 
+/* Conv layer l: nnclass keeps its kernels as (C_out, k, k, C_in) and its
+ * images channels last; ONNX's Conv takes (C_out, C_in, k, k) kernels over
+ * (N, C, H, W) images, so the kernels are transposed on the way out and the
+ * image batch stays (N, C, H, W) until a dense layer flattens it. Stride 1;
+ * 'same' pads (k-1)/2 on every side, 'valid' none. Both compute the
+ * cross-correlation. */
+static void conv_layer(walk *w, const nn_net *net, size_t l)
+{
+    const nn_layer *L = &net->layers[l], *P = &net->layers[l - 1];
+    size_t k = L->k, cin = P->c, cout = L->c;
+    const float *src = nn_net_weights(net, l);
+    float *kernels = malloc(cout * cin * k * k * sizeof *kernels);
+    if (kernels == NULL) {
+        if (w->init->failed == NN_OK)
+            w->init->failed = NN_E_NOMEM;
+        return;
+    }
+    for (size_t o = 0; o < cout; o++)
+        for (size_t y = 0; y < k; y++)
+            for (size_t x = 0; x < k; x++)
+                for (size_t c = 0; c < cin; c++)
+                    kernels[((o * cin + c) * k + y) * k + x] = src[((o * k + y) * k + x) * cin + c];
+    char wn[NAME_CAP], bn[NAME_CAP], z[NAME_CAP], name[NAME_CAP];
+    name_of(wn, "W", l);
+    name_of(bn, "b", l);
+    name_of(z, "z", l);
+    name_of(name, "conv", l);
+    int64_t wdims[4] = {(int64_t)cout, (int64_t)cin, (int64_t)k, (int64_t)k};
+    int64_t bdims[1] = {(int64_t)cout};
+    tensor(w->init, wn, wdims, 4, kernels, cout * cin * k * k);
+    tensor(w->init, bn, bdims, 1, nn_net_biases(net, l), cout);
+    free(kernels);
+    int64_t pad = L->same ? (int64_t)(k - 1) / 2 : 0;
+    int64_t kernel_shape[2] = {(int64_t)k, (int64_t)k}, pads[4] = {pad, pad, pad, pad};
+    static const int64_t ones[2] = {1, 1};
+    node(w->nodes, &(node_spec){.name = name, .op = "Conv", .in = {w->cur, wn, bn}, .out = z,
+                                .attr = {{.name = "kernel_shape", .ints = kernel_shape, .n_ints = 2},
+                                         {.name = "pads", .ints = pads, .n_ints = 4},
+                                         {.name = "strides", .ints = ones, .n_ints = 2}}});
+    snprintf(w->cur, NAME_CAP, "%s", z);
+    w->channels = cout;
+    activation(w, layer_act(net, l), l);
+}
+
+/* 2x2 max pooling, stride 2, then the layer's activation if it has one. */
+static void pool_layer(walk *w, const nn_net *net, size_t l)
+{
+    static const int64_t two[2] = {2, 2};
+    attr_spec attrs[2] = {{.name = "kernel_shape", .ints = two, .n_ints = 2},
+                          {.name = "strides", .ints = two, .n_ints = 2}};
+    step(w, "MaxPool", "pool", l, attrs, 2);
+    activation(w, layer_act(net, l), l);
+}
+
 /* The graph's nodes and initializers for every layer, in order. */
 static void layers(walk *w, const nn_net *net)
 {
     for (size_t l = 1; l < net->n_layers; l++) {
         switch (layer_kind(net, l)) {
+        case LAYER_CONV:
+            conv_layer(w, net, l);
+            break;
+        case LAYER_POOL:
+            pool_layer(w, net, l);
+            break;
         case LAYER_DENSE:
         default:
             dense_layer(w, net, l);
@@ -312,9 +371,6 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
                          const char *producer_version, uint8_t **buf, size_t *len,
                          nn_error *err)
 {
-    if (!nn_net_is_dense(net))
-        return nn_fail(err, NN_E_FORMAT, "onnx: the model is a table with conv or pool layers "
-                       "(or per-layer activations); export takes dense networks only");
     if (net->hidden == NN_ACT_STEP && net->n_layers != 2)
         return nn_fail(err, NN_E_ARG, "onnx: the perceptron has no hidden layer");
     if ((size_t)meta->rows * meta->cols != net->sizes[0])

@@ -105,9 +105,9 @@ static void test_arrays(void **state)
     assert_int_equal(nn_npz_encode(net, &meta, &buf, &len, NULL), NN_OK);
     entry e[8];
     size_t n = read_zip(buf, len, e, 8);
-    assert_int_equal(n, 6);
+    assert_int_equal(n, 7);
     static const char *const names[] = {"W1.npy", "b1.npy", "W2.npy", "b2.npy",
-                                        "activation.npy", "class_names.npy"};
+                                        "activation.npy", "layers.npy", "class_names.npy"};
     for (size_t i = 0; i < n; i++)
         assert_string_equal(e[i].name, names[i]);
 
@@ -128,8 +128,12 @@ static void test_arrays(void **state)
     static const char tanh_[] = "tanh";
     for (size_t j = 0; j < 4; j++)
         assert_int_equal(le32(d + 4 * j), (unsigned char)tanh_[j]);
-    d = check_npy(&e[5], "<U7", "(2,)");
-    assert_int_equal(e[5].data + e[5].size - d, 2 * 7 * 4);
+    d = check_npy(&e[5], "<U5", "()"); /* "4,3,2": the table, activations as the default */
+    static const char table[] = "4,3,2";
+    for (size_t j = 0; j < 5; j++)
+        assert_int_equal(le32(d + 4 * j), (unsigned char)table[j]);
+    d = check_npy(&e[6], "<U7", "(2,)");
+    assert_int_equal(e[6].data + e[6].size - d, 2 * 7 * 4);
     assert_int_equal(le32(d), 'c');
     assert_int_equal(le32(d + 4 * 3), 0); /* "cat" padded with NULs */
     assert_int_equal(le32(d + 4 * 7), 'T');
@@ -146,7 +150,7 @@ static void test_arrays(void **state)
     meta.has_class_names = 0;
     free(buf);
     assert_int_equal(nn_npz_encode(net, &meta, &buf, &len, NULL), NN_OK);
-    assert_int_equal(read_zip(buf, len, e, 8), 5);
+    assert_int_equal(read_zip(buf, len, e, 8), 6);
     free(buf);
     nn_net_free(net);
 }

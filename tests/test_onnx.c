@@ -247,6 +247,87 @@ static void test_perceptron(void **state)
     nn_net_free(net);
 }
 
+/* The initializer called name in the graph, as a span of its raw data;
+ * dims receives its dims (up to 4). */
+static span initializer(span graph, const char *name, int64_t *dims, size_t *n_dims)
+{
+    pb_field f;
+    *n_dims = 0;
+    while (next_field(&graph, &f)) {
+        if (f.field != 5 || !span_is(sub(f.bytes, 8), name))
+            continue;
+        span t = f.bytes;
+        pb_field g;
+        while (next_field(&t, &g))
+            if (g.field == 1 && *n_dims < 4)
+                dims[(*n_dims)++] = (int64_t)g.v;
+        return sub(f.bytes, 9);
+    }
+    fail_msg("no initializer %s", name);
+    return graph;
+}
+
+static float raw_float(span raw, size_t i)
+{
+    const uint8_t *q = raw.p + 4 * i;
+    uint32_t bits = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+                    (uint32_t)q[3] << 24;
+    float v;
+    memcpy(&v, &bits, 4);
+    return v;
+}
+
+static void test_cnn(void **state)
+{
+    (void)state;
+    nn_layer t[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_parse_table("6x6,conv3x3x2-same,pool2,conv3x3x3:tanh,4", NN_ACT_RELU,
+                                        t, &n, &err), NN_OK);
+    nn_net *net = NULL;
+    assert_int_equal(nn_net_create_table(t, n, &net, &err), NN_OK);
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] = (float)i;
+    static nn_model_meta meta;
+    meta.rows = 6;
+    meta.cols = 6;
+    meta.n_classes = 4;
+    static const char *const ops[] = {"Conv", "Relu", "MaxPool", "Conv", "Tanh", "Transpose",
+                                      "Flatten", "Gemm", "Softmax", NULL};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(nn_onnx_encode(net, &meta, "1", &buf, &len, &err), NN_OK);
+    span graph = sub((span){buf, buf + len}, 7), s = graph;
+    pb_field f;
+    size_t k = 0;
+    while (next_field(&s, &f))
+        if (f.field == 1) {
+            assert_non_null(ops[k]);
+            assert_true(span_is(sub(f.bytes, 4), ops[k]));
+            k++;
+        }
+    assert_null(ops[k]);
+    /* layer 3's kernels: nnclass's (C_out, k, k, C_in) become ONNX's (C_out, C_in, k, k) */
+    int64_t dims[4];
+    size_t n_dims;
+    span raw = initializer(graph, "W3", dims, &n_dims);
+    assert_int_equal(n_dims, 4);
+    assert_int_equal(dims[0], 3);
+    assert_int_equal(dims[1], 2);
+    assert_int_equal(dims[2], 3);
+    assert_int_equal(dims[3], 3);
+    const float *w = nn_net_weights(net, 3);
+    for (size_t o = 0; o < 3; o++)
+        for (size_t c = 0; c < 2; c++)
+            for (size_t y = 0; y < 3; y++)
+                for (size_t x = 0; x < 3; x++)
+                    assert_true(raw_float(raw, ((o * 2 + c) * 3 + y) * 3 + x) ==
+                                w[((o * 3 + y) * 3 + x) * 2 + c]);
+    free(buf);
+    nn_net_free(net);
+}
+
 static void test_mismatched_geometry(void **state)
 {
     (void)state;
@@ -267,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mlp),
         cmocka_unit_test(test_perceptron),
+        cmocka_unit_test(test_cnn),
         cmocka_unit_test(test_mismatched_geometry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

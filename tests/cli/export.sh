@@ -1,7 +1,9 @@
 # CLI tests of `nnclass export`: every kind of network nnclass trains, as
-# ONNX and .npz, checked by onnx.checker, run by ONNX Runtime on the 10,000
-# MNIST test images against `nnclass predict --probs` (within 1e-5, the same
-# argmax on every image), and rebuilt from the .npz by NumPy.
+# ONNX and .npz (the MLP with each activation, the perceptron, CNNs with
+# 'same' and 'valid' convolutions and pooling), checked by onnx.checker, run
+# by ONNX Runtime on the 10,000 MNIST test images against `nnclass predict
+# --probs` (within 1e-5, the same argmax on every image), and rebuilt from
+# the .npz by NumPy.
 # Needs python3 with onnx and numpy (Debian python3-onnx, python3-numpy), node
 # and npm; onnxruntime-node is installed with npm into build-ort/ (gitignored)
 # when missing. Without them the ONNX Runtime part is skipped, and says so.
@@ -69,9 +71,17 @@ train relu --activation relu
 train sigmoid --activation sigmoid --hidden 32
 train tanh --activation tanh --hidden 24,12
 train perceptron --activation step --layers 784,10
-cp "$DATA/models/mnist.nnc" "$DATA/models/fashion.nnc" "$TMP/"
+train cnn --layers 28x28,conv3x3x4-same,pool2,conv3x3x6:tanh,pool2,16:sigmoid,10
+train cnn1 --layers 28x28,conv5x5x3,pool2,10
+models="mnist fashion relu sigmoid tanh perceptron cnn cnn1"
+for m in mnist-cnn fashion-cnn; do
+    [ -f "$DATA/models/$m.nnc" ] && models="$models $m"
+done
+for m in $models; do
+    [ -f "$DATA/models/$m.nnc" ] && cp "$DATA/models/$m.nnc" "$TMP/"
+done
 
-for name in mnist fashion relu sigmoid tanh perceptron; do
+for name in $models; do
     "$NNCLASS" export "$TMP/$name.nnc" -o "$TMP/$name.onnx" 2>"$TMP/err"
     check "$name: export onnx" [ $? -eq 0 ]
     "$NNCLASS" export "$TMP/$name.nnc" -o "$TMP/$name.npz" 2>"$TMP/err"

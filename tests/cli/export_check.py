@@ -7,8 +7,9 @@ Usage: export_check.py MODEL.onnx MODEL.npz PREDICT.jsonl IMAGES.idx.gz ORT.f32 
 - ONNX Runtime's probabilities (ORT.f32, from ort_run.js) are within 1e-5 of
   `nnclass predict --probs --format json` (PREDICT.jsonl) on every image, and
   their argmax is nnclass's label on every image;
-- the .npz arrays, run through a NumPy forward pass, give the same
-  probabilities (within 1e-5) and the same labels.
+- the .npz arrays, run through a NumPy forward pass of the layer table it
+  records (dense, conv, pool; channels last, as nnclass computes), give the
+  same probabilities (within 1e-5) and the same labels.
 Prints one line of figures; exits 1 on the first failed check.
 """
 import gzip
@@ -19,6 +20,44 @@ import numpy as np
 import onnx
 
 TOL = 1e-5
+
+ACTS = {"relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
+        "tanh": np.tanh, "none": lambda v: v, "step": lambda v: v}
+
+
+def table_forward(z, x, rows, cols):
+    """Probabilities of a layer table ("28x28,conv5x5x16-same,pool2,10") from
+    the npz arrays, channels last as nnclass computes them."""
+    tokens = str(z["layers"]).split(",")
+    default = str(z["activation"])
+    a = x.astype(np.float64).reshape(-1, rows, cols, 1)
+    last = len(tokens) - 1
+    for l, tok in enumerate(tokens[1:], start=1):
+        name, _, act = tok.partition(":")
+        if name.startswith("conv"):
+            k = int(name[4:].split("x")[0])
+            same = name.endswith("-same")
+            w = z[f"W{l}"].astype(np.float64)          # (C_out, k, k, C_in)
+            pad = (k - 1) // 2 if same else 0
+            p = np.pad(a, ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+            ho, wo = p.shape[1] - k + 1, p.shape[2] - k + 1
+            out = np.zeros((a.shape[0], ho, wo, w.shape[0]))
+            for ky in range(k):
+                for kx in range(k):
+                    out += p[:, ky:ky + ho, kx:kx + wo, :] @ w[:, ky, kx, :].T
+            a = out + z[f"b{l}"]
+            a = ACTS[act or default](a)
+        elif name == "pool2":
+            n, h, w_, c = a.shape
+            a = a.reshape(n, h // 2, 2, w_ // 2, 2, c).max(axis=(2, 4))
+            a = ACTS[act or "none"](a)
+        else:
+            a = a.reshape(a.shape[0], -1) @ z[f"W{l}"].astype(np.float64).T + z[f"b{l}"]
+            if l < last:
+                a = ACTS[act or default](a)
+    a = np.exp(a - a.max(axis=1, keepdims=True))
+    return a / a.sum(axis=1, keepdims=True)
+
 
 
 def fail(msg):
@@ -69,22 +108,14 @@ def main():
 
     z = np.load(npz_path)
     act = str(z["activation"])
-    a = x.astype(np.float64)
-    layer = 1
-    while f"W{layer}" in z.files:
-        a = a @ z[f"W{layer}"].astype(np.float64).T + z[f"b{layer}"].astype(np.float64)
-        if f"W{layer + 1}" in z.files:
-            a = {"relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
-                 "tanh": np.tanh}[act](a)
-        layer += 1
-    a = np.exp(a - a.max(axis=1, keepdims=True))
-    npz_probs = a / a.sum(axis=1, keepdims=True)
+    layers = str(z["layers"])
+    npz_probs = table_forward(z, x, rows, cols)
     npz_dp = np.abs(npz_probs - probs).max()
     npz_agree = int((npz_probs.argmax(axis=1) == labels).sum())
     if "class_names" in z.files and list(z["class_names"]) != names:
         fail(f"{npz_path}: class_names differ from the ONNX metadata")
 
-    print(f"{onnx_path.rsplit('/', 1)[-1]}: {act}, {layer - 1} layer(s); "
+    print(f"{onnx_path.rsplit('/', 1)[-1]}: {layers} ({act}); "
           f"ONNX Runtime max |dp| {ort_dp:.2e}, argmax agrees on {ort_agree}/{n}; "
           f"npz max |dp| {npz_dp:.2e}, argmax agrees on {npz_agree}/{n}")
     if not ort_dp <= TOL:
