@@ -170,9 +170,5 @@ int cmd_info(int argc, char **argv)
         }
         nn_net_free(net);
     }
-    if (fflush(stdout) != 0) {
-        cli_error("standard output: write error");
-        return CLI_EXIT_DATA;
-    }
-    return rc;
+    return rc; /* main checks standard output as it closes it */
 }

@@ -527,11 +527,8 @@ int cmd_predict(int argc, char **argv)
         }
         cl.saved = NULL;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (errno != EPIPE)
-            cli_error("standard output: %s", strerror(errno));
-        rc = CLI_EXIT_DATA;
-    }
+    /* A write error stopped the loop early; main reports it as it closes
+     * standard output. */
 
 done:
     nn_idx_writer_abort(cl.saved);

@@ -153,10 +153,6 @@ int cmd_show(int argc, char **argv)
             printf("image %zu\n", i);
         cli_draw_image(pixels, rows, cols);
     }
-    if (fflush(stdout) != 0) {
-        cli_error("standard output: write error");
-        rc = CLI_EXIT_DATA;
-    }
 
 done:
     free(pixels);

@@ -81,7 +81,9 @@ static void usage(FILE *out)
         "  --val N              hold out N training images, report validation accuracy\n"
         "                       and keep the best epoch (default %zu: none)\n"
         "Output:\n"
-        "  -o, --output FILE    model file to write (default model.nnc)\n"
+        "  -o, --output FILE    model file to write (default model.nnc); it must be a\n"
+        "                       regular file or a new name; a symbolic link is followed\n"
+        "                       and the file it points to replaced\n"
         "  -q, --quiet          no per-epoch lines on stderr\n"
         "  --log FILE           write one JSON object per epoch to FILE ('-': standard\n"
         "                       output, and the model's path goes to standard error)\n"
@@ -204,13 +206,7 @@ static int parse_args(int argc, char **argv, train_args *a)
         case OPT_SEED: bad = cli_parse_u64("--seed", optarg, &a->train.seed); break;
         case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
         case OPT_VAL: bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count); break;
-        case 'o':
-            if (optarg[0] == '\0') {
-                cli_error("--output: empty file name");
-                bad = -1;
-            }
-            a->output = optarg;
-            break;
+        case 'o': a->output = optarg; break;
         case 'q': a->quiet = 1; break;
         case OPT_LOG: a->log_path = optarg; break;
         case OPT_PLOT:
@@ -425,25 +421,6 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
                  (double)t->weight_decay, t->epochs, t->val_count);
 }
 
-/* The folder that will hold the model must exist and be writable. */
-static int check_output_dir(const char *output, const char *what)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", output);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    if (access(dir, W_OK | X_OK) != 0) {
-        cli_error("%s: cannot write the %s there: %s: %s", output, what, dir, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 int cmd_train(int argc, char **argv)
 {
     train_args a;
@@ -470,9 +447,23 @@ int cmd_train(int argc, char **argv)
     if (a.images == NULL && access(images_path, F_OK) != 0)
         return cli_missing_data(images_path, a.data_dir);
 
-    /* Refuse an unwritable destination now, not after minutes of training. */
-    if (check_output_dir(a.output, "model") != 0)
-        return CLI_EXIT_DATA;
+    /* Refuse a destination that cannot take the model now, not after minutes
+     * of training: a device, a directory, an input, an unwritable folder. */
+    const char *inputs[] = {images_path, labels_path};
+    char output[4096];
+    rc = cli_check_output("--output", a.output, CLI_OUTPUT_REPLACE, inputs, 2, output,
+                          sizeof output);
+    if (rc == CLI_OK && a.log_path != NULL && strcmp(a.log_path, "-") != 0) {
+        char log_target[4096];
+        rc = cli_check_output("--log", a.log_path, CLI_OUTPUT_STREAM, inputs, 2, log_target,
+                              sizeof log_target);
+    }
+    static char plot_target[4096];
+    if (rc == CLI_OK && a.plot != NULL)
+        rc = cli_check_output("--plot", a.plot, CLI_OUTPUT_REPLACE, inputs, 2, plot_target,
+                              sizeof plot_target);
+    if (rc != CLI_OK)
+        return rc;
 
     uint64_t cap = a.max_input_mb << 20;
     st = nn_idx_load_images(images_path, cap, &images, &err);
@@ -549,11 +540,7 @@ int cmd_train(int argc, char **argv)
         prog.log_path = a.log_path;
     }
     if (a.plot != NULL) {
-        if (check_output_dir(a.plot, "picture") != 0) {
-            rc = CLI_EXIT_DATA;
-            goto done;
-        }
-        prog.curve.path = a.plot;
+        prog.curve.path = plot_target;
         snprintf(prog.curve.title, sizeof prog.curve.title, "Learning curve of %s", a.output);
         describe_recipe(&a, net, prog.curve.subtitle, sizeof prog.curve.subtitle);
         size_t used = strlen(prog.curve.subtitle);
@@ -625,7 +612,7 @@ int cmd_train(int argc, char **argv)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &old);
-    st = nn_model_save(a.output, net, &meta, &err);
+    st = nn_model_save(output, net, &meta, &err);
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
@@ -637,7 +624,7 @@ int cmd_train(int argc, char **argv)
         fprintf(result_out, "%s\tval_accuracy\t%.4f\n", a.output, result.best_val_accuracy);
     else
         fprintf(result_out, "%s\n", a.output);
-    rc = fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+    rc = CLI_OK; /* main checks standard output as it closes it */
     if (rc == CLI_OK && !a.quiet && a.dataset != NULL)
         rc = report_test_accuracy(net, &a, data_dir);
 

@@ -11,15 +11,26 @@
 
 #include "nnclass/net.h"
 
+/* The one way a message reaches stderr: "nnclass: ", the message with its
+ * control characters escaped (a file name may hold a newline or an escape
+ * sequence), then a newline, so every message is one inert line. */
+static void vmessage(const char *fmt, va_list ap, const char *tail)
+{
+    char buf[2048];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    fputs("nnclass: ", stderr);
+    cli_put_text(stderr, buf);
+    fputs(tail, stderr);
+    fputc('\n', stderr);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout); /* keep stdout's results ahead of the error in a shared terminal */
-    fputs("nnclass: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(fmt, ap, "");
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_fail(nn_status status, const nn_error *err)
@@ -31,11 +42,11 @@ int cli_fail(nn_status status, const nn_error *err)
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fputs("nnclass: ", stderr);
+    char tail[64];
+    snprintf(tail, sizeof tail, " (see 'nnclass %s --help')", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(fmt, ap, tail);
     va_end(ap);
-    fprintf(stderr, " (see 'nnclass %s --help')\n", cmd);
     return CLI_EXIT_USAGE;
 }
 
@@ -149,36 +160,4 @@ int cli_parse_layers(const char *opt, const char *text, size_t *sizes, size_t ma
     }
     *n = count;
     return 0;
-}
-
-void cli_json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-void cli_tsv_field(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '\\')
-            fputs("\\\\", out);
-        else if (*p == '\t')
-            fputs("\\t", out);
-        else if (*p == '\n')
-            fputs("\\n", out);
-        else if (*p == '\r')
-            fputs("\\r", out);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\x%02x", *p);
-        else
-            fputc(*p, out);
-    }
 }
