@@ -137,6 +137,9 @@ static int check_text(const uint8_t *p, size_t cap)
     const uint8_t *nul = memchr(p, 0, cap);
     if (nul == NULL)
         return -1;
+    for (const uint8_t *q = p; q < nul; q++)
+        if (*q < 0x20 || *q == 0x7f)
+            return -1; /* a control character: text fields are printed as they are */
     for (const uint8_t *q = nul; q < p + cap; q++)
         if (*q != 0)
             return -1;
@@ -380,16 +383,16 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
                        (unsigned long long)((uint64_t)rows * cols), sizes[0]);
     if (check_text(buf + OFF_DATASET, NN_MODEL_NAME_LEN) != 0)
         return nn_fail(err, NN_E_FORMAT, "%s: dataset name is not NUL-terminated and "
-                       "NUL-padded", name);
+                       "NUL-padded printable text", name);
     if (check_text(buf + OFF_RECIPE, RECIPE_LEN) != 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded",
-                       name);
+        return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded "
+                       "printable text", name);
     const uint8_t *names = buf + FIXED_SIZE + 4 * (size_t)n_layers;
     if (has_names)
         for (uint32_t k = 0; k < n_classes; k++)
             if (check_text(names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
                 return nn_fail(err, NN_E_FORMAT, "%s: name of class %u is not NUL-terminated "
-                               "and NUL-padded", name, k);
+                               "and NUL-padded printable text", name, k);
     float val_acc = bits_float(get32(buf + OFF_VAL_ACC));
     if (!isfinite(val_acc) || val_acc > 1.0f)
         return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
@@ -436,6 +439,21 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
     }
     *out = net;
     return NN_OK;
+}
+
+nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t cols,
+                               const char *name, nn_error *err)
+{
+    if (rows == meta->rows && cols == meta->cols)
+        return NN_OK;
+    if ((uint64_t)rows * cols == (uint64_t)meta->rows * meta->cols)
+        return nn_fail(err, NN_E_MISMATCH, "%s: images are %zux%zu but the model expects "
+                       "%ux%u (as many pixels, another shape)", or_model(name), rows, cols,
+                       meta->rows, meta->cols);
+    return nn_fail(err, NN_E_MISMATCH, "%s: images are %zux%zu (%llu pixels) but the model "
+                   "expects %ux%u (%llu)", or_model(name), rows, cols,
+                   (unsigned long long)((uint64_t)rows * cols), meta->rows, meta->cols,
+                   (unsigned long long)((uint64_t)meta->rows * meta->cols));
 }
 
 /* --- files -------------------------------------------------------------------- */

@@ -97,6 +97,13 @@ void cli_open_std_fds(void);
  * otherwise returns rc. Every command, help and version text goes through it. */
 int cli_close_stdout(int rc);
 
+/* Whether a write to standard output has failed (remembering why, for
+ * cli_close_stdout's message); commands that print a lot stop early on it. */
+int cli_stdout_failed(void);
+
+/* Flushes standard output now (remembering why it failed, if it does). */
+void cli_flush_stdout(void);
+
 /* How a command writes an output file: replaced whole by a rename (a model:
  * temp file in the same folder, fsync, rename), or opened and written in
  * place (a log, which may also be a FIFO or a terminal). */

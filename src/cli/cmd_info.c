@@ -47,7 +47,9 @@ static void print_text(const char *path, const nn_net *net, const nn_model_meta 
 {
     char b1[32], b2[32], b3[32];
     struct stat sb;
-    printf("file          %s (%s bytes)\n", path,
+    printf("file          ");
+    cli_put_text(stdout, path);
+    printf(" (%s bytes)\n",
            stat(path, &sb) == 0 ? thousands((size_t)sb.st_size, b1, sizeof b1) : "?");
     printf("checksum      ok (CRC-32 verified)\n");
     printf("architecture  ");

@@ -29,18 +29,36 @@ void cli_open_std_fds(void)
     }
 }
 
+/* Why standard output first failed, as seen by cli_stdout_failed. */
+static int stdout_errno = 0;
+
+int cli_stdout_failed(void)
+{
+    if (!ferror(stdout))
+        return 0;
+    if (stdout_errno == 0)
+        stdout_errno = errno;
+    return 1;
+}
+
+void cli_flush_stdout(void)
+{
+    if (fflush(stdout) != 0 && stdout_errno == 0)
+        stdout_errno = errno;
+}
+
 int cli_close_stdout(int rc)
 {
-    int had_error = ferror(stdout);
+    int had_error = cli_stdout_failed();
     errno = 0;
     int close_failed = fclose(stdout) != 0;
     if (!had_error && !close_failed)
         return rc;
-    /* A closed pipe is the reader's choice (head, grep -q): say nothing. */
-    /* Not cli_error: it would flush the stdout just closed. */
-    if (errno != EPIPE)
-        fprintf(stderr, "nnclass: standard output: %s\n",
-                errno != 0 ? strerror(errno) : "write error");
+    int e = stdout_errno != 0 ? stdout_errno : errno;
+    /* A closed pipe is the reader's choice (head, grep -q): say nothing.
+     * Not cli_error: it would flush the stdout just closed. */
+    if (e != EPIPE)
+        fprintf(stderr, "nnclass: standard output: %s\n", e != 0 ? strerror(e) : "write error");
     return rc == CLI_OK ? CLI_EXIT_DATA : rc;
 }
 
