@@ -412,8 +412,8 @@ static uint8_t *read_whole(int fd, size_t len)
  * anything about this one is wrong, so that the caller reads it the ordinary
  * way, one stream on one thread, which words every error the same way
  * whatever the file's layout. */
-static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, idx_file *f,
-                     uint8_t **out)
+static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, const nn_labels *expect,
+                     idx_file *f, uint8_t **out)
 {
     const size_t header_len = 4 + 4 * (size_t)ndims;
     nn_error quiet; /* the ordinary way words the errors */
@@ -438,6 +438,7 @@ static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, idx_file *
         nn_bgzf_size(bz) < header_len ||
         nn_bgzf_read(bz, 0, h, header_len, 1, &quiet) != NN_OK ||
         parse_header(f, h, header_len, NN_OK, ndims, max_bytes, &quiet) != NN_OK ||
+        (expect != NULL && f->dims[0] != expect->count) ||
         nn_bgzf_size(bz) != header_len + f->payload)
         goto out;
     /* No payload, no buffer, as on the ordinary path; the header's read has
@@ -459,21 +460,34 @@ out:
     return done;
 }
 
+/* The one wording of "these labels do not go with those images". */
+static nn_status count_mismatch(const char *labels_path, size_t n_labels,
+                                const char *images_path, size_t n_images, nn_error *err)
+{
+    return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
+                   display_name(labels_path), n_labels, display_name(images_path), n_images);
+}
+
 /* Loads a whole image (ndims 3) or label (ndims 1) file into a new buffer
  * (NULL when it holds no data): a BGZF file on every CPU, any other one as a
- * single stream. On success f describes the file. */
-static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes, idx_file *f,
+ * single stream. With expect (images only), the header's count must be
+ * expect's, checked before the payload is read. On success f describes the
+ * file. */
+static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes,
+                            const nn_labels *expect, const char *expect_path, idx_file *f,
                             uint8_t **out, nn_error *err)
 {
     *out = NULL;
     if (max_bytes == 0)
         max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
-    if (load_bgzf(path, ndims, max_bytes, f, out))
+    if (load_bgzf(path, ndims, max_bytes, expect, f, out))
         return NN_OK;
     nn_status st = open_file(path, f, err);
     if (st != NN_OK)
         return st;
     st = read_header(f, ndims, max_bytes, err);
+    if (st == NN_OK && expect != NULL && f->dims[0] != expect->count)
+        st = count_mismatch(expect_path, expect->count, path, f->dims[0], err);
     if (st == NN_OK)
         st = load_payload(f, ndims == 3 ? "images" : "labels", out, err);
     st = close_file(f, st, err);
@@ -486,10 +500,16 @@ static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes, idx
 
 nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out, nn_error *err)
 {
+    return nn_idx_load_images_for(path, max_bytes, NULL, NULL, out, err);
+}
+
+nn_status nn_idx_load_images_for(const char *path, uint64_t max_bytes, const nn_labels *labels,
+                                 const char *labels_path, nn_images *out, nn_error *err)
+{
     idx_file f;
     uint8_t *pixels = NULL;
     memset(out, 0, sizeof *out);
-    nn_status st = load_whole(path, 3, max_bytes, &f, &pixels, err);
+    nn_status st = load_whole(path, 3, max_bytes, labels, labels_path, &f, &pixels, err);
     if (st != NN_OK)
         return st;
     out->count = f.dims[0];
@@ -504,7 +524,7 @@ nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *ou
     idx_file f;
     uint8_t *labels = NULL;
     memset(out, 0, sizeof *out);
-    nn_status st = load_whole(path, 1, max_bytes, &f, &labels, err);
+    nn_status st = load_whole(path, 1, max_bytes, NULL, NULL, &f, &labels, err);
     if (st != NN_OK)
         return st;
     out->count = f.dims[0];
@@ -517,9 +537,7 @@ nn_status nn_idx_check_pair(const nn_images *images, const char *images_path,
                             nn_error *err)
 {
     if (images->count != labels->count)
-        return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
-                       display_name(labels_path), labels->count, display_name(images_path),
-                       images->count);
+        return count_mismatch(labels_path, labels->count, images_path, images->count, err);
     for (size_t i = 0; i < labels->count; i++) {
         if (labels->labels[i] >= n_classes)
             return nn_fail(err, NN_E_FORMAT, "%s: label %u at index %zu, expected 0 to %zu",

@@ -316,8 +316,8 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
         return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name, n_classes,
                        NN_MAX_CLASSES);
     if (n_classes < 2)
-        return nn_fail(err, NN_E_FORMAT, "%s: %u classes, a classifier needs at least 2", name,
-                       n_classes);
+        return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
+                       name, n_classes, n_classes == 1 ? "" : "es");
     size_t hsize = header_size(n_layers, n_classes, has_names);
     uint32_t hsize_field = get32(buf + OFF_HEADER_SIZE);
     if (hsize_field != hsize)
@@ -372,8 +372,9 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
         return nn_fail(err, NN_E_FORMAT, "%s: step activation with %u hidden layer(s); the "
                        "perceptron has none", name, n_layers - 2);
     if (sizes[n_layers - 1] != n_classes)
-        return nn_fail(err, NN_E_MISMATCH, "%s: %u classes, but the output layer has %zu "
-                       "neurons", name, n_classes, sizes[n_layers - 1]);
+        return nn_fail(err, NN_E_MISMATCH, "%s: %u class%s, but the output layer has %zu "
+                       "neuron%s", name, n_classes, n_classes == 1 ? "" : "es",
+                       sizes[n_layers - 1], sizes[n_layers - 1] == 1 ? "" : "s");
     uint32_t rows = get32(buf + OFF_ROWS), cols = get32(buf + OFF_COLS);
     if (rows == 0 || cols == 0)
         return nn_fail(err, NN_E_FORMAT, "%s: input geometry %ux%u is empty", name, rows, cols);
@@ -460,7 +461,15 @@ nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t co
 
 nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_error *err)
 {
+    return nn_model_read(path, out, meta, NULL, err);
+}
+
+nn_status nn_model_read(const char *path, nn_net **out, nn_model_meta *meta, size_t *bytes,
+                        nn_error *err)
+{
     *out = NULL;
+    if (bytes != NULL)
+        *bytes = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -517,8 +526,14 @@ nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_
         if (n == 0)
             break;
         len += (size_t)n;
+        /* Cheap checks first: bytes that do not even start like a model
+         * (random data, /dev/urandom) are refused without reading on. */
+        if (len >= MAGIC_LEN && memcmp(buf, MODEL_MAGIC, MAGIC_LEN) != 0)
+            break;
     }
     st = nn_model_decode(buf, len, path, out, meta, err);
+    if (st == NN_OK && bytes != NULL)
+        *bytes = len;
 done:
     free(buf);
     close(fd); /* read-only: nothing to lose on a failed close */

@@ -52,6 +52,12 @@ typedef struct {
 nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out,
                              nn_error *err);
 
+/* nn_idx_load_images for the images of labels (labels_path names them in
+ * the message): a count that differs from the labels' is NN_E_MISMATCH as
+ * soon as the header is read, before the payload (labels NULL: any count). */
+nn_status nn_idx_load_images_for(const char *path, uint64_t max_bytes, const nn_labels *labels,
+                                 const char *labels_path, nn_images *out, nn_error *err);
+
 /* Loads a label file; max_bytes caps the payload (0 = default). */
 nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *out,
                              nn_error *err);

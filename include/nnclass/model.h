@@ -47,6 +47,11 @@ nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t co
 nn_status nn_model_load(const char *path, nn_net **net, nn_model_meta *meta,
                         nn_error *err);
 
+/* nn_model_load that also sets *bytes (when not NULL) to the length of the
+ * model read: the file's size, also for a pipe or a stream. */
+nn_status nn_model_read(const char *path, nn_net **net, nn_model_meta *meta, size_t *bytes,
+                        nn_error *err);
+
 /* Decodes a model from memory (name is used in messages); the loader's core,
  * exposed for fuzzing and tests. */
 nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_net **net,

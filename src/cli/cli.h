@@ -49,6 +49,12 @@ int cli_fail(nn_status status, const nn_error *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The usage error for an option getopt_long refused (arg, the argument it
+ * stopped at): an ambiguous prefix lists the options it could be, a value
+ * given to an option that takes none says so, else "unknown option". Returns 2. */
+struct option;
+int cli_option_error(const char *cmd, const char *arg, const struct option *options);
+
 /* Number parsers for option values: the whole string must be a number in
  * [min, max]; otherwise they print "nnclass: --opt: ..." and return -1. */
 int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, size_t *out);

@@ -142,7 +142,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("eval", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("eval", argv[optind - 1], long_options);
         }
         if (bad != 0)
             return CLI_EXIT_USAGE;
@@ -451,7 +451,8 @@ static int keeper_offer(error_keeper *k, const wrong_image *w, const uint8_t *pi
 /* Puts the kept images in rank order (the heap is no longer one). */
 static void keeper_sort(error_keeper *k)
 {
-    qsort(k->heap, k->len, sizeof *k->heap, by_rank);
+    if (k->len > 1)
+        qsort(k->heap, k->len, sizeof *k->heap, by_rank);
 }
 
 static void print_errors_text(const error_keeper *k, const nn_model_meta *meta)

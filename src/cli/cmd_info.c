@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "nnclass/model.h"
 #include "nnclass/net.h"
@@ -43,14 +42,13 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void print_text(const char *path, const nn_net *net, const nn_model_meta *meta)
+static void print_text(const char *path, size_t bytes, const nn_net *net,
+                       const nn_model_meta *meta)
 {
     char b1[32], b2[32], b3[32];
-    struct stat sb;
     printf("file          ");
     cli_put_text(stdout, path);
-    printf(" (%s bytes)\n",
-           stat(path, &sb) == 0 ? thousands((size_t)sb.st_size, b1, sizeof b1) : "?");
+    printf(" (%s bytes)\n", thousands(bytes, b1, sizeof b1)); /* read, also from a pipe */
     printf("checksum      ok (CRC-32 verified)\n");
     printf("architecture  ");
     for (size_t l = 0; l < net->n_layers; l++)
@@ -87,13 +85,13 @@ static void print_text(const char *path, const nn_net *net, const nn_model_meta 
         printf("validation    none (trained without a held-out set)\n");
 }
 
-static void print_json(const char *path, const nn_net *net, const nn_model_meta *meta)
+static void print_json(const char *path, size_t bytes, const nn_net *net,
+                       const nn_model_meta *meta)
 {
-    struct stat sb;
     printf("{\"file\":");
     cli_json_string(stdout, path);
     printf(",\"bytes\":%lld,\"checksum\":\"ok\",\"layers\":[",
-           stat(path, &sb) == 0 ? (long long)sb.st_size : -1LL);
+           (long long)bytes);
     for (size_t l = 0; l < net->n_layers; l++)
         printf("%s%zu", l > 0 ? "," : "", net->sizes[l]);
     printf("],\"input\":[%u,%u],\"neurons\":%zu,\"weights\":%zu,\"biases\":%zu,"
@@ -144,7 +142,7 @@ int cmd_info(int argc, char **argv)
             break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("info", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("info", argv[optind - 1], long_options);
         }
     }
     if (argc - optind < 1)
@@ -158,17 +156,18 @@ int cmd_info(int argc, char **argv)
     for (int i = optind; i < argc; i++) {
         nn_net *net = NULL;
         nn_error err = {{0}};
-        nn_status st = nn_model_load(argv[i], &net, &meta, &err);
+        size_t bytes = 0;
+        nn_status st = nn_model_read(argv[i], &net, &meta, &bytes, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             continue;
         }
         if (json) {
-            print_json(argv[i], net, &meta);
+            print_json(argv[i], bytes, net, &meta);
         } else {
             if (i > optind)
                 putchar('\n');
-            print_text(argv[i], net, &meta);
+            print_text(argv[i], bytes, net, &meta);
         }
         nn_net_free(net);
     }

@@ -147,7 +147,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("predict", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("predict", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("predict", argv[optind - 1], long_options);
         }
         if (bad != 0)
             return CLI_EXIT_USAGE;
@@ -483,6 +483,18 @@ int cmd_predict(int argc, char **argv)
                           model_path, sizeof model_path);
     if (a.model == NULL && access(model_path, F_OK) != 0)
         return cli_missing_data(model_path, a.data_dir);
+    char save_target[4096];
+    if (a.save_input != NULL) {
+        const char *model_input[] = {model_path};
+        rc = cli_check_output("--save-input", a.save_input, CLI_OUTPUT_REPLACE,
+                              (const char *const *)files, n_files, save_target,
+                              sizeof save_target);
+        if (rc == CLI_OK)
+            rc = cli_check_output("--save-input", a.save_input, CLI_OUTPUT_REPLACE,
+                                  model_input, 1, save_target, sizeof save_target);
+        if (rc != CLI_OK)
+            return rc;
+    }
 
     nn_set_threads(a.threads);
     static nn_model_meta meta;
@@ -504,7 +516,7 @@ int cmd_predict(int argc, char **argv)
     cl.net = net;
     cl.image = &a.image;
     if (a.save_input != NULL) {
-        st = nn_idx_writer_open(a.save_input, meta.rows, meta.cols, &cl.saved, &err);
+        st = nn_idx_writer_open(save_target, meta.rows, meta.cols, &cl.saved, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             goto done;

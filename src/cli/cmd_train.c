@@ -39,6 +39,7 @@ typedef struct {
     int layers_given, hidden_given;            /* --layers, --hidden */
     const char *optimizer_flag;               /* the first of --optimizer, --momentum,
                                                  --weight-decay given, or NULL */
+    int batch_given;
 } train_args;
 
 /* The default number of training threads: one per online CPU. */
@@ -176,7 +177,10 @@ static int parse_args(int argc, char **argv, train_args *a)
             activation_given = 1;
             break;
         case OPT_EPOCHS: bad = cli_parse_size("--epochs", optarg, 1, 100000, &a->train.epochs); break;
-        case OPT_BATCH: bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch); break;
+        case OPT_BATCH:
+            bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch);
+            a->batch_given = 1;
+            break;
         case OPT_LR: bad = cli_parse_float("--lr", optarg, 1e-12, 1e9, &a->train.lr); break;
         case OPT_OPTIMIZER:
             if (a->optimizer_flag == NULL)
@@ -218,7 +222,7 @@ static int parse_args(int argc, char **argv, train_args *a)
             break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("train", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("train", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("train", argv[optind - 1], long_options);
         }
         if (bad != 0)
             return CLI_EXIT_USAGE;
@@ -466,9 +470,11 @@ int cmd_train(int argc, char **argv)
         return rc;
 
     uint64_t cap = a.max_input_mb << 20;
-    st = nn_idx_load_images(images_path, cap, &images, &err);
+    /* The small label file first: a count that does not match is known from
+     * the images' header, before their payload is read. */
+    st = nn_idx_load_labels(labels_path, cap, &labels, &err);
     if (st == NN_OK)
-        st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+        st = nn_idx_load_images_for(images_path, cap, &labels, labels_path, &images, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0)
@@ -514,6 +520,11 @@ int cmd_train(int argc, char **argv)
         rc = cli_fail(st, &err);
         goto done;
     }
+    /* A set smaller than the default minibatch is one minibatch; a --batch
+     * given larger than the set stays an error. */
+    if (!a.batch_given && a.train.val_count < images.count &&
+        a.train.batch > images.count - a.train.val_count)
+        a.train.batch = images.count - a.train.val_count;
     st = nn_train_options_check(&a.train, images.count, &err);
     if (st == NN_OK)
         st = nn_net_create(sizes, n_sizes, a.activation, &net, &err);

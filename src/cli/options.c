@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -48,6 +49,37 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     vmessage(fmt, ap, tail);
     va_end(ap);
     return CLI_EXIT_USAGE;
+}
+
+int cli_option_error(const char *cmd, const char *arg, const struct option *options)
+{
+    if (arg == NULL || strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+        return cli_usage_error(cmd, "unknown option '%s'", arg != NULL ? arg : "");
+    const char *name = arg + 2, *eq = strchr(name, '=');
+    size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+    const struct option *exact = NULL, *first = NULL;
+    char list[512] = "";
+    size_t n_matches = 0, used = 0;
+    for (const struct option *o = options; o->name != NULL; o++) {
+        if (strncmp(o->name, name, len) != 0)
+            continue;
+        if (strlen(o->name) == len)
+            exact = o;
+        if (first == NULL)
+            first = o;
+        n_matches++;
+        int w = snprintf(list + used, sizeof list - used, "%s--%s", used > 0 ? ", " : "",
+                         o->name);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
+    }
+    const struct option *o = exact != NULL ? exact : n_matches == 1 ? first : NULL;
+    if (o != NULL && eq != NULL && o->has_arg == no_argument)
+        return cli_usage_error(cmd, "option '--%s' takes no value (got '%s')", o->name, arg);
+    if (o == NULL && n_matches > 1)
+        return cli_usage_error(cmd, "option '--%.*s' is ambiguous: it could be %s", (int)len,
+                               name, list);
+    return cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
 /* strtoull accepts leading blanks and a minus sign; option values may not. */

@@ -39,6 +39,11 @@ ln "$TMP/s-labels.idx" "$TMP/hardlink-labels.idx"
 refused "$TMP/hardlink-labels.idx" "hardlink-labels.idx" "-o a hard link to the labels"
 run_nn "${T[@]}" --log "$TMP/s-images.idx" -o "$TMP/m.nnc"
 expect_error 2 "s-images.idx" "--log the images"
+"$NNCLASS" "${T[@]}" --quiet -o "$TMP/p.nnc" >/dev/null || fail "training a model for predict"
+run_nn predict --model "$TMP/p.nnc" --save-input "$TMP/s-images.idx" "$TMP/s-images.idx"
+expect_error 2 "s-images.idx" "predict --save-input the input"
+run_nn predict --model "$TMP/p.nnc" --save-input "$TMP/dir" "$TMP/s-images.idx"
+expect_error 2 "is a directory" "predict --save-input a directory"
 check "inputs intact" cmp -s "$TMP/s-images.idx" "$TMP/keep-images.idx"
 check "no model written" [ ! -e "$TMP/m.nnc" ]
 make_subset train 300 "$TMP/s" # whatever happened above, the next tests need them
