@@ -44,6 +44,10 @@ run_nn predict --model "$TMP/p.nnc" --save-input "$TMP/s-images.idx" "$TMP/s-ima
 expect_error 2 "s-images.idx" "predict --save-input the input"
 run_nn predict --model "$TMP/p.nnc" --save-input "$TMP/dir" "$TMP/s-images.idx"
 expect_error 2 "is a directory" "predict --save-input a directory"
+run_nn export -o "$TMP/fifo" "$TMP/p.nnc"
+expect_error 2 "fifo" "export -o FIFO"
+run_nn export -o "$TMP/p.nnc" "$TMP/p.nnc"
+expect_error 2 "p.nnc" "export -o the model itself"
 check "inputs intact" cmp -s "$TMP/s-images.idx" "$TMP/keep-images.idx"
 check "no model written" [ ! -e "$TMP/m.nnc" ]
 make_subset train 300 "$TMP/s" # whatever happened above, the next tests need them
