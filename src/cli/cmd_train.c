@@ -631,10 +631,18 @@ int cmd_train(int argc, char **argv)
     }
     /* stdout carries the JSON lines with --log -: the path then goes to stderr */
     FILE *result_out = prog.log == stdout ? stderr : stdout;
+    /* The path is a field of a tab-separated line: escaped as in TSV. */
+    char *shown_output = cli_tsv_name(a.output);
+    if (shown_output == NULL) {
+        rc = cli_fail(NN_E_NOMEM, NULL);
+        goto done;
+    }
     if (result.best_val_accuracy >= 0)
-        fprintf(result_out, "%s\tval_accuracy\t%.4f\n", a.output, result.best_val_accuracy);
+        fprintf(result_out, "%s\tval_accuracy\t%.4f\n", shown_output,
+                result.best_val_accuracy);
     else
-        fprintf(result_out, "%s\n", a.output);
+        fprintf(result_out, "%s\n", shown_output);
+    free(shown_output);
     rc = CLI_OK; /* main checks standard output as it closes it */
     if (rc == CLI_OK && !a.quiet && a.dataset != NULL)
         rc = report_test_accuracy(net, &a, data_dir);

@@ -69,6 +69,11 @@ expect_status 0 "-o dangling symlink"
 check "-o dangling symlink: the model is where it points" [ -s "$TMP/models/fresh.nnc" ]
 check "no temporary files" [ -z "$(ls -A "$TMP" "$TMP/models" | grep -F '.tmp')" ]
 
+# The model's path on stdout is one line, escaped as a TSV field.
+run_nn "${T[@]}" --quiet -o "$TMP/new"$'\n'"line.nnc"
+expect_status 0 "-o with a newline in the name"
+check "stdout: one escaped line" [ "$(cat "$TMP/out")" = "$TMP/new\nline.nnc" ]
+
 # A valid name as long as the folder allows: the temporary name must fit too.
 max=$(getconf NAME_MAX "$TMP" 2>/dev/null || echo 255)
 long=$(head -c $((max - 4)) /dev/zero | tr '\0' m).nnc
