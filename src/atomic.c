@@ -15,11 +15,34 @@ struct nn_atomic_file {
     char *tmp;
 };
 
-/* Creates "<path>.tmp.XXXXXX" with O_EXCL (mode 0644 through the umask, as
- * any new file); a name someone else holds is retried with another suffix. */
+/* How many bytes of path's last component "<name>.tmp.XXXXXX" may keep so
+ * that the temporary name fits the folder's NAME_MAX: a valid name of 250
+ * bytes must not fail after the whole training because of the suffix. */
+static size_t temp_name_keep(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash != NULL ? slash + 1 : path;
+    size_t base_len = strlen(base), suffix = sizeof ".tmp.XXXXXX" - 1;
+    long name_max = 255;
+    char *dir = slash == NULL ? strdup(".") : slash == path ? strdup("/")
+                                                            : strndup(path, (size_t)(slash - path));
+    if (dir != NULL) {
+        long n = pathconf(dir, _PC_NAME_MAX);
+        if (n > 0)
+            name_max = n;
+        free(dir);
+    }
+    size_t room = (size_t)name_max > suffix ? (size_t)name_max - suffix : 1;
+    return (size_t)(base - path) + (base_len < room ? base_len : room);
+}
+
+/* Creates "<path>.tmp.XXXXXX" (the name shortened to fit, see
+ * temp_name_keep) with O_EXCL (mode 0644 through the umask, as any new
+ * file); a name someone else holds is retried with another suffix. */
 static int create_temp(const char *path, char **tmp_out)
 {
-    size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
+    size_t keep = temp_name_keep(path);
+    size_t n = keep + sizeof ".tmp.XXXXXX";
     char *tmp = malloc(n);
     if (tmp == NULL) {
         errno = ENOMEM;
@@ -37,7 +60,7 @@ static int create_temp(const char *path, char **tmp_out)
         for (int i = 0; i < 6; i++, z /= 36)
             suffix[i] = digits[z % 36];
         suffix[6] = '\0';
-        snprintf(tmp, n, "%s.tmp.%s", path, suffix);
+        snprintf(tmp, n, "%.*s.tmp.%s", (int)keep, path, suffix);
         int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd >= 0) {
             *tmp_out = tmp;

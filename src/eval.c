@@ -38,6 +38,12 @@ nn_status nn_evaluate(const nn_net *net, const nn_images *images, const nn_label
         nn_scale_pixels(images->pixels + start * n_in, bs * n_in, x);
         /* probs is (bs, n_classes), one softmax row per image. */
         const float *probs = nn_net_forward_batch(net, ws, x, bs);
+        size_t bad = nn_first_nonfinite(probs, bs * n_classes);
+        if (bad < bs * n_classes) {
+            st = nn_fail(err, NN_E_NUMERIC, "the forward pass overflows: image %zu gets a "
+                         "non-finite probability", start + bad / n_classes);
+            goto fail;
+        }
         for (size_t r = 0; r < bs; r++) {
             const float *pr = probs + r * n_classes;
             size_t k = nn_argmax(pr, n_classes), truth = labels->labels[start + r];

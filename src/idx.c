@@ -19,6 +19,7 @@
 #include "nnclass/idx.h"
 
 #include "nnclass/bgzf.h"
+#include "nnclass/source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -49,9 +50,10 @@
 
 /* An opened IDX file whose header has been read and checked. */
 typedef struct {
-    gzFile gz;
+    nn_source *gz;       /* raw or gzip bytes (see source.h) */
     const char *name;    /* the path, or "(standard input)" for "-" */
     int size_known;      /* a raw regular file: payload_avail is exact */
+    int live;            /* a pipe, terminal or socket: its input may stall */
     uint64_t payload_avail; /* bytes after the header (when size_known) */
     uint32_t dims[3];
     uint64_t elem_size;  /* bytes per item: rows * cols, or 1 for labels */
@@ -97,7 +99,7 @@ static const char *zlib_msg(const char *msg)
 static nn_status gz_status(const idx_file *f, nn_error *err)
 {
     int zerr = Z_OK;
-    const char *zmsg = gzerror(f->gz, &zerr);
+    const char *zmsg = nn_source_error(f->gz, &zerr);
     switch (zerr) {
     case Z_OK:
         return NN_OK;
@@ -122,7 +124,7 @@ static nn_status read_bytes(idx_file *f, uint8_t *buf, size_t len, size_t chunk,
     *got = 0;
     while (*got < len) {
         size_t want = len - *got < chunk ? len - *got : chunk;
-        int r = gzread(f->gz, buf + *got, (unsigned)want);
+        long r = nn_source_read(f->gz, buf + *got, want);
         if (r < 0)
             return gz_status(f, err);
         *got += (size_t)r;
@@ -161,14 +163,14 @@ static nn_status open_file(const char *path, idx_file *f, nn_error *err)
         return nn_fail(err, NN_E_IO, "%s: is a directory", f->name);
     }
     off_t start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
-    f->gz = gzdopen(fd, "rb");
+    f->gz = nn_source_open(fd, IDX_GZ_BUFFER);
     if (f->gz == NULL) {
         close(fd);
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory opening the file", f->name);
     }
-    gzbuffer(f->gz, IDX_GZ_BUFFER);
-    /* gzdirect looks at the first bytes: 1 for raw data, 0 for gzip. */
-    if (gzdirect(f->gz) == 1 && start >= 0 && st.st_size >= start) {
+    f->live = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+    /* nn_source_direct looks at the first bytes: 1 for raw data, 0 for gzip. */
+    if (nn_source_direct(f->gz) == 1 && start >= 0 && st.st_size >= start) {
         f->size_known = 1;
         f->payload_avail = (uint64_t)(st.st_size - start);
     }
@@ -261,7 +263,7 @@ static nn_status read_header(idx_file *f, int ndims, uint64_t max_bytes, nn_erro
 static nn_status check_end(idx_file *f, const char *items, nn_error *err)
 {
     uint8_t probe[1];
-    int r = gzread(f->gz, probe, sizeof probe);
+    long r = nn_source_read(f->gz, probe, sizeof probe);
     if (r > 0)
         return nn_fail(err, NN_E_FORMAT,
                        "%s: trailing bytes: header declares %" PRIu32 " %s (%" PRIu64
@@ -278,13 +280,10 @@ static nn_status close_file(idx_file *f, nn_status st, nn_error *err)
 {
     if (f->gz == NULL)
         return st;
-    int z = gzclose(f->gz);
+    int z = nn_source_close(f->gz);
     f->gz = NULL;
-    if (st == NN_OK && z != Z_OK) {
-        if (z == Z_BUF_ERROR)
-            return nn_fail(err, NN_E_TRUNCATED, "%s: gzip stream ends early", f->name);
-        return nn_fail(err, NN_E_IO, "%s: error closing the file (zlib %d)", f->name, z);
-    }
+    if (st == NN_OK && z != 0)
+        return nn_fail(err, NN_E_IO, "%s: error closing the file", f->name);
     return st;
 }
 
@@ -412,8 +411,8 @@ static uint8_t *read_whole(int fd, size_t len)
  * anything about this one is wrong, so that the caller reads it the ordinary
  * way, one stream on one thread, which words every error the same way
  * whatever the file's layout. */
-static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, idx_file *f,
-                     uint8_t **out)
+static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, const nn_labels *expect,
+                     idx_file *f, uint8_t **out)
 {
     const size_t header_len = 4 + 4 * (size_t)ndims;
     nn_error quiet; /* the ordinary way words the errors */
@@ -438,6 +437,7 @@ static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, idx_file *
         nn_bgzf_size(bz) < header_len ||
         nn_bgzf_read(bz, 0, h, header_len, 1, &quiet) != NN_OK ||
         parse_header(f, h, header_len, NN_OK, ndims, max_bytes, &quiet) != NN_OK ||
+        (expect != NULL && f->dims[0] != expect->count) ||
         nn_bgzf_size(bz) != header_len + f->payload)
         goto out;
     /* No payload, no buffer, as on the ordinary path; the header's read has
@@ -459,21 +459,34 @@ out:
     return done;
 }
 
+/* The one wording of "these labels do not go with those images". */
+static nn_status count_mismatch(const char *labels_path, size_t n_labels,
+                                const char *images_path, size_t n_images, nn_error *err)
+{
+    return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
+                   display_name(labels_path), n_labels, display_name(images_path), n_images);
+}
+
 /* Loads a whole image (ndims 3) or label (ndims 1) file into a new buffer
  * (NULL when it holds no data): a BGZF file on every CPU, any other one as a
- * single stream. On success f describes the file. */
-static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes, idx_file *f,
+ * single stream. With expect (images only), the header's count must be
+ * expect's, checked before the payload is read. On success f describes the
+ * file. */
+static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes,
+                            const nn_labels *expect, const char *expect_path, idx_file *f,
                             uint8_t **out, nn_error *err)
 {
     *out = NULL;
     if (max_bytes == 0)
         max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
-    if (load_bgzf(path, ndims, max_bytes, f, out))
+    if (load_bgzf(path, ndims, max_bytes, expect, f, out))
         return NN_OK;
     nn_status st = open_file(path, f, err);
     if (st != NN_OK)
         return st;
     st = read_header(f, ndims, max_bytes, err);
+    if (st == NN_OK && expect != NULL && f->dims[0] != expect->count)
+        st = count_mismatch(expect_path, expect->count, path, f->dims[0], err);
     if (st == NN_OK)
         st = load_payload(f, ndims == 3 ? "images" : "labels", out, err);
     st = close_file(f, st, err);
@@ -486,10 +499,16 @@ static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes, idx
 
 nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out, nn_error *err)
 {
+    return nn_idx_load_images_for(path, max_bytes, NULL, NULL, out, err);
+}
+
+nn_status nn_idx_load_images_for(const char *path, uint64_t max_bytes, const nn_labels *labels,
+                                 const char *labels_path, nn_images *out, nn_error *err)
+{
     idx_file f;
     uint8_t *pixels = NULL;
     memset(out, 0, sizeof *out);
-    nn_status st = load_whole(path, 3, max_bytes, &f, &pixels, err);
+    nn_status st = load_whole(path, 3, max_bytes, labels, labels_path, &f, &pixels, err);
     if (st != NN_OK)
         return st;
     out->count = f.dims[0];
@@ -504,7 +523,7 @@ nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *ou
     idx_file f;
     uint8_t *labels = NULL;
     memset(out, 0, sizeof *out);
-    nn_status st = load_whole(path, 1, max_bytes, &f, &labels, err);
+    nn_status st = load_whole(path, 1, max_bytes, NULL, NULL, &f, &labels, err);
     if (st != NN_OK)
         return st;
     out->count = f.dims[0];
@@ -517,9 +536,7 @@ nn_status nn_idx_check_pair(const nn_images *images, const char *images_path,
                             nn_error *err)
 {
     if (images->count != labels->count)
-        return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
-                       display_name(labels_path), labels->count, display_name(images_path),
-                       images->count);
+        return count_mismatch(labels_path, labels->count, images_path, images->count, err);
     for (size_t i = 0; i < labels->count; i++) {
         if (labels->labels[i] >= n_classes)
             return nn_fail(err, NN_E_FORMAT, "%s: label %u at index %zu, expected 0 to %zu",
@@ -622,11 +639,15 @@ static nn_status read_images(nn_idx_stream *s, uint8_t *buf, size_t max_images, 
     size_t got = 0;
     nn_error local = {{0}};
     nn_error *e = err != NULL ? err : &local;
-    nn_status st = read_bytes(&s->f, buf, want, IDX_STREAM_CHUNK, &got, e);
+    /* A live input is read in one call, so that a stall (at a whole image
+     * of this call) returns the images that came. */
+    nn_status st = read_bytes(&s->f, buf, want, s->f.live ? want : IDX_STREAM_CHUNK, &got, e);
     *n_read = got / s->image_size;
     s->done += *n_read;
     if (st != NN_OK && st != NN_E_TRUNCATED)
         return stream_fail(s, st, e);
+    if (st == NN_OK && got < want && nn_source_stalled(s->f.gz))
+        return NN_OK;
     if (got < want) {
         nn_fail(e, NN_E_TRUNCATED,
                 "%s: truncated: header declares %zu images of %zux%zu, file ends after %zu "
@@ -647,7 +668,7 @@ static void free_stream(nn_idx_stream *s)
         free(s->blocks[1].data);
     }
     if (s->f.gz != NULL)
-        gzclose(s->f.gz);
+        nn_source_close(s->f.gz);
     free(s);
 }
 
@@ -732,7 +753,7 @@ static nn_status stream_start(const char *path, idx_file *f, int read_ahead,
     size_t name_len = strlen(name);
     nn_idx_stream *s = calloc(1, sizeof *s + name_len + 1);
     if (s == NULL) {
-        gzclose(f->gz);
+        nn_source_close(f->gz);
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory", name);
     }
     memcpy(s->name, name, name_len + 1);
@@ -742,11 +763,13 @@ static nn_status stream_start(const char *path, idx_file *f, int read_ahead,
     /* No payload cap: the stream never holds more than one caller's buffer. */
     st = read_header(&s->f, 3, 0, err);
     if (st != NN_OK) {
-        gzclose(s->f.gz);
+        nn_source_close(s->f.gz);
         free(s);
         return st;
     }
     s->image_size = (size_t)s->f.elem_size;
+    if (s->f.live && s->image_size > 0)
+        nn_source_set_live(s->f.gz, s->image_size);
     if (read_ahead && s->image_size > 0 && s->f.dims[0] > 0)
         start_read_ahead(s);
     *out = s;
@@ -809,7 +832,7 @@ static nn_status read_rest(idx_file *f, const uint8_t *head, size_t n, uint64_t 
             cap = grown;
         }
         size_t want = cap - got < IDX_READ_CHUNK ? cap - got : IDX_READ_CHUNK;
-        int r = gzread(f->gz, buf + got, (unsigned)want);
+        long r = nn_source_read(f->gz, buf + got, want);
         if (r > 0)
             got += (size_t)r;
         if (r < 0 || (size_t)r < want) {
@@ -845,20 +868,20 @@ nn_status nn_idx_stream_open_or_read(const char *path,
         return st;
     st = read_bytes(&f, head, sizeof head, sizeof head, &n, err);
     if (st != NN_OK && st != NN_E_TRUNCATED) {
-        gzclose(f.gz);
+        nn_source_close(f.gz);
         return st;
     }
     if (st == NN_OK && other(head, n)) {
         st = read_rest(&f, head, n, max_other == 0 ? NN_IDX_DEFAULT_MAX_BYTES : max_other, data,
                        len, err);
-        gzclose(f.gz);
+        nn_source_close(f.gz);
         return st;
     }
     /* Not claimed: give the bytes back and read the file as IDX. zlib keeps
      * pushed-back bytes in its output buffer, which holds far more than 16. */
     for (size_t i = n; i > 0; i--)
-        if (gzungetc(head[i - 1], f.gz) < 0) {
-            gzclose(f.gz);
+        if (nn_source_ungetc(head[i - 1], f.gz) < 0) {
+            nn_source_close(f.gz);
             return nn_fail(err, NN_E_IO, "%s: cannot rewind the first bytes", f.name);
         }
     return stream_start(path, &f, many_cpus(), stream, err);
@@ -894,6 +917,12 @@ nn_status nn_idx_stream_read(nn_idx_stream *s, uint8_t *buf, size_t max_images, 
     for (;;) {
         ahead_block *b = &s->blocks[s->next];
         pthread_mutex_lock(&s->lock);
+        /* A live input's images go out as they come: do not wait for more
+         * once there are some. */
+        if (!b->full && s->f.live && *n_read > 0) {
+            pthread_mutex_unlock(&s->lock);
+            return NN_OK;
+        }
         while (!b->full)
             pthread_cond_wait(&s->changed, &s->lock);
         pthread_mutex_unlock(&s->lock);

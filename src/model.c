@@ -4,6 +4,8 @@
  * little-endian order, so the file is the same on every host. */
 #include "nnclass/model.h"
 
+#include "nnclass/atomic.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -209,6 +211,9 @@ static int check_text(const uint8_t *p, size_t cap)
     const uint8_t *nul = memchr(p, 0, cap);
     if (nul == NULL)
         return -1;
+    for (const uint8_t *q = p; q < nul; q++)
+        if (*q < 0x20 || *q == 0x7f)
+            return -1; /* a control character: text fields are printed as they are */
     for (const uint8_t *q = nul; q < p + cap; q++)
         if (*q != 0)
             return -1;
@@ -411,8 +416,8 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
         return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name, n_classes,
                        NN_MAX_CLASSES);
     if (n_classes < 2)
-        return nn_fail(err, NN_E_FORMAT, "%s: %u classes, a classifier needs at least 2", name,
-                       n_classes);
+        return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
+                       name, n_classes, n_classes == 1 ? "" : "es");
     size_t hsize = header_size(version, n_layers, n_classes, has_names);
     uint32_t hsize_field = get32(buf + OFF_HEADER_SIZE);
     if (hsize_field != hsize)
@@ -498,8 +503,9 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
         return nn_fail(err, NN_E_FORMAT, "%s: step activation with %u hidden layer(s); the "
                        "perceptron has none", name, n_layers - 2);
     if (sizes[n_layers - 1] != n_classes)
-        return nn_fail(err, NN_E_MISMATCH, "%s: %u classes, but the output layer has %zu "
-                       "neurons", name, n_classes, sizes[n_layers - 1]);
+        return nn_fail(err, NN_E_MISMATCH, "%s: %u class%s, but the output layer has %zu "
+                       "neuron%s", name, n_classes, n_classes == 1 ? "" : "es",
+                       sizes[n_layers - 1], sizes[n_layers - 1] == 1 ? "" : "s");
     uint32_t rows = get32(buf + OFF_ROWS), cols = get32(buf + OFF_COLS);
     if (rows == 0 || cols == 0)
         return nn_fail(err, NN_E_FORMAT, "%s: input geometry %ux%u is empty", name, rows, cols);
@@ -514,17 +520,17 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
                        rows_table[0].c);
     if (check_text(buf + OFF_DATASET, NN_MODEL_NAME_LEN) != 0)
         return nn_fail(err, NN_E_FORMAT, "%s: dataset name is not NUL-terminated and "
-                       "NUL-padded", name);
+                       "NUL-padded printable text", name);
     if (check_text(buf + OFF_RECIPE, RECIPE_LEN) != 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded",
-                       name);
+        return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded "
+                       "printable text", name);
     const uint8_t *names =
         buf + FIXED_SIZE + (version == MODEL_VERSION_TABLE ? ROW_SIZE : 4) * (size_t)n_layers;
     if (has_names)
         for (uint32_t k = 0; k < n_classes; k++)
             if (check_text(names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
                 return nn_fail(err, NN_E_FORMAT, "%s: name of class %u is not NUL-terminated "
-                               "and NUL-padded", name, k);
+                               "and NUL-padded printable text", name, k);
     float val_acc = bits_float(get32(buf + OFF_VAL_ACC));
     if (!isfinite(val_acc) || val_acc > 1.0f)
         return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
@@ -586,11 +592,34 @@ nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_n
     return NN_OK;
 }
 
+nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t cols,
+                               const char *name, nn_error *err)
+{
+    if (rows == meta->rows && cols == meta->cols)
+        return NN_OK;
+    if ((uint64_t)rows * cols == (uint64_t)meta->rows * meta->cols)
+        return nn_fail(err, NN_E_MISMATCH, "%s: images are %zux%zu but the model expects "
+                       "%ux%u (as many pixels, another shape)", or_model(name), rows, cols,
+                       meta->rows, meta->cols);
+    return nn_fail(err, NN_E_MISMATCH, "%s: images are %zux%zu (%llu pixels) but the model "
+                   "expects %ux%u (%llu)", or_model(name), rows, cols,
+                   (unsigned long long)((uint64_t)rows * cols), meta->rows, meta->cols,
+                   (unsigned long long)((uint64_t)meta->rows * meta->cols));
+}
+
 /* --- files -------------------------------------------------------------------- */
 
 nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_error *err)
 {
+    return nn_model_read(path, out, meta, NULL, err);
+}
+
+nn_status nn_model_read(const char *path, nn_net **out, nn_model_meta *meta, size_t *bytes,
+                        nn_error *err)
+{
     *out = NULL;
+    if (bytes != NULL)
+        *bytes = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
@@ -647,94 +676,18 @@ nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_
         if (n == 0)
             break;
         len += (size_t)n;
+        /* Cheap checks first: bytes that do not even start like a model
+         * (random data, /dev/urandom) are refused without reading on. */
+        if (len >= MAGIC_LEN && memcmp(buf, MODEL_MAGIC, MAGIC_LEN) != 0)
+            break;
     }
     st = nn_model_decode(buf, len, path, out, meta, err);
+    if (st == NN_OK && bytes != NULL)
+        *bytes = len;
 done:
     free(buf);
     close(fd); /* read-only: nothing to lose on a failed close */
     return st;
-}
-
-/* Writes all of buf to fd, retrying short writes and EINTR. 0 or -1 (errno). */
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        if (n == 0) {
-            errno = EIO;
-            return -1;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Creates "<path>.tmp.XXXXXX" next to path. open() with O_EXCL rather than
- * mkstemp, so that the mode 0644 goes through the umask like any new file
- * (mkstemp makes 0600, and reading the umask would mean changing it). */
-static int create_temp(const char *path, char **tmp_out)
-{
-    size_t n = strlen(path) + sizeof ".tmp.XXXXXX";
-    char *tmp = malloc(n);
-    if (tmp == NULL) {
-        errno = ENOMEM;
-        return -1;
-    }
-    static const char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t x = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)ts.tv_nsec ^
-                 (uint64_t)ts.tv_sec << 20;
-    for (int attempt = 0; attempt < 100; attempt++) {
-        /* a name taken by someone else (EEXIST) is just retried */
-        x += 0x9e3779b97f4a7c15ULL;
-        uint64_t z = (x ^ (x >> 31)) * 0xbf58476d1ce4e5b9ULL;
-        z ^= z >> 29;
-        char suffix[7];
-        for (int i = 0; i < 6; i++, z /= 36)
-            suffix[i] = digits[z % 36];
-        suffix[6] = '\0';
-        snprintf(tmp, n, "%s.tmp.%s", path, suffix);
-        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-            *tmp_out = tmp;
-            return fd;
-        }
-        if (errno != EEXIST)
-            break;
-    }
-    int saved = errno;
-    free(tmp);
-    errno = saved;
-    return -1;
-}
-
-/* Makes a rename durable. Best effort: some file systems refuse to fsync a
- * folder, and the new file is already complete and in place. */
-static void sync_parent(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    if (slash == NULL)
-        dir = strdup(".");
-    else if (slash == path)
-        dir = strdup("/");
-    else
-        dir = strndup(path, (size_t)(slash - path));
-    if (dir == NULL)
-        return;
-    int fd = open(dir, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-    free(dir);
 }
 
 nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
@@ -746,36 +699,14 @@ nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta
     if (st != NN_OK)
         return st;
 
-    char *tmp = NULL;
-    const char *what = "cannot write";
-    int rc, fd = create_temp(path, &tmp);
-    if (fd < 0)
-        goto io_fail;
-    if (write_all(fd, buf, len) != 0)
-        goto io_fail;
-    what = "cannot sync";
-    if (fsync(fd) != 0)
-        goto io_fail;
-    what = "cannot write"; /* a deferred write error can surface at close */
-    rc = close(fd);
-    fd = -1;
-    if (rc != 0)
-        goto io_fail;
-    what = "cannot replace";
-    if (rename(tmp, path) != 0)
-        goto io_fail;
-    sync_parent(path);
-    free(tmp);
+    nn_atomic_file *f = NULL;
+    st = nn_atomic_open(path, &f, err);
+    if (st == NN_OK)
+        st = nn_atomic_write(f, buf, len, err);
+    if (st == NN_OK)
+        st = nn_atomic_commit(f, err); /* frees f */
+    else
+        nn_atomic_abort(f);
     free(buf);
-    return NN_OK;
-
-io_fail:;
-    int saved = errno;
-    if (fd >= 0)
-        close(fd);
-    if (tmp != NULL)
-        unlink(tmp);
-    free(tmp);
-    free(buf);
-    return nn_fail(err, NN_E_IO, "%s: %s: %s", path, what, strerror(saved));
+    return st;
 }

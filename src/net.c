@@ -425,6 +425,14 @@ size_t nn_argmax(const float *v, size_t n)
     return best;
 }
 
+size_t nn_first_nonfinite(const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return i;
+    return n;
+}
+
 void nn_set_threads(size_t threads)
 {
     if (threads < 1)

@@ -503,8 +503,12 @@ static double nice_step(double span, double n)
 /* Decimals that print every multiple of step exactly. */
 static int step_decimals(double step)
 {
-    int d = (int)ceil(-log10(step) - 1e-9);
-    return d < 0 ? 0 : d > 8 ? 8 : d;
+    /* A step that is not a positive finite number (an empty range) gets no
+     * decimals: NaN or infinity cast to int is undefined behaviour. */
+    double d = ceil(-log10(step) - 1e-9);
+    if (!(d > 0))
+        return 0;
+    return d > 8 ? 8 : (int)d;
 }
 
 typedef struct {

@@ -624,6 +624,14 @@ static void stop_after_next(team *tm, size_t rounds)
  * the stop flag, sums the loss and reports; a failure it finds is recorded
  * in tm->status and ends every thread at the next barrier. A diverging loss
  * is seen by every thread at the same minibatch, as all compute it alike. */
+/* A minibatch loss this many times the first minibatch's (or 1, whichever is
+ * larger) means the run has diverged: an untrained net starts near
+ * ln(classes) and a converging one goes down. Four orders of magnitude leave
+ * room for a learning rate that only wrecks a net for a while (a sigmoid net
+ * saturates near a few hundred), while a run that has really blown up (Adam
+ * with --lr 1e6: 1e13 at the second minibatch) stops at once. */
+#define DIVERGED_FACTOR 1e4
+
 static void run_worker(worker *w)
 {
     team *tm = w->tm;
@@ -635,6 +643,7 @@ static void run_worker(worker *w)
     nn_rng_seed(&rng, opt->seed ^ SHUFFLE_STREAM);
 
     size_t step = 0, rounds = 0;
+    float first_loss = -1.0f; /* of the first minibatch: sets the divergence bound */
     for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
         double t0 = now_seconds();
         if (t == 0)
@@ -697,6 +706,20 @@ static void run_worker(worker *w)
                         tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at "
                                              "epoch %zu, minibatch %zu: loss is %s; lower "
                                              "--lr", epoch, bi + 1, isnan(loss) ? "nan" : "inf");
+                    return;
+                }
+                /* A run can diverge and stay finite (Adam with a huge --lr):
+                 * a loss far above where training started is divergence too.
+                 * Every thread sees the same losses, so all stop together. */
+                if (first_loss < 0.0f)
+                    first_loss = loss;
+                if (loss > DIVERGED_FACTOR * fmaxf(first_loss, 1.0f)) {
+                    if (t == 0)
+                        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at "
+                                             "epoch %zu, minibatch %zu: loss %.4g is over %g "
+                                             "times the first minibatch's %.4g; lower --lr",
+                                             epoch, bi + 1, (double)loss, DIVERGED_FACTOR,
+                                             (double)first_loss);
                     return;
                 }
                 update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);

@@ -501,7 +501,7 @@ static void test_layer_and_class_counts(void **state)
     wr32(buf + O_N_CLASSES, 300);
     expect_reject(buf, len, NN_E_TOO_LARGE, "300 classes, the limit is 256");
     wr32(buf + O_N_CLASSES, 1);
-    expect_reject(buf, len, NN_E_FORMAT, "1 classes, a classifier needs at least 2");
+    expect_reject(buf, len, NN_E_FORMAT, "1 class, a classifier needs at least 2");
     free(buf);
 }
 

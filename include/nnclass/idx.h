@@ -5,8 +5,9 @@
  * nn_idx_stream_* yields images a few at a time in constant memory (predict).
  * Only unsigned-byte data (type 0x08) is accepted: images have 3 dimensions
  * (count x rows x cols, magic 00 00 08 03), labels have 1 (magic 00 00 08 01).
- * The path "-" means standard input. zlib reads both gzip (any number of
- * concatenated members) and raw files.
+ * The path "-" means standard input. Files are read through nn_source
+ * (source.h): gzip (any number of concatenated members, nothing after the
+ * last) or raw; a pipe's whole images are handed out as they come.
  *
  * Declared sizes are multiplied in 64 bits with overflow checks and compared
  * with a byte cap before anything is allocated; a raw file's header must agree
@@ -51,6 +52,12 @@ typedef struct {
  * *out is left empty and err names path and the problem. */
 nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out,
                              nn_error *err);
+
+/* nn_idx_load_images for the images of labels (labels_path names them in
+ * the message): a count that differs from the labels' is NN_E_MISMATCH as
+ * soon as the header is read, before the payload (labels NULL: any count). */
+nn_status nn_idx_load_images_for(const char *path, uint64_t max_bytes, const nn_labels *labels,
+                                 const char *labels_path, nn_images *out, nn_error *err);
 
 /* Loads a label file; max_bytes caps the payload (0 = default). */
 nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *out,

@@ -37,8 +37,19 @@ typedef struct {
 nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
                         nn_error *err);
 
+/* Checks that images of rows x cols are what the model takes: its rows and
+ * its cols, not just as many pixels (a 28x28 model refuses 1x784).
+ * NN_E_MISMATCH naming name otherwise. */
+nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t cols,
+                               const char *name, nn_error *err);
+
 /* Reads a model file. Caller frees *net with nn_net_free. */
 nn_status nn_model_load(const char *path, nn_net **net, nn_model_meta *meta,
+                        nn_error *err);
+
+/* nn_model_load that also sets *bytes (when not NULL) to the length of the
+ * model read: the file's size, also for a pipe or a stream. */
+nn_status nn_model_read(const char *path, nn_net **net, nn_model_meta *meta, size_t *bytes,
                         nn_error *err);
 
 /* Decodes a model from memory (name is used in messages); the loader's core,

@@ -251,6 +251,11 @@ nn_status nn_net_check_data(const nn_net *net, const nn_images *images,
 /* Index of the largest of n values (the first on ties). */
 size_t nn_argmax(const float *v, size_t n);
 
+/* Index of the first of n values that is NaN or infinite, or n when all are
+ * finite. Finite weights can still overflow in a forward pass (weights near
+ * FLT_MAX): callers check the probabilities before trusting them. */
+size_t nn_first_nonfinite(const float *v, size_t n);
+
 /* Sets the number of threads OpenBLAS may use (>= 1). */
 void nn_set_threads(size_t threads);
 

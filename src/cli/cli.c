@@ -46,7 +46,7 @@ int nnclass_main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
         usage(stdout);
-        return fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+        return CLI_OK;
     }
     if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
         return cli_print_version(stdout);

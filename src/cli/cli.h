@@ -49,6 +49,12 @@ int cli_fail(nn_status status, const nn_error *err);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The usage error for an option getopt_long refused (arg, the argument it
+ * stopped at): an ambiguous prefix lists the options it could be, a value
+ * given to an option that takes none says so, else "unknown option". Returns 2. */
+struct option;
+int cli_option_error(const char *cmd, const char *arg, const struct option *options);
+
 /* Number parsers for option values: the whole string must be a number in
  * [min, max]; otherwise they print "nnclass: --opt: ..." and return -1. */
 int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, size_t *out);
@@ -90,11 +96,62 @@ int cli_print_version(FILE *out);
  * NNCLASS_DATA and the folders tried, and returns 1. */
 int cli_missing_data(const char *path, const char *flag);
 
-/* Writes s as one TSV field: backslash, tab, line breaks and other control
- * bytes as \\, \t, \n, \r and \xNN, so that a name cannot break a line. */
+/* --- standard streams and output files (files.c) --- */
+
+/* Opens /dev/null on any of descriptors 0, 1 and 2 that is closed, so that
+ * no file the program opens later takes their place. Call first thing. */
+void cli_open_std_fds(void);
+
+/* Closes standard output and checks it, the last thing before exit: on a
+ * write error (a full disk, ...) prints "nnclass: standard output: <why>"
+ * (nothing for a closed pipe) and returns 1 unless rc is already an error;
+ * otherwise returns rc. Every command, help and version text goes through it. */
+int cli_close_stdout(int rc);
+
+/* Whether a write to standard output has failed (remembering why, for
+ * cli_close_stdout's message); commands that print a lot stop early on it. */
+int cli_stdout_failed(void);
+
+/* Flushes standard output now (remembering why it failed, if it does). */
+void cli_flush_stdout(void);
+
+/* How a command writes an output file: replaced whole by a rename (a model:
+ * temp file in the same folder, fsync, rename), or opened and written in
+ * place (a log, which may also be a FIFO or a terminal). */
+typedef enum { CLI_OUTPUT_REPLACE, CLI_OUTPUT_STREAM } cli_output_kind;
+
+/* Checks the output path given to option opt before any work starts. Refused
+ * with exit 2: an empty name, a name ending in '/', a directory, the same
+ * file (device and inode) as one of the n_inputs input paths ("-" is standard
+ * input; NULL entries are skipped); for CLI_OUTPUT_REPLACE also "-" and an
+ * existing file that is not a regular file (device, FIFO, socket), and a
+ * last component longer than the folder's NAME_MAX. A symbolic link is
+ * followed: target (cap bytes) receives the file that will really be
+ * written, and a replaced file is replaced in its own folder, the link kept.
+ * A folder that is missing or not writable is exit 1. Prints the one-line
+ * error and returns the exit code, or 0 (CLI_OK). */
+int cli_check_output(const char *opt, const char *path, cli_output_kind kind,
+                     const char *const *inputs, size_t n_inputs, char *target, size_t cap);
+
+/* --- escapers, one per sink (escape.c); every name from outside (a file
+ * name, a class name) goes through the one of the sink it is written to --- */
+
+/* Terminal, stderr and text output: writes s with control characters made
+ * visible and inert (\n \t \r, others and C1 controls as \xHH). */
+void cli_put_text(FILE *out, const char *s);
+
+/* TSV: writes s as one field, with backslash, tab, newline and carriage
+ * return as \\ \t \n \r and other control characters as \xHH, so that a
+ * line stays one record. */
 void cli_tsv_field(FILE *out, const char *s);
 
-/* Writes s as a JSON string literal, with the escapes JSON requires. */
+/* The same escaped field as a new string (caller frees; NULL when out of
+ * memory). */
+char *cli_tsv_name(const char *s);
+
+/* JSON: writes s as a JSON string literal, with the escapes JSON requires;
+ * a byte that is not part of valid UTF-8 becomes U+FFFD, so the output
+ * always parses. */
 void cli_json_string(FILE *out, const char *s);
 
 /* --- image inputs (input.c) ---------------------------------------------------- */

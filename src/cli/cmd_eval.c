@@ -38,8 +38,9 @@ static void usage(FILE *out)
           "Classify a labelled data set and report accuracy, the confusion matrix\n"
           "(rows: true label, columns: predicted) and per-class precision, recall and F1.\n\n"
           "  --model FILE         model to evaluate (default: the dataset's model,\n"
-          "                       <data dir>/models/<dataset>.nnc); a bare NAME such as\n"
-          "                       mnist-cnn means <data dir>/models/NAME.nnc\n"
+          "                       <data dir>/models/<dataset>.nnc; mnist's with --images);\n"
+          "                       a bare NAME such as mnist-cnn means\n"
+          "                       <data dir>/models/NAME.nnc\n"
           "  --dataset NAME       mnist or fashion (default mnist)\n"
           "  --split NAME         test or train (default test)\n"
           "  --images F --labels F  IDX image and label files instead of a dataset; the\n"
@@ -48,7 +49,9 @@ static void usage(FILE *out)
           "                       project's data/ folder)\n"
           "  --format NAME        text, json or csv (default text)\n"
           "  --plot FILE.svg      also draw the confusion matrix as a heatmap (SVG)\n"
-          "  --errors N           also draw the N most confidently wrong images (default 0)\n"
+          "  --errors N           also show the N most confidently wrong images: drawn in\n"
+          "                       text, an \"errors\" array in JSON (index, true, predicted,\n"
+          "                       confidence, pixels); not with csv (default 0)\n"
           "  --plot-errors FILE.svg  draw those N images as a captioned gallery (SVG)\n"
           "  --threads N          BLAS threads (default 1)\n"
           "  -q, --quiet          no progress bar (drawn on a terminal for large inputs)\n"
@@ -82,6 +85,7 @@ static const struct option long_options[] = {
 
 static int parse_args(int argc, char **argv, eval_args *a)
 {
+    int split_given = 0;
     memset(a, 0, sizeof *a);
     a->split = "test";
     a->threads = 1;
@@ -101,6 +105,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
                 bad = -1;
             }
             a->split = optarg;
+            split_given = 1;
             break;
         case OPT_IMAGES: a->images = optarg; break;
         case OPT_LABELS: a->labels = optarg; break;
@@ -139,7 +144,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("eval", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("eval", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("eval", argv[optind - 1], long_options);
         }
         if (bad != 0)
             return CLI_EXIT_USAGE;
@@ -150,8 +155,12 @@ static int parse_args(int argc, char **argv, eval_args *a)
         return cli_usage_error("eval", "--images and --labels go together");
     if (a->images != NULL && a->dataset != NULL)
         return cli_usage_error("eval", "give either --dataset or --images/--labels");
-    if (a->images != NULL && a->model == NULL)
-        return cli_usage_error("eval", "--images/--labels need --model");
+    if (a->images != NULL && split_given)
+        return cli_usage_error("eval", "--split picks a dataset's split; it does not go "
+                               "with --images/--labels");
+    if (a->format == FORMAT_CSV && a->errors > 0)
+        return cli_usage_error("eval", "--errors does not go with --format csv (one table); "
+                               "use --format json or text");
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
     if (a->plot_errors != NULL && a->errors == 0)
@@ -267,9 +276,15 @@ static void print_text(const nn_confusion *c, const nn_model_meta *meta, const c
            avg.support);
     printf("%-14s %9.4f %9.4f %9.4f %9zu\n", "weighted avg", wavg.precision, wavg.recall,
            wavg.f1, wavg.support);
-    printf("\nmodel %s\ndata  %s\ntime  %.3f s\n", model, images_path, seconds);
+    printf("\nmodel ");
+    cli_put_text(stdout, model);
+    printf("\ndata  ");
+    cli_put_text(stdout, images_path);
+    printf("\ntime  %.3f s\n", seconds);
 }
 
+/* The report as one JSON object, left open: the caller may add members and
+ * closes it. */
 static void print_json(const nn_confusion *c, const nn_model_meta *meta, const char *model,
                        const char *images_path, const char *labels_path, double seconds)
 {
@@ -303,7 +318,7 @@ static void print_json(const nn_confusion *c, const nn_model_meta *meta, const c
     printf("],\"macro_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},",
            avg.precision, avg.recall, avg.f1, avg.support);
     printf("\"weighted_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},"
-           "\"seconds\":%.6f}\n",
+           "\"seconds\":%.6f",
            wavg.precision, wavg.recall, wavg.f1, wavg.support, seconds);
 }
 
@@ -337,138 +352,181 @@ static void print_csv(const nn_confusion *c)
     printf("\n");
 }
 
+/* --- the most confidently wrong images ------------------------------------- */
+
 typedef struct {
     size_t index;      /* position of the image in its file */
-    size_t slot;       /* where its pixels are kept for drawing */
-    float confidence;
+    size_t slot;       /* where its pixels are kept */
+    float confidence;  /* of the (wrong) predicted label */
+    uint8_t truth, predicted;
 } wrong_image;
 
-/* Most confident first; equal confidences in image order. */
-static int by_confidence(const void *pa, const void *pb)
+/* a ranks before b: more confident first, equal confidences in image order. */
+static int ranks_before(const wrong_image *a, const wrong_image *b)
 {
-    const wrong_image *a = pa, *b = pb;
     if (a->confidence != b->confidence)
-        return a->confidence > b->confidence ? -1 : 1;
-    return a->index < b->index ? -1 : (a->index > b->index);
+        return a->confidence > b->confidence;
+    return a->index < b->index;
 }
 
-static int by_index(const void *pa, const void *pb)
+static int by_rank(const void *pa, const void *pb)
 {
     const wrong_image *a = pa, *b = pb;
-    return a->index < b->index ? -1 : (a->index > b->index);
+    return ranks_before(a, b) ? -1 : ranks_before(b, a) ? 1 : 0;
 }
 
-/* The gallery of the chosen wrong images (sorted by confidence), saved at
- * path. */
-static nn_status plot_errors(const char *path, const wrong_image *wrong, size_t n,
-                             size_t n_wrong, const uint8_t *pixels, size_t rows, size_t cols,
-                             const nn_labels *labels, const uint8_t *predicted,
-                             const float *confidence, const nn_model_meta *meta,
-                             const char *model_path, const char *images_path, nn_error *err)
+/* The n best-ranked wrong images seen so far and their pixels, kept during
+ * the one pass over the images (so --errors works on pipes and FIFOs): a
+ * heap whose root is the lowest-ranked, replaced when a better one comes.
+ * Memory is n images whatever the size of the set. */
+typedef struct {
+    size_t n, len, cap, px;
+    size_t seen;     /* wrong images offered, kept or not */
+    wrong_image *heap;
+    uint8_t *pixels; /* cap * px bytes; heap[i]'s at heap[i].slot * px */
+} error_keeper;
+
+static void keeper_free(error_keeper *k)
 {
-    char (*names)[2][32] = malloc((n + 1) * sizeof *names);
-    nn_svg_tile *tiles = malloc((n + 1) * sizeof *tiles);
+    free(k->heap);
+    free(k->pixels);
+}
+
+static void sift_down(error_keeper *k, size_t i)
+{
+    for (;;) {
+        size_t worst = i, l = 2 * i + 1, r = l + 1;
+        if (l < k->len && ranks_before(&k->heap[worst], &k->heap[l]))
+            worst = l;
+        if (r < k->len && ranks_before(&k->heap[worst], &k->heap[r]))
+            worst = r;
+        if (worst == i)
+            return;
+        wrong_image t = k->heap[i];
+        k->heap[i] = k->heap[worst];
+        k->heap[worst] = t;
+        i = worst;
+    }
+}
+
+/* Offers a wrong image; returns -1 when out of memory. */
+static int keeper_offer(error_keeper *k, const wrong_image *w, const uint8_t *pixels)
+{
+    k->seen++;
+    if (k->len < k->n) {
+        if (k->len == k->cap) {
+            size_t cap = k->cap == 0 ? 16 : k->cap * 2;
+            if (cap > k->n)
+                cap = k->n;
+            wrong_image *h = realloc(k->heap, cap * sizeof *h);
+            if (h == NULL)
+                return -1;
+            k->heap = h;
+            uint8_t *p = realloc(k->pixels, cap * k->px);
+            if (p == NULL)
+                return -1;
+            k->pixels = p;
+            k->cap = cap;
+        }
+        size_t i = k->len++;
+        k->heap[i] = *w;
+        k->heap[i].slot = i;
+        memcpy(k->pixels + i * k->px, pixels, k->px);
+        while (i > 0 && ranks_before(&k->heap[(i - 1) / 2], &k->heap[i])) {
+            wrong_image t = k->heap[i];
+            k->heap[i] = k->heap[(i - 1) / 2];
+            k->heap[(i - 1) / 2] = t;
+            i = (i - 1) / 2;
+        }
+        return 0;
+    }
+    if (k->len == 0 || !ranks_before(w, &k->heap[0]))
+        return 0;
+    size_t slot = k->heap[0].slot;
+    k->heap[0] = *w;
+    k->heap[0].slot = slot;
+    memcpy(k->pixels + slot * k->px, pixels, k->px);
+    sift_down(k, 0);
+    return 0;
+}
+
+/* Puts the kept images in rank order (the heap is no longer one). */
+static void keeper_sort(error_keeper *k)
+{
+    if (k->len > 1)
+        qsort(k->heap, k->len, sizeof *k->heap, by_rank);
+}
+
+static void print_errors_text(const error_keeper *k, const nn_model_meta *meta)
+{
+    char b1[32], b2[32];
+    printf("\n%zu most confidently wrong images:\n", k->len);
+    for (size_t i = 0; i < k->len; i++) {
+        const wrong_image *w = &k->heap[i];
+        printf("\nimage %zu: true ", w->index);
+        cli_put_text(stdout, class_name(meta, w->truth, b1, sizeof b1));
+        printf(", predicted ");
+        cli_put_text(stdout, class_name(meta, w->predicted, b2, sizeof b2));
+        printf(" (confidence %.4f)\n", (double)w->confidence);
+        cli_draw_image(k->pixels + w->slot * k->px, meta->rows, meta->cols);
+    }
+}
+
+/* ,"errors":[{"index":..,"true":..,"predicted":..,"confidence":..,"pixels":[[row],..]},..] */
+static void print_errors_json(const error_keeper *k, const nn_model_meta *meta)
+{
+    fputs(",\"errors\":[", stdout);
+    for (size_t i = 0; i < k->len; i++) {
+        const wrong_image *w = &k->heap[i];
+        const uint8_t *px = k->pixels + w->slot * k->px;
+        printf("%s{\"index\":%zu,\"true\":%u,\"predicted\":%u,\"confidence\":%.6f,"
+               "\"pixels\":[", i > 0 ? "," : "", w->index, w->truth, w->predicted,
+               (double)w->confidence);
+        for (size_t r = 0; r < meta->rows; r++) {
+            printf("%s[", r > 0 ? "," : "");
+            for (size_t c = 0; c < meta->cols; c++)
+                printf("%s%u", c > 0 ? "," : "", px[r * meta->cols + c]);
+            putchar(']');
+        }
+        fputs("]}", stdout);
+    }
+    putchar(']');
+}
+
+/* The gallery of the kept wrong images (in rank order), saved at path. */
+static nn_status plot_errors(const char *path, const error_keeper *k,
+                             const nn_model_meta *meta, const char *model_path,
+                             const char *images_path, nn_error *err)
+{
+    char (*names)[2][32] = malloc((k->len + 1) * sizeof *names);
+    nn_svg_tile *tiles = malloc((k->len + 1) * sizeof *tiles);
     nn_svg svg = {0};
     nn_status st = NN_OK;
     if (names == NULL || tiles == NULL) {
         st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", path);
         goto done;
     }
-    for (size_t k = 0; k < n; k++) {
-        size_t i = wrong[k].index;
-        tiles[k] = (nn_svg_tile){pixels + wrong[k].slot * rows * cols, i,
-                                 class_name(meta, labels->labels[i], names[k][0], 32),
-                                 class_name(meta, predicted[i], names[k][1], 32),
-                                 confidence[i]};
+    for (size_t i = 0; i < k->len; i++) {
+        const wrong_image *w = &k->heap[i];
+        tiles[i] = (nn_svg_tile){k->pixels + w->slot * k->px, w->index,
+                                 class_name(meta, w->truth, names[i][0], 32),
+                                 class_name(meta, w->predicted, names[i][1], 32),
+                                 w->confidence};
     }
     char title[128], subtitle[8300];
-    if (n_wrong == 0)
+    if (k->seen == 0)
         snprintf(title, sizeof title, "No wrong images");
     else
-        snprintf(title, sizeof title, "The %zu most confidently wrong of %zu errors", n,
-                 n_wrong);
+        snprintf(title, sizeof title, "The %zu most confidently wrong of %zu errors", k->len,
+                 k->seen);
     snprintf(subtitle, sizeof subtitle, "%s on %s", model_path, images_path);
-    st = nn_svg_gallery(&svg, tiles, n, rows, cols, title, subtitle, err);
+    st = nn_svg_gallery(&svg, tiles, k->len, meta->rows, meta->cols, title, subtitle, err);
     if (st == NN_OK)
         st = cli_write_svg(path, &svg, err);
 done:
     nn_svg_free(&svg);
     free(tiles);
     free(names);
-    return st;
-}
-
-/* Draws the n most confidently wrong images. Their pixels are fetched by a
- * second streaming pass over the file, so eval never holds the whole set. */
-static nn_status print_errors(const char *images_path, const cli_image_opts *o,
-                              const nn_labels *labels, const uint8_t *predicted,
-                              const float *confidence, size_t n, const nn_model_meta *meta,
-                              const char *plot_path, const char *model_path, nn_error *err)
-{
-    char b1[32], b2[32];
-    size_t n_wrong = 0;
-    cli_input in = {0};
-    uint8_t *pixels = NULL, *one = NULL;
-    wrong_image *wrong = malloc((labels->count + 1) * sizeof *wrong);
-    nn_status st = NN_OK;
-    if (wrong == NULL)
-        return nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
-    for (size_t i = 0; i < labels->count; i++)
-        if (predicted[i] != labels->labels[i])
-            wrong[n_wrong++] = (wrong_image){i, 0, confidence[i]};
-    qsort(wrong, n_wrong, sizeof *wrong, by_confidence);
-    if (n > n_wrong)
-        n = n_wrong;
-    printf("\n%zu most confidently wrong images:\n", n);
-    if (n == 0) {
-        if (plot_path != NULL)
-            st = plot_errors(plot_path, wrong, 0, 0, NULL, meta->rows, meta->cols, labels,
-                             predicted, confidence, meta, model_path, images_path, err);
-        goto done;
-    }
-
-    /* Collect the chosen images in file order, then draw them by confidence. */
-    st = cli_input_open(images_path, o, &in, err);
-    if (st != NN_OK)
-        goto done;
-    size_t px = in.rows * in.cols;
-    pixels = malloc(n * px);
-    one = malloc(px);
-    if (pixels == NULL || one == NULL) {
-        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
-        goto done;
-    }
-    qsort(wrong, n, sizeof *wrong, by_index);
-    for (size_t i = 0, k = 0; k < n; i++) {
-        size_t got = 0;
-        st = cli_input_read(&in, one, 1, &got, err);
-        if (st != NN_OK)
-            goto done;
-        if (i == wrong[k].index) {
-            wrong[k].slot = k;
-            memcpy(pixels + k++ * px, one, px);
-        }
-    }
-    qsort(wrong, n, sizeof *wrong, by_confidence);
-    if (plot_path != NULL) {
-        st = plot_errors(plot_path, wrong, n, n_wrong, pixels, in.rows, in.cols, labels,
-                         predicted, confidence, meta, model_path, images_path, err);
-        if (st != NN_OK)
-            goto done;
-    }
-    for (size_t k = 0; k < n; k++) {
-        size_t i = wrong[k].index, slot = wrong[k].slot;
-        printf("\nimage %zu: true %s, predicted %s (confidence %.4f)\n", i,
-               class_name(meta, labels->labels[i], b1, sizeof b1),
-               class_name(meta, predicted[i], b2, sizeof b2), confidence[i]);
-        cli_draw_image(pixels + slot * px, in.rows, in.cols);
-    }
-
-done:
-    cli_input_close(&in);
-    free(one);
-    free(pixels);
-    free(wrong);
     return st;
 }
 
@@ -484,18 +542,20 @@ static void add_confusion(nn_confusion *total, const nn_confusion *part)
 
 #define EVAL_CHUNK_IMAGES 1024
 
-/* Classifies the image file chunk by chunk against the loaded labels:
- * inflating and classifying a small cache-warm buffer is faster than
- * holding all the pixels, and memory stays flat. */
+/* Classifies the image file chunk by chunk against the loaded labels, in one
+ * pass (standard input and pipes work): inflating and classifying a small
+ * cache-warm buffer is faster than holding all the pixels, and memory stays
+ * flat. Wrong images go to keeper when it wants any. */
 static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
-                                 const char *images_path, const cli_image_opts *o,
-                                 const char *labels_path, const nn_labels *labels,
-                                 nn_confusion *total, uint8_t *predicted, float *confidence,
-                                 cli_bar *bar,
-                                 nn_error *err)
+                                 const char *model_path, const char *images_path,
+                                 const cli_image_opts *o, const char *labels_path,
+                                 const nn_labels *labels, nn_confusion *total,
+                                 error_keeper *keeper, cli_bar *bar, nn_error *err)
 {
     cli_input in;
     uint8_t *buf = NULL;
+    uint8_t predicted[EVAL_CHUNK_IMAGES];
+    float confidence[EVAL_CHUNK_IMAGES];
     nn_status st = cli_input_open(images_path, o, &in, err);
     if (st != NN_OK)
         return st;
@@ -505,13 +565,9 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         st = nn_fail(err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
         goto done;
     }
-    if (rows * cols != net->sizes[0]) {
-        st = nn_fail(err, NN_E_MISMATCH,
-                     "%s: images are %zux%zu (%zu pixels) but the model expects %ux%u (%zu)",
-                     images_path, rows, cols, rows * cols, meta->rows, meta->cols,
-                     net->sizes[0]);
+    st = nn_model_check_input(meta, rows, cols, images_path, err);
+    if (st != NN_OK)
         goto done;
-    }
     st = nn_idx_check_pair(&view, images_path, labels, labels_path, meta->n_classes, err);
     if (st != NN_OK)
         goto done;
@@ -523,6 +579,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
         goto done;
     }
+    keeper->px = rows * cols;
     for (size_t done = 0;;) {
         size_t got = 0;
         st = cli_input_read(&in, buf, EVAL_CHUNK_IMAGES, &got, err);
@@ -535,14 +592,25 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         nn_images chunk = {got, rows, cols, buf};
         nn_labels chunk_labels = {got, labels->labels + done};
         nn_confusion part = {0};
-        st = nn_evaluate(net, &chunk, &chunk_labels, &part,
-                         predicted != NULL ? predicted + done : NULL,
-                         confidence != NULL ? confidence + done : NULL, err);
+        nn_error net_err = {{0}};
+        st = nn_evaluate(net, &chunk, &chunk_labels, &part, predicted, confidence, &net_err);
         if (st == NN_OK)
             add_confusion(total, &part);
         nn_confusion_free(&part);
-        if (st != NN_OK)
+        if (st != NN_OK) {
+            st = nn_fail(err, st, "%s: %s", st == NN_E_NUMERIC ? model_path : images_path,
+                         net_err.msg);
             break;
+        }
+        for (size_t i = 0; i < got && keeper->n > 0; i++) {
+            if (predicted[i] == chunk_labels.labels[i])
+                continue;
+            wrong_image w = {done + i, 0, confidence[i], chunk_labels.labels[i], predicted[i]};
+            if (keeper_offer(keeper, &w, buf + i * rows * cols) != 0) {
+                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
+                goto done;
+            }
+        }
         done += got;
         if (view.count >= CLI_BAR_MIN_IMAGES) {
             double t = cli_bar_elapsed(bar), rate = t > 0 ? (double)done / t : -1;
@@ -569,8 +637,7 @@ int cmd_eval(int argc, char **argv)
     nn_labels labels = {0};
     nn_net *net = NULL;
     nn_confusion conf = {0};
-    uint8_t *predicted = NULL;
-    float *confidence = NULL;
+    error_keeper keeper = {0};
     nn_error err = {{0}};
     nn_status st;
     static nn_model_meta meta;
@@ -586,8 +653,9 @@ int cmd_eval(int argc, char **argv)
     }
     if (a.model != NULL)
         cli_model_path(data_dir, a.model, model_path, sizeof model_path);
-    else
-        cli_default_model(data_dir, a.dataset, model_path, sizeof model_path);
+    else /* files of their own are classified by predict's default, the MNIST model */
+        cli_default_model(data_dir, a.dataset != NULL ? a.dataset : "mnist", model_path,
+                          sizeof model_path);
     if (a.model == NULL && access(model_path, F_OK) != 0)
         return cli_missing_data(model_path, a.data_dir);
     if (a.images == NULL && access(images_path, F_OK) != 0)
@@ -601,25 +669,19 @@ int cmd_eval(int argc, char **argv)
     }
     uint64_t cap = (uint64_t)a.max_input_mb << 20;
     st = nn_idx_load_labels(labels_path, cap, &labels, &err);
-    /* The label file is real data (its length was checked), so it bounds
-     * these per-image arrays, whatever the image header claims. */
-    if (st == NN_OK && a.errors > 0) {
-        predicted = malloc(labels.count + 1);
-        confidence = malloc((labels.count + 1) * sizeof *confidence);
-        if (predicted == NULL || confidence == NULL)
-            st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", labels_path);
-    }
+    keeper.n = a.errors;
     cli_bar bar;
     cli_bar_init(&bar, a.quiet);
     if (st == NN_OK)
-        st = evaluate_stream(net, &meta, images_path, &a.image, labels_path, &labels, &conf,
-                             predicted, confidence, &bar, &err);
+        st = evaluate_stream(net, &meta, model_path, images_path, &a.image, labels_path,
+                             &labels, &conf, &keeper, &bar, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0 && st == NN_E_IO)
             fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
         goto done;
     }
+    keeper_sort(&keeper);
     double seconds = now_seconds() - t0;
     /* The picture first: if it cannot be written, nothing is printed. */
     if (a.plot != NULL) {
@@ -627,32 +689,32 @@ int cmd_eval(int argc, char **argv)
         if (rc != CLI_OK)
             goto done;
     }
-
-    switch (a.format) {
-    case FORMAT_TEXT: print_text(&conf, &meta, model_path, images_path, seconds); break;
-    case FORMAT_JSON:
-        print_json(&conf, &meta, model_path, images_path, labels_path, seconds);
-        break;
-    case FORMAT_CSV: print_csv(&conf); break;
-    }
-    if (a.errors > 0) {
-        st = print_errors(images_path, &a.image, &labels, predicted, confidence, a.errors,
-                          &meta, a.plot_errors, model_path, &err);
+    if (a.plot_errors != NULL) {
+        st = plot_errors(a.plot_errors, &keeper, &meta, model_path, images_path, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             goto done;
         }
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        cli_error("standard output: write error");
-        rc = CLI_EXIT_DATA;
-    } else {
-        rc = CLI_OK;
+
+    switch (a.format) {
+    case FORMAT_TEXT:
+        print_text(&conf, &meta, model_path, images_path, seconds);
+        if (a.errors > 0)
+            print_errors_text(&keeper, &meta);
+        break;
+    case FORMAT_JSON:
+        print_json(&conf, &meta, model_path, images_path, labels_path, seconds);
+        if (a.errors > 0)
+            print_errors_json(&keeper, &meta);
+        fputs("}\n", stdout);
+        break;
+    case FORMAT_CSV: print_csv(&conf); break;
     }
+    rc = CLI_OK; /* main checks standard output as it closes it */
 
 done:
-    free(predicted);
-    free(confidence);
+    keeper_free(&keeper);
     nn_confusion_free(&conf);
     nn_net_free(net);
     nn_labels_free(&labels);

@@ -51,11 +51,11 @@ int cmd_export(int argc, char **argv)
         switch (c) {
         case 'o': output = optarg; break;
         case OPT_FORMAT: format = optarg; break;
-        case 'h': usage(stdout); return fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+        case 'h': usage(stdout); return CLI_OK;
         case ':':
             return cli_usage_error("export", "option '%s' needs a value", argv[optind - 1]);
         default:
-            return cli_usage_error("export", "unknown option '%s'", argv[optind - 1]);
+            return cli_option_error("export", argv[optind - 1], long_options);
         }
     }
     if (argc - optind != 1)
@@ -69,6 +69,14 @@ int cmd_export(int argc, char **argv)
                                format);
     if (cli_parse_only)
         return CLI_OK;
+
+    /* A device, a directory or the model itself is refused before any work. */
+    const char *inputs[] = {argv[optind]};
+    char target[4096];
+    int rc = cli_check_output("--output", output, CLI_OUTPUT_REPLACE, inputs, 1, target,
+                              sizeof target);
+    if (rc != CLI_OK)
+        return rc;
 
     static nn_model_meta meta;
     nn_net *net = NULL;
@@ -84,7 +92,7 @@ int cmd_export(int argc, char **argv)
         st = nn_npz_encode(net, &meta, &buf, &len, &err);
     nn_atomic_file *f = NULL;
     if (st == NN_OK)
-        st = nn_atomic_open(output, &f, &err);
+        st = nn_atomic_open(target, &f, &err);
     if (st == NN_OK)
         st = nn_atomic_write(f, buf, len, &err);
     if (st == NN_OK)

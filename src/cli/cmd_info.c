@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "nnclass/model.h"
 #include "nnclass/net.h"
@@ -80,12 +79,13 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static void print_text(const char *path, const nn_net *net, const nn_model_meta *meta)
+static void print_text(const char *path, size_t bytes, const nn_net *net,
+                       const nn_model_meta *meta)
 {
     char b1[32], b2[32], b3[32];
-    struct stat sb;
-    printf("file          %s (%s bytes)\n", path,
-           stat(path, &sb) == 0 ? thousands((size_t)sb.st_size, b1, sizeof b1) : "?");
+    printf("file          ");
+    cli_put_text(stdout, path);
+    printf(" (%s bytes)\n", thousands(bytes, b1, sizeof b1)); /* read, also from a pipe */
     printf("checksum      ok (CRC-32 verified)\n");
     printf("architecture  ");
     if (nn_net_is_dense(net)) {
@@ -132,13 +132,13 @@ static void print_text(const char *path, const nn_net *net, const nn_model_meta 
         printf("validation    none (trained without a held-out set)\n");
 }
 
-static void print_json(const char *path, const nn_net *net, const nn_model_meta *meta)
+static void print_json(const char *path, size_t bytes, const nn_net *net,
+                       const nn_model_meta *meta)
 {
-    struct stat sb;
     printf("{\"file\":");
     cli_json_string(stdout, path);
     printf(",\"bytes\":%lld,\"checksum\":\"ok\",\"layers\":[",
-           stat(path, &sb) == 0 ? (long long)sb.st_size : -1LL);
+           (long long)bytes);
     for (size_t l = 0; l < net->n_layers; l++)
         printf("%s%zu", l > 0 ? "," : "", net->sizes[l]);
     printf("],\"input\":[%u,%u],\"neurons\":%zu,\"weights\":%zu,\"biases\":%zu,"
@@ -195,7 +195,7 @@ int cmd_info(int argc, char **argv)
         case OPT_DATA_DIR: data_dir = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("info", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("info", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("info", argv[optind - 1], long_options);
         }
     }
     if (argc - optind < 1)
@@ -211,23 +211,20 @@ int cmd_info(int argc, char **argv)
         nn_error err = {{0}};
         char path[4096];
         cli_model_path(cli_data_dir(data_dir), argv[i], path, sizeof path);
-        nn_status st = nn_model_load(path, &net, &meta, &err);
+        size_t bytes = 0;
+        nn_status st = nn_model_read(path, &net, &meta, &bytes, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             continue;
         }
         if (json) {
-            print_json(path, net, &meta);
+            print_json(path, bytes, net, &meta);
         } else {
             if (i > optind)
                 putchar('\n');
-            print_text(path, net, &meta);
+            print_text(path, bytes, net, &meta);
         }
         nn_net_free(net);
     }
-    if (fflush(stdout) != 0) {
-        cli_error("standard output: write error");
-        return CLI_EXIT_DATA;
-    }
-    return rc;
+    return rc; /* main checks standard output as it closes it */
 }

@@ -51,7 +51,10 @@ static void usage(FILE *out)
           "  index<TAB>label<TAB>confidence\n"
           "index is the 0-based position of the image in its file (0 for an image file);\n"
           "confidence is the softmax probability of the label. With several files a file\n"
-          "column comes first.\n\n"
+          "column comes first.\n"
+          "In TSV, a backslash, tab, newline or carriage return in a file name is written\n"
+          "\\\\, \\t, \\n, \\r, other control characters as \\xHH; JSON writes bytes that\n"
+          "are not UTF-8 as U+FFFD.\n\n"
           "  --model FILE         model to use (default <data dir>/models/mnist.nnc, or\n"
           "                       the dataset's model with --dataset); a bare NAME such\n"
           "                       as mnist-cnn means <data dir>/models/NAME.nnc\n"
@@ -146,7 +149,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("predict", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("predict", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("predict", argv[optind - 1], long_options);
         }
         if (bad != 0)
             return CLI_EXIT_USAGE;
@@ -165,6 +168,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
 typedef struct {
     const predict_args *args;
     const nn_model_meta *meta;
+    const char *model_path;
     size_t n_classes;
     int file_column;
 } printer;
@@ -253,7 +257,9 @@ static void lb_size(line_buffer *lb, size_t v)
 static void lb_prob4(line_buffer *lb, float p)
 {
     double scaled = nearbyint((double)p * 10000.0);
-    unsigned v = scaled <= 0 ? 0u : scaled >= 10000 ? 10000u : (unsigned)scaled;
+    /* NaN fails every comparison: test it before the cast, which it would
+     * make undefined (the callers have already refused non-finite values). */
+    unsigned v = isnan(scaled) || scaled <= 0 ? 0u : scaled >= 10000 ? 10000u : (unsigned)scaled;
     lb_char(lb, (char)('0' + v / 10000));
     lb_char(lb, '.');
     lb_char(lb, (char)('0' + v / 1000 % 10));
@@ -362,7 +368,8 @@ typedef struct {
 } classifier;
 
 /* Returns 0, or 1 after printing an error about this file (the others go on);
- * -1 when standard output or the --save-input file failed (stop everything). */
+ * -1 when standard output or the --save-input file failed, -2 when the model
+ * is unusable (stop everything). */
 static int predict_file(const char *path, const classifier *cl, const printer *pr)
 {
     nn_error err = {{0}};
@@ -373,14 +380,16 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
         return 1;
     }
     size_t rows = in.rows, cols = in.cols;
-    size_t pixels = rows * cols, n_in = cl->net->sizes[0], n_out = pr->n_classes;
-    const nn_layer *geom = &cl->net->layers[0];
-    if (pixels != n_in || (geom->h > 1 && (rows != geom->h || cols != geom->w))) {
-        cli_error("%s: images are %zux%zu (%zu pixels) but the model expects %ux%u (%zu)",
-                  in.name, rows, cols, pixels, pr->meta->rows, pr->meta->cols, n_in);
+    size_t pixels = rows * cols, n_out = pr->n_classes;
+    st = nn_model_check_input(pr->meta, rows, cols, in.name, &err);
+    if (st != NN_OK) {
+        cli_fail(st, &err);
         cli_input_close(&in);
         return 1;
     }
+    /* The file column, escaped once for its sink. */
+    char *column = pr->args->format == FORMAT_TSV ? cli_tsv_name(in.name) : NULL;
+    const char *file = column != NULL ? column : in.name;
     size_t index = (size_t)pr->args->offset, total = in.count, done = 0;
     /* --line-buffered changes only stdout's buffering: the images are still
      * classified a chunk at a time, since a one-image product takes another
@@ -406,10 +415,21 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
              * dense layers. */
             const float *probs = n == 1 ? nn_net_forward(cl->net, cl->ws, cl->inputs)
                                         : nn_net_forward_batch(cl->net, cl->ws, cl->inputs, n);
+            size_t bad = nn_first_nonfinite(probs, n * n_out);
+            if (bad < n * n_out) {
+                cli_error("%s: the forward pass overflows: image %zu of %s gets a non-finite "
+                          "probability", pr->model_path, index + bad / n_out, in.name);
+                rc = -2;
+                break;
+            }
             for (size_t i = 0; i < n; i++)
-                print_line(pr, in.name, index++, probs + i * n_out);
+                print_line(pr, file, index++, probs + i * n_out);
             done += n;
-            if (ferror(stdout)) {
+            /* Fewer images than asked for: the input has stalled (or ends), so
+             * whoever waits for these answers gets them now. */
+            if (n < CHUNK_IMAGES)
+                cli_flush_stdout();
+            if (cli_stdout_failed()) {
                 rc = -1;
                 break;
             }
@@ -430,6 +450,7 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
         }
     }
     cli_bar_clear(cl->bar);
+    free(column);
     cli_input_close(&in);
     return rc;
 }
@@ -469,6 +490,18 @@ int cmd_predict(int argc, char **argv)
                           model_path, sizeof model_path);
     if (a.model == NULL && access(model_path, F_OK) != 0)
         return cli_missing_data(model_path, a.data_dir);
+    char save_target[4096];
+    if (a.save_input != NULL) {
+        const char *model_input[] = {model_path};
+        rc = cli_check_output("--save-input", a.save_input, CLI_OUTPUT_REPLACE,
+                              (const char *const *)files, n_files, save_target,
+                              sizeof save_target);
+        if (rc == CLI_OK)
+            rc = cli_check_output("--save-input", a.save_input, CLI_OUTPUT_REPLACE,
+                                  model_input, 1, save_target, sizeof save_target);
+        if (rc != CLI_OK)
+            return rc;
+    }
 
     nn_set_threads(a.threads);
     static nn_model_meta meta;
@@ -490,7 +523,7 @@ int cmd_predict(int argc, char **argv)
     cl.net = net;
     cl.image = &a.image;
     if (a.save_input != NULL) {
-        st = nn_idx_writer_open(a.save_input, meta.rows, meta.cols, &cl.saved, &err);
+        st = nn_idx_writer_open(save_target, meta.rows, meta.cols, &cl.saved, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             goto done;
@@ -509,9 +542,13 @@ int cmd_predict(int argc, char **argv)
         goto done;
     }
 
+    /* Lines go out as they come on a terminal, in large blocks elsewhere. */
     static char outbuf[1 << 16];
-    setvbuf(stdout, outbuf, a.line_buffered ? _IOLBF : _IOFBF, sizeof outbuf);
-    printer pr = {&a, &meta, meta.n_classes,
+    if (a.line_buffered || isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    else
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+    printer pr = {&a, &meta, model_path, meta.n_classes,
                   a.with_filename >= 0 ? a.with_filename : n_files > 1};
     print_header(&pr);
     rc = CLI_OK;
@@ -538,11 +575,8 @@ int cmd_predict(int argc, char **argv)
         }
         cl.saved = NULL;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (errno != EPIPE)
-            cli_error("standard output: %s", strerror(errno));
-        rc = CLI_EXIT_DATA;
-    }
+    /* A write error stopped the loop early; main reports it as it closes
+     * standard output. */
 
 done:
     nn_idx_writer_abort(cl.saved);

@@ -48,6 +48,7 @@ int cmd_show(int argc, char **argv)
 {
     size_t index = 0, count = 1;
     const char *labels_arg = NULL, *dataset = NULL, *split = "test", *data_dir = NULL;
+    int split_given = 0;
     cli_image_opts image;
     cli_image_opts_init(&image);
     opterr = 0;
@@ -60,14 +61,14 @@ int cmd_show(int argc, char **argv)
         case OPT_COUNT: bad = cli_parse_size("--count", optarg, 1, 1000000, &count); break;
         case OPT_LABELS: labels_arg = optarg; break;
         case OPT_DATASET: dataset = optarg; break;
-        case OPT_SPLIT: split = optarg; break;
+        case OPT_SPLIT: split = optarg; split_given = 1; break;
         case OPT_DATA_DIR: data_dir = optarg; break;
         case CLI_OPT_PREPROCESS:
         case CLI_OPT_INVERT:
         case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &image); break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("show", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("show", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("show", argv[optind - 1], long_options);
         }
         if (bad != 0)
             return CLI_EXIT_USAGE;
@@ -76,6 +77,8 @@ int cmd_show(int argc, char **argv)
         return cli_usage_error("show", "expected at most one image file");
     if (argc - optind == 1 && dataset != NULL)
         return cli_usage_error("show", "give either FILE or --dataset");
+    if (split_given && dataset == NULL)
+        return cli_usage_error("show", "--split picks a dataset's split; it goes with --dataset");
     if (dataset != NULL && labels_arg != NULL)
         return cli_usage_error("show", "--dataset brings its own labels; drop --labels");
 
@@ -119,6 +122,11 @@ int cmd_show(int argc, char **argv)
         rc = CLI_EXIT_DATA;
         goto done;
     }
+    if (n_images == 0) {
+        cli_error("%s: no images", images_path);
+        rc = CLI_EXIT_DATA;
+        goto done;
+    }
     if (index >= n_images) {
         rc = cli_usage_error("show", "--index: %zu is past the last image of %s (%zu images)",
                              index, images_path, n_images);
@@ -152,10 +160,6 @@ int cmd_show(int argc, char **argv)
         else
             printf("image %zu\n", i);
         cli_draw_image(pixels, rows, cols);
-    }
-    if (fflush(stdout) != 0) {
-        cli_error("standard output: write error");
-        rc = CLI_EXIT_DATA;
     }
 
 done:

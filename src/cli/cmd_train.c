@@ -51,6 +51,7 @@ typedef struct {
     int layers_given, hidden_given;            /* --layers, --hidden */
     const char *optimizer_flag;               /* the first of --optimizer, --momentum,
                                                  --weight-decay given, or NULL */
+    int batch_given;
 } train_args;
 
 /* The default number of training threads: one per online CPU. */
@@ -110,7 +111,9 @@ static void usage(FILE *out)
         "  --val N              hold out N training images, report validation accuracy\n"
         "                       and keep the best epoch (default %zu: none)\n"
         "Output:\n"
-        "  -o, --output FILE    model file to write (default model.nnc)\n"
+        "  -o, --output FILE    model file to write (default model.nnc); it must be a\n"
+        "                       regular file or a new name; a symbolic link is followed\n"
+        "                       and the file it points to replaced\n"
         "  -q, --quiet          no per-epoch lines on stderr\n"
         "  --log FILE           write one JSON object per epoch to FILE ('-': standard\n"
         "                       output, and the model's path goes to standard error)\n"
@@ -235,6 +238,7 @@ static int parse_args(int argc, char **argv, train_args *a)
         case OPT_BATCH:
             bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch);
             batch_given = 1;
+            a->batch_given = 1;
             break;
         case OPT_LR:
             bad = cli_parse_float("--lr", optarg, 1e-12, 1e9, &a->train.lr);
@@ -268,13 +272,7 @@ static int parse_args(int argc, char **argv, train_args *a)
         case OPT_SEED: bad = cli_parse_u64("--seed", optarg, &a->train.seed); break;
         case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
         case OPT_VAL: bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count); break;
-        case 'o':
-            if (optarg[0] == '\0') {
-                cli_error("--output: empty file name");
-                bad = -1;
-            }
-            a->output = optarg;
-            break;
+        case 'o': a->output = optarg; break;
         case 'q': a->quiet = 1; break;
         case OPT_LOG: a->log_path = optarg; break;
         case OPT_PLOT:
@@ -286,7 +284,7 @@ static int parse_args(int argc, char **argv, train_args *a)
             break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("train", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("train", "unknown option '%s'", argv[optind - 1]);
+        default: return cli_option_error("train", argv[optind - 1], long_options);
         }
         if (bad != 0)
             return CLI_EXIT_USAGE;
@@ -519,25 +517,6 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
                  (double)t->weight_decay, t->epochs, t->val_count);
 }
 
-/* The folder that will hold the model must exist and be writable. */
-static int check_output_dir(const char *output, const char *what)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", output);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    if (access(dir, W_OK | X_OK) != 0) {
-        cli_error("%s: cannot write the %s there: %s: %s", output, what, dir, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 int cmd_train(int argc, char **argv)
 {
     train_args a;
@@ -564,14 +543,30 @@ int cmd_train(int argc, char **argv)
     if (a.images == NULL && access(images_path, F_OK) != 0)
         return cli_missing_data(images_path, a.data_dir);
 
-    /* Refuse an unwritable destination now, not after minutes of training. */
-    if (check_output_dir(a.output, "model") != 0)
-        return CLI_EXIT_DATA;
+    /* Refuse a destination that cannot take the model now, not after minutes
+     * of training: a device, a directory, an input, an unwritable folder. */
+    const char *inputs[] = {images_path, labels_path};
+    char output[4096];
+    rc = cli_check_output("--output", a.output, CLI_OUTPUT_REPLACE, inputs, 2, output,
+                          sizeof output);
+    if (rc == CLI_OK && a.log_path != NULL && strcmp(a.log_path, "-") != 0) {
+        char log_target[4096];
+        rc = cli_check_output("--log", a.log_path, CLI_OUTPUT_STREAM, inputs, 2, log_target,
+                              sizeof log_target);
+    }
+    static char plot_target[4096];
+    if (rc == CLI_OK && a.plot != NULL)
+        rc = cli_check_output("--plot", a.plot, CLI_OUTPUT_REPLACE, inputs, 2, plot_target,
+                              sizeof plot_target);
+    if (rc != CLI_OK)
+        return rc;
 
     uint64_t cap = a.max_input_mb << 20;
-    st = nn_idx_load_images(images_path, cap, &images, &err);
+    /* The small label file first: a count that does not match is known from
+     * the images' header, before their payload is read. */
+    st = nn_idx_load_labels(labels_path, cap, &labels, &err);
     if (st == NN_OK)
-        st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+        st = nn_idx_load_images_for(images_path, cap, &labels, labels_path, &images, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0)
@@ -629,6 +624,11 @@ int cmd_train(int argc, char **argv)
         rc = cli_fail(st, &err);
         goto done;
     }
+    /* A set smaller than the default minibatch is one minibatch; a --batch
+     * given larger than the set stays an error. */
+    if (!a.batch_given && a.train.val_count < images.count &&
+        a.train.batch > images.count - a.train.val_count)
+        a.train.batch = images.count - a.train.val_count;
     st = nn_train_options_check(&a.train, images.count, &err);
     if (st == NN_OK && a.n_table > 0)
         st = nn_net_create_table(a.layers, a.n_table, &net, &err);
@@ -657,11 +657,7 @@ int cmd_train(int argc, char **argv)
         prog.log_path = a.log_path;
     }
     if (a.plot != NULL) {
-        if (check_output_dir(a.plot, "picture") != 0) {
-            rc = CLI_EXIT_DATA;
-            goto done;
-        }
-        prog.curve.path = a.plot;
+        prog.curve.path = plot_target;
         snprintf(prog.curve.title, sizeof prog.curve.title, "Learning curve of %s", a.output);
         describe_recipe(&a, net, prog.curve.subtitle, sizeof prog.curve.subtitle);
         size_t used = strlen(prog.curve.subtitle);
@@ -733,7 +729,7 @@ int cmd_train(int argc, char **argv)
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
     sigprocmask(SIG_BLOCK, &block, &old);
-    st = nn_model_save(a.output, net, &meta, &err);
+    st = nn_model_save(output, net, &meta, &err);
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
@@ -741,11 +737,19 @@ int cmd_train(int argc, char **argv)
     }
     /* stdout carries the JSON lines with --log -: the path then goes to stderr */
     FILE *result_out = prog.log == stdout ? stderr : stdout;
+    /* The path is a field of a tab-separated line: escaped as in TSV. */
+    char *shown_output = cli_tsv_name(a.output);
+    if (shown_output == NULL) {
+        rc = cli_fail(NN_E_NOMEM, NULL);
+        goto done;
+    }
     if (result.best_val_accuracy >= 0)
-        fprintf(result_out, "%s\tval_accuracy\t%.4f\n", a.output, result.best_val_accuracy);
+        fprintf(result_out, "%s\tval_accuracy\t%.4f\n", shown_output,
+                result.best_val_accuracy);
     else
-        fprintf(result_out, "%s\n", a.output);
-    rc = fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+        fprintf(result_out, "%s\n", shown_output);
+    free(shown_output);
+    rc = CLI_OK; /* main checks standard output as it closes it */
     if (rc == CLI_OK && !a.quiet && a.dataset != NULL)
         rc = report_test_accuracy(net, &a, data_dir);
 

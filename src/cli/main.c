@@ -17,5 +17,6 @@ __attribute__((constructor(101))) static void default_one_blas_thread(void)
 
 int main(int argc, char **argv)
 {
-    return nnclass_main(argc, argv);
+    cli_open_std_fds();
+    return cli_close_stdout(nnclass_main(argc, argv));
 }

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,15 +12,26 @@
 
 #include "nnclass/net.h"
 
+/* The one way a message reaches stderr: "nnclass: ", the message with its
+ * control characters escaped (a file name may hold a newline or an escape
+ * sequence), then a newline, so every message is one inert line. */
+static void vmessage(const char *fmt, va_list ap, const char *tail)
+{
+    char buf[2048];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    fputs("nnclass: ", stderr);
+    cli_put_text(stderr, buf);
+    fputs(tail, stderr);
+    fputc('\n', stderr);
+}
+
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
     fflush(stdout); /* keep stdout's results ahead of the error in a shared terminal */
-    fputs("nnclass: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(fmt, ap, "");
     va_end(ap);
-    fputc('\n', stderr);
 }
 
 int cli_fail(nn_status status, const nn_error *err)
@@ -31,12 +43,43 @@ int cli_fail(nn_status status, const nn_error *err)
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fputs("nnclass: ", stderr);
+    char tail[64];
+    snprintf(tail, sizeof tail, " (see 'nnclass %s --help')", cmd);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vmessage(fmt, ap, tail);
     va_end(ap);
-    fprintf(stderr, " (see 'nnclass %s --help')\n", cmd);
     return CLI_EXIT_USAGE;
+}
+
+int cli_option_error(const char *cmd, const char *arg, const struct option *options)
+{
+    if (arg == NULL || strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
+        return cli_usage_error(cmd, "unknown option '%s'", arg != NULL ? arg : "");
+    const char *name = arg + 2, *eq = strchr(name, '=');
+    size_t len = eq != NULL ? (size_t)(eq - name) : strlen(name);
+    const struct option *exact = NULL, *first = NULL;
+    char list[512] = "";
+    size_t n_matches = 0, used = 0;
+    for (const struct option *o = options; o->name != NULL; o++) {
+        if (strncmp(o->name, name, len) != 0)
+            continue;
+        if (strlen(o->name) == len)
+            exact = o;
+        if (first == NULL)
+            first = o;
+        n_matches++;
+        int w = snprintf(list + used, sizeof list - used, "%s--%s", used > 0 ? ", " : "",
+                         o->name);
+        if (w > 0 && (size_t)w < sizeof list - used)
+            used += (size_t)w;
+    }
+    const struct option *o = exact != NULL ? exact : n_matches == 1 ? first : NULL;
+    if (o != NULL && eq != NULL && o->has_arg == no_argument)
+        return cli_usage_error(cmd, "option '--%s' takes no value (got '%s')", o->name, arg);
+    if (o == NULL && n_matches > 1)
+        return cli_usage_error(cmd, "option '--%.*s' is ambiguous: it could be %s", (int)len,
+                               name, list);
+    return cli_usage_error(cmd, "unknown option '%s'", arg);
 }
 
 /* strtoull accepts leading blanks and a minus sign; option values may not. */
@@ -149,36 +192,4 @@ int cli_parse_layers(const char *opt, const char *text, size_t *sizes, size_t ma
     }
     *n = count;
     return 0;
-}
-
-void cli_json_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(out, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(out, "\\u%04x", *p);
-        else
-            fputc(*p, out);
-    }
-    fputc('"', out);
-}
-
-void cli_tsv_field(FILE *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '\\')
-            fputs("\\\\", out);
-        else if (*p == '\t')
-            fputs("\\t", out);
-        else if (*p == '\n')
-            fputs("\\n", out);
-        else if (*p == '\r')
-            fputs("\\r", out);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\x%02x", *p);
-        else
-            fputc(*p, out);
-    }
 }

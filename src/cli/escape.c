@@ -1,0 +1,120 @@
+/* escape.c - one escaper per sink for names that come from outside (file
+ * names, class names): the terminal and text output, TSV, JSON. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the valid UTF-8 sequence at p (1 to 4), or 0 when the bytes at p
+ * are not one (a stray continuation byte, an overlong form, a surrogate, a
+ * code point above U+10FFFF, a sequence cut short). p[0] >= 0x80. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    size_t n;
+    unsigned min, cp;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2; min = 0x80; cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3; min = 0x800; cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4; min = 0x10000; cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80) /* also stops at the NUL */
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* A C1 control character (U+0080 to U+009F) in UTF-8: C2 80 to C2 9F. Some
+ * terminals obey them like ESC sequences. */
+static int is_c1(const unsigned char *p)
+{
+    return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+}
+
+void cli_put_text(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p == '\r')
+            fputs("\\r", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else if (is_c1(p)) {
+            fprintf(out, "\\x%02x\\x%02x", p[0], p[1]);
+            p++;
+        } else
+            fputc(*p, out);
+    }
+}
+
+void cli_tsv_field(FILE *out, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '\\')
+            fputs("\\\\", out);
+        else if (*p == '\t')
+            fputs("\\t", out);
+        else if (*p == '\n')
+            fputs("\\n", out);
+        else if (*p == '\r')
+            fputs("\\r", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fprintf(out, "\\x%02x", *p);
+        else if (is_c1(p)) {
+            fprintf(out, "\\x%02x\\x%02x", p[0], p[1]);
+            p++;
+        } else
+            fputc(*p, out);
+    }
+}
+
+char *cli_tsv_name(const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem == NULL)
+        return NULL;
+    cli_tsv_field(mem, s);
+    if (fclose(mem) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+void cli_json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\') {
+            fputc('\\', out);
+            fputc(*p, out);
+        } else if (*p < 0x20) {
+            fprintf(out, "\\u%04x", *p);
+        } else if (*p < 0x80) {
+            fputc(*p, out);
+        } else {
+            size_t n = utf8_len(p);
+            if (n == 0) {
+                fputs("\\ufffd", out); /* one per byte that is not UTF-8 */
+            } else {
+                fwrite(p, 1, n, out);
+                p += n - 1;
+            }
+        }
+    }
+    fputc('"', out);
+}
