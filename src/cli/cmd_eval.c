@@ -660,6 +660,23 @@ int cmd_eval(int argc, char **argv)
         return cli_missing_data(model_path, a.data_dir);
     if (a.images == NULL && access(images_path, F_OK) != 0)
         return cli_missing_data(images_path, a.data_dir);
+    /* The pictures' destinations are checked before the work, like every output. */
+    const char *inputs[] = {model_path, images_path, labels_path};
+    char plot_target[4096], errors_target[4096];
+    if (a.plot != NULL) {
+        rc = cli_check_output("--plot", a.plot, CLI_OUTPUT_REPLACE, inputs, 3, plot_target,
+                              sizeof plot_target);
+        if (rc != CLI_OK)
+            return rc;
+        a.plot = plot_target;
+    }
+    if (a.plot_errors != NULL) {
+        rc = cli_check_output("--plot-errors", a.plot_errors, CLI_OUTPUT_REPLACE, inputs, 3,
+                              errors_target, sizeof errors_target);
+        if (rc != CLI_OK)
+            return rc;
+        a.plot_errors = errors_target;
+    }
 
     nn_set_threads(a.threads);
     st = nn_model_load(model_path, &net, &meta, &err);

@@ -255,6 +255,18 @@ int cmd_pack(int argc, char **argv)
         return cli_usage_error("pack", "-o PREFIX is required");
     if (cli_parse_only)
         return CLI_OK;
+    /* Both files' destinations are checked before any image is read. */
+    const char *suffixes[] = {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"};
+    for (size_t k = 0; k < 2; k++) {
+        char path[4096], target[4096];
+        const char *inputs[] = {NULL};
+        if ((size_t)snprintf(path, sizeof path, "%s%s", prefix, suffixes[k]) >= sizeof path)
+            return cli_usage_error("pack", "-o: the prefix is too long");
+        int checked = cli_check_output("--output", path, CLI_OUTPUT_REPLACE, inputs, 0, target,
+                                       sizeof target);
+        if (checked != CLI_OK)
+            return checked;
+    }
     /* Packed images are 28x28 whatever the mode: --preprocess none takes
      * images of that size as they are. */
     if (image.preprocess == CLI_PRE_DEFAULT)

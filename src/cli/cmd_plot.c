@@ -105,6 +105,13 @@ int cmd_plot(int argc, char **argv)
 
     const char *log_path = argv[optind];
     int from_stdin = strcmp(log_path, "-") == 0;
+    const char *inputs[] = {log_path};
+    char target[4096];
+    int checked = cli_check_output("--output", output, CLI_OUTPUT_REPLACE, inputs, 1, target,
+                                   sizeof target);
+    if (checked != CLI_OK)
+        return checked;
+    output = target;
     const char *name = from_stdin ? "standard input" : log_path;
     FILE *f = from_stdin ? stdin : fopen(log_path, "rb");
     if (f == NULL) {

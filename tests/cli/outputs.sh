@@ -48,6 +48,26 @@ run_nn export -o "$TMP/fifo" "$TMP/p.nnc"
 expect_error 2 "fifo" "export -o FIFO"
 run_nn export -o "$TMP/p.nnc" "$TMP/p.nnc"
 expect_error 2 "p.nnc" "export -o the model itself"
+# The pictures and packed files are outputs like any other.
+E=(eval --model "$TMP/p.nnc" --images "$TMP/s-images.idx" --labels "$TMP/s-labels.idx")
+run_nn "${E[@]}" --plot "$TMP/fifo"
+expect_error 2 "fifo" "eval --plot FIFO"
+check "eval --plot FIFO: refused before the report" not grep -q '^accuracy' "$TMP/out"
+run_nn "${E[@]}" --errors 2 --plot-errors "$TMP/dir"
+expect_error 2 "is a directory" "eval --plot-errors a directory"
+run_nn "${E[@]}" --plot "$TMP/s-labels.idx"
+expect_error 2 "s-labels.idx" "eval --plot on an input"
+"$NNCLASS" "${T[@]}" --quiet -o "$TMP/q.nnc" --log "$TMP/q.jsonl" >/dev/null ||
+    fail "training with a log for plot"
+run_nn plot "$TMP/q.jsonl" -o "$TMP/fifo"
+expect_error 2 "fifo" "plot -o FIFO"
+run_nn plot "$TMP/q.jsonl" -o "$TMP/q.jsonl"
+expect_error 2 "q.jsonl" "plot -o its own log"
+check "plot: the log is intact" grep -q '"epoch"' "$TMP/q.jsonl"
+mkdir -p "$TMP/pk/3"
+mkfifo "$TMP/pk-images-idx3-ubyte.gz"
+run_nn pack "$TMP/pk" -o "$TMP/pk"
+expect_error 2 "pk-images-idx3-ubyte.gz" "pack -o onto a FIFO"
 check "inputs intact" cmp -s "$TMP/s-images.idx" "$TMP/keep-images.idx"
 check "no model written" [ ! -e "$TMP/m.nnc" ]
 make_subset train 300 "$TMP/s" # whatever happened above, the next tests need them
