@@ -40,10 +40,14 @@ static int is_c1(const unsigned char *p)
     return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
 }
 
-void cli_put_text(FILE *out, const char *s)
+/* Writes s with control characters (C0, DEL, C1) as escapes; with
+ * escape_backslash, a backslash doubles so that the escapes can be undone. */
+static void put_escaped(FILE *out, const char *s, int escape_backslash)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '\n')
+        if (*p == '\\' && escape_backslash)
+            fputs("\\\\", out);
+        else if (*p == '\n')
             fputs("\\n", out);
         else if (*p == '\t')
             fputs("\\t", out);
@@ -59,25 +63,14 @@ void cli_put_text(FILE *out, const char *s)
     }
 }
 
+void cli_put_text(FILE *out, const char *s)
+{
+    put_escaped(out, s, 0);
+}
+
 void cli_tsv_field(FILE *out, const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '\\')
-            fputs("\\\\", out);
-        else if (*p == '\t')
-            fputs("\\t", out);
-        else if (*p == '\n')
-            fputs("\\n", out);
-        else if (*p == '\r')
-            fputs("\\r", out);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\x%02x", *p);
-        else if (is_c1(p)) {
-            fprintf(out, "\\x%02x\\x%02x", p[0], p[1]);
-            p++;
-        } else
-            fputc(*p, out);
-    }
+    put_escaped(out, s, 1);
 }
 
 char *cli_tsv_name(const char *s)
