@@ -184,13 +184,10 @@ static int read_one(const char *path, const cli_image_opts *o, uint8_t *image, i
     return 1;
 }
 
-/* Writes both files, each through a temporary file, renamed only once both
- * are complete. */
-static int write_pack(const char *prefix, const packed *p)
+/* Writes both files (the paths the output check resolved), each through a
+ * temporary file, renamed only once both are complete. */
+static int write_pack(const char *images_path, const char *labels_path, const packed *p)
 {
-    char images_path[4096], labels_path[4096];
-    snprintf(images_path, sizeof images_path, "%s-images-idx3-ubyte.gz", prefix);
-    snprintf(labels_path, sizeof labels_path, "%s-labels-idx1-ubyte.gz", prefix);
     nn_images images = {p->count, NN_MNIST_SIDE, NN_MNIST_SIDE, p->pixels};
     nn_labels labels = {p->count, p->labels};
     uint8_t *ib = NULL, *lb = NULL;
@@ -257,13 +254,14 @@ int cmd_pack(int argc, char **argv)
         return CLI_OK;
     /* Both files' destinations are checked before any image is read. */
     const char *suffixes[] = {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"};
+    static char targets[2][4096]; /* a symbolic link is written through */
     for (size_t k = 0; k < 2; k++) {
-        char path[4096], target[4096];
+        char path[4096];
         const char *inputs[] = {NULL};
         if ((size_t)snprintf(path, sizeof path, "%s%s", prefix, suffixes[k]) >= sizeof path)
             return cli_usage_error("pack", "-o: the prefix is too long");
-        int checked = cli_check_output("--output", path, CLI_OUTPUT_REPLACE, inputs, 0, target,
-                                       sizeof target);
+        int checked = cli_check_output("--output", path, CLI_OUTPUT_REPLACE, inputs, 0,
+                                       targets[k], sizeof targets[k]);
         if (checked != CLI_OK)
             return checked;
     }
@@ -317,7 +315,7 @@ int cmd_pack(int argc, char **argv)
         cli_error("%s: no usable images", dir);
         goto done;
     }
-    if (write_pack(prefix, &p) != 0)
+    if (write_pack(targets[0], targets[1], &p) != 0)
         goto done;
     for (size_t k = 0; k < classes.count; k++) {
         printf("%u\t", labels[k]);

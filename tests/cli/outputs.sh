@@ -68,6 +68,23 @@ mkdir -p "$TMP/pk/3"
 mkfifo "$TMP/pk-images-idx3-ubyte.gz"
 run_nn pack "$TMP/pk" -o "$TMP/pk"
 expect_error 2 "pk-images-idx3-ubyte.gz" "pack -o onto a FIFO"
+# pack -o through symbolic links writes their targets and keeps the links.
+{ printf 'P5\n28 28\n255\n'
+  for r in $(seq 28); do
+      for c in $(seq 28); do
+          if [ "$r" -gt 6 ] && [ "$r" -lt 22 ] && [ "$c" -gt 12 ] && [ "$c" -lt 16 ]; then
+              printf '\000'; else printf '\377'; fi
+      done
+  done; } >"$TMP/pk/3/one.pgm"
+rm -f "$TMP/pk-images-idx3-ubyte.gz"
+mkdir -p "$TMP/real"
+ln -s "$TMP/real/i.gz" "$TMP/pl-images-idx3-ubyte.gz"
+ln -s "$TMP/real/l.gz" "$TMP/pl-labels-idx1-ubyte.gz"
+run_nn pack "$TMP/pk" -o "$TMP/pl"
+expect_status 0 "pack -o through links"
+check "pack -o through links: the links are kept" [ -L "$TMP/pl-images-idx3-ubyte.gz" ]
+check "pack -o through links: the targets are written" [ -s "$TMP/real/i.gz" ]
+check "pack -o through links: the labels' target too" [ -s "$TMP/real/l.gz" ]
 check "inputs intact" cmp -s "$TMP/s-images.idx" "$TMP/keep-images.idx"
 check "no model written" [ ! -e "$TMP/m.nnc" ]
 make_subset train 300 "$TMP/s" # whatever happened above, the next tests need them
