@@ -116,12 +116,15 @@ nn_status nn_atomic_open(const char *path, nn_atomic_file **out, nn_error *err)
     return NN_OK;
 }
 
-nn_status nn_atomic_pwrite(nn_atomic_file *f, const void *buf, size_t len, uint64_t offset,
+/* Writes all of buf, retrying short writes and EINTR: at offset when at is
+ * not NULL (pwrite), otherwise at the file's position (write). */
+static nn_status write_all(nn_atomic_file *f, const void *buf, size_t len, const uint64_t *at,
                            nn_error *err)
 {
     const uint8_t *p = buf;
+    uint64_t offset = at != NULL ? *at : 0;
     while (len > 0) {
-        ssize_t n = pwrite(f->fd, p, len, (off_t)offset);
+        ssize_t n = at != NULL ? pwrite(f->fd, p, len, (off_t)offset) : write(f->fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -134,20 +137,15 @@ nn_status nn_atomic_pwrite(nn_atomic_file *f, const void *buf, size_t len, uint6
     return NN_OK;
 }
 
+nn_status nn_atomic_pwrite(nn_atomic_file *f, const void *buf, size_t len, uint64_t offset,
+                           nn_error *err)
+{
+    return write_all(f, buf, len, &offset, err);
+}
+
 nn_status nn_atomic_write(nn_atomic_file *f, const void *buf, size_t len, nn_error *err)
 {
-    const uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t n = write(f->fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return nn_fail(err, NN_E_IO, "%s: cannot write: %s", f->path,
-                           n < 0 ? strerror(errno) : "no space written");
-        p += n;
-        len -= (size_t)n;
-    }
-    return NN_OK;
+    return write_all(f, buf, len, NULL, err);
 }
 
 void nn_atomic_abort(nn_atomic_file *f)
