@@ -185,18 +185,29 @@ static nn_status net_alloc(const nn_layer *layers, size_t n_layers, nn_activatio
     return NN_OK;
 }
 
-nn_status nn_net_create(const size_t *sizes, size_t n_layers, nn_activation hidden,
-                        nn_net **out, nn_error *err)
+/* The checks both constructors start with: somewhere to store the net, and
+ * a layer count (input included) from 2 to NN_MAX_LAYERS. */
+static nn_status check_layer_count(int have_layers, size_t n_layers, nn_net **out,
+                                   nn_error *err)
 {
     if (out == NULL)
         return nn_fail(err, NN_E_ARG, "no place to store the network");
     *out = NULL;
-    if (sizes == NULL || n_layers < 2)
+    if (!have_layers || n_layers < 2)
         return nn_fail(err, NN_E_ARG, "a network needs at least 2 layers (inputs and "
-                       "outputs), got %zu", sizes == NULL ? (size_t)0 : n_layers);
+                       "outputs), got %zu", have_layers ? n_layers : (size_t)0);
     if (n_layers > NN_MAX_LAYERS)
         return nn_fail(err, NN_E_ARG, "%zu layers is more than the cap of %d (input "
                        "included)", n_layers, NN_MAX_LAYERS);
+    return NN_OK;
+}
+
+nn_status nn_net_create(const size_t *sizes, size_t n_layers, nn_activation hidden,
+                        nn_net **out, nn_error *err)
+{
+    nn_status st = check_layer_count(sizes != NULL, n_layers, out, err);
+    if (st != NN_OK)
+        return st;
     for (size_t l = 0; l < n_layers; l++) {
         if (sizes[l] == 0)
             return nn_fail(err, NN_E_ARG, "layer %zu has 0 %s", l,
@@ -236,15 +247,9 @@ nn_status nn_net_create(const size_t *sizes, size_t n_layers, nn_activation hidd
 nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **out,
                               nn_error *err)
 {
-    if (out == NULL)
-        return nn_fail(err, NN_E_ARG, "no place to store the network");
-    *out = NULL;
-    if (layers == NULL || n_layers < 2)
-        return nn_fail(err, NN_E_ARG, "a network needs at least 2 layers (inputs and "
-                       "outputs), got %zu", layers == NULL ? (size_t)0 : n_layers);
-    if (n_layers > NN_MAX_LAYERS)
-        return nn_fail(err, NN_E_ARG, "%zu layers is more than the cap of %d (input "
-                       "included)", n_layers, NN_MAX_LAYERS);
+    nn_status st = check_layer_count(layers != NULL, n_layers, out, err);
+    if (st != NN_OK)
+        return st;
     nn_layer t[NN_MAX_LAYERS];
     memcpy(t, layers, n_layers * sizeof t[0]);
     if (t[0].kind != NN_LAYER_INPUT || t[0].h == 0 || t[0].w == 0 || t[0].c == 0)
