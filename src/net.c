@@ -455,7 +455,12 @@ struct nn_workspace {
     size_t sizes[NN_MAX_LAYERS];
     float *act[NN_MAX_LAYERS];   /* act[l], l >= 1: (max_batch, sizes[l]) outputs of layer l */
     float *delta[2];             /* (max_batch, widest non-input layer), backprop ping-pong */
-    float *cols;                 /* a conv layer's lowered input (or its gradient) */
+    float *cols;                 /* forward only: a chunk of a conv layer's lowered input */
+    /* With a backward pass: conv layer l's lowered input for the whole
+     * minibatch, kept from the forward pass for the weight gradient, then
+     * overwritten by the gradient of the lowered input. */
+    float *lowered[NN_MAX_LAYERS];
+    size_t lowered_batch;        /* images in lowered[] since the last forward pass */
     uint8_t *arg[NN_MAX_LAYERS]; /* pool layers: which of the 2x2 window won */
 };
 
@@ -469,13 +474,19 @@ static size_t conv_chunk(const nn_layer *L, size_t batch)
     return per < batch ? per : batch;
 }
 
-/* Floats of conv layer l's lowered matrix for a chunk of images. */
-static size_t cols_floats(const nn_net *net, size_t l, size_t max_batch)
+/* Floats of conv layer l's lowered matrix for n images (0 for other kinds). */
+static size_t lowered_floats(const nn_net *net, size_t l, size_t n)
 {
     const nn_layer *L = &net->layers[l];
     if (L->kind != NN_LAYER_CONV)
         return 0;
-    return conv_chunk(L, max_batch) * L->h * L->w * L->k * L->k * net->layers[l - 1].c;
+    return n * L->h * L->w * L->k * L->k * net->layers[l - 1].c;
+}
+
+/* Floats of conv layer l's lowered matrix for one chunk (see conv_chunk). */
+static size_t cols_floats(const nn_net *net, size_t l, size_t max_batch)
+{
+    return lowered_floats(net, l, conv_chunk(&net->layers[l], max_batch));
 }
 
 static nn_status workspace_create(const nn_net *net, size_t max_batch, int backward,
@@ -495,9 +506,13 @@ static nn_status workspace_create(const nn_net *net, size_t max_batch, int backw
         floats += round_up(max_batch * net->sizes[l], NN_ALIGN_FLOATS);
         if (net->sizes[l] > widest)
             widest = net->sizes[l];
-        size_t c = cols_floats(net, l, max_batch);
-        if (c > cols)
-            cols = c;
+        if (backward) {
+            cols += round_up(lowered_floats(net, l, max_batch), NN_ALIGN_FLOATS);
+        } else {
+            size_t c = round_up(cols_floats(net, l, max_batch), NN_ALIGN_FLOATS);
+            if (c > cols)
+                cols = c;
+        }
         if (net->layers[l].kind == NN_LAYER_POOL)
             bytes_arg += round_up(max_batch * net->sizes[l], NN_ALIGN);
     }
@@ -505,7 +520,7 @@ static nn_status workspace_create(const nn_net *net, size_t max_batch, int backw
     if (net->layers[1].kind != NN_LAYER_DENSE && net->sizes[0] > widest)
         widest = net->sizes[0];
     size_t delta_floats = backward ? round_up(max_batch * widest, NN_ALIGN_FLOATS) : 0;
-    floats += 2 * delta_floats + round_up(cols, NN_ALIGN_FLOATS);
+    floats += 2 * delta_floats + cols;
     size_t bytes = head + floats * sizeof(float) + bytes_arg;
     unsigned char *block = aligned_alloc(NN_ALIGN, round_up(bytes, NN_ALIGN));
     if (block == NULL)
@@ -524,8 +539,16 @@ static nn_status workspace_create(const nn_net *net, size_t max_batch, int backw
     ws->delta[0] = p;
     ws->delta[1] = p + delta_floats;
     p += 2 * delta_floats;
-    ws->cols = p;
-    p += round_up(cols, NN_ALIGN_FLOATS);
+    if (backward) {
+        for (size_t l = 1; l < net->n_layers; l++) {
+            size_t c = round_up(lowered_floats(net, l, max_batch), NN_ALIGN_FLOATS);
+            ws->lowered[l] = c > 0 ? p : NULL;
+            p += c;
+        }
+    } else {
+        ws->cols = p;
+        p += cols;
+    }
     uint8_t *q = (uint8_t *)p;
     for (size_t l = 1; l < net->n_layers; l++)
         if (net->layers[l].kind == NN_LAYER_POOL) {
@@ -790,6 +813,41 @@ static size_t conv_pad(const nn_layer *L)
     return L->same ? (L->k - 1) / 2 : 0;
 }
 
+/* Copies or zeroes n floats. The runs of im2col are short (a kernel row of
+ * a one-channel image is 5 floats), where a call to memcpy or memset costs
+ * more than the copy itself: whole 16-byte blocks, then single floats. */
+static inline void copy_floats(float *dst, const float *src, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        memcpy(dst + i, src + i, 4 * sizeof(float));
+    for (; i < n; i++)
+        dst[i] = src[i];
+}
+
+static inline void zero_floats(float *dst, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = 0.0f;
+}
+
+/* im2col for valid padding, where no patch overhangs: the common case,
+ * without the bounds of the general loop below. */
+static void im2col_valid(const nn_layer *P, const nn_layer *L, const float *in, size_t nb,
+                         float *cols)
+{
+    const size_t W = P->w, C = P->c, k = L->k, K = k * k * C;
+    for (size_t b = 0; b < nb; b++) {
+        const float *img = in + b * P->h * W * C;
+        for (size_t oy = 0; oy < L->h; oy++)
+            for (size_t ox = 0; ox < L->w; ox++, cols += K) {
+                const float *src = img + (oy * W + ox) * C;
+                for (size_t ky = 0; ky < k; ky++)
+                    copy_floats(cols + ky * k * C, src + ky * W * C, k * C);
+            }
+    }
+}
+
 /* im2col: lowers nb images in (nb, H, W, C_in) to cols (nb*Ho*Wo, k*k*C_in):
  * row (b, oy, ox) holds the k x k x C_in patch under the kernel at output
  * position (oy, ox), in (ky, kx, c) order, zeros where it overhangs. Each
@@ -800,6 +858,10 @@ static void im2col(const nn_layer *P, const nn_layer *L, const float *in, size_t
 {
     const size_t H = P->h, W = P->w, C = P->c, k = L->k, pad = conv_pad(L);
     const size_t K = k * k * C;
+    if (pad == 0) {
+        im2col_valid(P, L, in, nb, cols);
+        return;
+    }
     for (size_t b = 0; b < nb; b++) {
         const float *img = in + b * H * W * C;
         for (size_t oy = 0; oy < L->h; oy++)
@@ -812,15 +874,13 @@ static void im2col(const nn_layer *P, const nn_layer *L, const float *in, size_t
                     float *dst = row + ky * k * C;
                     size_t iy = oy + ky; /* row in the padded image */
                     if (iy < pad || iy - pad >= H) {
-                        memset(dst, 0, k * C * sizeof(float));
+                        zero_floats(dst, k * C);
                         continue;
                     }
-                    if (kx0 > 0)
-                        memset(dst, 0, kx0 * C * sizeof(float));
-                    memcpy(dst + kx0 * C, img + ((iy - pad) * W + (ox + kx0 - pad)) * C,
-                           (kx1 - kx0) * C * sizeof(float));
-                    if (kx1 < k)
-                        memset(dst + kx1 * C, 0, (k - kx1) * C * sizeof(float));
+                    zero_floats(dst, kx0 * C);
+                    copy_floats(dst + kx0 * C, img + ((iy - pad) * W + (ox + kx0 - pad)) * C,
+                                (kx1 - kx0) * C);
+                    zero_floats(dst + kx1 * C, (k - kx1) * C);
                 }
             }
     }
@@ -857,42 +917,47 @@ static void col2im(const nn_layer *P, const nn_layer *L, const float *dcols, siz
 
 /* Conv forward without bias and activation. in is (batch, H, W, C_in), W is
  * (C_out, K) with K = k*k*C_in, out is (batch, Ho, Wo, C_out). Per chunk of
- * images: cols (rows, K) = im2col(in); out (rows, C_out) = cols · W^T via
- * cblas_sgemm, which lands channels last as it is. */
+ * images (see conv_chunk): cols (rows, K) = im2col(in); out (rows, C_out) =
+ * cols · W^T via cblas_sgemm, which lands channels last as it is. With keep,
+ * cols has room for the whole minibatch and keeps every chunk's lowered
+ * input for conv_backward; otherwise each chunk reuses the same room. */
 static void conv_forward(const nn_layer *P, const nn_layer *L, const float *in,
-                         const float *w, float *out, size_t batch, float *cols)
+                         const float *w, float *out, size_t batch, float *cols, int keep)
 {
     const size_t K = L->k * L->k * P->c, hw = L->h * L->w, in_size = P->h * P->w * P->c;
     const size_t per = conv_chunk(L, batch);
     for (size_t b0 = 0; b0 < batch; b0 += per) {
         size_t nb = batch - b0 < per ? batch - b0 : per;
-        im2col(P, L, in + b0 * in_size, nb, cols);
+        float *c = keep ? cols + b0 * hw * K : cols;
+        im2col(P, L, in + b0 * in_size, nb, c);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(nb * hw), (int)L->c, (int)K,
-                    1.0f, cols, (int)K, w, (int)K, 0.0f, out + b0 * hw * L->c, (int)L->c);
+                    1.0f, c, (int)K, w, (int)K, 0.0f, out + b0 * hw * L->c, (int)L->c);
     }
 }
 
-/* Conv backward from delta = dLoss/dZ (batch, Ho, Wo, C_out), chunk by chunk
- * in a fixed order: dW (C_out, K) += delta^T · im2col(in) via sgemm; db =
- * the column sums of delta; when din is not NULL, dcols (rows, K) = delta ·
- * W via sgemm and din (batch, H, W, C_in) = col2im(dcols), before the
- * activation's derivative. */
-static void conv_backward(const nn_layer *P, const nn_layer *L, const float *in,
-                          const float *w, const float *delta, size_t batch, float *dw,
-                          float *db, float *din, float *cols)
+/* Conv backward from delta = dLoss/dZ (batch, Ho, Wo, C_out) and cols, the
+ * lowered input (batch*Ho*Wo, K) kept by the forward pass, chunk by chunk in
+ * the forward pass's chunks and a fixed order: dW (C_out, K) += delta^T ·
+ * cols via sgemm; db = the column sums of delta; when din is not NULL,
+ * dcols = delta · W (over the chunk's cols, no longer needed) via sgemm and
+ * din (batch, H, W, C_in) = col2im(dcols), before the activation's
+ * derivative. */
+static void conv_backward(const nn_layer *P, const nn_layer *L, const float *w,
+                          const float *delta, size_t batch, float *dw, float *db, float *din,
+                          float *cols)
 {
     const size_t K = L->k * L->k * P->c, hw = L->h * L->w, in_size = P->h * P->w * P->c;
     const size_t C = L->c, per = conv_chunk(L, batch);
     for (size_t b0 = 0; b0 < batch; b0 += per) {
         size_t nb = batch - b0 < per ? batch - b0 : per;
         const float *d = delta + b0 * hw * C;
-        im2col(P, L, in + b0 * in_size, nb, cols);
+        float *c = cols + b0 * hw * K;
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)C, (int)K, (int)(nb * hw),
-                    1.0f, d, (int)C, cols, (int)K, b0 == 0 ? 0.0f : 1.0f, dw, (int)K);
+                    1.0f, d, (int)C, c, (int)K, b0 == 0 ? 0.0f : 1.0f, dw, (int)K);
         if (din != NULL) {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(nb * hw), (int)K,
-                        (int)C, 1.0f, d, (int)C, w, (int)K, 0.0f, cols, (int)K);
-            col2im(P, L, cols, nb, din + b0 * in_size);
+                        (int)C, 1.0f, d, (int)C, w, (int)K, 0.0f, c, (int)K);
+            col2im(P, L, c, nb, din + b0 * in_size);
         }
     }
     memset(db, 0, C * sizeof(float));
@@ -933,22 +998,22 @@ static void pool_forward(const nn_layer *P, const nn_layer *L, const float *in, 
 }
 
 /* The gradient of 2x2 max pooling: each output's delta goes to the input
- * that won its window, the other three get 0. din is (batch, H, W, C). */
+ * that won its window, the other three get 0. din is (batch, H, W, C); the
+ * windows tile it (its sides are even), so each input is written once. */
 static void pool_backward(const nn_layer *P, const nn_layer *L, const float *delta,
                           const uint8_t *arg, size_t batch, float *din)
 {
     const size_t W = P->w, C = P->c;
-    memset(din, 0, batch * P->h * W * C * sizeof(float));
     size_t o = 0;
     for (size_t b = 0; b < batch; b++) {
         float *img = din + b * P->h * W * C;
         for (size_t oy = 0; oy < L->h; oy++)
             for (size_t ox = 0; ox < L->w; ox++) {
                 float *p0 = img + (2 * oy * W + 2 * ox) * C;
-                for (size_t c = 0; c < C; c++, o++) {
-                    size_t a = arg[o];
-                    p0[((a >> 1) * W + (a & 1)) * C + c] = delta[o];
-                }
+                float *q[4] = {p0, p0 + C, p0 + W * C, p0 + W * C + C};
+                for (size_t c = 0; c < C; c++, o++)
+                    for (uint8_t i = 0; i < 4; i++)
+                        q[i][c] = arg[o] == i ? delta[o] : 0.0f;
             }
     }
 }
@@ -970,7 +1035,12 @@ static void layer_forward(const nn_net *net, nn_workspace *ws, size_t l, const f
             bias_activate(out, net->sizes[l], b, batch, net->sizes[l], L->act);
         break;
     case NN_LAYER_CONV:
-        conv_forward(P, L, in, w, out, batch, ws->cols);
+        if (ws->lowered[l] != NULL) {
+            conv_forward(P, L, in, w, out, batch, ws->lowered[l], 1);
+            ws->lowered_batch = batch;
+        } else {
+            conv_forward(P, L, in, w, out, batch, ws->cols, 0);
+        }
         bias_activate(out, L->c, b, batch * L->h * L->w, L->c, L->act);
         break;
     case NN_LAYER_POOL:
@@ -1000,8 +1070,9 @@ static void layer_backward(const nn_net *net, nn_workspace *ws, size_t l, const 
             hidden_delta(delta, w, in, batch, n_in, n_out, 0, n_in, P->act, dprev);
         return;
     case NN_LAYER_CONV:
-        conv_backward(P, L, in, w, delta, batch, grad + off, grad + off + n_w, dprev,
-                      ws->cols);
+        assert(ws->lowered[l] != NULL && ws->lowered_batch == batch);
+        conv_backward(P, L, w, delta, batch, grad + off, grad + off + n_w, dprev,
+                      ws->lowered[l]);
         break;
     case NN_LAYER_POOL:
         if (dprev != NULL)
