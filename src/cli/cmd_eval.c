@@ -89,7 +89,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
     memset(a, 0, sizeof *a);
     a->split = "test";
     a->threads = 1;
-    a->max_input_mb = 1024;
+    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
     cli_image_opts_init(&a->image);
     opterr = 0;
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */

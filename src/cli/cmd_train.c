@@ -42,6 +42,7 @@ typedef struct {
                             activation is known */
     nn_layer layers[NN_MAX_LAYERS];
     size_t n_table;      /* 0: a plain list of sizes (or none) */
+    int table_is_recipe; /* the table is --cnn's: its output layer is the data's classes */
     int sizes_are_hidden; /* --hidden: only the hidden sizes were given */
     nn_activation activation;
     nn_train_options train;
@@ -170,7 +171,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->output = "model.nnc";
     a->activation = DEFAULT_ACTIVATION;
     a->threads = 0; /* one per CPU */
-    a->max_input_mb = 1024;
+    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
     nn_train_options_default(&a->train);
     int activation_given = 0;
     int cnn = 0, epochs_given = 0, batch_given = 0, lr_given = 0, augment_given = 0;
@@ -304,8 +305,10 @@ static int parse_args(int argc, char **argv, train_args *a)
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
     if (cnn) {
-        if (!a->layers_given && !a->hidden_given)
+        if (!a->layers_given && !a->hidden_given) {
             a->table = CNN_LAYERS;
+            a->table_is_recipe = 1;
+        }
         if (!epochs_given)
             a->train.epochs = CNN_EPOCHS;
         if (!batch_given)
@@ -595,6 +598,8 @@ int cmd_train(int argc, char **argv)
                                  images.cols, images_path);
             goto done;
         }
+        if (a.table_is_recipe)
+            a.layers[a.n_table - 1].c = data_classes;
         for (size_t l = 0; l < a.n_table; l++)
             sizes[l] = a.layers[l].h * a.layers[l].w * a.layers[l].c;
         n_sizes = a.n_table;
