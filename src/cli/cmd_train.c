@@ -42,6 +42,7 @@ typedef struct {
                             activation is known */
     nn_layer layers[NN_MAX_LAYERS];
     size_t n_table;      /* 0: a plain list of sizes (or none) */
+    int table_is_recipe; /* --arch cnn's table: its output layer is the data's classes */
     int sizes_are_hidden; /* --hidden: only the hidden sizes were given */
     nn_activation activation;
     nn_train_options train;
@@ -170,7 +171,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->output = "model.nnc";
     a->activation = DEFAULT_ACTIVATION;
     a->threads = 0; /* one per CPU */
-    a->max_input_mb = 1024;
+    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
     nn_train_options_default(&a->train);
     int activation_given = 0;
     int cnn = 0, epochs_given = 0, batch_given = 0, lr_given = 0, augment_given = 0;
@@ -304,8 +305,10 @@ static int parse_args(int argc, char **argv, train_args *a)
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
     if (cnn) {
-        if (!a->layers_given && !a->hidden_given)
+        if (!a->layers_given && !a->hidden_given) {
             a->table = CNN_LAYERS;
+            a->table_is_recipe = 1;
+        }
         if (!epochs_given)
             a->train.epochs = CNN_EPOCHS;
         if (!batch_given)
@@ -474,17 +477,20 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     nn_status st = nn_idx_load_images(images_path, cap, &images, &err);
     if (st == NN_OK)
         st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
+                                      images.cols, net->sizes[net->n_layers - 1]);
     if (st == NN_OK)
-        st = nn_net_check_data(net, &images, &labels, &err);
+        st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
     if (st == NN_OK)
-        st = nn_evaluate(net, &images, &labels, &conf, NULL, NULL, &err);
+        st = nn_confusion_init(&conf, data.n_classes, &err);
+    if (st == NN_OK)
+        st = nn_evaluate(net, &data, &conf, NULL, NULL, &err);
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
     else
         fprintf(stderr, "test accuracy %.4f (%zu/%zu) of %s on the %s test split\n",
-                conf.total > 0 ? (double)conf.correct / (double)conf.total : 0.0, conf.correct,
-                conf.total, a->output, a->dataset);
+                nn_confusion_accuracy(&conf), conf.correct, conf.total, a->output, a->dataset);
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);
@@ -592,6 +598,8 @@ int cmd_train(int argc, char **argv)
                                  images.cols, images_path);
             goto done;
         }
+        if (a.table_is_recipe)
+            a.layers[a.n_table - 1].c = data_classes;
         for (size_t l = 0; l < a.n_table; l++)
             sizes[l] = a.layers[l].h * a.layers[l].w * a.layers[l].c;
         n_sizes = a.n_table;
@@ -619,7 +627,9 @@ int cmd_train(int argc, char **argv)
                              a.dataset != NULL ? a.dataset : labels_path, data_classes);
         goto done;
     }
-    st = nn_idx_check_pair(&images, images_path, &labels, labels_path, n_classes, &err);
+    nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
+                                      images.cols, n_classes);
+    st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         goto done;
@@ -681,7 +691,7 @@ int cmd_train(int argc, char **argv)
     catch_signals();
     nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &prog};
     nn_train_result result;
-    st = nn_train(net, &images, &labels, &a.train, &hooks, &result, &err);
+    st = nn_train(net, &data, &a.train, &hooks, &result, &err);
     cli_bar_clear(&prog.bar);
     if (st == NN_E_INTERRUPTED) {
         cli_error("%s: interrupted by signal %d; no model written", a.output, (int)stop_signal);
