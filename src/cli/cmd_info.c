@@ -3,7 +3,6 @@
 
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "nnclass/model.h"
 #include "nnclass/net.h"
@@ -178,24 +177,20 @@ int cmd_info(int argc, char **argv)
 {
     int json = 0;
     const char *data_dir = NULL;
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+    static const char *const formats[] = {"text", "json"};
+    cli_options_reset();
     int c;
     while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
         switch (c) {
         case OPT_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "text") == 0)
-                json = 0;
-            else
+            json = cli_enum_index(optarg, formats, 2);
+            if (json < 0)
                 return cli_usage_error("info", "--format: unknown format '%s' (expected text "
                                        "or json)", optarg);
             break;
         case OPT_DATA_DIR: data_dir = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error("info", "%s: missing value", argv[optind - 1]);
-        default: return cli_option_error("info", argv[optind - 1], long_options);
+        default: return cli_getopt_error("info", c, argv, long_options);
         }
     }
     if (argc - optind < 1)
@@ -205,8 +200,8 @@ int cmd_info(int argc, char **argv)
 
     /* Every model is described; one that fails is reported and the rest go on. */
     int rc = CLI_OK;
-    static nn_model_meta meta;
     for (int i = optind; i < argc; i++) {
+        nn_model_meta meta;
         nn_net *net = NULL;
         nn_error err = {{0}};
         char path[4096];

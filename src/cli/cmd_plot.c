@@ -76,8 +76,7 @@ static int read_all(FILE *f, char **out, size_t *len)
 int cmd_plot(int argc, char **argv)
 {
     const char *output = NULL, *title = "Learning curve";
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+    cli_options_reset();
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
         switch (c) {
