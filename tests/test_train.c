@@ -35,7 +35,8 @@ static void train_ok(nn_net *net, const nn_images *im, const nn_labels *lb,
                      nn_train_result *res)
 {
     nn_error err = {{0}};
-    nn_status st = nn_train(net, im, lb, opt, hooks, res, &err);
+    nn_dataset data = ts_view(im, lb, net->sizes[net->n_layers - 1]);
+    nn_status st = nn_train(net, &data, opt, hooks, res, &err);
     if (st != NN_OK)
         fail_msg("nn_train: %s (%s)", err.msg, nn_status_str(st));
 }
@@ -446,7 +447,8 @@ static void test_divergence_is_reported(void **state)
     opt.epochs = 3;
     opt.threads = threads_of(state);
     nn_error err = {{0}};
-    nn_status st = nn_train(net, &im, &lb, &opt, NULL, NULL, &err);
+    nn_dataset data = ts_view(&im, &lb, 10);
+    nn_status st = nn_train(net, &data, &opt, NULL, NULL, &err);
     assert_int_equal(st, NN_E_NUMERIC);
     if (strstr(err.msg, "training diverged at epoch 1, minibatch ") == NULL ||
         strstr(err.msg, "lower --lr") == NULL)
@@ -496,7 +498,8 @@ static void test_hooks_and_interrupt(void **state)
     nn_train_hooks hooks = {count_epochs, stop_on_progress, &h.stop, &h};
     nn_error err = {{0}};
     nn_train_result res;
-    assert_int_equal(nn_train(net, &im, &lb, &opt, &hooks, &res, &err), NN_E_INTERRUPTED);
+    nn_dataset data = ts_view(&im, &lb, 10);
+    assert_int_equal(nn_train(net, &data, &opt, &hooks, &res, &err), NN_E_INTERRUPTED);
     assert_non_null(strstr(err.msg, "epoch 1"));
     assert_int_equal(h.epoch_calls, 0);
     assert_int_equal(h.last_total, 320);
@@ -600,20 +603,23 @@ static void test_rejects_mismatched_data(void **state)
     (void)state;
     uint8_t pixels[6] = {0};
     uint8_t label_bytes[2] = {0, 1};
-    nn_images im = {2, 1, 3, pixels};
-    nn_labels lb = {2, label_bytes};
+    nn_dataset data = nn_dataset_view(pixels, label_bytes, 2, 1, 3, 2);
     size_t sizes[] = {2, 2};
     nn_net *net = make_net(sizes, 2, NN_ACT_SIGMOID);
     nn_train_options opt;
     nn_train_options_default(&opt);
     opt.batch = 1;
     nn_error err = {{0}};
-    assert_int_equal(nn_train(net, &im, &lb, &opt, NULL, NULL, &err), NN_E_MISMATCH);
-    im.cols = 2;
+    assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_MISMATCH);
+    data = nn_dataset_view(pixels, label_bytes, 2, 1, 2, 3);
+    assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_MISMATCH);
+    assert_non_null(strstr(err.msg, "3 classes"));
+    data.n_classes = 2;
     label_bytes[1] = 2;
-    assert_int_equal(nn_train(net, &im, &lb, &opt, NULL, NULL, &err), NN_E_MISMATCH);
+    assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_MISMATCH);
+    assert_non_null(strstr(err.msg, "label 2 of image 1"));
     opt.batch = 3;
-    assert_int_equal(nn_train(net, &im, &lb, &opt, NULL, NULL, &err), NN_E_ARG);
+    assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_ARG);
     nn_net_free(net);
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nnclass/dataset.h"
 #include "nnclass/error.h"
 #include "nnclass/idx.h"
 #include "nnclass/preprocess.h"
@@ -95,6 +96,10 @@ const char *cli_data_dir(const char *flag);
  * buffers of cap bytes; prints and returns -1 for an unknown dataset name. */
 int cli_dataset_paths(const char *data_dir, const char *dataset, const char *split,
                       char *images, char *labels, size_t cap);
+
+/* nn_dataset_check of data (labelled by labels_path) on its own: prints the
+ * problem naming the file and returns 1, else 0. */
+int cli_check_dataset(const nn_dataset *data, const char *labels_path);
 
 /* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);

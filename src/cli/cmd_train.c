@@ -619,11 +619,11 @@ int cmd_train(int argc, char **argv)
                              a.dataset != NULL ? a.dataset : labels_path, data_classes);
         goto done;
     }
-    st = nn_idx_check_pair(&images, images_path, &labels, labels_path, n_classes, &err);
-    if (st != NN_OK) {
-        rc = cli_fail(st, &err);
+    nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
+                                      images.cols, n_classes);
+    rc = cli_check_dataset(&data, labels_path);
+    if (rc != CLI_OK)
         goto done;
-    }
     /* A set smaller than the default minibatch is one minibatch; a --batch
      * given larger than the set stays an error. */
     if (!a.batch_given && a.train.val_count < images.count &&
@@ -681,7 +681,7 @@ int cmd_train(int argc, char **argv)
     catch_signals();
     nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &prog};
     nn_train_result result;
-    st = nn_train(net, &images, &labels, &a.train, &hooks, &result, &err);
+    st = nn_train(net, &data, &a.train, &hooks, &result, &err);
     cli_bar_clear(&prog.bar);
     if (st == NN_E_INTERRUPTED) {
         cli_error("%s: interrupted by signal %d; no model written", a.output, (int)stop_signal);

@@ -159,6 +159,16 @@ void cli_dataset_hint(const char *dataset)
         fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
 }
 
+int cli_check_dataset(const nn_dataset *data, const char *labels_path)
+{
+    nn_error err = {{0}};
+    if (nn_dataset_check(data, NULL, &err) == NN_OK)
+        return CLI_OK;
+    cli_error("%s: %s", strcmp(labels_path, "-") == 0 ? "(standard input)" : labels_path,
+              err.msg);
+    return CLI_EXIT_DATA;
+}
+
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/models/%s.nnc", data_dir, dataset);
