@@ -8,15 +8,6 @@ nn_dataset nn_dataset_view(const uint8_t *pixels, const uint8_t *labels, size_t 
     return d;
 }
 
-nn_dataset nn_dataset_slice(const nn_dataset *data, size_t start, size_t n)
-{
-    nn_dataset d = *data;
-    d.count = n;
-    d.pixels = data->pixels + start * data->n_in;
-    d.labels = data->labels + start;
-    return d;
-}
-
 /* The view on its own: shape, class count and every label. */
 static nn_status check_view(const nn_dataset *data, nn_error *err)
 {
@@ -26,12 +17,11 @@ static nn_status check_view(const nn_dataset *data, nn_error *err)
     if (data->n_classes == 0 || data->n_classes > NN_MAX_CLASSES)
         return nn_fail(err, NN_E_MISMATCH, "%zu classes, expected 1 to %u", data->n_classes,
                        NN_MAX_CLASSES);
-    if (data->count > 0 && (data->pixels == NULL || data->labels == NULL))
-        return nn_fail(err, NN_E_MISMATCH, "%zu images without their %s", data->count,
-                       data->pixels == NULL ? "pixels" : "labels");
+    if (data->count > 0 && data->labels == NULL)
+        return nn_fail(err, NN_E_MISMATCH, "%zu images without their labels", data->count);
     for (size_t i = 0; i < data->count; i++)
         if (data->labels[i] >= data->n_classes)
-            return nn_fail(err, NN_E_MISMATCH, "label %u of image %zu, expected 0 to %zu",
+            return nn_fail(err, NN_E_MISMATCH, "label %u at index %zu, expected 0 to %zu",
                            data->labels[i], i, data->n_classes - 1);
     return NN_OK;
 }
@@ -40,6 +30,8 @@ static nn_status check_view(const nn_dataset *data, nn_error *err)
 static nn_status check_fit(const nn_dataset *data, const nn_net *net, nn_error *err)
 {
     size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
+    if (data->count > 0 && data->pixels == NULL)
+        return nn_fail(err, NN_E_MISMATCH, "%zu images without their pixels", data->count);
     if (data->n_in != n_in)
         return nn_fail(err, NN_E_MISMATCH, "the images have %zux%zu = %zu pixels, the "
                        "network has %zu inputs", data->rows, data->cols, data->n_in, n_in);

@@ -294,9 +294,11 @@ static double test_accuracy(const nn_net *net, size_t n)
     ts_load_mnist("t10k", n, &im, &lb);
     nn_confusion c;
     nn_error err = {{0}};
-    if (nn_evaluate(net, &im, &lb, &c, NULL, NULL, &err) != NN_OK)
+    nn_dataset data = ts_view(&im, &lb, 10);
+    if (nn_confusion_init(&c, 10, &err) != NN_OK ||
+        nn_evaluate(net, &data, &c, NULL, NULL, &err) != NN_OK)
         fail_msg("nn_evaluate: %s", err.msg);
-    double acc = (double)c.correct / (double)c.total;
+    double acc = nn_confusion_accuracy(&c);
     nn_confusion_free(&c);
     nn_images_free(&im);
     nn_labels_free(&lb);
@@ -617,7 +619,7 @@ static void test_rejects_mismatched_data(void **state)
     data.n_classes = 2;
     label_bytes[1] = 2;
     assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_MISMATCH);
-    assert_non_null(strstr(err.msg, "label 2 of image 1"));
+    assert_non_null(strstr(err.msg, "label 2 at index 1"));
     opt.batch = 3;
     assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_ARG);
     nn_net_free(net);

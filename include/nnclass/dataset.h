@@ -29,16 +29,15 @@ typedef struct {
 nn_dataset nn_dataset_view(const uint8_t *pixels, const uint8_t *labels, size_t count,
                            size_t rows, size_t cols, size_t n_classes);
 
-/* The view of images [start, start + n) of data (n no more than what is left). */
-nn_dataset nn_dataset_slice(const nn_dataset *data, size_t start, size_t n);
-
 /* The one check of a data set, which nn_train and nn_evaluate run too: that
- * n_in is rows * cols, the class count is 1..NN_MAX_CLASSES, the arrays are
- * there when count > 0 and every label is below the class count; and, when
- * net is not NULL, that the images fit it (n_in inputs; rows x cols for a
- * net whose first layer is a convolution) and its outputs are the classes.
- * NN_E_MISMATCH with a message naming the image and the values otherwise
- * (the label check names no file: callers that have one prefix it). */
+ * n_in is rows * cols, the class count is 1..NN_MAX_CLASSES, the labels are
+ * there when count > 0 and every one is below the class count; and, when
+ * net is not NULL, that the pixels are there too, the images fit the net
+ * (n_in inputs; rows x cols for a net whose first layer is a convolution)
+ * and its outputs are the classes. Without a net, pixels may be NULL: the
+ * labels of a stream are checked before its images arrive. NN_E_MISMATCH
+ * with a message naming the image and the values otherwise (no file name:
+ * callers that have one prefix it). */
 nn_status nn_dataset_check(const nn_dataset *data, const nn_net *net, nn_error *err);
 
 #endif

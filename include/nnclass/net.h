@@ -35,7 +35,6 @@
 #include <stdint.h>
 
 #include "nnclass/error.h"
-#include "nnclass/idx.h"
 #include "nnclass/rng.h"
 
 #define NN_MAX_LAYERS 16                       /* sizes, input included */
@@ -241,12 +240,6 @@ void nn_net_forward_first(const nn_net *net, const float *x, size_t batch, size_
 float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const float *x,
                                   const float *a1, const uint8_t *labels, size_t batch,
                                   size_t j0, size_t j1, float *grad, size_t *correct);
-
-/* Checks that a labelled data set fits the net: rows * cols == sizes[0],
- * as many labels as images, every label below the class count
- * (NN_E_MISMATCH otherwise). */
-nn_status nn_net_check_data(const nn_net *net, const nn_images *images,
-                            const nn_labels *labels, nn_error *err);
 
 /* Index of the largest of n values (the first on ties). */
 size_t nn_argmax(const float *v, size_t n);

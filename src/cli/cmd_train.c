@@ -486,17 +486,20 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     nn_status st = nn_idx_load_images(images_path, cap, &images, &err);
     if (st == NN_OK)
         st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
+                                      images.cols, net->sizes[net->n_layers - 1]);
     if (st == NN_OK)
-        st = nn_net_check_data(net, &images, &labels, &err);
+        st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
     if (st == NN_OK)
-        st = nn_evaluate(net, &images, &labels, &conf, NULL, NULL, &err);
+        st = nn_confusion_init(&conf, data.n_classes, &err);
+    if (st == NN_OK)
+        st = nn_evaluate(net, &data, &conf, NULL, NULL, &err);
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
     else
         fprintf(stderr, "test accuracy %.4f (%zu/%zu) of %s on the %s test split\n",
-                conf.total > 0 ? (double)conf.correct / (double)conf.total : 0.0, conf.correct,
-                conf.total, a->output, a->dataset);
+                nn_confusion_accuracy(&conf), conf.correct, conf.total, a->output, a->dataset);
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);
@@ -649,16 +652,17 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
     nn_images *im = &j->images;
     j->data = nn_dataset_view(im->pixels, j->labels.labels, im->count, im->rows, im->cols,
                               j->n_classes);
-    rc = cli_check_dataset(&j->data, j->labels_path);
-    if (rc != CLI_OK)
-        return rc;
+    nn_error err = {{0}};
+    nn_status st = cli_check_dataset(&j->data, j->images_path, j->labels.count, j->labels_path,
+                                     &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
     /* A set smaller than the default minibatch is one minibatch; a --batch
      * given larger than the set stays an error. */
     if (!a->batch_given && a->train.val_count < im->count &&
         a->train.batch > im->count - a->train.val_count)
         a->train.batch = im->count - a->train.val_count;
-    nn_error err = {{0}};
-    nn_status st = nn_train_options_check(&a->train, im->count, &err);
+    st = nn_train_options_check(&a->train, im->count, &err);
     if (st == NN_OK && a->n_table > 0)
         st = nn_net_create_table(a->layers, a->n_table, net, &err);
     else if (st == NN_OK)

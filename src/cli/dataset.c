@@ -159,14 +159,23 @@ void cli_dataset_hint(const char *dataset)
         fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
 }
 
-int cli_check_dataset(const nn_dataset *data, const char *labels_path)
+static const char *shown_path(const char *path)
 {
-    nn_error err = {{0}};
-    if (nn_dataset_check(data, NULL, &err) == NN_OK)
-        return CLI_OK;
-    cli_error("%s: %s", strcmp(labels_path, "-") == 0 ? "(standard input)" : labels_path,
-              err.msg);
-    return CLI_EXIT_DATA;
+    return strcmp(path, "-") == 0 ? "(standard input)" : path;
+}
+
+nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
+                            const char *labels_path, nn_error *err)
+{
+    if (n_labels != data->count)
+        return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
+                       shown_path(labels_path), n_labels, shown_path(images_path),
+                       data->count);
+    nn_error why = {{0}};
+    nn_status st = nn_dataset_check(data, NULL, &why);
+    if (st != NN_OK)
+        return nn_fail(err, st, "%s: %s", shown_path(labels_path), why.msg);
+    return NN_OK;
 }
 
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap)
