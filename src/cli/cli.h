@@ -62,6 +62,16 @@ void cli_options_reset(void);
 struct option;
 int cli_getopt_error(const char *cmd, int c, char **argv, const struct option *options);
 
+/* The option loop of a command: getopt_long over argv with shortopts and
+ * options; -h/--help prints usage on stdout and returns 0, a refused option
+ * or a missing value is the usage error of cli_getopt_error, and every other
+ * option goes to parse(c, ctx) (its value in optarg), whose nonzero return
+ * (after printing why) is exit 2. Returns -1 when every option was taken,
+ * with optind at the first operand. */
+int cli_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+                      const struct option *options, void (*usage)(FILE *out),
+                      int (*parse)(int c, void *ctx), void *ctx);
+
 /* The usage error for an option getopt_long refused (arg, the argument it
  * stopped at): an ambiguous prefix lists the options it could be, a value
  * given to an option that takes none says so, else "unknown option". Returns 2. */

@@ -19,6 +19,7 @@ typedef struct {
     const char *model;
     const char *dataset;
     const char *split;
+    int split_given;
     const char *images, *labels;
     const char *data_dir;
     eval_format format;
@@ -83,8 +84,9 @@ static const struct option long_options[] = {
 };
 
 /* One option of the table; 0, or -1 after printing a bad value. */
-static int parse_option(int c, eval_args *a, int *split_given)
+static int parse_option(int c, void *args)
 {
+    eval_args *a = args;
     static const char *const splits[] = {"test", "train"};
     static const char *const formats[] = {"text", "json", "csv"}; /* eval_format's order */
     int bad = 0, i = 0;
@@ -94,7 +96,7 @@ static int parse_option(int c, eval_args *a, int *split_given)
     case OPT_SPLIT:
         bad = cli_parse_enum("--split", "split", optarg, splits, 2, &i);
         a->split = optarg;
-        *split_given = 1;
+        a->split_given = 1;
         break;
     case OPT_IMAGES: a->images = optarg; break;
     case OPT_LABELS: a->labels = optarg; break;
@@ -121,12 +123,12 @@ static int parse_option(int c, eval_args *a, int *split_given)
 
 /* The options that do not go together; -1 when they all do, else the exit
  * code of the usage error. */
-static int check_combinations(eval_args *a, int split_given)
+static int check_combinations(eval_args *a)
 {
     int rc = cli_check_input_options("eval", a->images, a->labels, a->dataset);
     if (rc != 0)
         return rc;
-    if (a->images != NULL && split_given)
+    if (a->images != NULL && a->split_given)
         return cli_usage_error("eval", "--split picks a dataset's split; it does not go "
                                "with --images/--labels");
     if (a->format == FORMAT_CSV && a->errors > 0)
@@ -142,27 +144,17 @@ static int check_combinations(eval_args *a, int split_given)
 /* Returns -1 to go on, else the exit code (help, or a usage error). */
 static int parse_args(int argc, char **argv, eval_args *a)
 {
-    int split_given = 0;
     memset(a, 0, sizeof *a);
     a->split = "test";
     a->threads = 1;
     a->max_input_mb = 1024;
     cli_image_opts_init(&a->image);
-    cli_options_reset();
-    int c;
-    while ((c = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return CLI_OK;
-        }
-        if (c == ':' || c == '?')
-            return cli_getopt_error("eval", c, argv, long_options);
-        if (parse_option(c, a, &split_given) != 0)
-            return CLI_EXIT_USAGE;
-    }
+    int rc = cli_parse_options("eval", argc, argv, ":qh", long_options, usage, parse_option, a);
+    if (rc >= 0)
+        return rc;
     if (optind < argc)
         return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
-    return check_combinations(a, split_given);
+    return check_combinations(a);
 }
 
 static void print_text(const nn_confusion *c, const nn_model_meta *meta, const char *model,

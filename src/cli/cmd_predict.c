@@ -109,6 +109,38 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* One option of the table; 0, or -1 after printing a bad value. */
+static int parse_option(int c, void *args)
+{
+    static const char *const formats[] = {"tsv", "csv", "json"}; /* predict_format's order */
+    predict_args *a = args;
+    int bad = 0, format = FORMAT_TSV;
+    switch (c) {
+    case OPT_MODEL: a->model = optarg; break;
+    case OPT_DATA_DIR: a->data_dir = optarg; break;
+    case OPT_FORMAT:
+        bad = cli_parse_enum("--format", "format", optarg, formats, 3, &format);
+        a->format = (predict_format)format;
+        break;
+    case OPT_PROBS: a->probs = 1; break;
+    case OPT_TOP: bad = cli_parse_size("--top", optarg, 1, NN_MAX_CLASSES, &a->top); break;
+    case 'H': a->with_filename = 1; break;
+    case OPT_NO_FILENAME: a->with_filename = 0; break;
+    case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
+    case OPT_SAVE_INPUT: a->save_input = optarg; break;
+    case CLI_OPT_PREPROCESS:
+    case CLI_OPT_INVERT:
+    case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
+    case OPT_DATASET: a->dataset = optarg; break;
+    case OPT_SPLIT: a->split = optarg; break;
+    case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
+    case OPT_OFFSET: bad = cli_parse_u64("--offset", optarg, &a->offset); break;
+    case 'q': a->quiet = 1; break;
+    }
+    return bad;
+}
+
+/* Returns -1 to go on, else the exit code (help, or a usage error). */
 static int parse_args(int argc, char **argv, predict_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -116,38 +148,10 @@ static int parse_args(int argc, char **argv, predict_args *a)
     a->threads = 1;
     a->top = 1;
     cli_image_opts_init(&a->image);
-    cli_options_reset();
-    int c;
-    while ((c = getopt_long(argc, argv, ":qHh", long_options, NULL)) != -1) {
-        static const char *const formats[] = {"tsv", "csv", "json"}; /* predict_format's order */
-        int bad = 0, format = FORMAT_TSV;
-        switch (c) {
-        case OPT_MODEL: a->model = optarg; break;
-        case OPT_DATA_DIR: a->data_dir = optarg; break;
-        case OPT_FORMAT:
-            bad = cli_parse_enum("--format", "format", optarg, formats, 3, &format);
-            a->format = (predict_format)format;
-            break;
-        case OPT_PROBS: a->probs = 1; break;
-        case OPT_TOP: bad = cli_parse_size("--top", optarg, 1, NN_MAX_CLASSES, &a->top); break;
-        case 'H': a->with_filename = 1; break;
-        case OPT_NO_FILENAME: a->with_filename = 0; break;
-        case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
-        case OPT_SAVE_INPUT: a->save_input = optarg; break;
-        case CLI_OPT_PREPROCESS:
-        case CLI_OPT_INVERT:
-        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
-        case OPT_DATASET: a->dataset = optarg; break;
-        case OPT_SPLIT: a->split = optarg; break;
-        case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
-        case OPT_OFFSET: bad = cli_parse_u64("--offset", optarg, &a->offset); break;
-        case 'q': a->quiet = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_getopt_error("predict", c, argv, long_options);
-        }
-        if (bad != 0)
-            return CLI_EXIT_USAGE;
-    }
+    int rc = cli_parse_options("predict", argc, argv, ":qHh", long_options, usage, parse_option,
+                               a);
+    if (rc >= 0)
+        return rc;
     if (a->dataset != NULL && optind < argc)
         return cli_usage_error("predict", "give either --dataset or FILEs, not both");
     if (a->split != NULL && a->dataset == NULL)

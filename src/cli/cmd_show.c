@@ -48,9 +48,29 @@ typedef struct {
     size_t index, count;
     const char *labels; /* --labels, or the dataset's */
     const char *dataset, *split, *data_dir;
+    int split_given;
     const char *file;   /* the FILE argument, or NULL */
     cli_image_opts image;
 } show_args;
+
+/* One option of the table; 0, or -1 after printing a bad value. */
+static int parse_option(int c, void *args)
+{
+    show_args *a = args;
+    int bad = 0;
+    switch (c) {
+    case OPT_INDEX: bad = cli_parse_size("--index", optarg, 0, SIZE_MAX / 2, &a->index); break;
+    case OPT_COUNT: bad = cli_parse_size("--count", optarg, 1, 1000000, &a->count); break;
+    case OPT_LABELS: a->labels = optarg; break;
+    case OPT_DATASET: a->dataset = optarg; break;
+    case OPT_SPLIT: a->split = optarg; a->split_given = 1; break;
+    case OPT_DATA_DIR: a->data_dir = optarg; break;
+    case CLI_OPT_PREPROCESS:
+    case CLI_OPT_INVERT:
+    case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
+    }
+    return bad;
+}
 
 /* Returns -1 to go on, else the exit code (help, or a usage error). */
 static int parse_args(int argc, char **argv, show_args *a)
@@ -58,33 +78,15 @@ static int parse_args(int argc, char **argv, show_args *a)
     memset(a, 0, sizeof *a);
     a->count = 1;
     a->split = "test";
-    int split_given = 0;
     cli_image_opts_init(&a->image);
-    cli_options_reset();
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case OPT_INDEX: bad = cli_parse_size("--index", optarg, 0, SIZE_MAX / 2, &a->index); break;
-        case OPT_COUNT: bad = cli_parse_size("--count", optarg, 1, 1000000, &a->count); break;
-        case OPT_LABELS: a->labels = optarg; break;
-        case OPT_DATASET: a->dataset = optarg; break;
-        case OPT_SPLIT: a->split = optarg; split_given = 1; break;
-        case OPT_DATA_DIR: a->data_dir = optarg; break;
-        case CLI_OPT_PREPROCESS:
-        case CLI_OPT_INVERT:
-        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
-        case 'h': usage(stdout); return CLI_OK;
-        default: return cli_getopt_error("show", c, argv, long_options);
-        }
-        if (bad != 0)
-            return CLI_EXIT_USAGE;
-    }
+    int rc = cli_parse_options("show", argc, argv, ":h", long_options, usage, parse_option, a);
+    if (rc >= 0)
+        return rc;
     if (argc - optind > 1)
         return cli_usage_error("show", "expected at most one image file");
     if (argc - optind == 1 && a->dataset != NULL)
         return cli_usage_error("show", "give either FILE or --dataset");
-    if (split_given && a->dataset == NULL)
+    if (a->split_given && a->dataset == NULL)
         return cli_usage_error("show", "--split picks a dataset's split; it goes with --dataset");
     if (a->dataset != NULL && a->labels != NULL)
         return cli_usage_error("show", "--dataset brings its own labels; drop --labels");

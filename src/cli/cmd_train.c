@@ -232,8 +232,9 @@ static int parse_training_option(int c, train_args *a)
 }
 
 /* One option of the table; 0, or -1 after printing a bad value. */
-static int parse_option(int c, train_args *a)
+static int parse_option(int c, void *args)
 {
+    train_args *a = args;
     static const char *const archs[] = {"mlp", "cnn"};
     int bad = 0;
     switch (c) {
@@ -335,21 +336,13 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->max_input_mb = 1024;
     nn_train_options_default(&a->train);
 
-    cli_options_reset();
-    int c;
-    while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
-        if (c == 'h') {
-            usage(stdout);
-            return CLI_OK;
-        }
-        if (c == ':' || c == '?')
-            return cli_getopt_error("train", c, argv, long_options);
-        if (parse_option(c, a) != 0)
-            return CLI_EXIT_USAGE;
-    }
+    int rc = cli_parse_options("train", argc, argv, ":o:qh", long_options, usage, parse_option,
+                               a);
+    if (rc >= 0)
+        return rc;
     if (optind < argc)
         return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
-    int rc = check_combinations(a);
+    rc = check_combinations(a);
     if (rc >= 0)
         return rc;
     apply_arch(a);

@@ -70,6 +70,25 @@ int cli_getopt_error(const char *cmd, int c, char **argv, const struct option *o
     return cli_option_error(cmd, argv[optind - 1], options);
 }
 
+int cli_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+                      const struct option *options, void (*usage)(FILE *out),
+                      int (*parse)(int c, void *ctx), void *ctx)
+{
+    cli_options_reset();
+    int c;
+    while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return CLI_OK;
+        }
+        if (c == ':' || c == '?')
+            return cli_getopt_error(cmd, c, argv, options);
+        if (parse(c, ctx) != 0)
+            return CLI_EXIT_USAGE;
+    }
+    return -1;
+}
+
 int cli_option_error(const char *cmd, const char *arg, const struct option *options)
 {
     if (arg == NULL || strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
