@@ -137,41 +137,38 @@ nn_status nn_idx_encode_labels(const nn_labels *labels, uint8_t **out, size_t *o
     return encode_bgzf(h, sizeof h, labels->labels, labels->count, out, out_len, err);
 }
 
-/* Writes len bytes to path atomically. */
-static nn_status save_bytes(const char *path, const uint8_t *buf, size_t len, nn_error *err)
+/* The bytes an encoder made: a buffer the saver frees. */
+typedef struct {
+    uint8_t *buf;
+    size_t len;
+} encoded;
+
+/* Writes e to path atomically when its encoder succeeded (st), and frees it. */
+static nn_status save_encoded(const char *path, nn_status st, encoded *e, nn_error *err)
 {
     nn_atomic_file *f = NULL;
-    nn_status st = nn_atomic_open(path, &f, err);
-    if (st != NN_OK)
-        return st;
-    st = nn_atomic_write(f, buf, len, err);
-    if (st != NN_OK) {
+    if (st == NN_OK)
+        st = nn_atomic_open(path, &f, err);
+    if (st == NN_OK)
+        st = nn_atomic_write(f, e->buf, e->len, err);
+    if (st == NN_OK)
+        st = nn_atomic_commit(f, err);
+    else
         nn_atomic_abort(f);
-        return st;
-    }
-    return nn_atomic_commit(f, err);
+    free(e->buf);
+    return st;
 }
 
 nn_status nn_idx_save_images(const char *path, const nn_images *images, nn_error *err)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    nn_status st = nn_idx_encode_images(images, &buf, &len, err);
-    if (st == NN_OK)
-        st = save_bytes(path, buf, len, err);
-    free(buf);
-    return st;
+    encoded e = {NULL, 0};
+    return save_encoded(path, nn_idx_encode_images(images, &e.buf, &e.len, err), &e, err);
 }
 
 nn_status nn_idx_save_labels(const char *path, const nn_labels *labels, nn_error *err)
 {
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    nn_status st = nn_idx_encode_labels(labels, &buf, &len, err);
-    if (st == NN_OK)
-        st = save_bytes(path, buf, len, err);
-    free(buf);
-    return st;
+    encoded e = {NULL, 0};
+    return save_encoded(path, nn_idx_encode_labels(labels, &e.buf, &e.len, err), &e, err);
 }
 
 /* --- the raw image stream ------------------------------------------------------ */

@@ -34,13 +34,13 @@ nn_image_format nn_image_sniff(const uint8_t *head, size_t n)
 
 const char *nn_image_format_name(nn_image_format format)
 {
-    switch (format) {
-    case NN_IMAGE_PNG: return "PNG";
-    case NN_IMAGE_JPEG: return "JPEG";
-    case NN_IMAGE_PNM: return "PGM/PPM";
-    case NN_IMAGE_UNKNOWN: break;
-    }
-    return "unknown";
+    static const char *const names[] = {
+        [NN_IMAGE_UNKNOWN] = "unknown",
+        [NN_IMAGE_PNG] = "PNG",
+        [NN_IMAGE_JPEG] = "JPEG",
+        [NN_IMAGE_PNM] = "PGM/PPM",
+    };
+    return (unsigned)format < sizeof names / sizeof names[0] ? names[format] : "unknown";
 }
 
 nn_status nn_grey_alloc(size_t width, size_t height, uint64_t max_pixels, const char *name,
@@ -69,10 +69,10 @@ nn_status nn_grey_alloc(size_t width, size_t height, uint64_t max_pixels, const 
 
 void nn_grey_free(nn_grey *img)
 {
-    if (img == NULL)
-        return;
-    free(img->pixels);
-    memset(img, 0, sizeof *img);
+    if (img != NULL) {
+        free(img->pixels);
+        *img = (nn_grey){0};
+    }
 }
 
 nn_status nn_image_decode(const uint8_t *data, size_t len, uint64_t max_pixels,

@@ -121,19 +121,6 @@ static uint32_t crc_of(const uint8_t *buf, size_t len)
 
 /* --- sizes shared by the encoder and the decoder ----------------------------- */
 
-/* Weights and biases of a layer list whose sizes are each <= NN_MAX_WIDTH
- * (so no product overflows 64 bits), or 0 when the total is over the cap. */
-static uint64_t count_params(const size_t *sizes, size_t n_layers)
-{
-    uint64_t total = 0;
-    for (size_t l = 1; l < n_layers; l++) {
-        total += (uint64_t)sizes[l] * sizes[l - 1] + sizes[l];
-        if (total > NN_MAX_PARAMS)
-            return 0;
-    }
-    return total;
-}
-
 static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names)
 {
     size_t per_layer = version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
@@ -244,25 +231,19 @@ static const char *or_model(const char *name)
 /* --- encoder ------------------------------------------------------------------ */
 
 /* Checks that net and meta describe a model the decoder would accept, so a
- * save never writes a file that cannot be loaded back. */
-static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
-                                  const char *name, nn_error *err)
+ * save never writes a file that cannot be loaded back. The net is one that
+ * nn_net_create or nn_net_create_table made, so their checks hold (layer
+ * count, sizes, class count, the perceptron without hidden layers); what
+ * the file asks for beyond them is checked here. */
+static nn_status check_net_for_encode(const nn_net *net, const nn_model_meta *meta,
+                                      const char *name, nn_error *err)
 {
-    if (net == NULL || meta == NULL)
-        return nn_fail(err, NN_E_ARG, "%s: no network or metadata to save", name);
-    if (net->n_layers < 2 || net->n_layers > NN_MAX_LAYERS)
-        return nn_fail(err, NN_E_ARG, "%s: %zu layer sizes, expected 2 to %d", name,
-                       net->n_layers, NN_MAX_LAYERS);
-    for (size_t l = 0; l < net->n_layers; l++)
-        if (net->sizes[l] == 0 || net->sizes[l] > NN_MAX_WIDTH)
-            return nn_fail(err, NN_E_ARG, "%s: layer %zu has %zu neurons, expected 1 to %u",
-                           name, l, net->sizes[l], NN_MAX_WIDTH);
-    size_t n_out = net->sizes[net->n_layers - 1];
-    if (n_out < 2 || n_out > NN_MAX_CLASSES)
-        return nn_fail(err, NN_E_ARG, "%s: %zu output neurons, expected 2 to %u", name, n_out,
-                       NN_MAX_CLASSES);
     uint64_t n_params = 0;
-    if (!nn_net_is_dense(net)) {
+    if (nn_net_is_dense(net)) {
+        if (!valid_activation((uint32_t)net->hidden))
+            return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)net->hidden);
+        n_params = nn_net_count_params(net->sizes, net->n_layers);
+    } else {
         nn_error te = {{0}};
         if (check_table(net->layers, net->n_layers, name, &n_params, &te) != NN_OK)
             return nn_fail(err, NN_E_ARG, "%s", te.msg);
@@ -272,16 +253,17 @@ static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
                            "says %ux%u pixels", name, in->h, in->w, in->c, meta->rows,
                            meta->cols);
     }
-    if (!valid_activation((uint32_t)net->hidden) && nn_net_is_dense(net))
-        return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)net->hidden);
-    if (net->hidden == NN_ACT_STEP && net->n_layers > 2)
-        return nn_fail(err, NN_E_ARG, "%s: the step activation is only for a net with no "
-                       "hidden layer", name);
-    if (nn_net_is_dense(net))
-        n_params = count_params(net->sizes, net->n_layers);
     if (n_params == 0 || n_params != net->n_params || net->params == NULL)
         return nn_fail(err, NN_E_ARG, "%s: the net holds %zu parameters, its sizes need %llu",
                        name, net->n_params, (unsigned long long)n_params);
+    return NN_OK;
+}
+
+/* The metadata against the net and the file's fields. */
+static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *meta,
+                                       const char *name, nn_error *err)
+{
+    size_t n_out = net->sizes[net->n_layers - 1];
     if (meta->n_classes != n_out)
         return nn_fail(err, NN_E_ARG, "%s: %zu classes, but the output layer has %zu neurons",
                        name, meta->n_classes, n_out);
@@ -294,19 +276,29 @@ static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
                        NN_MODEL_NAME_LEN - 1);
     if (memchr(meta->recipe, 0, RECIPE_LEN) == NULL)
         return nn_fail(err, NN_E_ARG, "%s: recipe longer than %u bytes", name, RECIPE_LEN - 1);
-    if (meta->has_class_names)
-        for (size_t k = 0; k < n_out; k++)
-            if (memchr(meta->class_names[k], 0, NN_MODEL_NAME_LEN) == NULL)
-                return nn_fail(err, NN_E_ARG, "%s: name of class %zu longer than %d bytes",
-                               name, k, NN_MODEL_NAME_LEN - 1);
+    for (size_t k = 0; meta->has_class_names && k < n_out; k++)
+        if (memchr(meta->class_names[k], 0, NN_MODEL_NAME_LEN) == NULL)
+            return nn_fail(err, NN_E_ARG, "%s: name of class %zu longer than %d bytes", name,
+                           k, NN_MODEL_NAME_LEN - 1);
     if (!isfinite(meta->val_accuracy) || meta->val_accuracy > 1.0f)
         return nn_fail(err, NN_E_ARG, "%s: validation accuracy %g is not finite or is above 1",
                        name, (double)meta->val_accuracy);
-    for (size_t i = 0; i < net->n_params; i++)
-        if (!isfinite(net->params[i]))
-            return nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; refusing to save a "
-                           "broken model", name, i, isnan(net->params[i]) ? "NaN" : "Inf");
     return NN_OK;
+}
+
+static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
+                                  const char *name, nn_error *err)
+{
+    if (net == NULL || meta == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: no network or metadata to save", name);
+    nn_status st = check_net_for_encode(net, meta, name, err);
+    if (st == NN_OK)
+        st = check_meta_for_encode(net, meta, name, err);
+    for (size_t i = 0; st == NN_OK && i < net->n_params; i++)
+        if (!isfinite(net->params[i]))
+            st = nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; refusing to save a "
+                         "broken model", name, i, isnan(net->params[i]) ? "NaN" : "Inf");
+    return st;
 }
 
 static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, const char *name,
@@ -375,219 +367,305 @@ nn_status nn_model_encode(const nn_net *net, const nn_model_meta *meta, uint8_t 
 
 /* --- decoder ------------------------------------------------------------------ */
 
+/* What the header says, filled in step by step: each step trusts only what
+ * the steps before it have checked. */
+typedef struct {
+    const uint8_t *buf;
+    size_t len;
+    const char *name;
+    uint32_t version, n_layers, n_classes;
+    int has_names;
+    size_t hsize;                   /* bytes before the parameters */
+    size_t total;                   /* bytes of the whole file, checksum included */
+    size_t sizes[NN_MAX_LAYERS];    /* values per layer */
+    nn_layer table[NN_MAX_LAYERS];  /* version 2 only */
+    uint64_t n_params;
+    uint32_t hidden, rows, cols;
+    float val_accuracy;
+    const uint8_t *names;           /* the class names, when has_names */
+} header;
+
+/* 1. Identity: magic, then version. A short file whose bytes match the start
+ * of the magic is truncated, anything else is not a model. */
+static nn_status read_identity(header *h, nn_error *err)
+{
+    size_t have = h->len < MAGIC_LEN ? h->len : MAGIC_LEN;
+    if (have > 0 && memcmp(h->buf, MODEL_MAGIC, have) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: not an nnclass model (bad magic)", h->name);
+    if (h->len < OFF_VERSION + 4)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
+                       h->name, h->len, FIXED_SIZE);
+    h->version = get32(h->buf + OFF_VERSION);
+    if (h->version != MODEL_VERSION && h->version != MODEL_VERSION_TABLE)
+        return nn_fail(err, NN_E_VERSION, "%s: format version %u, this nnclass reads versions "
+                       "1 and 2", h->name, h->version);
+    if (h->len < FIXED_SIZE)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
+                       h->name, h->len, FIXED_SIZE);
+    return NN_OK;
+}
+
+/* 2. The counts that size the header, each against its cap, then the header
+ * size they make against its field and the bytes there are. */
+static nn_status read_counts(header *h, nn_error *err)
+{
+    const char *name = h->name;
+    h->n_layers = get32(h->buf + OFF_N_LAYERS);
+    if (h->n_layers > NN_MAX_LAYERS)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: %u layer sizes, the limit is %d", name,
+                       h->n_layers, NN_MAX_LAYERS);
+    if (h->n_layers < 2)
+        return nn_fail(err, NN_E_FORMAT, "%s: %u layer sizes, a net needs at least 2", name,
+                       h->n_layers);
+    uint32_t flags = get32(h->buf + OFF_FLAGS);
+    if ((flags & ~FLAGS_KNOWN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: unknown flags 0x%08x", name, flags);
+    h->has_names = (flags & FLAG_CLASS_NAMES) != 0;
+    h->n_classes = get32(h->buf + OFF_N_CLASSES);
+    if (h->n_classes > NN_MAX_CLASSES)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name,
+                       h->n_classes, NN_MAX_CLASSES);
+    if (h->n_classes < 2)
+        return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
+                       name, h->n_classes, h->n_classes == 1 ? "" : "es");
+    h->hsize = header_size(h->version, h->n_layers, h->n_classes, h->has_names);
+    uint32_t hsize_field = get32(h->buf + OFF_HEADER_SIZE);
+    if (hsize_field != h->hsize)
+        return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
+                       "%s class names make %zu", name, hsize_field, h->n_layers,
+                       h->has_names ? "their" : "no", h->hsize);
+    if (h->len < h->hsize)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %zu",
+                       name, h->len, h->hsize);
+    return NN_OK;
+}
+
+/* 3a. Version 2: the layer table, checked row by row. */
+static nn_status read_table(header *h, nn_error *err)
+{
+    memset(h->table, 0, sizeof h->table);
+    for (uint32_t l = 0; l < h->n_layers; l++) {
+        const uint8_t *r = h->buf + FIXED_SIZE + (size_t)ROW_SIZE * l;
+        uint32_t f = get32(r + ROW_FLAGS);
+        if ((f & ~ROW_FLAG_SAME) != 0 || get32(r + ROW_RESERVED) != 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %u has unknown flags 0x%08x or a "
+                           "non-zero reserved field", h->name, l, f);
+        nn_layer *L = &h->table[l];
+        L->kind = (nn_layer_kind)get32(r + ROW_KIND);
+        L->act = (nn_activation)get32(r + ROW_ACT);
+        L->h = get32(r + ROW_H);
+        L->w = get32(r + ROW_W);
+        L->c = get32(r + ROW_C);
+        L->k = get32(r + ROW_K);
+        L->same = (f & ROW_FLAG_SAME) != 0;
+        h->sizes[l] = L->h * L->w * L->c; /* each factor < 2^32: no overflow in 64 bits */
+    }
+    return check_table(h->table, h->n_layers, h->name, &h->n_params, err);
+}
+
+/* 3b. Version 1: the list of layer sizes. */
+static nn_status read_sizes(header *h, nn_error *err)
+{
+    for (uint32_t l = 0; l < h->n_layers; l++) {
+        uint32_t s = get32(h->buf + FIXED_SIZE + 4 * l);
+        if (s == 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %u has 0 neurons", h->name, l);
+        if (s > NN_MAX_WIDTH)
+            return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %u has %u neurons, the limit "
+                           "is %u", h->name, l, s, NN_MAX_WIDTH);
+        h->sizes[l] = s;
+    }
+    h->n_params = nn_net_count_params(h->sizes, h->n_layers);
+    if (h->n_params == 0)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: the layer sizes need more than %zu "
+                       "parameters", h->name, NN_MAX_PARAMS);
+    return NN_OK;
+}
+
+/* 3. The layers, and the parameter count they need against its field. */
+static nn_status read_layers(header *h, nn_error *err)
+{
+    nn_status st = h->version == MODEL_VERSION_TABLE ? read_table(h, err) : read_sizes(h, err);
+    if (st != NN_OK)
+        return st;
+    uint64_t n_params_field = get64(h->buf + OFF_N_PARAMS);
+    if (n_params_field != h->n_params)
+        return nn_fail(err, NN_E_FORMAT, "%s: parameter count field says %llu, the layer sizes "
+                       "need %llu", h->name, (unsigned long long)n_params_field,
+                       (unsigned long long)h->n_params);
+    return NN_OK;
+}
+
+/* 4. The file is exactly as long as the header says, and its checksum
+ * matches: before any field is trusted for its meaning. */
+static nn_status check_length_and_crc(header *h, nn_error *err)
+{
+    h->total = h->hsize + 4 * (size_t)h->n_params + 4;
+    if (h->len < h->total)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header says %zu",
+                       h->name, h->len, h->total);
+    if (h->len > h->total)
+        return nn_fail(err, NN_E_FORMAT, "%s: %zu bytes, the header says %zu: %zu trailing "
+                       "bytes after the checksum", h->name, h->len, h->total,
+                       h->len - h->total);
+    uint32_t stored = get32(h->buf + h->total - 4);
+    uint32_t computed = crc_of(h->buf, h->total - 4);
+    if (stored != computed)
+        return nn_fail(err, NN_E_CHECKSUM, "%s: checksum mismatch: stored 0x%08x, computed "
+                       "0x%08x; the file is corrupt", h->name, stored, computed);
+    return NN_OK;
+}
+
+/* 5a. The hidden activation field: version 1's own, version 2's a copy of
+ * layer 1's (none without a hidden layer). */
+static nn_status check_activation(header *h, nn_error *err)
+{
+    h->hidden = get32(h->buf + OFF_HIDDEN);
+    if (h->version == MODEL_VERSION_TABLE) {
+        uint32_t want = h->n_layers > 2 ? (uint32_t)h->table[1].act : (uint32_t)NN_ACT_NONE;
+        if (h->hidden != want)
+            return nn_fail(err, NN_E_FORMAT, "%s: activation field %u, layer 1's is %u",
+                           h->name, h->hidden, want);
+    } else if (!valid_activation(h->hidden)) {
+        return nn_fail(err, NN_E_FORMAT, "%s: unknown activation %u (0 sigmoid, 1 relu, "
+                       "2 tanh, 3 step)", h->name, h->hidden);
+    }
+    return NN_OK;
+}
+
+/* 5b. The class count and the input geometry agree with the layers. */
+static nn_status check_shape(header *h, nn_error *err)
+{
+    const char *name = h->name;
+    size_t n_out = h->sizes[h->n_layers - 1];
+    if (n_out != h->n_classes)
+        return nn_fail(err, NN_E_MISMATCH, "%s: %u class%s, but the output layer has %zu "
+                       "neuron%s", name, h->n_classes, h->n_classes == 1 ? "" : "es", n_out,
+                       n_out == 1 ? "" : "s");
+    h->rows = get32(h->buf + OFF_ROWS);
+    h->cols = get32(h->buf + OFF_COLS);
+    uint64_t pixels = (uint64_t)h->rows * h->cols;
+    if (h->rows == 0 || h->cols == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: input geometry %ux%u is empty", name, h->rows,
+                       h->cols);
+    if (pixels != h->sizes[0])
+        return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u is %llu pixels, the first layer "
+                       "takes %zu", name, h->rows, h->cols, (unsigned long long)pixels,
+                       h->sizes[0]);
+    const nn_layer *in = &h->table[0];
+    if (h->version == MODEL_VERSION_TABLE && (in->h != h->rows || in->w != h->cols || in->c != 1))
+        return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u, the layer table's input is "
+                       "%zux%zux%zu", name, h->rows, h->cols, in->h, in->w, in->c);
+    return NN_OK;
+}
+
+/* 5c. The text fields and the validation accuracy. */
+static nn_status check_metadata(header *h, nn_error *err)
+{
+    const char *name = h->name;
+    if (check_text(h->buf + OFF_DATASET, NN_MODEL_NAME_LEN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: dataset name is not NUL-terminated and "
+                       "NUL-padded printable text", name);
+    if (check_text(h->buf + OFF_RECIPE, RECIPE_LEN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded "
+                       "printable text", name);
+    size_t per_layer = h->version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
+    h->names = h->buf + FIXED_SIZE + per_layer * h->n_layers;
+    for (uint32_t k = 0; h->has_names && k < h->n_classes; k++)
+        if (check_text(h->names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: name of class %u is not NUL-terminated "
+                           "and NUL-padded printable text", name, k);
+    h->val_accuracy = bits_float(get32(h->buf + OFF_VAL_ACC));
+    if (!isfinite(h->val_accuracy) || h->val_accuracy > 1.0f)
+        return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
+                       "above 1", name, (double)h->val_accuracy);
+    return NN_OK;
+}
+
+/* 6a. The net the header describes, made by the constructors, whose checks
+ * (a step activation with hidden layers, ...) are the file's too: what they
+ * refuse is a malformed file. */
+static nn_status build_net(const header *h, nn_net **out, nn_error *err)
+{
+    nn_error net_err = {{0}};
+    nn_status st = h->version == MODEL_VERSION_TABLE
+                       ? nn_net_create_table(h->table, h->n_layers, out, &net_err)
+                       : nn_net_create(h->sizes, h->n_layers, (nn_activation)h->hidden, out,
+                                       &net_err);
+    if (st != NN_OK)
+        return nn_fail(err, st == NN_E_ARG ? NN_E_FORMAT : st, "%s: %s", h->name, net_err.msg);
+    nn_net *net = *out;
+    if (h->version == MODEL_VERSION && h->rows > 1) {
+        /* Version 1 keeps the geometry in the header only. */
+        net->layers[0].h = h->rows;
+        net->layers[0].w = h->cols;
+        net->layers[0].c = 1;
+    }
+    if (h->version == MODEL_VERSION_TABLE && nn_net_is_dense(net))
+        return nn_fail(err, NN_E_FORMAT, "%s: a plain list of dense layers is stored as "
+                       "version 1", h->name);
+    return NN_OK;
+}
+
+/* 6b. The parameters, every one finite. */
+static nn_status read_params(const header *h, nn_net *net, nn_error *err)
+{
+    const uint8_t *p = h->buf + h->hsize;
+    for (size_t i = 0; i < h->n_params; i++, p += 4) {
+        float v = bits_float(get32(p));
+        if (!isfinite(v))
+            return nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; the file is corrupt",
+                           h->name, i, isnan(v) ? "NaN" : "Inf");
+        net->params[i] = v;
+    }
+    return NN_OK;
+}
+
+/* 7. The metadata, from the checked header. */
+static void fill_meta(const header *h, nn_model_meta *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    meta->rows = h->rows;
+    meta->cols = h->cols;
+    meta->n_classes = h->n_classes;
+    meta->has_class_names = h->has_names;
+    for (uint32_t k = 0; h->has_names && k < h->n_classes; k++)
+        memcpy(meta->class_names[k], h->names + (size_t)k * NN_MODEL_NAME_LEN,
+               NN_MODEL_NAME_LEN);
+    memcpy(meta->dataset, h->buf + OFF_DATASET, NN_MODEL_NAME_LEN);
+    memcpy(meta->recipe, h->buf + OFF_RECIPE, RECIPE_LEN);
+    meta->epochs = get32(h->buf + OFF_EPOCHS);
+    meta->seed = get64(h->buf + OFF_SEED);
+    meta->val_accuracy = h->val_accuracy;
+}
+
 nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_net **out,
                           nn_model_meta *meta_out, nn_error *err)
 {
-    name = or_model(name);
+    /* The header's checks in the order of the steps above: each one reads
+     * only fields the ones before it have vouched for. */
+    static nn_status (*const header_steps[])(header *, nn_error *) = {
+        read_identity, read_counts, read_layers, check_length_and_crc,
+        check_activation, check_shape, check_metadata,
+    };
     *out = NULL;
+    header h = {.buf = buf, .len = len, .name = or_model(name)};
     if (buf == NULL && len > 0)
-        return nn_fail(err, NN_E_ARG, "%s: no buffer", name);
-
-    /* 1. Identity: magic, then version. A short file whose bytes match the
-     * start of the magic is truncated, anything else is not a model. */
-    size_t have = len < MAGIC_LEN ? len : MAGIC_LEN;
-    if (have > 0 && memcmp(buf, MODEL_MAGIC, have) != 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: not an nnclass model (bad magic)", name);
-    if (len < OFF_VERSION + 4)
-        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
-                       name, len, FIXED_SIZE);
-    uint32_t version = get32(buf + OFF_VERSION);
-    if (version != MODEL_VERSION && version != MODEL_VERSION_TABLE)
-        return nn_fail(err, NN_E_VERSION, "%s: format version %u, this nnclass reads versions "
-                       "1 and 2", name, version);
-    if (len < FIXED_SIZE)
-        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
-                       name, len, FIXED_SIZE);
-
-    /* 2. Sizes, each against its cap, before anything is computed from them. */
-    uint32_t n_layers = get32(buf + OFF_N_LAYERS);
-    if (n_layers > NN_MAX_LAYERS)
-        return nn_fail(err, NN_E_TOO_LARGE, "%s: %u layer sizes, the limit is %d", name,
-                       n_layers, NN_MAX_LAYERS);
-    if (n_layers < 2)
-        return nn_fail(err, NN_E_FORMAT, "%s: %u layer sizes, a net needs at least 2", name,
-                       n_layers);
-    uint32_t flags = get32(buf + OFF_FLAGS);
-    if ((flags & ~FLAGS_KNOWN) != 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: unknown flags 0x%08x", name, flags);
-    int has_names = (flags & FLAG_CLASS_NAMES) != 0;
-    uint32_t n_classes = get32(buf + OFF_N_CLASSES);
-    if (n_classes > NN_MAX_CLASSES)
-        return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name, n_classes,
-                       NN_MAX_CLASSES);
-    if (n_classes < 2)
-        return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
-                       name, n_classes, n_classes == 1 ? "" : "es");
-    size_t hsize = header_size(version, n_layers, n_classes, has_names);
-    uint32_t hsize_field = get32(buf + OFF_HEADER_SIZE);
-    if (hsize_field != hsize)
-        return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
-                       "%s class names make %zu", name, hsize_field, n_layers,
-                       has_names ? "their" : "no", hsize);
-    if (len < hsize)
-        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %zu",
-                       name, len, hsize);
-    size_t sizes[NN_MAX_LAYERS];
-    nn_layer rows_table[NN_MAX_LAYERS];
-    uint64_t n_params = 0;
-    if (version == MODEL_VERSION_TABLE) {
-        memset(rows_table, 0, sizeof rows_table);
-        for (uint32_t l = 0; l < n_layers; l++) {
-            const uint8_t *r = buf + FIXED_SIZE + (size_t)ROW_SIZE * l;
-            uint32_t f = get32(r + ROW_FLAGS);
-            if ((f & ~ROW_FLAG_SAME) != 0 || get32(r + ROW_RESERVED) != 0)
-                return nn_fail(err, NN_E_FORMAT, "%s: layer %u has unknown flags 0x%08x or a "
-                               "non-zero reserved field", name, l, f);
-            nn_layer *L = &rows_table[l];
-            L->kind = (nn_layer_kind)get32(r + ROW_KIND);
-            L->act = (nn_activation)get32(r + ROW_ACT);
-            L->h = get32(r + ROW_H);
-            L->w = get32(r + ROW_W);
-            L->c = get32(r + ROW_C);
-            L->k = get32(r + ROW_K);
-            L->same = (f & ROW_FLAG_SAME) != 0;
-            sizes[l] = L->h * L->w * L->c; /* each factor < 2^32: no overflow in 64 bits */
-        }
-        nn_status ts = check_table(rows_table, n_layers, name, &n_params, err);
-        if (ts != NN_OK)
-            return ts;
-    } else {
-        for (uint32_t l = 0; l < n_layers; l++) {
-            uint32_t s = get32(buf + FIXED_SIZE + 4 * l);
-            if (s == 0)
-                return nn_fail(err, NN_E_FORMAT, "%s: layer %u has 0 neurons", name, l);
-            if (s > NN_MAX_WIDTH)
-                return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %u has %u neurons, the limit "
-                               "is %u", name, l, s, NN_MAX_WIDTH);
-            sizes[l] = s;
-        }
-        n_params = count_params(sizes, n_layers);
-        if (n_params == 0)
-            return nn_fail(err, NN_E_TOO_LARGE, "%s: the layer sizes need more than %zu "
-                           "parameters", name, NN_MAX_PARAMS);
-    }
-    uint64_t n_params_field = get64(buf + OFF_N_PARAMS);
-    if (n_params_field != n_params)
-        return nn_fail(err, NN_E_FORMAT, "%s: parameter count field says %llu, the layer sizes "
-                       "need %llu", name, (unsigned long long)n_params_field,
-                       (unsigned long long)n_params);
-
-    /* 3. The file is exactly as long as the header says. */
-    size_t total = hsize + 4 * (size_t)n_params + 4;
-    if (len < total)
-        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header says %zu",
-                       name, len, total);
-    if (len > total)
-        return nn_fail(err, NN_E_FORMAT, "%s: %zu bytes, the header says %zu: %zu trailing "
-                       "bytes after the checksum", name, len, total, len - total);
-
-    /* 4. The checksum, before any field is trusted for its meaning. */
-    uint32_t stored = get32(buf + total - 4);
-    uint32_t computed = crc_of(buf, total - 4);
-    if (stored != computed)
-        return nn_fail(err, NN_E_CHECKSUM, "%s: checksum mismatch: stored 0x%08x, computed "
-                       "0x%08x; the file is corrupt", name, stored, computed);
-
-    /* 5. Meaning: enums, agreement between fields, text fields. */
-    uint32_t hidden = get32(buf + OFF_HIDDEN);
-    if (version == MODEL_VERSION_TABLE) {
-        /* The field repeats layer 1's activation (none without a hidden layer). */
-        uint32_t want = n_layers > 2 ? (uint32_t)rows_table[1].act : (uint32_t)NN_ACT_NONE;
-        if (hidden != want)
-            return nn_fail(err, NN_E_FORMAT, "%s: activation field %u, layer 1's is %u", name,
-                           hidden, want);
-    } else if (!valid_activation(hidden))
-        return nn_fail(err, NN_E_FORMAT, "%s: unknown activation %u (0 sigmoid, 1 relu, "
-                       "2 tanh, 3 step)", name, hidden);
-    if (hidden == NN_ACT_STEP && n_layers > 2)
-        return nn_fail(err, NN_E_FORMAT, "%s: step activation with %u hidden layer(s); the "
-                       "perceptron has none", name, n_layers - 2);
-    if (sizes[n_layers - 1] != n_classes)
-        return nn_fail(err, NN_E_MISMATCH, "%s: %u class%s, but the output layer has %zu "
-                       "neuron%s", name, n_classes, n_classes == 1 ? "" : "es",
-                       sizes[n_layers - 1], sizes[n_layers - 1] == 1 ? "" : "s");
-    uint32_t rows = get32(buf + OFF_ROWS), cols = get32(buf + OFF_COLS);
-    if (rows == 0 || cols == 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: input geometry %ux%u is empty", name, rows, cols);
-    if ((uint64_t)rows * cols != sizes[0])
-        return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u is %llu pixels, the first layer "
-                       "takes %zu", name, rows, cols,
-                       (unsigned long long)((uint64_t)rows * cols), sizes[0]);
-    if (version == MODEL_VERSION_TABLE &&
-        (rows_table[0].h != rows || rows_table[0].w != cols || rows_table[0].c != 1))
-        return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u, the layer table's input is "
-                       "%zux%zux%zu", name, rows, cols, rows_table[0].h, rows_table[0].w,
-                       rows_table[0].c);
-    if (check_text(buf + OFF_DATASET, NN_MODEL_NAME_LEN) != 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: dataset name is not NUL-terminated and "
-                       "NUL-padded printable text", name);
-    if (check_text(buf + OFF_RECIPE, RECIPE_LEN) != 0)
-        return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded "
-                       "printable text", name);
-    const uint8_t *names =
-        buf + FIXED_SIZE + (version == MODEL_VERSION_TABLE ? ROW_SIZE : 4) * (size_t)n_layers;
-    if (has_names)
-        for (uint32_t k = 0; k < n_classes; k++)
-            if (check_text(names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
-                return nn_fail(err, NN_E_FORMAT, "%s: name of class %u is not NUL-terminated "
-                               "and NUL-padded printable text", name, k);
-    float val_acc = bits_float(get32(buf + OFF_VAL_ACC));
-    if (!isfinite(val_acc) || val_acc > 1.0f)
-        return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
-                       "above 1", name, (double)val_acc);
-
-    /* 6. Everything in the header is valid: allocate, read the parameters. */
+        return nn_fail(err, NN_E_ARG, "%s: no buffer", h.name);
+    nn_status st = NN_OK;
+    for (size_t i = 0; st == NN_OK && i < sizeof header_steps / sizeof header_steps[0]; i++)
+        st = header_steps[i](&h, err);
     nn_net *net = NULL;
-    nn_error net_err = {{0}};
-    nn_status st = version == MODEL_VERSION_TABLE
-                       ? nn_net_create_table(rows_table, n_layers, &net, &net_err)
-                       : nn_net_create(sizes, n_layers, (nn_activation)hidden, &net, &net_err);
-    if (st != NN_OK)
-        return nn_fail(err, st, "%s: %s", name, net_err.msg);
-    if (version == MODEL_VERSION && rows > 1) {
-        /* Version 1 keeps the geometry in the header only. */
-        net->layers[0].h = rows;
-        net->layers[0].w = cols;
-        net->layers[0].c = 1;
-    }
-    if (version == MODEL_VERSION_TABLE && nn_net_is_dense(net)) {
+    if (st == NN_OK)
+        st = build_net(&h, &net, err);
+    if (st == NN_OK)
+        st = read_params(&h, net, err);
+    if (st != NN_OK) {
         nn_net_free(net);
-        return nn_fail(err, NN_E_FORMAT, "%s: a plain list of dense layers is stored as "
-                       "version 1", name);
+        return st;
     }
-    if (net->n_params != n_params) {
-        size_t held = net->n_params;
-        nn_net_free(net);
-        return nn_fail(err, NN_E_FORMAT, "%s: the net holds %zu parameters, the file %llu",
-                       name, held, (unsigned long long)n_params);
-    }
-    const uint8_t *p = buf + hsize;
-    for (size_t i = 0; i < n_params; i++, p += 4) {
-        float v = bits_float(get32(p));
-        if (!isfinite(v)) {
-            nn_net_free(net);
-            return nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; the file is corrupt",
-                           name, i, isnan(v) ? "NaN" : "Inf");
-        }
-        net->params[i] = v;
-    }
-
-    if (meta_out != NULL) {
-        memset(meta_out, 0, sizeof *meta_out);
-        meta_out->rows = rows;
-        meta_out->cols = cols;
-        meta_out->n_classes = n_classes;
-        meta_out->has_class_names = has_names;
-        if (has_names)
-            for (uint32_t k = 0; k < n_classes; k++)
-                memcpy(meta_out->class_names[k], names + (size_t)k * NN_MODEL_NAME_LEN,
-                       NN_MODEL_NAME_LEN);
-        memcpy(meta_out->dataset, buf + OFF_DATASET, NN_MODEL_NAME_LEN);
-        memcpy(meta_out->recipe, buf + OFF_RECIPE, RECIPE_LEN);
-        meta_out->epochs = get32(buf + OFF_EPOCHS);
-        meta_out->seed = get64(buf + OFF_SEED);
-        meta_out->val_accuracy = val_acc;
-    }
+    if (meta_out != NULL)
+        fill_meta(&h, meta_out);
     *out = net;
     return NN_OK;
 }

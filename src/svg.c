@@ -328,118 +328,145 @@ static void percent(char *out, size_t cap, double v)
     snprintf(out, cap, "%.1f%%", 100.0 * v);
 }
 
-nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *names,
-                           const char *title, const char *subtitle, nn_error *err)
-{
-    size_t n = c->n_classes;
-    if (n == 0 || c->confusion == NULL)
-        return nn_fail(err, NN_E_ARG, "confusion heatmap: no classes");
-    char numbuf[32], fill[8], label[64];
+/* Where everything of the heatmap goes: the grid of cells (n x n), the
+ * recall column right of it, the precision row below it, the colour bar. */
+typedef struct {
+    size_t n;
+    double decades;           /* of the colour scale's log range */
+    double cell, count_px, tick_px;
+    int rotate;               /* the predictions' names slanted under the grid */
+    double x_labels_h;        /* height of those names */
+    double pad, gap;
+    double gx, gy, gw;        /* the grid's left edge, top edge and side */
+    double rx, rw;            /* the recall column */
+    double py;                /* the precision row */
+    double bx, bw;            /* the colour bar */
+    double width, height;
+} heatmap;
 
-    /* Row sums give the shares and the recall, column sums the precision. */
-    size_t max_support = 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t row = 0;
-        for (size_t j = 0; j < n; j++)
-            row += c->confusion[i * n + j];
-        if (row > max_support)
-            max_support = row;
-    }
+/* Images of true class i: row i of the matrix. */
+static size_t row_sum(const nn_confusion *c, size_t i)
+{
+    size_t row = 0;
+    for (size_t j = 0; j < c->n_classes; j++)
+        row += c->confusion[i * c->n_classes + j];
+    return row;
+}
+
+/* The name of class k: its own, else its number in buf. */
+static const char *class_label(const char *const *names, size_t k, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%zu", k);
+    return names != NULL && names[k] != NULL ? names[k] : buf;
+}
+
+static void heatmap_layout(const nn_confusion *c, const char *const *names, const char *title,
+                           const char *subtitle, heatmap *L)
+{
+    size_t n = c->n_classes, max_support = 1;
+    char numbuf[32];
+    for (size_t i = 0; i < n; i++)
+        if (row_sum(c, i) > max_support)
+            max_support = row_sum(c, i);
+    L->n = n;
     /* The scale's floor is one image of the largest row: a single error has
      * the darkest colour and is still far from an empty (white) cell. */
-    double decades = fmax(1.0, log10((double)max_support));
-
-    double cell = 44;
-    if (n > 12)
-        cell = fmax(16.0, 528.0 / (double)n);
-    double count_px = fmin(13.0, cell * 0.3), tick_px = fmin(12.0, cell * 0.45 + 4);
+    L->decades = fmax(1.0, log10((double)max_support));
+    L->cell = n > 12 ? fmax(16.0, 528.0 / (double)n) : 44;
+    L->count_px = fmin(13.0, L->cell * 0.3);
+    L->tick_px = fmin(12.0, L->cell * 0.45 + 4);
     double name_w = 0;
-    for (size_t k = 0; k < n; k++) {
-        const char *name = names != NULL ? names[k] : NULL;
-        snprintf(numbuf, sizeof numbuf, "%zu", k);
-        double w = text_width(name != NULL ? name : numbuf, tick_px);
-        if (w > name_w)
-            name_w = w;
-    }
-    const double pad = 14, gap = 6;
-    int rotate = name_w > cell * 0.9;
-    double x_labels_h = rotate ? name_w * 0.72 + 14 : 18;
+    for (size_t k = 0; k < n; k++)
+        name_w = fmax(name_w, text_width(class_label(names, k, numbuf, sizeof numbuf),
+                                         L->tick_px));
+    L->pad = 14;
+    L->gap = 6;
+    L->rotate = name_w > L->cell * 0.9;
+    L->x_labels_h = L->rotate ? name_w * 0.72 + 14 : 18;
     double left_w = fmax(name_w, text_width("precision", 12));
-
-    double gx = pad + 22 + left_w + gap;              /* grid's left edge */
+    L->gx = L->pad + 22 + left_w + L->gap;
     double top_guess = 12 + (title != NULL ? 16 : 0) + (subtitle != NULL ? 18 : 0) + 10;
-    double gy = top_guess + 22;                        /* room for "recall" */
-    double gw = cell * (double)n;
-    double rx = gx + gw + gap, rw = fmax(cell * 1.15, 44);   /* recall column */
-    double py = gy + gw + gap;                         /* precision row */
-    double bx = rx + rw + 26, bw = 14;                 /* colour bar */
-    double width = bx + bw + 6 + text_width("100%", 11) + pad;
-    double hw = heading_width(title, subtitle) + 2 * pad;
-    if (hw > width)
-        width = hw;
-    double height = py + cell + 8 + x_labels_h + 22 + pad;
+    L->gy = top_guess + 22; /* room for "recall" */
+    L->gw = L->cell * (double)n;
+    L->rx = L->gx + L->gw + L->gap;
+    L->rw = fmax(L->cell * 1.15, 44);
+    L->py = L->gy + L->gw + L->gap;
+    L->bx = L->rx + L->rw + 26;
+    L->bw = 14;
+    L->width = fmax(L->bx + L->bw + 6 + text_width("100%", 11) + L->pad,
+                    heading_width(title, subtitle) + 2 * L->pad);
+    L->height = L->py + L->cell + 8 + L->x_labels_h + 22 + L->pad;
+}
 
-    begin(s, width, height);
-    heading(s, pad, title, subtitle);
-
-    /* Cells, by row-normalised share. */
+/* The cells, coloured by their share of the row, with their counts; a frame
+ * around the grid. */
+static void heatmap_cells(nn_svg *s, const nn_confusion *c, const heatmap *L)
+{
+    char numbuf[32], fill[8], id[64], attrs[64];
     put(s, "<g id=\"cells\">\n");
-    for (size_t i = 0; i < n; i++) {
-        size_t row = 0;
-        for (size_t j = 0; j < n; j++)
-            row += c->confusion[i * n + j];
-        for (size_t j = 0; j < n; j++) {
-            size_t count = c->confusion[i * n + j];
+    for (size_t i = 0; i < L->n; i++) {
+        size_t row = row_sum(c, i);
+        for (size_t j = 0; j < L->n; j++) {
+            size_t count = c->confusion[i * L->n + j];
             uint32_t rgb = 0xffffff;
             if (count > 0)
-                rgb = nn_svg_viridis(share_to_t((double)count / (double)row, decades));
+                rgb = nn_svg_viridis(share_to_t((double)count / (double)row, L->decades));
             color_text(fill, rgb);
-            char id[64];
             snprintf(id, sizeof id, "id=\"cell-%zu-%zu\"", i, j);
-            double x = gx + cell * (double)j, y = gy + cell * (double)i;
-            rect(s, x, y, cell, cell, fill, id);
+            double x = L->gx + L->cell * (double)j, y = L->gy + L->cell * (double)i;
+            rect(s, x, y, L->cell, L->cell, fill, id);
             snprintf(numbuf, sizeof numbuf, "%zu", count);
-            char attrs[64];
             snprintf(attrs, sizeof attrs, "fill=\"%s\"", count > 0 ? ink_on(rgb) : "#9a9a9a");
-            text(s, x + cell / 2, y + cell / 2 + count_px * 0.36, count_px, "middle", attrs,
-                 numbuf);
+            text(s, x + L->cell / 2, y + L->cell / 2 + L->count_px * 0.36, L->count_px,
+                 "middle", attrs, numbuf);
         }
     }
     put(s, "</g>\n");
-    /* A frame around the grid and a thin line between cells. */
-    putf(s, "<rect x=\"%s\"", N(gx));
-    putf(s, " y=\"%s\" width=\"%s\"", N(gy), N(gw));
-    putf(s, " height=\"%s\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1\"/>\n", N(gw));
+    putf(s, "<rect x=\"%s\"", N(L->gx));
+    putf(s, " y=\"%s\" width=\"%s\"", N(L->gy), N(L->gw));
+    putf(s, " height=\"%s\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1\"/>\n", N(L->gw));
+}
 
-    /* Recall column (per true class) and precision row (per prediction). */
-    text(s, rx + rw / 2, gy - 7, 11, "middle", "font-weight=\"bold\"", "recall");
-    for (size_t k = 0; k < n; k++) {
+/* The recall column (per true class), the precision row (per prediction)
+ * and the accuracy in the corner where they meet. */
+static void heatmap_margins(nn_svg *s, const nn_confusion *c, const heatmap *L)
+{
+    char numbuf[32];
+    double cell = L->cell;
+    text(s, L->rx + L->rw / 2, L->gy - 7, 11, "middle", "font-weight=\"bold\"", "recall");
+    for (size_t k = 0; k < L->n; k++) {
         nn_class_metrics m = nn_class_metrics_of(c, k);
         percent(numbuf, sizeof numbuf, m.recall);
-        rect(s, rx, gy + cell * (double)k, rw, cell, "#f2f2f2", "stroke=\"#ffffff\"");
-        text(s, rx + rw / 2, gy + cell * (double)k + cell / 2 + 4, fmin(11, count_px), "middle",
-             NULL, numbuf);
+        rect(s, L->rx, L->gy + cell * (double)k, L->rw, cell, "#f2f2f2", "stroke=\"#ffffff\"");
+        text(s, L->rx + L->rw / 2, L->gy + cell * (double)k + cell / 2 + 4,
+             fmin(11, L->count_px), "middle", NULL, numbuf);
         percent(numbuf, sizeof numbuf, m.precision);
-        rect(s, gx + cell * (double)k, py, cell, cell, "#f2f2f2", "stroke=\"#ffffff\"");
-        text(s, gx + cell * (double)k + cell / 2, py + cell / 2 + 4,
-             fmin(11, count_px * 0.95), "middle", NULL, numbuf);
+        rect(s, L->gx + cell * (double)k, L->py, cell, cell, "#f2f2f2", "stroke=\"#ffffff\"");
+        text(s, L->gx + cell * (double)k + cell / 2, L->py + cell / 2 + 4,
+             fmin(11, L->count_px * 0.95), "middle", NULL, numbuf);
     }
-    text(s, gx - gap, py + cell / 2 + 4, 12, "end", "font-weight=\"bold\"", "precision");
-    /* The corner holds the accuracy. */
-    rect(s, rx, py, rw, cell, "#e0e0e0", "stroke=\"#ffffff\"");
-    percent(numbuf, sizeof numbuf, c->total > 0 ? (double)c->correct / (double)c->total : 0.0);
-    text(s, rx + rw / 2, py + cell / 2 - 2, 9, "middle", "fill=\"#444444\"", "accuracy");
-    text(s, rx + rw / 2, py + cell / 2 + 10, fmin(11, count_px), "middle",
+    text(s, L->gx - L->gap, L->py + cell / 2 + 4, 12, "end", "font-weight=\"bold\"",
+         "precision");
+    rect(s, L->rx, L->py, L->rw, cell, "#e0e0e0", "stroke=\"#ffffff\"");
+    percent(numbuf, sizeof numbuf, nn_confusion_accuracy(c));
+    text(s, L->rx + L->rw / 2, L->py + cell / 2 - 2, 9, "middle", "fill=\"#444444\"",
+         "accuracy");
+    text(s, L->rx + L->rw / 2, L->py + cell / 2 + 10, fmin(11, L->count_px), "middle",
          "font-weight=\"bold\"", numbuf);
+}
 
-    /* Class names: true labels down the left, predictions along the bottom. */
-    for (size_t k = 0; k < n; k++) {
-        snprintf(numbuf, sizeof numbuf, "%zu", k);
-        const char *name = names != NULL && names[k] != NULL ? names[k] : numbuf;
-        double mid = cell * (double)k + cell / 2;
-        text(s, gx - gap, gy + mid + tick_px * 0.36, tick_px, "end", NULL, name);
-        double lx = gx + mid, ly = py + cell + 8;
-        if (rotate) {
+/* Class names, true labels down the left and predictions along the
+ * bottom, and the two axis titles. */
+static void heatmap_axes(nn_svg *s, const char *const *names, const heatmap *L)
+{
+    char numbuf[32], label[64];
+    double tick_px = L->tick_px;
+    for (size_t k = 0; k < L->n; k++) {
+        const char *name = class_label(names, k, numbuf, sizeof numbuf);
+        double mid = L->cell * (double)k + L->cell / 2;
+        text(s, L->gx - L->gap, L->gy + mid + tick_px * 0.36, tick_px, "end", NULL, name);
+        double lx = L->gx + mid, ly = L->py + L->cell + 8;
+        if (L->rotate) {
             char attrs[96];
             snprintf(attrs, sizeof attrs, "transform=\"rotate(-45 %s", N(lx));
             snprintf(attrs + strlen(attrs), sizeof attrs - strlen(attrs), " %s)\"",
@@ -449,17 +476,20 @@ nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *
             text(s, lx, ly + tick_px, tick_px, "middle", NULL, name);
         }
     }
-    /* Axis titles. */
-    text(s, gx + gw / 2, py + cell + 8 + x_labels_h + 12, 13, "middle", "font-weight=\"bold\"",
-         "Predicted label");
-    double ay = gy + gw / 2;
-    snprintf(label, sizeof label, "transform=\"rotate(-90 %s", N(pad + 10));
+    text(s, L->gx + L->gw / 2, L->py + L->cell + 8 + L->x_labels_h + 12, 13, "middle",
+         "font-weight=\"bold\"", "Predicted label");
+    double ay = L->gy + L->gw / 2;
+    snprintf(label, sizeof label, "transform=\"rotate(-90 %s", N(L->pad + 10));
     snprintf(label + strlen(label), sizeof label - strlen(label), " %s)\"", N(ay));
     strncat(label, " font-weight=\"bold\"", sizeof label - strlen(label) - 1);
-    text(s, pad + 10, ay, 13, "middle", label, "True label");
+    text(s, L->pad + 10, ay, 13, "middle", label, "True label");
+}
 
-    /* Colour bar: the log scale of the share of a row, and white for 0. */
-    double bh = gw, steps = 64;
+/* The colour bar: the log scale of the share of a row, and white for 0. */
+static void heatmap_colorbar(nn_svg *s, const heatmap *L)
+{
+    char numbuf[32], fill[8];
+    double bx = L->bx, bw = L->bw, gy = L->gy, bh = L->gw, steps = 64;
     put(s, "<g id=\"colorbar\">\n");
     for (int k = 0; k < (int)steps; k++) {
         double t = ((double)k + 0.5) / steps;
@@ -470,8 +500,8 @@ nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *
     putf(s, "<rect x=\"%s\"", N(bx));
     putf(s, " y=\"%s\" width=\"%s\"", N(gy), N(bw));
     putf(s, " height=\"%s\" fill=\"none\" stroke=\"#555555\" stroke-width=\"0.8\"/>\n", N(bh));
-    for (int d = 0; d <= (int)floor(decades + 1e-9); d++) {
-        double y = gy + bh * (double)d / decades;
+    for (int d = 0; d <= (int)floor(L->decades + 1e-9); d++) {
+        double y = gy + bh * (double)d / L->decades;
         line(s, bx + bw, y, bx + bw + 4, y, "stroke=\"#555555\" stroke-width=\"0.8\"");
         double v = 100.0 * pow(10.0, -(double)d);
         if (v >= 1)
@@ -485,6 +515,21 @@ nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *
     text(s, bx + bw / 2, gy - 7, 10, "middle", NULL, "row share");
     text(s, bx + bw / 2, gy + bh + bw + 22, 9, "middle", "fill=\"#444444\"", "log scale");
     put(s, "</g>\n");
+}
+
+nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *names,
+                           const char *title, const char *subtitle, nn_error *err)
+{
+    if (c->n_classes == 0 || c->confusion == NULL)
+        return nn_fail(err, NN_E_ARG, "confusion heatmap: no classes");
+    heatmap L;
+    heatmap_layout(c, names, title, subtitle, &L);
+    begin(s, L.width, L.height);
+    heading(s, L.pad, title, subtitle);
+    heatmap_cells(s, c, &L);
+    heatmap_margins(s, c, &L);
+    heatmap_axes(s, names, &L);
+    heatmap_colorbar(s, &L);
     return end(s, "confusion heatmap", err);
 }
 
@@ -601,116 +646,158 @@ static void series(nn_svg *s, const panel *p, const nn_svg_epoch *e, size_t n, s
 #define VAL_COLOUR "#e8590c"
 #define LR_COLOUR "#6a6a6a"
 
-nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *e, size_t n, const char *title,
-                                const char *subtitle, nn_error *err)
+/* What the epochs hold: which series every epoch has, their ranges, the
+ * best validation epoch and the last epoch number. */
+typedef struct {
+    int has_val, has_lr, has_loss, has_val_loss;
+    size_t best; /* index of the best validation epoch */
+    double lmax, amin, amax, lrmax;
+    size_t last;
+} curve_data;
+
+static void curve_data_of(const nn_svg_epoch *e, size_t n, curve_data *d)
+{
+    *d = (curve_data){n > 0, n > 0, n > 0, n > 0, 0, 0, 1, 0, 0, n > 0 ? e[n - 1].epoch : 1};
+    for (size_t i = 0; i < n; i++) {
+        d->has_val &= e[i].val_accuracy >= 0;
+        d->has_lr &= e[i].lr >= 0;
+        d->has_loss &= e[i].loss >= 0;
+        d->has_val_loss &= e[i].val_loss >= 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        d->lmax = fmax(d->lmax, e[i].loss);
+        if (d->has_val_loss)
+            d->lmax = fmax(d->lmax, e[i].val_loss);
+        d->amin = fmin(d->amin, e[i].train_accuracy);
+        d->amax = fmax(d->amax, e[i].train_accuracy);
+        if (d->has_val) {
+            d->amin = fmin(d->amin, e[i].val_accuracy);
+            d->amax = fmax(d->amax, e[i].val_accuracy);
+            if (e[i].val_accuracy > e[d->best].val_accuracy)
+                d->best = i;
+        }
+        if (d->has_lr)
+            d->lrmax = fmax(d->lrmax, e[i].lr);
+        if (e[i].epoch > d->last)
+            d->last = e[i].epoch;
+    }
+}
+
+/* The legend, in a row at y from x on. */
+static void curve_legend(nn_svg *s, const nn_svg_epoch *e, const curve_data *d, double lx,
+                         double ly)
 {
     char buf[96];
-    int has_val = n > 0, has_lr = n > 0, has_loss = n > 0, has_val_loss = n > 0;
-    size_t best = 0; /* index of the best validation epoch */
-    double lmax = 0, amin = 1, amax = 0, lrmax = 0;
-    for (size_t i = 0; i < n; i++) {
-        has_val &= e[i].val_accuracy >= 0;
-        has_lr &= e[i].lr >= 0;
-        has_loss &= e[i].loss >= 0;
-        has_val_loss &= e[i].val_loss >= 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        lmax = fmax(lmax, e[i].loss);
-        if (has_val_loss)
-            lmax = fmax(lmax, e[i].val_loss);
-        amin = fmin(amin, e[i].train_accuracy);
-        amax = fmax(amax, e[i].train_accuracy);
-        if (has_val) {
-            amin = fmin(amin, e[i].val_accuracy);
-            amax = fmax(amax, e[i].val_accuracy);
-            if (e[i].val_accuracy > e[best].val_accuracy)
-                best = i;
-        }
-        if (has_lr)
-            lrmax = fmax(lrmax, e[i].lr);
-    }
-    size_t last = n > 0 ? e[n - 1].epoch : 1;
-    for (size_t i = 0; i < n; i++)
-        if (e[i].epoch > last)
-            last = e[i].epoch;
-
-    const double pad = 14, left = 78, right = 24;
-    double width = fmax(left + 600 + right, heading_width(title, subtitle) + 2 * pad);
-    double plot_w = width - left - right;
-    double top = 12 + (title != NULL ? 16 : 0) + (subtitle != NULL ? 18 : 0) + 10 + 24;
-    double loss_h = 190, acc_h = 190, lr_h = has_lr ? 80 : 0, sep = 30;
-    double height = top + loss_h + sep + acc_h + (has_lr ? sep + lr_h : 0) + 44 + pad;
-
-    begin(s, width, height);
-    heading(s, pad, title, subtitle);
-
-    /* Legend, above the panels. */
-    double ly = top - 14, lx = left;
     line(s, lx, ly, lx + 22, ly, "stroke=\"" TRAIN_COLOUR "\" stroke-width=\"2.5\"");
     text(s, lx + 28, ly + 4, 12, "start", NULL, "training");
     lx += 100;
-    if (has_val) {
+    if (d->has_val) {
         line(s, lx, ly, lx + 22, ly, "stroke=\"" VAL_COLOUR "\" stroke-width=\"2.5\"");
         text(s, lx + 28, ly + 4, 12, "start", NULL, "validation");
         lx += 110;
         line(s, lx + 11, ly - 7, lx + 11, ly + 7,
              "stroke=\"#333333\" stroke-width=\"1\" stroke-dasharray=\"3 2\"");
-        snprintf(buf, sizeof buf, "best epoch %zu: %.2f%%", e[best].epoch,
-                 100.0 * e[best].val_accuracy);
+        snprintf(buf, sizeof buf, "best epoch %zu: %.2f%%", e[d->best].epoch,
+                 100.0 * e[d->best].val_accuracy);
         text(s, lx + 20, ly + 4, 12, "start", NULL, buf);
         lx += 28 + text_width(buf, 12) + 20;
     }
-    if (has_lr) {
+    if (d->has_lr) {
         line(s, lx, ly, lx + 22, ly, "stroke=\"" LR_COLOUR "\" stroke-width=\"1.2\"");
         text(s, lx + 28, ly + 4, 12, "start", NULL, "learning rate");
     }
+}
 
-    double x0 = 1, x1 = last > 1 ? (double)last : 2;
-    panel loss = {left, top, plot_w, loss_h, x0, x1, 0, lmax > 0 ? lmax : 1};
-    double lstep = nice_range(&loss.y0, &loss.y1, 5);
-    panel acc = {left, top + loss_h + sep, plot_w, acc_h, x0, x1, amin, amax};
-    double astep = nice_range(&acc.y0, &acc.y1, 5);
-    if (acc.y1 > 1.0 && amax <= 1.0)
-        acc.y1 = 1.0;
-    panel lr = {left, acc.y + acc_h + sep, plot_w, lr_h, x0, x1, 0, lrmax > 0 ? lrmax : 1};
-    double rstep = has_lr ? nice_range(&lr.y0, &lr.y1, 2) : 1;
-    const panel *bottom = has_lr ? &lr : &acc;
+/* Heights of the panels and the gap between two. */
+#define CURVE_PANEL_H 190.0
+#define CURVE_LR_H 80.0
+#define CURVE_SEP 30.0
 
-    panel_frame(s, &loss, lstep, 0, "loss", 0, last);
-    panel_frame(s, &acc, astep, 1, "accuracy", !has_lr, last);
-    if (has_lr)
-        panel_frame(s, &lr, rstep, 0, "learning rate", 1, last);
-    text(s, left + plot_w / 2, bottom->y + bottom->h + 34, 12, "middle",
+/* The three panels, stacked: loss, accuracy, learning rate (when known). */
+typedef struct {
+    panel loss, acc, lr;
+    const panel *bottom; /* the lowest drawn, which carries the epoch numbers */
+} curve_panels;
+
+/* Lays out and frames the panels under top. */
+static void curve_frames(nn_svg *s, const curve_data *d, double left, double top,
+                         double plot_w, curve_panels *p)
+{
+    const double loss_h = CURVE_PANEL_H, acc_h = CURVE_PANEL_H, sep = CURVE_SEP;
+    const double lr_h = d->has_lr ? CURVE_LR_H : 0;
+    double x0 = 1, x1 = d->last > 1 ? (double)d->last : 2;
+    p->loss = (panel){left, top, plot_w, loss_h, x0, x1, 0, d->lmax > 0 ? d->lmax : 1};
+    double lstep = nice_range(&p->loss.y0, &p->loss.y1, 5);
+    p->acc = (panel){left, top + loss_h + sep, plot_w, acc_h, x0, x1, d->amin, d->amax};
+    double astep = nice_range(&p->acc.y0, &p->acc.y1, 5);
+    if (p->acc.y1 > 1.0 && d->amax <= 1.0)
+        p->acc.y1 = 1.0;
+    p->lr = (panel){left, p->acc.y + acc_h + sep, plot_w, lr_h, x0, x1, 0,
+                    d->lrmax > 0 ? d->lrmax : 1};
+    double rstep = d->has_lr ? nice_range(&p->lr.y0, &p->lr.y1, 2) : 1;
+    p->bottom = d->has_lr ? &p->lr : &p->acc;
+
+    panel_frame(s, &p->loss, lstep, 0, "loss", 0, d->last);
+    panel_frame(s, &p->acc, astep, 1, "accuracy", !d->has_lr, d->last);
+    if (d->has_lr)
+        panel_frame(s, &p->lr, rstep, 0, "learning rate", 1, d->last);
+    text(s, left + plot_w / 2, p->bottom->y + p->bottom->h + 34, 12, "middle",
          "font-weight=\"bold\"", "epoch");
-    if (n == 0) {
-        text(s, left + plot_w / 2, loss.y + loss_h / 2, 14, "middle", "fill=\"#888888\"",
-             "no epochs yet");
-        return end(s, "learning curve", err);
-    }
+}
 
-    if (has_val) {
-        /* The best epoch: a dashed line through every panel. */
-        double bx = px_x(&loss, (double)e[best].epoch);
-        line(s, bx, loss.y, bx, bottom->y + bottom->h,
+/* The series in their panels, the best epoch marked through all of them. */
+static void curve_series(nn_svg *s, const nn_svg_epoch *e, size_t n, const curve_data *d,
+                         const curve_panels *p)
+{
+    if (d->has_val) {
+        double bx = px_x(&p->loss, (double)e[d->best].epoch);
+        line(s, bx, p->loss.y, bx, p->bottom->y + p->bottom->h,
              "stroke=\"#333333\" stroke-width=\"1\" stroke-dasharray=\"3 2\"");
     }
-    series(s, &acc, e, n, offsetof(nn_svg_epoch, train_accuracy), TRAIN_COLOUR, 2, "acc-train");
-    if (has_val) {
-        series(s, &acc, e, n, offsetof(nn_svg_epoch, val_accuracy), VAL_COLOUR, 2, "acc-val");
-        double bx = px_x(&acc, (double)e[best].epoch), by = px_y(&acc, e[best].val_accuracy);
+    series(s, &p->acc, e, n, offsetof(nn_svg_epoch, train_accuracy), TRAIN_COLOUR, 2,
+           "acc-train");
+    if (d->has_val) {
+        series(s, &p->acc, e, n, offsetof(nn_svg_epoch, val_accuracy), VAL_COLOUR, 2,
+               "acc-val");
+        double bx = px_x(&p->acc, (double)e[d->best].epoch);
+        double by = px_y(&p->acc, e[d->best].val_accuracy);
         putf(s, "<circle id=\"best\" cx=\"%s\"", N(bx));
         putf(s, " cy=\"%s\" r=\"6\" fill=\"none\" stroke=\"#333333\" stroke-width=\"1.5\"/>\n",
              N(by));
     }
-    if (has_lr)
-        series(s, &lr, e, n, offsetof(nn_svg_epoch, lr), LR_COLOUR, 1.2, "lr");
-    if (has_val_loss)
-        series(s, &loss, e, n, offsetof(nn_svg_epoch, val_loss), VAL_COLOUR, 2, "loss-val");
-    if (has_loss)
-        series(s, &loss, e, n, offsetof(nn_svg_epoch, loss), TRAIN_COLOUR, 2, "loss-train");
+    if (d->has_lr)
+        series(s, &p->lr, e, n, offsetof(nn_svg_epoch, lr), LR_COLOUR, 1.2, "lr");
+    if (d->has_val_loss)
+        series(s, &p->loss, e, n, offsetof(nn_svg_epoch, val_loss), VAL_COLOUR, 2, "loss-val");
+    if (d->has_loss)
+        series(s, &p->loss, e, n, offsetof(nn_svg_epoch, loss), TRAIN_COLOUR, 2, "loss-train");
     else
-        text(s, left + plot_w / 2, loss.y + loss_h / 2, 13, "middle", "fill=\"#888888\"",
-             "no loss: the perceptron rule has none");
+        text(s, p->loss.x + p->loss.w / 2, p->loss.y + p->loss.h / 2, 13, "middle",
+             "fill=\"#888888\"", "no loss: the perceptron rule has none");
+}
+
+nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *e, size_t n, const char *title,
+                                const char *subtitle, nn_error *err)
+{
+    curve_data d;
+    curve_data_of(e, n, &d);
+    const double pad = 14, left = 78, right = 24;
+    double width = fmax(left + 600 + right, heading_width(title, subtitle) + 2 * pad);
+    double plot_w = width - left - right;
+    double top = 12 + (title != NULL ? 16 : 0) + (subtitle != NULL ? 18 : 0) + 10 + 24;
+    double height = top + CURVE_PANEL_H + CURVE_SEP + CURVE_PANEL_H +
+                    (d.has_lr ? CURVE_SEP + CURVE_LR_H : 0) + 44 + pad;
+
+    begin(s, width, height);
+    heading(s, pad, title, subtitle);
+    curve_legend(s, e, &d, left, top - 14);
+    curve_panels p;
+    curve_frames(s, &d, left, top, plot_w, &p);
+    if (n == 0)
+        text(s, left + plot_w / 2, p.loss.y + p.loss.h / 2, 14, "middle", "fill=\"#888888\"",
+             "no epochs yet");
+    else
+        curve_series(s, e, n, &d, &p);
     return end(s, "learning curve", err);
 }
 

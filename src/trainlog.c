@@ -132,30 +132,42 @@ typedef enum { V_OTHER, V_NUMBER, V_NULL } value_kind;
 
 static int parse_value(cursor *c, int depth, value_kind *kind, double *num);
 
+/* Takes byte ch when it comes next (after white space); returns whether it did. */
+static int take(cursor *c, char ch)
+{
+    skip_ws(c);
+    if (c->p < c->end && *c->p == ch) {
+        c->p++;
+        return 1;
+    }
+    return 0;
+}
+
+/* After an item of an array or an object: 1 when a ',' says another item
+ * follows, 0 when the closing bracket ends it, else -1 (why: the message). */
+static int after_item(cursor *c, char close, const char *why)
+{
+    if (take(c, ','))
+        return 1;
+    if (take(c, close))
+        return 0;
+    return fail(c, why);
+}
+
 static int parse_array(cursor *c, int depth)
 {
     c->p++; /* [ */
-    skip_ws(c);
-    if (c->p < c->end && *c->p == ']') {
-        c->p++;
+    if (take(c, ']'))
         return 0;
-    }
-    for (;;) {
+    int more = 1;
+    while (more == 1) {
         value_kind k;
         double v;
         if (parse_value(c, depth + 1, &k, &v) != 0)
             return -1;
-        skip_ws(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        if (c->p < c->end && *c->p == ']') {
-            c->p++;
-            return 0;
-        }
-        return fail(c, "expected ',' or ']' in an array");
+        more = after_item(c, ']', "expected ',' or ']' in an array");
     }
+    return more;
 }
 
 /* The fields an epoch needs, as found in the top-level object. */
@@ -207,37 +219,25 @@ static int take_field(cursor *c, fields *f, const char *key, value_kind k, doubl
 static int parse_object(cursor *c, int depth, fields *f)
 {
     c->p++; /* { */
-    skip_ws(c);
-    if (c->p < c->end && *c->p == '}') {
-        c->p++;
+    if (take(c, '}'))
         return 0;
-    }
-    for (;;) {
+    int more = 1;
+    while (more == 1) {
         char key[32];
         skip_ws(c);
         if (parse_string(c, depth == 0 ? key : NULL, sizeof key) != 0)
             return -1;
-        skip_ws(c);
-        if (c->p >= c->end || *c->p != ':')
+        if (!take(c, ':'))
             return fail(c, "expected ':' after a field name");
-        c->p++;
         value_kind k;
         double v;
         if (parse_value(c, depth + 1, &k, &v) != 0)
             return -1;
         if (depth == 0 && take_field(c, f, key, k, v) != 0)
             return -1;
-        skip_ws(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            continue;
-        }
-        if (c->p < c->end && *c->p == '}') {
-            c->p++;
-            return 0;
-        }
-        return fail(c, "expected ',' or '}' in an object");
+        more = after_item(c, '}', "expected ',' or '}' in an object");
     }
+    return more;
 }
 
 static int parse_value(cursor *c, int depth, value_kind *kind, double *num)

@@ -553,7 +553,7 @@ static void test_bad_activation(void **state)
     expect_reject(buf, len, NN_E_FORMAT, "unknown activation 2147483648");
     wr32(buf + O_HIDDEN, NN_ACT_STEP);
     fix_crc(buf, len);
-    expect_reject(buf, len, NN_E_FORMAT, "step activation with 1 hidden layer(s)");
+    expect_reject(buf, len, NN_E_FORMAT, "the step activation (perceptron) takes no hidden layer");
     free(buf);
 }
 

@@ -32,7 +32,9 @@ typedef struct {
     float val_accuracy;    /* < 0 when trained without validation */
 } nn_model_meta;
 
-/* Writes net and meta to path atomically. On failure no file is left at the
+/* Writes net (made by nn_net_create or nn_net_create_table) and meta to
+ * path atomically. Refuses (NN_E_ARG) what the loader would refuse, and a
+ * non-finite parameter (NN_E_NUMERIC). On failure no file is left at the
  * temporary name and an existing file at path is untouched. */
 nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
                         nn_error *err);
@@ -57,7 +59,8 @@ nn_status nn_model_read(const char *path, nn_net **net, nn_model_meta *meta, siz
 nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_net **net,
                           nn_model_meta *meta, nn_error *err);
 
-/* Encodes a model into a new buffer (*buf, *len; caller frees *buf). */
+/* Encodes a model into a new buffer (*buf, *len; caller frees *buf), with
+ * nn_model_save's checks. */
 nn_status nn_model_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **buf,
                           size_t *len, nn_error *err);
 

@@ -147,7 +147,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
     memset(a, 0, sizeof *a);
     a->split = "test";
     a->threads = 1;
-    a->max_input_mb = 1024;
+    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
     cli_image_opts_init(&a->image);
     int rc = cli_parse_options("eval", argc, argv, ":qh", long_options, usage, parse_option, a);
     if (rc >= 0)

@@ -42,6 +42,7 @@ typedef struct {
                             activation is known */
     nn_layer layers[NN_MAX_LAYERS];
     size_t n_table;      /* 0: a plain list of sizes (or none) */
+    int table_is_recipe; /* the table is --cnn's: its output layer is the data's classes */
     int sizes_are_hidden; /* --hidden: only the hidden sizes were given */
     nn_activation activation;
     nn_train_options train;
@@ -288,8 +289,10 @@ static void apply_arch(train_args *a)
 {
     if (!a->cnn)
         return;
-    if (!a->layers_given && !a->hidden_given)
+    if (!a->layers_given && !a->hidden_given) {
         a->table = CNN_LAYERS;
+        a->table_is_recipe = 1;
+    }
     if (!a->epochs_given)
         a->train.epochs = CNN_EPOCHS;
     if (!a->batch_given)
@@ -333,7 +336,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     a->output = "model.nnc";
     a->activation = DEFAULT_ACTIVATION;
     a->threads = 0; /* one per CPU */
-    a->max_input_mb = 1024;
+    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
     nn_train_options_default(&a->train);
 
     int rc = cli_parse_options("train", argc, argv, ":o:qh", long_options, usage, parse_option,
@@ -634,6 +637,8 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
 {
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
     size_t data_classes = data_class_count(a, &j->labels);
+    if (a->table_is_recipe) /* --arch cnn: the output layer is the data's classes */
+        a->layers[a->n_table - 1].c = data_classes;
     int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
     if (rc != CLI_OK)
         return rc;

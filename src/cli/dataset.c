@@ -215,12 +215,15 @@ static const char *const fashion_names[] = {"T-shirt/top", "Trouser", "Pullover"
 
 const char *const *cli_dataset_class_names(const char *dataset, size_t *n)
 {
-    *n = 10;
-    if (dataset != NULL && strcmp(dataset, "mnist") == 0)
-        return mnist_names;
-    if (dataset != NULL && strcmp(dataset, "fashion") == 0)
-        return fashion_names;
     *n = 0;
+    if (dataset != NULL && strcmp(dataset, "mnist") == 0) {
+        *n = sizeof mnist_names / sizeof mnist_names[0];
+        return mnist_names;
+    }
+    if (dataset != NULL && strcmp(dataset, "fashion") == 0) {
+        *n = sizeof fashion_names / sizeof fashion_names[0];
+        return fashion_names;
+    }
     return NULL;
 }
 

@@ -48,7 +48,7 @@ static int is_image(const uint8_t *head, size_t n)
 }
 
 /* Largest image file read into memory: a 64-Mpixel photo as PNG or PPM. */
-#define CLI_MAX_IMAGE_FILE ((uint64_t)1 << 30)
+#define CLI_MAX_IMAGE_FILE NN_IDX_DEFAULT_MAX_BYTES
 
 /* The one image of an image file, decoded and preprocessed into in. */
 static nn_status load_image(cli_input *in, const uint8_t *data, size_t len,
