@@ -57,17 +57,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
  * its state reset, so that the fuzz harness can parse again and again. */
 void cli_options_reset(void);
 
-/* The usage error for a getopt_long result c of ':' (argv[optind - 1] lacks
- * its value: "<option>: missing value") or '?' (cli_option_error). */
-struct option;
-int cli_getopt_error(const char *cmd, int c, char **argv, const struct option *options);
-
 /* The option loop of a command: getopt_long over argv with shortopts and
- * options; -h/--help prints usage on stdout and returns 0, a refused option
- * or a missing value is the usage error of cli_getopt_error, and every other
+ * options; -h/--help prints usage on stdout and returns 0, a missing value
+ * is the usage error "<option>: missing value", a refused option that of
+ * cli_option_error, and every other
  * option goes to parse(c, ctx) (its value in optarg), whose nonzero return
  * (after printing why) is exit 2. Returns -1 when every option was taken,
  * with optind at the first operand. */
+struct option;
 int cli_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
                       const struct option *options, void (*usage)(FILE *out),
                       int (*parse)(int c, void *ctx), void *ctx);

@@ -63,7 +63,9 @@ void cli_options_reset(void)
     optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
 }
 
-int cli_getopt_error(const char *cmd, int c, char **argv, const struct option *options)
+/* The usage error for a getopt_long result c of ':' (argv[optind - 1] lacks
+ * its value) or '?' (an option refused). */
+static int getopt_error(const char *cmd, int c, char **argv, const struct option *options)
 {
     if (c == ':')
         return cli_usage_error(cmd, "%s: missing value", argv[optind - 1]);
@@ -82,7 +84,7 @@ int cli_parse_options(const char *cmd, int argc, char **argv, const char *shorto
             return CLI_OK;
         }
         if (c == ':' || c == '?')
-            return cli_getopt_error(cmd, c, argv, options);
+            return getopt_error(cmd, c, argv, options);
         if (parse(c, ctx) != 0)
             return CLI_EXIT_USAGE;
     }
