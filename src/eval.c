@@ -69,9 +69,44 @@ static void count_chunk(nn_confusion *c, const float *probs, const uint8_t *labe
     }
 }
 
-nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c,
-                      uint8_t *predicted, float *confidence, nn_error *err)
+struct nn_evaluator {
+    const nn_net *net;
+    nn_workspace *ws;
+    float *x; /* (EVAL_CHUNK, n_in): the chunk's pixels, scaled */
+};
+
+nn_status nn_evaluator_create(const nn_net *net, nn_evaluator **out, nn_error *err)
 {
+    *out = NULL;
+    nn_evaluator *ev = calloc(1, sizeof *ev);
+    if (ev == NULL)
+        return nn_fail(err, NN_E_NOMEM, "out of memory for an evaluation");
+    ev->net = net;
+    ev->x = malloc(EVAL_CHUNK * net->sizes[0] * sizeof *ev->x);
+    nn_status st = ev->x == NULL ? nn_fail(err, NN_E_NOMEM, "out of memory for %u images "
+                                           "of %zu inputs", EVAL_CHUNK, net->sizes[0])
+                                 : nn_workspace_create_forward(net, EVAL_CHUNK, &ev->ws, err);
+    if (st != NN_OK) {
+        nn_evaluator_free(ev);
+        return st;
+    }
+    *out = ev;
+    return NN_OK;
+}
+
+void nn_evaluator_free(nn_evaluator *ev)
+{
+    if (ev != NULL) {
+        nn_workspace_free(ev->ws);
+        free(ev->x);
+        free(ev);
+    }
+}
+
+nn_status nn_evaluator_run(nn_evaluator *ev, const nn_dataset *data, nn_confusion *c,
+                           uint8_t *predicted, float *confidence, nn_error *err)
+{
+    const nn_net *net = ev->net;
     nn_status st = nn_dataset_check(data, net, err);
     if (st != NN_OK)
         return st;
@@ -79,17 +114,10 @@ nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c
     if (c->confusion == NULL || c->n_classes != n_classes)
         return nn_fail(err, NN_E_ARG, "a confusion matrix of %zu classes for a network of "
                        "%zu", c->n_classes, n_classes);
-
-    nn_workspace *ws = NULL;
-    float *x = malloc(EVAL_CHUNK * n_in * sizeof *x);
-    if (x == NULL)
-        st = nn_fail(err, NN_E_NOMEM, "out of memory for evaluating %zu images", data->count);
-    else
-        st = nn_workspace_create_forward(net, EVAL_CHUNK, &ws, err);
     for (size_t start = 0; st == NN_OK && start < data->count; start += EVAL_CHUNK) {
         size_t bs = data->count - start < EVAL_CHUNK ? data->count - start : EVAL_CHUNK;
-        nn_scale_pixels(data->pixels + start * n_in, bs * n_in, x);
-        const float *probs = nn_net_forward_batch(net, ws, x, bs);
+        nn_scale_pixels(data->pixels + start * n_in, bs * n_in, ev->x);
+        const float *probs = nn_net_forward_batch(net, ev->ws, ev->x, bs);
         size_t bad = nn_first_nonfinite(probs, bs * n_classes);
         if (bad < bs * n_classes)
             st = nn_fail(err, NN_E_NUMERIC, "the forward pass overflows: image %zu gets a "
@@ -99,8 +127,17 @@ nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c
                         predicted != NULL ? predicted + start : NULL,
                         confidence != NULL ? confidence + start : NULL);
     }
-    nn_workspace_free(ws);
-    free(x);
+    return st;
+}
+
+nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c,
+                      uint8_t *predicted, float *confidence, nn_error *err)
+{
+    nn_evaluator *ev = NULL;
+    nn_status st = nn_evaluator_create(net, &ev, err);
+    if (st == NN_OK)
+        st = nn_evaluator_run(ev, data, c, predicted, confidence, err);
+    nn_evaluator_free(ev);
     return st;
 }
 

@@ -318,8 +318,9 @@ static void test_rejects_mismatches(void **state)
     nn_net_free(net);
 }
 
-/* Chunks evaluated one after the other into one matrix count what the
- * whole set counts at once; two matrices merged count what both hold. */
+/* Chunks evaluated one after the other into one matrix, in one scratch,
+ * count what the whole set counts at once; two matrices merged count what
+ * both hold. */
 static void test_chunks_add_up(void **state)
 {
     (void)state;
@@ -332,12 +333,16 @@ static void test_chunks_add_up(void **state)
     nn_confusion whole, chunked, first, rest;
     assert_int_equal(evaluate(net, &data, &whole, NULL, NULL, &err), NN_OK);
     assert_int_equal(nn_confusion_init(&chunked, 10, &err), NN_OK);
+    nn_evaluator *ev = NULL;
+    assert_int_equal(nn_evaluator_create(net, &ev, &err), NN_OK);
     for (size_t start = 0; start < data.count; start += 300) {
         size_t n = data.count - start < 300 ? data.count - start : 300;
         nn_dataset part = nn_dataset_view(im.pixels + start * 784, lb.labels + start, n, 28, 28,
                                           10);
-        assert_int_equal(nn_evaluate(net, &part, &chunked, NULL, NULL, &err), NN_OK);
+        assert_int_equal(nn_evaluator_run(ev, &part, &chunked, NULL, NULL, &err), NN_OK);
     }
+    nn_evaluator_free(ev);
+    nn_evaluator_free(NULL);
     assert_int_equal(chunked.total, 700);
     assert_int_equal(chunked.correct, whole.correct);
     assert_memory_equal(chunked.confusion, whole.confusion, 100 * sizeof(size_t));

@@ -52,6 +52,19 @@ void nn_confusion_free(nn_confusion *c);
 nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c,
                       uint8_t *predicted, float *confidence, nn_error *err);
 
+/* The scratch of nn_evaluate (a forward-pass workspace and room for scaled
+ * pixels) for one net, made once for a stream of chunks so that no chunk
+ * allocates; one per thread. The net must outlive it. */
+typedef struct nn_evaluator nn_evaluator;
+
+/* Caller frees with nn_evaluator_free (NULL-safe). */
+nn_status nn_evaluator_create(const nn_net *net, nn_evaluator **out, nn_error *err);
+void nn_evaluator_free(nn_evaluator *ev);
+
+/* nn_evaluate of ev's net, in ev's scratch. */
+nn_status nn_evaluator_run(nn_evaluator *ev, const nn_dataset *data, nn_confusion *c,
+                           uint8_t *predicted, float *confidence, nn_error *err);
+
 /* correct / total; 0 for an empty matrix. */
 double nn_confusion_accuracy(const nn_confusion *c);
 

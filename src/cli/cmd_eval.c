@@ -472,8 +472,8 @@ static nn_status check_stream(const cli_input *in, const nn_model_meta *meta,
 /* Classifies the image file chunk by chunk against the loaded labels, in one
  * pass (standard input and pipes work): inflating and classifying a small
  * cache-warm buffer is faster than holding all the pixels, and memory stays
- * flat. Every chunk adds into conf, made here. Wrong images go to keeper
- * when it wants any. */
+ * flat. Every chunk adds into conf, made here, in the same scratch. Wrong
+ * images go to keeper when it wants any. */
 static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
                                  const char *model_path, const char *images_path,
                                  const cli_image_opts *o, const char *labels_path,
@@ -482,6 +482,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
 {
     cli_input in;
     nn_dataset whole = {0};
+    nn_evaluator *ev = NULL;
     uint8_t *buf = NULL;
     uint8_t predicted[EVAL_CHUNK_IMAGES];
     float confidence[EVAL_CHUNK_IMAGES];
@@ -491,6 +492,8 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
     st = check_stream(&in, meta, images_path, labels, labels_path, &whole, err);
     if (st == NN_OK)
         st = nn_confusion_init(conf, meta->n_classes, err);
+    if (st == NN_OK)
+        st = nn_evaluator_create(net, &ev, err);
     if (st == NN_OK && (buf = malloc((size_t)EVAL_CHUNK_IMAGES * whole.n_in)) == NULL)
         st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
     keeper->px = whole.n_in;
@@ -502,7 +505,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         nn_dataset chunk = nn_dataset_view(buf, whole.labels + done, got, whole.rows,
                                            whole.cols, whole.n_classes);
         nn_error net_err = {{0}};
-        st = nn_evaluate(net, &chunk, conf, predicted, confidence, &net_err);
+        st = nn_evaluator_run(ev, &chunk, conf, predicted, confidence, &net_err);
         if (st != NN_OK)
             st = nn_fail(err, st, "%s: %s", st == NN_E_NUMERIC ? model_path : images_path,
                          net_err.msg);
@@ -519,6 +522,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         st = NN_OK;
     cli_bar_clear(bar);
     free(buf);
+    nn_evaluator_free(ev);
     cli_input_close(&in);
     return st;
 }

@@ -42,7 +42,7 @@ typedef struct {
                             activation is known */
     nn_layer layers[NN_MAX_LAYERS];
     size_t n_table;      /* 0: a plain list of sizes (or none) */
-    int table_is_recipe; /* the table is --cnn's: its output layer is the data's classes */
+    int table_is_recipe; /* --arch cnn's table: its output layer is the data's classes */
     int sizes_are_hidden; /* --hidden: only the hidden sizes were given */
     nn_activation activation;
     nn_train_options train;
