@@ -46,15 +46,43 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints a library error and returns its exit code (2 for NN_E_ARG, else 1). */
 int cli_fail(nn_status status, const nn_error *err);
 
+/* The same with context around the message: "nnclass: <before><message><after>". */
+int cli_fail_in(nn_status status, const nn_error *err, const char *before, const char *after);
+
 /* Prints "nnclass: <cmd>: <message>" plus a hint to run --help; returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Readies getopt_long for a command's argv: no messages of its own, and
+ * its state reset, so that the fuzz harness can parse again and again. */
+void cli_options_reset(void);
+
+/* The option loop of a command: getopt_long over argv with shortopts and
+ * options; -h/--help prints usage on stdout and returns 0, a missing value
+ * is the usage error "<option>: missing value", a refused option that of
+ * cli_option_error, and every other
+ * option goes to parse(c, ctx) (its value in optarg), whose nonzero return
+ * (after printing why) is exit 2. Returns -1 when every option was taken,
+ * with optind at the first operand. */
+struct option;
+int cli_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+                      const struct option *options, void (*usage)(FILE *out),
+                      int (*parse)(int c, void *ctx), void *ctx);
+
 /* The usage error for an option getopt_long refused (arg, the argument it
  * stopped at): an ambiguous prefix lists the options it could be, a value
  * given to an option that takes none says so, else "unknown option". Returns 2. */
-struct option;
 int cli_option_error(const char *cmd, const char *arg, const struct option *options);
+
+/* Values chosen by name. cli_parse_enum stores the position of text among
+ * the n names in *out; otherwise it prints "opt: unknown <what> 'text'
+ * (expected a, b or c)" and returns -1. cli_enum_index is the look-up alone
+ * (-1: none), cli_enum_error the message alone, with the list of expected
+ * names as given (returns -1). */
+int cli_parse_enum(const char *opt, const char *what, const char *text,
+                   const char *const *names, size_t n, int *out);
+int cli_enum_index(const char *text, const char *const *names, size_t n);
+int cli_enum_error(const char *opt, const char *what, const char *text, const char *expected);
 
 /* Number parsers for option values: the whole string must be a number in
  * [min, max]; otherwise they print "nnclass: --opt: ..." and return -1. */
@@ -93,6 +121,37 @@ void cli_model_path(const char *data_dir, const char *model, char *out, size_t c
 /* Class names of a known dataset ("mnist": "0".."9"; "fashion": clothing
  * names), or NULL; *n receives their number. */
 const char *const *cli_dataset_class_names(const char *dataset, size_t *n);
+
+/* The text of class k: the model's class name, else the number (in buf of
+ * cap bytes). */
+const char *cli_class_name(const nn_model_meta *meta, size_t k, char *buf, size_t cap);
+
+/* The caption of class k in out (cap bytes): "3", or "3 Dress" where the
+ * class has a name (may be NULL) that says more than its number. */
+void cli_class_caption(size_t k, const char *name, char *out, size_t cap);
+
+/* The image and label files a command reads into images and labels (cap
+ * bytes each): --images and --labels when given, else the split of the
+ * dataset; prints and returns -1 for an unknown dataset or split. */
+int cli_input_paths(const char *data_dir, const char *images_opt, const char *labels_opt,
+                    const char *dataset, const char *split, char *images, char *labels,
+                    size_t cap);
+
+/* The usage error (exit 2) for --images without --labels or the other way
+ * round, or both with --dataset; else 0. */
+int cli_check_input_options(const char *cmd, const char *images, const char *labels,
+                            const char *dataset);
+
+/* The model file a command loads, in out (cap bytes): --model (a path, or a
+ * bare name in the data folder), else the default model of dataset (mnist's
+ * for files of their own). Returns 0, or the exit code of the printed
+ * error when the default model is missing. */
+int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
+                   size_t cap);
+
+/* After a failure to read a dataset: the hint that Fashion-MNIST is fetched
+ * by a script, on stderr, when dataset is "fashion". */
+void cli_dataset_hint(const char *dataset);
 
 /* Prints the version, the git commit nnclass was built from and OpenBLAS's
  * configuration and core; returns the exit code. */
@@ -262,6 +321,9 @@ typedef struct {
 /* Input below this many images finishes too fast for eval and predict to
  * draw a bar. */
 #define CLI_BAR_MIN_IMAGES 10000
+
+/* Seconds on the monotonic clock, for durations. */
+double cli_now_seconds(void);
 
 void cli_bar_init(cli_bar *b, int quiet);
 /* Starts the clock that cli_bar_elapsed reads again. */

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "nnclass/eval.h"
@@ -20,6 +19,7 @@ typedef struct {
     const char *model;
     const char *dataset;
     const char *split;
+    int split_given;
     const char *images, *labels;
     const char *data_dir;
     eval_format format;
@@ -83,79 +83,52 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int parse_args(int argc, char **argv, eval_args *a)
+/* One option of the table; 0, or -1 after printing a bad value. */
+static int parse_option(int c, void *args)
 {
-    int split_given = 0;
-    memset(a, 0, sizeof *a);
-    a->split = "test";
-    a->threads = 1;
-    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
-    cli_image_opts_init(&a->image);
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
-    int c;
-    while ((c = getopt_long(argc, argv, ":qh", long_options, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case OPT_MODEL: a->model = optarg; break;
-        case OPT_DATASET: a->dataset = optarg; break;
-        case OPT_SPLIT:
-            if (strcmp(optarg, "test") != 0 && strcmp(optarg, "train") != 0) {
-                cli_error("--split: unknown split '%s' (expected test or train)", optarg);
-                bad = -1;
-            }
-            a->split = optarg;
-            split_given = 1;
-            break;
-        case OPT_IMAGES: a->images = optarg; break;
-        case OPT_LABELS: a->labels = optarg; break;
-        case OPT_DATA_DIR: a->data_dir = optarg; break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "text") == 0) a->format = FORMAT_TEXT;
-            else if (strcmp(optarg, "json") == 0) a->format = FORMAT_JSON;
-            else if (strcmp(optarg, "csv") == 0) a->format = FORMAT_CSV;
-            else {
-                cli_error("--format: unknown format '%s' (expected text, json or csv)", optarg);
-                bad = -1;
-            }
-            break;
-        case OPT_PLOT:
-            if (optarg[0] == '\0') {
-                cli_error("--plot: empty file name");
-                bad = -1;
-            }
-            a->plot = optarg;
-            break;
-        case OPT_PLOT_ERRORS:
-            if (optarg[0] == '\0') {
-                cli_error("--plot-errors: empty file name");
-                bad = -1;
-            }
-            a->plot_errors = optarg;
-            break;
-        case OPT_ERRORS: bad = cli_parse_size("--errors", optarg, 0, 1000000, &a->errors); break;
-        case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
-        case OPT_MAX_INPUT:
-            bad = cli_parse_size("--max-input-mb", optarg, 1, (size_t)1 << 20, &a->max_input_mb);
-            break;
-        case CLI_OPT_PREPROCESS:
-        case CLI_OPT_INVERT:
-        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
-        case 'q': a->quiet = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error("eval", "%s: missing value", argv[optind - 1]);
-        default: return cli_option_error("eval", argv[optind - 1], long_options);
-        }
-        if (bad != 0)
-            return CLI_EXIT_USAGE;
+    eval_args *a = args;
+    static const char *const splits[] = {"test", "train"};
+    static const char *const formats[] = {"text", "json", "csv"}; /* eval_format's order */
+    int bad = 0, i = 0;
+    switch (c) {
+    case OPT_MODEL: a->model = optarg; break;
+    case OPT_DATASET: a->dataset = optarg; break;
+    case OPT_SPLIT:
+        bad = cli_parse_enum("--split", "split", optarg, splits, 2, &i);
+        a->split = optarg;
+        a->split_given = 1;
+        break;
+    case OPT_IMAGES: a->images = optarg; break;
+    case OPT_LABELS: a->labels = optarg; break;
+    case OPT_DATA_DIR: a->data_dir = optarg; break;
+    case OPT_FORMAT:
+        bad = cli_parse_enum("--format", "format", optarg, formats, 3, &i);
+        a->format = (eval_format)i;
+        break;
+    /* an empty picture name is refused with the outputs */
+    case OPT_PLOT: a->plot = optarg; break;
+    case OPT_PLOT_ERRORS: a->plot_errors = optarg; break;
+    case OPT_ERRORS: bad = cli_parse_size("--errors", optarg, 0, 1000000, &a->errors); break;
+    case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
+    case OPT_MAX_INPUT:
+        bad = cli_parse_size("--max-input-mb", optarg, 1, (size_t)1 << 20, &a->max_input_mb);
+        break;
+    case CLI_OPT_PREPROCESS:
+    case CLI_OPT_INVERT:
+    case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
+    case 'q': a->quiet = 1; break;
     }
-    if (optind < argc)
-        return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
-    if ((a->images == NULL) != (a->labels == NULL))
-        return cli_usage_error("eval", "--images and --labels go together");
-    if (a->images != NULL && a->dataset != NULL)
-        return cli_usage_error("eval", "give either --dataset or --images/--labels");
-    if (a->images != NULL && split_given)
+    return bad;
+}
+
+/* The options that do not go together; -1 when they all do, else the exit
+ * code of the usage error. */
+static int check_combinations(eval_args *a)
+{
+    int rc = cli_check_input_options("eval", a->images, a->labels, a->dataset);
+    if (rc != 0)
+        return rc;
+    if (a->images != NULL && a->split_given)
         return cli_usage_error("eval", "--split picks a dataset's split; it does not go "
                                "with --images/--labels");
     if (a->format == FORMAT_CSV && a->errors > 0)
@@ -168,26 +141,26 @@ static int parse_args(int argc, char **argv, eval_args *a)
     return -1;
 }
 
-static double now_seconds(void)
+/* Returns -1 to go on, else the exit code (help, or a usage error). */
+static int parse_args(int argc, char **argv, eval_args *a)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static const char *class_name(const nn_model_meta *meta, size_t k, char *buf, size_t cap)
-{
-    if (meta->has_class_names)
-        return meta->class_names[k];
-    snprintf(buf, cap, "%zu", k);
-    return buf;
+    memset(a, 0, sizeof *a);
+    a->split = "test";
+    a->threads = 1;
+    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
+    cli_image_opts_init(&a->image);
+    int rc = cli_parse_options("eval", argc, argv, ":qh", long_options, usage, parse_option, a);
+    if (rc >= 0)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error("eval", "unexpected argument '%s'", argv[optind]);
+    return check_combinations(a);
 }
 
 static void print_text(const nn_confusion *c, const nn_model_meta *meta, const char *model,
                        const char *images_path, double seconds)
 {
     size_t n = c->n_classes;
-    char buf[32];
     printf("accuracy %.4f (%zu/%zu)\n\n", nn_confusion_accuracy(c), c->correct, c->total);
     printf("confusion matrix (rows: true label, columns: predicted label)\n");
     printf("%10s", "true\\pred");
@@ -205,11 +178,8 @@ static void print_text(const nn_confusion *c, const nn_model_meta *meta, const c
         nn_class_metrics m = nn_class_metrics_of(c, k);
         /* "3" for digits, "3 Dress" where the classes have real names. */
         char label[64];
-        snprintf(buf, sizeof buf, "%zu", k);
-        if (meta->has_class_names && strcmp(meta->class_names[k], buf) != 0)
-            snprintf(label, sizeof label, "%zu %s", k, meta->class_names[k]);
-        else
-            snprintf(label, sizeof label, "%zu", k);
+        cli_class_caption(k, meta->has_class_names ? meta->class_names[k] : NULL, label,
+                          sizeof label);
         printf("%-14s %9.4f %9.4f %9.4f %9zu\n", label, m.precision, m.recall, m.f1, m.support);
     }
     nn_class_metrics avg = nn_metrics_macro(c), wavg = nn_metrics_weighted(c);
@@ -250,7 +220,7 @@ static void print_json(const nn_confusion *c, const nn_model_meta *meta, const c
     for (size_t k = 0; k < n; k++) {
         nn_class_metrics m = nn_class_metrics_of(c, k);
         printf("%s{\"class\":%zu,\"name\":", k > 0 ? "," : "", k);
-        cli_json_string(stdout, class_name(meta, k, buf, sizeof buf));
+        cli_json_string(stdout, cli_class_name(meta, k, buf, sizeof buf));
         printf(",\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu}", m.precision,
                m.recall, m.f1, m.support);
     }
@@ -399,9 +369,9 @@ static void print_errors_text(const error_keeper *k, const nn_model_meta *meta)
     for (size_t i = 0; i < k->len; i++) {
         const wrong_image *w = &k->heap[i];
         printf("\nimage %zu: true ", w->index);
-        cli_put_text(stdout, class_name(meta, w->truth, b1, sizeof b1));
+        cli_put_text(stdout, cli_class_name(meta, w->truth, b1, sizeof b1));
         printf(", predicted ");
-        cli_put_text(stdout, class_name(meta, w->predicted, b2, sizeof b2));
+        cli_put_text(stdout, cli_class_name(meta, w->predicted, b2, sizeof b2));
         printf(" (confidence %.4f)\n", (double)w->confidence);
         cli_draw_image(k->pixels + w->slot * k->px, meta->rows, meta->cols);
     }
@@ -444,8 +414,8 @@ static nn_status plot_errors(const char *path, const error_keeper *k,
     for (size_t i = 0; i < k->len; i++) {
         const wrong_image *w = &k->heap[i];
         tiles[i] = (nn_svg_tile){k->pixels + w->slot * k->px, w->index,
-                                 class_name(meta, w->truth, names[i][0], 32),
-                                 class_name(meta, w->predicted, names[i][1], 32),
+                                 cli_class_name(meta, w->truth, names[i][0], 32),
+                                 cli_class_name(meta, w->predicted, names[i][1], 32),
                                  w->confidence};
     }
     char title[128], subtitle[8300];
@@ -557,6 +527,112 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
     return st;
 }
 
+/* What an evaluation works on, from its files to its results. */
+typedef struct {
+    char images_path[4096], labels_path[4096], model_path[4096];
+    char plot_target[4096], errors_target[4096]; /* the files --plot, --plot-errors name */
+    nn_model_meta meta;
+    nn_net *net;
+    nn_labels labels;
+    nn_confusion conf;
+    error_keeper keeper;
+} eval_job;
+
+/* The model and the labelled images: --images and --labels, else the
+ * dataset's split. */
+static int find_files(const eval_args *a, eval_job *j)
+{
+    const char *data_dir = cli_data_dir(a->data_dir);
+    if (cli_input_paths(data_dir, a->images, a->labels, a->dataset, a->split, j->images_path,
+                        j->labels_path, sizeof j->images_path) != 0)
+        return CLI_EXIT_USAGE;
+    int rc = cli_find_model(a->data_dir, a->model, a->dataset, j->model_path,
+                            sizeof j->model_path);
+    if (rc != CLI_OK)
+        return rc;
+    if (a->images == NULL && access(j->images_path, F_OK) != 0)
+        return cli_missing_data(j->images_path, a->data_dir);
+    return CLI_OK;
+}
+
+/* The pictures' destinations are checked before the work, like every output. */
+static int check_outputs(const eval_args *a, eval_job *j)
+{
+    const char *inputs[] = {j->model_path, j->images_path, j->labels_path};
+    int rc = CLI_OK;
+    if (a->plot != NULL)
+        rc = cli_check_output("--plot", a->plot, CLI_OUTPUT_REPLACE, inputs, 3, j->plot_target,
+                              sizeof j->plot_target);
+    if (rc == CLI_OK && a->plot_errors != NULL)
+        rc = cli_check_output("--plot-errors", a->plot_errors, CLI_OUTPUT_REPLACE, inputs, 3,
+                              j->errors_target, sizeof j->errors_target);
+    return rc;
+}
+
+/* Loads the model and the labels and classifies the images into j->conf
+ * (and j->keeper). */
+static int evaluate(const eval_args *a, eval_job *j)
+{
+    nn_error err = {{0}};
+    nn_set_threads(a->threads);
+    nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
+    uint64_t cap = (uint64_t)a->max_input_mb << 20;
+    st = nn_idx_load_labels(j->labels_path, cap, &j->labels, &err);
+    j->keeper.n = a->errors;
+    cli_bar bar;
+    cli_bar_init(&bar, a->quiet);
+    if (st == NN_OK)
+        st = evaluate_stream(j->net, &j->meta, j->model_path, j->images_path, &a->image,
+                             j->labels_path, &j->labels, &j->conf, &j->keeper, &bar, &err);
+    if (st != NN_OK) {
+        int rc = cli_fail(st, &err);
+        if (st == NN_E_IO)
+            cli_dataset_hint(a->dataset);
+        return rc;
+    }
+    keeper_sort(&j->keeper);
+    return CLI_OK;
+}
+
+/* The pictures asked for; the exit code. */
+static int draw_pictures(const eval_args *a, const eval_job *j)
+{
+    if (a->plot != NULL) {
+        int rc = cli_plot_confusion(j->plot_target, &j->conf, &j->meta, j->model_path,
+                                    j->images_path);
+        if (rc != CLI_OK)
+            return rc;
+    }
+    if (a->plot_errors != NULL) {
+        nn_error err = {{0}};
+        nn_status st = plot_errors(j->errors_target, &j->keeper, &j->meta, j->model_path,
+                                   j->images_path, &err);
+        if (st != NN_OK)
+            return cli_fail(st, &err);
+    }
+    return CLI_OK;
+}
+
+static void print_report(const eval_args *a, const eval_job *j, double seconds)
+{
+    switch (a->format) {
+    case FORMAT_TEXT:
+        print_text(&j->conf, &j->meta, j->model_path, j->images_path, seconds);
+        if (a->errors > 0)
+            print_errors_text(&j->keeper, &j->meta);
+        break;
+    case FORMAT_JSON:
+        print_json(&j->conf, &j->meta, j->model_path, j->images_path, j->labels_path, seconds);
+        if (a->errors > 0)
+            print_errors_json(&j->keeper, &j->meta);
+        fputs("}\n", stdout);
+        break;
+    case FORMAT_CSV: print_csv(&j->conf); break;
+    }
+}
+
 int cmd_eval(int argc, char **argv)
 {
     eval_args a;
@@ -564,107 +640,24 @@ int cmd_eval(int argc, char **argv)
     if (rc >= 0 || cli_parse_only)
         return rc >= 0 ? rc : CLI_OK;
 
-    double t0 = now_seconds();
-    nn_labels labels = {0};
-    nn_net *net = NULL;
-    nn_confusion conf = {0};
-    error_keeper keeper = {0};
-    nn_error err = {{0}};
-    nn_status st;
-    static nn_model_meta meta;
-    char images_path[4096], labels_path[4096], model_path[4096];
-    const char *data_dir = cli_data_dir(a.data_dir);
-
-    if (a.images != NULL) {
-        snprintf(images_path, sizeof images_path, "%s", a.images);
-        snprintf(labels_path, sizeof labels_path, "%s", a.labels);
-    } else if (cli_dataset_paths(data_dir, a.dataset, a.split, images_path, labels_path,
-                                 sizeof images_path) != 0) {
-        return CLI_EXIT_USAGE;
-    }
-    if (a.model != NULL)
-        cli_model_path(data_dir, a.model, model_path, sizeof model_path);
-    else /* files of their own are classified by predict's default, the MNIST model */
-        cli_default_model(data_dir, a.dataset != NULL ? a.dataset : "mnist", model_path,
-                          sizeof model_path);
-    if (a.model == NULL && access(model_path, F_OK) != 0)
-        return cli_missing_data(model_path, a.data_dir);
-    if (a.images == NULL && access(images_path, F_OK) != 0)
-        return cli_missing_data(images_path, a.data_dir);
-    /* The pictures' destinations are checked before the work, like every output. */
-    const char *inputs[] = {model_path, images_path, labels_path};
-    char plot_target[4096], errors_target[4096];
-    if (a.plot != NULL) {
-        rc = cli_check_output("--plot", a.plot, CLI_OUTPUT_REPLACE, inputs, 3, plot_target,
-                              sizeof plot_target);
-        if (rc != CLI_OK)
-            return rc;
-        a.plot = plot_target;
-    }
-    if (a.plot_errors != NULL) {
-        rc = cli_check_output("--plot-errors", a.plot_errors, CLI_OUTPUT_REPLACE, inputs, 3,
-                              errors_target, sizeof errors_target);
-        if (rc != CLI_OK)
-            return rc;
-        a.plot_errors = errors_target;
-    }
-
-    nn_set_threads(a.threads);
-    st = nn_model_load(model_path, &net, &meta, &err);
-    if (st != NN_OK) {
-        rc = cli_fail(st, &err);
-        goto done;
-    }
-    uint64_t cap = (uint64_t)a.max_input_mb << 20;
-    st = nn_idx_load_labels(labels_path, cap, &labels, &err);
-    keeper.n = a.errors;
-    cli_bar bar;
-    cli_bar_init(&bar, a.quiet);
-    if (st == NN_OK)
-        st = evaluate_stream(net, &meta, model_path, images_path, &a.image, labels_path,
-                             &labels, &conf, &keeper, &bar, &err);
-    if (st != NN_OK) {
-        rc = cli_fail(st, &err);
-        if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0 && st == NN_E_IO)
-            fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
-        goto done;
-    }
-    keeper_sort(&keeper);
-    double seconds = now_seconds() - t0;
-    /* The picture first: if it cannot be written, nothing is printed. */
-    if (a.plot != NULL) {
-        rc = cli_plot_confusion(a.plot, &conf, &meta, model_path, images_path);
-        if (rc != CLI_OK)
-            goto done;
-    }
-    if (a.plot_errors != NULL) {
-        st = plot_errors(a.plot_errors, &keeper, &meta, model_path, images_path, &err);
-        if (st != NN_OK) {
-            rc = cli_fail(st, &err);
-            goto done;
-        }
-    }
-
-    switch (a.format) {
-    case FORMAT_TEXT:
-        print_text(&conf, &meta, model_path, images_path, seconds);
-        if (a.errors > 0)
-            print_errors_text(&keeper, &meta);
-        break;
-    case FORMAT_JSON:
-        print_json(&conf, &meta, model_path, images_path, labels_path, seconds);
-        if (a.errors > 0)
-            print_errors_json(&keeper, &meta);
-        fputs("}\n", stdout);
-        break;
-    case FORMAT_CSV: print_csv(&conf); break;
-    }
-    rc = CLI_OK; /* main checks standard output as it closes it */
-
-done:
-    keeper_free(&keeper);
-    nn_confusion_free(&conf);
-    nn_net_free(net);
-    nn_labels_free(&labels);
+    double t0 = cli_now_seconds();
+    eval_job job;
+    memset(&job, 0, sizeof job);
+    rc = find_files(&a, &job);
+    if (rc == CLI_OK)
+        rc = check_outputs(&a, &job);
+    if (rc != CLI_OK)
+        return rc;
+    rc = evaluate(&a, &job);
+    double seconds = cli_now_seconds() - t0;
+    /* The pictures first: if one cannot be written, nothing is printed. */
+    if (rc == CLI_OK)
+        rc = draw_pictures(&a, &job);
+    if (rc == CLI_OK)
+        print_report(&a, &job, seconds); /* main checks standard output as it closes it */
+    keeper_free(&job.keeper);
+    nn_confusion_free(&job.conf);
+    nn_net_free(job.net);
+    nn_labels_free(&job.labels);
     return rc;
 }

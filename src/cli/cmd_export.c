@@ -44,8 +44,7 @@ static int ends_with(const char *s, const char *suffix)
 int cmd_export(int argc, char **argv)
 {
     const char *output = NULL, *format = NULL;
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+    cli_options_reset();
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
         switch (c) {
@@ -78,7 +77,7 @@ int cmd_export(int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    static nn_model_meta meta;
+    nn_model_meta meta;
     nn_net *net = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;

@@ -3,7 +3,6 @@
 
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "nnclass/model.h"
 #include "nnclass/net.h"
@@ -174,50 +173,54 @@ static void print_json(const char *path, size_t bytes, const nn_net *net,
         fputs("null}\n", stdout);
 }
 
+typedef struct {
+    int json;
+    const char *data_dir;
+} info_args;
+
+/* One option of the table; 0, or 2 after printing a bad value. */
+static int parse_option(int c, void *args)
+{
+    static const char *const formats[] = {"text", "json"};
+    info_args *a = args;
+    switch (c) {
+    case OPT_FORMAT:
+        a->json = cli_enum_index(optarg, formats, 2);
+        if (a->json < 0)
+            return cli_usage_error("info", "--format: unknown format '%s' (expected text "
+                                   "or json)", optarg);
+        break;
+    case OPT_DATA_DIR: a->data_dir = optarg; break;
+    }
+    return 0;
+}
+
 int cmd_info(int argc, char **argv)
 {
-    int json = 0;
-    const char *data_dir = NULL;
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
-        switch (c) {
-        case OPT_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                json = 1;
-            else if (strcmp(optarg, "text") == 0)
-                json = 0;
-            else
-                return cli_usage_error("info", "--format: unknown format '%s' (expected text "
-                                       "or json)", optarg);
-            break;
-        case OPT_DATA_DIR: data_dir = optarg; break;
-        case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error("info", "%s: missing value", argv[optind - 1]);
-        default: return cli_option_error("info", argv[optind - 1], long_options);
-        }
-    }
+    info_args a = {0, NULL};
+    int rc = cli_parse_options("info", argc, argv, ":h", long_options, usage, parse_option, &a);
+    if (rc >= 0)
+        return rc;
     if (argc - optind < 1)
         return cli_usage_error("info", "expected a model file");
     if (cli_parse_only)
         return CLI_OK;
 
     /* Every model is described; one that fails is reported and the rest go on. */
-    int rc = CLI_OK;
-    static nn_model_meta meta;
+    rc = CLI_OK;
     for (int i = optind; i < argc; i++) {
+        nn_model_meta meta;
         nn_net *net = NULL;
         nn_error err = {{0}};
         char path[4096];
-        cli_model_path(cli_data_dir(data_dir), argv[i], path, sizeof path);
+        cli_model_path(cli_data_dir(a.data_dir), argv[i], path, sizeof path);
         size_t bytes = 0;
         nn_status st = nn_model_read(path, &net, &meta, &bytes, &err);
         if (st != NN_OK) {
             rc = cli_fail(st, &err);
             continue;
         }
-        if (json) {
+        if (a.json) {
             print_json(path, bytes, net, &meta);
         } else {
             if (i > optind)

@@ -177,10 +177,7 @@ static int read_one(const char *path, const cli_image_opts *o, uint8_t *image, i
     cli_input_close(&in);
     if (st == NN_OK)
         return 0;
-    if (skipping)
-        cli_error("%s (skipped)", err.msg);
-    else
-        cli_fail(st, &err);
+    cli_fail_in(st, &err, "", skipping ? " (skipped)" : "");
     return 1;
 }
 
@@ -222,23 +219,28 @@ static int write_pack(const char *images_path, const char *labels_path, const pa
     return st == NN_OK ? 0 : cli_fail(st, &err);
 }
 
-int cmd_pack(int argc, char **argv)
-{
-    const char *prefix = NULL;
-    int skip_bad = 0;
+typedef struct {
+    const char *prefix; /* -o */
+    const char *dir;
+    int skip_bad;
     cli_image_opts image;
-    cli_image_opts_init(&image);
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+} pack_args;
+
+/* Returns -1 to go on, else the exit code (help, or a usage error). */
+static int parse_args(int argc, char **argv, pack_args *a)
+{
+    memset(a, 0, sizeof *a);
+    cli_image_opts_init(&a->image);
+    cli_options_reset();
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case 'o': prefix = optarg; break;
-        case OPT_SKIP_BAD: skip_bad = 1; break;
+        case 'o': a->prefix = optarg; break;
+        case OPT_SKIP_BAD: a->skip_bad = 1; break;
         case CLI_OPT_PREPROCESS:
         case CLI_OPT_INVERT:
-        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &image); break;
+        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("pack", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("pack", "unknown option '%s'", argv[optind - 1]);
@@ -248,13 +250,22 @@ int cmd_pack(int argc, char **argv)
     }
     if (argc - optind != 1)
         return cli_usage_error("pack", "expected one folder DIR");
-    if (prefix == NULL || prefix[0] == '\0')
+    if (a->prefix == NULL || a->prefix[0] == '\0')
         return cli_usage_error("pack", "-o PREFIX is required");
-    if (cli_parse_only)
-        return CLI_OK;
-    /* Both files' destinations are checked before any image is read. */
+    a->dir = argv[optind];
+    /* Packed images are 28x28 whatever the mode: --preprocess none takes
+     * images of that size as they are. */
+    if (a->image.preprocess == CLI_PRE_DEFAULT)
+        a->image.preprocess = CLI_PRE_MNIST;
+    return -1;
+}
+
+/* Checks both files' destinations before any image is read, and gives the
+ * files that will really be written (a symbolic link is written through)
+ * in targets; the exit code, or 0. */
+static int check_outputs(const char *prefix, char targets[2][4096])
+{
     const char *suffixes[] = {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"};
-    static char targets[2][4096]; /* a symbolic link is written through */
     for (size_t k = 0; k < 2; k++) {
         char path[4096];
         const char *inputs[] = {NULL};
@@ -265,75 +276,105 @@ int cmd_pack(int argc, char **argv)
         if (checked != CLI_OK)
             return checked;
     }
-    /* Packed images are 28x28 whatever the mode: --preprocess none takes
-     * images of that size as they are. */
-    if (image.preprocess == CLI_PRE_DEFAULT)
-        image.preprocess = CLI_PRE_MNIST;
-    const char *dir = argv[optind];
+    return CLI_OK;
+}
 
-    name_list classes = {0}, files = {0};
-    packed p = {0};
-    size_t *per_class = NULL, bad_files = 0;
-    int rc = CLI_EXIT_DATA;
-    if (list_dir(dir, 1, &classes) != 0)
-        goto done;
-    if (classes.count == 0) {
+/* The class folders of dir, sorted, at least one and at most
+ * NN_MAX_CLASSES; 1 after printing what is wrong. */
+static int list_classes(const char *dir, name_list *classes)
+{
+    if (list_dir(dir, 1, classes) != 0)
+        return 1;
+    if (classes->count == 0)
         cli_error("%s: no class folders (expected DIR/<class>/<image>)", dir);
-        goto done;
-    }
-    if (classes.count > NN_MAX_CLASSES) {
-        cli_error("%s: %zu class folders, at most %u", dir, classes.count, NN_MAX_CLASSES);
-        goto done;
-    }
-    uint8_t labels[NN_MAX_CLASSES];
-    class_labels(&classes, labels);
-    per_class = calloc(classes.count, sizeof *per_class);
-    if (per_class == NULL)
-        goto oom;
-    for (size_t k = 0; k < classes.count; k++) {
-        char sub[4096];
-        snprintf(sub, sizeof sub, "%s/%s", dir, classes.names[k]);
-        if (list_dir(sub, 0, &files) != 0)
-            goto done;
-        for (size_t i = 0; i < files.count; i++) {
-            char path[8192];
-            uint8_t img[NN_MNIST_SIDE * NN_MNIST_SIDE];
-            snprintf(path, sizeof path, "%s/%s", sub, files.names[i]);
-            if (read_one(path, &image, img, skip_bad) != 0) {
-                if (!skip_bad)
-                    goto done;
-                bad_files++;
-                continue;
-            }
-            if (pack_add(&p, img, labels[k]) != 0)
-                goto oom;
-            per_class[k]++;
+    else if (classes->count > NN_MAX_CLASSES)
+        cli_error("%s: %zu class folders, at most %u", dir, classes->count, NN_MAX_CLASSES);
+    else
+        return 0;
+    return 1;
+}
+
+/* Adds the images of the class folder sub with label to p, counting them
+ * in *added and the unreadable ones skipped in *bad_files. Returns 0, 1
+ * after printing an error, or -1 when out of memory. */
+static int pack_class(const pack_args *a, const char *sub, uint8_t label, packed *p,
+                      size_t *added, size_t *bad_files)
+{
+    name_list files = {0};
+    if (list_dir(sub, 0, &files) != 0)
+        return 1;
+    int rc = 0;
+    for (size_t i = 0; i < files.count && rc == 0; i++) {
+        char path[8192];
+        uint8_t img[NN_MNIST_SIDE * NN_MNIST_SIDE];
+        snprintf(path, sizeof path, "%s/%s", sub, files.names[i]);
+        if (read_one(path, &a->image, img, a->skip_bad) != 0) {
+            if (!a->skip_bad)
+                rc = 1;
+            else
+                (*bad_files)++;
+        } else if (pack_add(p, img, label) != 0) {
+            rc = -1;
+        } else {
+            (*added)++;
         }
-        names_free(&files);
     }
-    if (p.count == 0) {
-        cli_error("%s: no usable images", dir);
-        goto done;
-    }
-    if (write_pack(targets[0], targets[1], &p) != 0)
-        goto done;
-    for (size_t k = 0; k < classes.count; k++) {
+    names_free(&files);
+    return rc;
+}
+
+/* One line per class on stdout (label, folder, images) and the summary on
+ * stderr; the exit code. */
+static int report(const pack_args *a, const name_list *classes, const uint8_t *labels,
+                  const size_t *per_class, size_t count, size_t bad_files)
+{
+    for (size_t k = 0; k < classes->count; k++) {
         printf("%u\t", labels[k]);
-        cli_tsv_field(stdout, classes.names[k]);
+        cli_tsv_field(stdout, classes->names[k]);
         printf("\t%zu\n", per_class[k]);
     }
-    fprintf(stderr, "nnclass: packed %zu images in %zu classes into %s-*-ubyte.gz", p.count,
-            classes.count, prefix);
+    fprintf(stderr, "nnclass: packed %zu images in %zu classes into %s-*-ubyte.gz", count,
+            classes->count, a->prefix);
     if (bad_files > 0)
         fprintf(stderr, " (%zu unreadable files skipped)", bad_files);
     fputc('\n', stderr);
-    rc = fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
-    goto done;
-oom:
-    cli_error("%s: out of memory", dir);
-done:
+    return fflush(stdout) == 0 ? CLI_OK : CLI_EXIT_DATA;
+}
+
+int cmd_pack(int argc, char **argv)
+{
+    pack_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0 || cli_parse_only)
+        return rc >= 0 ? rc : CLI_OK;
+    char targets[2][4096];
+    rc = check_outputs(a.prefix, targets);
+    if (rc != CLI_OK)
+        return rc;
+
+    name_list classes = {0};
+    packed p = {0};
+    size_t *per_class = NULL, bad_files = 0;
+    uint8_t labels[NN_MAX_CLASSES];
+    rc = CLI_EXIT_DATA;
+    int r = list_classes(a.dir, &classes);
+    if (r == 0) {
+        class_labels(&classes, labels);
+        per_class = calloc(classes.count, sizeof *per_class);
+        r = per_class == NULL ? -1 : 0;
+    }
+    for (size_t k = 0; k < classes.count && r == 0; k++) {
+        char sub[4096];
+        snprintf(sub, sizeof sub, "%s/%s", a.dir, classes.names[k]);
+        r = pack_class(&a, sub, labels[k], &p, &per_class[k], &bad_files);
+    }
+    if (r < 0)
+        cli_error("%s: out of memory", a.dir);
+    else if (r == 0 && p.count == 0)
+        cli_error("%s: no usable images", a.dir);
+    else if (r == 0 && write_pack(targets[0], targets[1], &p) == 0)
+        rc = report(&a, &classes, labels, per_class, p.count, bad_files);
     names_free(&classes);
-    names_free(&files);
     free(per_class);
     free(p.pixels);
     free(p.labels);

@@ -73,11 +73,17 @@ static int read_all(FILE *f, char **out, size_t *len)
     return 0;
 }
 
-int cmd_plot(int argc, char **argv)
+typedef struct {
+    const char *output, *title;
+    const char *log_path;
+} plot_args;
+
+/* Returns -1 to go on, else the exit code (help, or a usage error). */
+static int parse_args(int argc, char **argv, plot_args *a)
 {
-    const char *output = NULL, *title = "Learning curve";
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+    a->output = a->log_path = NULL;
+    a->title = "Learning curve";
+    cli_options_reset();
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
         switch (c) {
@@ -86,9 +92,9 @@ int cmd_plot(int argc, char **argv)
                 cli_error("--output: empty file name");
                 return CLI_EXIT_USAGE;
             }
-            output = optarg;
+            a->output = optarg;
             break;
-        case OPT_TITLE: title = optarg; break;
+        case OPT_TITLE: a->title = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("plot", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
@@ -98,40 +104,39 @@ int cmd_plot(int argc, char **argv)
         return cli_usage_error("plot", "which log? give LOG.jsonl (or - for stdin)");
     if (optind + 1 < argc)
         return cli_usage_error("plot", "unexpected argument '%s'", argv[optind + 1]);
-    if (output == NULL)
+    if (a->output == NULL)
         return cli_usage_error("plot", "-o FILE.svg is required");
-    if (cli_parse_only)
-        return CLI_OK;
+    a->log_path = argv[optind];
+    return -1;
+}
 
-    const char *log_path = argv[optind];
-    int from_stdin = strcmp(log_path, "-") == 0;
-    const char *inputs[] = {log_path};
-    char target[4096];
-    int checked = cli_check_output("--output", output, CLI_OUTPUT_REPLACE, inputs, 1, target,
-                                   sizeof target);
-    if (checked != CLI_OK)
-        return checked;
-    output = target;
-    const char *name = from_stdin ? "standard input" : log_path;
-    FILE *f = from_stdin ? stdin : fopen(log_path, "rb");
+/* The whole log at path ("-": standard input, called name) in a new
+ * buffer; the exit code of a printed error, or 0. */
+static int read_log(const char *path, const char *name, char **buf, size_t *len)
+{
+    int from_stdin = strcmp(path, "-") == 0;
+    FILE *f = from_stdin ? stdin : fopen(path, "rb");
     if (f == NULL) {
-        cli_error("%s: cannot open: %s", log_path, strerror(errno));
+        cli_error("%s: cannot open: %s", path, strerror(errno));
         return CLI_EXIT_DATA;
     }
-    char *buf = NULL;
-    size_t len = 0;
-    int rd = read_all(f, &buf, &len);
+    int rd = read_all(f, buf, len);
     int saved = errno;
     if (!from_stdin)
         fclose(f);
-    if (rd != 0) {
-        if (saved == EFBIG)
-            cli_error("%s: longer than %zu MiB: not a training log", name, MAX_LOG_BYTES >> 20);
-        else
-            cli_error("%s: cannot read: %s", name, strerror(saved));
-        return CLI_EXIT_DATA;
-    }
+    if (rd == 0)
+        return CLI_OK;
+    if (saved == EFBIG)
+        cli_error("%s: longer than %zu MiB: not a training log", name, MAX_LOG_BYTES >> 20);
+    else
+        cli_error("%s: cannot read: %s", name, strerror(saved));
+    return CLI_EXIT_DATA;
+}
 
+/* The learning curve of the log's epochs, saved at output. */
+static int draw_log(const plot_args *a, const char *name, const char *buf, size_t len,
+                    const char *output)
+{
     nn_svg_epoch *epochs = NULL;
     size_t n = 0;
     nn_svg svg = {0};
@@ -141,15 +146,35 @@ int cmd_plot(int argc, char **argv)
     if (st == NN_OK && n == 0) {
         cli_error("%s: no epochs in the log", name);
         rc = CLI_EXIT_DATA;
-        goto done;
+    } else {
+        if (st == NN_OK)
+            st = nn_svg_learning_curve(&svg, epochs, n, a->title, name, &err);
+        rc = st == NN_OK ? cli_save_svg(output, &svg) : cli_fail(st, &err);
     }
-    if (st == NN_OK)
-        st = nn_svg_learning_curve(&svg, epochs, n, title, name, &err);
-    rc = st == NN_OK ? cli_save_svg(output, &svg) : cli_fail(st, &err);
-
-done:
     nn_svg_free(&svg);
     free(epochs);
+    return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    plot_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0 || cli_parse_only)
+        return rc >= 0 ? rc : CLI_OK;
+
+    const char *inputs[] = {a.log_path};
+    char target[4096];
+    rc = cli_check_output("--output", a.output, CLI_OUTPUT_REPLACE, inputs, 1, target,
+                          sizeof target);
+    if (rc != CLI_OK)
+        return rc;
+    const char *name = strcmp(a.log_path, "-") == 0 ? "standard input" : a.log_path;
+    char *buf = NULL;
+    size_t len = 0;
+    rc = read_log(a.log_path, name, &buf, &len);
+    if (rc == CLI_OK)
+        rc = draw_log(&a, name, buf, len, target);
     free(buf);
     return rc;
 }

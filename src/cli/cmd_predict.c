@@ -109,6 +109,38 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* One option of the table; 0, or -1 after printing a bad value. */
+static int parse_option(int c, void *args)
+{
+    static const char *const formats[] = {"tsv", "csv", "json"}; /* predict_format's order */
+    predict_args *a = args;
+    int bad = 0, format = FORMAT_TSV;
+    switch (c) {
+    case OPT_MODEL: a->model = optarg; break;
+    case OPT_DATA_DIR: a->data_dir = optarg; break;
+    case OPT_FORMAT:
+        bad = cli_parse_enum("--format", "format", optarg, formats, 3, &format);
+        a->format = (predict_format)format;
+        break;
+    case OPT_PROBS: a->probs = 1; break;
+    case OPT_TOP: bad = cli_parse_size("--top", optarg, 1, NN_MAX_CLASSES, &a->top); break;
+    case 'H': a->with_filename = 1; break;
+    case OPT_NO_FILENAME: a->with_filename = 0; break;
+    case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
+    case OPT_SAVE_INPUT: a->save_input = optarg; break;
+    case CLI_OPT_PREPROCESS:
+    case CLI_OPT_INVERT:
+    case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
+    case OPT_DATASET: a->dataset = optarg; break;
+    case OPT_SPLIT: a->split = optarg; break;
+    case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
+    case OPT_OFFSET: bad = cli_parse_u64("--offset", optarg, &a->offset); break;
+    case 'q': a->quiet = 1; break;
+    }
+    return bad;
+}
+
+/* Returns -1 to go on, else the exit code (help, or a usage error). */
 static int parse_args(int argc, char **argv, predict_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -116,44 +148,10 @@ static int parse_args(int argc, char **argv, predict_args *a)
     a->threads = 1;
     a->top = 1;
     cli_image_opts_init(&a->image);
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
-    int c;
-    while ((c = getopt_long(argc, argv, ":qHh", long_options, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case OPT_MODEL: a->model = optarg; break;
-        case OPT_DATA_DIR: a->data_dir = optarg; break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "tsv") == 0) a->format = FORMAT_TSV;
-            else if (strcmp(optarg, "csv") == 0) a->format = FORMAT_CSV;
-            else if (strcmp(optarg, "json") == 0) a->format = FORMAT_JSON;
-            else {
-                cli_error("--format: unknown format '%s' (expected tsv, csv or json)", optarg);
-                bad = -1;
-            }
-            break;
-        case OPT_PROBS: a->probs = 1; break;
-        case OPT_TOP: bad = cli_parse_size("--top", optarg, 1, NN_MAX_CLASSES, &a->top); break;
-        case 'H': a->with_filename = 1; break;
-        case OPT_NO_FILENAME: a->with_filename = 0; break;
-        case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
-        case OPT_SAVE_INPUT: a->save_input = optarg; break;
-        case CLI_OPT_PREPROCESS:
-        case CLI_OPT_INVERT:
-        case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
-        case OPT_DATASET: a->dataset = optarg; break;
-        case OPT_SPLIT: a->split = optarg; break;
-        case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
-        case OPT_OFFSET: bad = cli_parse_u64("--offset", optarg, &a->offset); break;
-        case 'q': a->quiet = 1; break;
-        case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error("predict", "%s: missing value", argv[optind - 1]);
-        default: return cli_option_error("predict", argv[optind - 1], long_options);
-        }
-        if (bad != 0)
-            return CLI_EXIT_USAGE;
-    }
+    int rc = cli_parse_options("predict", argc, argv, ":qHh", long_options, usage, parse_option,
+                               a);
+    if (rc >= 0)
+        return rc;
     if (a->dataset != NULL && optind < argc)
         return cli_usage_error("predict", "give either --dataset or FILEs, not both");
     if (a->split != NULL && a->dataset == NULL)
@@ -172,14 +170,6 @@ typedef struct {
     size_t n_classes;
     int file_column;
 } printer;
-
-static const char *label_text(const printer *p, size_t k, char *buf, size_t cap)
-{
-    if (p->meta->has_class_names)
-        return p->meta->class_names[k];
-    snprintf(buf, cap, "%zu", k);
-    return buf;
-}
 
 static void print_header(const printer *p)
 {
@@ -307,7 +297,7 @@ static void print_line(const printer *p, const char *file, size_t index, const f
         lb_size(&lb, index);
         for (size_t t = 0; t < a->top; t++) {
             lb_char(&lb, sep);
-            const char *label = label_text(p, best[t], buf, sizeof buf);
+            const char *label = cli_class_name(p->meta, best[t], buf, sizeof buf);
             if (csv)
                 lb_csv_field(&lb, label);
             else
@@ -332,13 +322,13 @@ static void print_line(const printer *p, const char *file, size_t index, const f
             putchar(',');
         }
         printf("\"index\":%zu,\"label\":", index);
-        cli_json_string(stdout, label_text(p, best[0], buf, sizeof buf));
+        cli_json_string(stdout, cli_class_name(p->meta, best[0], buf, sizeof buf));
         printf(",\"confidence\":%.6f", probs[best[0]]);
         if (a->top > 1) {
             fputs(",\"top\":[", stdout);
             for (size_t t = 0; t < a->top; t++) {
                 printf("%s{\"label\":", t > 0 ? "," : "");
-                cli_json_string(stdout, label_text(p, best[t], buf, sizeof buf));
+                cli_json_string(stdout, cli_class_name(p->meta, best[t], buf, sizeof buf));
                 printf(",\"confidence\":%.6f}", probs[best[t]]);
             }
             putchar(']');
@@ -367,6 +357,49 @@ typedef struct {
     cli_bar *bar;
 } classifier;
 
+/* The bar of a file of total images (drawn for large inputs only). */
+static void draw_progress(const classifier *cl, size_t done, size_t total)
+{
+    if (total < CLI_BAR_MIN_IMAGES)
+        return;
+    double t = cli_bar_elapsed(cl->bar), rate = t > 0 ? (double)done / t : -1;
+    cli_bar_draw(cl->bar, "predict", done, total, rate,
+                 rate > 0 && done < total ? (double)(total - done) / rate : -1, NULL);
+}
+
+/* Saves, classifies and prints the n images in cl->pixels, numbered from
+ * *index (advanced). Returns 0; -1 when the --save-input file or standard
+ * output failed, -2 when the model is unusable. */
+static int classify_chunk(const classifier *cl, const printer *pr, const cli_input *in,
+                          const char *file, size_t n, size_t *index)
+{
+    size_t n_out = pr->n_classes;
+    nn_error werr = {{0}};
+    if (cl->saved != NULL && nn_idx_writer_add(cl->saved, cl->pixels, n, &werr) != NN_OK) {
+        cli_bar_clear(cl->bar);
+        cli_fail(NN_E_IO, &werr);
+        return -1;
+    }
+    nn_scale_pixels(cl->pixels, n * in->rows * in->cols, cl->inputs);
+    /* One image on its own (an image file, a one-image IDX file, a stream's
+     * last) goes through the one-image path: sgemv for the dense layers. */
+    const float *probs = n == 1 ? nn_net_forward(cl->net, cl->ws, cl->inputs)
+                                : nn_net_forward_batch(cl->net, cl->ws, cl->inputs, n);
+    size_t bad = nn_first_nonfinite(probs, n * n_out);
+    if (bad < n * n_out) {
+        cli_error("%s: the forward pass overflows: image %zu of %s gets a non-finite "
+                  "probability", pr->model_path, *index + bad / n_out, in->name);
+        return -2;
+    }
+    for (size_t i = 0; i < n; i++)
+        print_line(pr, file, (*index)++, probs + i * n_out);
+    /* Fewer images than asked for: the input has stalled (or ends), so
+     * whoever waits for these answers gets them now. */
+    if (n < CHUNK_IMAGES)
+        cli_flush_stdout();
+    return cli_stdout_failed() ? -1 : 0;
+}
+
 /* Returns 0, or 1 after printing an error about this file (the others go on);
  * -1 when standard output or the --save-input file failed, -2 when the model
  * is unusable (stop everything). */
@@ -379,9 +412,7 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
         cli_fail(st, &err);
         return 1;
     }
-    size_t rows = in.rows, cols = in.cols;
-    size_t pixels = rows * cols, n_out = pr->n_classes;
-    st = nn_model_check_input(pr->meta, rows, cols, in.name, &err);
+    st = nn_model_check_input(pr->meta, in.rows, in.cols, in.name, &err);
     if (st != NN_OK) {
         cli_fail(st, &err);
         cli_input_close(&in);
@@ -390,199 +421,204 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
     /* The file column, escaped once for its sink. */
     char *column = pr->args->format == FORMAT_TSV ? cli_tsv_name(in.name) : NULL;
     const char *file = column != NULL ? column : in.name;
-    size_t index = (size_t)pr->args->offset, total = in.count, done = 0;
+    size_t index = (size_t)pr->args->offset, done = 0;
+    int rc = 0;
+    cli_bar_restart(cl->bar);
     /* --line-buffered changes only stdout's buffering: the images are still
      * classified a chunk at a time, since a one-image product takes another
      * BLAS path whose sums can differ in the last bit. */
-    size_t chunk = cl->chunk;
-    int rc = 0;
-    cli_bar_restart(cl->bar);
-    for (;;) {
+    do {
         size_t n = 0;
-        st = cli_input_read(&in, cl->pixels, chunk, &n, &err);
+        st = cli_input_read(&in, cl->pixels, cl->chunk, &n, &err);
         if (n > 0) {
-            nn_error werr = {{0}};
-            if (cl->saved != NULL &&
-                nn_idx_writer_add(cl->saved, cl->pixels, n, &werr) != NN_OK) {
-                cli_bar_clear(cl->bar);
-                cli_fail(NN_E_IO, &werr);
-                rc = -1;
+            rc = classify_chunk(cl, pr, &in, file, n, &index);
+            if (rc != 0)
                 break;
-            }
-            nn_scale_pixels(cl->pixels, n * pixels, cl->inputs);
-            /* One image on its own (an image file, a one-image IDX file, a
-             * stream's last) goes through the one-image path: sgemv for the
-             * dense layers. */
-            const float *probs = n == 1 ? nn_net_forward(cl->net, cl->ws, cl->inputs)
-                                        : nn_net_forward_batch(cl->net, cl->ws, cl->inputs, n);
-            size_t bad = nn_first_nonfinite(probs, n * n_out);
-            if (bad < n * n_out) {
-                cli_error("%s: the forward pass overflows: image %zu of %s gets a non-finite "
-                          "probability", pr->model_path, index + bad / n_out, in.name);
-                rc = -2;
-                break;
-            }
-            for (size_t i = 0; i < n; i++)
-                print_line(pr, file, index++, probs + i * n_out);
             done += n;
-            /* Fewer images than asked for: the input has stalled (or ends), so
-             * whoever waits for these answers gets them now. */
-            if (n < CHUNK_IMAGES)
-                cli_flush_stdout();
-            if (cli_stdout_failed()) {
-                rc = -1;
-                break;
-            }
-            if (total >= CLI_BAR_MIN_IMAGES) {
-                double t = cli_bar_elapsed(cl->bar), rate = t > 0 ? (double)done / t : -1;
-                cli_bar_draw(cl->bar, "predict", done, total, rate,
-                             rate > 0 && done < total ? (double)(total - done) / rate : -1,
-                             NULL);
-            }
+            draw_progress(cl, done, in.count);
         }
-        if (st == NN_DONE)
-            break;
-        if (st != NN_OK) {
+        if (st != NN_OK && st != NN_DONE) {
             cli_bar_clear(cl->bar);
             cli_fail(st, &err);
             rc = 1;
-            break;
         }
-    }
+    } while (st == NN_OK);
     cli_bar_clear(cl->bar);
     free(column);
     cli_input_close(&in);
     return rc;
 }
 
-int cmd_predict(int argc, char **argv)
+/* The files to classify: the dataset's images (path kept in dataset_images,
+ * cap bytes), the FILE arguments, or standard input. -1 to go on, else the
+ * exit code of a printed error. */
+static int find_files(const predict_args *a, int argc, char **argv, char **dataset_files,
+                      size_t cap, char ***files, size_t *n_files)
 {
-    predict_args a;
-    int rc = parse_args(argc, argv, &a);
-    if (rc >= 0 || cli_parse_only)
-        return rc >= 0 ? rc : CLI_OK;
-
     static char *stdin_only[] = {"-"};
-    char **files = optind < argc ? argv + optind : stdin_only;
-    size_t n_files = optind < argc ? (size_t)(argc - optind) : 1;
-    static char dataset_images[4096];
-    char *dataset_files[1] = {dataset_images};
-    if (a.dataset != NULL) {
+    *files = optind < argc ? argv + optind : stdin_only;
+    *n_files = optind < argc ? (size_t)(argc - optind) : 1;
+    if (a->dataset != NULL) {
         char labels_path[4096];
-        if (cli_dataset_paths(cli_data_dir(a.data_dir), a.dataset, a.split, dataset_images,
-                              labels_path, sizeof dataset_images) != 0)
+        if (cli_dataset_paths(cli_data_dir(a->data_dir), a->dataset, a->split,
+                              dataset_files[0], labels_path, cap) != 0)
             return CLI_EXIT_USAGE;
-        if (access(dataset_images, F_OK) != 0)
-            return cli_missing_data(dataset_images, a.data_dir);
-        files = dataset_files;
-        n_files = 1;
+        if (access(dataset_files[0], F_OK) != 0)
+            return cli_missing_data(dataset_files[0], a->data_dir);
+        *files = dataset_files;
+        *n_files = 1;
     } else if (optind == argc && isatty(STDIN_FILENO)) {
         /* like gzip: binary images are not typed at a terminal */
         return cli_usage_error("predict", "standard input is a terminal: give an IDX file, "
                                "or '-' to read standard input anyway");
     }
+    return -1;
+}
 
-    char model_path[4096];
-    if (a.model != NULL)
-        cli_model_path(cli_data_dir(a.data_dir), a.model, model_path, sizeof model_path);
+/* --save-input may be none of the files read, the model included; the
+ * file it will really write goes to target. The exit code, or 0. */
+static int check_save_input(const char *save_input, char **files, size_t n_files,
+                            const char *model_path, char *target, size_t cap)
+{
+    const char *model_input[] = {model_path};
+    int rc = cli_check_output("--save-input", save_input, CLI_OUTPUT_REPLACE,
+                              (const char *const *)files, n_files, target, cap);
+    if (rc == CLI_OK)
+        rc = cli_check_output("--save-input", save_input, CLI_OUTPUT_REPLACE, model_input, 1,
+                              target, cap);
+    return rc;
+}
+
+/* The buffers and workspace of cl for net, and the --save-input writer (to
+ * save_target, or none when NULL); the exit code of a printed error, or 0. */
+static int classifier_open(classifier *cl, const nn_net *net, const nn_model_meta *meta,
+                           const char *model_path, const char *save_target)
+{
+    nn_error err = {{0}};
+    nn_status st = NN_OK;
+    cl->net = net;
+    if (save_target != NULL)
+        st = nn_idx_writer_open(save_target, meta->rows, meta->cols, &cl->saved, &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
+    /* A conv net's layers hold far more values per image than a dense net's:
+     * fewer images per chunk keep the memory small. */
+    cl->chunk = nn_net_batch_for(net, CHUNK_BYTES, CHUNK_IMAGES);
+    cl->pixels = malloc(cl->chunk * net->sizes[0]);
+    cl->inputs = malloc(cl->chunk * net->sizes[0] * sizeof(float));
+    st = nn_workspace_create_forward(net, cl->chunk, &cl->ws, &err);
+    if (st == NN_OK && (cl->pixels == NULL || cl->inputs == NULL))
+        st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", model_path);
+    return st == NN_OK ? CLI_OK : cli_fail(st, &err);
+}
+
+static void classifier_close(classifier *cl)
+{
+    nn_idx_writer_abort(cl->saved);
+    nn_workspace_free(cl->ws);
+    free(cl->pixels);
+    free(cl->inputs);
+}
+
+/* Lines go out as they come on a terminal, in large blocks elsewhere. */
+static void set_stdout_buffering(int line_buffered)
+{
+    static char outbuf[1 << 16]; /* stdout uses it until it is closed */
+    if (line_buffered || isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOLBF, 0);
     else
-        cli_default_model(cli_data_dir(a.data_dir), a.dataset != NULL ? a.dataset : "mnist",
-                          model_path, sizeof model_path);
-    if (a.model == NULL && access(model_path, F_OK) != 0)
-        return cli_missing_data(model_path, a.data_dir);
-    char save_target[4096];
-    if (a.save_input != NULL) {
-        const char *model_input[] = {model_path};
-        rc = cli_check_output("--save-input", a.save_input, CLI_OUTPUT_REPLACE,
-                              (const char *const *)files, n_files, save_target,
-                              sizeof save_target);
-        if (rc == CLI_OK)
-            rc = cli_check_output("--save-input", a.save_input, CLI_OUTPUT_REPLACE,
-                                  model_input, 1, save_target, sizeof save_target);
-        if (rc != CLI_OK)
-            return rc;
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+}
+
+/* Every file in turn: one that fails is reported and the rest go on, unless
+ * the output or the model fails. The exit code; *stopped says whether the
+ * files were left unfinished. */
+static int predict_files(char **files, size_t n_files, const classifier *cl,
+                         const printer *pr, int *stopped)
+{
+    int rc = CLI_OK;
+    *stopped = 0;
+    for (size_t i = 0; i < n_files; i++) {
+        int r = predict_file(files[i], cl, pr);
+        if (r < 0) {
+            *stopped = 1;
+            return CLI_EXIT_DATA;
+        }
+        if (r > 0)
+            rc = CLI_EXIT_DATA;
     }
+    /* A write error stopped the loop early; main reports it as it closes
+     * standard output. */
+    return rc;
+}
+
+/* The saved inputs are kept only when every file was read whole: they are
+ * then exactly the images of the lines printed. The exit code. */
+static int finish_saved(classifier *cl, int rc, int stopped)
+{
+    if (cl->saved == NULL)
+        return rc;
+    nn_idx_writer *saved = cl->saved;
+    nn_error err = {{0}};
+    cl->saved = NULL;
+    if (rc != CLI_OK || stopped) {
+        nn_idx_writer_abort(saved);
+        return rc;
+    }
+    nn_status st = nn_idx_writer_commit(saved, &err);
+    return st == NN_OK ? rc : cli_fail(st, &err);
+}
+
+int cmd_predict(int argc, char **argv)
+{
+    predict_args a;
+    char dataset_images[4096], *dataset_files[1] = {dataset_images};
+    char **files = NULL;
+    size_t n_files = 0;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0 || cli_parse_only)
+        return rc >= 0 ? rc : CLI_OK;
+    rc = find_files(&a, argc, argv, dataset_files, sizeof dataset_images, &files, &n_files);
+    if (rc >= 0)
+        return rc;
+
+    char model_path[4096], save_target[4096];
+    rc = cli_find_model(a.data_dir, a.model, a.dataset, model_path, sizeof model_path);
+    if (rc == CLI_OK && a.save_input != NULL)
+        rc = check_save_input(a.save_input, files, n_files, model_path, save_target,
+                              sizeof save_target);
+    if (rc != CLI_OK)
+        return rc;
 
     nn_set_threads(a.threads);
-    static nn_model_meta meta;
+    nn_model_meta meta;
     nn_net *net = NULL;
     nn_error err = {{0}};
+    nn_status st = nn_model_load(model_path, &net, &meta, &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
     classifier cl = {0};
     cli_bar bar;
     /* A bar between lines of results on the same terminal would garble them. */
     cli_bar_init(&bar, a.quiet || isatty(STDOUT_FILENO));
     cl.bar = &bar;
-    nn_status st = nn_model_load(model_path, &net, &meta, &err);
-    if (st != NN_OK)
-        return cli_fail(st, &err);
-    if (a.top > meta.n_classes) {
+    cl.image = &a.image;
+    if (a.top > meta.n_classes)
         rc = cli_usage_error("predict", "--top: %zu is more than the model's %zu classes",
                              a.top, meta.n_classes);
-        goto done;
-    }
-    cl.net = net;
-    cl.image = &a.image;
-    if (a.save_input != NULL) {
-        st = nn_idx_writer_open(save_target, meta.rows, meta.cols, &cl.saved, &err);
-        if (st != NN_OK) {
-            rc = cli_fail(st, &err);
-            goto done;
-        }
-    }
-    /* A conv net's layers hold far more values per image than a dense net's:
-     * fewer images per chunk keep the memory small. */
-    cl.chunk = nn_net_batch_for(net, CHUNK_BYTES, CHUNK_IMAGES);
-    cl.pixels = malloc(cl.chunk * net->sizes[0]);
-    cl.inputs = malloc(cl.chunk * net->sizes[0] * sizeof(float));
-    st = nn_workspace_create_forward(net, cl.chunk, &cl.ws, &err);
-    if (st == NN_OK && (cl.pixels == NULL || cl.inputs == NULL))
-        st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", model_path);
-    if (st != NN_OK) {
-        rc = cli_fail(st, &err);
-        goto done;
-    }
-
-    /* Lines go out as they come on a terminal, in large blocks elsewhere. */
-    static char outbuf[1 << 16];
-    if (a.line_buffered || isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOLBF, 0);
     else
-        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-    printer pr = {&a, &meta, model_path, meta.n_classes,
-                  a.with_filename >= 0 ? a.with_filename : n_files > 1};
-    print_header(&pr);
-    rc = CLI_OK;
-    int stopped = 0;
-    for (size_t i = 0; i < n_files; i++) {
-        int r = predict_file(files[i], &cl, &pr);
-        if (r < 0) {
-            stopped = 1;
-            rc = CLI_EXIT_DATA;
-            break;
-        }
-        if (r > 0)
-            rc = CLI_EXIT_DATA;
+        rc = classifier_open(&cl, net, &meta, model_path,
+                             a.save_input != NULL ? save_target : NULL);
+    if (rc == CLI_OK) {
+        set_stdout_buffering(a.line_buffered);
+        printer pr = {&a, &meta, model_path, meta.n_classes,
+                      a.with_filename >= 0 ? a.with_filename : n_files > 1};
+        print_header(&pr);
+        int stopped;
+        rc = predict_files(files, n_files, &cl, &pr, &stopped);
+        rc = finish_saved(&cl, rc, stopped);
     }
-    /* The saved inputs are kept only when every file was read whole: they
-     * are then exactly the images of the lines printed. */
-    if (cl.saved != NULL) {
-        if (rc == CLI_OK && !stopped) {
-            st = nn_idx_writer_commit(cl.saved, &err);
-            if (st != NN_OK)
-                rc = cli_fail(st, &err);
-        } else {
-            nn_idx_writer_abort(cl.saved);
-        }
-        cl.saved = NULL;
-    }
-    /* A write error stopped the loop early; main reports it as it closes
-     * standard output. */
-
-done:
-    nn_idx_writer_abort(cl.saved);
-    nn_workspace_free(cl.ws);
-    free(cl.pixels);
-    free(cl.inputs);
+    classifier_close(&cl);
     nn_net_free(net);
     return rc;
 }

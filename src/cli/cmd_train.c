@@ -52,7 +52,8 @@ typedef struct {
     int layers_given, hidden_given;            /* --layers, --hidden */
     const char *optimizer_flag;               /* the first of --optimizer, --momentum,
                                                  --weight-decay given, or NULL */
-    int batch_given;
+    int cnn;                                  /* --arch cnn */
+    int epochs_given, batch_given, lr_given, augment_given;
 } train_args;
 
 /* The default number of training threads: one per online CPU. */
@@ -163,177 +164,159 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* Returns -1 to go on, else the exit code (help, or a usage error). */
-static int parse_args(int argc, char **argv, train_args *a)
+/* --layers and --hidden: a plain list of sizes, or a table parsed once
+ * --activation is known. 0, or -1 after printing a bad value. */
+static int parse_network_shape(int c, train_args *a)
 {
-    memset(a, 0, sizeof *a);
-    a->dataset = NULL;
-    a->output = "model.nnc";
-    a->activation = DEFAULT_ACTIVATION;
-    a->threads = 0; /* one per CPU */
-    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
-    nn_train_options_default(&a->train);
-    int activation_given = 0;
-    int cnn = 0, epochs_given = 0, batch_given = 0, lr_given = 0, augment_given = 0;
-
-    opterr = 0;
-    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
-    int c;
-    while ((c = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
-        int bad = 0;
-        switch (c) {
-        case OPT_DATASET: a->dataset = optarg; break;
-        case OPT_IMAGES: a->images = optarg; break;
-        case OPT_LABELS: a->labels = optarg; break;
-        case OPT_DATA_DIR: a->data_dir = optarg; break;
-        case OPT_MAX_INPUT: {
-            size_t mb;
-            bad = cli_parse_size("--max-input-mb", optarg, 1, (size_t)1 << 20, &mb);
-            a->max_input_mb = mb;
-            break;
-        }
-        case OPT_LAYERS:
-        case OPT_HIDDEN:
-            if (c == OPT_LAYERS)
-                a->layers_given = 1;
-            else
-                a->hidden_given = 1;
-            a->table = NULL;
-            if (c == OPT_LAYERS && optarg[strspn(optarg, "0123456789,")] != '\0') {
-                a->table = optarg; /* a table: parsed below, once --activation is known */
-                a->n_sizes = 0;
-                a->sizes_are_hidden = 0;
-                break;
-            }
-            bad = cli_parse_layers(c == OPT_LAYERS ? "--layers" : "--hidden", optarg,
-                                   a->sizes, c == OPT_LAYERS ? NN_MAX_LAYERS : NN_MAX_LAYERS - 2,
-                                   &a->n_sizes);
-            a->sizes_are_hidden = c == OPT_HIDDEN;
-            break;
-        case OPT_ARCH:
-            if (strcmp(optarg, "cnn") == 0) {
-                cnn = 1;
-            } else if (strcmp(optarg, "mlp") == 0) {
-                cnn = 0;
-            } else {
-                cli_error("--arch: unknown architecture '%s' (expected mlp or cnn)", optarg);
-                bad = -1;
-            }
-            break;
-        case OPT_AUGMENT:
-            bad = cli_parse_size("--augment", optarg, 0, NN_MAX_AUGMENT, &a->train.augment);
-            augment_given = 1;
-            break;
-        case OPT_ACTIVATION:
-            if (nn_activation_parse(optarg, &a->activation) != 0) {
-                cli_error("--activation: unknown activation '%s' (expected sigmoid, relu, "
-                          "tanh or step)", optarg);
-                bad = -1;
-            }
-            activation_given = 1;
-            break;
-        case OPT_EPOCHS:
-            bad = cli_parse_size("--epochs", optarg, 1, 100000, &a->train.epochs);
-            epochs_given = 1;
-            break;
-        case OPT_BATCH:
-            bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch);
-            batch_given = 1;
-            a->batch_given = 1;
-            break;
-        case OPT_LR:
-            bad = cli_parse_float("--lr", optarg, 1e-12, 1e9, &a->train.lr);
-            lr_given = 1;
-            break;
-        case OPT_OPTIMIZER:
-            if (a->optimizer_flag == NULL)
-                a->optimizer_flag = "--optimizer";
-            if (nn_optimizer_parse(optarg, &a->train.optimizer) != 0) {
-                cli_error("--optimizer: unknown optimizer '%s' (expected sgd, momentum, "
-                          "nesterov or adam)", optarg);
-                bad = -1;
-            }
-            break;
-        case OPT_MOMENTUM:
-            if (a->optimizer_flag == NULL)
-                a->optimizer_flag = "--momentum";
-            bad = cli_parse_float("--momentum", optarg, 0, 0.9999, &a->train.momentum); break;
-        case OPT_WEIGHT_DECAY:
-            if (a->optimizer_flag == NULL)
-                a->optimizer_flag = "--weight-decay";
-            bad = cli_parse_float("--weight-decay", optarg, 0, 1, &a->train.weight_decay);
-            break;
-        case OPT_SCHEDULE:
-            if (nn_lr_schedule_parse(optarg, &a->train.schedule) != 0) {
-                cli_error("--lr-schedule: unknown schedule '%s' (expected constant, step or "
-                          "cosine)", optarg);
-                bad = -1;
-            }
-            break;
-        case OPT_SEED: bad = cli_parse_u64("--seed", optarg, &a->train.seed); break;
-        case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
-        case OPT_VAL: bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count); break;
-        case 'o': a->output = optarg; break;
-        case 'q': a->quiet = 1; break;
-        case OPT_LOG: a->log_path = optarg; break;
-        case OPT_PLOT:
-            if (optarg[0] == '\0') {
-                cli_error("--plot: empty file name");
-                bad = -1;
-            }
-            a->plot = optarg;
-            break;
-        case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error("train", "%s: missing value", argv[optind - 1]);
-        default: return cli_option_error("train", argv[optind - 1], long_options);
-        }
-        if (bad != 0)
-            return CLI_EXIT_USAGE;
+    if (c == OPT_LAYERS)
+        a->layers_given = 1;
+    else
+        a->hidden_given = 1;
+    a->table = NULL;
+    if (c == OPT_LAYERS && optarg[strspn(optarg, "0123456789,")] != '\0') {
+        a->table = optarg; /* a table: parsed after the options, once --activation is known */
+        a->n_sizes = 0;
+        a->sizes_are_hidden = 0;
+        return 0;
     }
-    if (optind < argc)
-        return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    a->sizes_are_hidden = c == OPT_HIDDEN;
+    return cli_parse_layers(c == OPT_LAYERS ? "--layers" : "--hidden", optarg, a->sizes,
+                            c == OPT_LAYERS ? NN_MAX_LAYERS : NN_MAX_LAYERS - 2, &a->n_sizes);
+}
+
+/* The options of the optimisation; 0, or -1 after printing a bad value. */
+static int parse_training_option(int c, train_args *a)
+{
+    int bad = 0;
+    switch (c) {
+    case OPT_AUGMENT:
+        bad = cli_parse_size("--augment", optarg, 0, NN_MAX_AUGMENT, &a->train.augment);
+        a->augment_given = 1;
+        break;
+    case OPT_EPOCHS:
+        bad = cli_parse_size("--epochs", optarg, 1, 100000, &a->train.epochs);
+        a->epochs_given = 1;
+        break;
+    case OPT_BATCH:
+        bad = cli_parse_size("--batch", optarg, 1, 1000000, &a->train.batch);
+        a->batch_given = 1;
+        break;
+    case OPT_LR:
+        bad = cli_parse_float("--lr", optarg, 1e-12, 1e9, &a->train.lr);
+        a->lr_given = 1;
+        break;
+    case OPT_OPTIMIZER:
+        if (a->optimizer_flag == NULL)
+            a->optimizer_flag = "--optimizer";
+        if (nn_optimizer_parse(optarg, &a->train.optimizer) != 0)
+            bad = cli_enum_error("--optimizer", "optimizer", optarg,
+                                 "sgd, momentum, nesterov or adam");
+        break;
+    case OPT_MOMENTUM:
+        if (a->optimizer_flag == NULL)
+            a->optimizer_flag = "--momentum";
+        bad = cli_parse_float("--momentum", optarg, 0, 0.9999, &a->train.momentum); break;
+    case OPT_WEIGHT_DECAY:
+        if (a->optimizer_flag == NULL)
+            a->optimizer_flag = "--weight-decay";
+        bad = cli_parse_float("--weight-decay", optarg, 0, 1, &a->train.weight_decay);
+        break;
+    case OPT_SCHEDULE:
+        if (nn_lr_schedule_parse(optarg, &a->train.schedule) != 0)
+            bad = cli_enum_error("--lr-schedule", "schedule", optarg, "constant, step or cosine");
+        break;
+    case OPT_SEED: bad = cli_parse_u64("--seed", optarg, &a->train.seed); break;
+    case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
+    case OPT_VAL: bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count); break;
+    }
+    return bad;
+}
+
+/* One option of the table; 0, or -1 after printing a bad value. */
+static int parse_option(int c, void *args)
+{
+    train_args *a = args;
+    static const char *const archs[] = {"mlp", "cnn"};
+    int bad = 0;
+    switch (c) {
+    case OPT_DATASET: a->dataset = optarg; break;
+    case OPT_IMAGES: a->images = optarg; break;
+    case OPT_LABELS: a->labels = optarg; break;
+    case OPT_DATA_DIR: a->data_dir = optarg; break;
+    case OPT_MAX_INPUT: {
+        size_t mb;
+        bad = cli_parse_size("--max-input-mb", optarg, 1, (size_t)1 << 20, &mb);
+        a->max_input_mb = mb;
+        break;
+    }
+    case OPT_LAYERS:
+    case OPT_HIDDEN: bad = parse_network_shape(c, a); break;
+    case OPT_ARCH: bad = cli_parse_enum("--arch", "architecture", optarg, archs, 2, &a->cnn); break;
+    case OPT_ACTIVATION:
+        if (nn_activation_parse(optarg, &a->activation) != 0)
+            bad = cli_enum_error("--activation", "activation", optarg,
+                                 "sigmoid, relu, tanh or step");
+        break;
+    case 'o': a->output = optarg; break;
+    case 'q': a->quiet = 1; break;
+    case OPT_LOG: a->log_path = optarg; break;
+    case OPT_PLOT: a->plot = optarg; break; /* an empty name is refused with the outputs */
+    default: bad = parse_training_option(c, a); break;
+    }
+    return bad;
+}
+
+/* The options that do not go together; -1 when they all do, else the exit
+ * code of the usage error. */
+static int check_combinations(train_args *a)
+{
     if (a->layers_given && a->hidden_given)
         return cli_usage_error("train", "--layers and --hidden both give the network: use one");
     if (a->activation == NN_ACT_STEP && a->optimizer_flag != NULL)
         return cli_usage_error("train", "%s: the perceptron (--activation step) learns by the "
                                "perceptron rule, which has no optimizer, momentum or weight "
                                "decay", a->optimizer_flag);
-    if ((a->images == NULL) != (a->labels == NULL))
-        return cli_usage_error("train", "--images and --labels go together");
-    if (a->images != NULL && a->dataset != NULL)
-        return cli_usage_error("train", "give either --dataset or --images/--labels");
+    int rc = cli_check_input_options("train", a->images, a->labels, a->dataset);
+    if (rc != 0)
+        return rc;
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
-    if (cnn) {
-        if (!a->layers_given && !a->hidden_given) {
-            a->table = CNN_LAYERS;
-            a->table_is_recipe = 1;
-        }
-        if (!epochs_given)
-            a->train.epochs = CNN_EPOCHS;
-        if (!batch_given)
-            a->train.batch = CNN_BATCH;
-        if (!lr_given)
-            a->train.lr = CNN_LR;
-        if (!augment_given)
-            a->train.augment = CNN_AUGMENT;
+    return -1;
+}
+
+/* --arch cnn: the default CNN recipe, where no option says otherwise. */
+static void apply_arch(train_args *a)
+{
+    if (!a->cnn)
+        return;
+    if (!a->layers_given && !a->hidden_given) {
+        a->table = CNN_LAYERS;
+        a->table_is_recipe = 1;
     }
+    if (!a->epochs_given)
+        a->train.epochs = CNN_EPOCHS;
+    if (!a->batch_given)
+        a->train.batch = CNN_BATCH;
+    if (!a->lr_given)
+        a->train.lr = CNN_LR;
+    if (!a->augment_given)
+        a->train.augment = CNN_AUGMENT;
+}
+
+/* Parses a --layers table and checks the shape against the activation;
+ * -1 when it fits, else the exit code of the usage error. */
+static int check_network(train_args *a)
+{
     if (a->table != NULL) {
         if (a->activation == NN_ACT_STEP)
             return cli_usage_error("train", "--activation step is the perceptron: it takes "
                                    "a plain --layers list such as 784,10");
         nn_error err = {{0}};
-        if (nn_net_parse_table(a->table, a->activation, a->layers, &a->n_table, &err) != NN_OK) {
-            cli_error("--layers: %s", err.msg);
-            return CLI_EXIT_USAGE;
-        }
+        nn_status st = nn_net_parse_table(a->table, a->activation, a->layers, &a->n_table, &err);
+        if (st != NN_OK)
+            return cli_fail_in(NN_E_ARG, &err, "--layers: ", ""); /* a bad value: usage */
     }
     /* The perceptron has no hidden layer: step alone means --layers 784,10. */
-    if (a->activation == NN_ACT_STEP && a->n_sizes == 0) {
-        a->sizes_are_hidden = 1;
-        a->n_sizes = 0;
-        a->sizes[0] = 0;
-    }
     if (a->activation == NN_ACT_STEP) {
         size_t hidden = a->sizes_are_hidden ? a->n_sizes : (a->n_sizes > 2 ? a->n_sizes - 2 : 0);
         if (hidden > 0)
@@ -343,8 +326,30 @@ static int parse_args(int argc, char **argv, train_args *a)
     if (!a->sizes_are_hidden && a->n_sizes == 1)
         return cli_usage_error("train", "--layers: needs at least an input and an output "
                                "size, e.g. 784,10");
-    (void)activation_given;
     return -1;
+}
+
+/* Returns -1 to go on, else the exit code (help, or a usage error). */
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->output = "model.nnc";
+    a->activation = DEFAULT_ACTIVATION;
+    a->threads = 0; /* one per CPU */
+    a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
+    nn_train_options_default(&a->train);
+
+    int rc = cli_parse_options("train", argc, argv, ":o:qh", long_options, usage, parse_option,
+                               a);
+    if (rc >= 0)
+        return rc;
+    if (optind < argc)
+        return cli_usage_error("train", "unexpected argument '%s'", argv[optind]);
+    rc = check_combinations(a);
+    if (rc >= 0)
+        return rc;
+    apply_arch(a);
+    return check_network(a);
 }
 
 /* --- training progress ------------------------------------------------------ */
@@ -523,6 +528,261 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
                  (double)t->weight_decay, t->epochs, t->val_count);
 }
 
+/* What a training run works on, from its files to its progress. */
+typedef struct {
+    const char *data_dir;
+    char images_path[4096], labels_path[4096];
+    char output[4096];      /* the file --output really names (a link followed) */
+    char plot_target[4096]; /* the same for --plot */
+    nn_images images;
+    nn_labels labels;
+    nn_dataset data;        /* a view of images and labels */
+    size_t n_classes;
+    progress prog;
+} train_job;
+
+/* The training files: --images and --labels, else the dataset's. */
+static int find_data(const train_args *a, train_job *j)
+{
+    j->data_dir = cli_data_dir(a->data_dir);
+    if (cli_input_paths(j->data_dir, a->images, a->labels, a->dataset, "train", j->images_path,
+                        j->labels_path, sizeof j->images_path) != 0)
+        return CLI_EXIT_USAGE;
+    if (a->images == NULL && access(j->images_path, F_OK) != 0)
+        return cli_missing_data(j->images_path, a->data_dir);
+    return CLI_OK;
+}
+
+/* Refuse a destination that cannot take the model now, not after minutes
+ * of training: a device, a directory, an input, an unwritable folder. */
+static int check_outputs(const train_args *a, train_job *j)
+{
+    const char *inputs[] = {j->images_path, j->labels_path};
+    int rc = cli_check_output("--output", a->output, CLI_OUTPUT_REPLACE, inputs, 2, j->output,
+                              sizeof j->output);
+    if (rc == CLI_OK && a->log_path != NULL && strcmp(a->log_path, "-") != 0) {
+        char log_target[4096];
+        rc = cli_check_output("--log", a->log_path, CLI_OUTPUT_STREAM, inputs, 2, log_target,
+                              sizeof log_target);
+    }
+    if (rc == CLI_OK && a->plot != NULL)
+        rc = cli_check_output("--plot", a->plot, CLI_OUTPUT_REPLACE, inputs, 2, j->plot_target,
+                              sizeof j->plot_target);
+    return rc;
+}
+
+static int load_data(const train_args *a, train_job *j)
+{
+    nn_error err = {{0}};
+    uint64_t cap = a->max_input_mb << 20;
+    /* The small label file first: a count that does not match is known from
+     * the images' header, before their payload is read. */
+    nn_status st = nn_idx_load_labels(j->labels_path, cap, &j->labels, &err);
+    if (st == NN_OK)
+        st = nn_idx_load_images_for(j->images_path, cap, &j->labels, j->labels_path, &j->images,
+                                    &err);
+    if (st != NN_OK) {
+        int rc = cli_fail(st, &err);
+        cli_dataset_hint(a->dataset);
+        return rc;
+    }
+    if (j->images.count == 0) {
+        cli_error("%s: no images to train on", j->images_path);
+        return CLI_EXIT_DATA;
+    }
+    return CLI_OK;
+}
+
+/* The width of every layer into sizes: the input layer is the image; the
+ * output layer is the class count. 0, or the exit code of a usage error. */
+static int layer_sizes(const train_args *a, const train_job *j, size_t data_classes,
+                       size_t *sizes, size_t *n_sizes)
+{
+    const nn_images *im = &j->images;
+    size_t pixels = im->rows * im->cols, n = 0;
+    if (a->n_table > 0) {
+        const nn_layer *in = &a->layers[0];
+        if (in->h * in->w * in->c != pixels ||
+            (in->h > 1 && (in->h != im->rows || in->w != im->cols)))
+            return cli_usage_error("train", "--layers: the input '%zux%zu' does not match the "
+                                   "%zux%zu images of %s", in->h, in->w, im->rows, im->cols,
+                                   j->images_path);
+        for (size_t l = 0; l < a->n_table; l++)
+            sizes[l] = a->layers[l].h * a->layers[l].w * a->layers[l].c;
+        *n_sizes = a->n_table;
+        return CLI_OK;
+    }
+    if (a->n_sizes == 0 || a->sizes_are_hidden) {
+        sizes[n++] = pixels;
+        if (a->n_sizes == 0 && a->activation != NN_ACT_STEP)
+            sizes[n++] = DEFAULT_HIDDEN;
+        for (size_t i = 0; i < a->n_sizes; i++)
+            sizes[n++] = a->sizes[i];
+        sizes[n++] = data_classes;
+        *n_sizes = n;
+        return CLI_OK;
+    }
+    memcpy(sizes, a->sizes, a->n_sizes * sizeof sizes[0]);
+    *n_sizes = a->n_sizes;
+    if (sizes[0] != pixels)
+        return cli_usage_error("train", "--layers: the input layer has %zu neurons but the "
+                               "images of %s have %zux%zu = %zu pixels", sizes[0],
+                               j->images_path, im->rows, im->cols, pixels);
+    return CLI_OK;
+}
+
+/* The network the options describe, fitted to the data, with the options
+ * checked against the data's size. */
+static int build_net(train_args *a, train_job *j, nn_net **net)
+{
+    size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
+    size_t data_classes = data_class_count(a, &j->labels);
+    if (a->table_is_recipe) /* --arch cnn: the output layer is the data's classes */
+        a->layers[a->n_table - 1].c = data_classes;
+    int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
+    if (rc != CLI_OK)
+        return rc;
+    j->n_classes = sizes[n_sizes - 1];
+    if (j->n_classes != data_classes)
+        return cli_usage_error("train", "--layers: the output layer has %zu neurons but %s has "
+                               "%zu classes", j->n_classes,
+                               a->dataset != NULL ? a->dataset : j->labels_path, data_classes);
+    nn_images *im = &j->images;
+    j->data = nn_dataset_view(im->pixels, j->labels.labels, im->count, im->rows, im->cols,
+                              j->n_classes);
+    nn_error err = {{0}};
+    nn_status st = cli_check_dataset(&j->data, j->images_path, j->labels.count, j->labels_path,
+                                     &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
+    /* A set smaller than the default minibatch is one minibatch; a --batch
+     * given larger than the set stays an error. */
+    if (!a->batch_given && a->train.val_count < im->count &&
+        a->train.batch > im->count - a->train.val_count)
+        a->train.batch = im->count - a->train.val_count;
+    st = nn_train_options_check(&a->train, im->count, &err);
+    if (st == NN_OK && a->n_table > 0)
+        st = nn_net_create_table(a->layers, a->n_table, net, &err);
+    else if (st == NN_OK)
+        st = nn_net_create(sizes, n_sizes, a->activation, net, &err);
+    return st == NN_OK ? CLI_OK : cli_fail(st, &err);
+}
+
+/* The per-epoch outputs: the --log file, the --plot curve, the bar. */
+static int open_progress(const train_args *a, train_job *j, const nn_net *net)
+{
+    progress *p = &j->prog;
+    if (a->log_path != NULL && strcmp(a->log_path, "-") == 0) {
+        p->log = stdout;
+        p->log_path = "standard output";
+    } else if (a->log_path != NULL) {
+        p->log = fopen(a->log_path, "w");
+        if (p->log == NULL) {
+            cli_error("%s: cannot write the log: %s", a->log_path, strerror(errno));
+            return CLI_EXIT_DATA;
+        }
+        p->log_path = a->log_path;
+    }
+    if (a->plot != NULL) {
+        p->curve.path = j->plot_target;
+        snprintf(p->curve.title, sizeof p->curve.title, "Learning curve of %s", a->output);
+        describe_recipe(a, net, p->curve.subtitle, sizeof p->curve.subtitle);
+        size_t used = strlen(p->curve.subtitle);
+        snprintf(p->curve.subtitle + used, sizeof p->curve.subtitle - used, " on %s",
+                 j->images_path);
+    }
+    p->quiet = a->quiet;
+    p->perceptron = a->activation == NN_ACT_STEP;
+    p->n_train = j->images.count -
+                 (a->train.val_count < j->images.count ? a->train.val_count : 0);
+    cli_bar_init(&p->bar, a->quiet);
+    p->batch = a->train.batch;
+    p->epochs = a->train.epochs;
+    return CLI_OK;
+}
+
+/* Trains net, stopping at SIGINT or SIGTERM; the exit code. */
+static int run_training(const train_args *a, train_job *j, nn_net *net,
+                        nn_train_result *result)
+{
+    nn_error err = {{0}};
+    catch_signals();
+    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog};
+    nn_status st = nn_train(net, &j->data, &a->train, &hooks, result, &err);
+    cli_bar_clear(&j->prog.bar);
+    if (st == NN_E_INTERRUPTED) {
+        cli_error("%s: interrupted by signal %d; no model written", a->output, (int)stop_signal);
+        return 128 + (int)stop_signal;
+    }
+    if (st != NN_OK)
+        return cli_fail_in(st, &err, "", "; no model written");
+    if (j->prog.curve.failed)
+        return cli_fail(NN_E_IO, &j->prog.curve.err);
+    if (j->prog.log_failed) {
+        cli_error("%s: cannot write the log: %s", j->prog.log_path, strerror(errno));
+        return CLI_EXIT_DATA;
+    }
+    return CLI_OK;
+}
+
+/* What the model file says of itself: input, classes, dataset, recipe. */
+static void model_meta(const train_args *a, const train_job *j, const nn_net *net,
+                       const nn_train_result *result, nn_model_meta *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    meta->rows = (uint32_t)j->images.rows;
+    meta->cols = (uint32_t)j->images.cols;
+    meta->n_classes = j->n_classes;
+    size_t n_names = 0;
+    const char *const *names = cli_dataset_class_names(a->dataset, &n_names);
+    if (names != NULL && n_names == j->n_classes) {
+        meta->has_class_names = 1;
+        for (size_t i = 0; i < n_names; i++)
+            snprintf(meta->class_names[i], NN_MODEL_NAME_LEN, "%s", names[i]);
+    }
+    snprintf(meta->dataset, sizeof meta->dataset, "%s", a->dataset != NULL ? a->dataset : "");
+    describe_recipe(a, net, meta->recipe, sizeof meta->recipe);
+    meta->epochs = (uint32_t)result->epochs_run;
+    meta->seed = a->train.seed;
+    meta->val_accuracy = (float)result->best_val_accuracy;
+}
+
+static int save_model(const train_args *a, const train_job *j, const nn_net *net,
+                      const nn_train_result *result)
+{
+    nn_model_meta meta;
+    nn_error err = {{0}};
+    model_meta(a, j, net, result, &meta);
+    /* A signal during the save must not leave a temporary file behind: hold
+     * SIGINT and SIGTERM until the rename is done. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &old);
+    nn_status st = nn_model_save(j->output, net, &meta, &err);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return st == NN_OK ? CLI_OK : cli_fail(st, &err);
+}
+
+/* The model's path (and its validation accuracy) as one TSV line. */
+static int print_result(const train_args *a, const train_job *j,
+                        const nn_train_result *result)
+{
+    /* stdout carries the JSON lines with --log -: the path then goes to stderr */
+    FILE *out = j->prog.log == stdout ? stderr : stdout;
+    /* The path is a field of a tab-separated line: escaped as in TSV. */
+    char *shown_output = cli_tsv_name(a->output);
+    if (shown_output == NULL)
+        return cli_fail(NN_E_NOMEM, NULL);
+    if (result->best_val_accuracy >= 0)
+        fprintf(out, "%s\tval_accuracy\t%.4f\n", shown_output, result->best_val_accuracy);
+    else
+        fprintf(out, "%s\n", shown_output);
+    free(shown_output);
+    return CLI_OK; /* main checks standard output as it closes it */
+}
+
 int cmd_train(int argc, char **argv)
 {
     train_args a;
@@ -530,156 +790,21 @@ int cmd_train(int argc, char **argv)
     if (rc >= 0 || cli_parse_only)
         return rc >= 0 ? rc : CLI_OK;
 
-    nn_images images = {0};
-    nn_labels labels = {0};
+    train_job job;
+    memset(&job, 0, sizeof job);
     nn_net *net = NULL;
-    nn_error err = {{0}};
-    nn_status st;
-    progress prog = {0};
-    char images_path[4096], labels_path[4096];
-    const char *data_dir = cli_data_dir(a.data_dir);
-
-    if (a.images != NULL) {
-        snprintf(images_path, sizeof images_path, "%s", a.images);
-        snprintf(labels_path, sizeof labels_path, "%s", a.labels);
-    } else if (cli_dataset_paths(data_dir, a.dataset, "train", images_path, labels_path,
-                                 sizeof images_path) != 0) {
-        return CLI_EXIT_USAGE;
-    }
-    if (a.images == NULL && access(images_path, F_OK) != 0)
-        return cli_missing_data(images_path, a.data_dir);
-
-    /* Refuse a destination that cannot take the model now, not after minutes
-     * of training: a device, a directory, an input, an unwritable folder. */
-    const char *inputs[] = {images_path, labels_path};
-    char output[4096];
-    rc = cli_check_output("--output", a.output, CLI_OUTPUT_REPLACE, inputs, 2, output,
-                          sizeof output);
-    if (rc == CLI_OK && a.log_path != NULL && strcmp(a.log_path, "-") != 0) {
-        char log_target[4096];
-        rc = cli_check_output("--log", a.log_path, CLI_OUTPUT_STREAM, inputs, 2, log_target,
-                              sizeof log_target);
-    }
-    static char plot_target[4096];
-    if (rc == CLI_OK && a.plot != NULL)
-        rc = cli_check_output("--plot", a.plot, CLI_OUTPUT_REPLACE, inputs, 2, plot_target,
-                              sizeof plot_target);
+    rc = find_data(&a, &job);
+    if (rc == CLI_OK)
+        rc = check_outputs(&a, &job);
     if (rc != CLI_OK)
         return rc;
-
-    uint64_t cap = a.max_input_mb << 20;
-    /* The small label file first: a count that does not match is known from
-     * the images' header, before their payload is read. */
-    st = nn_idx_load_labels(labels_path, cap, &labels, &err);
-    if (st == NN_OK)
-        st = nn_idx_load_images_for(images_path, cap, &labels, labels_path, &images, &err);
-    if (st != NN_OK) {
-        rc = cli_fail(st, &err);
-        if (a.dataset != NULL && strcmp(a.dataset, "fashion") == 0)
-            fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
+    rc = load_data(&a, &job);
+    if (rc == CLI_OK)
+        rc = build_net(&a, &job, &net);
+    if (rc == CLI_OK)
+        rc = open_progress(&a, &job, net);
+    if (rc != CLI_OK)
         goto done;
-    }
-    if (images.count == 0) {
-        cli_error("%s: no images to train on", images_path);
-        rc = CLI_EXIT_DATA;
-        goto done;
-    }
-
-    /* The input layer is the image; the output layer is the class count. */
-    size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
-    size_t pixels = images.rows * images.cols;
-    size_t data_classes = data_class_count(&a, &labels);
-    if (a.n_table > 0) {
-        const nn_layer *in = &a.layers[0];
-        if (in->h * in->w * in->c != pixels ||
-            (in->h > 1 && (in->h != images.rows || in->w != images.cols))) {
-            rc = cli_usage_error("train", "--layers: the input '%zux%zu' does not match the "
-                                 "%zux%zu images of %s", in->h, in->w, images.rows,
-                                 images.cols, images_path);
-            goto done;
-        }
-        if (a.table_is_recipe)
-            a.layers[a.n_table - 1].c = data_classes;
-        for (size_t l = 0; l < a.n_table; l++)
-            sizes[l] = a.layers[l].h * a.layers[l].w * a.layers[l].c;
-        n_sizes = a.n_table;
-    } else if (a.n_sizes == 0 || a.sizes_are_hidden) {
-        sizes[n_sizes++] = pixels;
-        if (a.n_sizes == 0 && a.activation != NN_ACT_STEP && !a.sizes_are_hidden)
-            sizes[n_sizes++] = DEFAULT_HIDDEN;
-        for (size_t i = 0; i < a.n_sizes; i++)
-            sizes[n_sizes++] = a.sizes[i];
-        sizes[n_sizes++] = data_classes;
-    } else {
-        memcpy(sizes, a.sizes, a.n_sizes * sizeof sizes[0]);
-        n_sizes = a.n_sizes;
-        if (sizes[0] != pixels) {
-            rc = cli_usage_error("train", "--layers: the input layer has %zu neurons but the "
-                                 "images of %s have %zux%zu = %zu pixels", sizes[0],
-                                 images_path, images.rows, images.cols, pixels);
-            goto done;
-        }
-    }
-    size_t n_classes = sizes[n_sizes - 1];
-    if (n_classes != data_classes) {
-        rc = cli_usage_error("train", "--layers: the output layer has %zu neurons but %s has "
-                             "%zu classes", n_classes,
-                             a.dataset != NULL ? a.dataset : labels_path, data_classes);
-        goto done;
-    }
-    nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
-                                      images.cols, n_classes);
-    st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
-    if (st != NN_OK) {
-        rc = cli_fail(st, &err);
-        goto done;
-    }
-    /* A set smaller than the default minibatch is one minibatch; a --batch
-     * given larger than the set stays an error. */
-    if (!a.batch_given && a.train.val_count < images.count &&
-        a.train.batch > images.count - a.train.val_count)
-        a.train.batch = images.count - a.train.val_count;
-    st = nn_train_options_check(&a.train, images.count, &err);
-    if (st == NN_OK && a.n_table > 0)
-        st = nn_net_create_table(a.layers, a.n_table, &net, &err);
-    else if (st == NN_OK)
-        st = nn_net_create(sizes, n_sizes, a.activation, &net, &err);
-    if (st != NN_OK) {
-        if (st == NN_E_ARG) {
-            cli_error("%s", err.msg);
-            rc = CLI_EXIT_USAGE;
-        } else {
-            rc = cli_fail(st, &err);
-        }
-        goto done;
-    }
-
-    if (a.log_path != NULL && strcmp(a.log_path, "-") == 0) {
-        prog.log = stdout;
-        prog.log_path = "standard output";
-    } else if (a.log_path != NULL) {
-        prog.log = fopen(a.log_path, "w");
-        if (prog.log == NULL) {
-            cli_error("%s: cannot write the log: %s", a.log_path, strerror(errno));
-            rc = CLI_EXIT_DATA;
-            goto done;
-        }
-        prog.log_path = a.log_path;
-    }
-    if (a.plot != NULL) {
-        prog.curve.path = plot_target;
-        snprintf(prog.curve.title, sizeof prog.curve.title, "Learning curve of %s", a.output);
-        describe_recipe(&a, net, prog.curve.subtitle, sizeof prog.curve.subtitle);
-        size_t used = strlen(prog.curve.subtitle);
-        snprintf(prog.curve.subtitle + used, sizeof prog.curve.subtitle - used, " on %s",
-                 images_path);
-    }
-    prog.quiet = a.quiet;
-    prog.perceptron = a.activation == NN_ACT_STEP;
-    prog.n_train = images.count - (a.train.val_count < images.count ? a.train.val_count : 0);
-    cli_bar_init(&prog.bar, a.quiet);
-    prog.batch = a.train.batch;
-    prog.epochs = a.train.epochs;
 
     /* nnclass's own threads share the network out, each calling a one-thread BLAS. */
     nn_set_threads(1);
@@ -688,89 +813,24 @@ int cmd_train(int argc, char **argv)
     nn_rng_seed(&rng, a.train.seed);
     nn_net_init(net, &rng);
 
-    catch_signals();
-    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &prog};
     nn_train_result result;
-    st = nn_train(net, &data, &a.train, &hooks, &result, &err);
-    cli_bar_clear(&prog.bar);
-    if (st == NN_E_INTERRUPTED) {
-        cli_error("%s: interrupted by signal %d; no model written", a.output, (int)stop_signal);
-        rc = 128 + (int)stop_signal;
-        goto done;
-    }
-    if (st != NN_OK) {
-        cli_error("%s; no model written", err.msg);
-        rc = st == NN_E_ARG ? CLI_EXIT_USAGE : CLI_EXIT_DATA;
-        goto done;
-    }
-    if (prog.curve.failed) {
-        cli_error("%s", prog.curve.err.msg);
-        rc = CLI_EXIT_DATA;
-        goto done;
-    }
-    if (prog.log_failed) {
-        cli_error("%s: cannot write the log: %s", prog.log_path, strerror(errno));
-        rc = CLI_EXIT_DATA;
-        goto done;
-    }
-
-    nn_model_meta meta;
-    memset(&meta, 0, sizeof meta);
-    meta.rows = (uint32_t)images.rows;
-    meta.cols = (uint32_t)images.cols;
-    meta.n_classes = n_classes;
-    size_t n_names = 0;
-    const char *const *names = cli_dataset_class_names(a.dataset, &n_names);
-    if (names != NULL && n_names == n_classes) {
-        meta.has_class_names = 1;
-        for (size_t i = 0; i < n_names; i++)
-            snprintf(meta.class_names[i], NN_MODEL_NAME_LEN, "%s", names[i]);
-    }
-    snprintf(meta.dataset, sizeof meta.dataset, "%s", a.dataset != NULL ? a.dataset : "");
-    describe_recipe(&a, net, meta.recipe, sizeof meta.recipe);
-    meta.epochs = (uint32_t)result.epochs_run;
-    meta.seed = a.train.seed;
-    meta.val_accuracy = (float)result.best_val_accuracy;
-
-    /* A signal during the save must not leave a temporary file behind: hold
-     * SIGINT and SIGTERM until the rename is done. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &old);
-    st = nn_model_save(output, net, &meta, &err);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    if (st != NN_OK) {
-        rc = cli_fail(st, &err);
-        goto done;
-    }
-    /* stdout carries the JSON lines with --log -: the path then goes to stderr */
-    FILE *result_out = prog.log == stdout ? stderr : stdout;
-    /* The path is a field of a tab-separated line: escaped as in TSV. */
-    char *shown_output = cli_tsv_name(a.output);
-    if (shown_output == NULL) {
-        rc = cli_fail(NN_E_NOMEM, NULL);
-        goto done;
-    }
-    if (result.best_val_accuracy >= 0)
-        fprintf(result_out, "%s\tval_accuracy\t%.4f\n", shown_output,
-                result.best_val_accuracy);
-    else
-        fprintf(result_out, "%s\n", shown_output);
-    free(shown_output);
-    rc = CLI_OK; /* main checks standard output as it closes it */
+    rc = run_training(&a, &job, net, &result);
+    if (rc == CLI_OK)
+        rc = save_model(&a, &job, net, &result);
+    if (rc == CLI_OK)
+        rc = print_result(&a, &job, &result);
     if (rc == CLI_OK && !a.quiet && a.dataset != NULL)
-        rc = report_test_accuracy(net, &a, data_dir);
+        rc = report_test_accuracy(net, &a, job.data_dir);
 
 done:
-    if (prog.log != NULL && prog.log != stdout && fclose(prog.log) != 0 && rc == CLI_OK) {
+    if (job.prog.log != NULL && job.prog.log != stdout && fclose(job.prog.log) != 0 &&
+        rc == CLI_OK) {
         cli_error("%s: cannot write the log", a.log_path);
         rc = CLI_EXIT_DATA;
     }
-    cli_curve_free(&prog.curve);
+    cli_curve_free(&job.prog.curve);
     nn_net_free(net);
-    nn_images_free(&images);
-    nn_labels_free(&labels);
+    nn_images_free(&job.images);
+    nn_labels_free(&job.labels);
     return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <limits.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #ifndef NNCLASS_SYSTEM_FASHION_DIR
 #define NNCLASS_SYSTEM_FASHION_DIR "/usr/share/datasets/fashion-mnist"
@@ -109,27 +110,17 @@ int cli_missing_data(const char *path, const char *flag)
     return CLI_EXIT_DATA;
 }
 
-static int known_dataset(const char *name)
-{
-    return strcmp(name, "mnist") == 0 || strcmp(name, "fashion") == 0;
-}
-
 int cli_dataset_paths(const char *data_dir, const char *dataset, const char *split,
                       char *images, char *labels, size_t cap)
 {
-    if (!known_dataset(dataset)) {
-        cli_error("--dataset: unknown dataset '%s' (expected mnist or fashion)", dataset);
+    static const char *const datasets[] = {"mnist", "fashion"};
+    static const char *const splits[] = {"test", "train"};
+    static const char *const prefixes[] = {"t10k", "train"};
+    int d, s;
+    if (cli_parse_enum("--dataset", "dataset", dataset, datasets, 2, &d) != 0 ||
+        cli_parse_enum("--split", "split", split, splits, 2, &s) != 0)
         return -1;
-    }
-    const char *prefix;
-    if (strcmp(split, "train") == 0)
-        prefix = "train";
-    else if (strcmp(split, "test") == 0)
-        prefix = "t10k";
-    else {
-        cli_error("--split: unknown split '%s' (expected test or train)", split);
-        return -1;
-    }
+    const char *prefix = prefixes[s];
     /* Debian's dataset-fashion-mnist installs the four files under the
      * standard names in its own folder: used when the data folder has none. */
     char dir[4096];
@@ -139,6 +130,33 @@ int cli_dataset_paths(const char *data_dir, const char *dataset, const char *spl
     snprintf(images, cap, "%s/%s-images-idx3-ubyte.gz", dir, prefix);
     snprintf(labels, cap, "%s/%s-labels-idx1-ubyte.gz", dir, prefix);
     return 0;
+}
+
+int cli_input_paths(const char *data_dir, const char *images_opt, const char *labels_opt,
+                    const char *dataset, const char *split, char *images, char *labels,
+                    size_t cap)
+{
+    if (images_opt == NULL)
+        return cli_dataset_paths(data_dir, dataset, split, images, labels, cap);
+    snprintf(images, cap, "%s", images_opt);
+    snprintf(labels, cap, "%s", labels_opt);
+    return 0;
+}
+
+int cli_check_input_options(const char *cmd, const char *images, const char *labels,
+                            const char *dataset)
+{
+    if ((images == NULL) != (labels == NULL))
+        return cli_usage_error(cmd, "--images and --labels go together");
+    if (images != NULL && dataset != NULL)
+        return cli_usage_error(cmd, "give either --dataset or --images/--labels");
+    return 0;
+}
+
+void cli_dataset_hint(const char *dataset)
+{
+    if (dataset != NULL && strcmp(dataset, "fashion") == 0)
+        fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
 }
 
 static const char *shown_path(const char *path)
@@ -177,6 +195,19 @@ void cli_model_path(const char *data_dir, const char *model, char *out, size_t c
         snprintf(out, cap, "%s", model);
 }
 
+int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
+                   size_t cap)
+{
+    const char *data_dir = cli_data_dir(data_dir_opt);
+    if (model != NULL) {
+        cli_model_path(data_dir, model, out, cap);
+        return CLI_OK;
+    }
+    /* files of their own are classified by predict's default, the MNIST model */
+    cli_default_model(data_dir, dataset != NULL ? dataset : "mnist", out, cap);
+    return access(out, F_OK) == 0 ? CLI_OK : cli_missing_data(out, data_dir_opt);
+}
+
 static const char *const mnist_names[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 static const char *const fashion_names[] = {"T-shirt/top", "Trouser", "Pullover", "Dress",
                                             "Coat",        "Sandal",  "Shirt",    "Sneaker",
@@ -194,4 +225,22 @@ const char *const *cli_dataset_class_names(const char *dataset, size_t *n)
         return fashion_names;
     }
     return NULL;
+}
+
+const char *cli_class_name(const nn_model_meta *meta, size_t k, char *buf, size_t cap)
+{
+    if (meta->has_class_names)
+        return meta->class_names[k];
+    snprintf(buf, cap, "%zu", k);
+    return buf;
+}
+
+void cli_class_caption(size_t k, const char *name, char *out, size_t cap)
+{
+    char number[32];
+    snprintf(number, sizeof number, "%zu", k);
+    if (name != NULL && strcmp(name, number) != 0)
+        snprintf(out, cap, "%s %s", number, name);
+    else
+        snprintf(out, cap, "%s", number);
 }

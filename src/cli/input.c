@@ -10,28 +10,19 @@
 
 int cli_parse_image_option(int opt, const char *text, cli_image_opts *o)
 {
+    static const char *const modes[] = {"mnist", "none"};
+    static const char *const whens[] = {"auto", "yes", "no"}; /* nn_invert's order */
+    int i;
     switch (opt) {
     case CLI_OPT_PREPROCESS:
-        if (strcmp(text, "mnist") == 0)
-            o->preprocess = CLI_PRE_MNIST;
-        else if (strcmp(text, "none") == 0)
-            o->preprocess = CLI_PRE_NONE;
-        else {
-            cli_error("--preprocess: unknown mode '%s' (expected mnist or none)", text);
+        if (cli_parse_enum("--preprocess", "mode", text, modes, 2, &i) != 0)
             return -1;
-        }
+        o->preprocess = i == 0 ? CLI_PRE_MNIST : CLI_PRE_NONE;
         return 0;
     case CLI_OPT_INVERT:
-        if (strcmp(text, "auto") == 0)
-            o->invert = NN_INVERT_AUTO;
-        else if (strcmp(text, "yes") == 0)
-            o->invert = NN_INVERT_YES;
-        else if (strcmp(text, "no") == 0)
-            o->invert = NN_INVERT_NO;
-        else {
-            cli_error("--invert: unknown value '%s' (expected auto, yes or no)", text);
+        if (cli_parse_enum("--invert", "value", text, whens, 3, &i) != 0)
             return -1;
-        }
+        o->invert = (nn_invert)i;
         return 0;
     case CLI_OPT_MAX_MPIXELS: {
         size_t mp;

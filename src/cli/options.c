@@ -34,10 +34,16 @@ void cli_error(const char *fmt, ...)
     va_end(ap);
 }
 
+int cli_fail_in(nn_status status, const nn_error *err, const char *before, const char *after)
+{
+    cli_error("%s%s%s", before,
+              err != NULL && err->msg[0] != '\0' ? err->msg : nn_status_str(status), after);
+    return status == NN_E_ARG ? CLI_EXIT_USAGE : CLI_EXIT_DATA;
+}
+
 int cli_fail(nn_status status, const nn_error *err)
 {
-    cli_error("%s", err != NULL && err->msg[0] != '\0' ? err->msg : nn_status_str(status));
-    return status == NN_E_ARG ? CLI_EXIT_USAGE : CLI_EXIT_DATA;
+    return cli_fail_in(status, err, "", "");
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -49,6 +55,40 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     vmessage(fmt, ap, tail);
     va_end(ap);
     return CLI_EXIT_USAGE;
+}
+
+void cli_options_reset(void)
+{
+    opterr = 0;
+    optind = 0; /* 0, not 1: glibc and musl then also reset their internal state */
+}
+
+/* The usage error for a getopt_long result c of ':' (argv[optind - 1] lacks
+ * its value) or '?' (an option refused). */
+static int getopt_error(const char *cmd, int c, char **argv, const struct option *options)
+{
+    if (c == ':')
+        return cli_usage_error(cmd, "%s: missing value", argv[optind - 1]);
+    return cli_option_error(cmd, argv[optind - 1], options);
+}
+
+int cli_parse_options(const char *cmd, int argc, char **argv, const char *shortopts,
+                      const struct option *options, void (*usage)(FILE *out),
+                      int (*parse)(int c, void *ctx), void *ctx)
+{
+    cli_options_reset();
+    int c;
+    while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return CLI_OK;
+        }
+        if (c == ':' || c == '?')
+            return getopt_error(cmd, c, argv, options);
+        if (parse(c, ctx) != 0)
+            return CLI_EXIT_USAGE;
+    }
+    return -1;
 }
 
 int cli_option_error(const char *cmd, const char *arg, const struct option *options)
@@ -80,6 +120,38 @@ int cli_option_error(const char *cmd, const char *arg, const struct option *opti
         return cli_usage_error(cmd, "option '--%.*s' is ambiguous: it could be %s", (int)len,
                                name, list);
     return cli_usage_error(cmd, "unknown option '%s'", arg);
+}
+
+int cli_enum_error(const char *opt, const char *what, const char *text, const char *expected)
+{
+    cli_error("%s: unknown %s '%s' (expected %s)", opt, what, text, expected);
+    return -1;
+}
+
+int cli_enum_index(const char *text, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(text, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+int cli_parse_enum(const char *opt, const char *what, const char *text,
+                   const char *const *names, size_t n, int *out)
+{
+    int i = cli_enum_index(text, names, n);
+    if (i >= 0) {
+        *out = i;
+        return 0;
+    }
+    /* "a, b or c" */
+    char expected[256] = "";
+    size_t used = 0;
+    for (size_t k = 0; k < n && used < sizeof expected; k++) {
+        const char *sep = k == 0 ? "" : k + 1 == n ? " or " : ", ";
+        used += (size_t)snprintf(expected + used, sizeof expected - used, "%s%s", sep, names[k]);
+    }
+    return cli_enum_error(opt, what, text, expected);
 }
 
 /* strtoull accepts leading blanks and a minus sign; option values may not. */

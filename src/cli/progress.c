@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
+double cli_now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -17,17 +17,17 @@ void cli_bar_init(cli_bar *b, int quiet)
 {
     b->on = !quiet && isatty(STDERR_FILENO);
     b->drawn = 0;
-    b->start = b->last = now();
+    b->start = b->last = cli_now_seconds();
 }
 
 void cli_bar_restart(cli_bar *b)
 {
-    b->start = now();
+    b->start = cli_now_seconds();
 }
 
 double cli_bar_elapsed(const cli_bar *b)
 {
-    return now() - b->start;
+    return cli_now_seconds() - b->start;
 }
 
 /* "1:05" or "1:02:05". */
@@ -45,7 +45,7 @@ void cli_bar_draw(cli_bar *b, const char *label, size_t done, size_t total, doub
 {
     if (!b->on || total == 0)
         return;
-    double t = now();
+    double t = cli_now_seconds();
     if (done < total && b->drawn && t - b->last < 0.1)
         return;
     b->last = t;
