@@ -18,7 +18,6 @@
 #define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE */
 #include "nnclass/idx.h"
 
-#include "nnclass/bgzf.h"
 #include "nnclass/source.h"
 
 #include <errno.h>
@@ -377,88 +376,6 @@ fail:
     return st;
 }
 
-/* Threads that inflate a BGZF file: one per CPU, at most BGZF_THREADS_MAX. */
-#define BGZF_THREADS_MAX 8
-static size_t bgzf_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > BGZF_THREADS_MAX ? BGZF_THREADS_MAX : (size_t)n;
-}
-
-/* Reads the whole regular file fd of size len into a new buffer; NULL on
- * any failure. */
-static uint8_t *read_whole(int fd, size_t len)
-{
-    uint8_t *buf = malloc(len > 0 ? len : 1);
-    size_t got = 0;
-    while (buf != NULL && got < len) {
-        ssize_t r = read(fd, buf + got, len - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            free(buf);
-            return NULL;
-        }
-        got += (size_t)r;
-    }
-    return buf;
-}
-
-/* The fast way to load a whole BGZF file (see bgzf.h): read the compressed
- * file into memory, check the IDX header from its first member, then inflate
- * the payload with one thread per CPU. Returns 1 with the payload in *out
- * and f describing the file. Returns 0 for any other kind of file or when
- * anything about this one is wrong, so that the caller reads it the ordinary
- * way, one stream on one thread, which words every error the same way
- * whatever the file's layout. */
-static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, const nn_labels *expect,
-                     idx_file *f, uint8_t **out)
-{
-    const size_t header_len = 4 + 4 * (size_t)ndims;
-    nn_error quiet; /* the ordinary way words the errors */
-    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
-    if (fd < 0)
-        return 0;
-    struct stat st;
-    uint8_t *comp = NULL, *payload = NULL;
-    nn_bgzf *bz = NULL;
-    int done = 0;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 18 ||
-        (uint64_t)st.st_size > max_bytes)
-        goto out;
-    uint8_t h[18];
-    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || !nn_bgzf_detect(h, sizeof h))
-        goto out;
-    comp = read_whole(fd, (size_t)st.st_size);
-    memset(f, 0, sizeof *f);
-    f->name = display_name(path);
-    if (comp == NULL ||
-        nn_bgzf_index(comp, (size_t)st.st_size, f->name, &bz, &quiet) != NN_OK ||
-        nn_bgzf_size(bz) < header_len ||
-        nn_bgzf_read(bz, 0, h, header_len, 1, &quiet) != NN_OK ||
-        parse_header(f, h, header_len, NN_OK, ndims, max_bytes, &quiet) != NN_OK ||
-        (expect != NULL && f->dims[0] != expect->count) ||
-        nn_bgzf_size(bz) != header_len + f->payload)
-        goto out;
-    /* No payload, no buffer, as on the ordinary path; the header's read has
-     * checked the members after it. */
-    if (f->payload > 0) {
-        payload = alloc_payload((size_t)f->payload);
-        if (payload == NULL || nn_bgzf_read(bz, header_len, payload, (size_t)f->payload,
-                                            bgzf_threads(), &quiet) != NN_OK)
-            goto out;
-    }
-    *out = payload;
-    payload = NULL;
-    done = 1;
-out:
-    free(payload);
-    nn_bgzf_free(bz);
-    free(comp);
-    close(fd);
-    return done;
-}
-
 /* The one wording of "these labels do not go with those images". */
 static nn_status count_mismatch(const char *labels_path, size_t n_labels,
                                 const char *images_path, size_t n_images, nn_error *err)
@@ -468,8 +385,7 @@ static nn_status count_mismatch(const char *labels_path, size_t n_labels,
 }
 
 /* Loads a whole image (ndims 3) or label (ndims 1) file into a new buffer
- * (NULL when it holds no data): a BGZF file on every CPU, any other one as a
- * single stream. With expect (images only), the header's count must be
+ * (NULL when it holds no data), in one stream. With expect (images only), the header's count must be
  * expect's, checked before the payload is read. On success f describes the
  * file. */
 static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes,
@@ -479,8 +395,6 @@ static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes,
     *out = NULL;
     if (max_bytes == 0)
         max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
-    if (load_bgzf(path, ndims, max_bytes, expect, f, out))
-        return NN_OK;
     nn_status st = open_file(path, f, err);
     if (st != NN_OK)
         return st;

@@ -1,9 +1,9 @@
 /* test_idx.c - the IDX reader: a table of malformed files (each with its
  * status and a message naming the file), declared sizes that must not turn
  * into allocations, truncation and bit-flip sweeps over small valid files
- * (raw and gzipped), gzip corruption and concatenated members, the streaming
- * reader (partial reads, truncation, trailing bytes, standard input), and the
- * real MNIST files. */
+ * (raw and gzipped), gzip corruption and concatenated members, BGZF files,
+ * the streaming reader (partial reads, truncation, trailing bytes, standard
+ * input), and the real MNIST files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -22,6 +22,7 @@
 #include <zlib.h>
 
 #include "nnclass/idx.h"
+#include "nnclass/idx_write.h"
 #include "test_support.h"
 
 /* --- helpers --------------------------------------------------------------- */
@@ -659,6 +660,52 @@ static void test_load_valid_raw_and_gz(void **state)
     free(lab);
 }
 
+/* A BGZF file (what nnclass writes and ships) is a gzip file of many
+ * members: it loads like any other, and a defect in one member is worded as
+ * in a gzip file of one member. */
+static void test_bgzf_file(void **state)
+{
+    (void)state;
+    size_t len, n;
+    uint8_t *raw = make_images(500, 28, 28, &len);
+    uint8_t *file;
+    nn_error err = {{0}};
+    nn_images im;
+    assert_int_equal(nn_bgzf_compress(raw, len, &file, &n, &err), NN_OK);
+    char *p = put("bgzf.idx.gz", file, n, 0);
+    assert_int_equal(nn_idx_load_images(p, 0, &im, &err), NN_OK);
+    assert_int_equal(im.count, 500);
+    assert_memory_equal(im.pixels, raw + 16, len - 16);
+    nn_images_free(&im);
+    free(p);
+
+    /* A wrong CRC-32 in the first member (its size is in its header). */
+    size_t first = (size_t)(file[16] | file[17] << 8) + 1;
+    file[first - 8] ^= 0x40;
+    p = put("bgzf-crc.idx.gz", file, n, 0);
+    assert_int_equal(nn_idx_load_images(p, 0, &im, &err), NN_E_FORMAT);
+    assert_msg_has(&err, "corrupt gzip data: incorrect data check");
+    free(p);
+    free(file);
+
+    /* Fewer images declared than held: trailing bytes; more: truncated. */
+    raw[7] = (uint8_t)(raw[7] - 1); /* 500 -> 499 */
+    assert_int_equal(nn_bgzf_compress(raw, len, &file, &n, &err), NN_OK);
+    p = put("bgzf-trailing.idx.gz", file, n, 0);
+    assert_int_equal(nn_idx_load_images(p, 0, &im, &err), NN_E_FORMAT);
+    assert_msg_has(&err, "trailing bytes");
+    free(p);
+    free(file);
+    raw[7] = (uint8_t)(raw[7] + 2); /* 501 */
+    assert_int_equal(nn_bgzf_compress(raw, len, &file, &n, &err), NN_OK);
+    p = put("bgzf-short.idx.gz", file, n, 0);
+    assert_int_equal(nn_idx_load_images(p, 0, &im, &err), NN_E_TRUNCATED);
+    assert_msg_has(&err, "file has 392000 bytes of pixels");
+    free(p);
+    free(file);
+    free(raw);
+}
+
 static void test_zero_images(void **state)
 {
     (void)state;
@@ -1124,6 +1171,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bitflip_sweep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_valid_raw_and_gz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_images, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bgzf_file, setup, teardown),
         cmocka_unit_test(test_check_pair),
         cmocka_unit_test_setup_teardown(test_swapped_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_partial_reads, setup, teardown),

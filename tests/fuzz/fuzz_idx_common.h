@@ -1,7 +1,7 @@
 /* fuzz_idx_common.h - what the IDX harnesses do with one input file: load
  * it as images and as labels, stream it, and compare all of that with a
- * plain restatement of the format. Included by fuzz_idx.c, fuzz_idx_gz.c and
- * fuzz_bgzf.c (each is its own program, so the functions are static).
+ * plain restatement of the format. Included by fuzz_idx.c and fuzz_idx_gz.c
+ * (each is its own program, so the functions are static).
  *
  * The library reads paths, so an input is written to a temporary file, used,
  * and unlinked. */
