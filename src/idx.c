@@ -946,12 +946,13 @@ void nn_idx_stream_close(nn_idx_stream *s)
         return;
     if (s->ahead) {
         /* A thread waiting for a free block stops at once. One inside a read
-         * may wait on a pipe indefinitely: it is left to finish and free the
-         * stream itself. */
+         * of a live input may wait on a pipe indefinitely: it is left to
+         * finish and free the stream itself. Any other read ends soon and is
+         * waited for: it may be reading the caller's memory. */
         pthread_mutex_lock(&s->lock);
         s->closing = 1;
         pthread_cond_broadcast(&s->changed);
-        int orphan = s->reading;
+        int orphan = s->reading && s->f.live;
         s->orphaned = orphan;
         pthread_t thread = s->thread; /* s may be gone once unlocked */
         pthread_mutex_unlock(&s->lock);

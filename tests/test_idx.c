@@ -780,6 +780,34 @@ static void test_memory_valid(void **state)
     free(lab);
 }
 
+/* A stream of memory closed while its read-ahead thread is inflating: the
+ * thread is done with the bytes when close returns, so the caller may free
+ * them (the sanitizer builds see a read after the free). */
+static void test_memory_stream_closed_early(void **state)
+{
+    (void)state;
+    size_t ilen;
+    uint8_t *img = make_images(3000, 28, 28, &ilen);
+    char *p = put("early.idx.gz", img, ilen, 1);
+    for (int i = 0; i < 20; i++) {
+        size_t len;
+        uint8_t *bytes = slurp(p, &len);
+        nn_idx_stream *s = NULL;
+        nn_error err = {{0}};
+        assert_int_equal(nn_idx_stream_open_from(nn_idx_memory(bytes, len, "early"), 1, &s, &err),
+                         NN_OK);
+        uint8_t buf[784];
+        size_t n = 0;
+        assert_int_equal(nn_idx_stream_read(s, buf, 1, &n, &err), NN_OK);
+        assert_memory_equal(buf, img + 16, 784);
+        nn_idx_stream_close(s);
+        memset(bytes, 0xee, len);
+        free(bytes);
+    }
+    free(p);
+    free(img);
+}
+
 /* A descriptor is read from its offset, through a duplicate: the caller's
  * stays open. A bad one is an I/O error in the input's name. */
 static void test_fd_input(void **state)
@@ -1337,6 +1365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_load_valid_raw_and_gz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_images, setup, teardown),
         cmocka_unit_test_setup_teardown(test_memory_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_stream_closed_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fd_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bgzf_file, setup, teardown),
         cmocka_unit_test(test_check_pair),
