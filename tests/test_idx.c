@@ -1,9 +1,10 @@
 /* test_idx.c - the IDX reader: a table of malformed files (each with its
  * status and a message naming the file), declared sizes that must not turn
  * into allocations, truncation and bit-flip sweeps over small valid files
- * (raw and gzipped), gzip corruption and concatenated members, the streaming
- * reader (partial reads, truncation, trailing bytes, standard input), and the
- * real MNIST files. */
+ * (raw and gzipped), gzip corruption and concatenated members, BGZF files,
+ * the streaming reader (partial reads, truncation, trailing bytes, standard
+ * input), the same bytes read from memory and from a descriptor (the same
+ * verdicts and words as from the file), and the real MNIST files. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -22,6 +23,7 @@
 #include <zlib.h>
 
 #include "nnclass/idx.h"
+#include "nnclass/idx_write.h"
 #include "test_support.h"
 
 /* --- helpers --------------------------------------------------------------- */
@@ -167,6 +169,82 @@ static nn_status stream_all(const char *path, size_t per_call, size_t *total, nn
     return direct;
 }
 
+/* Streams in to its end (with read-ahead or not) and returns the status;
+ * *total counts the images, *sum adds up their bytes. */
+static nn_status stream_input(nn_idx_input in, int ahead, size_t *total, uint64_t *sum,
+                              nn_error *err)
+{
+    nn_idx_stream *s = NULL;
+    *total = 0;
+    *sum = 0;
+    nn_status st = nn_idx_stream_open_from(in, ahead, &s, err);
+    if (st != NN_OK)
+        return st;
+    size_t img = nn_idx_stream_rows(s) * nn_idx_stream_cols(s);
+    uint8_t *buf = malloc(3 * img);
+    assert_non_null(buf);
+    size_t n = 0;
+    while ((st = nn_idx_stream_read(s, buf, 3, &n, err)) == NN_OK || n > 0) {
+        *total += n;
+        for (size_t i = 0; i < n * img; i++)
+            *sum += buf[i];
+        if (st != NN_OK)
+            break;
+    }
+    free(buf);
+    nn_idx_stream_close(s);
+    return st;
+}
+
+/* What the readers say about the file at path they must say, word for word,
+ * about its bytes in memory under the same name: the loaders' statuses,
+ * messages and contents, and the stream's (with and without read-ahead).
+ * The bytes are not written to. */
+static void same_from_memory(const char *path)
+{
+    size_t len;
+    uint8_t *bytes = slurp(path, &len);
+    uint8_t *copy = malloc(len + 1);
+    assert_non_null(copy);
+    memcpy(copy, bytes, len);
+    nn_idx_input mem = nn_idx_memory(bytes, len, path);
+    nn_error ef = {{0}}, em = {{0}};
+    nn_images fi, mi;
+    nn_status sf = nn_idx_load_images(path, 0, &fi, &ef);
+    nn_status sm = nn_idx_load_images_from(mem, 0, NULL, NULL, &mi, &em);
+    assert_int_equal(sm, sf);
+    assert_string_equal(em.msg, ef.msg);
+    assert_int_equal(mi.count * mi.rows * mi.cols, fi.count * fi.rows * fi.cols);
+    if (sf == NN_OK && fi.count > 0)
+        assert_memory_equal(mi.pixels, fi.pixels, fi.count * fi.rows * fi.cols);
+    nn_images_free(&fi);
+    nn_images_free(&mi);
+    nn_labels fl, ml;
+    sf = nn_idx_load_labels(path, 0, &fl, &ef);
+    sm = nn_idx_load_labels_from(mem, 0, &ml, &em);
+    assert_int_equal(sm, sf);
+    assert_string_equal(em.msg, ef.msg);
+    assert_int_equal(ml.count, fl.count);
+    if (sf == NN_OK && fl.count > 0)
+        assert_memory_equal(ml.labels, fl.labels, fl.count);
+    nn_labels_free(&fl);
+    nn_labels_free(&ml);
+    for (int ahead = 0; ahead < 2; ahead++) {
+        size_t nf, nm;
+        uint64_t hf, hm;
+        sf = stream_input(nn_idx_path(path), ahead, &nf, &hf, &ef);
+        sm = stream_input(mem, ahead, &nm, &hm, &em);
+        assert_int_equal(sm, sf);
+        assert_int_equal(nm, nf);
+        assert_int_equal(hm, hf);
+        if (sf != NN_DONE)
+            assert_string_equal(em.msg, ef.msg);
+    }
+    assert_memory_equal(bytes, copy, len);
+    free(copy);
+    free(bytes);
+}
+
 /* --- malformed files, one row each ---------------------------------------- */
 
 typedef struct {
@@ -280,6 +358,7 @@ static void test_malformed_table(void **state)
                 fail_msg("%s: stream status %d", c->name, sst);
             assert_msg_has(&serr, path);
         }
+        same_from_memory(path);
         free(path);
     }
 }
@@ -529,6 +608,7 @@ static void test_truncation_sweep(void **state)
             st = stream_all(p, 2, &total, &err);
             assert_int_equal(st, NN_E_TRUNCATED);
             assert_int_equal(total, cut < 16 ? 0 : (cut - 16) / 12);
+            same_from_memory(p);
             free(p);
         }
         for (size_t cut = 0; cut < llen; cut++) {
@@ -558,6 +638,7 @@ static void test_truncation_sweep(void **state)
         st = stream_all(p, 3, &total, &err);
         assert_int_equal(st, NN_E_TRUNCATED);
         assert_true(total <= 5);
+        same_from_memory(p);
         free(p);
     }
     free(gzb);
@@ -656,6 +737,165 @@ static void test_load_valid_raw_and_gz(void **state)
     }
     free(img);
     free(lab);
+}
+
+/* Valid bytes in memory, raw and gzipped, load and stream as from a file. */
+static void test_memory_valid(void **state)
+{
+    (void)state;
+    size_t ilen, llen;
+    uint8_t *img = make_images(1000, 28, 28, &ilen);
+    uint8_t *lab = make_labels(1000, 10, &llen);
+    for (int gz = 0; gz < 2; gz++) {
+        char *ip = put("m.idx", img, ilen, gz);
+        char *lp = put("m-labels.idx", lab, llen, gz);
+        same_from_memory(ip);
+        same_from_memory(lp);
+        size_t len;
+        uint8_t *bytes = slurp(ip, &len);
+        nn_error err = {{0}};
+        nn_labels lb = {999, NULL};
+        nn_images im;
+        /* The labels' count must be the images'. */
+        assert_int_equal(nn_idx_load_images_from(nn_idx_memory(bytes, len, "mem"), 0, &lb,
+                                                 "the-labels", &im, &err), NN_E_MISMATCH);
+        assert_msg_has(&err, "the-labels: 999 labels, but mem has 1000 images");
+        lb.count = 1000;
+        assert_int_equal(nn_idx_load_images_from(nn_idx_memory(bytes, len, "mem"), 0, &lb,
+                                                 "the-labels", &im, &err), NN_OK);
+        assert_memory_equal(im.pixels, img + 16, 784000);
+        nn_images_free(&im);
+        free(bytes);
+        free(ip);
+        free(lp);
+    }
+    /* No bytes at all, even without a pointer. */
+    nn_images im;
+    nn_error err = {{0}};
+    assert_int_equal(nn_idx_load_images_from(nn_idx_memory(NULL, 0, "nothing"), 0, NULL, NULL,
+                                             &im, &err), NN_E_TRUNCATED);
+    assert_msg_has(&err, "nothing: empty file");
+    free(img);
+    free(lab);
+}
+
+/* A stream of memory closed while its read-ahead thread is inflating: the
+ * thread is done with the bytes when close returns, so the caller may free
+ * them (the sanitizer builds see a read after the free). */
+static void test_memory_stream_closed_early(void **state)
+{
+    (void)state;
+    size_t ilen;
+    uint8_t *img = make_images(3000, 28, 28, &ilen);
+    char *p = put("early.idx.gz", img, ilen, 1);
+    for (int i = 0; i < 20; i++) {
+        size_t len;
+        uint8_t *bytes = slurp(p, &len);
+        nn_idx_stream *s = NULL;
+        nn_error err = {{0}};
+        assert_int_equal(nn_idx_stream_open_from(nn_idx_memory(bytes, len, "early"), 1, &s, &err),
+                         NN_OK);
+        uint8_t buf[784];
+        size_t n = 0;
+        assert_int_equal(nn_idx_stream_read(s, buf, 1, &n, &err), NN_OK);
+        assert_memory_equal(buf, img + 16, 784);
+        nn_idx_stream_close(s);
+        memset(bytes, 0xee, len);
+        free(bytes);
+    }
+    free(p);
+    free(img);
+}
+
+/* A descriptor is read from its offset, through a duplicate: the caller's
+ * stays open. A bad one is an I/O error in the input's name. */
+static void test_fd_input(void **state)
+{
+    (void)state;
+    size_t ilen;
+    uint8_t *img = make_images(20, 3, 4, &ilen);
+    uint8_t *file = malloc(ilen + 5);
+    assert_non_null(file);
+    memcpy(file, "junk!", 5);
+    memcpy(file + 5, img, ilen);
+    char *p = put("at-offset.idx", file, ilen + 5, 0);
+    for (int stream = 0; stream < 2; stream++) {
+        int fd = open(p, O_RDONLY);
+        assert_true(fd >= 0);
+        char junk[5];
+        assert_int_equal(read(fd, junk, 5), 5);
+        nn_error err = {{0}};
+        if (stream) {
+            size_t total;
+            uint64_t sum;
+            assert_int_equal(stream_input(nn_idx_fd(fd, "fd-input"), 1, &total, &sum, &err),
+                             NN_DONE);
+            assert_int_equal(total, 20);
+        } else {
+            nn_images im;
+            assert_int_equal(nn_idx_load_images_from(nn_idx_fd(fd, "fd-input"), 0, NULL, NULL,
+                                                     &im, &err), NN_OK);
+            assert_memory_equal(im.pixels, img + 16, ilen - 16);
+            nn_images_free(&im);
+        }
+        assert_int_not_equal(fcntl(fd, F_GETFD), -1);
+        close(fd);
+    }
+    nn_labels lb;
+    nn_error err = {{0}};
+    assert_int_equal(nn_idx_load_labels_from(nn_idx_fd(-1, "no-fd"), 0, &lb, &err), NN_E_IO);
+    assert_msg_has(&err, "no-fd: ");
+    free(p);
+    free(file);
+    free(img);
+}
+
+/* A BGZF file (what nnclass writes and ships) is a gzip file of many
+ * members: it loads like any other, and a defect in one member is worded as
+ * in a gzip file of one member. */
+static void test_bgzf_file(void **state)
+{
+    (void)state;
+    size_t len, n;
+    uint8_t *raw = make_images(500, 28, 28, &len);
+    uint8_t *file;
+    nn_error err = {{0}};
+    nn_images im;
+    assert_int_equal(nn_bgzf_compress(raw, len, &file, &n, &err), NN_OK);
+    char *p = put("bgzf.idx.gz", file, n, 0);
+    assert_int_equal(nn_idx_load_images(p, 0, &im, &err), NN_OK);
+    assert_int_equal(im.count, 500);
+    assert_memory_equal(im.pixels, raw + 16, len - 16);
+    nn_images_free(&im);
+    same_from_memory(p);
+    free(p);
+
+    /* A wrong CRC-32 in the first member (its size is in its header). */
+    size_t first = (size_t)(file[16] | file[17] << 8) + 1;
+    file[first - 8] ^= 0x40;
+    p = put("bgzf-crc.idx.gz", file, n, 0);
+    assert_int_equal(nn_idx_load_images(p, 0, &im, &err), NN_E_FORMAT);
+    assert_msg_has(&err, "corrupt gzip data: incorrect data check");
+    same_from_memory(p);
+    free(p);
+    free(file);
+
+    /* Fewer images declared than held: trailing bytes; more: truncated. */
+    raw[7] = (uint8_t)(raw[7] - 1); /* 500 -> 499 */
+    assert_int_equal(nn_bgzf_compress(raw, len, &file, &n, &err), NN_OK);
+    p = put("bgzf-trailing.idx.gz", file, n, 0);
+    assert_int_equal(nn_idx_load_images(p, 0, &im, &err), NN_E_FORMAT);
+    assert_msg_has(&err, "trailing bytes");
+    free(p);
+    free(file);
+    raw[7] = (uint8_t)(raw[7] + 2); /* 501 */
+    assert_int_equal(nn_bgzf_compress(raw, len, &file, &n, &err), NN_OK);
+    p = put("bgzf-short.idx.gz", file, n, 0);
+    assert_int_equal(nn_idx_load_images(p, 0, &im, &err), NN_E_TRUNCATED);
+    assert_msg_has(&err, "file has 392000 bytes of pixels");
+    free(p);
+    free(file);
+    free(raw);
 }
 
 static void test_zero_images(void **state)
@@ -1098,6 +1338,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bitflip_sweep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_load_valid_raw_and_gz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_images, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_valid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_memory_stream_closed_early, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fd_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bgzf_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swapped_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_partial_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_truncated_and_trailing, setup, teardown),

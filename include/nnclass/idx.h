@@ -1,19 +1,23 @@
 /*
  * idx.h - a strict reader of MNIST-style IDX files, gzipped or raw.
  *
- * Two ways in: nn_idx_load_* reads a whole file into memory (train, eval), and
- * nn_idx_stream_* yields images a few at a time in constant memory (predict).
- * Only unsigned-byte data (type 0x08) is accepted: images have 3 dimensions
- * (count x rows x cols, magic 00 00 08 03), labels have 1 (magic 00 00 08 01).
- * The path "-" means standard input. Files are read through nn_source
- * (source.h): gzip (any number of concatenated members, nothing after the
- * last) or raw; a pipe's whole images are handed out as they come.
+ * Two ways in: nn_idx_load_* reads a whole file into memory (train, and the
+ * labels of eval), and nn_idx_stream_* yields images a few at a time in
+ * constant memory (eval's and predict's images). Only unsigned-byte data
+ * (type 0x08) is accepted: images have 3 dimensions (count x rows x cols,
+ * magic 00 00 08 03), labels have 1 (magic 00 00 08 01).
+ *
+ * The bytes come from a path ("-" means standard input), an open file
+ * descriptor or a buffer in memory (nn_idx_input). They are read through
+ * nn_source (source.h): gzip (any number of concatenated members, nothing
+ * after the last) or raw; a pipe's whole images are handed out as they come.
  *
  * Declared sizes are multiplied in 64 bits with overflow checks and compared
- * with a byte cap before anything is allocated; a raw file's header must agree
- * with the file's size, and a gzip stream's buffer grows only as data arrives,
- * so a header can never make the reader allocate more than the file backs.
- * The payload must be exactly as long as the header says (no trailing bytes).
+ * with a byte cap before anything is allocated; raw bytes of a known size (a
+ * regular file, memory) must agree with the header, and a gzip stream's
+ * buffer grows only as data arrives, so a header can never make the reader
+ * allocate more than the input backs. The payload must be exactly as long
+ * as the header says (no trailing bytes).
  */
 #ifndef NNCLASS_IDX_H
 #define NNCLASS_IDX_H
@@ -47,6 +51,41 @@ typedef struct {
     size_t count;
     uint8_t *labels;
 } nn_labels;
+
+/* Where a reader's bytes come from; make one with nn_idx_path, nn_idx_fd or
+ * nn_idx_memory. Passed by value: it only points at what it names. */
+typedef struct {
+    int kind;            /* which of the three (private to idx.c) */
+    const char *path;    /* a file, or "-" */
+    int fd;              /* a descriptor */
+    const uint8_t *data; /* bytes in memory */
+    size_t len;
+    const char *name;    /* what messages call the input */
+} nn_idx_input;
+
+/* The file at path ("-" = standard input); messages name the path. */
+nn_idx_input nn_idx_path(const char *path);
+
+/* The descriptor fd from its current offset to its end. The reader reads a
+ * duplicate of fd (the caller keeps and closes fd), which shares its offset:
+ * reading moves it. Messages say name. */
+nn_idx_input nn_idx_fd(int fd, const char *name);
+
+/* The len bytes at data, borrowed: they must stay valid and unchanged while
+ * a reader uses them (a stream: until it is closed); messages say name. */
+nn_idx_input nn_idx_memory(const uint8_t *data, size_t len, const char *name);
+
+/* Loads the image file in; max_bytes caps the payload (0 = default). With
+ * labels, a count that differs from theirs is NN_E_MISMATCH (labels_name in
+ * the message) as soon as the header is read, before the payload (labels
+ * NULL: any count). On failure *out is left empty and err names the input
+ * and the problem. */
+nn_status nn_idx_load_images_from(nn_idx_input in, uint64_t max_bytes, const nn_labels *labels,
+                                  const char *labels_name, nn_images *out, nn_error *err);
+
+/* Loads the label file in; max_bytes caps the payload (0 = default). */
+nn_status nn_idx_load_labels_from(nn_idx_input in, uint64_t max_bytes, nn_labels *out,
+                                  nn_error *err);
 
 /* Loads an image file; max_bytes caps the payload (0 = default). On failure
  * *out is left empty and err names path and the problem. */
@@ -82,6 +121,11 @@ nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *er
  * Either way the reads return the same images and statuses. */
 nn_status nn_idx_stream_open_ahead(const char *path, int read_ahead, nn_idx_stream **out,
                                    nn_error *err);
+
+/* nn_idx_stream_open_ahead on any input (memory stays borrowed until the
+ * stream is closed). */
+nn_status nn_idx_stream_open_from(nn_idx_input in, int read_ahead, nn_idx_stream **out,
+                                  nn_error *err);
 
 /* Bytes of a file nn_idx_stream_open_or_read shows before deciding. */
 #define NN_IDX_PEEK_BYTES 16

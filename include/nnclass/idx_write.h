@@ -1,8 +1,8 @@
 /*
  * idx_write.h - writing IDX files: a stream of images of one size (the
  * images predict classified), and whole image and label sets compressed as
- * BGZF (see bgzf.h), the form nnclass ships MNIST in, which every gzip
- * reader reads as well. Every file is written atomically (atomic.h): a
+ * BGZF (the blocked gzip of the SAM/BAM specification), the form nnclass
+ * ships MNIST in, which every gzip reader reads as well. Every file is written atomically (atomic.h): a
  * failure leaves nothing at the destination.
  */
 #ifndef NNCLASS_IDX_WRITE_H

@@ -1,6 +1,6 @@
 /*
- * source.h - the bytes of a file descriptor, inflated when they are gzip:
- * what the IDX reader reads through.
+ * source.h - the bytes of a file descriptor or of a buffer in memory,
+ * inflated when they are gzip: what the IDX reader reads through.
  *
  * It does what zlib's gz* reading does (any number of gzip members one after
  * another, raw files passed through, errors as zlib codes and messages) with
@@ -26,6 +26,11 @@ typedef struct nn_source nn_source;
  * open). Reads nothing yet. */
 nn_source *nn_source_open(int fd, size_t buffer_size);
 
+/* Reads the len bytes at data, which stay the caller's and must stay valid
+ * and unchanged until nn_source_close: nothing is copied. Never live, no
+ * read error. NULL when out of memory. */
+nn_source *nn_source_open_memory(const uint8_t *data, size_t len);
+
 /* 1 for raw data, 0 for gzip: looks at the first two bytes (reading them
  * if needed, blocking until they come or the input ends). */
 int nn_source_direct(nn_source *s);
@@ -50,7 +55,8 @@ int nn_source_stalled(const nn_source *s);
 /* Pushes byte c back, to be read first (up to 64 bytes); c, or -1. */
 int nn_source_ungetc(int c, nn_source *s);
 
-/* Closes the descriptor and frees s (NULL-safe); 0, or -1 when close failed. */
+/* Closes the descriptor (none for memory) and frees s (NULL-safe); 0, or -1
+ * when close failed. */
 int nn_source_close(nn_source *s);
 
 #endif

@@ -1,10 +1,10 @@
-/* fuzz_idx_common.h - what the IDX harnesses do with one input file: load
- * it as images and as labels, stream it, and compare all of that with a
- * plain restatement of the format. Included by fuzz_idx.c, fuzz_idx_gz.c and
- * fuzz_bgzf.c (each is its own program, so the functions are static).
+/* fuzz_idx_common.h - what the IDX harnesses do with the bytes of one input
+ * file: load them as images and as labels, stream them, and compare all of
+ * that with a plain restatement of the format. Included by fuzz_idx.c and
+ * fuzz_idx_gz.c (each is its own program, so the functions are static).
  *
- * The library reads paths, so an input is written to a temporary file, used,
- * and unlinked. */
+ * The readers read the bytes in memory (nn_idx_memory), as they would read a
+ * regular file of those bytes, without a file in between. */
 #ifndef NNCLASS_FUZZ_IDX_COMMON_H
 #define NNCLASS_FUZZ_IDX_COMMON_H
 
@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nnclass/dataset.h"
 #include "nnclass/idx.h"
@@ -21,31 +20,8 @@
  * 4096 x 4096 = 16 MiB). */
 #define FUZZ_STREAM_BUF ((size_t)16 << 20)
 
-/* A new temporary file holding len bytes; returns its malloc'd path. */
-static char *fuzz_write_temp(const void *bytes, size_t len)
-{
-    const char *dir = getenv("TMPDIR");
-    if (dir == NULL || dir[0] == '\0')
-        dir = "/tmp";
-    size_t n = strlen(dir) + sizeof "/nnclass-fuzz-XXXXXX";
-    char *path = malloc(n);
-    if (path == NULL)
-        abort();
-    snprintf(path, n, "%s/nnclass-fuzz-XXXXXX", dir);
-    int fd = mkstemp(path);
-    if (fd < 0)
-        abort();
-    const uint8_t *p = bytes;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, p + off, len - off);
-        if (w <= 0)
-            abort();
-        off += (size_t)w;
-    }
-    close(fd);
-    return path;
-}
+/* What the messages must call the input. */
+#define FUZZ_NAME "fuzz-input"
 
 static uint32_t fuzz_be32(const uint8_t *p)
 {
@@ -88,27 +64,27 @@ static nn_status fuzz_expect(const uint8_t *d, size_t len, int ndims, uint64_t c
     return NN_OK;
 }
 
-/* A failure must come with a negative status and a message naming the file. */
-static void fuzz_check_failure(nn_status st, const nn_error *err, const char *path)
+/* A failure must come with a negative status and a message naming the input. */
+static void fuzz_check_failure(nn_status st, const nn_error *err)
 {
-    if (st >= 0 || strstr(err->msg, path) == NULL)
+    if (st >= 0 || strstr(err->msg, FUZZ_NAME) == NULL)
         abort();
 }
 
-/* Streams path to its end; returns the final status and the images read,
- * and checks them against plain when given (uncompressed bytes of the file,
- * of plain_len bytes). */
-static nn_status fuzz_stream(const char *path, size_t per_call, const uint8_t *plain,
+/* Streams in to its end, with or without read-ahead; returns the final
+ * status and the images read, and checks them against plain when given
+ * (uncompressed bytes of the input, of plain_len bytes). */
+static nn_status fuzz_stream(nn_idx_input in, int ahead, size_t per_call, const uint8_t *plain,
                              size_t plain_len, uint8_t **scratch, size_t *n_images)
 {
     nn_error err = {{0}};
     nn_idx_stream *s = NULL;
     *n_images = 0;
-    nn_status st = nn_idx_stream_open(path, &s, &err);
+    nn_status st = nn_idx_stream_open_from(in, ahead, &s, &err);
     if (st != NN_OK) {
         if (s != NULL)
             abort();
-        fuzz_check_failure(st, &err, path);
+        fuzz_check_failure(st, &err);
         return st;
     }
     size_t rows = nn_idx_stream_rows(s), cols = nn_idx_stream_cols(s);
@@ -138,7 +114,7 @@ static nn_status fuzz_stream(const char *path, size_t per_call, const uint8_t *p
             break;
     }
     if (st != NN_DONE)
-        fuzz_check_failure(st, &err, path);
+        fuzz_check_failure(st, &err);
     else if (*n_images != nn_idx_stream_count(s))
         abort();
     /* An error sticks; the end stays the end. */
@@ -150,18 +126,21 @@ static nn_status fuzz_stream(const char *path, size_t per_call, const uint8_t *p
     return st;
 }
 
-/* Runs every reader over path. plain is the file's content after inflating
- * (NULL when unknown); when given, the results must be exactly what the
- * format says. knob picks the streaming chunk. */
-static void fuzz_idx_file(const char *path, const uint8_t *plain, size_t plain_len, uint8_t knob)
+/* Runs every reader over the len bytes of a file at file. plain is the
+ * file's content after inflating (NULL when unknown); when given, the
+ * results must be exactly what the format says. knob picks the streaming
+ * chunk and whether the stream reads ahead. */
+static void fuzz_idx_bytes(const uint8_t *file, size_t len, const uint8_t *plain,
+                           size_t plain_len, uint8_t knob)
 {
     static uint8_t *scratch; /* kept between inputs */
+    nn_idx_input in = nn_idx_memory(file, len, FUZZ_NAME);
     nn_error err = {{0}};
     uint64_t count, item;
 
     /* Whole-file images. */
     nn_images im;
-    nn_status st = nn_idx_load_images(path, 0, &im, &err);
+    nn_status st = nn_idx_load_images_from(in, 0, NULL, NULL, &im, &err);
     if (plain != NULL &&
         st != fuzz_expect(plain, plain_len, 3, NN_IDX_DEFAULT_MAX_BYTES, &count, &item))
         abort();
@@ -173,7 +152,7 @@ static void fuzz_idx_file(const char *path, const uint8_t *plain, size_t plain_l
                               (bytes > 0 && memcmp(im.pixels, plain + 16, bytes) != 0)))
             abort();
     } else {
-        fuzz_check_failure(st, &err, path);
+        fuzz_check_failure(st, &err);
         if (im.pixels != NULL || im.count != 0)
             abort();
     }
@@ -181,7 +160,7 @@ static void fuzz_idx_file(const char *path, const uint8_t *plain, size_t plain_l
     /* Streaming: the same bytes, however they are cut up. */
     size_t streamed = 0;
     size_t per_call = 1 + (size_t)(knob % 7);
-    nn_status sst = fuzz_stream(path, per_call, plain, plain_len, &scratch, &streamed);
+    nn_status sst = fuzz_stream(in, knob & 8, per_call, plain, plain_len, &scratch, &streamed);
     if (plain != NULL) {
         nn_status want = fuzz_expect(plain, plain_len, 3, 0, &count, &item);
         if (sst != (want == NN_OK ? NN_DONE : want))
@@ -196,7 +175,7 @@ static void fuzz_idx_file(const char *path, const uint8_t *plain, size_t plain_l
 
     /* Labels, and the data set check on them. */
     nn_labels lb;
-    st = nn_idx_load_labels(path, 0, &lb, &err);
+    st = nn_idx_load_labels_from(in, 0, &lb, &err);
     if (plain != NULL &&
         st != fuzz_expect(plain, plain_len, 1, NN_IDX_DEFAULT_MAX_BYTES, &count, &item))
         abort();
@@ -216,7 +195,7 @@ static void fuzz_idx_file(const char *path, const uint8_t *plain, size_t plain_l
             abort();
         nn_labels_free(&lb);
     } else {
-        fuzz_check_failure(st, &err, path);
+        fuzz_check_failure(st, &err);
         if (lb.labels != NULL || lb.count != 0)
             abort();
     }

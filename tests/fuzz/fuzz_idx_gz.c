@@ -1,4 +1,5 @@
-/* fuzz_idx_gz.c - the IDX readers behind zlib. The first byte picks a mode:
+/* fuzz_idx_gz.c - the IDX readers behind zlib, reading gzip bytes from
+ * memory. The first byte picks a mode:
  *
  *   mode % 3 == 0  the rest is IDX content, written as one gzip member
  *   mode % 3 == 1  the same in two members, split where the second byte says
@@ -12,7 +13,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <zlib.h>
 
@@ -55,23 +55,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (split > plain_len)
             split = plain_len;
     }
-    char *path;
+    uint8_t knob = (uint8_t)(size > 1 ? data[size - 1] : 0);
     if (mode % 3 == 2) {
-        path = fuzz_write_temp(plain, plain_len);
-        plain = NULL;
-    } else {
-        size_t room = 2 * (compressBound((uLong)plain_len) + 64);
-        uint8_t *gz = malloc(room);
-        if (gz == NULL)
-            abort();
-        size_t n = gzip_member(plain, split, level, strategy, gz, room);
-        if (split < plain_len)
-            n += gzip_member(plain + split, plain_len - split, level, strategy, gz + n, room - n);
-        path = fuzz_write_temp(gz, n);
-        free(gz);
+        fuzz_idx_bytes(plain, plain_len, NULL, plain_len, knob);
+        return 0;
     }
-    fuzz_idx_file(path, plain, plain_len, (uint8_t)(size > 1 ? data[size - 1] : 0));
-    unlink(path);
-    free(path);
+    size_t room = 2 * (compressBound((uLong)plain_len) + 64);
+    uint8_t *gz = malloc(room);
+    if (gz == NULL)
+        abort();
+    size_t n = gzip_member(plain, split, level, strategy, gz, room);
+    if (split < plain_len)
+        n += gzip_member(plain + split, plain_len - split, level, strategy, gz + n, room - n);
+    fuzz_idx_bytes(gz, n, plain, plain_len, knob);
+    free(gz);
     return 0;
 }
