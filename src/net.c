@@ -976,22 +976,22 @@ static void pool_forward(const nn_layer *P, const nn_layer *L, const float *in, 
 }
 
 /* The gradient of 2x2 max pooling: each output's delta goes to the input
- * that won its window, the other three get 0. din is (batch, H, W, C); the
- * windows tile it (its sides are even), so each input is written once. */
+ * that won its window, the other three get 0. din is (batch, H, W, C). */
 static void pool_backward(const nn_layer *P, const nn_layer *L, const float *delta,
                           const uint8_t *arg, size_t batch, float *din)
 {
     const size_t W = P->w, C = P->c;
+    memset(din, 0, batch * P->h * W * C * sizeof(float));
     size_t o = 0;
     for (size_t b = 0; b < batch; b++) {
         float *img = din + b * P->h * W * C;
         for (size_t oy = 0; oy < L->h; oy++)
             for (size_t ox = 0; ox < L->w; ox++) {
                 float *p0 = img + (2 * oy * W + 2 * ox) * C;
-                float *q[4] = {p0, p0 + C, p0 + W * C, p0 + W * C + C};
-                for (size_t c = 0; c < C; c++, o++)
-                    for (uint8_t i = 0; i < 4; i++)
-                        q[i][c] = arg[o] == i ? delta[o] : 0.0f;
+                for (size_t c = 0; c < C; c++, o++) {
+                    size_t a = arg[o];
+                    p0[((a >> 1) * W + (a & 1)) * C + c] = delta[o];
+                }
             }
     }
 }
