@@ -870,7 +870,8 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     tm.status = NN_OK;
     tm.err = err;
     tm.res = res;
-    nn_barrier_init(&tm.barrier, (unsigned)tm.n_threads);
+    if (nn_barrier_init(&tm.barrier, (unsigned)tm.n_threads) != 0)
+        return nn_fail(err, NN_E_NOMEM, "could not set up the training threads' barrier");
     atomic_init(&tm.stop_at, SIZE_MAX);
 
     const size_t chunk = opt->batch > VAL_CHUNK ? opt->batch : VAL_CHUNK;
@@ -945,5 +946,6 @@ done:
     free(tm.part_grad[0]);
     free(tm.part_grad[1]);
     free(tm.best);
+    nn_barrier_destroy(&tm.barrier);
     return st;
 }
