@@ -377,12 +377,20 @@ fail:
     return st;
 }
 
-/* Threads that inflate a BGZF file: one per CPU, at most BGZF_THREADS_MAX. */
+/* The threads the program lets the readers use (nn_idx_set_threads). */
+static size_t idx_threads = 1;
+
+void nn_idx_set_threads(size_t threads)
+{
+    idx_threads = threads > 0 ? threads : 1;
+}
+
+/* Threads that inflate a BGZF file: as many as allowed, at most
+ * BGZF_THREADS_MAX. */
 #define BGZF_THREADS_MAX 8
 static size_t bgzf_threads(void)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n < 1 ? 1 : n > BGZF_THREADS_MAX ? BGZF_THREADS_MAX : (size_t)n;
+    return idx_threads > BGZF_THREADS_MAX ? BGZF_THREADS_MAX : idx_threads;
 }
 
 /* Reads the whole regular file fd of size len into a new buffer; NULL on
@@ -789,7 +797,7 @@ nn_status nn_idx_stream_open_ahead(const char *path, int read_ahead, nn_idx_stre
 
 static int many_cpus(void)
 {
-    return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    return idx_threads > 1;
 }
 
 nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *err)

@@ -438,15 +438,6 @@ size_t nn_first_nonfinite(const float *v, size_t n)
     return n;
 }
 
-void nn_set_threads(size_t threads)
-{
-    if (threads < 1)
-        threads = 1;
-    if (threads > 4096)
-        threads = 4096;
-    openblas_set_num_threads((int)threads);
-}
-
 /* --- workspace ----------------------------------------------------------- */
 
 struct nn_workspace {

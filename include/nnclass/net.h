@@ -256,7 +256,4 @@ size_t nn_argmax(const float *v, size_t n);
  * FLT_MAX): callers check the probabilities before trusting them. */
 size_t nn_first_nonfinite(const float *v, size_t n);
 
-/* Sets the number of threads OpenBLAS may use (>= 1). */
-void nn_set_threads(size_t threads);
-
 #endif

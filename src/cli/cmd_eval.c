@@ -678,7 +678,7 @@ int cmd_eval(int argc, char **argv)
         a.plot_errors = errors_target;
     }
 
-    nn_set_threads(a.threads);
+    cli_set_blas_threads(a.threads);
     st = nn_model_load(model_path, &net, &meta, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);

@@ -503,7 +503,7 @@ int cmd_predict(int argc, char **argv)
             return rc;
     }
 
-    nn_set_threads(a.threads);
+    cli_set_blas_threads(a.threads);
     static nn_model_meta meta;
     nn_net *net = NULL;
     nn_error err = {{0}};
