@@ -17,6 +17,7 @@
 #include <cblas.h>
 
 #include "nnclass/vexp.h"
+#include "net_internal.h"
 #include "vector_clones.h"
 
 /* Buffers start on 64-byte boundaries (a cache line, an AVX-512 vector). */

@@ -46,6 +46,7 @@
 #include <cblas.h>
 
 #include "nnclass/barrier.h"
+#include "net_internal.h"
 #include "vector_clones.h"
 
 /* Images per forward pass when measuring validation accuracy. */
