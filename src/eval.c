@@ -1,5 +1,5 @@
 /* eval.c - batch evaluation: every image through the sgemm forward pass in
- * chunks, the confusion matrix, and per-class precision, recall and F1. */
+ * chunks, counted in a confusion matrix, and the figures derived from it. */
 #include "nnclass/eval.h"
 
 #include <stdlib.h>
@@ -9,73 +9,114 @@
  * small enough that the chunk's floats stay in the L2 cache for 784 inputs. */
 #define EVAL_CHUNK 256u
 
-nn_status nn_evaluate(const nn_net *net, const nn_images *images, const nn_labels *labels,
-                      nn_confusion *out, uint8_t *predicted, float *confidence,
-                      nn_error *err)
+/* --- the matrix ----------------------------------------------------------------- */
+
+nn_status nn_confusion_init(nn_confusion *c, size_t n_classes, nn_error *err)
 {
-    memset(out, 0, sizeof *out);
-    nn_status checked = nn_net_check_data(net, images, labels, err);
-    if (checked != NN_OK)
-        return checked;
-    size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
-
-    nn_status st = NN_OK;
-    nn_workspace *ws = NULL;
-    size_t *confusion = calloc(n_classes * n_classes, sizeof *confusion);
-    float *x = malloc(EVAL_CHUNK * n_in * sizeof *x);
-    if (confusion == NULL || x == NULL) {
-        st = nn_fail(err, NN_E_NOMEM, "out of memory for evaluating %zu images",
-                     images->count);
-        goto fail;
-    }
-    st = nn_workspace_create_forward(net, EVAL_CHUNK, &ws, err);
-    if (st != NN_OK)
-        goto fail;
-
-    size_t correct = 0;
-    for (size_t start = 0; start < images->count; start += EVAL_CHUNK) {
-        size_t bs = images->count - start < EVAL_CHUNK ? images->count - start : EVAL_CHUNK;
-        nn_scale_pixels(images->pixels + start * n_in, bs * n_in, x);
-        /* probs is (bs, n_classes), one softmax row per image. */
-        const float *probs = nn_net_forward_batch(net, ws, x, bs);
-        size_t bad = nn_first_nonfinite(probs, bs * n_classes);
-        if (bad < bs * n_classes) {
-            st = nn_fail(err, NN_E_NUMERIC, "the forward pass overflows: image %zu gets a "
-                         "non-finite probability", start + bad / n_classes);
-            goto fail;
-        }
-        for (size_t r = 0; r < bs; r++) {
-            const float *pr = probs + r * n_classes;
-            size_t k = nn_argmax(pr, n_classes), truth = labels->labels[start + r];
-            confusion[truth * n_classes + k]++;
-            correct += k == truth;
-            if (predicted != NULL)
-                predicted[start + r] = (uint8_t)k;
-            if (confidence != NULL)
-                confidence[start + r] = pr[k];
-        }
-    }
-    nn_workspace_free(ws);
-    free(x);
-    out->n_classes = n_classes;
-    out->total = images->count;
-    out->correct = correct;
-    out->confusion = confusion;
+    memset(c, 0, sizeof *c);
+    if (n_classes == 0 || n_classes > NN_MAX_CLASSES)
+        return nn_fail(err, NN_E_ARG, "a confusion matrix of %zu classes, expected 1 to %u",
+                       n_classes, NN_MAX_CLASSES);
+    c->confusion = calloc(n_classes * n_classes, sizeof *c->confusion);
+    if (c->confusion == NULL)
+        return nn_fail(err, NN_E_NOMEM, "out of memory for a %zux%zu confusion matrix",
+                       n_classes, n_classes);
+    c->n_classes = n_classes;
     return NN_OK;
+}
 
-fail:
-    nn_workspace_free(ws);
-    free(x);
-    free(confusion);
-    return st;
+void nn_confusion_add(nn_confusion *c, size_t truth, size_t predicted)
+{
+    c->confusion[truth * c->n_classes + predicted]++;
+    c->total++;
+    c->correct += truth == predicted;
+}
+
+void nn_confusion_merge(nn_confusion *into, const nn_confusion *from)
+{
+    size_t cells = into->n_classes * into->n_classes;
+    for (size_t i = 0; i < cells; i++)
+        into->confusion[i] += from->confusion[i];
+    into->total += from->total;
+    into->correct += from->correct;
 }
 
 void nn_confusion_free(nn_confusion *c)
 {
-    if (c == NULL)
-        return;
-    free(c->confusion);
-    memset(c, 0, sizeof *c);
+    if (c != NULL) {
+        free(c->confusion);
+        *c = (nn_confusion){0, 0, 0, NULL};
+    }
+}
+
+/* --- classifying ---------------------------------------------------------------- */
+
+/* Counts the bs images of one forward pass (probs is (bs, n_classes), labels
+ * theirs) and fills their entries of predicted and confidence (either may be
+ * NULL). */
+static void count_chunk(nn_confusion *c, const float *probs, const uint8_t *labels, size_t bs,
+                        uint8_t *predicted, float *confidence)
+{
+    size_t n_classes = c->n_classes;
+    for (size_t r = 0; r < bs; r++) {
+        const float *pr = probs + r * n_classes;
+        size_t k = nn_argmax(pr, n_classes);
+        nn_confusion_add(c, labels[r], k);
+        if (predicted != NULL)
+            predicted[r] = (uint8_t)k;
+        if (confidence != NULL)
+            confidence[r] = pr[k];
+    }
+}
+
+nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c,
+                      uint8_t *predicted, float *confidence, nn_error *err)
+{
+    nn_status st = nn_dataset_check(data, net, err);
+    if (st != NN_OK)
+        return st;
+    size_t n_in = data->n_in, n_classes = data->n_classes;
+    if (c->confusion == NULL || c->n_classes != n_classes)
+        return nn_fail(err, NN_E_ARG, "a confusion matrix of %zu classes for a network of "
+                       "%zu", c->n_classes, n_classes);
+
+    nn_workspace *ws = NULL;
+    float *x = malloc(EVAL_CHUNK * n_in * sizeof *x);
+    if (x == NULL)
+        st = nn_fail(err, NN_E_NOMEM, "out of memory for evaluating %zu images", data->count);
+    else
+        st = nn_workspace_create_forward(net, EVAL_CHUNK, &ws, err);
+    for (size_t start = 0; st == NN_OK && start < data->count; start += EVAL_CHUNK) {
+        size_t bs = data->count - start < EVAL_CHUNK ? data->count - start : EVAL_CHUNK;
+        nn_scale_pixels(data->pixels + start * n_in, bs * n_in, x);
+        const float *probs = nn_net_forward_batch(net, ws, x, bs);
+        size_t bad = nn_first_nonfinite(probs, bs * n_classes);
+        if (bad < bs * n_classes)
+            st = nn_fail(err, NN_E_NUMERIC, "the forward pass overflows: image %zu gets a "
+                         "non-finite probability", start + bad / n_classes);
+        else
+            count_chunk(c, probs, data->labels + start, bs,
+                        predicted != NULL ? predicted + start : NULL,
+                        confidence != NULL ? confidence + start : NULL);
+    }
+    nn_workspace_free(ws);
+    free(x);
+    return st;
+}
+
+/* --- derived figures ------------------------------------------------------------ */
+
+double nn_confusion_accuracy(const nn_confusion *c)
+{
+    return c->total > 0 ? (double)c->correct / (double)c->total : 0.0;
+}
+
+size_t nn_confusion_predicted(const nn_confusion *c, size_t k)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_classes; i++)
+        n += c->confusion[i * c->n_classes + k];
+    return n;
 }
 
 nn_class_metrics nn_class_metrics_of(const nn_confusion *c, size_t k)
@@ -84,16 +125,55 @@ nn_class_metrics nn_class_metrics_of(const nn_confusion *c, size_t k)
     if (c == NULL || c->confusion == NULL || k >= c->n_classes)
         return m;
     size_t n = c->n_classes, tp = c->confusion[k * n + k];
-    size_t row = 0, col = 0; /* images of class k; images predicted as k */
-    for (size_t j = 0; j < n; j++) {
-        row += c->confusion[k * n + j];
-        col += c->confusion[j * n + k];
-    }
-    m.support = row;
+    size_t col = nn_confusion_predicted(c, k);
+    for (size_t j = 0; j < n; j++)
+        m.support += c->confusion[k * n + j];
     m.precision = col > 0 ? (double)tp / (double)col : 0.0;
-    m.recall = row > 0 ? (double)tp / (double)row : 0.0;
+    m.recall = m.support > 0 ? (double)tp / (double)m.support : 0.0;
     m.f1 = m.precision + m.recall > 0.0
                ? 2.0 * m.precision * m.recall / (m.precision + m.recall)
                : 0.0;
+    return m;
+}
+
+/* m's precision, recall and F1 divided by n (left alone when n is 0). */
+static void divide(nn_class_metrics *m, double n)
+{
+    if (n > 0.0) {
+        m->precision /= n;
+        m->recall /= n;
+        m->f1 /= n;
+    }
+}
+
+nn_class_metrics nn_metrics_macro(const nn_confusion *c)
+{
+    nn_class_metrics m = {0.0, 0.0, 0.0, 0};
+    size_t present = 0;
+    for (size_t k = 0; k < c->n_classes; k++) {
+        nn_class_metrics km = nn_class_metrics_of(c, k);
+        m.support += km.support;
+        if (km.support == 0 && nn_confusion_predicted(c, k) == 0)
+            continue;
+        present++;
+        m.precision += km.precision;
+        m.recall += km.recall;
+        m.f1 += km.f1;
+    }
+    divide(&m, (double)present);
+    return m;
+}
+
+nn_class_metrics nn_metrics_weighted(const nn_confusion *c)
+{
+    nn_class_metrics m = {0.0, 0.0, 0.0, 0};
+    for (size_t k = 0; k < c->n_classes; k++) {
+        nn_class_metrics km = nn_class_metrics_of(c, k);
+        m.precision += km.precision * (double)km.support;
+        m.recall += km.recall * (double)km.support;
+        m.f1 += km.f1 * (double)km.support;
+        m.support += km.support;
+    }
+    divide(&m, (double)m.support);
     return m;
 }

@@ -539,21 +539,6 @@ nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *ou
     return NN_OK;
 }
 
-nn_status nn_idx_check_pair(const nn_images *images, const char *images_path,
-                            const nn_labels *labels, const char *labels_path, size_t n_classes,
-                            nn_error *err)
-{
-    if (images->count != labels->count)
-        return count_mismatch(labels_path, labels->count, images_path, images->count, err);
-    for (size_t i = 0; i < labels->count; i++) {
-        if (labels->labels[i] >= n_classes)
-            return nn_fail(err, NN_E_FORMAT, "%s: label %u at index %zu, expected 0 to %zu",
-                           display_name(labels_path), labels->labels[i], i,
-                           n_classes > 0 ? n_classes - 1 : 0);
-    }
-    return NN_OK;
-}
-
 void nn_images_free(nn_images *images)
 {
     if (images == NULL)

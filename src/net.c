@@ -400,28 +400,6 @@ void nn_scale_pixels(const uint8_t *pixels, size_t n, float *out)
         out[i] = (float)pixels[i] * 0x1p-8f + (float)pixels[i] * (float)(1.0 / 65280.0);
 }
 
-nn_status nn_net_check_data(const nn_net *net, const nn_images *images,
-                            const nn_labels *labels, nn_error *err)
-{
-    size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
-    if (images->rows * images->cols != n_in)
-        return nn_fail(err, NN_E_MISMATCH, "the images have %zux%zu = %zu pixels, the "
-                       "network has %zu inputs", images->rows, images->cols,
-                       images->rows * images->cols, n_in);
-    const nn_layer *in = &net->layers[0];
-    if (in->h > 1 && (images->rows != in->h || images->cols != in->w))
-        return nn_fail(err, NN_E_MISMATCH, "the images are %zux%zu, the network takes "
-                       "%zux%zu", images->rows, images->cols, in->h, in->w);
-    if (labels->count != images->count)
-        return nn_fail(err, NN_E_MISMATCH, "%zu images but %zu labels", images->count,
-                       labels->count);
-    for (size_t i = 0; i < labels->count; i++)
-        if (labels->labels[i] >= n_classes)
-            return nn_fail(err, NN_E_MISMATCH, "label %u of image %zu is not below the "
-                           "network's %zu classes", labels->labels[i], i, n_classes);
-    return NN_OK;
-}
-
 size_t nn_argmax(const float *v, size_t n)
 {
     size_t best = 0;

@@ -199,11 +199,11 @@ static float lr_at(const nn_train_options *opt, size_t epoch, size_t step, size_
  * into the cache. The images sit at random places in a 47 MB array, so
  * scaling a minibatch would otherwise wait on memory more than it computes;
  * the next minibatch's images are requested before this one is computed. */
-static void prefetch_images(const nn_images *images, const uint32_t *idx,
+static void prefetch_images(const nn_dataset *data, const uint32_t *idx,
                             const uint32_t *idx_end, size_t n, size_t n_in)
 {
     for (size_t r = 0; r < n && idx + r < idx_end; r++) {
-        const uint8_t *p = images->pixels + (size_t)idx[r] * n_in;
+        const uint8_t *p = data->pixels + (size_t)idx[r] * n_in;
         for (size_t i = 0; i < n_in; i += 64)
             __builtin_prefetch(p + i, 0, 2);
         __builtin_prefetch(p + n_in - 1, 0, 2);
@@ -217,14 +217,14 @@ static void prefetch_images(const nn_images *images, const uint32_t *idx,
  * labels into y. The bytes of the image PREFETCH_AHEAD places further on in
  * idx (up to idx_end, which may lie past this minibatch) are requested while
  * the current one is scaled. */
-static void gather(const nn_images *images, const nn_labels *labels, const uint32_t *idx,
-                   size_t n, const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y)
+static void gather(const nn_dataset *data, const uint32_t *idx, size_t n,
+                   const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y)
 {
     for (size_t r = 0; r < n; r++) {
         if (idx + r + PREFETCH_AHEAD < idx_end)
-            prefetch_images(images, idx + r + PREFETCH_AHEAD, idx_end, 1, n_in);
-        nn_scale_pixels(images->pixels + (size_t)idx[r] * n_in, n_in, x + r * n_in);
-        y[r] = labels->labels[idx[r]];
+            prefetch_images(data, idx + r + PREFETCH_AHEAD, idx_end, 1, n_in);
+        nn_scale_pixels(data->pixels + (size_t)idx[r] * n_in, n_in, x + r * n_in);
+        y[r] = data->labels[idx[r]];
     }
 }
 
@@ -251,32 +251,31 @@ static void scale_shifted(const uint8_t *img, size_t rows, size_t cols, long dy,
 /* Shifts every image of the minibatch x (n images, already scaled) by a
  * random offset of up to max_shift pixels each way, drawn from a generator
  * seeded with seed and step. */
-static void augment_batch(const nn_images *images, const uint32_t *idx, size_t n,
+static void augment_batch(const nn_dataset *data, const uint32_t *idx, size_t n,
                           size_t max_shift, uint64_t seed, size_t step, float *x)
 {
     nn_rng rng;
     nn_rng_seed(&rng, seed ^ AUGMENT_STREAM ^ ((uint64_t)step * 0x9e3779b97f4a7c15ull));
-    size_t n_in = images->rows * images->cols, span = 2 * max_shift + 1;
+    size_t n_in = data->rows * data->cols, span = 2 * max_shift + 1;
     for (size_t r = 0; r < n; r++) {
         long dy = (long)nn_rng_below(&rng, span) - (long)max_shift;
         long dx = (long)nn_rng_below(&rng, span) - (long)max_shift;
         if (dy != 0 || dx != 0)
-            scale_shifted(images->pixels + (size_t)idx[r] * n_in, images->rows, images->cols,
+            scale_shifted(data->pixels + (size_t)idx[r] * n_in, data->rows, data->cols,
                           dy, dx, x + r * n_in);
     }
 }
 
 /* Fraction of the images idx[0..n) that the net classifies right. */
-static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_images *images,
-                          const nn_labels *labels, const uint32_t *idx, size_t n,
-                          float *x, uint8_t *y, double *loss)
+static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+                          const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
 {
     size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
     size_t right = 0;
     double loss_sum = 0.0;
     for (size_t start = 0; start < n; start += VAL_CHUNK) {
         size_t bs = n - start < VAL_CHUNK ? n - start : VAL_CHUNK;
-        gather(images, labels, idx + start, bs, idx + n, n_in, x, y);
+        gather(data, idx + start, bs, idx + n, n_in, x, y);
         const float *probs = nn_net_forward_batch(net, ws, x, bs);
         for (size_t r = 0; r < bs; r++) {
             right += nn_argmax(probs + r * n_classes, n_classes) == y[r];
@@ -425,8 +424,7 @@ static int params_finite(const nn_net *net)
 typedef struct {
     const nn_train_options *opt;
     const nn_train_hooks *hooks;
-    const nn_images *images;
-    const nn_labels *labels;
+    const nn_dataset *data;
     nn_net *net; /* the caller's; thread 0 trains it in place */
     size_t n_threads;
     size_t n_train, n_val, n_batches, total_steps, progress_every;
@@ -501,9 +499,9 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.val_loss = -1.0;
     stats.is_best = 0;
     if (tm->n_val > 0) {
-        stats.val_accuracy = accuracy_on(net, workers[0].ws, tm->images, tm->labels,
-                                         tm->idx + tm->n_train, tm->n_val, workers[0].x[0],
-                                         workers[0].y[0], &stats.val_loss);
+        stats.val_accuracy = accuracy_on(net, workers[0].ws, tm->data, tm->idx + tm->n_train,
+                                         tm->n_val, workers[0].x[0], workers[0].y[0],
+                                         &stats.val_loss);
         if (tm->perceptron)
             stats.val_loss = -1.0; /* the perceptron rule minimises no loss */
         if (stats.val_accuracy > tm->res.best_val_accuracy) {
@@ -554,11 +552,11 @@ static void load_batch(const team *tm, size_t start, size_t step, float *x, uint
 {
     const size_t n_in = tm->net->sizes[0], bs = batch_size(tm, start);
     const uint32_t *idx_end = tm->idx + tm->n_train;
-    gather(tm->images, tm->labels, tm->idx + start, bs, idx_end, n_in, x, y);
+    gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
     if (tm->opt->augment > 0)
-        augment_batch(tm->images, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
+        augment_batch(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
                       x);
-    prefetch_images(tm->images, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
+    prefetch_images(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
 }
 
 /* The part s of a minibatch of bs images: images [lo, hi). */
@@ -832,9 +830,8 @@ static void worker_free(worker *w)
         free(w->y[1]);
 }
 
-nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels,
-                   const nn_train_options *opt, const nn_train_hooks *hooks,
-                   nn_train_result *result, nn_error *err)
+nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *opt,
+                   const nn_train_hooks *hooks, nn_train_result *result, nn_error *err)
 {
     static const nn_train_hooks no_hooks = {NULL, NULL, NULL, NULL};
     if (hooks == NULL)
@@ -843,26 +840,25 @@ nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels
     if (result != NULL)
         *result = res;
 
-    nn_status st = nn_train_options_check(opt, images->count, err);
+    nn_status st = nn_train_options_check(opt, data->count, err);
     if (st != NN_OK)
         return st;
-    nn_status checked = nn_net_check_data(net, images, labels, err);
-    if (checked != NN_OK)
-        return checked;
+    st = nn_dataset_check(data, net, err);
+    if (st != NN_OK)
+        return st;
 
     team tm;
     memset(&tm, 0, sizeof tm);
     tm.opt = opt;
     tm.hooks = hooks;
-    tm.images = images;
-    tm.labels = labels;
+    tm.data = data;
     tm.net = net;
     tm.n_threads = threads_for(net, opt);
     tm.perceptron = net->hidden == NN_ACT_STEP;
     tm.split = !tm.perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
     tm.sharded = net->layers[1].kind != NN_LAYER_DENSE;
     tm.ahead = tm.n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
-    const size_t n = images->count;
+    const size_t n = data->count;
     tm.n_val = opt->val_count;
     tm.n_train = n - tm.n_val;
     tm.n_batches = (tm.n_train + opt->batch - 1) / opt->batch;

@@ -417,8 +417,6 @@ static void test_conv_training_same_for_any_threads(void **state)
 {
     (void)state;
     const size_t n = 200, rows = 12, cols = 12;
-    nn_images images = {0};
-    nn_labels labels = {0};
     uint8_t *pixels = malloc(n * rows * cols), *lab = malloc(n);
     assert_true(pixels != NULL && lab != NULL);
     nn_rng rng;
@@ -427,12 +425,7 @@ static void test_conv_training_same_for_any_threads(void **state)
         pixels[i] = (uint8_t)nn_rng_below(&rng, 256);
     for (size_t i = 0; i < n; i++)
         lab[i] = (uint8_t)nn_rng_below(&rng, 4);
-    images.count = n;
-    images.rows = rows;
-    images.cols = cols;
-    images.pixels = pixels;
-    labels.count = n;
-    labels.labels = lab;
+    nn_dataset data = nn_dataset_view(pixels, lab, n, rows, cols, 4);
 
     nn_net *first = NULL;
     for (size_t threads = 1; threads <= 3; threads++) {
@@ -448,7 +441,7 @@ static void test_conv_training_same_for_any_threads(void **state)
         opt.augment = 2;
         opt.threads = threads;
         nn_error err = {{0}};
-        nn_status st = nn_train(net, &images, &labels, &opt, NULL, NULL, &err);
+        nn_status st = nn_train(net, &data, &opt, NULL, NULL, &err);
         if (st != NN_OK)
             fail_msg("nn_train with %zu threads: %s", threads, err.msg);
         if (first == NULL) {

@@ -35,7 +35,8 @@ static void train_ok(nn_net *net, const nn_images *im, const nn_labels *lb,
                      nn_train_result *res)
 {
     nn_error err = {{0}};
-    nn_status st = nn_train(net, im, lb, opt, hooks, res, &err);
+    nn_dataset data = ts_view(im, lb, net->sizes[net->n_layers - 1]);
+    nn_status st = nn_train(net, &data, opt, hooks, res, &err);
     if (st != NN_OK)
         fail_msg("nn_train: %s (%s)", err.msg, nn_status_str(st));
 }
@@ -293,9 +294,11 @@ static double test_accuracy(const nn_net *net, size_t n)
     ts_load_mnist("t10k", n, &im, &lb);
     nn_confusion c;
     nn_error err = {{0}};
-    if (nn_evaluate(net, &im, &lb, &c, NULL, NULL, &err) != NN_OK)
+    nn_dataset data = ts_view(&im, &lb, 10);
+    if (nn_confusion_init(&c, 10, &err) != NN_OK ||
+        nn_evaluate(net, &data, &c, NULL, NULL, &err) != NN_OK)
         fail_msg("nn_evaluate: %s", err.msg);
-    double acc = (double)c.correct / (double)c.total;
+    double acc = nn_confusion_accuracy(&c);
     nn_confusion_free(&c);
     nn_images_free(&im);
     nn_labels_free(&lb);
@@ -446,7 +449,8 @@ static void test_divergence_is_reported(void **state)
     opt.epochs = 3;
     opt.threads = threads_of(state);
     nn_error err = {{0}};
-    nn_status st = nn_train(net, &im, &lb, &opt, NULL, NULL, &err);
+    nn_dataset data = ts_view(&im, &lb, 10);
+    nn_status st = nn_train(net, &data, &opt, NULL, NULL, &err);
     assert_int_equal(st, NN_E_NUMERIC);
     if (strstr(err.msg, "training diverged at epoch 1, minibatch ") == NULL ||
         strstr(err.msg, "lower --lr") == NULL)
@@ -496,7 +500,8 @@ static void test_hooks_and_interrupt(void **state)
     nn_train_hooks hooks = {count_epochs, stop_on_progress, &h.stop, &h};
     nn_error err = {{0}};
     nn_train_result res;
-    assert_int_equal(nn_train(net, &im, &lb, &opt, &hooks, &res, &err), NN_E_INTERRUPTED);
+    nn_dataset data = ts_view(&im, &lb, 10);
+    assert_int_equal(nn_train(net, &data, &opt, &hooks, &res, &err), NN_E_INTERRUPTED);
     assert_non_null(strstr(err.msg, "epoch 1"));
     assert_int_equal(h.epoch_calls, 0);
     assert_int_equal(h.last_total, 320);
@@ -600,20 +605,23 @@ static void test_rejects_mismatched_data(void **state)
     (void)state;
     uint8_t pixels[6] = {0};
     uint8_t label_bytes[2] = {0, 1};
-    nn_images im = {2, 1, 3, pixels};
-    nn_labels lb = {2, label_bytes};
+    nn_dataset data = nn_dataset_view(pixels, label_bytes, 2, 1, 3, 2);
     size_t sizes[] = {2, 2};
     nn_net *net = make_net(sizes, 2, NN_ACT_SIGMOID);
     nn_train_options opt;
     nn_train_options_default(&opt);
     opt.batch = 1;
     nn_error err = {{0}};
-    assert_int_equal(nn_train(net, &im, &lb, &opt, NULL, NULL, &err), NN_E_MISMATCH);
-    im.cols = 2;
+    assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_MISMATCH);
+    data = nn_dataset_view(pixels, label_bytes, 2, 1, 2, 3);
+    assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_MISMATCH);
+    assert_non_null(strstr(err.msg, "3 classes"));
+    data.n_classes = 2;
     label_bytes[1] = 2;
-    assert_int_equal(nn_train(net, &im, &lb, &opt, NULL, NULL, &err), NN_E_MISMATCH);
+    assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_MISMATCH);
+    assert_non_null(strstr(err.msg, "label 2 at index 1"));
     opt.batch = 3;
-    assert_int_equal(nn_train(net, &im, &lb, &opt, NULL, NULL, &err), NN_E_ARG);
+    assert_int_equal(nn_train(net, &data, &opt, NULL, NULL, &err), NN_E_ARG);
     nn_net_free(net);
 }
 

@@ -1,7 +1,12 @@
 /*
- * eval.h - classify a whole data set and summarise the result: accuracy, the
- * confusion matrix (rows are true labels, columns predictions) and per-class
- * precision, recall and F1.
+ * eval.h - classify a data set and summarise the result: the confusion
+ * matrix (rows are true labels, columns predictions), accuracy, per-class
+ * precision, recall and F1, and their macro and weighted averages.
+ *
+ * A matrix is made once (nn_confusion_init) and every evaluation adds into
+ * it, so a set read chunk by chunk (a stream) or shared out over threads is
+ * counted in one matrix with no allocation per chunk. Every figure derived
+ * from the counts is computed here; front ends only format them.
  */
 #ifndef NNCLASS_EVAL_H
 #define NNCLASS_EVAL_H
@@ -9,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnclass/dataset.h"
 #include "nnclass/error.h"
-#include "nnclass/idx.h"
 #include "nnclass/net.h"
 
 typedef struct {
@@ -25,18 +30,43 @@ typedef struct {
     size_t support;               /* images whose true label is this class */
 } nn_class_metrics;
 
-/* Classifies every image (minibatches through cblas_sgemm) and fills out,
- * which the caller frees with nn_confusion_free. If predicted / confidence are
- * not NULL they receive, per image, the predicted label and its probability
- * (arrays of images->count). Labels must have been checked for n_classes. */
-nn_status nn_evaluate(const nn_net *net, const nn_images *images, const nn_labels *labels,
-                      nn_confusion *out, uint8_t *predicted, float *confidence,
-                      nn_error *err);
+/* An all-zero matrix for n_classes (1..NN_MAX_CLASSES, else NN_E_ARG); NN_E_NOMEM
+ * when it cannot be allocated. The caller frees it with nn_confusion_free. */
+nn_status nn_confusion_init(nn_confusion *c, size_t n_classes, nn_error *err);
+
+/* Counts one image of class truth predicted as predicted (both below n_classes). */
+void nn_confusion_add(nn_confusion *c, size_t truth, size_t predicted);
+
+/* Adds the counts of from into into; both have the same class count. */
+void nn_confusion_merge(nn_confusion *into, const nn_confusion *from);
 
 /* Frees the matrix and zeroes the struct (NULL-safe). */
 void nn_confusion_free(nn_confusion *c);
 
-/* Precision, recall, F1 and support of class k, from the matrix. */
+/* Classifies every image of data (minibatches through cblas_sgemm) and adds
+ * them into c, made by nn_confusion_init for the net's class count. data is
+ * checked first (nn_dataset_check against net: NN_E_MISMATCH). If predicted /
+ * confidence are not NULL they receive, per image, the predicted label and
+ * its probability (arrays of data->count). NN_E_NUMERIC when the forward pass
+ * overflows; c then holds the images counted before. */
+nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c,
+                      uint8_t *predicted, float *confidence, nn_error *err);
+
+/* correct / total; 0 for an empty matrix. */
+double nn_confusion_accuracy(const nn_confusion *c);
+
+/* Images predicted as class k: column k of the matrix. */
+size_t nn_confusion_predicted(const nn_confusion *c, size_t k);
+
+/* Precision, recall, F1 and support of class k, from the matrix (all 0 for
+ * a k out of range). */
 nn_class_metrics nn_class_metrics_of(const nn_confusion *c, size_t k);
+
+/* The averages of scikit-learn's classification_report. Macro: the plain
+ * mean over the classes present in the labels or the predictions (a class
+ * absent from both would only add zeros). Weighted: each class weighed by
+ * its support. The support of both is the total of the supports. */
+nn_class_metrics nn_metrics_macro(const nn_confusion *c);
+nn_class_metrics nn_metrics_weighted(const nn_confusion *c);
 
 #endif

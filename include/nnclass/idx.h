@@ -63,12 +63,6 @@ nn_status nn_idx_load_images_for(const char *path, uint64_t max_bytes, const nn_
 nn_status nn_idx_load_labels(const char *path, uint64_t max_bytes, nn_labels *out,
                              nn_error *err);
 
-/* Checks an image file against its label file: the counts agree and every
- * label is below n_classes. Paths are only used in the message. */
-nn_status nn_idx_check_pair(const nn_images *images, const char *images_path,
-                            const nn_labels *labels, const char *labels_path,
-                            size_t n_classes, nn_error *err);
-
 /* Frees the pixels and zeroes the struct (NULL-safe, idempotent). */
 void nn_images_free(nn_images *images);
 

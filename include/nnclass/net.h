@@ -35,7 +35,6 @@
 #include <stdint.h>
 
 #include "nnclass/error.h"
-#include "nnclass/idx.h"
 #include "nnclass/rng.h"
 
 #define NN_MAX_LAYERS 16                       /* sizes, input included */
@@ -214,12 +213,6 @@ double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x
 
 /* Rows (image positions) of the lowered matrix of a conv layer per sgemm. */
 #define NN_CONV_ROWS 2048u
-
-/* Checks that a labelled data set fits the net: rows * cols == sizes[0],
- * as many labels as images, every label below the class count
- * (NN_E_MISMATCH otherwise). */
-nn_status nn_net_check_data(const nn_net *net, const nn_images *images,
-                            const nn_labels *labels, nn_error *err);
 
 /* Index of the largest of n values (the first on ties). */
 size_t nn_argmax(const float *v, size_t n);

@@ -19,8 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnclass/dataset.h"
 #include "nnclass/error.h"
-#include "nnclass/idx.h"
 #include "nnclass/net.h"
 
 typedef enum {
@@ -105,13 +105,13 @@ typedef struct {
     double final_loss;
 } nn_train_result;
 
-/* Trains net (already initialised) on images/labels, which must have been
- * checked with nn_idx_check_pair for the net's class count and have
- * rows*cols == sizes[0]. Returns NN_E_NUMERIC (message names the epoch and
- * minibatch) when the loss becomes NaN or Inf, NN_E_INTERRUPTED when *stop was
- * set; on any failure the net's contents are unspecified. */
-nn_status nn_train(nn_net *net, const nn_images *images, const nn_labels *labels,
-                   const nn_train_options *opt, const nn_train_hooks *hooks,
-                   nn_train_result *result, nn_error *err);
+/* Trains net (already initialised) on data. Checks the options
+ * (nn_train_options_check: NN_E_ARG) and the data against the net
+ * (nn_dataset_check: NN_E_MISMATCH) before anything else. Returns
+ * NN_E_NUMERIC (message names the epoch and minibatch) when the loss becomes
+ * NaN or Inf, NN_E_INTERRUPTED when *stop was set; on any failure the net's
+ * contents are unspecified. */
+nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *opt,
+                   const nn_train_hooks *hooks, nn_train_result *result, nn_error *err);
 
 #endif

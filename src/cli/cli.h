@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "nnclass/dataset.h"
 #include "nnclass/error.h"
 #include "nnclass/idx.h"
 #include "nnclass/preprocess.h"
@@ -74,6 +75,12 @@ const char *cli_data_dir(const char *flag);
  * buffers of cap bytes; prints and returns -1 for an unknown dataset name. */
 int cli_dataset_paths(const char *data_dir, const char *dataset, const char *split,
                       char *images, char *labels, size_t cap);
+
+/* The checks of a data set read from two files: as many labels (n_labels)
+ * as images, then nn_dataset_check of data on its own; the message names
+ * the file at fault. */
+nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
+                            const char *labels_path, nn_error *err);
 
 /* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);

@@ -183,68 +183,12 @@ static const char *class_name(const nn_model_meta *meta, size_t k, char *buf, si
     return buf;
 }
 
-/* Images predicted as class k: column k of the matrix. */
-static size_t predicted_count(const nn_confusion *c, size_t k)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < c->n_classes; i++)
-        n += c->confusion[i * c->n_classes + k];
-    return n;
-}
-
-/* The averages of scikit-learn's classification_report: the macro average
- * is the plain mean over the classes present in the labels or the
- * predictions (a class absent from both would only add zeros), the weighted
- * average weighs each class by its support. */
-static void macro_average(const nn_confusion *c, nn_class_metrics *m)
-{
-    size_t present = 0;
-    memset(m, 0, sizeof *m);
-    for (size_t k = 0; k < c->n_classes; k++) {
-        nn_class_metrics km = nn_class_metrics_of(c, k);
-        m->support += km.support;
-        if (km.support == 0 && predicted_count(c, k) == 0)
-            continue;
-        present++;
-        m->precision += km.precision;
-        m->recall += km.recall;
-        m->f1 += km.f1;
-    }
-    if (present > 0) {
-        m->precision /= (double)present;
-        m->recall /= (double)present;
-        m->f1 /= (double)present;
-    }
-}
-
-static void weighted_average(const nn_confusion *c, nn_class_metrics *m)
-{
-    memset(m, 0, sizeof *m);
-    for (size_t k = 0; k < c->n_classes; k++) {
-        nn_class_metrics km = nn_class_metrics_of(c, k);
-        m->precision += km.precision * (double)km.support;
-        m->recall += km.recall * (double)km.support;
-        m->f1 += km.f1 * (double)km.support;
-        m->support += km.support;
-    }
-    if (m->support > 0) {
-        m->precision /= (double)m->support;
-        m->recall /= (double)m->support;
-        m->f1 /= (double)m->support;
-    }
-}
-
-static double accuracy_of(const nn_confusion *c)
-{
-    return c->total > 0 ? (double)c->correct / (double)c->total : 0.0;
-}
-
 static void print_text(const nn_confusion *c, const nn_model_meta *meta, const char *model,
                        const char *images_path, double seconds)
 {
     size_t n = c->n_classes;
     char buf[32];
-    printf("accuracy %.4f (%zu/%zu)\n\n", accuracy_of(c), c->correct, c->total);
+    printf("accuracy %.4f (%zu/%zu)\n\n", nn_confusion_accuracy(c), c->correct, c->total);
     printf("confusion matrix (rows: true label, columns: predicted label)\n");
     printf("%10s", "true\\pred");
     for (size_t j = 0; j < n; j++)
@@ -268,10 +212,8 @@ static void print_text(const nn_confusion *c, const nn_model_meta *meta, const c
             snprintf(label, sizeof label, "%zu", k);
         printf("%-14s %9.4f %9.4f %9.4f %9zu\n", label, m.precision, m.recall, m.f1, m.support);
     }
-    nn_class_metrics avg, wavg;
-    macro_average(c, &avg);
-    weighted_average(c, &wavg);
-    printf("\n%-14s %9s %9s %9.4f %9zu\n", "accuracy", "", "", accuracy_of(c), c->total);
+    nn_class_metrics avg = nn_metrics_macro(c), wavg = nn_metrics_weighted(c);
+    printf("\n%-14s %9s %9s %9.4f %9zu\n", "accuracy", "", "", nn_confusion_accuracy(c), c->total);
     printf("%-14s %9.4f %9.4f %9.4f %9zu\n", "macro avg", avg.precision, avg.recall, avg.f1,
            avg.support);
     printf("%-14s %9.4f %9.4f %9.4f %9zu\n", "weighted avg", wavg.precision, wavg.recall,
@@ -296,7 +238,7 @@ static void print_json(const nn_confusion *c, const nn_model_meta *meta, const c
     cli_json_string(stdout, images_path);
     printf(",\"labels\":");
     cli_json_string(stdout, labels_path);
-    printf(",\"accuracy\":%.6f,\"correct\":%zu,\"total\":%zu,\"confusion\":[", accuracy_of(c),
+    printf(",\"accuracy\":%.6f,\"correct\":%zu,\"total\":%zu,\"confusion\":[", nn_confusion_accuracy(c),
            c->correct, c->total);
     for (size_t i = 0; i < n; i++) {
         printf("%s[", i > 0 ? "," : "");
@@ -312,9 +254,7 @@ static void print_json(const nn_confusion *c, const nn_model_meta *meta, const c
         printf(",\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu}", m.precision,
                m.recall, m.f1, m.support);
     }
-    nn_class_metrics avg, wavg;
-    macro_average(c, &avg);
-    weighted_average(c, &wavg);
+    nn_class_metrics avg = nn_metrics_macro(c), wavg = nn_metrics_weighted(c);
     printf("],\"macro_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},",
            avg.precision, avg.recall, avg.f1, avg.support);
     printf("\"weighted_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},"
@@ -339,16 +279,11 @@ static void print_csv(const nn_confusion *c)
             printf(",%zu", c->confusion[i * n + j]);
         printf("\n");
     }
-    nn_class_metrics avg;
-    macro_average(c, &avg);
+    nn_class_metrics avg = nn_metrics_macro(c);
     printf("total,%zu,%zu,%.6f,%.6f,%.6f", c->total, c->correct, avg.precision, avg.recall,
            avg.f1);
-    for (size_t j = 0; j < n; j++) {
-        size_t col = 0;
-        for (size_t i = 0; i < n; i++)
-            col += c->confusion[i * n + j];
-        printf(",%zu", col);
-    }
+    for (size_t j = 0; j < n; j++)
+        printf(",%zu", nn_confusion_predicted(c, j));
     printf("\n");
 }
 
@@ -530,97 +465,89 @@ done:
     return st;
 }
 
-/* Adds part's counts into total. */
-static void add_confusion(nn_confusion *total, const nn_confusion *part)
+#define EVAL_CHUNK_IMAGES 1024
+
+/* Offers the wrong images of one chunk (data, images first .. first +
+ * data->count of the file) to keeper; -1 when out of memory. */
+static int keep_errors(error_keeper *keeper, const nn_dataset *data, size_t first,
+                       const uint8_t *predicted, const float *confidence)
 {
-    size_t cells = total->n_classes * total->n_classes;
-    for (size_t i = 0; i < cells; i++)
-        total->confusion[i] += part->confusion[i];
-    total->total += part->total;
-    total->correct += part->correct;
+    for (size_t i = 0; i < data->count && keeper->n > 0; i++) {
+        if (predicted[i] == data->labels[i])
+            continue;
+        wrong_image w = {first + i, 0, confidence[i], data->labels[i], predicted[i]};
+        if (keeper_offer(keeper, &w, data->pixels + i * data->n_in) != 0)
+            return -1;
+    }
+    return 0;
 }
 
-#define EVAL_CHUNK_IMAGES 1024
+/* The images of in, as many as labels and of the model's geometry, and the
+ * labels, each one a class of the model: the whole set's view, whose pixels
+ * arrive chunk by chunk. */
+static nn_status check_stream(const cli_input *in, const nn_model_meta *meta,
+                              const char *images_path, const nn_labels *labels,
+                              const char *labels_path, nn_dataset *whole, nn_error *err)
+{
+    if (in->count == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
+    nn_status st = nn_model_check_input(meta, in->rows, in->cols, images_path, err);
+    if (st != NN_OK)
+        return st;
+    *whole = nn_dataset_view(NULL, labels->labels, in->count, in->rows, in->cols,
+                             meta->n_classes);
+    return cli_check_dataset(whole, images_path, labels->count, labels_path, err);
+}
 
 /* Classifies the image file chunk by chunk against the loaded labels, in one
  * pass (standard input and pipes work): inflating and classifying a small
  * cache-warm buffer is faster than holding all the pixels, and memory stays
- * flat. Wrong images go to keeper when it wants any. */
+ * flat. Every chunk adds into conf, made here. Wrong images go to keeper
+ * when it wants any. */
 static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
                                  const char *model_path, const char *images_path,
                                  const cli_image_opts *o, const char *labels_path,
-                                 const nn_labels *labels, nn_confusion *total,
+                                 const nn_labels *labels, nn_confusion *conf,
                                  error_keeper *keeper, cli_bar *bar, nn_error *err)
 {
     cli_input in;
+    nn_dataset whole = {0};
     uint8_t *buf = NULL;
     uint8_t predicted[EVAL_CHUNK_IMAGES];
     float confidence[EVAL_CHUNK_IMAGES];
     nn_status st = cli_input_open(images_path, o, &in, err);
     if (st != NN_OK)
         return st;
-    size_t rows = in.rows, cols = in.cols;
-    nn_images view = {in.count, rows, cols, NULL};
-    if (view.count == 0) {
-        st = nn_fail(err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
-        goto done;
-    }
-    st = nn_model_check_input(meta, rows, cols, images_path, err);
-    if (st != NN_OK)
-        goto done;
-    st = nn_idx_check_pair(&view, images_path, labels, labels_path, meta->n_classes, err);
-    if (st != NN_OK)
-        goto done;
-    size_t n = meta->n_classes;
-    total->n_classes = n;
-    total->confusion = calloc(n * n, sizeof *total->confusion);
-    buf = malloc((size_t)EVAL_CHUNK_IMAGES * rows * cols);
-    if (total->confusion == NULL || buf == NULL) {
+    st = check_stream(&in, meta, images_path, labels, labels_path, &whole, err);
+    if (st == NN_OK)
+        st = nn_confusion_init(conf, meta->n_classes, err);
+    if (st == NN_OK && (buf = malloc((size_t)EVAL_CHUNK_IMAGES * whole.n_in)) == NULL)
         st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
-        goto done;
-    }
-    keeper->px = rows * cols;
-    for (size_t done = 0;;) {
+    keeper->px = whole.n_in;
+    for (size_t done = 0; st == NN_OK;) {
         size_t got = 0;
         st = cli_input_read(&in, buf, EVAL_CHUNK_IMAGES, &got, err);
-        if (st == NN_DONE) {
-            st = NN_OK;
-            break;
-        }
         if (st != NN_OK)
             break;
-        nn_images chunk = {got, rows, cols, buf};
-        nn_labels chunk_labels = {got, labels->labels + done};
-        nn_confusion part = {0};
+        nn_dataset chunk = nn_dataset_view(buf, whole.labels + done, got, whole.rows,
+                                           whole.cols, whole.n_classes);
         nn_error net_err = {{0}};
-        st = nn_evaluate(net, &chunk, &chunk_labels, &part, predicted, confidence, &net_err);
-        if (st == NN_OK)
-            add_confusion(total, &part);
-        nn_confusion_free(&part);
-        if (st != NN_OK) {
+        st = nn_evaluate(net, &chunk, conf, predicted, confidence, &net_err);
+        if (st != NN_OK)
             st = nn_fail(err, st, "%s: %s", st == NN_E_NUMERIC ? model_path : images_path,
                          net_err.msg);
-            break;
-        }
-        for (size_t i = 0; i < got && keeper->n > 0; i++) {
-            if (predicted[i] == chunk_labels.labels[i])
-                continue;
-            wrong_image w = {done + i, 0, confidence[i], chunk_labels.labels[i], predicted[i]};
-            if (keeper_offer(keeper, &w, buf + i * rows * cols) != 0) {
-                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
-                goto done;
-            }
-        }
+        else if (keep_errors(keeper, &chunk, done, predicted, confidence) != 0)
+            st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
         done += got;
-        if (view.count >= CLI_BAR_MIN_IMAGES) {
+        if (st == NN_OK && whole.count >= CLI_BAR_MIN_IMAGES) {
             double t = cli_bar_elapsed(bar), rate = t > 0 ? (double)done / t : -1;
-            cli_bar_draw(bar, "eval", done, view.count, rate,
-                         rate > 0 ? (double)(view.count - done) / rate : -1, NULL);
+            cli_bar_draw(bar, "eval", done, whole.count, rate,
+                         rate > 0 ? (double)(whole.count - done) / rate : -1, NULL);
         }
     }
+    if (st == NN_DONE)
+        st = NN_OK;
     cli_bar_clear(bar);
-
-done:
     free(buf);
     cli_input_close(&in);
     return st;

@@ -468,17 +468,20 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     nn_status st = nn_idx_load_images(images_path, cap, &images, &err);
     if (st == NN_OK)
         st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
+                                      images.cols, net->sizes[net->n_layers - 1]);
     if (st == NN_OK)
-        st = nn_net_check_data(net, &images, &labels, &err);
+        st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
     if (st == NN_OK)
-        st = nn_evaluate(net, &images, &labels, &conf, NULL, NULL, &err);
+        st = nn_confusion_init(&conf, data.n_classes, &err);
+    if (st == NN_OK)
+        st = nn_evaluate(net, &data, &conf, NULL, NULL, &err);
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
     else
         fprintf(stderr, "test accuracy %.4f (%zu/%zu) of %s on the %s test split\n",
-                conf.total > 0 ? (double)conf.correct / (double)conf.total : 0.0, conf.correct,
-                conf.total, a->output, a->dataset);
+                nn_confusion_accuracy(&conf), conf.correct, conf.total, a->output, a->dataset);
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);
@@ -613,7 +616,9 @@ int cmd_train(int argc, char **argv)
                              a.dataset != NULL ? a.dataset : labels_path, data_classes);
         goto done;
     }
-    st = nn_idx_check_pair(&images, images_path, &labels, labels_path, n_classes, &err);
+    nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
+                                      images.cols, n_classes);
+    st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
     if (st != NN_OK) {
         rc = cli_fail(st, &err);
         goto done;
@@ -678,7 +683,7 @@ int cmd_train(int argc, char **argv)
     catch_signals();
     nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &prog};
     nn_train_result result;
-    st = nn_train(net, &images, &labels, &a.train, &hooks, &result, &err);
+    st = nn_train(net, &data, &a.train, &hooks, &result, &err);
     cli_bar_clear(&prog.bar);
     if (st == NN_E_INTERRUPTED) {
         cli_error("%s: interrupted by signal %d; no model written", a.output, (int)stop_signal);

@@ -141,6 +141,25 @@ int cli_dataset_paths(const char *data_dir, const char *dataset, const char *spl
     return 0;
 }
 
+static const char *shown_path(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "(standard input)" : path;
+}
+
+nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
+                            const char *labels_path, nn_error *err)
+{
+    if (n_labels != data->count)
+        return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
+                       shown_path(labels_path), n_labels, shown_path(images_path),
+                       data->count);
+    nn_error why = {{0}};
+    nn_status st = nn_dataset_check(data, NULL, &why);
+    if (st != NN_OK)
+        return nn_fail(err, st, "%s: %s", shown_path(labels_path), why.msg);
+    return NN_OK;
+}
+
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap)
 {
     snprintf(out, cap, "%s/models/%s.nnc", data_dir, dataset);

@@ -95,3 +95,9 @@ void ts_load_mnist(const char *split, size_t n, nn_images *images, nn_labels *la
     free(ip);
     free(lp);
 }
+
+nn_dataset ts_view(const nn_images *images, const nn_labels *labels, size_t n_classes)
+{
+    return nn_dataset_view(images->pixels, labels->labels, images->count, images->rows,
+                           images->cols, n_classes);
+}

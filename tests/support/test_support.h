@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnclass/dataset.h"
 #include "nnclass/idx.h"
 
 /* The project's data folder (NNCLASS_TEST_DATA, set by ctest). */
@@ -32,5 +33,9 @@ size_t ts_idx_header(uint8_t *out, uint32_t magic, const uint32_t *dims, int ndi
 /* Loads the first n images and labels of the real MNIST "train" or "t10k"
  * set (n = 0: all); aborts the test on failure. */
 void ts_load_mnist(const char *split, size_t n, nn_images *images, nn_labels *labels);
+
+/* The view of loaded images and their labels, of n_classes classes (the
+ * image count; the labels must be at least as many). */
+nn_dataset ts_view(const nn_images *images, const nn_labels *labels, size_t n_classes);
 
 #endif
