@@ -146,14 +146,21 @@ const char *nn_optimizer_name(nn_optimizer opt)
     return (unsigned)opt <= (unsigned)NN_OPT_ADAM ? optimizer_names[opt] : "unknown";
 }
 
+/* The index of name in names[0..n), or -1 when it is not there (or NULL). */
+static int name_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; name != NULL && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 int nn_optimizer_parse(const char *name, nn_optimizer *out)
 {
-    for (int i = 0; name != NULL && i <= (int)NN_OPT_ADAM; i++)
-        if (strcmp(name, optimizer_names[i]) == 0) {
-            *out = (nn_optimizer)i;
-            return 0;
-        }
-    return -1;
+    int i = name_index(optimizer_names, (int)NN_OPT_ADAM + 1, name);
+    if (i >= 0)
+        *out = (nn_optimizer)i;
+    return i >= 0 ? 0 : -1;
 }
 
 const char *nn_lr_schedule_name(nn_lr_schedule s)
@@ -163,12 +170,10 @@ const char *nn_lr_schedule_name(nn_lr_schedule s)
 
 int nn_lr_schedule_parse(const char *name, nn_lr_schedule *out)
 {
-    for (int i = 0; name != NULL && i <= (int)NN_LR_COSINE; i++)
-        if (strcmp(name, schedule_names[i]) == 0) {
-            *out = (nn_lr_schedule)i;
-            return 0;
-        }
-    return -1;
+    int i = name_index(schedule_names, (int)NN_LR_COSINE + 1, name);
+    if (i >= 0)
+        *out = (nn_lr_schedule)i;
+    return i >= 0 ? 0 : -1;
 }
 
 static double now_seconds(void)
