@@ -462,6 +462,9 @@ typedef struct {
     uint8_t *y[2];   /* their labels */
     optimiser optim;
     size_t j0, j1;   /* the neurons of layer 1 this thread owns */
+    size_t step;     /* minibatches done since the start of the run */
+    size_t rounds;   /* barriers passed */
+    float first_loss; /* of the first minibatch: sets the divergence bound */
     pthread_t thread;
     int started;
 } worker;
@@ -624,10 +627,6 @@ static void stop_after_next(team *tm, size_t rounds)
     atomic_store_explicit(&tm->stop_at, rounds + 1, memory_order_relaxed);
 }
 
-/* The epoch loop, run by every thread in step. Thread 0 shuffles, watches
- * the stop flag, sums the loss and reports; a failure it finds is recorded
- * in tm->status and ends every thread at the next barrier. A diverging loss
- * is seen by every thread at the same minibatch, as all compute it alike. */
 /* A minibatch loss this many times the first minibatch's (or 1, whichever is
  * larger) means the run has diverged: an untrained net starts near
  * ln(classes) and a converging one goes down. Four orders of magnitude leave
@@ -636,118 +635,194 @@ static void stop_after_next(team *tm, size_t rounds)
  * with --lr 1e6: 1e13 at the second minibatch) stops at once. */
 #define DIVERGED_FACTOR 1e4
 
-static void run_worker(worker *w)
+/* Where a thread is in the run: which minibatch of which epoch. */
+typedef struct {
+    size_t epoch;  /* 1-based */
+    size_t bi;     /* minibatch of the epoch, 0-based */
+    size_t step;   /* minibatches since the start of the run */
+} position;
+
+/* Thread 0 polls the caller's stop flag before each minibatch; when it is
+ * set, every thread stops at the next barrier. */
+static void poll_stop(team *tm, const worker *w, const position *at)
+{
+    if (w->t != 0 || tm->hooks->stop == NULL || !*tm->hooks->stop)
+        return;
+    tm->status = nn_fail(tm->err, NN_E_INTERRUPTED, "training interrupted at epoch %zu, "
+                         "minibatch %zu", at->epoch, at->bi + 1);
+    stop_after_next(tm, w->rounds);
+}
+
+/* The part of a step done before the threads meet: this thread's neurons
+ * of layer 1 (split nets) or its parts of the minibatch (sharded nets). */
+static void first_half(worker *w, const float *x, const uint8_t *y, size_t bs, size_t step)
 {
     team *tm = w->tm;
-    const nn_train_options *opt = tm->opt;
+    if (tm->split)
+        nn_net_forward_first(w->net, x, bs, w->j0, w->j1, tm->a1[step & 1]);
+    else if (tm->sharded)
+        shard_parts(w, x, y, bs, step & 1);
+}
+
+/* The loss of the minibatch and its gradient into w->grad, once every
+ * thread has done its first half. */
+static float loss_and_grad(worker *w, const float *x, const uint8_t *y, size_t bs, size_t step,
+                           size_t *right)
+{
+    team *tm = w->tm;
+    if (tm->split)
+        return nn_net_loss_grad_from_first(w->net, w->ws, x, tm->a1[step & 1], y, bs, w->j0,
+                                           w->j1, w->grad, right);
+    if (tm->sharded)
+        return sum_parts(w, bs, step & 1, right);
+    return nn_net_loss_grad(w->net, w->ws, x, y, bs, w->grad, right);
+}
+
+/* Non-zero when loss says the run has diverged: not finite, or far above
+ * the first minibatch's. A run can diverge and stay finite (Adam with a huge
+ * --lr). Every thread sees the same losses, so all stop together; thread 0
+ * records why. */
+static int diverged(worker *w, float loss, const position *at)
+{
+    team *tm = w->tm;
+    if (!isfinite(loss)) {
+        if (w->t == 0)
+            tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                                 "minibatch %zu: loss is %s; lower --lr", at->epoch,
+                                 at->bi + 1, isnan(loss) ? "nan" : "inf");
+        return 1;
+    }
+    if (w->first_loss < 0.0f)
+        w->first_loss = loss;
+    if (loss <= DIVERGED_FACTOR * fmaxf(w->first_loss, 1.0f))
+        return 0;
+    if (w->t == 0)
+        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                             "minibatch %zu: loss %.4g is over %g times the first "
+                             "minibatch's %.4g; lower --lr", at->epoch, at->bi + 1,
+                             (double)loss, DIVERGED_FACTOR, (double)w->first_loss);
+    return 1;
+}
+
+/* The part of a step done after the threads meet: the rest of the forward
+ * and backward passes and the update (or the perceptron rule). Returns
+ * non-zero when the run has diverged. */
+static int second_half(worker *w, const float *x, const uint8_t *y, size_t bs,
+                       const position *at, float *loss, size_t *right)
+{
+    team *tm = w->tm;
+    float lr = lr_at(tm->opt, at->epoch, at->step, tm->total_steps);
+    *loss = 0.0f;
+    if (tm->perceptron) {
+        *right = perceptron_step(w->net, x, y, bs, lr, w->grad);
+        if (*right != (size_t)-1)
+            return 0;
+        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                             "minibatch %zu: a weighted sum is not finite; lower --lr",
+                             at->epoch, at->bi + 1);
+        return 1;
+    }
+    *loss = loss_and_grad(w, x, y, bs, at->step, right);
+    if (diverged(w, *loss, at))
+        return 1;
+    update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
+    return 0;
+}
+
+/* One minibatch, the one that starts at training image start: scale it
+ * (unless it was scaled ahead), do this thread's first half, meet the
+ * others while scaling the next one, then the second half. Returns
+ * non-zero when the run stops. */
+static int one_minibatch(worker *w, size_t start, const position *at, float *loss,
+                         size_t *right)
+{
+    team *tm = w->tm;
+    const size_t bs = batch_size(tm, start), step = at->step;
+    float *x = w->x[step & 1];
+    uint8_t *y = w->y[step & 1];
+    /* Every thread scales the whole minibatch into its own buffer: cheaper
+     * than sharing one, whose lines would travel between the cores' caches
+     * at every minibatch. With look-ahead, this one was scaled during the
+     * previous minibatch, except the first of the epoch. */
+    if (!tm->ahead || at->bi == 0)
+        load_batch(tm, start, step, x, y);
+    first_half(w, x, y, bs, step);
+    unsigned ticket = nn_barrier_arrive(&tm->barrier);
+    /* While the other threads finish their first half, scale the next
+     * minibatch, which does not depend on this one. */
+    if (tm->ahead && at->bi + 1 < tm->n_batches)
+        load_batch(tm, start + bs, step + 1, w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
+    if (meet_at(tm, &w->rounds, ticket))
+        return 1;
+    return second_half(w, x, y, bs, at, loss, right);
+}
+
+/* Thread 0 sums the minibatch's loss and right answers into the epoch's
+ * and reports progress now and then. */
+static void count_minibatch(team *tm, const position *at, size_t start, size_t bs, float loss,
+                            size_t right, double *loss_sum, size_t *right_sum)
+{
     const nn_train_hooks *hooks = tm->hooks;
-    const size_t t = w->t;
-    const size_t batch = opt->batch;
-    nn_rng rng;
-    nn_rng_seed(&rng, opt->seed ^ SHUFFLE_STREAM);
+    *loss_sum += (double)loss * (double)bs;
+    *right_sum += right;
+    if (hooks->on_progress != NULL &&
+        ((at->bi + 1) % tm->progress_every == 0 || at->bi + 1 == tm->n_batches))
+        hooks->on_progress(at->epoch, at->bi + 1, tm->n_batches,
+                           *loss_sum / (double)(start + bs), hooks->user);
+}
 
-    size_t step = 0, rounds = 0;
-    float first_loss = -1.0f; /* of the first minibatch: sets the divergence bound */
-    for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
-        double t0 = now_seconds();
-        if (t == 0)
-            nn_rng_shuffle(&rng, tm->idx, tm->n_train);
-        if (meet(tm, &rounds))
-            return;
-        double loss_sum = 0.0;
-        size_t right_sum = 0;
-        for (size_t bi = 0; bi < tm->n_batches; bi++, step++) {
-            if (t == 0 && hooks->stop != NULL && *hooks->stop) {
-                tm->status = nn_fail(tm->err, NN_E_INTERRUPTED, "training interrupted at "
-                                     "epoch %zu, minibatch %zu", epoch, bi + 1);
-                stop_after_next(tm, rounds);
-            }
-            const size_t start = bi * batch;
-            const size_t bs = batch_size(tm, start);
-            float *x = w->x[step & 1];
-            uint8_t *y = w->y[step & 1];
-            /* Every thread scales the whole minibatch into its own buffer:
-             * cheaper than sharing one, whose lines would travel between the
-             * cores' caches at every minibatch. With look-ahead, this one was
-             * scaled during the previous minibatch, except the first. */
-            if (!tm->ahead || bi == 0)
-                load_batch(tm, start, step, x, y);
-            float lr = lr_at(opt, epoch, step, tm->total_steps);
-            float *a1 = tm->a1[step & 1];
-            if (tm->split)
-                nn_net_forward_first(w->net, x, bs, w->j0, w->j1, a1);
-            else if (tm->sharded)
-                shard_parts(w, x, y, bs, step & 1);
-            unsigned ticket = nn_barrier_arrive(&tm->barrier);
-            /* While the other threads finish their part of layer 1, scale
-             * the next minibatch, which does not depend on this one. */
-            if (tm->ahead && bi + 1 < tm->n_batches)
-                load_batch(tm, start + bs, step + 1, w->x[(step + 1) & 1],
-                           w->y[(step + 1) & 1]);
-            if (meet_at(tm, &rounds, ticket))
-                return;
-
-            float loss = 0.0f;
-            size_t right = 0;
-            if (tm->perceptron) {
-                right = perceptron_step(w->net, x, y, bs, lr, w->grad);
-                if (right == (size_t)-1) {
-                    tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch "
-                                         "%zu, minibatch %zu: a weighted sum is not finite; "
-                                         "lower --lr", epoch, bi + 1);
-                    return;
-                }
-            } else {
-                if (tm->split)
-                    loss = nn_net_loss_grad_from_first(w->net, w->ws, x, a1, y, bs, w->j0, w->j1,
-                                                       w->grad, &right);
-                else if (tm->sharded)
-                    loss = sum_parts(w, bs, step & 1, &right);
-                else
-                    loss = nn_net_loss_grad(w->net, w->ws, x, y, bs, w->grad, &right);
-                if (!isfinite(loss)) {
-                    if (t == 0)
-                        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at "
-                                             "epoch %zu, minibatch %zu: loss is %s; lower "
-                                             "--lr", epoch, bi + 1, isnan(loss) ? "nan" : "inf");
-                    return;
-                }
-                /* A run can diverge and stay finite (Adam with a huge --lr):
-                 * a loss far above where training started is divergence too.
-                 * Every thread sees the same losses, so all stop together. */
-                if (first_loss < 0.0f)
-                    first_loss = loss;
-                if (loss > DIVERGED_FACTOR * fmaxf(first_loss, 1.0f)) {
-                    if (t == 0)
-                        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at "
-                                             "epoch %zu, minibatch %zu: loss %.4g is over %g "
-                                             "times the first minibatch's %.4g; lower --lr",
-                                             epoch, bi + 1, (double)loss, DIVERGED_FACTOR,
-                                             (double)first_loss);
-                    return;
-                }
-                update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
-            }
-            if (t == 0) {
-                loss_sum += (double)loss * (double)bs;
-                right_sum += right;
-                if (hooks->on_progress != NULL &&
-                    ((bi + 1) % tm->progress_every == 0 || bi + 1 == tm->n_batches))
-                    hooks->on_progress(epoch, bi + 1, tm->n_batches,
-                                       loss_sum / (double)(start + bs), hooks->user);
-            }
-        }
-        /* Every update of the epoch is done before thread 0 merges them. */
-        if (meet(tm, &rounds))
-            return;
-        if (t == 0) {
-            nn_status st = finish_epoch(tm, w, epoch, loss_sum, right_sum, t0);
-            if (st != NN_OK) {
-                tm->status = st;
-                stop_after_next(tm, rounds);
-            }
+/* One epoch: thread 0 reshuffles, every thread trains on every minibatch,
+ * then thread 0 merges the copies and reports. Returns non-zero when the
+ * run stops. */
+static int one_epoch(worker *w, nn_rng *rng, size_t epoch)
+{
+    team *tm = w->tm;
+    double t0 = now_seconds();
+    if (w->t == 0)
+        nn_rng_shuffle(rng, tm->idx, tm->n_train);
+    if (meet(tm, &w->rounds))
+        return 1;
+    double loss_sum = 0.0;
+    size_t right_sum = 0;
+    for (size_t bi = 0; bi < tm->n_batches; bi++, w->step++) {
+        position at = {epoch, bi, w->step};
+        const size_t start = bi * tm->opt->batch;
+        float loss;
+        size_t right;
+        poll_stop(tm, w, &at);
+        if (one_minibatch(w, start, &at, &loss, &right))
+            return 1;
+        if (w->t == 0)
+            count_minibatch(tm, &at, start, batch_size(tm, start), loss, right, &loss_sum,
+                            &right_sum);
+    }
+    /* Every update of the epoch is done before thread 0 merges them. */
+    if (meet(tm, &w->rounds))
+        return 1;
+    if (w->t == 0) {
+        nn_status st = finish_epoch(tm, w, epoch, loss_sum, right_sum, t0);
+        if (st != NN_OK) {
+            tm->status = st;
+            stop_after_next(tm, w->rounds);
         }
     }
+    return 0;
+}
+
+/* The epoch loop, run by every thread in step. Thread 0 shuffles, watches
+ * the stop flag, sums the loss and reports; a failure it finds is recorded
+ * in tm->status and ends every thread at the next barrier. A diverging loss
+ * is seen by every thread at the same minibatch, as all compute it alike. */
+static void run_worker(worker *w)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, w->tm->opt->seed ^ SHUFFLE_STREAM);
+    w->step = 0;
+    w->rounds = 0;
+    w->first_loss = -1.0f; /* set by the first minibatch: the divergence bound */
+    for (size_t epoch = 1; epoch <= w->tm->opt->epochs; epoch++)
+        if (one_epoch(w, &rng, epoch))
+            return;
 }
 
 static void *worker_main(void *arg)
