@@ -910,15 +910,131 @@ static void worker_free(worker *w)
         free(w->y[1]);
 }
 
+/* What a run reports before its first epoch. */
+static const nn_train_result no_result = {0, 0, -1.0, 0.0};
+
+/* Plans a run (of checked options and data): how many threads, how the step is cut, how many minibatches. */
+static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
+                      const nn_train_options *opt, const nn_train_hooks *hooks, nn_error *err)
+{
+    memset(tm, 0, sizeof *tm);
+    tm->opt = opt;
+    tm->hooks = hooks;
+    tm->data = data;
+    tm->net = net;
+    tm->n_threads = threads_for(net, opt);
+    tm->perceptron = net->hidden == NN_ACT_STEP;
+    tm->split = !tm->perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
+    tm->sharded = net->layers[1].kind != NN_LAYER_DENSE;
+    tm->ahead = tm->n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
+    tm->n_val = opt->val_count;
+    tm->n_train = data->count - tm->n_val;
+    tm->n_batches = (tm->n_train + opt->batch - 1) / opt->batch;
+    tm->total_steps = tm->n_batches * opt->epochs;
+    tm->progress_every = tm->n_batches >= 100 ? tm->n_batches / 100 : 1;
+    tm->status = NN_OK;
+    tm->err = err;
+    tm->res = no_result;
+    atomic_init(&tm->stop_at, SIZE_MAX);
+}
+
+/* Allocates the buffers the threads share and every thread's own part
+ * (*workers, which team_free frees however far this got). */
+static nn_status team_alloc(team *tm, worker **workers)
+{
+    const nn_net *net = tm->net;
+    const size_t batch = tm->opt->batch, n = tm->data->count;
+    const size_t chunk = batch > VAL_CHUNK ? batch : VAL_CHUNK;
+    *workers = calloc(tm->n_threads, sizeof **workers);
+    tm->idx = malloc(n * sizeof *tm->idx);
+    if (tm->split) {
+        tm->a1[0] = malloc(batch * net->sizes[1] * sizeof(float));
+        tm->a1[1] = malloc(batch * net->sizes[1] * sizeof(float));
+    }
+    tm->best = tm->n_val > 0 ? malloc(net->n_params * sizeof *tm->best) : NULL;
+    if (tm->sharded) {
+        tm->part_grad[0] = malloc(NN_SHARDS * net->n_params * sizeof(float));
+        tm->part_grad[1] = malloc(NN_SHARDS * net->n_params * sizeof(float));
+    }
+    if (*workers == NULL || tm->idx == NULL ||
+        (tm->split && (tm->a1[0] == NULL || tm->a1[1] == NULL)) ||
+        (tm->n_val > 0 && tm->best == NULL) ||
+        (tm->sharded && (tm->part_grad[0] == NULL || tm->part_grad[1] == NULL)))
+        return nn_fail(tm->err, NN_E_NOMEM, "out of memory for training on %zu images", n);
+    for (size_t t = 0; t < tm->n_threads; t++) {
+        /* Thread 0 also measures validation accuracy, VAL_CHUNK images a pass. */
+        nn_status st = worker_init(&(*workers)[t], tm, t, t == 0 ? chunk : batch, tm->err);
+        if (st != NN_OK)
+            return st;
+    }
+    return NN_OK;
+}
+
+static void team_free(team *tm, worker *workers)
+{
+    if (workers != NULL)
+        for (size_t t = 0; t < tm->n_threads; t++)
+            worker_free(&workers[t]);
+    free(workers);
+    free(tm->idx);
+    free(tm->a1[0]);
+    free(tm->a1[1]);
+    free(tm->part_grad[0]);
+    free(tm->part_grad[1]);
+    free(tm->best);
+}
+
+/* The held-out images are a seeded random choice made once: after one
+ * shuffle, idx[0..n_train) trains and idx[n_train..n) validates. */
+static void split_validation(team *tm)
+{
+    const size_t n = tm->data->count;
+    for (size_t i = 0; i < n; i++)
+        tm->idx[i] = (uint32_t)i;
+    if (tm->n_val > 0) {
+        nn_rng vrng;
+        nn_rng_seed(&vrng, tm->opt->seed ^ VAL_STREAM);
+        nn_rng_shuffle(&vrng, tm->idx, n);
+    }
+}
+
+/* Starts threads 1.., runs thread 0 on the caller's own thread and waits
+ * for the others. Returns how the run ended. */
+static nn_status run_team(team *tm, worker *workers)
+{
+    nn_status st = NN_OK;
+    for (size_t t = 1; t < tm->n_threads; t++) {
+        if (pthread_create(&workers[t].thread, NULL, worker_main, &workers[t]) != 0) {
+            /* The threads started so far wait at the first barrier: tell them
+             * to stop, and count the arrivals of this thread and the missing
+             * ones so that they are let go. */
+            stop_after_next(tm, 0);
+            for (size_t u = t; u <= tm->n_threads; u++)
+                nn_barrier_arrive(&tm->barrier);
+            st = nn_fail(tm->err, NN_E_NOMEM, "could not start training thread %zu of %zu",
+                         t + 1, tm->n_threads);
+            break;
+        }
+        workers[t].started = 1;
+    }
+    if (st == NN_OK) {
+        run_worker(&workers[0]);
+        st = tm->status;
+    }
+    for (size_t t = 1; t < tm->n_threads; t++)
+        if (workers[t].started)
+            pthread_join(workers[t].thread, NULL);
+    return st;
+}
+
 nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *opt,
                    const nn_train_hooks *hooks, nn_train_result *result, nn_error *err)
 {
     static const nn_train_hooks no_hooks = {NULL, NULL, NULL, NULL};
     if (hooks == NULL)
         hooks = &no_hooks;
-    nn_train_result res = {0, 0, -1.0, 0.0};
     if (result != NULL)
-        *result = res;
+        *result = no_result;
 
     nn_status st = nn_train_options_check(opt, data->count, err);
     if (st != NN_OK)
@@ -928,101 +1044,20 @@ nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *
         return st;
 
     team tm;
-    memset(&tm, 0, sizeof tm);
-    tm.opt = opt;
-    tm.hooks = hooks;
-    tm.data = data;
-    tm.net = net;
-    tm.n_threads = threads_for(net, opt);
-    tm.perceptron = net->hidden == NN_ACT_STEP;
-    tm.split = !tm.perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
-    tm.sharded = net->layers[1].kind != NN_LAYER_DENSE;
-    tm.ahead = tm.n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
-    const size_t n = data->count;
-    tm.n_val = opt->val_count;
-    tm.n_train = n - tm.n_val;
-    tm.n_batches = (tm.n_train + opt->batch - 1) / opt->batch;
-    tm.total_steps = tm.n_batches * opt->epochs;
-    tm.progress_every = tm.n_batches >= 100 ? tm.n_batches / 100 : 1;
-    tm.status = NN_OK;
-    tm.err = err;
-    tm.res = res;
+    team_plan(&tm, net, data, opt, hooks, err);
     if (nn_barrier_init(&tm.barrier, (unsigned)tm.n_threads) != 0)
         return nn_fail(err, NN_E_NOMEM, "could not set up the training threads' barrier");
-    atomic_init(&tm.stop_at, SIZE_MAX);
-
-    const size_t chunk = opt->batch > VAL_CHUNK ? opt->batch : VAL_CHUNK;
-    const size_t n1 = net->sizes[1];
-    worker *workers = calloc(tm.n_threads, sizeof *workers);
-    tm.idx = malloc(n * sizeof *tm.idx);
-    if (tm.split) {
-        tm.a1[0] = malloc(opt->batch * n1 * sizeof(float));
-        tm.a1[1] = malloc(opt->batch * n1 * sizeof(float));
-    }
-    tm.best = tm.n_val > 0 ? malloc(net->n_params * sizeof *tm.best) : NULL;
-    if (tm.sharded) {
-        tm.part_grad[0] = malloc(NN_SHARDS * net->n_params * sizeof(float));
-        tm.part_grad[1] = malloc(NN_SHARDS * net->n_params * sizeof(float));
-    }
-    if (workers == NULL || tm.idx == NULL || (tm.split && (tm.a1[0] == NULL || tm.a1[1] == NULL)) ||
-        (tm.n_val > 0 && tm.best == NULL) ||
-        (tm.sharded && (tm.part_grad[0] == NULL || tm.part_grad[1] == NULL))) {
-        st = nn_fail(err, NN_E_NOMEM, "out of memory for training on %zu images", n);
-        goto done;
-    }
-    for (size_t t = 0; t < tm.n_threads; t++) {
-        st = worker_init(&workers[t], &tm, t, t == 0 ? chunk : opt->batch, err);
-        if (st != NN_OK)
-            goto done;
-    }
-
-    /* The held-out images are a seeded random choice made once: after one
-     * shuffle, idx[0..n_train) trains and idx[n_train..n) validates. */
-    for (size_t i = 0; i < n; i++)
-        tm.idx[i] = (uint32_t)i;
-    if (tm.n_val > 0) {
-        nn_rng vrng;
-        nn_rng_seed(&vrng, opt->seed ^ VAL_STREAM);
-        nn_rng_shuffle(&vrng, tm.idx, n);
-    }
-
-    for (size_t t = 1; t < tm.n_threads; t++) {
-        if (pthread_create(&workers[t].thread, NULL, worker_main, &workers[t]) != 0) {
-            /* The threads started so far wait at the first barrier: tell them
-             * to stop, and count the arrivals of this thread and the missing
-             * ones so that they are let go. */
-            stop_after_next(&tm, 0);
-            for (size_t u = t; u <= tm.n_threads; u++)
-                nn_barrier_arrive(&tm.barrier);
-            st = nn_fail(err, NN_E_NOMEM, "could not start training thread %zu of %zu",
-                         t + 1, tm.n_threads);
-            break;
-        }
-        workers[t].started = 1;
-    }
+    worker *workers = NULL;
+    st = team_alloc(&tm, &workers);
     if (st == NN_OK) {
-        run_worker(&workers[0]);
-        st = tm.status;
+        split_validation(&tm);
+        st = run_team(&tm, workers);
     }
-    for (size_t t = 1; t < tm.n_threads; t++)
-        if (workers[t].started)
-            pthread_join(workers[t].thread, NULL);
     if (st == NN_OK && tm.n_val > 0)
         memcpy(net->params, tm.best, net->n_params * sizeof *tm.best);
-
-done:
     if (result != NULL)
         *result = tm.res;
-    if (workers != NULL)
-        for (size_t t = 0; t < tm.n_threads; t++)
-            worker_free(&workers[t]);
-    free(workers);
-    free(tm.idx);
-    free(tm.a1[0]);
-    free(tm.a1[1]);
-    free(tm.part_grad[0]);
-    free(tm.part_grad[1]);
-    free(tm.best);
+    team_free(&tm, workers);
     nn_barrier_destroy(&tm.barrier);
     return st;
 }
