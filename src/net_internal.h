@@ -16,7 +16,15 @@
 /* The neurons of the first hidden layer are computed in blocks of this many,
  * always the same blocks: a BLAS picks its kernel, and so the order of its
  * sums, from the shapes it is given, so fixed shapes make the result the
- * same however many threads share the blocks out. */
+ * same however many threads share the blocks out.
+ * The blocks have a price on AVX2 kernels: OpenBLAS's Haswell sgemm packs X
+ * again for every block, and two calls of 8 neurons (forward 64x8x784,
+ * weight gradient 8x784x64) take about 1.2 times one call of 16, where its
+ * AVX-512 kernels (small-matrix path, no packing) take the same time. One
+ * call for a thread's adjacent blocks would win that back on one thread,
+ * but its sums differ from the blocks' in the last bit on Haswell at most
+ * batch sizes (and on AVX-512 at some), so models would then depend on the
+ * thread count. */
 #define NN_FIRST_BLOCK 8u
 
 /* The same training step in two halves, so that the neurons of the first
