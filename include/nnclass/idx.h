@@ -81,8 +81,9 @@ void nn_idx_set_threads(size_t threads);
 
 /* Opens path ("-" = stdin) and checks its header; caller closes the stream
  * with nn_idx_stream_close. With more than one thread allowed (see
- * nn_idx_set_threads) the stream reads ahead: a thread of its own inflates the next megabyte of images while the
- * caller works on the last, in memory that stays constant (two blocks). */
+ * nn_idx_set_threads) the stream reads ahead: a thread of its own inflates
+ * the next megabyte of images while the caller works on the last, in memory
+ * that stays constant (two blocks). */
 nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *err);
 
 /* The same with read-ahead on (non-zero) or off, whatever the CPU count.
