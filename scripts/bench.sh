@@ -7,13 +7,15 @@
 #   - one core of OpenBLAS at the training shapes (bench/probe_sgemm.c), the
 #     floor for an epoch;
 #   - image files: decode + preprocess of a 1-megapixel photo in memory
-#     (bench/probe_image.c), and predict over 1,000 PNG files of 200x200.
+#     (bench/probe_image.c), and predict over 1,000 PNG files of 200x200;
+#   - the default recipe on a busy machine: with one CPU-bound process beside
+#     it, the default thread count against --threads 1.
 # Every nnclass workload is a whole process, run --runs times; the table shows
 # medians. Peak RSS comes from one extra run under /usr/bin/time -v, which is
 # also the warm-up. The table goes to stdout, progress to stderr.
 # Timings never decide the exit status: it is 0 unless something failed to run.
 #
-# Usage: scripts/bench.sh [--runs N] [--quick] [--no-torch]
+# Usage: scripts/bench.sh [--runs N] [--quick] [--no-torch] [--mlp]
 set -euo pipefail
 export LC_ALL=C # EPOCHREALTIME and awk with a '.' decimal point
 
@@ -24,10 +26,11 @@ py=/usr/bin/python3 # Debian's interpreter: python3-torch lives there, not in a 
 
 usage() {
     cat <<'EOF'
-usage: scripts/bench.sh [--runs N] [--quick] [--no-torch]
+usage: scripts/bench.sh [--runs N] [--quick] [--no-torch] [--mlp]
   --runs N     runs of every nnclass workload (default 5; PyTorch N clamped to 3..5)
   --quick      one run of everything, no PyTorch
   --no-torch   skip the PyTorch reference
+  --mlp        only the MLP training rows (textbook, default, default under load)
 Prints the table on stdout and progress on stderr.
 EOF
 }
@@ -36,12 +39,14 @@ runs=5
 runs_given=0
 quick=0
 with_torch=1
+mlp_only=0
 while [ $# -gt 0 ]; do
     case $1 in
     --runs) [ $# -ge 2 ] || { usage >&2; exit 2; }; runs=$2; runs_given=1; shift 2 ;;
     --runs=*) runs=${1#--runs=}; runs_given=1; shift ;;
     --quick) quick=1; with_torch=0; shift ;;
     --no-torch) with_torch=0; shift ;;
+    --mlp) mlp_only=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "bench.sh: $1: unknown option" >&2; usage >&2; exit 2 ;;
     esac
@@ -55,7 +60,8 @@ failed=0
 fail() { log "FAILED: $*"; failed=1; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nnclass-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+busy_pid="" # the CPU-bound process of the under-load row, while it runs
+trap '[ -z "$busy_pid" ] || kill "$busy_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
 # --- 1. set-up -------------------------------------------------------------
@@ -275,6 +281,42 @@ else
     [ -z "$nnclass" ] || fail "train default"
 fi
 
+# --- 3c''. the default recipe on a busy machine ------------------------------------
+# One CPU-bound process (a shell loop, pinned nowhere) runs beside nnclass while
+# the default recipe trains with the default thread count and with --threads 1,
+# alternately (each first in turn), --runs times each. The default must not be
+# the slower.
+ld_s="" ld1_s=""
+if [ -n "$nnclass" ]; then
+    log "train default under load: a busy loop beside it"
+    (while :; do :; done) &
+    busy_pid=$!
+    : >"$tmp/load.times"
+    : >"$tmp/load1.times"
+    for ((i = 1; i <= runs; i++)); do
+        # in turn, each first: neither always meets the load the other left
+        if ((i % 2)); then
+            t=$(wall "$nnclass" train --dataset mnist --quiet -o "$tmp/load.nnc") || break
+            t1=$(wall "$nnclass" train --dataset mnist --quiet --threads 1 -o "$tmp/load1.nnc") || break
+        else
+            t1=$(wall "$nnclass" train --dataset mnist --quiet --threads 1 -o "$tmp/load1.nnc") || break
+            t=$(wall "$nnclass" train --dataset mnist --quiet -o "$tmp/load.nnc") || break
+        fi
+        echo "$t" >>"$tmp/load.times"
+        echo "$t1" >>"$tmp/load1.times"
+        log "train default under load: run $i/$runs default $(fmt %.3f "$t") s, --threads 1 $(fmt %.3f "$t1") s"
+    done
+    kill "$busy_pid" 2>/dev/null || true
+    wait "$busy_pid" 2>/dev/null || true
+    busy_pid=""
+    if [ "$(wc -l <"$tmp/load1.times")" -eq "$runs" ]; then
+        ld_s=$(median <"$tmp/load.times") ld1_s=$(median <"$tmp/load1.times")
+        cmp -s "$tmp/load.nnc" "$tmp/load1.nnc" || fail "train under load: the default and --threads 1 models differ"
+    else
+        fail "train default under load"
+    fi
+fi
+
 # --- 3c'. the default CNN against PyTorch ----------------------------------------
 # One run each (a CNN epoch takes seconds, not milliseconds): nnclass's
 # `train --arch cnn` for CNN_EPOCHS epochs (its per-epoch seconds from --log,
@@ -287,7 +329,10 @@ fi
 CNN_EPOCHS=2
 CNN_FLOP_PER_IMAGE=6237696
 cnn_s="" cnn_epoch="" cnn_rss="" cnn_acc="" cnn_ev_s="" torch_cnn_epoch="" torch_cnn_threads=""
-if [ -n "$nnclass" ]; then
+# --mlp: only the MLP training rows above; rest runs the workloads below
+rest=$nnclass
+[ "$mlp_only" -eq 0 ] || rest=""
+if [ -n "$rest" ]; then
     log "train CNN: $CNN_EPOCHS epochs"
     s0=$EPOCHREALTIME
     if cnn_rss=$(peak_rss_kb "$nnclass" train --arch cnn --dataset mnist --epochs $CNN_EPOCHS \
@@ -319,8 +364,8 @@ if [ -n "$nnclass" ]; then
 fi
 
 # --- 3d. nnclass eval (10k test images from .gz) ---------------------------------
-ev_s="" ev_rss="" ev_model_note=""
-if [ -n "$nnclass" ]; then
+ev_s="" ev_rss="" ev_model_note="" ev_cmd=()
+if [ -n "$rest" ]; then
     ev_cmd=("$nnclass" eval --dataset mnist)
     if [ ! -f "$root/data/models/mnist.nnc" ]; then
         # no committed default model yet: fall back to the one trained above
@@ -352,7 +397,7 @@ fi
 # --- 3e. nnclass predict on ~1M images -------------------------------------------
 big_n=1000000
 pr_raw_s="" pr_raw_rss="" pr_gz_s="" pr_gz_rss="" big_inflate=""
-if [ -n "$nnclass" ] && [ ${#ev_cmd[@]} -gt 0 ]; then
+if [ -n "$rest" ] && [ ${#ev_cmd[@]} -gt 0 ]; then
     log "writing $big_n images (the training images repeated) as raw IDX and .gz"
     if "$py" - "$data/train-images-idx3-ubyte.gz" "$tmp/big.idx" "$big_n" <<'EOF'; then
 import gzip, struct, sys
@@ -407,7 +452,7 @@ fi
 
 # --- 3f. image files: decode + preprocess, and predict over 1,000 PNG files ------------
 img_jpg_ms="" img_png_ms="" img_jpg_cpu="" img_png_cpu="" img_pred_s="" img_pred_n=1000
-if [ -n "$nnclass" ] && "$py" -c 'import numpy, PIL' 2>/dev/null; then
+if [ -n "$rest" ] && "$py" -c 'import numpy, PIL' 2>/dev/null; then
     log "image input: a 1-megapixel photo (JPEG, PNG) and $img_pred_n PNG files of 200x200"
     if "$py" - "$data" "$tmp/img" "$img_pred_n" <<'EOF'; then
 import gzip, os, sys
@@ -462,7 +507,7 @@ EOF
         fail "drawing the image-input workloads"
     fi
 else
-    [ -z "$nnclass" ] || log "image input skipped: needs python3-numpy and python3-pil"
+    [ -z "$rest" ] || log "image input skipped: needs python3-numpy and python3-pil"
 fi
 
 # --- 4. the table ---------------------------------------------------------------------
@@ -506,6 +551,14 @@ if [ -n "$df_s" ]; then
 else
     row "train default recipe" "failed" "$na" "$na" "a few s" "$na"
 fi
+# under load: the default thread count against one thread, within the noise
+if [ -n "$ld_s" ]; then
+    r=$(calc "$ld_s / $ld1_s")
+    row "  default, 1 CPU busy" "$(fmt %.2f "$ld_s") s" "--threads 1 $(fmt %.2f "$ld1_s") s" \
+        "$(fmt %.2f "$r")x" "<= 1.05x" "$(met "$r <= 1.05")"
+elif [ -n "$nnclass" ]; then
+    row "  default, 1 CPU busy" "failed" "$na" "$na" "<= 1.05x" "$na"
+fi
 # largest of the non-empty arguments (kB), empty when there is none
 max_kb() {
     local m="" k
@@ -537,7 +590,7 @@ if [ -n "$cnn_epoch" ]; then
         "$(met "$cnn_rss <= 150 * 1024")"
     [ -z "$cnn_ev_s" ] || row "  eval 10k with the CNN" "$(fmt %.2f "$cnn_ev_s") s" "$na" "$na" \
         "<= 1 s" "$(met "$cnn_ev_s <= 1")"
-else
+elif [ -n "$rest" ]; then
     row "train CNN s/epoch" "failed" "$na" "$na" ">= 3x faster" "$na"
 fi
 train_rss=$(max_kb "$tb_rss" "$df_rss")
@@ -556,7 +609,7 @@ if [ -n "$ev_s" ]; then
         row "eval 10k test (.gz)" "$(fmt %.1f "$(calc "$ev_s * 1000")") ms" "$na" "$na" "<= 2.5x" "$na"
     fi
     [ -z "$ev_rss" ] || row "eval peak RSS" "$(mb "$ev_rss")" "$na" "$na" "<= 40 MB" "$(met "$ev_rss <= 40 * 1024")"
-else
+elif [ -n "$rest" ]; then
     row "eval 10k test (.gz)" "failed" "$na" "$na" "<= 2.5x" "$na"
 fi
 
@@ -571,7 +624,7 @@ if [ -n "$pr_raw_s" ]; then
         ratio="$(fmt %.1f "$(calc "$r / $torch_infer")")x"
     fi
     row "predict 1M raw" "$(mrate "$r")" "$ref" "$ratio" ">= 1M img/s" "$(met "$r >= 1e6")"
-else
+elif [ -n "$rest" ]; then
     row "predict 1M raw" "failed" "$na" "$na" ">= 1M img/s" "$na"
 fi
 if [ -n "$pr_gz_s" ]; then
@@ -622,6 +675,7 @@ if [ -n "$inflate_t10k" ]; then
 fi
 echo "load average: $load_before before, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') after"
 echo "runs: $runs per nnclass workload (median shown), peak RSS from one run under /usr/bin/time -v"
+[ "$mlp_only" -eq 0 ] || echo "--mlp: only the MLP training rows"
 [ -z "$ev_model_note" ] || echo "note: eval/predict$ev_model_note"
 echo
 {

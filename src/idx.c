@@ -435,6 +435,14 @@ fail:
     return st;
 }
 
+/* The threads the program lets the readers use (nn_idx_set_threads). */
+static size_t idx_threads = 1;
+
+void nn_idx_set_threads(size_t threads)
+{
+    idx_threads = threads > 0 ? threads : 1;
+}
+
 /* The one wording of "these labels do not go with those images". */
 static nn_status count_mismatch(const char *labels_path, size_t n_labels,
                                 const char *images_path, size_t n_images, nn_error *err)
@@ -761,7 +769,7 @@ nn_status nn_idx_stream_open_ahead(const char *path, int read_ahead, nn_idx_stre
 
 static int many_cpus(void)
 {
-    return sysconf(_SC_NPROCESSORS_ONLN) > 1;
+    return idx_threads > 1;
 }
 
 nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *err)

@@ -17,6 +17,7 @@
 #include <cblas.h>
 
 #include "nnclass/vexp.h"
+#include "net_internal.h"
 #include "vector_clones.h"
 
 /* Buffers start on 64-byte boundaries (a cache line, an AVX-512 vector). */
@@ -414,15 +415,6 @@ size_t nn_first_nonfinite(const float *v, size_t n)
         if (!isfinite(v[i]))
             return i;
     return n;
-}
-
-void nn_set_threads(size_t threads)
-{
-    if (threads < 1)
-        threads = 1;
-    if (threads > 4096)
-        threads = 4096;
-    openblas_set_num_threads((int)threads);
 }
 
 /* --- workspace ----------------------------------------------------------- */

@@ -46,6 +46,7 @@
 #include <cblas.h>
 
 #include "nnclass/barrier.h"
+#include "net_internal.h"
 #include "vector_clones.h"
 
 /* Images per forward pass when measuring validation accuracy. */
@@ -145,14 +146,21 @@ const char *nn_optimizer_name(nn_optimizer opt)
     return (unsigned)opt <= (unsigned)NN_OPT_ADAM ? optimizer_names[opt] : "unknown";
 }
 
+/* The index of name in names[0..n), or -1 when it is not there (or NULL). */
+static int name_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; name != NULL && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
 int nn_optimizer_parse(const char *name, nn_optimizer *out)
 {
-    for (int i = 0; name != NULL && i <= (int)NN_OPT_ADAM; i++)
-        if (strcmp(name, optimizer_names[i]) == 0) {
-            *out = (nn_optimizer)i;
-            return 0;
-        }
-    return -1;
+    int i = name_index(optimizer_names, (int)NN_OPT_ADAM + 1, name);
+    if (i >= 0)
+        *out = (nn_optimizer)i;
+    return i >= 0 ? 0 : -1;
 }
 
 const char *nn_lr_schedule_name(nn_lr_schedule s)
@@ -162,12 +170,10 @@ const char *nn_lr_schedule_name(nn_lr_schedule s)
 
 int nn_lr_schedule_parse(const char *name, nn_lr_schedule *out)
 {
-    for (int i = 0; name != NULL && i <= (int)NN_LR_COSINE; i++)
-        if (strcmp(name, schedule_names[i]) == 0) {
-            *out = (nn_lr_schedule)i;
-            return 0;
-        }
-    return -1;
+    int i = name_index(schedule_names, (int)NN_LR_COSINE + 1, name);
+    if (i >= 0)
+        *out = (nn_lr_schedule)i;
+    return i >= 0 ? 0 : -1;
 }
 
 static double now_seconds(void)
@@ -456,6 +462,9 @@ typedef struct {
     uint8_t *y[2];   /* their labels */
     optimiser optim;
     size_t j0, j1;   /* the neurons of layer 1 this thread owns */
+    size_t step;     /* minibatches done since the start of the run */
+    size_t rounds;   /* barriers passed */
+    float first_loss; /* of the first minibatch: sets the divergence bound */
     pthread_t thread;
     int started;
 } worker;
@@ -618,10 +627,6 @@ static void stop_after_next(team *tm, size_t rounds)
     atomic_store_explicit(&tm->stop_at, rounds + 1, memory_order_relaxed);
 }
 
-/* The epoch loop, run by every thread in step. Thread 0 shuffles, watches
- * the stop flag, sums the loss and reports; a failure it finds is recorded
- * in tm->status and ends every thread at the next barrier. A diverging loss
- * is seen by every thread at the same minibatch, as all compute it alike. */
 /* A minibatch loss this many times the first minibatch's (or 1, whichever is
  * larger) means the run has diverged: an untrained net starts near
  * ln(classes) and a converging one goes down. Four orders of magnitude leave
@@ -630,118 +635,194 @@ static void stop_after_next(team *tm, size_t rounds)
  * with --lr 1e6: 1e13 at the second minibatch) stops at once. */
 #define DIVERGED_FACTOR 1e4
 
-static void run_worker(worker *w)
+/* Where a thread is in the run: which minibatch of which epoch. */
+typedef struct {
+    size_t epoch;  /* 1-based */
+    size_t bi;     /* minibatch of the epoch, 0-based */
+    size_t step;   /* minibatches since the start of the run */
+} position;
+
+/* Thread 0 polls the caller's stop flag before each minibatch; when it is
+ * set, every thread stops at the next barrier. */
+static void poll_stop(team *tm, const worker *w, const position *at)
+{
+    if (w->t != 0 || tm->hooks->stop == NULL || !*tm->hooks->stop)
+        return;
+    tm->status = nn_fail(tm->err, NN_E_INTERRUPTED, "training interrupted at epoch %zu, "
+                         "minibatch %zu", at->epoch, at->bi + 1);
+    stop_after_next(tm, w->rounds);
+}
+
+/* The part of a step done before the threads meet: this thread's neurons
+ * of layer 1 (split nets) or its parts of the minibatch (sharded nets). */
+static void first_half(worker *w, const float *x, const uint8_t *y, size_t bs, size_t step)
 {
     team *tm = w->tm;
-    const nn_train_options *opt = tm->opt;
+    if (tm->split)
+        nn_net_forward_first(w->net, x, bs, w->j0, w->j1, tm->a1[step & 1]);
+    else if (tm->sharded)
+        shard_parts(w, x, y, bs, step & 1);
+}
+
+/* The loss of the minibatch and its gradient into w->grad, once every
+ * thread has done its first half. */
+static float loss_and_grad(worker *w, const float *x, const uint8_t *y, size_t bs, size_t step,
+                           size_t *right)
+{
+    team *tm = w->tm;
+    if (tm->split)
+        return nn_net_loss_grad_from_first(w->net, w->ws, x, tm->a1[step & 1], y, bs, w->j0,
+                                           w->j1, w->grad, right);
+    if (tm->sharded)
+        return sum_parts(w, bs, step & 1, right);
+    return nn_net_loss_grad(w->net, w->ws, x, y, bs, w->grad, right);
+}
+
+/* Non-zero when loss says the run has diverged: not finite, or far above
+ * the first minibatch's. A run can diverge and stay finite (Adam with a huge
+ * --lr). Every thread sees the same losses, so all stop together; thread 0
+ * records why. */
+static int diverged(worker *w, float loss, const position *at)
+{
+    team *tm = w->tm;
+    if (!isfinite(loss)) {
+        if (w->t == 0)
+            tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                                 "minibatch %zu: loss is %s; lower --lr", at->epoch,
+                                 at->bi + 1, isnan(loss) ? "nan" : "inf");
+        return 1;
+    }
+    if (w->first_loss < 0.0f)
+        w->first_loss = loss;
+    if (loss <= DIVERGED_FACTOR * fmaxf(w->first_loss, 1.0f))
+        return 0;
+    if (w->t == 0)
+        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                             "minibatch %zu: loss %.4g is over %g times the first "
+                             "minibatch's %.4g; lower --lr", at->epoch, at->bi + 1,
+                             (double)loss, DIVERGED_FACTOR, (double)w->first_loss);
+    return 1;
+}
+
+/* The part of a step done after the threads meet: the rest of the forward
+ * and backward passes and the update (or the perceptron rule). Returns
+ * non-zero when the run has diverged. */
+static int second_half(worker *w, const float *x, const uint8_t *y, size_t bs,
+                       const position *at, float *loss, size_t *right)
+{
+    team *tm = w->tm;
+    float lr = lr_at(tm->opt, at->epoch, at->step, tm->total_steps);
+    *loss = 0.0f;
+    if (tm->perceptron) {
+        *right = perceptron_step(w->net, x, y, bs, lr, w->grad);
+        if (*right != (size_t)-1)
+            return 0;
+        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                             "minibatch %zu: a weighted sum is not finite; lower --lr",
+                             at->epoch, at->bi + 1);
+        return 1;
+    }
+    *loss = loss_and_grad(w, x, y, bs, at->step, right);
+    if (diverged(w, *loss, at))
+        return 1;
+    update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
+    return 0;
+}
+
+/* One minibatch, the one that starts at training image start: scale it
+ * (unless it was scaled ahead), do this thread's first half, meet the
+ * others while scaling the next one, then the second half. Returns
+ * non-zero when the run stops. */
+static int one_minibatch(worker *w, size_t start, const position *at, float *loss,
+                         size_t *right)
+{
+    team *tm = w->tm;
+    const size_t bs = batch_size(tm, start), step = at->step;
+    float *x = w->x[step & 1];
+    uint8_t *y = w->y[step & 1];
+    /* Every thread scales the whole minibatch into its own buffer: cheaper
+     * than sharing one, whose lines would travel between the cores' caches
+     * at every minibatch. With look-ahead, this one was scaled during the
+     * previous minibatch, except the first of the epoch. */
+    if (!tm->ahead || at->bi == 0)
+        load_batch(tm, start, step, x, y);
+    first_half(w, x, y, bs, step);
+    unsigned ticket = nn_barrier_arrive(&tm->barrier);
+    /* While the other threads finish their first half, scale the next
+     * minibatch, which does not depend on this one. */
+    if (tm->ahead && at->bi + 1 < tm->n_batches)
+        load_batch(tm, start + bs, step + 1, w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
+    if (meet_at(tm, &w->rounds, ticket))
+        return 1;
+    return second_half(w, x, y, bs, at, loss, right);
+}
+
+/* Thread 0 sums the minibatch's loss and right answers into the epoch's
+ * and reports progress now and then. */
+static void count_minibatch(team *tm, const position *at, size_t start, size_t bs, float loss,
+                            size_t right, double *loss_sum, size_t *right_sum)
+{
     const nn_train_hooks *hooks = tm->hooks;
-    const size_t t = w->t;
-    const size_t batch = opt->batch;
-    nn_rng rng;
-    nn_rng_seed(&rng, opt->seed ^ SHUFFLE_STREAM);
+    *loss_sum += (double)loss * (double)bs;
+    *right_sum += right;
+    if (hooks->on_progress != NULL &&
+        ((at->bi + 1) % tm->progress_every == 0 || at->bi + 1 == tm->n_batches))
+        hooks->on_progress(at->epoch, at->bi + 1, tm->n_batches,
+                           *loss_sum / (double)(start + bs), hooks->user);
+}
 
-    size_t step = 0, rounds = 0;
-    float first_loss = -1.0f; /* of the first minibatch: sets the divergence bound */
-    for (size_t epoch = 1; epoch <= opt->epochs; epoch++) {
-        double t0 = now_seconds();
-        if (t == 0)
-            nn_rng_shuffle(&rng, tm->idx, tm->n_train);
-        if (meet(tm, &rounds))
-            return;
-        double loss_sum = 0.0;
-        size_t right_sum = 0;
-        for (size_t bi = 0; bi < tm->n_batches; bi++, step++) {
-            if (t == 0 && hooks->stop != NULL && *hooks->stop) {
-                tm->status = nn_fail(tm->err, NN_E_INTERRUPTED, "training interrupted at "
-                                     "epoch %zu, minibatch %zu", epoch, bi + 1);
-                stop_after_next(tm, rounds);
-            }
-            const size_t start = bi * batch;
-            const size_t bs = batch_size(tm, start);
-            float *x = w->x[step & 1];
-            uint8_t *y = w->y[step & 1];
-            /* Every thread scales the whole minibatch into its own buffer:
-             * cheaper than sharing one, whose lines would travel between the
-             * cores' caches at every minibatch. With look-ahead, this one was
-             * scaled during the previous minibatch, except the first. */
-            if (!tm->ahead || bi == 0)
-                load_batch(tm, start, step, x, y);
-            float lr = lr_at(opt, epoch, step, tm->total_steps);
-            float *a1 = tm->a1[step & 1];
-            if (tm->split)
-                nn_net_forward_first(w->net, x, bs, w->j0, w->j1, a1);
-            else if (tm->sharded)
-                shard_parts(w, x, y, bs, step & 1);
-            unsigned ticket = nn_barrier_arrive(&tm->barrier);
-            /* While the other threads finish their part of layer 1, scale
-             * the next minibatch, which does not depend on this one. */
-            if (tm->ahead && bi + 1 < tm->n_batches)
-                load_batch(tm, start + bs, step + 1, w->x[(step + 1) & 1],
-                           w->y[(step + 1) & 1]);
-            if (meet_at(tm, &rounds, ticket))
-                return;
-
-            float loss = 0.0f;
-            size_t right = 0;
-            if (tm->perceptron) {
-                right = perceptron_step(w->net, x, y, bs, lr, w->grad);
-                if (right == (size_t)-1) {
-                    tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch "
-                                         "%zu, minibatch %zu: a weighted sum is not finite; "
-                                         "lower --lr", epoch, bi + 1);
-                    return;
-                }
-            } else {
-                if (tm->split)
-                    loss = nn_net_loss_grad_from_first(w->net, w->ws, x, a1, y, bs, w->j0, w->j1,
-                                                       w->grad, &right);
-                else if (tm->sharded)
-                    loss = sum_parts(w, bs, step & 1, &right);
-                else
-                    loss = nn_net_loss_grad(w->net, w->ws, x, y, bs, w->grad, &right);
-                if (!isfinite(loss)) {
-                    if (t == 0)
-                        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at "
-                                             "epoch %zu, minibatch %zu: loss is %s; lower "
-                                             "--lr", epoch, bi + 1, isnan(loss) ? "nan" : "inf");
-                    return;
-                }
-                /* A run can diverge and stay finite (Adam with a huge --lr):
-                 * a loss far above where training started is divergence too.
-                 * Every thread sees the same losses, so all stop together. */
-                if (first_loss < 0.0f)
-                    first_loss = loss;
-                if (loss > DIVERGED_FACTOR * fmaxf(first_loss, 1.0f)) {
-                    if (t == 0)
-                        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at "
-                                             "epoch %zu, minibatch %zu: loss %.4g is over %g "
-                                             "times the first minibatch's %.4g; lower --lr",
-                                             epoch, bi + 1, (double)loss, DIVERGED_FACTOR,
-                                             (double)first_loss);
-                    return;
-                }
-                update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
-            }
-            if (t == 0) {
-                loss_sum += (double)loss * (double)bs;
-                right_sum += right;
-                if (hooks->on_progress != NULL &&
-                    ((bi + 1) % tm->progress_every == 0 || bi + 1 == tm->n_batches))
-                    hooks->on_progress(epoch, bi + 1, tm->n_batches,
-                                       loss_sum / (double)(start + bs), hooks->user);
-            }
-        }
-        /* Every update of the epoch is done before thread 0 merges them. */
-        if (meet(tm, &rounds))
-            return;
-        if (t == 0) {
-            nn_status st = finish_epoch(tm, w, epoch, loss_sum, right_sum, t0);
-            if (st != NN_OK) {
-                tm->status = st;
-                stop_after_next(tm, rounds);
-            }
+/* One epoch: thread 0 reshuffles, every thread trains on every minibatch,
+ * then thread 0 merges the copies and reports. Returns non-zero when the
+ * run stops. */
+static int one_epoch(worker *w, nn_rng *rng, size_t epoch)
+{
+    team *tm = w->tm;
+    double t0 = now_seconds();
+    if (w->t == 0)
+        nn_rng_shuffle(rng, tm->idx, tm->n_train);
+    if (meet(tm, &w->rounds))
+        return 1;
+    double loss_sum = 0.0;
+    size_t right_sum = 0;
+    for (size_t bi = 0; bi < tm->n_batches; bi++, w->step++) {
+        position at = {epoch, bi, w->step};
+        const size_t start = bi * tm->opt->batch;
+        float loss;
+        size_t right;
+        poll_stop(tm, w, &at);
+        if (one_minibatch(w, start, &at, &loss, &right))
+            return 1;
+        if (w->t == 0)
+            count_minibatch(tm, &at, start, batch_size(tm, start), loss, right, &loss_sum,
+                            &right_sum);
+    }
+    /* Every update of the epoch is done before thread 0 merges them. */
+    if (meet(tm, &w->rounds))
+        return 1;
+    if (w->t == 0) {
+        nn_status st = finish_epoch(tm, w, epoch, loss_sum, right_sum, t0);
+        if (st != NN_OK) {
+            tm->status = st;
+            stop_after_next(tm, w->rounds);
         }
     }
+    return 0;
+}
+
+/* The epoch loop, run by every thread in step. Thread 0 shuffles, watches
+ * the stop flag, sums the loss and reports; a failure it finds is recorded
+ * in tm->status and ends every thread at the next barrier. A diverging loss
+ * is seen by every thread at the same minibatch, as all compute it alike. */
+static void run_worker(worker *w)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, w->tm->opt->seed ^ SHUFFLE_STREAM);
+    w->step = 0;
+    w->rounds = 0;
+    w->first_loss = -1.0f; /* set by the first minibatch: the divergence bound */
+    for (size_t epoch = 1; epoch <= w->tm->opt->epochs; epoch++)
+        if (one_epoch(w, &rng, epoch))
+            return;
 }
 
 static void *worker_main(void *arg)
@@ -829,15 +910,131 @@ static void worker_free(worker *w)
         free(w->y[1]);
 }
 
+/* What a run reports before its first epoch. */
+static const nn_train_result no_result = {0, 0, -1.0, 0.0};
+
+/* Plans a run (of checked options and data): how many threads, how the step is cut, how many minibatches. */
+static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
+                      const nn_train_options *opt, const nn_train_hooks *hooks, nn_error *err)
+{
+    memset(tm, 0, sizeof *tm);
+    tm->opt = opt;
+    tm->hooks = hooks;
+    tm->data = data;
+    tm->net = net;
+    tm->n_threads = threads_for(net, opt);
+    tm->perceptron = net->hidden == NN_ACT_STEP;
+    tm->split = !tm->perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
+    tm->sharded = net->layers[1].kind != NN_LAYER_DENSE;
+    tm->ahead = tm->n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
+    tm->n_val = opt->val_count;
+    tm->n_train = data->count - tm->n_val;
+    tm->n_batches = (tm->n_train + opt->batch - 1) / opt->batch;
+    tm->total_steps = tm->n_batches * opt->epochs;
+    tm->progress_every = tm->n_batches >= 100 ? tm->n_batches / 100 : 1;
+    tm->status = NN_OK;
+    tm->err = err;
+    tm->res = no_result;
+    atomic_init(&tm->stop_at, SIZE_MAX);
+}
+
+/* Allocates the buffers the threads share and every thread's own part
+ * (*workers, which team_free frees however far this got). */
+static nn_status team_alloc(team *tm, worker **workers)
+{
+    const nn_net *net = tm->net;
+    const size_t batch = tm->opt->batch, n = tm->data->count;
+    const size_t chunk = batch > VAL_CHUNK ? batch : VAL_CHUNK;
+    *workers = calloc(tm->n_threads, sizeof **workers);
+    tm->idx = malloc(n * sizeof *tm->idx);
+    if (tm->split) {
+        tm->a1[0] = malloc(batch * net->sizes[1] * sizeof(float));
+        tm->a1[1] = malloc(batch * net->sizes[1] * sizeof(float));
+    }
+    tm->best = tm->n_val > 0 ? malloc(net->n_params * sizeof *tm->best) : NULL;
+    if (tm->sharded) {
+        tm->part_grad[0] = malloc(NN_SHARDS * net->n_params * sizeof(float));
+        tm->part_grad[1] = malloc(NN_SHARDS * net->n_params * sizeof(float));
+    }
+    if (*workers == NULL || tm->idx == NULL ||
+        (tm->split && (tm->a1[0] == NULL || tm->a1[1] == NULL)) ||
+        (tm->n_val > 0 && tm->best == NULL) ||
+        (tm->sharded && (tm->part_grad[0] == NULL || tm->part_grad[1] == NULL)))
+        return nn_fail(tm->err, NN_E_NOMEM, "out of memory for training on %zu images", n);
+    for (size_t t = 0; t < tm->n_threads; t++) {
+        /* Thread 0 also measures validation accuracy, VAL_CHUNK images a pass. */
+        nn_status st = worker_init(&(*workers)[t], tm, t, t == 0 ? chunk : batch, tm->err);
+        if (st != NN_OK)
+            return st;
+    }
+    return NN_OK;
+}
+
+static void team_free(team *tm, worker *workers)
+{
+    if (workers != NULL)
+        for (size_t t = 0; t < tm->n_threads; t++)
+            worker_free(&workers[t]);
+    free(workers);
+    free(tm->idx);
+    free(tm->a1[0]);
+    free(tm->a1[1]);
+    free(tm->part_grad[0]);
+    free(tm->part_grad[1]);
+    free(tm->best);
+}
+
+/* The held-out images are a seeded random choice made once: after one
+ * shuffle, idx[0..n_train) trains and idx[n_train..n) validates. */
+static void split_validation(team *tm)
+{
+    const size_t n = tm->data->count;
+    for (size_t i = 0; i < n; i++)
+        tm->idx[i] = (uint32_t)i;
+    if (tm->n_val > 0) {
+        nn_rng vrng;
+        nn_rng_seed(&vrng, tm->opt->seed ^ VAL_STREAM);
+        nn_rng_shuffle(&vrng, tm->idx, n);
+    }
+}
+
+/* Starts threads 1.., runs thread 0 on the caller's own thread and waits
+ * for the others. Returns how the run ended. */
+static nn_status run_team(team *tm, worker *workers)
+{
+    nn_status st = NN_OK;
+    for (size_t t = 1; t < tm->n_threads; t++) {
+        if (pthread_create(&workers[t].thread, NULL, worker_main, &workers[t]) != 0) {
+            /* The threads started so far wait at the first barrier: tell them
+             * to stop, and count the arrivals of this thread and the missing
+             * ones so that they are let go. */
+            stop_after_next(tm, 0);
+            for (size_t u = t; u <= tm->n_threads; u++)
+                nn_barrier_arrive(&tm->barrier);
+            st = nn_fail(tm->err, NN_E_NOMEM, "could not start training thread %zu of %zu",
+                         t + 1, tm->n_threads);
+            break;
+        }
+        workers[t].started = 1;
+    }
+    if (st == NN_OK) {
+        run_worker(&workers[0]);
+        st = tm->status;
+    }
+    for (size_t t = 1; t < tm->n_threads; t++)
+        if (workers[t].started)
+            pthread_join(workers[t].thread, NULL);
+    return st;
+}
+
 nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *opt,
                    const nn_train_hooks *hooks, nn_train_result *result, nn_error *err)
 {
     static const nn_train_hooks no_hooks = {NULL, NULL, NULL, NULL};
     if (hooks == NULL)
         hooks = &no_hooks;
-    nn_train_result res = {0, 0, -1.0, 0.0};
     if (result != NULL)
-        *result = res;
+        *result = no_result;
 
     nn_status st = nn_train_options_check(opt, data->count, err);
     if (st != NN_OK)
@@ -847,99 +1044,20 @@ nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *
         return st;
 
     team tm;
-    memset(&tm, 0, sizeof tm);
-    tm.opt = opt;
-    tm.hooks = hooks;
-    tm.data = data;
-    tm.net = net;
-    tm.n_threads = threads_for(net, opt);
-    tm.perceptron = net->hidden == NN_ACT_STEP;
-    tm.split = !tm.perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
-    tm.sharded = net->layers[1].kind != NN_LAYER_DENSE;
-    tm.ahead = tm.n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
-    const size_t n = data->count;
-    tm.n_val = opt->val_count;
-    tm.n_train = n - tm.n_val;
-    tm.n_batches = (tm.n_train + opt->batch - 1) / opt->batch;
-    tm.total_steps = tm.n_batches * opt->epochs;
-    tm.progress_every = tm.n_batches >= 100 ? tm.n_batches / 100 : 1;
-    tm.status = NN_OK;
-    tm.err = err;
-    tm.res = res;
-    nn_barrier_init(&tm.barrier, (unsigned)tm.n_threads);
-    atomic_init(&tm.stop_at, SIZE_MAX);
-
-    const size_t chunk = opt->batch > VAL_CHUNK ? opt->batch : VAL_CHUNK;
-    const size_t n1 = net->sizes[1];
-    worker *workers = calloc(tm.n_threads, sizeof *workers);
-    tm.idx = malloc(n * sizeof *tm.idx);
-    if (tm.split) {
-        tm.a1[0] = malloc(opt->batch * n1 * sizeof(float));
-        tm.a1[1] = malloc(opt->batch * n1 * sizeof(float));
-    }
-    tm.best = tm.n_val > 0 ? malloc(net->n_params * sizeof *tm.best) : NULL;
-    if (tm.sharded) {
-        tm.part_grad[0] = malloc(NN_SHARDS * net->n_params * sizeof(float));
-        tm.part_grad[1] = malloc(NN_SHARDS * net->n_params * sizeof(float));
-    }
-    if (workers == NULL || tm.idx == NULL || (tm.split && (tm.a1[0] == NULL || tm.a1[1] == NULL)) ||
-        (tm.n_val > 0 && tm.best == NULL) ||
-        (tm.sharded && (tm.part_grad[0] == NULL || tm.part_grad[1] == NULL))) {
-        st = nn_fail(err, NN_E_NOMEM, "out of memory for training on %zu images", n);
-        goto done;
-    }
-    for (size_t t = 0; t < tm.n_threads; t++) {
-        st = worker_init(&workers[t], &tm, t, t == 0 ? chunk : opt->batch, err);
-        if (st != NN_OK)
-            goto done;
-    }
-
-    /* The held-out images are a seeded random choice made once: after one
-     * shuffle, idx[0..n_train) trains and idx[n_train..n) validates. */
-    for (size_t i = 0; i < n; i++)
-        tm.idx[i] = (uint32_t)i;
-    if (tm.n_val > 0) {
-        nn_rng vrng;
-        nn_rng_seed(&vrng, opt->seed ^ VAL_STREAM);
-        nn_rng_shuffle(&vrng, tm.idx, n);
-    }
-
-    for (size_t t = 1; t < tm.n_threads; t++) {
-        if (pthread_create(&workers[t].thread, NULL, worker_main, &workers[t]) != 0) {
-            /* The threads started so far wait at the first barrier: tell them
-             * to stop, and count the arrivals of this thread and the missing
-             * ones so that they are let go. */
-            stop_after_next(&tm, 0);
-            for (size_t u = t; u <= tm.n_threads; u++)
-                nn_barrier_arrive(&tm.barrier);
-            st = nn_fail(err, NN_E_NOMEM, "could not start training thread %zu of %zu",
-                         t + 1, tm.n_threads);
-            break;
-        }
-        workers[t].started = 1;
-    }
+    team_plan(&tm, net, data, opt, hooks, err);
+    if (nn_barrier_init(&tm.barrier, (unsigned)tm.n_threads) != 0)
+        return nn_fail(err, NN_E_NOMEM, "could not set up the training threads' barrier");
+    worker *workers = NULL;
+    st = team_alloc(&tm, &workers);
     if (st == NN_OK) {
-        run_worker(&workers[0]);
-        st = tm.status;
+        split_validation(&tm);
+        st = run_team(&tm, workers);
     }
-    for (size_t t = 1; t < tm.n_threads; t++)
-        if (workers[t].started)
-            pthread_join(workers[t].thread, NULL);
     if (st == NN_OK && tm.n_val > 0)
         memcpy(net->params, tm.best, net->n_params * sizeof *tm.best);
-
-done:
     if (result != NULL)
         *result = tm.res;
-    if (workers != NULL)
-        for (size_t t = 0; t < tm.n_threads; t++)
-            worker_free(&workers[t]);
-    free(workers);
-    free(tm.idx);
-    free(tm.a1[0]);
-    free(tm.a1[1]);
-    free(tm.part_grad[0]);
-    free(tm.part_grad[1]);
-    free(tm.best);
+    team_free(&tm, workers);
+    nn_barrier_destroy(&tm.barrier);
     return st;
 }

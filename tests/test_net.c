@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "../src/net_internal.h" /* the two halves of a training step */
 #include "nnclass/net.h"
 #include "test_support.h"
 

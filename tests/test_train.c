@@ -1,6 +1,7 @@
 /* test_train.c - training: one step of every optimiser on a 2-2-2 network
  * against values derived by hand, the perceptron rule, option checks,
- * bit-identical reruns, the same weights from any number of threads,
+ * bit-identical reruns, the same weights from any number of threads (also
+ * when they sleep at the barrier),
  * divergence and interruption, the validation split's best-epoch restore
  * (these three with one and with two threads), and end-to-end learning on a
  * fixed MNIST subset. */
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -305,8 +307,9 @@ static double test_accuracy(const nn_net *net, size_t n)
     return acc;
 }
 
-static nn_net *train_mnist(const size_t *sizes, size_t n_layers, nn_activation act,
-                           const nn_train_options *opt, size_t n_images)
+static nn_net *train_mnist_hooked(const size_t *sizes, size_t n_layers, nn_activation act,
+                                  const nn_train_options *opt, size_t n_images,
+                                  const nn_train_hooks *hooks)
 {
     nn_images im;
     nn_labels lb;
@@ -316,11 +319,17 @@ static nn_net *train_mnist(const size_t *sizes, size_t n_layers, nn_activation a
     nn_rng_seed(&rng, opt->seed);
     nn_net_init(net, &rng);
     nn_train_result res;
-    train_ok(net, &im, &lb, opt, NULL, &res);
+    train_ok(net, &im, &lb, opt, hooks, &res);
     assert_int_equal(res.epochs_run, opt->epochs);
     nn_images_free(&im);
     nn_labels_free(&lb);
     return net;
+}
+
+static nn_net *train_mnist(const size_t *sizes, size_t n_layers, nn_activation act,
+                           const nn_train_options *opt, size_t n_images)
+{
+    return train_mnist_hooked(sizes, n_layers, act, opt, n_images, NULL);
 }
 
 static void test_same_seed_same_weights(void **state)
@@ -352,6 +361,35 @@ static void test_same_seed_same_weights(void **state)
  * as one, for every optimiser, with and without a held-out split, with
  * several hidden layers, with a last block that is not full (20 = 8 + 8 + 4)
  * and with more threads than blocks (capped). */
+/* Holds up thread 0 after each minibatch, long enough for the others to stop
+ * spinning at the barrier and sleep. */
+static void slow_progress(size_t epoch, size_t done, size_t total, double loss, void *user)
+{
+    (void)epoch, (void)done, (void)total, (void)loss, (void)user;
+    struct timespec pause = {0, 300000}; /* 0.3 ms */
+    nanosleep(&pause, NULL);
+}
+
+/* Threads that sleep at the barrier, woken by the last to arrive, still
+ * train the same weights as one thread: four threads, three of which wait
+ * for a slow thread 0 at every minibatch. */
+static void test_sleeping_threads_give_same_weights(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {784, 32, 10};
+    nn_train_options opt;
+    nn_train_options_default(&opt);
+    opt.epochs = 2;
+    opt.threads = 1;
+    nn_net *one = train_mnist(sizes, 3, NN_ACT_RELU, &opt, 1500);
+    nn_train_hooks slow = {NULL, slow_progress, NULL, NULL};
+    opt.threads = 4;
+    nn_net *many = train_mnist_hooked(sizes, 3, NN_ACT_RELU, &opt, 1500, &slow);
+    assert_memory_equal(one->params, many->params, one->n_params * sizeof(float));
+    nn_net_free(one);
+    nn_net_free(many);
+}
+
 static void test_threads_give_same_weights(void **state)
 {
     (void)state;
@@ -638,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_learns_mnist),
         cmocka_unit_test(test_perceptron_learns_mnist),
         cmocka_unit_test(test_threads_give_same_weights),
+        cmocka_unit_test(test_sleeping_threads_give_same_weights),
         cmocka_unit_test_prestate(test_divergence_is_reported, &one_thread),
         cmocka_unit_test_prestate(test_divergence_is_reported, &two_threads),
         cmocka_unit_test_prestate(test_hooks_and_interrupt, &one_thread),

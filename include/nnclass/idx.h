@@ -111,10 +111,18 @@ void nn_labels_free(nn_labels *labels);
 /* Streaming reader of an image file. Memory is constant whatever the count. */
 typedef struct nn_idx_stream nn_idx_stream;
 
+/* The threads the readers may use: a whole BGZF file is inflated by up to
+ * that many (8 at most), and nn_idx_stream_open reads ahead when it is more
+ * than one. The library asks the system for no CPU count; the program sets
+ * this once, before loading, typically to its CPUs online. Default 1. The
+ * data read is the same whatever the count. */
+void nn_idx_set_threads(size_t threads);
+
 /* Opens path ("-" = stdin) and checks its header; caller closes the stream
- * with nn_idx_stream_close. With more than one CPU online the stream reads
- * ahead: a thread of its own inflates the next megabyte of images while the
- * caller works on the last, in memory that stays constant (two blocks). */
+ * with nn_idx_stream_close. With more than one thread allowed (see
+ * nn_idx_set_threads) the stream reads ahead: a thread of its own inflates
+ * the next megabyte of images while the caller works on the last, in memory
+ * that stays constant (two blocks). */
 nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *err);
 
 /* The same with read-ahead on (non-zero) or off, whatever the CPU count.

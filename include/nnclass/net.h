@@ -214,33 +214,6 @@ double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x
 /* Rows (image positions) of the lowered matrix of a conv layer per sgemm. */
 #define NN_CONV_ROWS 2048u
 
-/* The neurons of the first hidden layer are computed in blocks of this many,
- * always the same blocks: a BLAS picks its kernel, and so the order of its
- * sums, from the shapes it is given, so fixed shapes make the result the
- * same however many threads share the blocks out. */
-#define NN_FIRST_BLOCK 8u
-
-/* The same training step in two halves, so that the neurons of the first
- * hidden layer can be shared out among threads (dense nets with >= 3 layers
- * only).
- * j0 must be a multiple of NN_FIRST_BLOCK, and j1 too unless it is sizes[1].
- *
- * nn_net_forward_first computes the neurons [j0, j1) of layer 1 for a
- * minibatch x (batch, sizes[0]): columns j0..j1-1 of a1, which is
- * (batch, sizes[1]) row-major; the other columns are not touched.
- *
- * nn_net_loss_grad_from_first takes all of a1 and does the rest: the forward
- * pass from layer 2, the loss, and the backward pass. grad receives the
- * gradient of every layer from 2 up, and of layer 1 only the rows [j0, j1)
- * of the weights and entries [j0, j1) of the biases; the rest of layer 1's
- * gradient is not touched. Returns the mean loss, like nn_net_loss_grad,
- * which is the two with j0 = 0 and j1 = sizes[1]. */
-void nn_net_forward_first(const nn_net *net, const float *x, size_t batch, size_t j0,
-                          size_t j1, float *a1);
-float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const float *x,
-                                  const float *a1, const uint8_t *labels, size_t batch,
-                                  size_t j0, size_t j1, float *grad, size_t *correct);
-
 /* Index of the largest of n values (the first on ties). */
 size_t nn_argmax(const float *v, size_t n);
 
@@ -248,8 +221,5 @@ size_t nn_argmax(const float *v, size_t n);
  * finite. Finite weights can still overflow in a forward pass (weights near
  * FLT_MAX): callers check the probabilities before trusting them. */
 size_t nn_first_nonfinite(const float *v, size_t n);
-
-/* Sets the number of threads OpenBLAS may use (>= 1). */
-void nn_set_threads(size_t threads);
 
 #endif

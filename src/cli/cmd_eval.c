@@ -574,7 +574,7 @@ static int check_outputs(const eval_args *a, eval_job *j)
 static int evaluate(const eval_args *a, eval_job *j)
 {
     nn_error err = {{0}};
-    nn_set_threads(a->threads);
+    cli_set_blas_threads(a->threads);
     nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);
     if (st != NN_OK)
         return cli_fail(st, &err);

@@ -590,7 +590,7 @@ int cmd_predict(int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    nn_set_threads(a.threads);
+    cli_set_blas_threads(a.threads);
     nn_model_meta meta;
     nn_net *net = NULL;
     nn_error err = {{0}};

@@ -56,13 +56,6 @@ typedef struct {
     int epochs_given, batch_given, lr_given, augment_given;
 } train_args;
 
-/* The default number of training threads: one per online CPU. */
-static long online_cpus(void)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n >= 1 ? n : 1;
-}
-
 static void usage(FILE *out)
 {
     nn_train_options d;
@@ -106,7 +99,8 @@ static void usage(FILE *out)
         "                       over the run) (default %s)\n"
         "  --seed N             random seed for initialisation and shuffling (default %llu)\n"
         "  --threads N          threads sharing out the first hidden layer, or a conv\n"
-        "                       net's images (default: one per CPU, here %ld); the\n"
+        "                       net's images (default: one per free CPU, now %zu\n"
+        "                       of %zu: threads that share a core run slower); the\n"
         "                       model is the same for any N\n"
         "  --augment N          shift each training image by up to N pixels each way,\n"
         "                       at random (seeded) (default 0: none; at most %u)\n"
@@ -125,7 +119,8 @@ static void usage(FILE *out)
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
-        (unsigned long long)d.seed, online_cpus(), NN_MAX_AUGMENT, d.val_count);
+        (unsigned long long)d.seed, cli_free_cpus(), cli_online_cpus(), NN_MAX_AUGMENT,
+        d.val_count);
 }
 
 enum {
@@ -335,7 +330,7 @@ static int parse_args(int argc, char **argv, train_args *a)
     memset(a, 0, sizeof *a);
     a->output = "model.nnc";
     a->activation = DEFAULT_ACTIVATION;
-    a->threads = 0; /* one per CPU */
+    a->threads = 0; /* one per free CPU */
     a->max_input_mb = NN_IDX_DEFAULT_MAX_BYTES >> 20;
     nn_train_options_default(&a->train);
 
@@ -807,8 +802,11 @@ int cmd_train(int argc, char **argv)
         goto done;
 
     /* nnclass's own threads share the network out, each calling a one-thread BLAS. */
-    nn_set_threads(1);
-    a.train.threads = a.threads > 0 ? a.threads : (size_t)online_cpus();
+    cli_set_blas_threads(1);
+    /* By default one thread per CPU that nothing else is using: the threads
+     * meet at every minibatch, so one that has to share its core holds up
+     * the others, and two threads on one free CPU are slower than one. */
+    a.train.threads = a.threads > 0 ? a.threads : cli_free_cpus();
     nn_rng rng;
     nn_rng_seed(&rng, a.train.seed);
     nn_net_init(net, &rng);

@@ -28,7 +28,7 @@ run_nn "${T[@]}" --epochs 2 --seed 7 --batch 1500 --threads 1 -o "$TMP/big1.nnc"
 run_nn "${T[@]}" --epochs 2 --seed 7 --batch 1500 --threads 2 -o "$TMP/big2.nnc"
 check "--batch 1500: two threads, same bytes as one" cmp -s "$TMP/big1.nnc" "$TMP/big2.nnc"
 run_nn train --help
-check "--help: the default thread count" grep -q "per CPU, here $(getconf _NPROCESSORS_ONLN)" "$TMP/out"
+check "--help: the default thread count" grep -q "of $(getconf _NPROCESSORS_ONLN): threads that share" "$TMP/out"
 
 # Per-epoch lines on stderr without --quiet; --log writes one JSON object per epoch.
 run_nn train --images "$TMP/s-images.idx" --labels "$TMP/s-labels.idx" --epochs 3 --val 200 \
