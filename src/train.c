@@ -456,6 +456,7 @@ typedef struct {
     size_t t;        /* 0 .. n_threads-1; thread 0 is the caller */
     nn_net *net;     /* thread 0: the caller's net; others: a copy */
     nn_workspace *ws;
+    nn_workspace *val_ws; /* thread 0 with a validation set: its forward passes */
     float *grad;     /* n_params floats, or the perceptron's sums */
     float *state;    /* the optimiser's buffers */
     float *x[2];     /* minibatches' inputs, (chunk, n_in): this one and the next */
@@ -507,9 +508,9 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.val_loss = -1.0;
     stats.is_best = 0;
     if (tm->n_val > 0) {
-        stats.val_accuracy = accuracy_on(net, workers[0].ws, tm->data, tm->idx + tm->n_train,
-                                         tm->n_val, workers[0].x[0], workers[0].y[0],
-                                         &stats.val_loss);
+        nn_workspace *ws = workers[0].val_ws != NULL ? workers[0].val_ws : workers[0].ws;
+        stats.val_accuracy = accuracy_on(net, ws, tm->data, tm->idx + tm->n_train, tm->n_val,
+                                         workers[0].x[0], workers[0].y[0], &stats.val_loss);
         if (tm->perceptron)
             stats.val_loss = -1.0; /* the perceptron rule minimises no loss */
         if (stats.val_accuracy > tm->res.best_val_accuracy) {
@@ -892,7 +893,13 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     w->optim.v = uses_v ? w->state : NULL;
     w->optim.s = uses_s ? w->state + net->n_params : NULL;
     w->optim.t = 0;
-    return nn_workspace_create(net, chunk, &w->ws, err);
+    /* A training workspace keeps every conv layer's lowered input for the
+     * backward pass: validation passes of more images get a forward-only
+     * workspace rather than that much more memory. */
+    nn_status st = nn_workspace_create(net, opt->batch, &w->ws, err);
+    if (st == NN_OK && chunk > opt->batch)
+        st = nn_workspace_create_forward(net, chunk, &w->val_ws, err);
+    return st;
 }
 
 static void worker_free(worker *w)
@@ -900,6 +907,7 @@ static void worker_free(worker *w)
     if (w->t != 0)
         nn_net_free(w->net);
     nn_workspace_free(w->ws);
+    nn_workspace_free(w->val_ws);
     free(w->grad);
     free(w->state);
     free(w->x[0]);
