@@ -1223,6 +1223,16 @@ static long parse_num(const char **p)
     return digits > 0 ? v : -1;
 }
 
+/* After a number read (prev >= 0), the next of "AxB": the number after an
+ * 'x'; -1 if there is none. */
+static long parse_times(const char **p, long prev)
+{
+    if (prev < 0 || **p != 'x')
+        return -1;
+    (*p)++;
+    return parse_num(p);
+}
+
 /* Parses one token (NUL-terminated, without its :ACT) into *layer; first
  * says whether it is the input. 0 on success, -1 with *why set. */
 static int parse_token(const char *tok, int first, nn_layer *layer, const char **why)
@@ -1242,11 +1252,7 @@ static int parse_token(const char *tok, int first, nn_layer *layer, const char *
             layer->c = (size_t)r;
             return 0;
         }
-        long c = -1;
-        if (*p == 'x') {
-            p++;
-            c = parse_num(&p);
-        }
+        long c = parse_times(&p, r);
         if (c < 0 || *p != '\0') {
             *why = "the input must be RxC (e.g. 28x28) or a number of inputs";
             return -1;
@@ -1257,15 +1263,9 @@ static int parse_token(const char *tok, int first, nn_layer *layer, const char *
     }
     if (strncmp(p, "conv", 4) == 0) {
         p += 4;
-        long k1 = parse_num(&p), k2 = -1, c = -1;
-        if (k1 >= 0 && *p == 'x') {
-            p++;
-            k2 = parse_num(&p);
-        }
-        if (k2 >= 0 && *p == 'x') {
-            p++;
-            c = parse_num(&p);
-        }
+        long k1 = parse_num(&p);
+        long k2 = parse_times(&p, k1);
+        long c = parse_times(&p, k2);
         layer->kind = NN_LAYER_CONV;
         if (c >= 0 && strcmp(p, "-same") == 0)
             layer->same = 1;
