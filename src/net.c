@@ -203,6 +203,18 @@ static nn_status check_layer_count(int have_layers, size_t n_layers, nn_net **ou
     return NN_OK;
 }
 
+/* The output layer's width: one neuron per class, 2 to NN_MAX_CLASSES. */
+static nn_status check_classes(size_t n_classes, nn_error *err)
+{
+    if (n_classes < 2)
+        return nn_fail(err, NN_E_ARG, "the output layer has 1 neuron; a classifier needs "
+                       "at least 2 classes");
+    if (n_classes > NN_MAX_CLASSES)
+        return nn_fail(err, NN_E_ARG, "the output layer has %zu neurons, more than the cap "
+                       "of %u classes", n_classes, NN_MAX_CLASSES);
+    return NN_OK;
+}
+
 nn_status nn_net_create(const size_t *sizes, size_t n_layers, nn_activation hidden,
                         nn_net **out, nn_error *err)
 {
@@ -218,12 +230,9 @@ nn_status nn_net_create(const size_t *sizes, size_t n_layers, nn_activation hidd
                            sizes[l], l == 0 ? "inputs" : "neurons", NN_MAX_WIDTH);
     }
     size_t n_classes = sizes[n_layers - 1];
-    if (n_classes < 2)
-        return nn_fail(err, NN_E_ARG, "the output layer has 1 neuron; a classifier needs "
-                       "at least 2 classes");
-    if (n_classes > NN_MAX_CLASSES)
-        return nn_fail(err, NN_E_ARG, "the output layer has %zu neurons, more than the cap "
-                       "of %u classes", n_classes, NN_MAX_CLASSES);
+    st = check_classes(n_classes, err);
+    if (st != NN_OK)
+        return st;
     if ((unsigned)hidden > (unsigned)NN_ACT_NONE)
         return nn_fail(err, NN_E_ARG, "unknown activation %d", (int)hidden);
     if (hidden == NN_ACT_STEP && n_layers != 2)
@@ -267,13 +276,9 @@ nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **
                            le.msg);
     }
     t[n_layers - 1].act = NN_ACT_NONE;
-    size_t n_classes = t[n_layers - 1].c;
-    if (n_classes < 2)
-        return nn_fail(err, NN_E_ARG, "the output layer has 1 neuron; a classifier needs "
-                       "at least 2 classes");
-    if (n_classes > NN_MAX_CLASSES)
-        return nn_fail(err, NN_E_ARG, "the output layer has %zu neurons, more than the cap "
-                       "of %u classes", n_classes, NN_MAX_CLASSES);
+    st = check_classes(t[n_layers - 1].c, err);
+    if (st != NN_OK)
+        return st;
     return net_alloc(t, n_layers, n_layers > 2 ? t[1].act : NN_ACT_NONE, out, err);
 }
 
@@ -1233,74 +1238,81 @@ static long parse_times(const char **p, long prev)
     return parse_num(p);
 }
 
-/* Parses one token (NUL-terminated, without its :ACT) into *layer; first
- * says whether it is the input. 0 on success, -1 with *why set. */
-static int parse_token(const char *tok, int first, nn_layer *layer, const char **why)
+/* The parsers of one kind of token (NUL-terminated, without its :ACT) into
+ * *layer, which starts zeroed. Each returns NULL on success, or what the
+ * token should look like. */
+
+/* "RxC" (an image) or "N" (N inputs). */
+static const char *parse_input(const char *p, nn_layer *layer)
 {
-    const char *p = tok;
-    memset(layer, 0, sizeof *layer);
-    if (first) {
-        long r = parse_num(&p);
-        if (r < 0) {
-            *why = "the input must be RxC (e.g. 28x28) or a number of inputs";
-            return -1;
-        }
-        layer->kind = NN_LAYER_INPUT;
-        layer->c = 1;
-        if (*p == '\0') {
-            layer->h = layer->w = 1;
-            layer->c = (size_t)r;
-            return 0;
-        }
-        long c = parse_times(&p, r);
-        if (c < 0 || *p != '\0') {
-            *why = "the input must be RxC (e.g. 28x28) or a number of inputs";
-            return -1;
-        }
-        layer->h = (size_t)r;
-        layer->w = (size_t)c;
-        return 0;
+    long r = parse_num(&p);
+    layer->kind = NN_LAYER_INPUT;
+    layer->h = layer->w = layer->c = 1;
+    if (r >= 0 && *p == '\0') {
+        layer->c = (size_t)r;
+        return NULL;
     }
-    if (strncmp(p, "conv", 4) == 0) {
-        p += 4;
-        long k1 = parse_num(&p);
-        long k2 = parse_times(&p, k1);
-        long c = parse_times(&p, k2);
-        layer->kind = NN_LAYER_CONV;
-        if (c >= 0 && strcmp(p, "-same") == 0)
-            layer->same = 1;
-        else if (c < 0 || (*p != '\0' && strcmp(p, "-valid") != 0)) {
-            *why = "a conv layer is convKxKxC, optionally with -same or -valid "
-                   "(e.g. conv5x5x16)";
-            return -1;
-        }
-        if (k1 != k2) {
-            *why = "kernels are square: convKxKxC with the same K twice";
-            return -1;
-        }
-        layer->k = (size_t)k1;
-        layer->c = (size_t)c;
-        return 0;
-    }
-    if (strncmp(p, "pool", 4) == 0) {
-        p += 4;
-        long n = parse_num(&p);
-        if (n != 2 || *p != '\0') {
-            *why = "pooling is pool2 (2x2 max pooling, stride 2)";
-            return -1;
-        }
-        layer->kind = NN_LAYER_POOL;
-        layer->act = NN_ACT_NONE;
-        return 0;
-    }
+    long c = parse_times(&p, r);
+    if (c < 0 || *p != '\0')
+        return "the input must be RxC (e.g. 28x28) or a number of inputs";
+    layer->h = (size_t)r;
+    layer->w = (size_t)c;
+    return NULL;
+}
+
+/* "convKxKxC", "convKxKxC-valid" or "convKxKxC-same", after "conv". */
+static const char *parse_conv(const char *p, nn_layer *layer)
+{
+    long k1 = parse_num(&p);
+    long k2 = parse_times(&p, k1);
+    long c = parse_times(&p, k2);
+    int same = strcmp(p, "-same") == 0;
+    if (c < 0 || (*p != '\0' && !same && strcmp(p, "-valid") != 0))
+        return "a conv layer is convKxKxC, optionally with -same or -valid (e.g. conv5x5x16)";
+    if (k1 != k2)
+        return "kernels are square: convKxKxC with the same K twice";
+    layer->kind = NN_LAYER_CONV;
+    layer->same = same;
+    layer->k = (size_t)k1;
+    layer->c = (size_t)c;
+    return NULL;
+}
+
+/* "pool2", after "pool". */
+static const char *parse_pool(const char *p, nn_layer *layer)
+{
+    if (parse_num(&p) != 2 || *p != '\0')
+        return "pooling is pool2 (2x2 max pooling, stride 2)";
+    layer->kind = NN_LAYER_POOL;
+    layer->act = NN_ACT_NONE;
+    return NULL;
+}
+
+/* "N": a dense layer of N neurons. */
+static const char *parse_dense(const char *p, nn_layer *layer)
+{
     long n = parse_num(&p);
-    if (n < 0 || *p != '\0') {
-        *why = "expected a number of neurons, convKxKxC or pool2";
-        return -1;
-    }
+    if (n < 0 || *p != '\0')
+        return "expected a number of neurons, convKxKxC or pool2";
     layer->kind = NN_LAYER_DENSE;
     layer->c = (size_t)n;
-    return 0;
+    return NULL;
+}
+
+/* Parses one token into *layer; first says whether it is the input. 0 on
+ * success, -1 with *why set. */
+static int parse_token(const char *tok, int first, nn_layer *layer, const char **why)
+{
+    memset(layer, 0, sizeof *layer);
+    if (first)
+        *why = parse_input(tok, layer);
+    else if (strncmp(tok, "conv", 4) == 0)
+        *why = parse_conv(tok + 4, layer);
+    else if (strncmp(tok, "pool", 4) == 0)
+        *why = parse_pool(tok + 4, layer);
+    else
+        *why = parse_dense(tok, layer);
+    return *why != NULL ? -1 : 0;
 }
 
 nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *layers,
