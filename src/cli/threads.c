@@ -35,20 +35,21 @@ static int runnable_now(void)
 size_t cli_free_cpus(void)
 {
     size_t cpus = cli_online_cpus();
-    /* The run queue changes from one moment to the next (a compiler starts,
-     * a job sleeps): average a few looks over some milliseconds. */
-    int sum = 0, n = 0;
+    /* A busy process is in the run queue at every look; one that only
+     * passes through it (a pipeline's other commands starting, a kernel
+     * worker) is not: the fewest over a few looks some milliseconds apart
+     * counts the first kind only. */
+    int busy = -1;
     for (int i = 0; i < RUNNABLE_SAMPLES; i++) {
         int r = runnable_now();
         if (r < 1)
             return cpus;
-        sum += r - 1; /* not this thread */
-        n++;
+        if (busy < 0 || r - 1 < busy)
+            busy = r - 1; /* not this thread */
         if (i + 1 < RUNNABLE_SAMPLES)
             nanosleep(&(struct timespec){0, RUNNABLE_GAP_NS}, NULL);
     }
-    size_t busy = (size_t)((2 * sum + n) / (2 * n)); /* rounded */
-    return busy < cpus ? cpus - busy : 1;
+    return (size_t)busy < cpus ? cpus - (size_t)busy : 1;
 }
 
 void cli_set_blas_threads(size_t threads)
