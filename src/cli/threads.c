@@ -15,8 +15,8 @@ size_t cli_online_cpus(void)
 }
 
 /* Samples of the run queue, and the pause between two. */
-#define RUNNABLE_SAMPLES 8
-#define RUNNABLE_GAP_NS 1000000L
+#define RUNNABLE_SAMPLES 5
+#define RUNNABLE_GAP_NS 500000L
 
 /* Threads of the whole machine that are running or ready to run, this one
  * included: the fourth field of /proc/loadavg ("2/113"). -1 without it. */
