@@ -15,6 +15,7 @@ nnclass_setup() {
     command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
     command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
     [ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
+    [ -e /usr/include/libdeflate.h ] || need+=(libdeflate-dev)
     pkg-config --exists openblas 2>/dev/null || need+=(libopenblas-dev)
     pkg-config --exists cmocka 2>/dev/null || need+=(libcmocka-dev)
     pkg-config --exists libpng 2>/dev/null || need+=(libpng-dev)

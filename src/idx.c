@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 /* The input buffer of a descriptor's source (memory needs none). */
@@ -435,6 +436,106 @@ fail:
     return st;
 }
 
+/* The whole-file fast path takes a gzip file only when it holds at most this
+ * many times its own size (MNIST's images: 5), so that a lying header in a
+ * small file cannot make it allocate much more than the file's worth. */
+#define INFLATE_WHOLE_MAX_RATIO 64
+
+/* The compressed bytes of an input that is a regular file or memory, all of
+ * them: *data points into memory, or at a new buffer in *owned. 0 if there
+ * are none to have (a pipe, a descriptor, standard input) or more than
+ * limit of them. */
+static int compressed_bytes(nn_idx_input in, uint64_t limit, const uint8_t **data,
+                            size_t *len, uint8_t **owned)
+{
+    *owned = NULL;
+    if (in.kind == INPUT_MEMORY) {
+        *data = in.data;
+        *len = in.len;
+        return in.len <= limit;
+    }
+    if (in.kind != INPUT_PATH || strcmp(in.path, "-") == 0)
+        return 0;
+    int fd = open(in.path, O_RDONLY);
+    struct stat st;
+    int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+             (uint64_t)st.st_size <= limit;
+    size_t n = ok ? (size_t)st.st_size : 0, got = 0;
+    uint8_t *buf = ok ? malloc(n) : NULL;
+    while (buf != NULL && got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    if (fd >= 0)
+        close(fd);
+    if (buf == NULL || got < n) {
+        free(buf);
+        return 0;
+    }
+    *data = *owned = buf;
+    *len = n;
+    return 1;
+}
+
+/* Inflates every gzip member of in[0..n) into out, which must come out
+ * exactly full. 0 on any fault: bad data, a short or long result. */
+static int inflate_members(const uint8_t *in, size_t n, uint8_t *out, size_t out_len)
+{
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    size_t pos = 0, got = 0;
+    int ok = d != NULL;
+    while (ok && pos < n) {
+        size_t used = 0, made = 0;
+        ok = libdeflate_gzip_decompress_ex(d, in + pos, n - pos, out + got, out_len - got,
+                                           &used, &made) == LIBDEFLATE_SUCCESS && used > 0;
+        pos += used;
+        got += made;
+    }
+    libdeflate_free_decompressor(d);
+    return ok && got == out_len;
+}
+
+/* The fast way to load a gzip file whose compressed bytes can all be had (a
+ * regular file or memory, no bigger than deflate makes incompressible data),
+ * once its header has passed the stream's checks:
+ * libdeflate inflates whole members two to three times as fast as zlib's
+ * stream. Returns 1 with the payload in *out (NULL for none) when the file
+ * inflates to exactly the header f read and its declared payload. Returns 0
+ * when anything is wrong, and the stream reads on: libdeflate says only that
+ * inflating failed, where the stream says at which byte and why. */
+static int inflate_whole(nn_idx_input in, const idx_file *f, uint8_t **out)
+{
+    const size_t hl = header_len(f->kind), total = hl + (size_t)f->payload;
+    const uint8_t *data;
+    uint8_t *owned = NULL, *buf = NULL;
+    size_t len;
+    int ok = nn_source_direct(f->src) == 0 &&
+             compressed_bytes(in, total + total / 256 + 65536, &data, &len, &owned) &&
+             total / INFLATE_WHOLE_MAX_RATIO <= len && (buf = alloc_payload(total)) != NULL &&
+             inflate_members(data, len, buf, total);
+    /* The header inflated again must be the one checked (the file may have
+     * changed in between). */
+    for (int i = 0; ok && i < f->kind->ndims; i++)
+        ok = be32(buf + 4 + 4 * (size_t)i) == f->dims[i];
+    ok = ok && be32(buf) == f->kind->magic;
+    free(owned);
+    if (!ok) {
+        free(buf);
+        return 0;
+    }
+    memmove(buf, buf + hl, (size_t)f->payload);
+    if (f->payload == 0) {
+        free(buf);
+        buf = NULL;
+    }
+    *out = buf;
+    return 1;
+}
+
 /* The threads the program lets the readers use (nn_idx_set_threads). */
 static size_t idx_threads = 1;
 
@@ -466,7 +567,7 @@ static nn_status load_whole(nn_idx_input in, const idx_kind *k, uint64_t max_byt
     st = read_header(f, k, max_bytes == 0 ? NN_IDX_DEFAULT_MAX_BYTES : max_bytes, err);
     if (st == NN_OK && expect != NULL && f->dims[0] != expect->count)
         st = count_mismatch(expect_name, expect->count, in.name, f->dims[0], err);
-    if (st == NN_OK)
+    if (st == NN_OK && !inflate_whole(in, f, out))
         st = load_payload(f, out, err);
     st = close_file(f, st, err);
     if (st != NN_OK) {

@@ -850,6 +850,38 @@ static void test_fd_input(void **state)
     free(img);
 }
 
+/* A gzip file loads the same from its path (inflated whole) as from a
+ * descriptor (inflated as a stream), whether its pixels compress hardly at
+ * all (bigger than the raw file), ordinarily, or far too well for the whole
+ * file to be trusted with the buffer up front (all zeros). */
+static void test_gzip_whole_and_stream_agree(void **state)
+{
+    (void)state;
+    for (int fill = 0; fill < 3; fill++) {
+        size_t ilen;
+        uint8_t *img = make_images(500, 28, 28, &ilen);
+        for (size_t i = 16; i < ilen && fill > 0; i++)
+            img[i] = fill == 1 ? (uint8_t)(img[i] & 0x81) : 0;
+        char *p = put("agree.gz", img, ilen, 1);
+        nn_error err = {{0}};
+        nn_images whole, streamed;
+        assert_int_equal(nn_idx_load_images(p, 0, &whole, &err), NN_OK);
+        int fd = open(p, O_RDONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(nn_idx_load_images_from(nn_idx_fd(fd, "agree"), 0, NULL, NULL,
+                                                 &streamed, &err), NN_OK);
+        close(fd);
+        assert_int_equal(whole.count, 500);
+        assert_int_equal(streamed.count, 500);
+        assert_memory_equal(whole.pixels, img + 16, ilen - 16);
+        assert_memory_equal(streamed.pixels, img + 16, ilen - 16);
+        nn_images_free(&whole);
+        nn_images_free(&streamed);
+        free(p);
+        free(img);
+    }
+}
+
 /* A BGZF file (what nnclass writes and ships) is a gzip file of many
  * members: it loads like any other, and a defect in one member is worded as
  * in a gzip file of one member. */
@@ -1342,6 +1374,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_memory_stream_closed_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fd_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bgzf_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gzip_whole_and_stream_agree, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swapped_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_partial_reads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_truncated_and_trailing, setup, teardown),
