@@ -16,6 +16,9 @@
  * pipe) cannot tell how much it holds until it is inflated, so its buffer
  * starts small and doubles as data arrives, never past the declared size: a
  * lying header costs at most twice the bytes the file really contains.
+ * A whole gzip file (a regular file or memory) that could plausibly hold
+ * what its header declares is instead inflated at once by libdeflate into a
+ * buffer of that size (inflate_whole); at any fault the stream takes over.
  */
 #define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE */
 #include "nnclass/idx.h"
