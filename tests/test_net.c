@@ -30,15 +30,6 @@ static nn_net *make_net(const size_t *sizes, size_t n_layers, nn_activation act)
     return net;
 }
 
-static nn_workspace *make_ws(const nn_net *net, size_t batch)
-{
-    nn_workspace *ws = NULL;
-    nn_error err = {{0}};
-    if (nn_workspace_create(net, batch, &ws, &err) != NN_OK)
-        fail_msg("nn_workspace_create: %s", err.msg);
-    return ws;
-}
-
 /* Fills v with uniform values in [lo, hi). */
 static void fill_uniform(nn_rng *rng, float *v, size_t n, float lo, float hi)
 {
@@ -345,8 +336,8 @@ static void check_forward_agree(const size_t *sizes, size_t n_layers, nn_activat
         px[i] = (uint8_t)nn_rng_below(&rng, 256);
     nn_scale_pixels(px, BATCH * n_in, x);
 
-    nn_workspace *ws1 = make_ws(net, 1);
-    nn_workspace *wsb = make_ws(net, BATCH);
+    nn_workspace *ws1 = ts_workspace(net, 1);
+    nn_workspace *wsb = ts_workspace(net, BATCH);
     const float *batch = nn_net_forward_batch(net, wsb, x, BATCH);
     for (size_t r = 0; r < BATCH; r++) {
         memcpy(single, nn_net_forward(net, ws1, x + r * n_in), n_out * sizeof(float));
@@ -392,7 +383,7 @@ static void test_softmax_is_stable(void **state)
     float *w = nn_net_weights(net, 1);
     w[0] = 1000.0f; /* z0 = 1000 x0 */
     w[3] = 999.0f;  /* z1 = 999 x1 */
-    nn_workspace *ws = make_ws(net, 1);
+    nn_workspace *ws = ts_workspace(net, 1);
     float x[] = {1.0f, 1.0f};
     const float *p = nn_net_forward(net, ws, x);
     assert_float_equal(p[0], 1.0 / (1.0 + exp(-1.0)), 1e-6);
@@ -450,7 +441,7 @@ static void check_gradient(const size_t *sizes, size_t n_layers, nn_activation a
         ref_loss(sizes, n_layers, act, p, x, y, BATCH, &min_abs_z);
     } while (act == NN_ACT_RELU && min_abs_z < 1e-2);
 
-    nn_workspace *ws = make_ws(net, BATCH);
+    nn_workspace *ws = ts_workspace(net, BATCH);
     float *grad = malloc(net->n_params * sizeof(float));
     for (size_t i = 0; i < net->n_params; i++)
         grad[i] = NAN; /* every entry must be written */
@@ -528,7 +519,7 @@ static void test_step_in_blocks_matches_whole(void **state)
         nn_rng rng;
         nn_rng_seed(&rng, 7 + k);
         nn_net_init(net, &rng);
-        nn_workspace *ws = make_ws(net, batch);
+        nn_workspace *ws = ts_workspace(net, batch);
         float *x = malloc(batch * n_in * sizeof(float));
         uint8_t y[64];
         for (size_t i = 0; i < batch * n_in; i++)
@@ -571,7 +562,7 @@ static void test_zero_net_loss(void **state)
     (void)state;
     size_t sizes[] = {4, 3, 5};
     nn_net *net = make_net(sizes, 3, NN_ACT_TANH);
-    nn_workspace *ws = make_ws(net, 4);
+    nn_workspace *ws = ts_workspace(net, 4);
     float x[16] = {0.5f, 0.25f, 1.0f, 0.0f};
     uint8_t y[4] = {0, 4, 4, 2};
     float *grad = malloc(net->n_params * sizeof(float));

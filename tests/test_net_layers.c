@@ -36,15 +36,6 @@ static nn_net *parse_net(const char *spec, nn_activation act)
     return net;
 }
 
-static nn_workspace *make_ws(const nn_net *net, size_t batch)
-{
-    nn_workspace *ws = NULL;
-    nn_error err = {{0}};
-    if (nn_workspace_create(net, batch, &ws, &err) != NN_OK)
-        fail_msg("nn_workspace_create: %s", err.msg);
-    return ws;
-}
-
 /* Random parameters (weights and biases alike) in [-0.5, 0.5). */
 static void randomize(nn_net *net, uint64_t seed)
 {
@@ -183,7 +174,7 @@ static void check_forward(const char *spec, nn_activation act, size_t batch)
 {
     nn_net *net = parse_net(spec, act);
     randomize(net, 7);
-    nn_workspace *ws = make_ws(net, batch);
+    nn_workspace *ws = ts_workspace(net, batch);
     float *x = malloc(batch * net->sizes[0] * sizeof *x);
     uint8_t *y = calloc(batch, 1);
     double *p = malloc(net->n_params * sizeof *p);
@@ -242,7 +233,7 @@ static void test_single_image_agrees_with_batch(void **state)
         nn_net *net = parse_net(specs[s], NN_ACT_RELU);
         randomize(net, 3 + s);
         size_t batch = 5, n_in = net->sizes[0], nc = net->sizes[net->n_layers - 1];
-        nn_workspace *wb = make_ws(net, batch), *w1 = make_ws(net, 1);
+        nn_workspace *wb = ts_workspace(net, batch), *w1 = ts_workspace(net, 1);
         float *x = malloc(batch * n_in * sizeof *x);
         assert_non_null(x);
         fill_inputs(x, batch * n_in, 5);
@@ -270,7 +261,7 @@ static void check_gradient(const char *spec, nn_activation act, size_t batch)
     nn_net *net = parse_net(spec, act);
     randomize(net, 21);
     size_t n_in = net->sizes[0], nc = net->sizes[net->n_layers - 1];
-    nn_workspace *ws = make_ws(net, batch);
+    nn_workspace *ws = ts_workspace(net, batch);
     float *x = malloc(batch * n_in * sizeof *x), *grad = malloc(net->n_params * sizeof *grad);
     uint8_t *y = malloc(batch);
     double *p = malloc(net->n_params * sizeof *p);

@@ -101,3 +101,12 @@ nn_dataset ts_view(const nn_images *images, const nn_labels *labels, size_t n_cl
     return nn_dataset_view(images->pixels, labels->labels, images->count, images->rows,
                            images->cols, n_classes);
 }
+
+nn_workspace *ts_workspace(const nn_net *net, size_t batch)
+{
+    nn_workspace *ws = NULL;
+    nn_error err = {{0}};
+    if (nn_workspace_create(net, batch, &ws, &err) != NN_OK)
+        fail_msg("nn_workspace_create: %s", err.msg);
+    return ws;
+}

@@ -8,6 +8,7 @@
 
 #include "nnclass/dataset.h"
 #include "nnclass/idx.h"
+#include "nnclass/net.h"
 
 /* The project's data folder (NNCLASS_TEST_DATA, set by ctest). */
 const char *ts_data_dir(void);
@@ -37,5 +38,9 @@ void ts_load_mnist(const char *split, size_t n, nn_images *images, nn_labels *la
 /* The view of loaded images and their labels, of n_classes classes (the
  * image count; the labels must be at least as many). */
 nn_dataset ts_view(const nn_images *images, const nn_labels *labels, size_t n_classes);
+
+/* A training workspace of net for batch images; aborts the test on failure.
+ * The caller frees it with nn_workspace_free. */
+nn_workspace *ts_workspace(const nn_net *net, size_t batch);
 
 #endif
