@@ -146,6 +146,17 @@ wall() {
     calc "$e - $s"
 }
 
+# median_wall CMD...: runs CMD --runs times, prints the median wall seconds;
+# status 1 as soon as a run fails
+median_wall() {
+    local i t times=()
+    for ((i = 1; i <= runs; i++)); do
+        t=$(wall "$@") || return 1
+        times+=("$t")
+    done
+    printf '%s\n' "${times[@]}" | median
+}
+
 # peak_rss_kb CMD...: runs CMD once under /usr/bin/time -v, prints peak RSS in kB
 # (empty without /usr/bin/time, in which case CMD still runs as a warm-up).
 peak_rss_kb() {
@@ -379,12 +390,7 @@ if [ -n "$rest" ]; then
     if [ ${#ev_cmd[@]} -gt 0 ]; then
         log "eval: warm-up + peak RSS"
         if ev_rss=$(peak_rss_kb "${ev_cmd[@]}"); then
-            : >"$tmp/eval.times"
-            for ((i = 1; i <= runs; i++)); do
-                t=$(wall "${ev_cmd[@]}") || { fail "eval"; break; }
-                echo "$t" >>"$tmp/eval.times"
-            done
-            ev_s=$(median <"$tmp/eval.times") || ev_s=""
+            ev_s=$(median_wall "${ev_cmd[@]}") || { fail "eval"; ev_s=""; }
             log "eval: median $ev_s s$ev_model_note"
         else
             fail "eval"
@@ -431,12 +437,7 @@ EOF
             # the output must have one line per image
             lines=$("$nnclass" predict "${pr_model[@]}" "$f" 2>/dev/null | wc -l) || true
             [ "$lines" -eq "$big_n" ] || fail "predict $kind printed $lines lines for $big_n images"
-            : >"$tmp/predict.times"
-            for ((i = 1; i <= runs; i++)); do
-                t=$(wall "$nnclass" predict "${pr_model[@]}" "$f") || { fail "predict $kind"; break; }
-                echo "$t" >>"$tmp/predict.times"
-            done
-            s=$(median <"$tmp/predict.times") || s=""
+            s=$(median_wall "$nnclass" predict "${pr_model[@]}" "$f") || { fail "predict $kind"; s=""; }
             log "predict $kind: median $s s, peak RSS ${rss:-n/a} kB"
             if [ "$kind" = raw ]; then pr_raw_s=$s pr_raw_rss=$rss; else pr_gz_s=$s pr_gz_rss=$rss; fi
         done
@@ -496,12 +497,8 @@ EOF
         img_files=("$tmp"/img/png/*.png)
         lines=$("$nnclass" predict "${img_files[@]}" 2>/dev/null | wc -l) || true
         [ "$lines" -eq "$img_pred_n" ] || fail "predict on $img_pred_n PNG files printed $lines lines"
-        : >"$tmp/imgpred.times"
-        for ((i = 1; i <= runs; i++)); do
-            t=$(wall "$nnclass" predict "${img_files[@]}") || { fail "predict on PNG files"; break; }
-            echo "$t" >>"$tmp/imgpred.times"
-        done
-        img_pred_s=$(median <"$tmp/imgpred.times") || img_pred_s=""
+        img_pred_s=$(median_wall "$nnclass" predict "${img_files[@]}") ||
+            { fail "predict on PNG files"; img_pred_s=""; }
         log "predict on $img_pred_n PNG files: median ${img_pred_s:-?} s"
     else
         fail "drawing the image-input workloads"
