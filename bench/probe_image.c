@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "nnclass/image.h"
-#include "nnclass/preprocess.h"
+#include "nnclass/io/image.h"
+#include "nnclass/io/preprocess.h"
 
 static double clock_ms(clockid_t clock)
 {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Compresses a file into BGZF, the blocked gzip of the SAM/BAM specification,
-in which nnclass ships its data files (nn_bgzf_compress in src/idx_write.c
+in which nnclass ships its data files (nn_bgzf_compress in src/io/idx_write.c
 writes the same bytes). nnclass reads them as any gzip file, in one stream.
 
   scripts/bgzf.py INPUT OUTPUT    INPUT raw or gzipped (inflated first)

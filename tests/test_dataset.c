@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "nnclass/dataset.h"
-#include "nnclass/net.h"
+#include "nnclass/nn/dataset.h"
+#include "nnclass/nn/net.h"
 
 #define assert_msg_has(err, text)                                                        \
     do {                                                                                 \

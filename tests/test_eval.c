@@ -15,9 +15,9 @@
 
 #include <cmocka.h>
 
-#include "nnclass/dataset.h"
-#include "nnclass/eval.h"
-#include "nnclass/net.h"
+#include "nnclass/nn/dataset.h"
+#include "nnclass/nn/eval.h"
+#include "nnclass/nn/net.h"
 #include "test_support.h"
 
 /* A fresh matrix for the net's classes with data evaluated into it. */

@@ -22,8 +22,8 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "nnclass/idx.h"
-#include "nnclass/idx_write.h"
+#include "nnclass/io/idx.h"
+#include "nnclass/io/idx_write.h"
 #include "test_support.h"
 
 /* --- helpers --------------------------------------------------------------- */

@@ -16,8 +16,8 @@
 #include <png.h>
 #include <zlib.h>
 
-#include "nnclass/image.h"
-#include "nnclass/rng.h"
+#include "nnclass/io/image.h"
+#include "nnclass/base/rng.h"
 
 /* --- sniffing ------------------------------------------------------------------ */
 

@@ -22,8 +22,8 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "nnclass/model.h"
-#include "nnclass/net.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/nn/net.h"
 #include "test_support.h"
 
 /* Offsets from docs/model-format.md, restated here so that the tests check

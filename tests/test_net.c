@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "../src/net_internal.h" /* the two halves of a training step */
-#include "nnclass/net.h"
+#include "../src/nn/net_internal.h" /* the two halves of a training step */
+#include "nnclass/nn/net.h"
 #include "test_support.h"
 
 /* --- helpers ----------------------------------------------------------------- */

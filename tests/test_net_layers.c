@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "nnclass/net.h"
-#include "nnclass/rng.h"
-#include "nnclass/train.h"
+#include "nnclass/nn/net.h"
+#include "nnclass/base/rng.h"
+#include "nnclass/nn/train.h"
 #include "test_support.h"
 
 /* --- helpers ----------------------------------------------------------------- */

@@ -13,9 +13,9 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "nnclass/model.h"
-#include "nnclass/net.h"
-#include "nnclass/npz.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/nn/net.h"
+#include "nnclass/export/npz.h"
 
 static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
 static uint32_t le32(const uint8_t *p) { return le16(p) | le16(p + 2) << 16; }

@@ -14,9 +14,9 @@
 
 #include <cmocka.h>
 
-#include "nnclass/model.h"
-#include "nnclass/net.h"
-#include "nnclass/onnx.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/nn/net.h"
+#include "nnclass/export/onnx.h"
 
 /* --- a minimal reader ---------------------------------------------------------- */
 

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "nnclass/pb.h"
+#include "nnclass/export/pb.h"
 
 static void expect_bytes(nn_pb *pb, const uint8_t *want, size_t want_len)
 {

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "nnclass/preprocess.h"
-#include "nnclass/rng.h"
+#include "nnclass/io/preprocess.h"
+#include "nnclass/base/rng.h"
 #include "test_support.h"
 
 /* A w x h image filled with v. */

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "nnclass/source.h"
+#include "nnclass/io/source.h"
 
 /* n bytes that deflate cannot shrink much. */
 static uint8_t *sample(size_t n)

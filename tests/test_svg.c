@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "nnclass/svg.h"
+#include "nnclass/report/svg.h"
 #include "test_support.h"
 
 static char *escaped(const char *in)

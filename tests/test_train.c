@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "nnclass/eval.h"
-#include "nnclass/net.h"
-#include "nnclass/train.h"
+#include "nnclass/nn/eval.h"
+#include "nnclass/nn/net.h"
+#include "nnclass/nn/train.h"
 #include "test_support.h"
 
 static nn_net *make_net(const size_t *sizes, size_t n_layers, nn_activation act)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "nnclass/trainlog.h"
+#include "nnclass/report/trainlog.h"
 
 static void test_good_log(void **state)
 {

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "nnclass/vexp.h"
+#include "nnclass/base/vexp.h"
 
 /* The distance from y to the exact e^x, in units in the last place of the
  * float nearest to e^x. */

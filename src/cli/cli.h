@@ -13,13 +13,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "nnclass/dataset.h"
-#include "nnclass/error.h"
-#include "nnclass/idx.h"
-#include "nnclass/preprocess.h"
-#include "nnclass/eval.h"
-#include "nnclass/model.h"
-#include "nnclass/svg.h"
+#include "nnclass/nn/dataset.h"
+#include "nnclass/base/error.h"
+#include "nnclass/io/idx.h"
+#include "nnclass/io/preprocess.h"
+#include "nnclass/nn/eval.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/report/svg.h"
 
 enum { CLI_OK = 0, CLI_EXIT_DATA = 1, CLI_EXIT_USAGE = 2 };
 

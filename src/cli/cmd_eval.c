@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nnclass/eval.h"
-#include "nnclass/idx.h"
-#include "nnclass/model.h"
-#include "nnclass/net.h"
+#include "nnclass/nn/eval.h"
+#include "nnclass/io/idx.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/nn/net.h"
 
 typedef enum { FORMAT_TEXT, FORMAT_JSON, FORMAT_CSV } eval_format;
 

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nnclass/atomic.h"
-#include "nnclass/model.h"
-#include "nnclass/net.h"
-#include "nnclass/npz.h"
-#include "nnclass/onnx.h"
+#include "nnclass/base/atomic.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/nn/net.h"
+#include "nnclass/export/npz.h"
+#include "nnclass/export/onnx.h"
 
 static void usage(FILE *out)
 {

@@ -4,8 +4,8 @@
 #include <getopt.h>
 #include <stdio.h>
 
-#include "nnclass/model.h"
-#include "nnclass/net.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/nn/net.h"
 
 static void usage(FILE *out)
 {

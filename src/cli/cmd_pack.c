@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "nnclass/atomic.h"
-#include "nnclass/idx_write.h"
-#include "nnclass/net.h"
+#include "nnclass/base/atomic.h"
+#include "nnclass/io/idx_write.h"
+#include "nnclass/nn/net.h"
 
 static void usage(FILE *out)
 {

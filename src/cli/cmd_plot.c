@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nnclass/trainlog.h"
+#include "nnclass/report/trainlog.h"
 
 #define MAX_LOG_BYTES ((size_t)256 << 20)
 

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nnclass/idx.h"
-#include "nnclass/idx_write.h"
-#include "nnclass/model.h"
-#include "nnclass/net.h"
+#include "nnclass/io/idx.h"
+#include "nnclass/io/idx_write.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/nn/net.h"
 
 /* Images classified per sgemm call: large enough that packing the weights is
  * a small share of the work, small enough for a few MB of buffers. */

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nnclass/idx.h"
+#include "nnclass/io/idx.h"
 
 static void usage(FILE *out)
 {

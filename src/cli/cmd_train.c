@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "nnclass/eval.h"
-#include "nnclass/idx.h"
-#include "nnclass/model.h"
-#include "nnclass/net.h"
-#include "nnclass/train.h"
+#include "nnclass/nn/eval.h"
+#include "nnclass/io/idx.h"
+#include "nnclass/nn/model.h"
+#include "nnclass/nn/net.h"
+#include "nnclass/nn/train.h"
 
 #define DEFAULT_HIDDEN 16
 #define DEFAULT_ACTIVATION NN_ACT_RELU

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nnclass/image.h"
+#include "nnclass/io/image.h"
 
 int cli_parse_image_option(int opt, const char *text, cli_image_opts *o)
 {

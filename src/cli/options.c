@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nnclass/net.h"
+#include "nnclass/nn/net.h"
 
 /* The one way a message reaches stderr: "nnclass: ", the message with its
  * control characters escaped (a file name may hold a newline or an escape

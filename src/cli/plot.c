@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nnclass/atomic.h"
+#include "nnclass/base/atomic.h"
 
 nn_status cli_write_svg(const char *path, const nn_svg *svg, nn_error *err)
 {

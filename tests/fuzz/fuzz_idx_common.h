@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nnclass/dataset.h"
-#include "nnclass/idx.h"
+#include "nnclass/nn/dataset.h"
+#include "nnclass/io/idx.h"
 
 /* The streaming reader's buffer never exceeds this (one image at most is
  * 4096 x 4096 = 16 MiB). */

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "nnclass/image.h"
-#include "nnclass/preprocess.h"
+#include "nnclass/io/image.h"
+#include "nnclass/io/preprocess.h"
 
 /* The pixel cap the harnesses decode with: large enough for any image the
  * fuzzer can make from a few kilobytes, small enough to keep runs fast. */

@@ -14,7 +14,7 @@
 
 #include <zlib.h>
 
-#include "nnclass/model.h"
+#include "nnclass/nn/model.h"
 
 static void check_model(const uint8_t *data, size_t size)
 {

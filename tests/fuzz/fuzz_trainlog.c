@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nnclass/svg.h"
-#include "nnclass/trainlog.h"
+#include "nnclass/report/svg.h"
+#include "nnclass/report/trainlog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

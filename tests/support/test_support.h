@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "nnclass/dataset.h"
-#include "nnclass/idx.h"
-#include "nnclass/net.h"
+#include "nnclass/nn/dataset.h"
+#include "nnclass/io/idx.h"
+#include "nnclass/nn/net.h"
 
 /* The project's data folder (NNCLASS_TEST_DATA, set by ctest). */
 const char *ts_data_dir(void);

@@ -1,0 +1,88 @@
+/*
+ * svg.h - pictures as standalone SVG: a confusion heatmap, a learning curve
+ * and a gallery of images, drawn into a memory buffer the caller then writes
+ * where it likes (atomically: nn_atomic_*).
+ *
+ * The output is valid XML whatever the names it shows (every piece of text
+ * goes through one escaper that also replaces bytes XML cannot hold), scales
+ * with its viewBox, uses no external font, script or image, and is
+ * byte-identical for the same input: every number is printed with fixed
+ * decimals and nothing depends on the time, the locale's digits or the host.
+ */
+#ifndef NNCLASS_SVG_H
+#define NNCLASS_SVG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnclass/base/error.h"
+#include "nnclass/nn/eval.h"
+
+/* A growing text buffer. Zero-initialise it (or call nn_svg_init); free with
+ * nn_svg_free. A failed allocation is remembered and reported by the drawing
+ * function, which then returns NN_E_NOMEM. */
+typedef struct {
+    char *buf;   /* NUL-terminated once anything was written */
+    size_t len;
+    size_t cap;
+    int failed;  /* an allocation failed: the contents are incomplete */
+} nn_svg;
+
+/* Empties s (keeping nothing) so that it can be drawn into. */
+void nn_svg_init(nn_svg *s);
+
+/* Frees the buffer and zeroes s (NULL-safe). */
+void nn_svg_free(nn_svg *s);
+
+/* Appends text escaped for XML character data and attribute values:
+ * & < > " ' become entities, control characters XML 1.0 forbids and bytes
+ * that are not valid UTF-8 become '?'. */
+void nn_svg_escape(nn_svg *s, const char *text);
+
+/* The heatmap's colour scale: the viridis colour of t in [0, 1] (clamped),
+ * as 0xRRGGBB. */
+uint32_t nn_svg_viridis(double t);
+
+/* Draws a confusion matrix as a heatmap: rows are true labels, columns
+ * predictions, each cell coloured by its share of the row on a log scale of
+ * viridis (empty cells white), its count written in black or white,
+ * whichever contrasts more; a recall column on the right, a precision row
+ * below, a colour bar, and title (and subtitle, may be NULL) on top.
+ * names holds c->n_classes class names (NULL: the class numbers). */
+nn_status nn_svg_confusion(nn_svg *s, const nn_confusion *c, const char *const *names,
+                           const char *title, const char *subtitle, nn_error *err);
+
+/* One epoch of training, as the learning curve shows it. */
+typedef struct {
+    size_t epoch;          /* 1-based */
+    double loss;           /* mean training loss; < 0: none (the perceptron) */
+    double train_accuracy;
+    double val_accuracy;   /* < 0: no validation */
+    double lr;             /* learning rate at the end of the epoch; < 0: unknown */
+    double val_loss;       /* mean loss on the validation images; < 0: none */
+} nn_svg_epoch;
+
+/* Draws loss and accuracy per epoch in two panels (training and validation
+ * lines, validation loss when every epoch has one, a legend, the best validation epoch marked) and, when every epoch
+ * has one, the learning rate in a thin third panel. Without a loss for every
+ * epoch the loss panel says so instead. n may be 0 (an empty frame saying
+ * so). */
+nn_status nn_svg_learning_curve(nn_svg *s, const nn_svg_epoch *epochs, size_t n,
+                                const char *title, const char *subtitle, nn_error *err);
+
+/* One captioned image of a gallery. */
+typedef struct {
+    const uint8_t *pixels;  /* rows * cols bytes, 0 background, 255 ink */
+    size_t index;           /* position of the image in its file */
+    const char *truth;      /* true class name */
+    const char *predicted;  /* predicted class name */
+    double confidence;      /* probability of the prediction */
+} nn_svg_tile;
+
+/* Draws n images of rows x cols pixels (ink dark on white, one <rect> per
+ * run of equal pixels) in a grid, each captioned with its index, true and
+ * predicted class and the confidence. */
+nn_status nn_svg_gallery(nn_svg *s, const nn_svg_tile *tiles, size_t n, size_t rows,
+                         size_t cols, const char *title, const char *subtitle, nn_error *err);
+
+#endif

@@ -1,0 +1,406 @@
+/* onnx.c - a network as an ONNX model (see onnx.h). Field numbers are those
+ * of onnx.proto; every message is written with the protobuf writer (pb.h). */
+#include "nnclass/export/onnx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnclass/export/pb.h"
+
+/* onnx.proto field numbers, by message. */
+enum { MODEL_IR_VERSION = 1, MODEL_PRODUCER_NAME = 2, MODEL_PRODUCER_VERSION = 3,
+       MODEL_DOMAIN = 4, MODEL_MODEL_VERSION = 5, MODEL_DOC_STRING = 6, MODEL_GRAPH = 7,
+       MODEL_OPSET_IMPORT = 8, MODEL_METADATA_PROPS = 14 };
+enum { OPSET_DOMAIN = 1, OPSET_VERSION = 2 };
+enum { ENTRY_KEY = 1, ENTRY_VALUE = 2 };
+enum { GRAPH_NODE = 1, GRAPH_NAME = 2, GRAPH_INITIALIZER = 5, GRAPH_DOC_STRING = 10,
+       GRAPH_INPUT = 11, GRAPH_OUTPUT = 12 };
+enum { NODE_INPUT = 1, NODE_OUTPUT = 2, NODE_NAME = 3, NODE_OP_TYPE = 4,
+       NODE_ATTRIBUTE = 5 };
+enum { ATTR_NAME = 1, ATTR_I = 3, ATTR_INTS = 8, ATTR_TYPE = 20 };
+enum { ATTR_TYPE_INT = 2, ATTR_TYPE_INTS = 7 };
+enum { TENSOR_DIMS = 1, TENSOR_DATA_TYPE = 2, TENSOR_NAME = 8, TENSOR_RAW_DATA = 9 };
+enum { TENSOR_FLOAT = 1 };
+enum { VALUE_INFO_NAME = 1, VALUE_INFO_TYPE = 2 };
+enum { TYPE_TENSOR_TYPE = 1 };
+enum { TYPE_TENSOR_ELEM_TYPE = 1, TYPE_TENSOR_SHAPE = 2 };
+enum { SHAPE_DIM = 1 };
+enum { DIM_VALUE = 1, DIM_PARAM = 2 };
+
+#define NAME_CAP 32
+
+/* --- messages ---------------------------------------------------------------- */
+
+/* A float tensor initializer: dims, then the values as little-endian raw_data. */
+static void tensor(nn_pb *pb, const char *name, const int64_t *dims, size_t n_dims,
+                   const float *values, size_t n)
+{
+    nn_pb_begin(pb, GRAPH_INITIALIZER);
+    for (size_t i = 0; i < n_dims; i++)
+        nn_pb_int(pb, TENSOR_DIMS, dims[i]);
+    nn_pb_int(pb, TENSOR_DATA_TYPE, TENSOR_FLOAT);
+    nn_pb_string(pb, TENSOR_NAME, name);
+    nn_pb_floats(pb, TENSOR_RAW_DATA, values, n);
+    nn_pb_end(pb);
+}
+
+/* A graph input or output: float tensor of the given shape; a dim < 0 is the
+ * symbolic batch size "N". */
+static void value_info(nn_pb *pb, uint32_t field, const char *name, const int64_t *dims,
+                       size_t n_dims)
+{
+    nn_pb_begin(pb, field);
+    nn_pb_string(pb, VALUE_INFO_NAME, name);
+    nn_pb_begin(pb, VALUE_INFO_TYPE);
+    nn_pb_begin(pb, TYPE_TENSOR_TYPE);
+    nn_pb_int(pb, TYPE_TENSOR_ELEM_TYPE, TENSOR_FLOAT);
+    nn_pb_begin(pb, TYPE_TENSOR_SHAPE);
+    for (size_t i = 0; i < n_dims; i++) {
+        nn_pb_begin(pb, SHAPE_DIM);
+        if (dims[i] < 0)
+            nn_pb_string(pb, DIM_PARAM, "N");
+        else
+            nn_pb_int(pb, DIM_VALUE, dims[i]);
+        nn_pb_end(pb);
+    }
+    nn_pb_end(pb);
+    nn_pb_end(pb);
+    nn_pb_end(pb);
+    nn_pb_end(pb);
+}
+
+/* An attribute: an int (n_ints == 0) or a list of ints. */
+typedef struct {
+    const char *name;
+    int64_t i;
+    const int64_t *ints;
+    size_t n_ints;
+} attr_spec;
+
+/* Up to three inputs (NULL ends the list), one output, up to three
+ * attributes (a NULL name ends the list). */
+typedef struct {
+    const char *name, *op;
+    const char *in[3];
+    const char *out;
+    attr_spec attr[3];
+} node_spec;
+
+static void attribute(nn_pb *pb, const attr_spec *a)
+{
+    nn_pb_begin(pb, NODE_ATTRIBUTE);
+    nn_pb_string(pb, ATTR_NAME, a->name);
+    if (a->n_ints == 0) {
+        nn_pb_int(pb, ATTR_I, a->i);
+        nn_pb_int(pb, ATTR_TYPE, ATTR_TYPE_INT);
+    } else {
+        for (size_t k = 0; k < a->n_ints; k++)
+            nn_pb_int(pb, ATTR_INTS, a->ints[k]);
+        nn_pb_int(pb, ATTR_TYPE, ATTR_TYPE_INTS);
+    }
+    nn_pb_end(pb);
+}
+
+static void node(nn_pb *pb, const node_spec *n)
+{
+    nn_pb_begin(pb, GRAPH_NODE);
+    for (size_t i = 0; i < 3 && n->in[i] != NULL; i++)
+        nn_pb_string(pb, NODE_INPUT, n->in[i]);
+    nn_pb_string(pb, NODE_OUTPUT, n->out);
+    nn_pb_string(pb, NODE_NAME, n->name);
+    nn_pb_string(pb, NODE_OP_TYPE, n->op);
+    for (size_t i = 0; i < 3 && n->attr[i].name != NULL; i++)
+        attribute(pb, &n->attr[i]);
+    nn_pb_end(pb);
+}
+
+static void metadata(nn_pb *pb, const char *key, const char *value)
+{
+    nn_pb_begin(pb, MODEL_METADATA_PROPS);
+    nn_pb_string(pb, ENTRY_KEY, key);
+    nn_pb_string(pb, ENTRY_VALUE, value);
+    nn_pb_end(pb);
+}
+
+/* --- the graph, layer by layer ------------------------------------------------ */
+
+/* The state of the walk: the name of the tensor the next layer takes, and
+ * whether it is still an image batch (N, C, H, W) rather than (N, features). */
+typedef struct {
+    nn_pb *nodes, *init;
+    char cur[NAME_CAP];
+    int spatial;
+    size_t channels;
+} walk;
+
+/* The two facts the walk needs about layer l (1-based): its kind and its
+ * activation (NO_ACT for none: the output layer's weighted sums go to the
+ * Softmax). */
+enum { LAYER_DENSE = NN_LAYER_DENSE, LAYER_CONV = NN_LAYER_CONV, LAYER_POOL = NN_LAYER_POOL };
+#define NO_ACT (-1)
+
+static int layer_kind(const nn_net *net, size_t l)
+{
+    return (int)net->layers[l].kind;
+}
+
+static int layer_act(const nn_net *net, size_t l)
+{
+    nn_activation act = net->layers[l].act;
+    return l + 1 == net->n_layers || act == NN_ACT_NONE ? NO_ACT : (int)act;
+}
+
+static const char *activation_op(int act)
+{
+    switch (act) {
+    case NN_ACT_SIGMOID: return "Sigmoid";
+    case NN_ACT_RELU: return "Relu";
+    case NN_ACT_TANH: return "Tanh";
+    default: return NULL; /* none; step is the perceptron's, never on a hidden layer */
+    }
+}
+
+/* Names "<prefix><l>" into out. */
+static void name_of(char out[NAME_CAP], const char *prefix, size_t l)
+{
+    snprintf(out, NAME_CAP, "%s%zu", prefix, l);
+}
+
+/* Appends op(cur) -> "<prefix><l>" and makes it the current tensor. */
+static void step(walk *w, const char *op, const char *prefix, size_t l, const attr_spec *attrs,
+                 size_t n_attrs)
+{
+    char out[NAME_CAP], name[NAME_CAP];
+    node_spec n = {.op = op, .in = {w->cur}, .out = out, .name = name};
+    name_of(out, prefix, l);
+    snprintf(name, sizeof name, "%s_%s%zu", op, prefix, l);
+    for (size_t i = 0; i < n_attrs && i < 3; i++)
+        n.attr[i] = attrs[i];
+    node(w->nodes, &n);
+    snprintf(w->cur, NAME_CAP, "%s", out);
+}
+
+/* The layer's activation, when it has one. */
+static void activation(walk *w, int act, size_t l)
+{
+    const char *op = activation_op(act);
+    if (op != NULL)
+        step(w, op, "a", l, NULL, 0);
+}
+
+/* Dense layer l: z = x W^T + b by Gemm (transB: W is stored (out, in)
+ * row-major). An image batch is flattened first, in nnclass's order: its
+ * features are channels last (h, w, c), so (N, C, H, W) is transposed to
+ * (N, H, W, C) before Flatten when there is more than one channel. */
+static void dense_layer(walk *w, const nn_net *net, size_t l)
+{
+    if (w->spatial) {
+        if (w->channels > 1) {
+            static const int64_t nhwc[4] = {0, 2, 3, 1};
+            attr_spec perm = {.name = "perm", .ints = nhwc, .n_ints = 4};
+            step(w, "Transpose", "nhwc", l, &perm, 1);
+        }
+        attr_spec axis = {.name = "axis", .i = 1};
+        step(w, "Flatten", "flat", l, &axis, 1);
+        w->spatial = 0;
+    }
+    char wn[NAME_CAP], bn[NAME_CAP], z[NAME_CAP], name[NAME_CAP];
+    name_of(wn, "W", l);
+    name_of(bn, "b", l);
+    name_of(z, "z", l);
+    name_of(name, "dense", l);
+    size_t n_out = net->sizes[l], n_in = net->sizes[l - 1];
+    int64_t wdims[2] = {(int64_t)n_out, (int64_t)n_in};
+    int64_t bdims[1] = {(int64_t)n_out};
+    tensor(w->init, wn, wdims, 2, nn_net_weights(net, l), n_out * n_in);
+    tensor(w->init, bn, bdims, 1, nn_net_biases(net, l), n_out);
+    node(w->nodes, &(node_spec){.name = name, .op = "Gemm", .in = {w->cur, wn, bn}, .out = z,
+                                .attr = {{.name = "transB", .i = 1}}});
+    snprintf(w->cur, NAME_CAP, "%s", z);
+    activation(w, layer_act(net, l), l);
+}
+
+/* Conv layer l: nnclass keeps its kernels as (C_out, k, k, C_in) and its
+ * images channels last; ONNX's Conv takes (C_out, C_in, k, k) kernels over
+ * (N, C, H, W) images, so the kernels are transposed on the way out and the
+ * image batch stays (N, C, H, W) until a dense layer flattens it. Stride 1;
+ * 'same' pads (k-1)/2 on every side, 'valid' none. Both compute the
+ * cross-correlation. */
+static void conv_layer(walk *w, const nn_net *net, size_t l)
+{
+    const nn_layer *L = &net->layers[l], *P = &net->layers[l - 1];
+    size_t k = L->k, cin = P->c, cout = L->c;
+    const float *src = nn_net_weights(net, l);
+    float *kernels = malloc(cout * cin * k * k * sizeof *kernels);
+    if (kernels == NULL) {
+        if (w->init->failed == NN_OK)
+            w->init->failed = NN_E_NOMEM;
+        return;
+    }
+    for (size_t o = 0; o < cout; o++)
+        for (size_t y = 0; y < k; y++)
+            for (size_t x = 0; x < k; x++)
+                for (size_t c = 0; c < cin; c++)
+                    kernels[((o * cin + c) * k + y) * k + x] = src[((o * k + y) * k + x) * cin + c];
+    char wn[NAME_CAP], bn[NAME_CAP], z[NAME_CAP], name[NAME_CAP];
+    name_of(wn, "W", l);
+    name_of(bn, "b", l);
+    name_of(z, "z", l);
+    name_of(name, "conv", l);
+    int64_t wdims[4] = {(int64_t)cout, (int64_t)cin, (int64_t)k, (int64_t)k};
+    int64_t bdims[1] = {(int64_t)cout};
+    tensor(w->init, wn, wdims, 4, kernels, cout * cin * k * k);
+    tensor(w->init, bn, bdims, 1, nn_net_biases(net, l), cout);
+    free(kernels);
+    int64_t pad = L->same ? (int64_t)(k - 1) / 2 : 0;
+    int64_t kernel_shape[2] = {(int64_t)k, (int64_t)k}, pads[4] = {pad, pad, pad, pad};
+    static const int64_t ones[2] = {1, 1};
+    node(w->nodes, &(node_spec){.name = name, .op = "Conv", .in = {w->cur, wn, bn}, .out = z,
+                                .attr = {{.name = "kernel_shape", .ints = kernel_shape, .n_ints = 2},
+                                         {.name = "pads", .ints = pads, .n_ints = 4},
+                                         {.name = "strides", .ints = ones, .n_ints = 2}}});
+    snprintf(w->cur, NAME_CAP, "%s", z);
+    w->channels = cout;
+    activation(w, layer_act(net, l), l);
+}
+
+/* 2x2 max pooling, stride 2, then the layer's activation if it has one. */
+static void pool_layer(walk *w, const nn_net *net, size_t l)
+{
+    static const int64_t two[2] = {2, 2};
+    attr_spec attrs[2] = {{.name = "kernel_shape", .ints = two, .n_ints = 2},
+                          {.name = "strides", .ints = two, .n_ints = 2}};
+    step(w, "MaxPool", "pool", l, attrs, 2);
+    activation(w, layer_act(net, l), l);
+}
+
+/* The graph's nodes and initializers for every layer, in order. */
+static void layers(walk *w, const nn_net *net)
+{
+    for (size_t l = 1; l < net->n_layers; l++) {
+        switch (layer_kind(net, l)) {
+        case LAYER_CONV:
+            conv_layer(w, net, l);
+            break;
+        case LAYER_POOL:
+            pool_layer(w, net, l);
+            break;
+        case LAYER_DENSE:
+        default:
+            dense_layer(w, net, l);
+            break;
+        }
+    }
+    node(w->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {w->cur},
+                                .out = "probabilities", .attr = {{.name = "axis", .i = 1}}});
+}
+
+/* The GraphProto's fields: nodes, name, initializers, input and output.
+ * Nodes and initializers are written by two writers as the layer loop
+ * goes, then joined in this order. */
+static void graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta)
+{
+    nn_pb nodes, init;
+    nn_pb_init(&nodes);
+    nn_pb_init(&init);
+    walk w = {.nodes = &nodes, .init = &init, .cur = "image", .spatial = 1, .channels = 1};
+    layers(&w, net);
+    nn_pb_begin(pb, MODEL_GRAPH);
+    nn_pb_join(pb, &nodes);
+    nn_pb_string(pb, GRAPH_NAME, "nnclass");
+    nn_pb_join(pb, &init);
+    int64_t in_dims[4] = {-1, 1, (int64_t)meta->rows, (int64_t)meta->cols};
+    int64_t out_dims[2] = {-1, (int64_t)net->sizes[net->n_layers - 1]};
+    value_info(pb, GRAPH_INPUT, "image", in_dims, 4);
+    value_info(pb, GRAPH_OUTPUT, "probabilities", out_dims, 2);
+    nn_pb_end(pb);
+    nn_pb_free(&nodes);
+    nn_pb_free(&init);
+}
+
+/* --- the model ------------------------------------------------------------------ */
+
+/* The class names as a JSON array of strings, in a buffer of cap bytes. */
+static void class_names_json(const nn_model_meta *meta, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[o++] = '[';
+    for (size_t k = 0; k < meta->n_classes && o + 8 < cap; k++) {
+        if (k > 0)
+            out[o++] = ',';
+        out[o++] = '"';
+        char fallback[24];
+        const char *name = meta->class_names[k];
+        if (!meta->has_class_names) {
+            snprintf(fallback, sizeof fallback, "%zu", k);
+            name = fallback;
+        }
+        for (const unsigned char *p = (const unsigned char *)name; *p != '\0' && o + 8 < cap;
+             p++) {
+            if (*p == '"' || *p == '\\') {
+                out[o++] = '\\';
+                out[o++] = (char)*p;
+            } else if (*p < 0x20 || *p >= 0x7f) {
+                /* protobuf strings must be UTF-8: other bytes are escaped as
+                 * their Latin-1 code points, as the .npz stores them */
+                o += (size_t)snprintf(out + o, cap - o, "\\u%04x", *p);
+            } else {
+                out[o++] = (char)*p;
+            }
+        }
+        out[o++] = '"';
+    }
+    out[o++] = ']';
+    out[o] = '\0';
+}
+
+/* s with every byte outside printable ASCII replaced by '?', in out (cap
+ * bytes): a protobuf string must be UTF-8, and a model file's text fields
+ * are only checked for their NUL padding. */
+static const char *ascii(const char *s, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; s[i] != '\0' && i + 1 < cap; i++)
+        out[i] = (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f ? s[i] : '?';
+    out[i] = '\0';
+    return out;
+}
+
+nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
+                         const char *producer_version, uint8_t **buf, size_t *len,
+                         nn_error *err)
+{
+    if (net->hidden == NN_ACT_STEP && net->n_layers != 2)
+        return nn_fail(err, NN_E_ARG, "onnx: the perceptron has no hidden layer");
+    if ((size_t)meta->rows * meta->cols != net->sizes[0])
+        return nn_fail(err, NN_E_ARG, "onnx: input %ux%u does not match %zu inputs", meta->rows,
+                       meta->cols, net->sizes[0]);
+    /* each name at most 31 bytes, six bytes of JSON each at worst */
+    static char names[NN_MAX_CLASSES * (NN_MODEL_NAME_LEN * 6 + 3) + 3];
+    char num[32];
+    nn_pb pb;
+    nn_pb_init(&pb);
+    nn_pb_int(&pb, MODEL_IR_VERSION, NN_ONNX_IR_VERSION);
+    nn_pb_string(&pb, MODEL_PRODUCER_NAME, "nnclass");
+    nn_pb_string(&pb, MODEL_PRODUCER_VERSION, producer_version);
+    nn_pb_string(&pb, MODEL_DOMAIN, "org.nnclass");
+    nn_pb_int(&pb, MODEL_MODEL_VERSION, 1);
+    nn_pb_string(&pb, MODEL_DOC_STRING,
+                 "nnclass classifier: image float[N,1,rows,cols] in [0,1] (pixel/255) -> "
+                 "probabilities float[N,classes]");
+    graph(&pb, net, meta);
+    nn_pb_begin(&pb, MODEL_OPSET_IMPORT);
+    nn_pb_string(&pb, OPSET_DOMAIN, "");
+    nn_pb_int(&pb, OPSET_VERSION, NN_ONNX_OPSET);
+    nn_pb_end(&pb);
+    class_names_json(meta, names, sizeof names);
+    metadata(&pb, "class_names", names);
+    char text[sizeof meta->recipe];
+    metadata(&pb, "dataset", ascii(meta->dataset, text, sizeof text));
+    metadata(&pb, "recipe", ascii(meta->recipe, text, sizeof text));
+    metadata(&pb, "activation", nn_activation_name(net->hidden));
+    snprintf(num, sizeof num, "%u", meta->epochs);
+    metadata(&pb, "epochs", num);
+    return nn_pb_finish(&pb, buf, len, err);
+}

@@ -1,0 +1,557 @@
+/* preprocess.c - a photo of a digit to a 28x28 MNIST-style image, one step
+ * per function (the steps are described in preprocess.h). */
+#include "nnclass/io/preprocess.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Images whose longer side is over this are first reduced by a whole factor
+ * (area averaging): the digit ends up 20 pixels tall anyway, and the later
+ * steps then cost the same for a 1-megapixel photo as for a 64-megapixel
+ * scan. */
+#define PRE_WORK_SIDE 640
+
+/* Background blocks are about this fraction of the longer side... */
+#define PRE_BLOCK_DIVISOR 8
+/* ...but never smaller than this many pixels. */
+#define PRE_BLOCK_MIN 16
+/* The background of a block is this percentile of its greys. */
+#define PRE_BLOCK_PERCENTILE 10
+
+/* The ink must stand out of the background by this many standard
+ * deviations of the background's noise (and by NN_PRE_MIN_CONTRAST greys). */
+#define PRE_INK_SIGMAS 5.0
+
+/* The threshold is never below the background's median plus this many
+ * standard deviations of its noise: with little ink on a page, Otsu's split
+ * alone can fall inside the paper's noise. */
+#define PRE_NOISE_SIGMAS 4.0
+
+/* Groups of ink smaller than 1/PRE_SPECK_RATIO of the largest are specks. */
+#define PRE_SPECK_RATIO 20
+
+/* --- helpers -------------------------------------------------------------------- */
+
+static void histogram(const uint8_t *p, size_t n, size_t hist[256])
+{
+    memset(hist, 0, 256 * sizeof hist[0]);
+    for (size_t i = 0; i < n; i++)
+        hist[p[i]]++;
+}
+
+/* The smallest grey g with more than frac of the n counted pixels <= g. */
+static unsigned hist_percentile(const size_t hist[256], size_t n, double frac)
+{
+    size_t want = (size_t)(frac * (double)n), seen = 0;
+    for (unsigned g = 0; g < 256; g++) {
+        seen += hist[g];
+        if (seen > want)
+            return g;
+    }
+    return 255;
+}
+
+/* --- 1. polarity ---------------------------------------------------------------- */
+
+int nn_pre_light_background(const nn_grey *img)
+{
+    size_t n = img->width * img->height, hist[256];
+    histogram(img->pixels, n, hist);
+    unsigned lo = 0, hi = 255;
+    while (lo < 255 && hist[lo] == 0)
+        lo++;
+    while (hi > 0 && hist[hi] == 0)
+        hi--;
+    unsigned median = hist_percentile(hist, n, 0.5);
+    return median - lo > hi - median;
+}
+
+void nn_pre_invert(nn_grey *img)
+{
+    size_t n = img->width * img->height;
+    for (size_t i = 0; i < n; i++)
+        img->pixels[i] = (uint8_t)(255 - img->pixels[i]);
+}
+
+/* --- 2. uneven light -------------------------------------------------------------- */
+
+/* The background grid: one grey per block, the block's low percentile,
+ * lowered to the median of its 3x3 neighbourhood where that is darker, so
+ * that a block filled by a thick stroke takes its background from its
+ * neighbours (a median, unlike a minimum, follows a gradient unbiased). */
+static void block_backgrounds(const nn_grey *img, size_t block, size_t gw, size_t gh,
+                              float *grid, float *tmp)
+{
+    for (size_t by = 0; by < gh; by++)
+        for (size_t bx = 0; bx < gw; bx++) {
+            size_t hist[256] = {0}, n = 0;
+            size_t y1 = (by + 1) * block < img->height ? (by + 1) * block : img->height;
+            size_t x1 = (bx + 1) * block < img->width ? (bx + 1) * block : img->width;
+            for (size_t y = by * block; y < y1; y++)
+                for (size_t x = bx * block; x < x1; x++, n++)
+                    hist[img->pixels[y * img->width + x]]++;
+            tmp[by * gw + bx] = (float)hist_percentile(hist, n, PRE_BLOCK_PERCENTILE / 100.0);
+        }
+    for (size_t by = 0; by < gh; by++)
+        for (size_t bx = 0; bx < gw; bx++) {
+            float near[9];
+            size_t n = 0;
+            for (size_t y = by > 0 ? by - 1 : 0; y <= by + 1 && y < gh; y++)
+                for (size_t x = bx > 0 ? bx - 1 : 0; x <= bx + 1 && x < gw; x++) {
+                    /* insertion sort: at most 9 values */
+                    size_t k = n++;
+                    for (; k > 0 && near[k - 1] > tmp[y * gw + x]; k--)
+                        near[k] = near[k - 1];
+                    near[k] = tmp[y * gw + x];
+                }
+            float median = near[n / 2], own = tmp[by * gw + bx];
+            grid[by * gw + bx] = median < own ? median : own;
+        }
+}
+
+/* Position of pixel i between block centres along one axis of n blocks:
+ * the lower block index and the weight of the next one. */
+static void grid_coord(size_t i, size_t block, size_t n, size_t *lo, float *t)
+{
+    float g = ((float)i + 0.5f) / (float)block - 0.5f;
+    if (g <= 0.0f) {
+        *lo = 0;
+        *t = 0.0f;
+    } else if (g >= (float)(n - 1)) {
+        *lo = n - 1;
+        *t = 0.0f;
+    } else {
+        *lo = (size_t)g;
+        *t = g - (float)*lo;
+    }
+}
+
+nn_status nn_pre_flatten(nn_grey *img, nn_error *err)
+{
+    size_t w = img->width, h = img->height;
+    size_t longer = w > h ? w : h;
+    size_t block = longer / PRE_BLOCK_DIVISOR;
+    if (block < PRE_BLOCK_MIN)
+        block = PRE_BLOCK_MIN;
+    size_t gw = (w + block - 1) / block, gh = (h + block - 1) / block;
+    float *grid = malloc(2 * gw * gh * sizeof *grid);
+    /* Per column: the grid column to its left and the weight of the next. */
+    size_t *gx = malloc(w * sizeof *gx);
+    float *tx = malloc(w * sizeof *tx);
+    float *top = malloc(2 * gw * sizeof *top);
+    float *bot = top != NULL ? top + gw : NULL;
+    if (grid == NULL || gx == NULL || tx == NULL || top == NULL) {
+        free(grid);
+        free(gx);
+        free(tx);
+        free(top);
+        return nn_fail(err, NN_E_NOMEM, "out of memory flattening the background");
+    }
+    block_backgrounds(img, block, gw, gh, grid, grid + gw * gh);
+    for (size_t x = 0; x < w; x++)
+        grid_coord(x, block, gw, &gx[x], &tx[x]);
+    for (size_t y = 0; y < h; y++) {
+        size_t gy;
+        float ty;
+        grid_coord(y, block, gh, &gy, &ty);
+        size_t gy1 = gy + 1 < gh ? gy + 1 : gy;
+        /* This row's background at every grid column, then along the row. */
+        for (size_t k = 0; k < gw; k++)
+            top[k] = grid[gy * gw + k] + ty * (grid[gy1 * gw + k] - grid[gy * gw + k]);
+        for (size_t k = 0; k < gw; k++)
+            bot[k] = top[k + 1 < gw ? k + 1 : k]; /* the next column's, for the blend */
+        uint8_t *row = img->pixels + y * w;
+        for (size_t x = 0; x < w; x++) {
+            float bg = top[gx[x]] + tx[x] * (bot[gx[x]] - top[gx[x]]);
+            float v = (float)row[x] - bg;
+            row[x] = v <= 0.0f ? 0 : (uint8_t)(v + 0.5f);
+        }
+    }
+    free(grid);
+    free(gx);
+    free(tx);
+    free(top);
+    return NN_OK;
+}
+
+/* --- 3. threshold ------------------------------------------------------------------ */
+
+uint8_t nn_pre_otsu(const nn_grey *img)
+{
+    size_t n = img->width * img->height, hist[256];
+    histogram(img->pixels, n, hist);
+    double total = 0.0;
+    for (unsigned g = 0; g < 256; g++)
+        total += (double)g * (double)hist[g];
+    double best = -1.0, w0 = 0.0, sum0 = 0.0;
+    unsigned t_best = 0;
+    for (unsigned t = 0; t < 255; t++) {
+        w0 += (double)hist[t];
+        sum0 += (double)t * (double)hist[t];
+        double w1 = (double)n - w0;
+        if (w0 == 0.0 || w1 == 0.0)
+            continue;
+        double m0 = sum0 / w0, m1 = (total - sum0) / w1;
+        double between = w0 * w1 * (m0 - m1) * (m0 - m1);
+        if (between > best) {
+            best = between;
+            t_best = t;
+        }
+    }
+    return (uint8_t)t_best;
+}
+
+uint8_t nn_pre_noise_floor(const nn_grey *img)
+{
+    size_t n = img->width * img->height, hist[256], dev[256] = {0};
+    histogram(img->pixels, n, hist);
+    unsigned median = hist_percentile(hist, n, 0.5);
+    for (unsigned g = 0; g < 256; g++)
+        dev[g > median ? g - median : median - g] += hist[g];
+    /* 1.4826 * MAD estimates a normal noise's standard deviation. */
+    double sigma = 1.4826 * (double)hist_percentile(dev, n, 0.5);
+    double floor_ = (double)median + PRE_NOISE_SIGMAS * (sigma < 1.0 ? 1.0 : sigma);
+    return floor_ >= 255.0 ? 255 : (uint8_t)floor_;
+}
+
+uint8_t nn_pre_threshold(const nn_grey *img)
+{
+    /* Half of Otsu's split: a stroke's soft edge, between paper and solid
+     * ink, is ink too (it is what anti-aliasing keeps when the digit is
+     * scaled down), so the cut is made half-way to Otsu's. */
+    uint8_t half = (uint8_t)(nn_pre_otsu(img) / 2), noise = nn_pre_noise_floor(img);
+    return half > noise ? half : noise;
+}
+
+/* Whether the pixels above t stand out of those at or below it: by
+ * NN_PRE_MIN_CONTRAST greys and by PRE_INK_SIGMAS times the background's
+ * noise. Without that, "ink" is only noise on blank paper. */
+static int has_ink(const nn_grey *img, uint8_t t)
+{
+    size_t n = img->width * img->height, hist[256];
+    histogram(img->pixels, n, hist);
+    double n0 = 0, s0 = 0, q0 = 0, n1 = 0, s1 = 0;
+    for (unsigned g = 0; g < 256; g++) {
+        double c = (double)hist[g];
+        if (g <= t) {
+            n0 += c;
+            s0 += c * g;
+            q0 += c * g * g;
+        } else {
+            n1 += c;
+            s1 += c * g;
+        }
+    }
+    if (n0 == 0 || n1 == 0)
+        return 0;
+    double m0 = s0 / n0, m1 = s1 / n1, var0 = q0 / n0 - m0 * m0;
+    double sd0 = var0 > 0 ? sqrt(var0) : 0.0;
+    return m1 - m0 >= NN_PRE_MIN_CONTRAST && m1 - m0 >= PRE_INK_SIGMAS * sd0;
+}
+
+void nn_pre_remove_background(nn_grey *img, uint8_t t)
+{
+    size_t n = img->width * img->height, hist[256], ink = 0;
+    histogram(img->pixels, n, hist);
+    for (unsigned g = (unsigned)t + 1; g < 256; g++)
+        ink += hist[g];
+    unsigned hi = 255;
+    if (ink > 0) {
+        size_t want = ink - ink / 20, seen = 0; /* the 95th percentile of the ink */
+        for (hi = (unsigned)t + 1; hi < 255; hi++) {
+            seen += hist[hi];
+            if (seen >= want)
+                break;
+        }
+    }
+    /* v in (t, hi] -> (v - t) * 255 / (hi - t), rounded; above hi -> 255. */
+    uint8_t map[256];
+    for (unsigned g = 0; g < 256; g++) {
+        if (g <= t)
+            map[g] = 0;
+        else if (g >= hi)
+            map[g] = 255;
+        else
+            map[g] = (uint8_t)(((g - t) * 255u + (hi - t) / 2) / (hi - t));
+    }
+    for (size_t i = 0; i < n; i++)
+        img->pixels[i] = map[img->pixels[i]];
+}
+
+/* --- 4. specks --------------------------------------------------------------------- */
+
+static uint32_t uf_find(uint32_t *parent, uint32_t a)
+{
+    while (parent[a] != a) {
+        parent[a] = parent[parent[a]];
+        a = parent[a];
+    }
+    return a;
+}
+
+static void uf_union(uint32_t *parent, uint32_t a, uint32_t b)
+{
+    a = uf_find(parent, a);
+    b = uf_find(parent, b);
+    if (a != b)
+        parent[a > b ? a : b] = a < b ? a : b;
+}
+
+nn_status nn_pre_drop_specks(nn_grey *img, size_t *dropped, nn_error *err)
+{
+    size_t w = img->width, h = img->height, n = w * h;
+    *dropped = 0;
+    if (n > UINT32_MAX - 1)
+        return nn_fail(err, NN_E_TOO_LARGE, "image too large to group its ink");
+    /* parent[i] for pixel i (ink only); area[] counts the roots' pixels. */
+    uint32_t *parent = malloc(n * sizeof *parent);
+    uint32_t *area = calloc(n, sizeof *area);
+    if (parent == NULL || area == NULL) {
+        free(parent);
+        free(area);
+        return nn_fail(err, NN_E_NOMEM, "out of memory grouping the ink");
+    }
+    for (size_t y = 0; y < h; y++)
+        for (size_t x = 0; x < w; x++) {
+            size_t i = y * w + x;
+            parent[i] = (uint32_t)i;
+            if (img->pixels[i] == 0)
+                continue;
+            /* The neighbours already visited: W, NW, N, NE. */
+            if (x > 0 && img->pixels[i - 1] != 0)
+                uf_union(parent, (uint32_t)i, (uint32_t)(i - 1));
+            if (y > 0) {
+                if (x > 0 && img->pixels[i - w - 1] != 0)
+                    uf_union(parent, (uint32_t)i, (uint32_t)(i - w - 1));
+                if (img->pixels[i - w] != 0)
+                    uf_union(parent, (uint32_t)i, (uint32_t)(i - w));
+                if (x + 1 < w && img->pixels[i - w + 1] != 0)
+                    uf_union(parent, (uint32_t)i, (uint32_t)(i - w + 1));
+            }
+        }
+    uint32_t largest = 0;
+    for (size_t i = 0; i < n; i++)
+        if (img->pixels[i] != 0) {
+            uint32_t r = uf_find(parent, (uint32_t)i);
+            if (++area[r] > largest)
+                largest = area[r];
+        }
+    for (size_t i = 0; i < n; i++)
+        if (img->pixels[i] != 0 &&
+            (uint64_t)area[uf_find(parent, (uint32_t)i)] * PRE_SPECK_RATIO < largest) {
+            img->pixels[i] = 0;
+            (*dropped)++;
+        }
+    free(parent);
+    free(area);
+    return NN_OK;
+}
+
+/* --- 5. crop ----------------------------------------------------------------------- */
+
+nn_status nn_pre_ink_box(const nn_grey *img, nn_box *box, const char *name, nn_error *err)
+{
+    size_t x0 = img->width, y0 = img->height, x1 = 0, y1 = 0;
+    for (size_t y = 0; y < img->height; y++)
+        for (size_t x = 0; x < img->width; x++)
+            if (img->pixels[y * img->width + x] != 0) {
+                x0 = x < x0 ? x : x0;
+                x1 = x + 1 > x1 ? x + 1 : x1;
+                y0 = y < y0 ? y : y0;
+                y1 = y + 1;
+            }
+    if (x1 == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: no ink: the image is blank or uniform", name);
+    box->x0 = x0;
+    box->y0 = y0;
+    box->x1 = x1;
+    box->y1 = y1;
+    return NN_OK;
+}
+
+/* --- 6. scale ---------------------------------------------------------------------- */
+
+/* Area-averaging weights along one axis: output cell j covers the input
+ * interval [j * in / out, (j + 1) * in / out). For each output cell, *first
+ * is its first input pixel and wt[j * span + k] the weight of input pixel
+ * first + k (the weights of a cell sum to 1). */
+static void area_weights(size_t in, size_t out, size_t span, size_t *first, float *wt)
+{
+    double step = (double)in / (double)out;
+    for (size_t j = 0; j < out; j++) {
+        double a = (double)j * step, b = (double)(j + 1) * step;
+        size_t f = (size_t)a;
+        first[j] = f;
+        for (size_t k = 0; k < span; k++) {
+            double lo = (double)(f + k), hi = lo + 1.0;
+            double cover = (b < hi ? b : hi) - (a > lo ? a : lo);
+            wt[j * span + k] = cover > 0.0 ? (float)(cover / step) : 0.0f;
+        }
+    }
+}
+
+nn_status nn_pre_scale_box(const nn_grey *img, const nn_box *box, size_t side, nn_grey *out,
+                           nn_error *err)
+{
+    size_t bw = box->x1 - box->x0, bh = box->y1 - box->y0;
+    size_t longer = bw > bh ? bw : bh;
+    size_t ow = (bw * side * 2 + longer) / (2 * longer), oh = (bh * side * 2 + longer) / (2 * longer);
+    ow = ow < 1 ? 1 : ow;
+    oh = oh < 1 ? 1 : oh;
+    /* An output cell spans at most ceil(in / out) + 1 input pixels. */
+    size_t span_x = (bw + ow - 1) / ow + 1, span_y = (bh + oh - 1) / oh + 1;
+    size_t *fx = malloc(ow * sizeof *fx), *fy = malloc(oh * sizeof *fy);
+    float *wx = malloc(ow * span_x * sizeof *wx), *wy = malloc(oh * span_y * sizeof *wy);
+    float *rows = malloc(bh * ow * sizeof *rows); /* (bh, ow): columns done, rows not */
+    nn_status st = NN_OK;
+    if (fx == NULL || fy == NULL || wx == NULL || wy == NULL || rows == NULL) {
+        st = nn_fail(err, NN_E_NOMEM, "out of memory scaling the digit");
+        goto done;
+    }
+    st = nn_grey_alloc(ow, oh, 0, "digit", out, err);
+    if (st != NN_OK)
+        goto done;
+    area_weights(bw, ow, span_x, fx, wx);
+    area_weights(bh, oh, span_y, fy, wy);
+    for (size_t y = 0; y < bh; y++) {
+        const uint8_t *src = img->pixels + (box->y0 + y) * img->width + box->x0;
+        for (size_t j = 0; j < ow; j++) {
+            float s = 0.0f;
+            for (size_t k = 0; k < span_x && fx[j] + k < bw; k++)
+                s += wx[j * span_x + k] * (float)src[fx[j] + k];
+            rows[y * ow + j] = s;
+        }
+    }
+    for (size_t i = 0; i < oh; i++)
+        for (size_t j = 0; j < ow; j++) {
+            float s = 0.0f;
+            for (size_t k = 0; k < span_y && fy[i] + k < bh; k++)
+                s += wy[i * span_y + k] * rows[(fy[i] + k) * ow + j];
+            s = s < 0.0f ? 0.0f : s > 255.0f ? 255.0f : s;
+            out->pixels[i * ow + j] = (uint8_t)(s + 0.5f);
+        }
+done:
+    free(fx);
+    free(fy);
+    free(wx);
+    free(wy);
+    free(rows);
+    return st;
+}
+
+/* --- 7. centre --------------------------------------------------------------------- */
+
+/* The offset that puts a centre of mass c (pixel index units) on the
+ * field's centre pixel, clamped so that n pixels stay inside side. MNIST's
+ * digits have their centre of mass on pixel (14, 14) of 28x28: side / 2. */
+static size_t centre_offset(double c, size_t n, size_t side)
+{
+    double off = floor((double)(side / 2) - c + 0.5);
+    double max = (double)(side - n);
+    off = off < 0.0 ? 0.0 : off > max ? max : off;
+    return (size_t)off;
+}
+
+void nn_pre_centre(const nn_grey *digit, uint8_t *out, size_t side)
+{
+    memset(out, 0, side * side);
+    double mass = 0, mx = 0, my = 0;
+    for (size_t y = 0; y < digit->height; y++)
+        for (size_t x = 0; x < digit->width; x++) {
+            double v = digit->pixels[y * digit->width + x];
+            mass += v;
+            mx += v * (double)x;
+            my += v * (double)y;
+        }
+    double cx = mass > 0 ? mx / mass : (double)(digit->width - 1) / 2;
+    double cy = mass > 0 ? my / mass : (double)(digit->height - 1) / 2;
+    size_t w = digit->width < side ? digit->width : side;
+    size_t h = digit->height < side ? digit->height : side;
+    size_t ox = centre_offset(cx, w, side), oy = centre_offset(cy, h, side);
+    for (size_t y = 0; y < h; y++)
+        memcpy(out + (oy + y) * side + ox, digit->pixels + y * digit->width, w);
+}
+
+/* --- the pipeline ------------------------------------------------------------------ */
+
+/* A copy of img reduced by a whole factor (area averaging) until its longer
+ * side is at most PRE_WORK_SIDE; a plain copy when it already is. */
+static nn_status working_copy(const nn_grey *img, nn_grey *out, nn_error *err)
+{
+    size_t longer = img->width > img->height ? img->width : img->height;
+    size_t f = (longer + PRE_WORK_SIDE - 1) / PRE_WORK_SIDE;
+    size_t w = (img->width + f - 1) / f, h = (img->height + f - 1) / f;
+    nn_status st = nn_grey_alloc(w, h, 0, "image", out, err);
+    if (st != NN_OK)
+        return st;
+    if (f == 1) {
+        memcpy(out->pixels, img->pixels, w * h);
+        return NN_OK;
+    }
+    for (size_t y = 0; y < h; y++)
+        for (size_t x = 0; x < w; x++) {
+            size_t sum = 0, cnt = 0;
+            for (size_t yy = y * f; yy < (y + 1) * f && yy < img->height; yy++)
+                for (size_t xx = x * f; xx < (x + 1) * f && xx < img->width; xx++, cnt++)
+                    sum += img->pixels[yy * img->width + xx];
+            out->pixels[y * w + x] = (uint8_t)((sum + cnt / 2) / cnt);
+        }
+    return NN_OK;
+}
+
+static int wants_invert(const nn_grey *img, nn_invert invert)
+{
+    return invert == NN_INVERT_YES || (invert == NN_INVERT_AUTO && nn_pre_light_background(img));
+}
+
+nn_status nn_preprocess_mnist(const nn_grey *img, nn_invert invert, uint8_t *out,
+                              const char *name, nn_error *err)
+{
+    nn_grey work = {0}, digit = {0};
+    nn_box box;
+    size_t dropped;
+    nn_status st = working_copy(img, &work, err);
+    if (st != NN_OK)
+        goto done;
+    if (wants_invert(&work, invert))
+        nn_pre_invert(&work);
+    if ((st = nn_pre_flatten(&work, err)) != NN_OK)
+        goto done;
+    uint8_t t = nn_pre_threshold(&work);
+    if (!has_ink(&work, t)) {
+        st = nn_fail(err, NN_E_FORMAT,
+                     "%s: no ink: the image is blank, uniform or without contrast", name);
+        goto done;
+    }
+    nn_pre_remove_background(&work, t);
+    if ((st = nn_pre_drop_specks(&work, &dropped, err)) != NN_OK ||
+        (st = nn_pre_ink_box(&work, &box, name, err)) != NN_OK ||
+        (st = nn_pre_scale_box(&work, &box, NN_MNIST_BOX, &digit, err)) != NN_OK)
+        goto done;
+    nn_pre_centre(&digit, out, NN_MNIST_SIDE);
+    /* Ink so sparse (a few far-apart dots) that scaling averages it away. */
+    uint8_t any = 0;
+    for (size_t i = 0; i < NN_MNIST_SIDE * NN_MNIST_SIDE; i++)
+        any |= out[i];
+    if (any == 0)
+        st = nn_fail(err, NN_E_FORMAT, "%s: no ink: only scattered dots, no strokes", name);
+done:
+    nn_grey_free(&work);
+    nn_grey_free(&digit);
+    return st;
+}
+
+nn_status nn_preprocess_none(const nn_grey *img, nn_invert invert, size_t rows, size_t cols,
+                             uint8_t *out, const char *name, nn_error *err)
+{
+    if (img->height != rows || img->width != cols)
+        return nn_fail(err, NN_E_MISMATCH,
+                       "%s: image is %zux%zu but the model expects %zux%zu (use --preprocess "
+                       "mnist to scale it)",
+                       name, img->width, img->height, cols, rows);
+    int inv = wants_invert(img, invert);
+    for (size_t i = 0; i < rows * cols; i++)
+        out[i] = inv ? (uint8_t)(255 - img->pixels[i]) : img->pixels[i];
+    return NN_OK;
+}

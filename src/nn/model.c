@@ -1,0 +1,790 @@
+/* model.c - the .nnc model file: encoder, decoder, atomic save, load.
+ * The byte layout is documented in docs/model-format.md; the offsets below
+ * must stay in step with it. Every field is written and read byte by byte in
+ * little-endian order, so the file is the same on every host. */
+#include "nnclass/nn/model.h"
+
+#include "nnclass/base/atomic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+_Static_assert(sizeof(float) == 4, "the model file stores IEEE-754 binary32 floats");
+
+#define MODEL_VERSION 1u       /* a plain list of dense layers */
+#define MODEL_VERSION_TABLE 2u /* a table of layers of any kind */
+#define ROW_SIZE 32u           /* bytes per row of a version 2 layer table */
+#define ROW_FLAG_SAME 1u
+#define MODEL_MAGIC "NNCLASS" /* plus its terminating NUL: 8 bytes */
+#define MAGIC_LEN 8u
+
+/* Offsets of the fixed part of the header. */
+enum {
+    OFF_MAGIC = 0,
+    OFF_VERSION = 8,
+    OFF_HEADER_SIZE = 12,
+    OFF_ROWS = 16,
+    OFF_COLS = 20,
+    OFF_N_LAYERS = 24,
+    OFF_HIDDEN = 28,
+    OFF_N_CLASSES = 32,
+    OFF_FLAGS = 36,
+    OFF_EPOCHS = 40,
+    OFF_VAL_ACC = 44,
+    OFF_SEED = 48,
+    OFF_N_PARAMS = 56,
+    OFF_DATASET = 64,
+    OFF_RECIPE = OFF_DATASET + NN_MODEL_NAME_LEN, /* 96 */
+    FIXED_SIZE = OFF_RECIPE + 128,                /* 224; then the layer sizes */
+};
+
+/* Fields of a row of the version 2 layer table, relative to the row. */
+enum { ROW_KIND = 0, ROW_ACT = 4, ROW_H = 8, ROW_W = 12, ROW_C = 16, ROW_K = 20, ROW_FLAGS = 24,
+       ROW_RESERVED = 28 };
+
+#define RECIPE_LEN 128u
+_Static_assert(sizeof(((nn_model_meta *)0)->recipe) == RECIPE_LEN, "recipe field size");
+_Static_assert(sizeof(((nn_model_meta *)0)->dataset) == NN_MODEL_NAME_LEN, "dataset size");
+
+#define FLAG_CLASS_NAMES 1u
+#define FLAGS_KNOWN FLAG_CLASS_NAMES
+
+/* The largest file any valid model can be: every count at its cap. */
+#define MODEL_MAX_BYTES                                                        \
+    ((size_t)FIXED_SIZE + ROW_SIZE * NN_MAX_LAYERS +                            \
+     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + 4u * NN_MAX_PARAMS + 4u)
+
+/* --- little-endian fields -------------------------------------------------- */
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, (uint32_t)v);
+    put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+/* A float's bits, copied as one scalar (not a struct), then written as a
+ * little-endian uint32 like every other field. */
+static uint32_t float_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+static float bits_float(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* zlib's crc32 takes a uInt length: feed large buffers in pieces. */
+static uint32_t crc_of(const uint8_t *buf, size_t len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    while (len > 0) {
+        uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        crc = crc32(crc, buf, n);
+        buf += n;
+        len -= n;
+    }
+    return (uint32_t)crc;
+}
+
+/* --- sizes shared by the encoder and the decoder ----------------------------- */
+
+static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names)
+{
+    size_t per_layer = version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
+    return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0);
+}
+
+/* Checks a layer table as the file holds it: row 0 an input, every other
+ * row a known kind and activation, each number within its cap, and every
+ * stored output shape the one its kind and input give. Fills *n_params
+ * (computed in 64 bits from capped factors). The message names the row. */
+static nn_status check_table(const nn_layer *rows, size_t n_layers, const char *name,
+                             uint64_t *n_params, nn_error *err)
+{
+    const nn_layer *in = &rows[0];
+    if (in->kind != NN_LAYER_INPUT)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer 0 is kind %d, not the input", name,
+                       (int)in->kind);
+    if (in->h == 0 || in->w == 0 || in->c == 0 || in->k != 0 || in->same ||
+        in->act != NN_ACT_NONE)
+        return nn_fail(err, NN_E_FORMAT, "%s: the input row %zux%zux%zu is malformed", name,
+                       in->h, in->w, in->c);
+    if (in->h > NN_MAX_SIDE || in->w > NN_MAX_SIDE || in->c > NN_MAX_CHANNELS ||
+        in->h * in->w * in->c > NN_MAX_WIDTH)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: an input of %zux%zux%zu values, the limit is "
+                       "%u", name, in->h, in->w, in->c, NN_MAX_WIDTH);
+    uint64_t total = 0;
+    for (size_t l = 1; l < n_layers; l++) {
+        const nn_layer *r = &rows[l];
+        if (r->kind != NN_LAYER_DENSE && r->kind != NN_LAYER_CONV && r->kind != NN_LAYER_POOL)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown kind %d (1 dense, "
+                           "2 conv, 3 pool)", name, l, (int)r->kind);
+        if ((unsigned)r->act > (unsigned)NN_ACT_NONE || r->act == NN_ACT_STEP)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown activation %d "
+                           "(0 sigmoid, 1 relu, 2 tanh, 4 none)", name, l, (int)r->act);
+        if (l == n_layers - 1 && r->act != NN_ACT_NONE)
+            return nn_fail(err, NN_E_FORMAT, "%s: the output layer has activation %d; its "
+                           "softmax is implied (4 none)", name, (int)r->act);
+        if (r->h > NN_MAX_SIDE || r->w > NN_MAX_SIDE || r->c > NN_MAX_WIDTH ||
+            r->k > NN_MAX_KERNEL)
+            return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %zu: shape %zux%zux%zu or kernel %zu "
+                           "over the limits", name, l, r->h, r->w, r->c, r->k);
+        nn_layer want = *r;
+        nn_error le = {{0}};
+        if (r->kind == NN_LAYER_DENSE && (r->k != 0 || r->same))
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: a dense layer with a kernel", name,
+                           l);
+        if (r->kind == NN_LAYER_POOL && (r->k != 2 || r->same))
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: pooling is 2x2 without padding",
+                           name, l);
+        if (nn_net_layer_shape(&rows[l - 1], &want, l == n_layers - 1, &le) != NN_OK)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s): %s", name, l,
+                           nn_layer_kind_name(r->kind), le.msg);
+        if (want.h != r->h || want.w != r->w || want.c != r->c)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s) stores an output of "
+                           "%zux%zux%zu, its input and kernel give %zux%zux%zu", name, l,
+                           nn_layer_kind_name(r->kind), r->h, r->w, r->c, want.h, want.w,
+                           want.c);
+        const nn_layer *p = &rows[l - 1];
+        if (r->kind == NN_LAYER_DENSE)
+            total += (uint64_t)r->c * (p->h * p->w * p->c) + r->c;
+        else if (r->kind == NN_LAYER_CONV)
+            total += (uint64_t)r->c * r->k * r->k * p->c + r->c;
+        if (total > NN_MAX_PARAMS)
+            return nn_fail(err, NN_E_TOO_LARGE, "%s: the layers need more than %zu parameters",
+                           name, NN_MAX_PARAMS);
+    }
+    *n_params = total;
+    return NN_OK;
+}
+
+/* A NUL-padded text field: a NUL within the field and only NULs after it.
+ * Returns 0 when valid. */
+static int check_text(const uint8_t *p, size_t cap)
+{
+    const uint8_t *nul = memchr(p, 0, cap);
+    if (nul == NULL)
+        return -1;
+    for (const uint8_t *q = p; q < nul; q++)
+        if (*q < 0x20 || *q == 0x7f)
+            return -1; /* a control character: text fields are printed as they are */
+    for (const uint8_t *q = nul; q < p + cap; q++)
+        if (*q != 0)
+            return -1;
+    return 0;
+}
+
+/* Writes a C string into a NUL-padded field of cap bytes (the caller has
+ * checked that it fits). Bytes after the NUL in the source are not copied,
+ * so the encoding does not depend on stale memory. */
+static void put_text(uint8_t *p, const char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap);
+    memcpy(p, s, n);
+    memset(p + n, 0, cap - n);
+}
+
+static int valid_activation(uint32_t act)
+{
+    return act == NN_ACT_SIGMOID || act == NN_ACT_RELU || act == NN_ACT_TANH ||
+           act == NN_ACT_STEP;
+}
+
+static const char *or_model(const char *name)
+{
+    return name != NULL ? name : "model";
+}
+
+/* --- encoder ------------------------------------------------------------------ */
+
+/* Checks that net and meta describe a model the decoder would accept, so a
+ * save never writes a file that cannot be loaded back. The net is one that
+ * nn_net_create or nn_net_create_table made, so their checks hold (layer
+ * count, sizes, class count, the perceptron without hidden layers); what
+ * the file asks for beyond them is checked here. */
+static nn_status check_net_for_encode(const nn_net *net, const nn_model_meta *meta,
+                                      const char *name, nn_error *err)
+{
+    uint64_t n_params = 0;
+    if (nn_net_is_dense(net)) {
+        if (!valid_activation((uint32_t)net->hidden))
+            return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)net->hidden);
+        n_params = nn_net_count_params(net->sizes, net->n_layers);
+    } else {
+        nn_error te = {{0}};
+        if (check_table(net->layers, net->n_layers, name, &n_params, &te) != NN_OK)
+            return nn_fail(err, NN_E_ARG, "%s", te.msg);
+        const nn_layer *in = &net->layers[0];
+        if (in->c != 1 || in->h != meta->rows || in->w != meta->cols)
+            return nn_fail(err, NN_E_ARG, "%s: the net takes %zux%zux%zu inputs, the metadata "
+                           "says %ux%u pixels", name, in->h, in->w, in->c, meta->rows,
+                           meta->cols);
+    }
+    if (n_params == 0 || n_params != net->n_params || net->params == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: the net holds %zu parameters, its sizes need %llu",
+                       name, net->n_params, (unsigned long long)n_params);
+    return NN_OK;
+}
+
+/* The metadata against the net and the file's fields. */
+static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *meta,
+                                       const char *name, nn_error *err)
+{
+    size_t n_out = net->sizes[net->n_layers - 1];
+    if (meta->n_classes != n_out)
+        return nn_fail(err, NN_E_ARG, "%s: %zu classes, but the output layer has %zu neurons",
+                       name, meta->n_classes, n_out);
+    if ((uint64_t)meta->rows * meta->cols != net->sizes[0])
+        return nn_fail(err, NN_E_ARG, "%s: input %ux%u is %llu pixels, the net takes %zu", name,
+                       meta->rows, meta->cols,
+                       (unsigned long long)((uint64_t)meta->rows * meta->cols), net->sizes[0]);
+    if (memchr(meta->dataset, 0, NN_MODEL_NAME_LEN) == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: dataset name longer than %d bytes", name,
+                       NN_MODEL_NAME_LEN - 1);
+    if (memchr(meta->recipe, 0, RECIPE_LEN) == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: recipe longer than %u bytes", name, RECIPE_LEN - 1);
+    for (size_t k = 0; meta->has_class_names && k < n_out; k++)
+        if (memchr(meta->class_names[k], 0, NN_MODEL_NAME_LEN) == NULL)
+            return nn_fail(err, NN_E_ARG, "%s: name of class %zu longer than %d bytes", name,
+                           k, NN_MODEL_NAME_LEN - 1);
+    if (!isfinite(meta->val_accuracy) || meta->val_accuracy > 1.0f)
+        return nn_fail(err, NN_E_ARG, "%s: validation accuracy %g is not finite or is above 1",
+                       name, (double)meta->val_accuracy);
+    return NN_OK;
+}
+
+static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
+                                  const char *name, nn_error *err)
+{
+    if (net == NULL || meta == NULL)
+        return nn_fail(err, NN_E_ARG, "%s: no network or metadata to save", name);
+    nn_status st = check_net_for_encode(net, meta, name, err);
+    if (st == NN_OK)
+        st = check_meta_for_encode(net, meta, name, err);
+    for (size_t i = 0; st == NN_OK && i < net->n_params; i++)
+        if (!isfinite(net->params[i]))
+            st = nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; refusing to save a "
+                         "broken model", name, i, isnan(net->params[i]) ? "NaN" : "Inf");
+    return st;
+}
+
+static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, const char *name,
+                              uint8_t **out, size_t *out_len, nn_error *err)
+{
+    nn_status st = check_for_encode(net, meta, name, err);
+    if (st != NN_OK)
+        return st;
+    size_t n_classes = meta->n_classes;
+    int has_names = meta->has_class_names != 0;
+    uint32_t version = nn_net_is_dense(net) ? MODEL_VERSION : MODEL_VERSION_TABLE;
+    size_t hsize = header_size(version, net->n_layers, n_classes, has_names);
+    size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
+    uint8_t *buf = calloc(1, len);
+    if (buf == NULL)
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", name, len);
+
+    memcpy(buf + OFF_MAGIC, MODEL_MAGIC, MAGIC_LEN); /* the string's NUL is the 8th byte */
+    put32(buf + OFF_VERSION, version);
+    put32(buf + OFF_HEADER_SIZE, (uint32_t)hsize);
+    put32(buf + OFF_ROWS, meta->rows);
+    put32(buf + OFF_COLS, meta->cols);
+    put32(buf + OFF_N_LAYERS, (uint32_t)net->n_layers);
+    put32(buf + OFF_HIDDEN, (uint32_t)net->hidden);
+    put32(buf + OFF_N_CLASSES, (uint32_t)n_classes);
+    put32(buf + OFF_FLAGS, has_names ? FLAG_CLASS_NAMES : 0);
+    put32(buf + OFF_EPOCHS, meta->epochs);
+    put32(buf + OFF_VAL_ACC, float_bits(meta->val_accuracy));
+    put64(buf + OFF_SEED, meta->seed);
+    put64(buf + OFF_N_PARAMS, net->n_params);
+    put_text(buf + OFF_DATASET, meta->dataset, NN_MODEL_NAME_LEN);
+    put_text(buf + OFF_RECIPE, meta->recipe, RECIPE_LEN);
+    uint8_t *p = buf + FIXED_SIZE;
+    if (version == MODEL_VERSION_TABLE)
+        for (size_t l = 0; l < net->n_layers; l++, p += ROW_SIZE) {
+            const nn_layer *L = &net->layers[l];
+            put32(p + ROW_KIND, (uint32_t)L->kind);
+            put32(p + ROW_ACT, (uint32_t)L->act);
+            put32(p + ROW_H, (uint32_t)L->h);
+            put32(p + ROW_W, (uint32_t)L->w);
+            put32(p + ROW_C, (uint32_t)L->c);
+            put32(p + ROW_K, (uint32_t)L->k);
+            put32(p + ROW_FLAGS, L->same ? ROW_FLAG_SAME : 0);
+            put32(p + ROW_RESERVED, 0);
+        }
+    else
+        for (size_t l = 0; l < net->n_layers; l++, p += 4)
+            put32(p, (uint32_t)net->sizes[l]);
+    if (has_names)
+        for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
+            put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);
+    for (size_t i = 0; i < net->n_params; i++, p += 4)
+        put32(p, float_bits(net->params[i]));
+    put32(p, crc_of(buf, len - 4));
+
+    *out = buf;
+    *out_len = len;
+    return NN_OK;
+}
+
+nn_status nn_model_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **buf,
+                          size_t *len, nn_error *err)
+{
+    return encode_named(net, meta, "model", buf, len, err);
+}
+
+/* --- decoder ------------------------------------------------------------------ */
+
+/* What the header says, filled in step by step: each step trusts only what
+ * the steps before it have checked. */
+typedef struct {
+    const uint8_t *buf;
+    size_t len;
+    const char *name;
+    uint32_t version, n_layers, n_classes;
+    int has_names;
+    size_t hsize;                   /* bytes before the parameters */
+    size_t total;                   /* bytes of the whole file, checksum included */
+    size_t sizes[NN_MAX_LAYERS];    /* values per layer */
+    nn_layer table[NN_MAX_LAYERS];  /* version 2 only */
+    uint64_t n_params;
+    uint32_t hidden, rows, cols;
+    float val_accuracy;
+    const uint8_t *names;           /* the class names, when has_names */
+} header;
+
+/* 1. Identity: magic, then version. A short file whose bytes match the start
+ * of the magic is truncated, anything else is not a model. */
+static nn_status read_identity(header *h, nn_error *err)
+{
+    size_t have = h->len < MAGIC_LEN ? h->len : MAGIC_LEN;
+    if (have > 0 && memcmp(h->buf, MODEL_MAGIC, have) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: not an nnclass model (bad magic)", h->name);
+    if (h->len < OFF_VERSION + 4)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
+                       h->name, h->len, FIXED_SIZE);
+    h->version = get32(h->buf + OFF_VERSION);
+    if (h->version != MODEL_VERSION && h->version != MODEL_VERSION_TABLE)
+        return nn_fail(err, NN_E_VERSION, "%s: format version %u, this nnclass reads versions "
+                       "1 and 2", h->name, h->version);
+    if (h->len < FIXED_SIZE)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %d",
+                       h->name, h->len, FIXED_SIZE);
+    return NN_OK;
+}
+
+/* 2. The counts that size the header, each against its cap, then the header
+ * size they make against its field and the bytes there are. */
+static nn_status read_counts(header *h, nn_error *err)
+{
+    const char *name = h->name;
+    h->n_layers = get32(h->buf + OFF_N_LAYERS);
+    if (h->n_layers > NN_MAX_LAYERS)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: %u layer sizes, the limit is %d", name,
+                       h->n_layers, NN_MAX_LAYERS);
+    if (h->n_layers < 2)
+        return nn_fail(err, NN_E_FORMAT, "%s: %u layer sizes, a net needs at least 2", name,
+                       h->n_layers);
+    uint32_t flags = get32(h->buf + OFF_FLAGS);
+    if ((flags & ~FLAGS_KNOWN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: unknown flags 0x%08x", name, flags);
+    h->has_names = (flags & FLAG_CLASS_NAMES) != 0;
+    h->n_classes = get32(h->buf + OFF_N_CLASSES);
+    if (h->n_classes > NN_MAX_CLASSES)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name,
+                       h->n_classes, NN_MAX_CLASSES);
+    if (h->n_classes < 2)
+        return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
+                       name, h->n_classes, h->n_classes == 1 ? "" : "es");
+    h->hsize = header_size(h->version, h->n_layers, h->n_classes, h->has_names);
+    uint32_t hsize_field = get32(h->buf + OFF_HEADER_SIZE);
+    if (hsize_field != h->hsize)
+        return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
+                       "%s class names make %zu", name, hsize_field, h->n_layers,
+                       h->has_names ? "their" : "no", h->hsize);
+    if (h->len < h->hsize)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header needs %zu",
+                       name, h->len, h->hsize);
+    return NN_OK;
+}
+
+/* 3a. Version 2: the layer table, checked row by row. */
+static nn_status read_table(header *h, nn_error *err)
+{
+    memset(h->table, 0, sizeof h->table);
+    for (uint32_t l = 0; l < h->n_layers; l++) {
+        const uint8_t *r = h->buf + FIXED_SIZE + (size_t)ROW_SIZE * l;
+        uint32_t f = get32(r + ROW_FLAGS);
+        if ((f & ~ROW_FLAG_SAME) != 0 || get32(r + ROW_RESERVED) != 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %u has unknown flags 0x%08x or a "
+                           "non-zero reserved field", h->name, l, f);
+        nn_layer *L = &h->table[l];
+        L->kind = (nn_layer_kind)get32(r + ROW_KIND);
+        L->act = (nn_activation)get32(r + ROW_ACT);
+        L->h = get32(r + ROW_H);
+        L->w = get32(r + ROW_W);
+        L->c = get32(r + ROW_C);
+        L->k = get32(r + ROW_K);
+        L->same = (f & ROW_FLAG_SAME) != 0;
+        h->sizes[l] = L->h * L->w * L->c; /* each factor < 2^32: no overflow in 64 bits */
+    }
+    return check_table(h->table, h->n_layers, h->name, &h->n_params, err);
+}
+
+/* 3b. Version 1: the list of layer sizes. */
+static nn_status read_sizes(header *h, nn_error *err)
+{
+    for (uint32_t l = 0; l < h->n_layers; l++) {
+        uint32_t s = get32(h->buf + FIXED_SIZE + 4 * l);
+        if (s == 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %u has 0 neurons", h->name, l);
+        if (s > NN_MAX_WIDTH)
+            return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %u has %u neurons, the limit "
+                           "is %u", h->name, l, s, NN_MAX_WIDTH);
+        h->sizes[l] = s;
+    }
+    h->n_params = nn_net_count_params(h->sizes, h->n_layers);
+    if (h->n_params == 0)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: the layer sizes need more than %zu "
+                       "parameters", h->name, NN_MAX_PARAMS);
+    return NN_OK;
+}
+
+/* 3. The layers, and the parameter count they need against its field. */
+static nn_status read_layers(header *h, nn_error *err)
+{
+    nn_status st = h->version == MODEL_VERSION_TABLE ? read_table(h, err) : read_sizes(h, err);
+    if (st != NN_OK)
+        return st;
+    uint64_t n_params_field = get64(h->buf + OFF_N_PARAMS);
+    if (n_params_field != h->n_params)
+        return nn_fail(err, NN_E_FORMAT, "%s: parameter count field says %llu, the layer sizes "
+                       "need %llu", h->name, (unsigned long long)n_params_field,
+                       (unsigned long long)h->n_params);
+    return NN_OK;
+}
+
+/* 4. The file is exactly as long as the header says, and its checksum
+ * matches: before any field is trusted for its meaning. */
+static nn_status check_length_and_crc(header *h, nn_error *err)
+{
+    h->total = h->hsize + 4 * (size_t)h->n_params + 4;
+    if (h->len < h->total)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated: %zu bytes, the header says %zu",
+                       h->name, h->len, h->total);
+    if (h->len > h->total)
+        return nn_fail(err, NN_E_FORMAT, "%s: %zu bytes, the header says %zu: %zu trailing "
+                       "bytes after the checksum", h->name, h->len, h->total,
+                       h->len - h->total);
+    uint32_t stored = get32(h->buf + h->total - 4);
+    uint32_t computed = crc_of(h->buf, h->total - 4);
+    if (stored != computed)
+        return nn_fail(err, NN_E_CHECKSUM, "%s: checksum mismatch: stored 0x%08x, computed "
+                       "0x%08x; the file is corrupt", h->name, stored, computed);
+    return NN_OK;
+}
+
+/* 5a. The hidden activation field: version 1's own, version 2's a copy of
+ * layer 1's (none without a hidden layer). */
+static nn_status check_activation(header *h, nn_error *err)
+{
+    h->hidden = get32(h->buf + OFF_HIDDEN);
+    if (h->version == MODEL_VERSION_TABLE) {
+        uint32_t want = h->n_layers > 2 ? (uint32_t)h->table[1].act : (uint32_t)NN_ACT_NONE;
+        if (h->hidden != want)
+            return nn_fail(err, NN_E_FORMAT, "%s: activation field %u, layer 1's is %u",
+                           h->name, h->hidden, want);
+    } else if (!valid_activation(h->hidden)) {
+        return nn_fail(err, NN_E_FORMAT, "%s: unknown activation %u (0 sigmoid, 1 relu, "
+                       "2 tanh, 3 step)", h->name, h->hidden);
+    }
+    return NN_OK;
+}
+
+/* 5b. The class count and the input geometry agree with the layers. */
+static nn_status check_shape(header *h, nn_error *err)
+{
+    const char *name = h->name;
+    size_t n_out = h->sizes[h->n_layers - 1];
+    if (n_out != h->n_classes)
+        return nn_fail(err, NN_E_MISMATCH, "%s: %u class%s, but the output layer has %zu "
+                       "neuron%s", name, h->n_classes, h->n_classes == 1 ? "" : "es", n_out,
+                       n_out == 1 ? "" : "s");
+    h->rows = get32(h->buf + OFF_ROWS);
+    h->cols = get32(h->buf + OFF_COLS);
+    uint64_t pixels = (uint64_t)h->rows * h->cols;
+    if (h->rows == 0 || h->cols == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: input geometry %ux%u is empty", name, h->rows,
+                       h->cols);
+    if (pixels != h->sizes[0])
+        return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u is %llu pixels, the first layer "
+                       "takes %zu", name, h->rows, h->cols, (unsigned long long)pixels,
+                       h->sizes[0]);
+    const nn_layer *in = &h->table[0];
+    if (h->version == MODEL_VERSION_TABLE && (in->h != h->rows || in->w != h->cols || in->c != 1))
+        return nn_fail(err, NN_E_MISMATCH, "%s: input %ux%u, the layer table's input is "
+                       "%zux%zux%zu", name, h->rows, h->cols, in->h, in->w, in->c);
+    return NN_OK;
+}
+
+/* 5c. The text fields and the validation accuracy. */
+static nn_status check_metadata(header *h, nn_error *err)
+{
+    const char *name = h->name;
+    if (check_text(h->buf + OFF_DATASET, NN_MODEL_NAME_LEN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: dataset name is not NUL-terminated and "
+                       "NUL-padded printable text", name);
+    if (check_text(h->buf + OFF_RECIPE, RECIPE_LEN) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: recipe is not NUL-terminated and NUL-padded "
+                       "printable text", name);
+    size_t per_layer = h->version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
+    h->names = h->buf + FIXED_SIZE + per_layer * h->n_layers;
+    for (uint32_t k = 0; h->has_names && k < h->n_classes; k++)
+        if (check_text(h->names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: name of class %u is not NUL-terminated "
+                           "and NUL-padded printable text", name, k);
+    h->val_accuracy = bits_float(get32(h->buf + OFF_VAL_ACC));
+    if (!isfinite(h->val_accuracy) || h->val_accuracy > 1.0f)
+        return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
+                       "above 1", name, (double)h->val_accuracy);
+    return NN_OK;
+}
+
+/* 6a. The net the header describes, made by the constructors, whose checks
+ * (a step activation with hidden layers, ...) are the file's too: what they
+ * refuse is a malformed file. */
+static nn_status build_net(const header *h, nn_net **out, nn_error *err)
+{
+    nn_error net_err = {{0}};
+    nn_status st = h->version == MODEL_VERSION_TABLE
+                       ? nn_net_create_table(h->table, h->n_layers, out, &net_err)
+                       : nn_net_create(h->sizes, h->n_layers, (nn_activation)h->hidden, out,
+                                       &net_err);
+    if (st != NN_OK)
+        return nn_fail(err, st == NN_E_ARG ? NN_E_FORMAT : st, "%s: %s", h->name, net_err.msg);
+    nn_net *net = *out;
+    if (h->version == MODEL_VERSION && h->rows > 1) {
+        /* Version 1 keeps the geometry in the header only. */
+        net->layers[0].h = h->rows;
+        net->layers[0].w = h->cols;
+        net->layers[0].c = 1;
+    }
+    if (h->version == MODEL_VERSION_TABLE && nn_net_is_dense(net))
+        return nn_fail(err, NN_E_FORMAT, "%s: a plain list of dense layers is stored as "
+                       "version 1", h->name);
+    return NN_OK;
+}
+
+/* 6b. The parameters, every one finite. */
+static nn_status read_params(const header *h, nn_net *net, nn_error *err)
+{
+    const uint8_t *p = h->buf + h->hsize;
+    for (size_t i = 0; i < h->n_params; i++, p += 4) {
+        float v = bits_float(get32(p));
+        if (!isfinite(v))
+            return nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; the file is corrupt",
+                           h->name, i, isnan(v) ? "NaN" : "Inf");
+        net->params[i] = v;
+    }
+    return NN_OK;
+}
+
+/* 7. The metadata, from the checked header. */
+static void fill_meta(const header *h, nn_model_meta *meta)
+{
+    memset(meta, 0, sizeof *meta);
+    meta->rows = h->rows;
+    meta->cols = h->cols;
+    meta->n_classes = h->n_classes;
+    meta->has_class_names = h->has_names;
+    for (uint32_t k = 0; h->has_names && k < h->n_classes; k++)
+        memcpy(meta->class_names[k], h->names + (size_t)k * NN_MODEL_NAME_LEN,
+               NN_MODEL_NAME_LEN);
+    memcpy(meta->dataset, h->buf + OFF_DATASET, NN_MODEL_NAME_LEN);
+    memcpy(meta->recipe, h->buf + OFF_RECIPE, RECIPE_LEN);
+    meta->epochs = get32(h->buf + OFF_EPOCHS);
+    meta->seed = get64(h->buf + OFF_SEED);
+    meta->val_accuracy = h->val_accuracy;
+}
+
+nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_net **out,
+                          nn_model_meta *meta_out, nn_error *err)
+{
+    /* The header's checks in the order of the steps above: each one reads
+     * only fields the ones before it have vouched for. */
+    static nn_status (*const header_steps[])(header *, nn_error *) = {
+        read_identity, read_counts, read_layers, check_length_and_crc,
+        check_activation, check_shape, check_metadata,
+    };
+    *out = NULL;
+    header h = {.buf = buf, .len = len, .name = or_model(name)};
+    if (buf == NULL && len > 0)
+        return nn_fail(err, NN_E_ARG, "%s: no buffer", h.name);
+    nn_status st = NN_OK;
+    for (size_t i = 0; st == NN_OK && i < sizeof header_steps / sizeof header_steps[0]; i++)
+        st = header_steps[i](&h, err);
+    nn_net *net = NULL;
+    if (st == NN_OK)
+        st = build_net(&h, &net, err);
+    if (st == NN_OK)
+        st = read_params(&h, net, err);
+    if (st != NN_OK) {
+        nn_net_free(net);
+        return st;
+    }
+    if (meta_out != NULL)
+        fill_meta(&h, meta_out);
+    *out = net;
+    return NN_OK;
+}
+
+nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t cols,
+                               const char *name, nn_error *err)
+{
+    if (rows == meta->rows && cols == meta->cols)
+        return NN_OK;
+    if ((uint64_t)rows * cols == (uint64_t)meta->rows * meta->cols)
+        return nn_fail(err, NN_E_MISMATCH, "%s: images are %zux%zu but the model expects "
+                       "%ux%u (as many pixels, another shape)", or_model(name), rows, cols,
+                       meta->rows, meta->cols);
+    return nn_fail(err, NN_E_MISMATCH, "%s: images are %zux%zu (%llu pixels) but the model "
+                   "expects %ux%u (%llu)", or_model(name), rows, cols,
+                   (unsigned long long)((uint64_t)rows * cols), meta->rows, meta->cols,
+                   (unsigned long long)((uint64_t)meta->rows * meta->cols));
+}
+
+/* --- files -------------------------------------------------------------------- */
+
+nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_error *err)
+{
+    return nn_model_read(path, out, meta, NULL, err);
+}
+
+nn_status nn_model_read(const char *path, nn_net **out, nn_model_meta *meta, size_t *bytes,
+                        nn_error *err)
+{
+    *out = NULL;
+    if (bytes != NULL)
+        *bytes = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    nn_status st = NN_OK;
+    uint8_t *buf = NULL;
+    size_t len = 0, cap;
+    struct stat sb;
+    if (fstat(fd, &sb) != 0) {
+        st = nn_fail(err, NN_E_IO, "%s: cannot stat: %s", path, strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        st = nn_fail(err, NN_E_IO, "%s: is a directory, not a model file", path);
+        goto done;
+    }
+    if (S_ISREG(sb.st_mode)) {
+        if ((uintmax_t)sb.st_size > MODEL_MAX_BYTES) {
+            st = nn_fail(err, NN_E_TOO_LARGE, "%s: %jd bytes, larger than any model (at most "
+                         "%zu bytes)", path, (intmax_t)sb.st_size, MODEL_MAX_BYTES);
+            goto done;
+        }
+        cap = (size_t)sb.st_size + 1; /* one more byte notices a file that grew */
+    } else {
+        cap = 64 * 1024; /* a pipe or a device: grow while reading, up to the cap */
+    }
+    buf = malloc(cap);
+    if (buf == NULL) {
+        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, cap);
+        goto done;
+    }
+    for (;;) {
+        if (len == cap) {
+            if (cap > MODEL_MAX_BYTES) {
+                st = nn_fail(err, NN_E_TOO_LARGE, "%s: more than %zu bytes, larger than any "
+                             "model", path, MODEL_MAX_BYTES);
+                goto done;
+            }
+            size_t grown = cap * 2 > MODEL_MAX_BYTES + 1 ? MODEL_MAX_BYTES + 1 : cap * 2;
+            uint8_t *nb = realloc(buf, grown);
+            if (nb == NULL) {
+                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, grown);
+                goto done;
+            }
+            buf = nb;
+            cap = grown;
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            st = nn_fail(err, NN_E_IO, "%s: cannot read: %s", path, strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        /* Cheap checks first: bytes that do not even start like a model
+         * (random data, /dev/urandom) are refused without reading on. */
+        if (len >= MAGIC_LEN && memcmp(buf, MODEL_MAGIC, MAGIC_LEN) != 0)
+            break;
+    }
+    st = nn_model_decode(buf, len, path, out, meta, err);
+    if (st == NN_OK && bytes != NULL)
+        *bytes = len;
+done:
+    free(buf);
+    close(fd); /* read-only: nothing to lose on a failed close */
+    return st;
+}
+
+nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
+                        nn_error *err)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_status st = encode_named(net, meta, path, &buf, &len, err);
+    if (st != NN_OK)
+        return st;
+
+    nn_atomic_file *f = NULL;
+    st = nn_atomic_open(path, &f, err);
+    if (st == NN_OK)
+        st = nn_atomic_write(f, buf, len, err);
+    if (st == NN_OK)
+        st = nn_atomic_commit(f, err); /* frees f */
+    else
+        nn_atomic_abort(f);
+    free(buf);
+    return st;
+}

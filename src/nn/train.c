@@ -1,0 +1,1071 @@
+/* train.c - minibatch training: the epoch loop (seeded reshuffle, bytes
+ * scaled per minibatch), the optimisers (SGD, heavy-ball and Nesterov
+ * momentum, Adam) with L2 weight decay on the weights, the learning-rate
+ * schedules, the held-out validation split with best-epoch restore, and the
+ * perceptron rule for NN_ACT_STEP nets.
+ *
+ * With several threads, each owns a block of the first hidden layer's
+ * neurons, the layer that holds nearly all the weights and work (12,544 of
+ * the 12,704 weights of 784-16-10). Per minibatch the threads meet once:
+ *
+ *   1. each computes its neurons of layer 1 for all the minibatch's images,
+ *      which it scaled into a buffer of its own, and arrives at the barrier;
+ *      until the others have arrived, it scales the next minibatch;
+ *   2. each runs the small upper layers, the loss and the backward pass
+ *      (the same arithmetic in every thread), then the gradient of its own
+ *      layer-1 neurons, and updates those and the upper layers.
+ *
+ * So each thread keeps its own copy of the net, of which it updates only
+ * its layer-1 rows and the upper layers; the copies are merged into the
+ * caller's net at the end of every epoch. Nothing but layer 1's outputs is
+ * shared, and those are double-buffered, so the next minibatch's can be
+ * written while a slower thread still reads this one's.
+ * Layer 1 is always computed in the same blocks of NN_FIRST_BLOCK neurons,
+ * whichever thread computes each, so the result is the same whatever the
+ * number of threads.
+ *
+ * A net that starts with a conv layer spends its time in every layer, not
+ * in one, so there the threads share out the images instead: a minibatch
+ * is always cut into the same NN_SHARDS parts, each thread computes the
+ * gradient of some parts into a buffer of the part's own, and after the
+ * barrier every thread adds the parts up in the same order and updates its
+ * own copy of the net with the sum. The copies stay identical, and the sum
+ * is the same whatever the number of threads. With --augment, every image
+ * of a minibatch is shifted by a random offset drawn from a generator seeded
+ * with the seed and the step, so every thread draws the same offsets. */
+#include "nnclass/nn/train.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cblas.h>
+
+#include "nnclass/base/barrier.h"
+#include "net_internal.h"
+#include "../base/vector_clones.h"
+
+/* Images per forward pass when measuring validation accuracy. */
+#define VAL_CHUNK 256u
+
+/* The largest minibatch (in input floats) whose successor is scaled while
+ * the threads wait for each other. A larger one takes longer to scale than
+ * any wait it would fill, and its second buffer would cost memory. */
+#define AHEAD_MAX_FLOATS (1u << 20)
+
+/* The shuffling and validation streams are derived from the seed but differ
+ * from the stream the caller initialises the weights with (seeded with seed). */
+#define SHUFFLE_STREAM 0x53485546464c4531ull /* "SHUFFLE1" */
+#define VAL_STREAM 0x56414c53504c4954ull     /* "VALSPLIT" */
+#define AUGMENT_STREAM 0x4155474d454e5431ull /* "AUGMENT1" */
+
+#define ADAM_BETA1 0.9f
+#define ADAM_BETA2 0.999f
+#define ADAM_EPS 1e-8f
+
+void nn_train_options_default(nn_train_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->epochs = 50;
+    opt->batch = 64;
+    opt->lr = 0.05f;
+    opt->optimizer = NN_OPT_NESTEROV;
+    opt->momentum = 0.9f;
+    opt->weight_decay = 5e-4f;
+    opt->schedule = NN_LR_COSINE;
+    opt->step_epochs = 10;
+    opt->step_gamma = 0.1f;
+    opt->seed = 1;
+    opt->val_count = 0;
+    opt->threads = 1;
+    opt->augment = 0;
+}
+
+nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
+                                 nn_error *err)
+{
+    if (n_images == 0)
+        return nn_fail(err, NN_E_ARG, "there are no training images");
+    if (opt->epochs == 0)
+        return nn_fail(err, NN_E_ARG, "--epochs: must be at least 1");
+    if (opt->batch == 0)
+        return nn_fail(err, NN_E_ARG, "--batch: must be at least 1");
+    if (opt->val_count >= n_images)
+        return nn_fail(err, NN_E_ARG, "--val: %zu would leave no training images (there "
+                       "are %zu)", opt->val_count, n_images);
+    size_t n_train = n_images - opt->val_count;
+    if (opt->batch > n_train) {
+        if (opt->val_count > 0)
+            return nn_fail(err, NN_E_ARG, "--batch: %zu is larger than the %zu training "
+                           "images left after --val %zu", opt->batch, n_train,
+                           opt->val_count);
+        return nn_fail(err, NN_E_ARG, "--batch: %zu is larger than the %zu training images",
+                       opt->batch, n_train);
+    }
+    if (!isfinite(opt->lr) || opt->lr <= 0.0f)
+        return nn_fail(err, NN_E_ARG, "--lr: must be a finite number > 0, got %g",
+                       (double)opt->lr);
+    if ((unsigned)opt->optimizer > (unsigned)NN_OPT_ADAM)
+        return nn_fail(err, NN_E_ARG, "--optimizer: unknown optimizer %d",
+                       (int)opt->optimizer);
+    if (!isfinite(opt->momentum) || opt->momentum < 0.0f || opt->momentum >= 1.0f)
+        return nn_fail(err, NN_E_ARG, "--momentum: must be a number in [0, 1), got %g",
+                       (double)opt->momentum);
+    if (!isfinite(opt->weight_decay) || opt->weight_decay < 0.0f)
+        return nn_fail(err, NN_E_ARG, "--weight-decay: must be a finite number >= 0, got %g",
+                       (double)opt->weight_decay);
+    if ((unsigned)opt->schedule > (unsigned)NN_LR_COSINE)
+        return nn_fail(err, NN_E_ARG, "--lr-schedule: unknown schedule %d",
+                       (int)opt->schedule);
+    if (opt->schedule == NN_LR_STEP) {
+        if (opt->step_epochs == 0)
+            return nn_fail(err, NN_E_ARG, "--lr-schedule step: the period must be at least "
+                           "1 epoch");
+        if (!isfinite(opt->step_gamma) || opt->step_gamma <= 0.0f)
+            return nn_fail(err, NN_E_ARG, "--lr-schedule step: the factor must be a finite "
+                           "number > 0, got %g", (double)opt->step_gamma);
+    }
+    if (opt->augment > NN_MAX_AUGMENT)
+        return nn_fail(err, NN_E_ARG, "--augment: %zu pixels is more than the cap of %u",
+                       opt->augment, NN_MAX_AUGMENT);
+    if (n_images > UINT32_MAX)
+        return nn_fail(err, NN_E_ARG, "%zu training images are more than the %lu this "
+                       "build can index", n_images, (unsigned long)UINT32_MAX);
+    return NN_OK;
+}
+
+static const char *const optimizer_names[] = {"sgd", "momentum", "nesterov", "adam"};
+static const char *const schedule_names[] = {"constant", "step", "cosine"};
+
+const char *nn_optimizer_name(nn_optimizer opt)
+{
+    return (unsigned)opt <= (unsigned)NN_OPT_ADAM ? optimizer_names[opt] : "unknown";
+}
+
+/* The index of name in names[0..n), or -1 when it is not there (or NULL). */
+static int name_index(const char *const *names, int n, const char *name)
+{
+    for (int i = 0; name != NULL && i < n; i++)
+        if (strcmp(name, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int nn_optimizer_parse(const char *name, nn_optimizer *out)
+{
+    int i = name_index(optimizer_names, (int)NN_OPT_ADAM + 1, name);
+    if (i >= 0)
+        *out = (nn_optimizer)i;
+    return i >= 0 ? 0 : -1;
+}
+
+const char *nn_lr_schedule_name(nn_lr_schedule s)
+{
+    return (unsigned)s <= (unsigned)NN_LR_COSINE ? schedule_names[s] : "unknown";
+}
+
+int nn_lr_schedule_parse(const char *name, nn_lr_schedule *out)
+{
+    int i = name_index(schedule_names, (int)NN_LR_COSINE + 1, name);
+    if (i >= 0)
+        *out = (nn_lr_schedule)i;
+    return i >= 0 ? 0 : -1;
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Learning rate of a step: epoch is 1-based, step counts minibatches from 0
+ * over the whole run, total_steps is their number. */
+static float lr_at(const nn_train_options *opt, size_t epoch, size_t step, size_t total_steps)
+{
+    switch (opt->schedule) {
+    case NN_LR_CONSTANT:
+        break;
+    case NN_LR_STEP:
+        return (float)((double)opt->lr *
+                       pow((double)opt->step_gamma, (double)((epoch - 1) / opt->step_epochs)));
+    case NN_LR_COSINE:
+        return (float)((double)opt->lr * 0.5 *
+                       (1.0 + cos(3.14159265358979323846 * (double)step / (double)total_steps)));
+    }
+    return opt->lr;
+}
+
+/* Asks for the bytes of the images idx[0..n) (not past idx_end) to be brought
+ * into the cache. The images sit at random places in a 47 MB array, so
+ * scaling a minibatch would otherwise wait on memory more than it computes;
+ * the next minibatch's images are requested before this one is computed. */
+static void prefetch_images(const nn_dataset *data, const uint32_t *idx,
+                            const uint32_t *idx_end, size_t n, size_t n_in)
+{
+    for (size_t r = 0; r < n && idx + r < idx_end; r++) {
+        const uint8_t *p = data->pixels + (size_t)idx[r] * n_in;
+        for (size_t i = 0; i < n_in; i += 64)
+            __builtin_prefetch(p + i, 0, 2);
+        __builtin_prefetch(p + n_in - 1, 0, 2);
+    }
+}
+
+/* Images ahead of the one being scaled whose bytes are prefetched. */
+#define PREFETCH_AHEAD 4u
+
+/* Copies the images idx[0..n) into x, (n, n_in) floats in [0, 1], and their
+ * labels into y. The bytes of the image PREFETCH_AHEAD places further on in
+ * idx (up to idx_end, which may lie past this minibatch) are requested while
+ * the current one is scaled. */
+static void gather(const nn_dataset *data, const uint32_t *idx, size_t n,
+                   const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y)
+{
+    for (size_t r = 0; r < n; r++) {
+        if (idx + r + PREFETCH_AHEAD < idx_end)
+            prefetch_images(data, idx + r + PREFETCH_AHEAD, idx_end, 1, n_in);
+        nn_scale_pixels(data->pixels + (size_t)idx[r] * n_in, n_in, x + r * n_in);
+        y[r] = data->labels[idx[r]];
+    }
+}
+
+/* Scales a rows x cols image shifted by (dy, dx) pixels into out, zeros
+ * where the shift uncovers it. */
+static void scale_shifted(const uint8_t *img, size_t rows, size_t cols, long dy, long dx,
+                          float *out)
+{
+    long r = (long)rows, c = (long)cols;
+    long x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? c + dx : c; /* output columns from the image */
+    for (long y = 0; y < r; y++) {
+        float *o = out + (size_t)y * cols;
+        long sy = y - dy;
+        if (sy < 0 || sy >= r || x1 <= x0) {
+            memset(o, 0, cols * sizeof(float));
+            continue;
+        }
+        memset(o, 0, (size_t)x0 * sizeof(float));
+        nn_scale_pixels(img + (size_t)sy * cols + (size_t)(x0 - dx), (size_t)(x1 - x0), o + x0);
+        memset(o + x1, 0, (size_t)(c - x1) * sizeof(float));
+    }
+}
+
+/* Shifts every image of the minibatch x (n images, already scaled) by a
+ * random offset of up to max_shift pixels each way, drawn from a generator
+ * seeded with seed and step. */
+static void augment_batch(const nn_dataset *data, const uint32_t *idx, size_t n,
+                          size_t max_shift, uint64_t seed, size_t step, float *x)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, seed ^ AUGMENT_STREAM ^ ((uint64_t)step * 0x9e3779b97f4a7c15ull));
+    size_t n_in = data->rows * data->cols, span = 2 * max_shift + 1;
+    for (size_t r = 0; r < n; r++) {
+        long dy = (long)nn_rng_below(&rng, span) - (long)max_shift;
+        long dx = (long)nn_rng_below(&rng, span) - (long)max_shift;
+        if (dy != 0 || dx != 0)
+            scale_shifted(data->pixels + (size_t)idx[r] * n_in, data->rows, data->cols,
+                          dy, dx, x + r * n_in);
+    }
+}
+
+/* Fraction of the images idx[0..n) that the net classifies right. */
+static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+                          const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
+{
+    size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
+    size_t right = 0;
+    double loss_sum = 0.0;
+    for (size_t start = 0; start < n; start += VAL_CHUNK) {
+        size_t bs = n - start < VAL_CHUNK ? n - start : VAL_CHUNK;
+        gather(data, idx + start, bs, idx + n, n_in, x, y);
+        const float *probs = nn_net_forward_batch(net, ws, x, bs);
+        for (size_t r = 0; r < bs; r++) {
+            right += nn_argmax(probs + r * n_classes, n_classes) == y[r];
+            /* cross-entropy of the true class, floored as a float's smallest
+             * normal so that a confident mistake costs much, not infinity */
+            float p = probs[r * n_classes + y[r]];
+            loss_sum -= log(p > 1.17549435e-38f ? (double)p : 1.17549435e-38);
+        }
+    }
+    *loss = n > 0 ? loss_sum / (double)n : 0.0;
+    return n > 0 ? (double)right / (double)n : 0.0;
+}
+
+/* Optimiser state: v is the momentum buffer (or Adam's first moment), s
+ * Adam's second moment; both n_params floats, zero at the start. */
+typedef struct {
+    const nn_train_options *opt;
+    float *v, *s;
+    size_t t; /* steps taken, for Adam's bias correction */
+} optimiser;
+
+/* One update of n parameters p from their gradient g, with L2 decay wd
+ * (0 for biases) added to the gradient. v and s are the state of the same
+ * n parameters. Every branch is one fused pass. */
+NN_VECTOR_CLONES
+static void update_span(const optimiser *o, float lr, float wd, float *p, const float *g,
+                        float *v, float *s, size_t n)
+{
+    const float mu = o->opt->momentum;
+    switch (o->opt->optimizer) {
+    case NN_OPT_SGD:
+        for (size_t i = 0; i < n; i++)
+            p[i] -= lr * (g[i] + wd * p[i]);
+        break;
+    case NN_OPT_MOMENTUM: /* v = mu v + g; p -= lr v */
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + wd * p[i];
+            v[i] = mu * v[i] + gi;
+            p[i] -= lr * v[i];
+        }
+        break;
+    case NN_OPT_NESTEROV: /* v = mu v + g; p -= lr (g + mu v) */
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + wd * p[i];
+            v[i] = mu * v[i] + gi;
+            p[i] -= lr * (gi + mu * v[i]);
+        }
+        break;
+    case NN_OPT_ADAM: {
+        /* m = b1 m + (1-b1) g; s = b2 s + (1-b2) g^2;
+         * p -= lr (m / c1) / (sqrt(s / c2) + eps), c = 1 - beta^t. */
+        float c1 = (float)(1.0 - pow((double)ADAM_BETA1, (double)o->t));
+        float c2 = (float)(1.0 - pow((double)ADAM_BETA2, (double)o->t));
+        float step = lr / c1, inv_c2 = 1.0f / c2;
+        for (size_t i = 0; i < n; i++) {
+            float gi = g[i] + wd * p[i];
+            v[i] = ADAM_BETA1 * v[i] + (1.0f - ADAM_BETA1) * gi;
+            s[i] = ADAM_BETA2 * s[i] + (1.0f - ADAM_BETA2) * gi * gi;
+            p[i] -= step * v[i] / (sqrtf(s[i] * inv_c2) + ADAM_EPS);
+        }
+        break;
+    }
+    }
+}
+
+/* Applies one optimiser step to the neurons [j0, j1) of a dense layer 1 (all
+ * of any other layer 1) and to every layer above: weights with decay, biases
+ * without. A layer has one bias per neuron (dense) or channel (conv), and
+ * the weights of each lie together, n_w / n_b of them. */
+static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_t j0,
+                   size_t j1)
+{
+    o->t++;
+    size_t off = 0;
+    for (size_t l = 1; l < net->n_layers; l++) {
+        size_t n_w = nn_net_layer_weights(net, l), n_b = nn_net_layer_biases(net, l);
+        if (n_b == 0)
+            continue;
+        size_t per = n_w / n_b;
+        int part = l == 1 && net->layers[1].kind == NN_LAYER_DENSE;
+        size_t lo = part ? j0 : 0, hi = part ? j1 : n_b;
+        size_t w = off + lo * per, b = off + n_w + lo;
+        update_span(o, lr, o->opt->weight_decay, net->params + w, grad + w,
+                    o->v != NULL ? o->v + w : NULL, o->s != NULL ? o->s + w : NULL,
+                    (hi - lo) * per);
+        update_span(o, lr, 0.0f, net->params + b, grad + b, o->v != NULL ? o->v + b : NULL,
+                    o->s != NULL ? o->s + b : NULL, hi - lo);
+        off += n_w + n_b;
+    }
+}
+
+/* The perceptron rule on a minibatch x (batch, n_in): the weighted sums
+ * Z = X·W^T + b (batch, n_classes) come from one cblas_sgemm with the weights
+ * of the start of the minibatch; then, image by image, a misclassified image
+ * adds lr x to its true class's row and bias and subtracts it from the
+ * predicted class's. Returns the number of images predicted right, or
+ * (size_t)-1 when a sum is not finite. */
+static size_t perceptron_step(nn_net *net, const float *x, const uint8_t *y, size_t batch,
+                              float lr, float *z)
+{
+    size_t n_in = net->sizes[0], n_classes = net->sizes[1];
+    float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
+    /* X is (batch, n_in), W is (n_classes, n_in) row-major: Z = X·W^T. */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_classes,
+                (int)n_in, 1.0f, x, (int)n_in, w, (int)n_in, 0.0f, z, (int)n_classes);
+    /* Every sum gets its bias before any update, so that all of them use the
+     * parameters of the start of the minibatch, whatever the image order. */
+    for (size_t r = 0; r < batch; r++) {
+        float *zr = z + r * n_classes;
+        for (size_t j = 0; j < n_classes; j++) {
+            zr[j] += b[j];
+            if (!isfinite(zr[j]))
+                return (size_t)-1;
+        }
+    }
+    size_t right = 0;
+    for (size_t r = 0; r < batch; r++) {
+        size_t pred = nn_argmax(z + r * n_classes, n_classes), truth = y[r];
+        if (pred == truth) {
+            right++;
+            continue;
+        }
+        const float *xr = x + r * n_in;
+        float *wt = w + truth * n_in, *wp = w + pred * n_in;
+        for (size_t i = 0; i < n_in; i++) {
+            wt[i] += lr * xr[i];
+            wp[i] -= lr * xr[i];
+        }
+        b[truth] += lr;
+        b[pred] -= lr;
+    }
+    return right;
+}
+
+static int params_finite(const nn_net *net)
+{
+    for (size_t i = 0; i < net->n_params; i++)
+        if (!isfinite(net->params[i]))
+            return 0;
+    return 1;
+}
+
+/* What all the threads of a run share. Written by thread 0 only between
+ * barriers (idx, stop_at, the result), or in blocks that no other thread touches
+ * until the next barrier (a1). */
+typedef struct {
+    const nn_train_options *opt;
+    const nn_train_hooks *hooks;
+    const nn_dataset *data;
+    nn_net *net; /* the caller's; thread 0 trains it in place */
+    size_t n_threads;
+    size_t n_train, n_val, n_batches, total_steps, progress_every;
+    int perceptron;
+    int split;       /* the step is done in halves (a hidden layer, not step) */
+    int sharded;     /* the images of a minibatch are shared out (conv nets) */
+    float *part_grad[2];  /* sharded: NN_SHARDS gradients, alternate minibatches */
+    double part_loss[2][NN_SHARDS];
+    size_t part_right[2][NN_SHARDS];
+    int ahead;       /* the next minibatch is scaled while waiting for the others */
+    uint32_t *idx;   /* n entries: the training order, then the held-out images */
+    float *a1[2];    /* layer 1's outputs (batch, sizes[1]), alternate minibatches */
+    float *best;     /* the best epoch's parameters, with --val */
+    nn_barrier barrier;
+    atomic_size_t stop_at; /* the barrier (counted from 1) after which all stop */
+    nn_status status;
+    nn_error *err;
+    nn_train_result res;
+} team;
+
+/* One thread's own part. */
+typedef struct {
+    team *tm;
+    size_t t;        /* 0 .. n_threads-1; thread 0 is the caller */
+    nn_net *net;     /* thread 0: the caller's net; others: a copy */
+    nn_workspace *ws;
+    nn_workspace *val_ws; /* thread 0 with a validation set: its forward passes */
+    float *grad;     /* n_params floats, or the perceptron's sums */
+    float *state;    /* the optimiser's buffers */
+    float *x[2];     /* minibatches' inputs, (chunk, n_in): this one and the next */
+    uint8_t *y[2];   /* their labels */
+    optimiser optim;
+    size_t j0, j1;   /* the neurons of layer 1 this thread owns */
+    size_t step;     /* minibatches done since the start of the run */
+    size_t rounds;   /* barriers passed */
+    float first_loss; /* of the first minibatch: sets the divergence bound */
+    pthread_t thread;
+    int started;
+} worker;
+
+/* Copies every other thread's layer-1 neurons into the caller's net. */
+static void merge(team *tm, worker *w)
+{
+    nn_net *net = tm->net;
+    size_t n_in = net->sizes[0];
+    if (!tm->split)
+        return; /* the copies are whole and the same */
+    for (size_t t = 1; t < tm->n_threads; t++) {
+        size_t j0 = w[t].j0, n = w[t].j1 - w[t].j0;
+        memcpy(nn_net_weights(net, 1) + j0 * n_in, nn_net_weights(w[t].net, 1) + j0 * n_in,
+               n * n_in * sizeof(float));
+        memcpy(nn_net_biases(net, 1) + j0, nn_net_biases(w[t].net, 1) + j0, n * sizeof(float));
+    }
+}
+
+/* Thread 0's work between epochs: merge the copies, check the weights,
+ * measure validation accuracy, keep the best epoch, report. Returns NN_OK to
+ * go on. */
+static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double loss_sum,
+                              size_t right_sum, double t0)
+{
+    nn_net *net = tm->net;
+    merge(tm, workers);
+    /* The last update is not followed by a forward pass: check it here so
+     * that a diverged net is never returned as a result. */
+    if (!params_finite(net))
+        return nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, minibatch "
+                       "%zu: a weight is not finite; lower --lr", epoch, tm->n_batches);
+    nn_epoch_stats stats;
+    stats.epoch = epoch;
+    stats.epochs = tm->opt->epochs;
+    stats.loss = tm->perceptron ? 0.0 : loss_sum / (double)tm->n_train;
+    stats.train_accuracy = (double)right_sum / (double)tm->n_train;
+    stats.lr = lr_at(tm->opt, epoch, epoch * tm->n_batches - 1, tm->total_steps);
+    stats.val_accuracy = -1.0;
+    stats.val_loss = -1.0;
+    stats.is_best = 0;
+    if (tm->n_val > 0) {
+        nn_workspace *ws = workers[0].val_ws != NULL ? workers[0].val_ws : workers[0].ws;
+        stats.val_accuracy = accuracy_on(net, ws, tm->data, tm->idx + tm->n_train, tm->n_val,
+                                         workers[0].x[0], workers[0].y[0], &stats.val_loss);
+        if (tm->perceptron)
+            stats.val_loss = -1.0; /* the perceptron rule minimises no loss */
+        if (stats.val_accuracy > tm->res.best_val_accuracy) {
+            tm->res.best_val_accuracy = stats.val_accuracy;
+            tm->res.best_epoch = epoch;
+            memcpy(tm->best, net->params, net->n_params * sizeof *tm->best);
+            stats.is_best = 1;
+        }
+    } else {
+        tm->res.best_epoch = epoch;
+    }
+    stats.seconds = now_seconds() - t0;
+    tm->res.epochs_run = epoch;
+    tm->res.final_loss = stats.loss;
+    if (tm->hooks->on_epoch != NULL)
+        tm->hooks->on_epoch(&stats, tm->hooks->user);
+    return NN_OK;
+}
+
+/* Waits at the team's barrier, counting in *rounds the barriers passed;
+ * non-zero when thread 0 asked everyone to stop after this one. Thread 0
+ * asks (stop_after_next) before it arrives, and a slower thread may still be
+ * checking the round before, so the request names its round. This is the
+ * second half: the caller arrived with nn_barrier_arrive, which gave the
+ * ticket, and may have done some work of its own since. */
+static int meet_at(team *tm, size_t *rounds, unsigned ticket)
+{
+    nn_barrier_wait_for(&tm->barrier, ticket);
+    return ++*rounds >= atomic_load_explicit(&tm->stop_at, memory_order_relaxed);
+}
+
+/* meet_at() right after arriving. */
+static int meet(team *tm, size_t *rounds)
+{
+    return meet_at(tm, rounds, nn_barrier_arrive(&tm->barrier));
+}
+
+/* The size of the minibatch that starts at training image start. */
+static size_t batch_size(const team *tm, size_t start)
+{
+    return tm->n_train - start < tm->opt->batch ? tm->n_train - start : tm->opt->batch;
+}
+
+/* Scales the minibatch that starts at training image start into x and its
+ * labels into y, and asks for the next one's images to be brought into the
+ * cache. */
+static void load_batch(const team *tm, size_t start, size_t step, float *x, uint8_t *y)
+{
+    const size_t n_in = tm->net->sizes[0], bs = batch_size(tm, start);
+    const uint32_t *idx_end = tm->idx + tm->n_train;
+    gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
+    if (tm->opt->augment > 0)
+        augment_batch(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
+                      x);
+    prefetch_images(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
+}
+
+/* The part s of a minibatch of bs images: images [lo, hi). */
+static void part_range(size_t bs, size_t s, size_t *lo, size_t *hi)
+{
+    *lo = bs * s / NN_SHARDS;
+    *hi = bs * (s + 1) / NN_SHARDS;
+}
+
+/* Sharded nets: this thread's parts of the minibatch x (bs images, labels
+ * y), each part's gradient, summed loss and count of right answers into
+ * the team's buffers of parity par. */
+static void shard_parts(worker *w, const float *x, const uint8_t *y, size_t bs, int par)
+{
+    team *tm = w->tm;
+    const nn_net *net = w->net;
+    const size_t n_in = net->sizes[0];
+    for (size_t s = w->t; s < NN_SHARDS; s += tm->n_threads) {
+        size_t lo, hi;
+        part_range(bs, s, &lo, &hi);
+        tm->part_loss[par][s] = 0.0;
+        tm->part_right[par][s] = 0;
+        if (hi > lo)
+            tm->part_loss[par][s] = nn_net_loss_grad_part(
+                net, w->ws, x + lo * n_in, y + lo, hi - lo, bs,
+                tm->part_grad[par] + s * net->n_params, &tm->part_right[par][s]);
+    }
+}
+
+/* Sharded nets, after the barrier: the gradient of the whole minibatch into
+ * the thread's own buffer, the parts added in their fixed order. Returns
+ * the mean loss; *right receives the count of right answers. */
+static float sum_parts(worker *w, size_t bs, int par, size_t *right)
+{
+    team *tm = w->tm;
+    const size_t n = w->net->n_params;
+    double loss = 0.0;
+    size_t r = 0, first = 1;
+    for (size_t s = 0; s < NN_SHARDS; s++) {
+        size_t lo, hi;
+        part_range(bs, s, &lo, &hi);
+        if (hi == lo)
+            continue;
+        const float *g = tm->part_grad[par] + s * n;
+        if (first)
+            memcpy(w->grad, g, n * sizeof(float));
+        else
+            for (size_t i = 0; i < n; i++)
+                w->grad[i] += g[i];
+        first = 0;
+        loss += tm->part_loss[par][s];
+        r += tm->part_right[par][s];
+    }
+    *right = r;
+    return (float)(loss / (double)bs);
+}
+
+static void stop_after_next(team *tm, size_t rounds)
+{
+    atomic_store_explicit(&tm->stop_at, rounds + 1, memory_order_relaxed);
+}
+
+/* A minibatch loss this many times the first minibatch's (or 1, whichever is
+ * larger) means the run has diverged: an untrained net starts near
+ * ln(classes) and a converging one goes down. Four orders of magnitude leave
+ * room for a learning rate that only wrecks a net for a while (a sigmoid net
+ * saturates near a few hundred), while a run that has really blown up (Adam
+ * with --lr 1e6: 1e13 at the second minibatch) stops at once. */
+#define DIVERGED_FACTOR 1e4
+
+/* Where a thread is in the run: which minibatch of which epoch. */
+typedef struct {
+    size_t epoch;  /* 1-based */
+    size_t bi;     /* minibatch of the epoch, 0-based */
+    size_t step;   /* minibatches since the start of the run */
+} position;
+
+/* Thread 0 polls the caller's stop flag before each minibatch; when it is
+ * set, every thread stops at the next barrier. */
+static void poll_stop(team *tm, const worker *w, const position *at)
+{
+    if (w->t != 0 || tm->hooks->stop == NULL || !*tm->hooks->stop)
+        return;
+    tm->status = nn_fail(tm->err, NN_E_INTERRUPTED, "training interrupted at epoch %zu, "
+                         "minibatch %zu", at->epoch, at->bi + 1);
+    stop_after_next(tm, w->rounds);
+}
+
+/* The part of a step done before the threads meet: this thread's neurons
+ * of layer 1 (split nets) or its parts of the minibatch (sharded nets). */
+static void first_half(worker *w, const float *x, const uint8_t *y, size_t bs, size_t step)
+{
+    team *tm = w->tm;
+    if (tm->split)
+        nn_net_forward_first(w->net, x, bs, w->j0, w->j1, tm->a1[step & 1]);
+    else if (tm->sharded)
+        shard_parts(w, x, y, bs, step & 1);
+}
+
+/* The loss of the minibatch and its gradient into w->grad, once every
+ * thread has done its first half. */
+static float loss_and_grad(worker *w, const float *x, const uint8_t *y, size_t bs, size_t step,
+                           size_t *right)
+{
+    team *tm = w->tm;
+    if (tm->split)
+        return nn_net_loss_grad_from_first(w->net, w->ws, x, tm->a1[step & 1], y, bs, w->j0,
+                                           w->j1, w->grad, right);
+    if (tm->sharded)
+        return sum_parts(w, bs, step & 1, right);
+    return nn_net_loss_grad(w->net, w->ws, x, y, bs, w->grad, right);
+}
+
+/* Non-zero when loss says the run has diverged: not finite, or far above
+ * the first minibatch's. A run can diverge and stay finite (Adam with a huge
+ * --lr). Every thread sees the same losses, so all stop together; thread 0
+ * records why. */
+static int diverged(worker *w, float loss, const position *at)
+{
+    team *tm = w->tm;
+    if (!isfinite(loss)) {
+        if (w->t == 0)
+            tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                                 "minibatch %zu: loss is %s; lower --lr", at->epoch,
+                                 at->bi + 1, isnan(loss) ? "nan" : "inf");
+        return 1;
+    }
+    if (w->first_loss < 0.0f)
+        w->first_loss = loss;
+    if (loss <= DIVERGED_FACTOR * fmaxf(w->first_loss, 1.0f))
+        return 0;
+    if (w->t == 0)
+        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                             "minibatch %zu: loss %.4g is over %g times the first "
+                             "minibatch's %.4g; lower --lr", at->epoch, at->bi + 1,
+                             (double)loss, DIVERGED_FACTOR, (double)w->first_loss);
+    return 1;
+}
+
+/* The part of a step done after the threads meet: the rest of the forward
+ * and backward passes and the update (or the perceptron rule). Returns
+ * non-zero when the run has diverged. */
+static int second_half(worker *w, const float *x, const uint8_t *y, size_t bs,
+                       const position *at, float *loss, size_t *right)
+{
+    team *tm = w->tm;
+    float lr = lr_at(tm->opt, at->epoch, at->step, tm->total_steps);
+    *loss = 0.0f;
+    if (tm->perceptron) {
+        *right = perceptron_step(w->net, x, y, bs, lr, w->grad);
+        if (*right != (size_t)-1)
+            return 0;
+        tm->status = nn_fail(tm->err, NN_E_NUMERIC, "training diverged at epoch %zu, "
+                             "minibatch %zu: a weighted sum is not finite; lower --lr",
+                             at->epoch, at->bi + 1);
+        return 1;
+    }
+    *loss = loss_and_grad(w, x, y, bs, at->step, right);
+    if (diverged(w, *loss, at))
+        return 1;
+    update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
+    return 0;
+}
+
+/* One minibatch, the one that starts at training image start: scale it
+ * (unless it was scaled ahead), do this thread's first half, meet the
+ * others while scaling the next one, then the second half. Returns
+ * non-zero when the run stops. */
+static int one_minibatch(worker *w, size_t start, const position *at, float *loss,
+                         size_t *right)
+{
+    team *tm = w->tm;
+    const size_t bs = batch_size(tm, start), step = at->step;
+    float *x = w->x[step & 1];
+    uint8_t *y = w->y[step & 1];
+    /* Every thread scales the whole minibatch into its own buffer: cheaper
+     * than sharing one, whose lines would travel between the cores' caches
+     * at every minibatch. With look-ahead, this one was scaled during the
+     * previous minibatch, except the first of the epoch. */
+    if (!tm->ahead || at->bi == 0)
+        load_batch(tm, start, step, x, y);
+    first_half(w, x, y, bs, step);
+    unsigned ticket = nn_barrier_arrive(&tm->barrier);
+    /* While the other threads finish their first half, scale the next
+     * minibatch, which does not depend on this one. */
+    if (tm->ahead && at->bi + 1 < tm->n_batches)
+        load_batch(tm, start + bs, step + 1, w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
+    if (meet_at(tm, &w->rounds, ticket))
+        return 1;
+    return second_half(w, x, y, bs, at, loss, right);
+}
+
+/* Thread 0 sums the minibatch's loss and right answers into the epoch's
+ * and reports progress now and then. */
+static void count_minibatch(team *tm, const position *at, size_t start, size_t bs, float loss,
+                            size_t right, double *loss_sum, size_t *right_sum)
+{
+    const nn_train_hooks *hooks = tm->hooks;
+    *loss_sum += (double)loss * (double)bs;
+    *right_sum += right;
+    if (hooks->on_progress != NULL &&
+        ((at->bi + 1) % tm->progress_every == 0 || at->bi + 1 == tm->n_batches))
+        hooks->on_progress(at->epoch, at->bi + 1, tm->n_batches,
+                           *loss_sum / (double)(start + bs), hooks->user);
+}
+
+/* One epoch: thread 0 reshuffles, every thread trains on every minibatch,
+ * then thread 0 merges the copies and reports. Returns non-zero when the
+ * run stops. */
+static int one_epoch(worker *w, nn_rng *rng, size_t epoch)
+{
+    team *tm = w->tm;
+    double t0 = now_seconds();
+    if (w->t == 0)
+        nn_rng_shuffle(rng, tm->idx, tm->n_train);
+    if (meet(tm, &w->rounds))
+        return 1;
+    double loss_sum = 0.0;
+    size_t right_sum = 0;
+    for (size_t bi = 0; bi < tm->n_batches; bi++, w->step++) {
+        position at = {epoch, bi, w->step};
+        const size_t start = bi * tm->opt->batch;
+        float loss;
+        size_t right;
+        poll_stop(tm, w, &at);
+        if (one_minibatch(w, start, &at, &loss, &right))
+            return 1;
+        if (w->t == 0)
+            count_minibatch(tm, &at, start, batch_size(tm, start), loss, right, &loss_sum,
+                            &right_sum);
+    }
+    /* Every update of the epoch is done before thread 0 merges them. */
+    if (meet(tm, &w->rounds))
+        return 1;
+    if (w->t == 0) {
+        nn_status st = finish_epoch(tm, w, epoch, loss_sum, right_sum, t0);
+        if (st != NN_OK) {
+            tm->status = st;
+            stop_after_next(tm, w->rounds);
+        }
+    }
+    return 0;
+}
+
+/* The epoch loop, run by every thread in step. Thread 0 shuffles, watches
+ * the stop flag, sums the loss and reports; a failure it finds is recorded
+ * in tm->status and ends every thread at the next barrier. A diverging loss
+ * is seen by every thread at the same minibatch, as all compute it alike. */
+static void run_worker(worker *w)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, w->tm->opt->seed ^ SHUFFLE_STREAM);
+    w->step = 0;
+    w->rounds = 0;
+    w->first_loss = -1.0f; /* set by the first minibatch: the divergence bound */
+    for (size_t epoch = 1; epoch <= w->tm->opt->epochs; epoch++)
+        if (one_epoch(w, &rng, epoch))
+            return;
+}
+
+static void *worker_main(void *arg)
+{
+    run_worker(arg);
+    return NULL;
+}
+
+/* Blocks of NN_FIRST_BLOCK neurons in the first hidden layer. */
+static size_t first_blocks(const nn_net *net)
+{
+    return (net->sizes[1] + NN_FIRST_BLOCK - 1) / NN_FIRST_BLOCK;
+}
+
+/* The number of threads a run uses: the first hidden layer's blocks of
+ * neurons are shared out, so there is one thread at most per block, and a
+ * single one without a hidden layer or for the perceptron. */
+static size_t threads_for(const nn_net *net, const nn_train_options *opt)
+{
+    if (net->layers[1].kind != NN_LAYER_DENSE)
+        return opt->threads < 1 ? 1 : opt->threads < NN_SHARDS ? opt->threads : NN_SHARDS;
+    if (net->n_layers < 3 || net->hidden == NN_ACT_STEP || opt->threads <= 1)
+        return 1;
+    return opt->threads < first_blocks(net) ? opt->threads : first_blocks(net);
+}
+
+/* Allocates thread t's part; threads other than 0 get a copy of the net. */
+static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_error *err)
+{
+    const nn_net *net = tm->net;
+    const nn_train_options *opt = tm->opt;
+    const int uses_v = !tm->perceptron && opt->optimizer != NN_OPT_SGD;
+    const int uses_s = !tm->perceptron && opt->optimizer == NN_OPT_ADAM;
+    size_t n_classes = net->sizes[net->n_layers - 1];
+    w->tm = tm;
+    w->t = t;
+    w->j0 = 0;
+    w->j1 = net->sizes[1];
+    if (net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE) {
+        size_t blocks = first_blocks(net), n1 = net->sizes[1];
+        size_t j0 = blocks * t / tm->n_threads * NN_FIRST_BLOCK;
+        size_t j1 = blocks * (t + 1) / tm->n_threads * NN_FIRST_BLOCK;
+        w->j0 = j0;
+        w->j1 = j1 < n1 ? j1 : n1;
+    }
+    if (t == 0) {
+        w->net = tm->net;
+    } else {
+        nn_status st = net->layers[1].kind == NN_LAYER_DENSE
+                           ? nn_net_create(net->sizes, net->n_layers, net->hidden, &w->net, err)
+                           : nn_net_create_table(net->layers, net->n_layers, &w->net, err);
+        if (st != NN_OK)
+            return st;
+        memcpy(w->net->params, net->params, net->n_params * sizeof(float));
+    }
+    w->grad = malloc((tm->perceptron ? chunk * n_classes : net->n_params) * sizeof(float));
+    w->state = calloc((uses_v + uses_s) * net->n_params + 1, sizeof(float));
+    /* Without look-ahead one buffer serves as both. */
+    w->x[0] = malloc(chunk * net->sizes[0] * sizeof(float));
+    w->y[0] = malloc(chunk);
+    w->x[1] = tm->ahead ? malloc(chunk * net->sizes[0] * sizeof(float)) : w->x[0];
+    w->y[1] = tm->ahead ? malloc(chunk) : w->y[0];
+    if (w->grad == NULL || w->state == NULL || w->x[0] == NULL || w->y[0] == NULL ||
+        w->x[1] == NULL || w->y[1] == NULL)
+        return nn_fail(err, NN_E_NOMEM, "out of memory for a training thread");
+    w->optim.opt = opt;
+    w->optim.v = uses_v ? w->state : NULL;
+    w->optim.s = uses_s ? w->state + net->n_params : NULL;
+    w->optim.t = 0;
+    /* A training workspace keeps every conv layer's lowered input for the
+     * backward pass: validation passes of more images get a forward-only
+     * workspace rather than that much more memory. */
+    nn_status st = nn_workspace_create(net, opt->batch, &w->ws, err);
+    if (st == NN_OK && chunk > opt->batch)
+        st = nn_workspace_create_forward(net, chunk, &w->val_ws, err);
+    return st;
+}
+
+static void worker_free(worker *w)
+{
+    if (w->t != 0)
+        nn_net_free(w->net);
+    nn_workspace_free(w->ws);
+    nn_workspace_free(w->val_ws);
+    free(w->grad);
+    free(w->state);
+    free(w->x[0]);
+    free(w->y[0]);
+    if (w->x[1] != w->x[0])
+        free(w->x[1]);
+    if (w->y[1] != w->y[0])
+        free(w->y[1]);
+}
+
+/* What a run reports before its first epoch. */
+static const nn_train_result no_result = {0, 0, -1.0, 0.0};
+
+/* Plans a run (of checked options and data): how many threads, how the step is cut, how many minibatches. */
+static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
+                      const nn_train_options *opt, const nn_train_hooks *hooks, nn_error *err)
+{
+    memset(tm, 0, sizeof *tm);
+    tm->opt = opt;
+    tm->hooks = hooks;
+    tm->data = data;
+    tm->net = net;
+    tm->n_threads = threads_for(net, opt);
+    tm->perceptron = net->hidden == NN_ACT_STEP;
+    tm->split = !tm->perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
+    tm->sharded = net->layers[1].kind != NN_LAYER_DENSE;
+    tm->ahead = tm->n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
+    tm->n_val = opt->val_count;
+    tm->n_train = data->count - tm->n_val;
+    tm->n_batches = (tm->n_train + opt->batch - 1) / opt->batch;
+    tm->total_steps = tm->n_batches * opt->epochs;
+    tm->progress_every = tm->n_batches >= 100 ? tm->n_batches / 100 : 1;
+    tm->status = NN_OK;
+    tm->err = err;
+    tm->res = no_result;
+    atomic_init(&tm->stop_at, SIZE_MAX);
+}
+
+/* Allocates the buffers the threads share and every thread's own part
+ * (*workers, which team_free frees however far this got). */
+static nn_status team_alloc(team *tm, worker **workers)
+{
+    const nn_net *net = tm->net;
+    const size_t batch = tm->opt->batch, n = tm->data->count;
+    const size_t chunk = batch > VAL_CHUNK ? batch : VAL_CHUNK;
+    *workers = calloc(tm->n_threads, sizeof **workers);
+    tm->idx = malloc(n * sizeof *tm->idx);
+    if (tm->split) {
+        tm->a1[0] = malloc(batch * net->sizes[1] * sizeof(float));
+        tm->a1[1] = malloc(batch * net->sizes[1] * sizeof(float));
+    }
+    tm->best = tm->n_val > 0 ? malloc(net->n_params * sizeof *tm->best) : NULL;
+    if (tm->sharded) {
+        tm->part_grad[0] = malloc(NN_SHARDS * net->n_params * sizeof(float));
+        tm->part_grad[1] = malloc(NN_SHARDS * net->n_params * sizeof(float));
+    }
+    if (*workers == NULL || tm->idx == NULL ||
+        (tm->split && (tm->a1[0] == NULL || tm->a1[1] == NULL)) ||
+        (tm->n_val > 0 && tm->best == NULL) ||
+        (tm->sharded && (tm->part_grad[0] == NULL || tm->part_grad[1] == NULL)))
+        return nn_fail(tm->err, NN_E_NOMEM, "out of memory for training on %zu images", n);
+    for (size_t t = 0; t < tm->n_threads; t++) {
+        /* Thread 0 also measures validation accuracy, VAL_CHUNK images a pass. */
+        nn_status st = worker_init(&(*workers)[t], tm, t, t == 0 ? chunk : batch, tm->err);
+        if (st != NN_OK)
+            return st;
+    }
+    return NN_OK;
+}
+
+static void team_free(team *tm, worker *workers)
+{
+    if (workers != NULL)
+        for (size_t t = 0; t < tm->n_threads; t++)
+            worker_free(&workers[t]);
+    free(workers);
+    free(tm->idx);
+    free(tm->a1[0]);
+    free(tm->a1[1]);
+    free(tm->part_grad[0]);
+    free(tm->part_grad[1]);
+    free(tm->best);
+}
+
+/* The held-out images are a seeded random choice made once: after one
+ * shuffle, idx[0..n_train) trains and idx[n_train..n) validates. */
+static void split_validation(team *tm)
+{
+    const size_t n = tm->data->count;
+    for (size_t i = 0; i < n; i++)
+        tm->idx[i] = (uint32_t)i;
+    if (tm->n_val > 0) {
+        nn_rng vrng;
+        nn_rng_seed(&vrng, tm->opt->seed ^ VAL_STREAM);
+        nn_rng_shuffle(&vrng, tm->idx, n);
+    }
+}
+
+/* Starts threads 1.., runs thread 0 on the caller's own thread and waits
+ * for the others. Returns how the run ended. */
+static nn_status run_team(team *tm, worker *workers)
+{
+    nn_status st = NN_OK;
+    for (size_t t = 1; t < tm->n_threads; t++) {
+        if (pthread_create(&workers[t].thread, NULL, worker_main, &workers[t]) != 0) {
+            /* The threads started so far wait at the first barrier: tell them
+             * to stop, and count the arrivals of this thread and the missing
+             * ones so that they are let go. */
+            stop_after_next(tm, 0);
+            for (size_t u = t; u <= tm->n_threads; u++)
+                nn_barrier_arrive(&tm->barrier);
+            st = nn_fail(tm->err, NN_E_NOMEM, "could not start training thread %zu of %zu",
+                         t + 1, tm->n_threads);
+            break;
+        }
+        workers[t].started = 1;
+    }
+    if (st == NN_OK) {
+        run_worker(&workers[0]);
+        st = tm->status;
+    }
+    for (size_t t = 1; t < tm->n_threads; t++)
+        if (workers[t].started)
+            pthread_join(workers[t].thread, NULL);
+    return st;
+}
+
+nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *opt,
+                   const nn_train_hooks *hooks, nn_train_result *result, nn_error *err)
+{
+    static const nn_train_hooks no_hooks = {NULL, NULL, NULL, NULL};
+    if (hooks == NULL)
+        hooks = &no_hooks;
+    if (result != NULL)
+        *result = no_result;
+
+    nn_status st = nn_train_options_check(opt, data->count, err);
+    if (st != NN_OK)
+        return st;
+    st = nn_dataset_check(data, net, err);
+    if (st != NN_OK)
+        return st;
+
+    team tm;
+    team_plan(&tm, net, data, opt, hooks, err);
+    if (nn_barrier_init(&tm.barrier, (unsigned)tm.n_threads) != 0)
+        return nn_fail(err, NN_E_NOMEM, "could not set up the training threads' barrier");
+    worker *workers = NULL;
+    st = team_alloc(&tm, &workers);
+    if (st == NN_OK) {
+        split_validation(&tm);
+        st = run_team(&tm, workers);
+    }
+    if (st == NN_OK && tm.n_val > 0)
+        memcpy(net->params, tm.best, net->n_params * sizeof *tm.best);
+    if (result != NULL)
+        *result = tm.res;
+    team_free(&tm, workers);
+    nn_barrier_destroy(&tm.barrier);
+    return st;
+}
