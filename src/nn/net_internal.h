@@ -13,6 +13,24 @@
 
 #include "nnclass/nn/net.h"
 
+/* Buffers start on 64-byte boundaries (a cache line, an AVX-512 vector). */
+#define NN_ALIGN 64u
+#define NN_ALIGN_FLOATS (NN_ALIGN / sizeof(float))
+
+static inline size_t nn_round_up(size_t n, size_t to)
+{
+    return (n + to - 1) / to * to;
+}
+
+/* Offset of layer l's weights in params (its biases follow them). */
+size_t nn_net_layer_offset(const nn_net *net, size_t l);
+
+/* Non-zero when the trainer's threads can share out the outputs of the
+ * first layer (nn_net_forward_first): the first layer offers the column
+ * operations, the second takes its input by columns, and there is a hidden
+ * layer. */
+int nn_net_splits_first(const nn_net *net);
+
 /* The neurons of the first hidden layer are computed in blocks of this many,
  * always the same blocks: a BLAS picks its kernel, and so the order of its
  * sums, from the shapes it is given, so fixed shapes make the result the

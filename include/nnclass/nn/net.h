@@ -36,6 +36,7 @@
 
 #include "nnclass/base/error.h"
 #include "nnclass/base/rng.h"
+#include "nnclass/nn/layer.h"
 
 #define NN_MAX_LAYERS 16                       /* sizes, input included */
 #define NN_MAX_WIDTH 65536u                    /* neurons (or inputs) per layer */
@@ -44,32 +45,6 @@
 #define NN_MAX_KERNEL 15u                      /* side of a conv kernel */
 #define NN_MAX_CHANNELS 1024u                  /* channels of a conv layer */
 #define NN_MAX_SIDE 4096u                      /* rows or cols of an input image */
-
-typedef enum {
-    NN_ACT_SIGMOID = 0,
-    NN_ACT_RELU = 1,
-    NN_ACT_TANH = 2,
-    NN_ACT_STEP = 3, /* perceptron: only for a net with no hidden layer */
-    NN_ACT_NONE = 4, /* identity; the output row of a table, pooling by default */
-} nn_activation;
-
-typedef enum {
-    NN_LAYER_INPUT = 0, /* row 0 only: the image */
-    NN_LAYER_DENSE = 1,
-    NN_LAYER_CONV = 2,
-    NN_LAYER_POOL = 3,
-} nn_layer_kind;
-
-/* One row of the table. To describe a layer, fill kind, act and: dense c
- * (its neurons); conv k, c (C_out) and same; pool nothing; the input h, w, c.
- * nn_net_layer_shape fills in the output shape (h, w, c) of the others. */
-typedef struct {
-    nn_layer_kind kind;
-    nn_activation act; /* NN_ACT_NONE for the input and the output row */
-    size_t h, w, c;    /* output shape: rows, cols, channels (dense: 1, 1, n) */
-    size_t k;          /* conv: kernel side */
-    int same;          /* conv: 'same' zero padding instead of 'valid' */
-} nn_layer;
 
 typedef struct {
     size_t n_layers;              /* rows of the table, input included (>= 2) */
@@ -124,8 +99,8 @@ int nn_net_is_dense(const nn_net *net);
 size_t nn_net_layer_weights(const nn_net *net, size_t l);
 size_t nn_net_layer_biases(const nn_net *net, size_t l);
 
-/* "input", "dense", "conv", "pool". */
-const char *nn_layer_kind_name(nn_layer_kind kind);
+/* A copy of net, its parameters included. Caller frees with nn_net_free. */
+nn_status nn_net_clone(const nn_net *net, nn_net **out, nn_error *err);
 
 /* Frees a net (NULL-safe). */
 void nn_net_free(nn_net *net);
