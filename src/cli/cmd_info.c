@@ -48,7 +48,9 @@ static void print_layers(const nn_net *net)
     for (size_t l = 0; l < net->n_layers; l++) {
         const nn_layer *L = &net->layers[l];
         size_t params = l > 0 ? nn_net_layer_weights(net, l) + nn_net_layer_biases(net, l) : 0;
-        if (L->kind == NN_LAYER_DENSE || (L->kind == NN_LAYER_INPUT && L->h == 1 && L->w == 1))
+        const nn_layer_ops *ops = nn_layer_ops_of(L->kind);
+        int flat = nn_layer_shape_of(L).layout == NN_SHAPE_FLAT;
+        if (flat || (ops->is_input && L->h == 1 && L->w == 1))
             snprintf(sh, sizeof sh, "%zu", net->sizes[l]);
         else
             snprintf(sh, sizeof sh, "%zux%zux%zu", L->h, L->w, L->c);
@@ -56,12 +58,7 @@ static void print_layers(const nn_net *net)
                           : l == net->n_layers - 1
                               ? (net->hidden == NN_ACT_STEP ? "step" : "softmax")
                               : nn_activation_name(L->act);
-        what[0] = '\0';
-        if (L->kind == NN_LAYER_CONV)
-            snprintf(what, sizeof what, "  (%zux%zu kernels, %s)", L->k, L->k,
-                     L->same ? "same" : "valid");
-        else if (L->kind == NN_LAYER_POOL)
-            snprintf(what, sizeof what, "  (2x2 max, stride 2)");
+        ops->describe(L, what, sizeof what);
         printf("              %-3zu %-6s %-12s %7s  %s%s\n", l, nn_layer_kind_name(L->kind), sh,
                thousands(params, b1, sizeof b1), act, what);
     }

@@ -127,62 +127,74 @@ static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, i
     return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0);
 }
 
-/* Checks a layer table as the file holds it: row 0 an input, every other
- * row a known kind and activation, each number within its cap, and every
- * stored output shape the one its kind and input give. Fills *n_params
- * (computed in 64 bits from capped factors). The message names the row. */
-static nn_status check_table(const nn_layer *rows, size_t n_layers, const char *name,
-                             uint64_t *n_params, nn_error *err)
+/* Checks the input row (row 0) as the file holds it. */
+static nn_status check_input_row(const nn_layer *in, const char *name, nn_error *err)
 {
-    const nn_layer *in = &rows[0];
-    if (in->kind != NN_LAYER_INPUT)
+    const nn_layer_ops *ops = nn_layer_ops_of(in->kind);
+    if (ops == NULL || !ops->is_input)
         return nn_fail(err, NN_E_FORMAT, "%s: layer 0 is kind %d, not the input", name,
                        (int)in->kind);
-    if (in->h == 0 || in->w == 0 || in->c == 0 || in->k != 0 || in->same ||
-        in->act != NN_ACT_NONE)
+    nn_error le = {{0}};
+    if (in->h == 0 || in->w == 0 || in->c == 0 || ops->check_saved(in, &le) != NN_OK)
         return nn_fail(err, NN_E_FORMAT, "%s: the input row %zux%zux%zu is malformed", name,
                        in->h, in->w, in->c);
     if (in->h > NN_MAX_SIDE || in->w > NN_MAX_SIDE || in->c > NN_MAX_CHANNELS ||
         in->h * in->w * in->c > NN_MAX_WIDTH)
         return nn_fail(err, NN_E_TOO_LARGE, "%s: an input of %zux%zux%zu values, the limit is "
                        "%u", name, in->h, in->w, in->c, NN_MAX_WIDTH);
+    return NN_OK;
+}
+
+/* Checks row l (l >= 1) against the row before it: a known kind and
+ * activation, each number within its cap, the fields its kind stores, and
+ * the stored output shape the one its kind and input give. */
+static nn_status check_layer_row(const nn_layer *rows, size_t l, size_t n_layers,
+                                 const char *name, nn_error *err)
+{
+    const nn_layer *r = &rows[l];
+    const nn_layer_ops *ops = nn_layer_ops_of(r->kind);
+    if (ops == NULL || ops->is_input)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown kind %d", name, l,
+                       (int)r->kind);
+    if ((unsigned)r->act > (unsigned)NN_ACT_NONE || r->act == NN_ACT_STEP)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown activation %d "
+                       "(0 sigmoid, 1 relu, 2 tanh, 4 none)", name, l, (int)r->act);
+    if (l == n_layers - 1 && r->act != NN_ACT_NONE)
+        return nn_fail(err, NN_E_FORMAT, "%s: the output layer has activation %d; its "
+                       "softmax is implied (4 none)", name, (int)r->act);
+    if (r->h > NN_MAX_SIDE || r->w > NN_MAX_SIDE || r->c > NN_MAX_WIDTH ||
+        r->k > NN_MAX_KERNEL)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %zu: shape %zux%zux%zu or kernel %zu "
+                       "over the limits", name, l, r->h, r->w, r->c, r->k);
+    nn_layer want = *r;
+    nn_error le = {{0}};
+    if (ops->check_saved(r, &le) != NN_OK)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: %s", name, l, le.msg);
+    if (nn_net_layer_shape(&rows[l - 1], &want, l == n_layers - 1, &le) != NN_OK)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s): %s", name, l, ops->name, le.msg);
+    if (want.h != r->h || want.w != r->w || want.c != r->c)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s) stores an output of "
+                       "%zux%zux%zu, its input and kernel give %zux%zux%zu", name, l,
+                       ops->name, r->h, r->w, r->c, want.h, want.w, want.c);
+    return NN_OK;
+}
+
+/* Checks a layer table as the file holds it, row by row. Fills *n_params
+ * (computed in 64 bits from capped factors). The message names the row. */
+static nn_status check_table(const nn_layer *rows, size_t n_layers, const char *name,
+                             uint64_t *n_params, nn_error *err)
+{
+    nn_status st = check_input_row(&rows[0], name, err);
+    if (st != NN_OK)
+        return st;
     uint64_t total = 0;
     for (size_t l = 1; l < n_layers; l++) {
-        const nn_layer *r = &rows[l];
-        if (r->kind != NN_LAYER_DENSE && r->kind != NN_LAYER_CONV && r->kind != NN_LAYER_POOL)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown kind %d (1 dense, "
-                           "2 conv, 3 pool)", name, l, (int)r->kind);
-        if ((unsigned)r->act > (unsigned)NN_ACT_NONE || r->act == NN_ACT_STEP)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown activation %d "
-                           "(0 sigmoid, 1 relu, 2 tanh, 4 none)", name, l, (int)r->act);
-        if (l == n_layers - 1 && r->act != NN_ACT_NONE)
-            return nn_fail(err, NN_E_FORMAT, "%s: the output layer has activation %d; its "
-                           "softmax is implied (4 none)", name, (int)r->act);
-        if (r->h > NN_MAX_SIDE || r->w > NN_MAX_SIDE || r->c > NN_MAX_WIDTH ||
-            r->k > NN_MAX_KERNEL)
-            return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %zu: shape %zux%zux%zu or kernel %zu "
-                           "over the limits", name, l, r->h, r->w, r->c, r->k);
-        nn_layer want = *r;
-        nn_error le = {{0}};
-        if (r->kind == NN_LAYER_DENSE && (r->k != 0 || r->same))
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: a dense layer with a kernel", name,
-                           l);
-        if (r->kind == NN_LAYER_POOL && (r->k != 2 || r->same))
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: pooling is 2x2 without padding",
-                           name, l);
-        if (nn_net_layer_shape(&rows[l - 1], &want, l == n_layers - 1, &le) != NN_OK)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s): %s", name, l,
-                           nn_layer_kind_name(r->kind), le.msg);
-        if (want.h != r->h || want.w != r->w || want.c != r->c)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s) stores an output of "
-                           "%zux%zux%zu, its input and kernel give %zux%zux%zu", name, l,
-                           nn_layer_kind_name(r->kind), r->h, r->w, r->c, want.h, want.w,
-                           want.c);
-        const nn_layer *p = &rows[l - 1];
-        if (r->kind == NN_LAYER_DENSE)
-            total += (uint64_t)r->c * (p->h * p->w * p->c) + r->c;
-        else if (r->kind == NN_LAYER_CONV)
-            total += (uint64_t)r->c * r->k * r->k * p->c + r->c;
+        st = check_layer_row(rows, l, n_layers, name, err);
+        if (st != NN_OK)
+            return st;
+        const nn_layer_ops *ops = nn_layer_ops_of(rows[l].kind);
+        /* Every factor is capped above, so neither count overflows 64 bits. */
+        total += (uint64_t)ops->n_weights(&rows[l - 1], &rows[l]) + ops->n_biases(&rows[l]);
         if (total > NN_MAX_PARAMS)
             return nn_fail(err, NN_E_TOO_LARGE, "%s: the layers need more than %zu parameters",
                            name, NN_MAX_PARAMS);

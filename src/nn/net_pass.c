@@ -177,6 +177,12 @@ static nn_layer_run layer_run(const nn_net *net, nn_workspace *ws, size_t l)
     return run;
 }
 
+nn_layer_run nn_net_layer_run(const nn_net *net, size_t l)
+{
+    assert(l >= 1 && l < net->n_layers);
+    return layer_run(net, NULL, l);
+}
+
 /* The loss at the end of the table: every net is a classifier today. An
  * output of another kind (CTC, reconstruction) is chosen here. */
 static const nn_output_ops *net_output(const nn_net *net)

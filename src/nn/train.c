@@ -346,10 +346,11 @@ static void update_span(const optimiser *o, float lr, float wd, float *p, const 
     }
 }
 
-/* Applies one optimiser step to the neurons [j0, j1) of a dense layer 1 (all
- * of any other layer 1) and to every layer above: weights with decay, biases
- * without. A layer has one bias per neuron (dense) or channel (conv), and
- * the weights of each lie together, n_w / n_b of them. */
+/* Applies one optimiser step to the outputs [j0, j1) of layer 1 (all of
+ * them unless the threads share them out) and to every layer above: weights
+ * with decay, biases without. A layer has one bias per output unit (a
+ * neuron, a channel), and the weights of each lie together, n_w / n_b of
+ * them. */
 static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_t j0,
                    size_t j1)
 {
@@ -360,8 +361,7 @@ static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_
         if (n_b == 0)
             continue;
         size_t per = n_w / n_b;
-        int part = l == 1 && net->layers[1].kind == NN_LAYER_DENSE;
-        size_t lo = part ? j0 : 0, hi = part ? j1 : n_b;
+        size_t lo = l == 1 ? j0 : 0, hi = l == 1 ? j1 : n_b;
         size_t w = off + lo * per, b = off + n_w + lo;
         update_span(o, lr, o->opt->weight_decay, net->params + w, grad + w,
                     o->v != NULL ? o->v + w : NULL, o->s != NULL ? o->s + w : NULL,
@@ -474,13 +474,14 @@ typedef struct {
 static void merge(team *tm, worker *w)
 {
     nn_net *net = tm->net;
-    size_t n_in = net->sizes[0];
     if (!tm->split)
         return; /* the copies are whole and the same */
+    /* Each output unit's weights lie together, per of them (see update). */
+    size_t per = nn_net_layer_weights(net, 1) / nn_net_layer_biases(net, 1);
     for (size_t t = 1; t < tm->n_threads; t++) {
         size_t j0 = w[t].j0, n = w[t].j1 - w[t].j0;
-        memcpy(nn_net_weights(net, 1) + j0 * n_in, nn_net_weights(w[t].net, 1) + j0 * n_in,
-               n * n_in * sizeof(float));
+        memcpy(nn_net_weights(net, 1) + j0 * per, nn_net_weights(w[t].net, 1) + j0 * per,
+               n * per * sizeof(float));
         memcpy(nn_net_biases(net, 1) + j0, nn_net_biases(w[t].net, 1) + j0, n * sizeof(float));
     }
 }
@@ -838,12 +839,20 @@ static size_t first_blocks(const nn_net *net)
     return (net->sizes[1] + NN_FIRST_BLOCK - 1) / NN_FIRST_BLOCK;
 }
 
+/* Whether layer 1 can be shared out by its outputs (its kind has the
+ * column operations); a net whose first layer cannot is shared out by its
+ * images instead. */
+static int first_has_cols(const nn_net *net)
+{
+    return nn_layer_ops_of(net->layers[1].kind)->forward_cols != NULL;
+}
+
 /* The number of threads a run uses: the first hidden layer's blocks of
  * neurons are shared out, so there is one thread at most per block, and a
  * single one without a hidden layer or for the perceptron. */
 static size_t threads_for(const nn_net *net, const nn_train_options *opt)
 {
-    if (net->layers[1].kind != NN_LAYER_DENSE)
+    if (!first_has_cols(net))
         return opt->threads < 1 ? 1 : opt->threads < NN_SHARDS ? opt->threads : NN_SHARDS;
     if (net->n_layers < 3 || net->hidden == NN_ACT_STEP || opt->threads <= 1)
         return 1;
@@ -861,8 +870,8 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     w->tm = tm;
     w->t = t;
     w->j0 = 0;
-    w->j1 = net->sizes[1];
-    if (net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE) {
+    w->j1 = nn_net_layer_biases(net, 1); /* all of layer 1's output units */
+    if (nn_net_splits_first(net)) {
         size_t blocks = first_blocks(net), n1 = net->sizes[1];
         size_t j0 = blocks * t / tm->n_threads * NN_FIRST_BLOCK;
         size_t j1 = blocks * (t + 1) / tm->n_threads * NN_FIRST_BLOCK;
@@ -872,12 +881,9 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     if (t == 0) {
         w->net = tm->net;
     } else {
-        nn_status st = net->layers[1].kind == NN_LAYER_DENSE
-                           ? nn_net_create(net->sizes, net->n_layers, net->hidden, &w->net, err)
-                           : nn_net_create_table(net->layers, net->n_layers, &w->net, err);
+        nn_status st = nn_net_clone(net, &w->net, err);
         if (st != NN_OK)
             return st;
-        memcpy(w->net->params, net->params, net->n_params * sizeof(float));
     }
     w->grad = malloc((tm->perceptron ? chunk * n_classes : net->n_params) * sizeof(float));
     w->state = calloc((uses_v + uses_s) * net->n_params + 1, sizeof(float));
@@ -932,8 +938,8 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
     tm->net = net;
     tm->n_threads = threads_for(net, opt);
     tm->perceptron = net->hidden == NN_ACT_STEP;
-    tm->split = !tm->perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
-    tm->sharded = net->layers[1].kind != NN_LAYER_DENSE;
+    tm->split = !tm->perceptron && nn_net_splits_first(net);
+    tm->sharded = !first_has_cols(net);
     tm->ahead = tm->n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
     tm->n_val = opt->val_count;
     tm->n_train = data->count - tm->n_val;

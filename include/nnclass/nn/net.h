@@ -102,6 +102,10 @@ size_t nn_net_layer_biases(const nn_net *net, size_t l);
 /* A copy of net, its parameters included. Caller frees with nn_net_free. */
 nn_status nn_net_clone(const nn_net *net, nn_net **out, nn_error *err);
 
+/* Layer l's view of the net (1 <= l < n_layers): its rows, sizes and
+ * parameters, without room in a workspace (for export and tests). */
+nn_layer_run nn_net_layer_run(const nn_net *net, size_t l);
+
 /* Frees a net (NULL-safe). */
 void nn_net_free(nn_net *net);
 
