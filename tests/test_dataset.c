@@ -90,9 +90,9 @@ static void test_check_against_a_net(void **state)
     nn_net_free(net);
 
     /* A conv net takes its images' rows and cols, not only their size. */
-    nn_layer table[3] = {{NN_LAYER_INPUT, NN_ACT_NONE, 2, 2, 1, 0, 0},
-                         {NN_LAYER_CONV, NN_ACT_RELU, 0, 0, 2, 1, 0},
-                         {NN_LAYER_DENSE, NN_ACT_NONE, 0, 0, 3, 0, 0}};
+    nn_layer table[3] = {{.kind = NN_LAYER_INPUT, .act = NN_ACT_NONE, .h = 2, .w = 2, .c = 1},
+                         {.kind = NN_LAYER_CONV, .act = NN_ACT_RELU, .c = 2, .k = 1},
+                         {.kind = NN_LAYER_DENSE, .act = NN_ACT_NONE, .c = 3}};
     assert_int_equal(nn_net_create_table(table, 3, &net, &err), NN_OK);
     d = nn_dataset_view(pixels, labels, 2, 2, 2, 3);
     assert_int_equal(nn_dataset_check(&d, net, &err), NN_OK);

@@ -118,8 +118,8 @@ static void ref_layer(const nn_net *net, size_t l, const double *p, const double
                     z[(oy * L->w + ox) * L->c + c] = m;
                 }
         break;
-    case NN_LAYER_INPUT:
-        break;
+    default: /* the input; recurrent kinds have their own tests (test_recurrent.c) */
+        fail_msg("no reference for a %s layer", nn_layer_kind_name(L->kind));
     }
     if (l < net->n_layers - 1)
         for (size_t j = 0; j < net->sizes[l]; j++)

@@ -25,6 +25,8 @@ _Static_assert(sizeof(float) == 4, "the model file stores IEEE-754 binary32 floa
 #define MODEL_VERSION_TABLE 2u /* a table of layers of any kind */
 #define ROW_SIZE 32u           /* bytes per row of a version 2 layer table */
 #define ROW_FLAG_SAME 1u
+#define ROW_KIND_FLAGS_SHIFT 8u   /* the row's kind-specific flags, bits 8..15 */
+#define ROW_KIND_FLAGS_MASK 0xff00u
 #define MODEL_MAGIC "NNCLASS" /* plus its terminating NUL: 8 bytes */
 #define MAGIC_LEN 8u
 
@@ -50,7 +52,7 @@ enum {
 
 /* Fields of a row of the version 2 layer table, relative to the row. */
 enum { ROW_KIND = 0, ROW_ACT = 4, ROW_H = 8, ROW_W = 12, ROW_C = 16, ROW_K = 20, ROW_FLAGS = 24,
-       ROW_RESERVED = 28 };
+       ROW_UNITS = 28 };
 
 #define RECIPE_LEN 128u
 _Static_assert(sizeof(((nn_model_meta *)0)->recipe) == RECIPE_LEN, "recipe field size");
@@ -135,7 +137,8 @@ static nn_status check_input_row(const nn_layer *in, const char *name, nn_error 
         return nn_fail(err, NN_E_FORMAT, "%s: layer 0 is kind %d, not the input", name,
                        (int)in->kind);
     nn_error le = {{0}};
-    if (in->h == 0 || in->w == 0 || in->c == 0 || ops->check_saved(in, &le) != NN_OK)
+    if (in->h == 0 || in->w == 0 || in->c == 0 || in->flags != 0 || in->units != 0 ||
+        ops->check_saved(in, &le) != NN_OK)
         return nn_fail(err, NN_E_FORMAT, "%s: the input row %zux%zux%zu is malformed", name,
                        in->h, in->w, in->c);
     if (in->h > NN_MAX_SIDE || in->w > NN_MAX_SIDE || in->c > NN_MAX_CHANNELS ||
@@ -163,9 +166,12 @@ static nn_status check_layer_row(const nn_layer *rows, size_t l, size_t n_layers
         return nn_fail(err, NN_E_FORMAT, "%s: the output layer has activation %d; its "
                        "softmax is implied (4 none)", name, (int)r->act);
     if (r->h > NN_MAX_SIDE || r->w > NN_MAX_SIDE || r->c > NN_MAX_WIDTH ||
-        r->k > NN_MAX_KERNEL)
-        return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %zu: shape %zux%zux%zu or kernel %zu "
-                       "over the limits", name, l, r->h, r->w, r->c, r->k);
+        r->k > NN_MAX_KERNEL || r->units > NN_MAX_WIDTH)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %zu: shape %zux%zux%zu, kernel %zu or "
+                       "%zu units over the limits", name, l, r->h, r->w, r->c, r->k, r->units);
+    if ((r->flags & ~ops->known_flags) != 0 || (r->units != 0 && !ops->has_units))
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s) has flags 0x%x or %zu units it "
+                       "cannot have", name, l, ops->name, r->flags, r->units);
     nn_layer want = *r;
     nn_error le = {{0}};
     if (ops->check_saved(r, &le) != NN_OK)
@@ -353,8 +359,9 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
             put32(p + ROW_W, (uint32_t)L->w);
             put32(p + ROW_C, (uint32_t)L->c);
             put32(p + ROW_K, (uint32_t)L->k);
-            put32(p + ROW_FLAGS, L->same ? ROW_FLAG_SAME : 0);
-            put32(p + ROW_RESERVED, 0);
+            put32(p + ROW_FLAGS, (L->same ? ROW_FLAG_SAME : 0) |
+                                     ((uint32_t)L->flags << ROW_KIND_FLAGS_SHIFT));
+            put32(p + ROW_UNITS, (uint32_t)L->units);
         }
     else
         for (size_t l = 0; l < net->n_layers; l++, p += 4)
@@ -459,9 +466,9 @@ static nn_status read_table(header *h, nn_error *err)
     for (uint32_t l = 0; l < h->n_layers; l++) {
         const uint8_t *r = h->buf + FIXED_SIZE + (size_t)ROW_SIZE * l;
         uint32_t f = get32(r + ROW_FLAGS);
-        if ((f & ~ROW_FLAG_SAME) != 0 || get32(r + ROW_RESERVED) != 0)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %u has unknown flags 0x%08x or a "
-                           "non-zero reserved field", h->name, l, f);
+        if ((f & ~(ROW_FLAG_SAME | ROW_KIND_FLAGS_MASK)) != 0)
+            return nn_fail(err, NN_E_FORMAT, "%s: layer %u has unknown flags 0x%08x", h->name,
+                           l, f);
         nn_layer *L = &h->table[l];
         L->kind = (nn_layer_kind)get32(r + ROW_KIND);
         L->act = (nn_activation)get32(r + ROW_ACT);
@@ -470,6 +477,8 @@ static nn_status read_table(header *h, nn_error *err)
         L->c = get32(r + ROW_C);
         L->k = get32(r + ROW_K);
         L->same = (f & ROW_FLAG_SAME) != 0;
+        L->flags = (f & ROW_KIND_FLAGS_MASK) >> ROW_KIND_FLAGS_SHIFT;
+        L->units = get32(r + ROW_UNITS);
         h->sizes[l] = L->h * L->w * L->c; /* each factor < 2^32: no overflow in 64 bits */
     }
     return check_table(h->table, h->n_layers, h->name, &h->n_params, err);

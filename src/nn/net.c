@@ -298,8 +298,14 @@ void nn_net_init(nn_net *net, nn_rng *rng)
         return; /* the perceptron starts from zero */
     for (size_t l = 1; l < net->n_layers; l++) {
         const nn_layer *L = &net->layers[l];
+        const nn_layer_ops *ops = nn_layer_ops_of(L->kind);
+        if (ops->init != NULL) { /* a kind with its own rule */
+            float *w = nn_net_weights(net, l);
+            ops->init(&net->layers[l - 1], L, w, w + nn_net_layer_weights(net, l), rng);
+            continue;
+        }
         size_t n_in = 0, n_out = 0;
-        nn_layer_ops_of(L->kind)->fans(&net->layers[l - 1], L, &n_in, &n_out);
+        ops->fans(&net->layers[l - 1], L, &n_in, &n_out);
         if (n_in == 0)
             continue; /* nothing to initialise */
         int he = L->act == NN_ACT_RELU && l != net->n_layers - 1;

@@ -13,11 +13,13 @@ static const char *parse_token(const char *tok, int first, nn_layer *layer)
 {
     memset(layer, 0, sizeof *layer);
     size_t skip = 0;
-    nn_layer_kind kind = first ? (nn_layer_kind)0 : nn_layer_kind_for_token(tok, &skip);
+    unsigned flags = 0;
+    nn_layer_kind kind = first ? (nn_layer_kind)0 : nn_layer_kind_for_token(tok, &skip, &flags);
     const nn_layer_ops *ops = nn_layer_ops_of(kind);
     if (ops == NULL || ops->parse == NULL)
         return "not a layer";
     layer->kind = kind;
+    layer->flags = flags;
     return ops->parse(tok + skip, layer);
 }
 
@@ -65,10 +67,36 @@ static nn_status check_row(const char *tok, nn_layer *layers, size_t count, int 
     return NN_OK;
 }
 
-/* One token of spec, len bytes at p, into layers[count]. */
-static nn_status parse_entry(const char *spec, const char *p, size_t len, size_t count,
+/* A token that stands for several rows (its kind's parse set repeat): the
+ * copies after layers[count], every row but the last with the kind's
+ * stack_flags; each checked. Adds the rows to *count. */
+static nn_status expand_rows(const char *tok, nn_layer *layers, size_t *count, int last,
+                             nn_error *err)
+{
+    nn_layer row = layers[*count];
+    size_t reps = row.repeat > 1 ? row.repeat : 1;
+    row.repeat = 0;
+    if (*count + reps > NN_MAX_LAYERS)
+        return nn_fail(err, NN_E_ARG, "'%s': more than %d layers (input included)", tok,
+                       NN_MAX_LAYERS);
+    for (size_t r = 0; r < reps; r++) {
+        layers[*count] = row;
+        if (r + 1 < reps)
+            layers[*count].flags |= nn_layer_ops_of(row.kind)->stack_flags;
+        nn_status st = check_row(tok, layers, *count, last && r + 1 == reps, err);
+        if (st != NN_OK)
+            return st;
+        ++*count;
+    }
+    return NN_OK;
+}
+
+/* One token of spec, len bytes at p, into layers[*count] (and the rows
+ * after it when the token stands for several); adds them to *count. */
+static nn_status parse_entry(const char *spec, const char *p, size_t len, size_t *count_io,
                              int last, nn_activation def_act, nn_layer *layers, nn_error *err)
 {
+    size_t count = *count_io;
     char tok[64], body[64];
     if (len == 0)
         return nn_fail(err, NN_E_ARG, "'%s' has an empty entry", spec);
@@ -94,7 +122,7 @@ static nn_status parse_entry(const char *spec, const char *p, size_t len, size_t
         if (st != NN_OK)
             return st;
     }
-    return check_row(tok, layers, count, last, err);
+    return expand_rows(tok, layers, count_io, last, err);
 }
 
 nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *layers,
@@ -109,10 +137,9 @@ nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-        nn_status st = parse_entry(spec, p, len, count, comma == NULL, def_act, layers, err);
+        nn_status st = parse_entry(spec, p, len, &count, comma == NULL, def_act, layers, err);
         if (st != NN_OK)
             return st;
-        count++;
         if (comma == NULL)
             break;
         p = comma + 1;

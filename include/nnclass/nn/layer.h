@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "nnclass/base/error.h"
+#include "nnclass/base/rng.h"
 
 typedef enum {
     NN_ACT_SIGMOID = 0,
@@ -56,10 +57,13 @@ typedef enum {
     NN_LAYER_DENSE = 1,
     NN_LAYER_CONV = 2,
     NN_LAYER_POOL = 3,
+    NN_LAYER_RNN = 4,
+    NN_LAYER_GRU = 5,
+    NN_LAYER_LSTM = 6,
 } nn_layer_kind;
 
 /* Kinds known to the table: 0 .. NN_LAYER_KINDS-1. */
-#define NN_LAYER_KINDS 4u
+#define NN_LAYER_KINDS 7u
 
 /* One row of the table. To describe a layer, fill kind, act and the fields
  * its kind reads (dense c, its neurons; conv k, c (C_out) and same; pool
@@ -71,7 +75,15 @@ typedef struct {
     size_t h, w, c;    /* output shape: rows, cols, channels (see above) */
     size_t k;          /* conv: kernel side */
     int same;          /* conv: 'same' zero padding instead of 'valid' */
+    size_t units;      /* recurrent: hidden units per direction */
+    unsigned flags;    /* kind-specific bits (recurrent: NN_REC_*) */
+    size_t repeat;     /* text only: the rows one token stands for (0: one) */
 } nn_layer;
+
+/* Flags of a recurrent row: both directions (the outputs of the two side
+ * by side), and the output of every step instead of the last one. */
+#define NN_REC_BIDIRECTIONAL 1u
+#define NN_REC_SEQUENCE 2u
 
 typedef enum {
     NN_SHAPE_FLAT = 0,     /* n features: (1, 1, n) */
@@ -153,6 +165,13 @@ typedef struct {
     /* --- the text form (--layers, info, the .npz "layers" string) --- */
     /* prefix of its token ("conv"; "" for a bare number); NULL: no text form */
     const char *token;
+    const char *alt_token; /* a second prefix (e.g. "bilstm"), or NULL */
+    unsigned alt_flags;    /* the row flags its alt_token stands for */
+    unsigned stack_flags;  /* flags of every row but the last of a token that
+                              stands for several (its parse sets repeat) */
+    unsigned known_flags;  /* the row flags it may have; others are refused */
+    int has_units;         /* its rows keep a number of units (others must keep 0) */
+    int variant;           /* a constant of the kind, for code several kinds share */
     /* Parses the token after its prefix (without :ACT) into row (zeroed, kind
      * set); returns NULL, or what the token should look like. */
     const char *(*parse)(const char *body, nn_layer *row);
@@ -173,6 +192,10 @@ typedef struct {
     /* Layer layout in the net's buffer: weights, then biases. */
     size_t (*n_weights)(const nn_layer *prev, const nn_layer *row);
     size_t (*n_biases)(const nn_layer *row);
+    /* Its own initialisation of weights w and biases b (optional; NULL: the
+     * generic rule from its fans, biases zero). */
+    void (*init)(const nn_layer *prev, const nn_layer *row, float *w, float *b,
+                 nn_rng *rng);
     /* Fan-in and fan-out for initialisation (0, 0: nothing to initialise). */
     void (*fans)(const nn_layer *prev, const nn_layer *row, size_t *fan_in, size_t *fan_out);
 
@@ -224,8 +247,9 @@ const nn_layer_ops *nn_layer_ops_of(nn_layer_kind kind);
 
 /* The kind whose text token starts body (not the input's): the longest
  * prefix that matches ("" matches a bare number), its length in
- * *prefix_len; NN_LAYER_KINDS when none does. */
-nn_layer_kind nn_layer_kind_for_token(const char *body, size_t *prefix_len);
+ * *prefix_len, and in *flags the kind's alt_flags when its alt_token
+ * matched (0 otherwise); NN_LAYER_KINDS when none does. */
+nn_layer_kind nn_layer_kind_for_token(const char *body, size_t *prefix_len, unsigned *flags);
 
 /* The row a plain list of sizes makes: an input of n values, or a dense
  * layer of n neurons with activation act. */

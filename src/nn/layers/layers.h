@@ -12,6 +12,9 @@ extern const nn_layer_ops nn_input_ops; /* input.c */
 extern const nn_layer_ops nn_dense_ops; /* dense.c */
 extern const nn_layer_ops nn_conv_ops;  /* conv.c */
 extern const nn_layer_ops nn_pool_ops;  /* pool.c */
+extern const nn_layer_ops nn_rnn_ops;   /* rnn.c */
+extern const nn_layer_ops nn_gru_ops;   /* gru.c */
+extern const nn_layer_ops nn_lstm_ops;  /* lstm.c */
 
 /* Appends op(cur) -> "<prefix><l>" to g and makes it the current tensor. */
 void nn_graph_step(nn_graph *g, const char *op, const char *prefix, size_t l,

@@ -9,6 +9,9 @@ static const nn_layer_ops *const table[NN_LAYER_KINDS] = {
     [NN_LAYER_DENSE] = &nn_dense_ops,
     [NN_LAYER_CONV] = &nn_conv_ops,
     [NN_LAYER_POOL] = &nn_pool_ops,
+    [NN_LAYER_RNN] = &nn_rnn_ops,
+    [NN_LAYER_GRU] = &nn_gru_ops,
+    [NN_LAYER_LSTM] = &nn_lstm_ops,
 };
 
 const nn_layer_ops *nn_layer_ops_of(nn_layer_kind kind)
@@ -22,18 +25,23 @@ const char *nn_layer_kind_name(nn_layer_kind kind)
     return ops != NULL ? ops->name : "unknown";
 }
 
-nn_layer_kind nn_layer_kind_for_token(const char *body, size_t *prefix_len)
+nn_layer_kind nn_layer_kind_for_token(const char *body, size_t *prefix_len, unsigned *flags)
 {
+    *flags = 0;
     size_t best = 0;
     int found = -1;
     for (size_t k = 0; k < NN_LAYER_KINDS; k++) {
         const nn_layer_ops *ops = table[k];
         if (ops == NULL || ops->is_input || ops->token == NULL)
             continue;
-        size_t n = strlen(ops->token);
-        if (strncmp(body, ops->token, n) == 0 && (found < 0 || n > best)) {
-            best = n;
-            found = (int)k;
+        const char *tokens[2] = {ops->token, ops->alt_token};
+        for (size_t i = 0; i < 2 && tokens[i] != NULL; i++) {
+            size_t n = strlen(tokens[i]);
+            if (strncmp(body, tokens[i], n) == 0 && (found < 0 || n > best)) {
+                best = n;
+                found = (int)k;
+                *flags = i == 1 ? ops->alt_flags : 0;
+            }
         }
     }
     *prefix_len = best;

@@ -1,0 +1,400 @@
+/* recurrent_cell.c - the time loops of the recurrent layers: forward over a
+ * minibatch, backpropagation through time, and a plain reference. Shapes
+ * and the parameter layout are in recurrent.h. */
+#include "recurrent.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+size_t nn_rec_gates(nn_cell cell)
+{
+    return cell == NN_CELL_LSTM ? 4 : cell == NN_CELL_GRU ? 3 : 1;
+}
+
+/* Weights of one direction: W (g*h, f) and R (g*h, h). */
+static size_t dir_weights(nn_cell cell, size_t f, size_t h)
+{
+    return nn_rec_gates(cell) * h * (f + h);
+}
+
+/* Biases of one direction: b (g*h), and gru's b_Rn (h). */
+static size_t dir_biases(nn_cell cell, size_t h)
+{
+    return nn_rec_gates(cell) * h + (cell == NN_CELL_GRU ? h : 0);
+}
+
+size_t nn_rec_weights(nn_cell cell, size_t f, size_t h, size_t dirs)
+{
+    return dirs * dir_weights(cell, f, h);
+}
+
+size_t nn_rec_biases(nn_cell cell, size_t h, size_t dirs)
+{
+    return dirs * dir_biases(cell, h);
+}
+
+size_t nn_rec_z_size(const nn_rec_dims *d)
+{
+    return d->dirs * d->batch * d->t * nn_rec_gates(d->cell) * d->h;
+}
+
+size_t nn_rec_c_size(const nn_rec_dims *d)
+{
+    return d->cell == NN_CELL_RNN ? 0 : d->dirs * d->batch * d->t * d->h;
+}
+
+/* Backward: dh and dc of the step after (2 * batch*h), the shifted hidden
+ * states (batch*t*h), and gru's gradient of the recurrent products
+ * (batch*t*g*h). Forward (gru): the recurrent products of a step (batch*g*h),
+ * inside the same room. */
+size_t nn_rec_temp_size(const nn_rec_dims *d)
+{
+    size_t gh = nn_rec_gates(d->cell) * d->h;
+    size_t n = 2 * d->batch * d->h + d->batch * d->t * d->h;
+    if (d->cell == NN_CELL_GRU)
+        n += d->batch * d->t * gh;
+    return n > d->batch * gh ? n : d->batch * gh;
+}
+
+static float sigmoid(float x)
+{
+    return 1.0f / (1.0f + expf(-x));
+}
+
+/* One direction's view of the buffers. */
+typedef struct {
+    const nn_rec_dims *d;
+    size_t dir, gh, ldy;   /* direction, gates * h, floats between steps of Y */
+    const float *w, *r, *b, *b_rn; /* W_d, R_d, b_d, gru's b_Rn,d */
+    float *z, *c;          /* this direction's Z and C */
+} direction;
+
+static direction direction_of(const nn_rec_dims *d, size_t dir, const float *w,
+                              const float *b, float *z, float *c)
+{
+    direction v = {.d = d, .dir = dir, .gh = nn_rec_gates(d->cell) * d->h,
+                   .ldy = d->dirs * d->h};
+    v.w = w + dir * dir_weights(d->cell, d->f, d->h);
+    v.r = v.w + v.gh * d->f;
+    if (b != NULL) {
+        v.b = b + dir * dir_biases(d->cell, d->h);
+        v.b_rn = v.b + v.gh;
+    }
+    v.z = z != NULL ? z + dir * d->batch * d->t * v.gh : NULL;
+    v.c = c != NULL ? c + dir * d->batch * d->t * d->h : NULL;
+    return v;
+}
+
+/* The step read s-th in this direction, and the one read before it. */
+static size_t step_at(const direction *v, size_t s)
+{
+    return v->dir ? v->d->t - 1 - s : s;
+}
+
+static size_t step_before(const direction *v, size_t s)
+{
+    return v->dir ? v->d->t - s : s - 1;
+}
+
+/* Sample i's hidden state at step t in this direction (Y's columns). */
+static float *hidden(const direction *v, float *y, size_t i, size_t t)
+{
+    return y + (i * v->d->t + t) * v->ldy + v->dir * v->d->h;
+}
+
+/* --- forward --------------------------------------------------------------------- */
+
+/* The cell's update of sample i at step t, from its gates zt (in place:
+ * pre-activations in, activations out), the recurrent products rh (gru),
+ * the previous hidden state hp and cell state cp (NULL at the first step). */
+static void cell_forward(const direction *v, float *zt, const float *rh, const float *hp,
+                         const float *cp, float *ct, float *ht)
+{
+    size_t h = v->d->h;
+    for (size_t j = 0; j < h; j++) {
+        switch (v->d->cell) {
+        case NN_CELL_LSTM: {
+            float i = sigmoid(zt[j]), o = sigmoid(zt[h + j]);
+            float f = sigmoid(zt[2 * h + j]), g = tanhf(zt[3 * h + j]);
+            float cv = i * g + (cp != NULL ? f * cp[j] : 0.0f);
+            zt[j] = i, zt[h + j] = o, zt[2 * h + j] = f, zt[3 * h + j] = g;
+            ct[j] = cv;
+            ht[j] = o * tanhf(cv);
+            break;
+        }
+        case NN_CELL_GRU: {
+            /* ct holds q = R_n.h_prev + b_Rn for the backward pass. */
+            float q = (rh != NULL ? rh[2 * h + j] : 0.0f) + v->b_rn[j];
+            float zz = sigmoid(zt[j] + (rh != NULL ? rh[j] : 0.0f));
+            float r = sigmoid(zt[h + j] + (rh != NULL ? rh[h + j] : 0.0f));
+            float n = tanhf(zt[2 * h + j] + r * q);
+            zt[j] = zz, zt[h + j] = r, zt[2 * h + j] = n;
+            ct[j] = q;
+            ht[j] = (1.0f - zz) * n + (hp != NULL ? zz * hp[j] : 0.0f);
+            break;
+        }
+        case NN_CELL_RNN:
+            zt[j] = tanhf(zt[j]);
+            ht[j] = zt[j];
+            break;
+        }
+    }
+}
+
+/* Step s of one direction over the minibatch: the recurrent product, then
+ * every sample's cell update. rh: gru's room for the products (batch, g*h). */
+static void step_forward(const direction *v, float *y, size_t s, float *rh)
+{
+    const nn_rec_dims *d = v->d;
+    size_t t = step_at(v, s), tp = s > 0 ? step_before(v, s) : 0;
+    int gru = d->cell == NN_CELL_GRU;
+    if (s > 0) {
+        /* Z_t (batch, g*h) += H_prev (batch, h) . R^T; gru keeps it apart,
+         * since its reset gate scales the third block. */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d->batch, (int)v->gh,
+                    (int)d->h, 1.0f, hidden(v, y, 0, tp), (int)(d->t * v->ldy), v->r,
+                    (int)d->h, gru ? 0.0f : 1.0f, gru ? rh : v->z + t * v->gh,
+                    (int)(gru ? v->gh : d->t * v->gh));
+    }
+    for (size_t i = 0; i < d->batch; i++) {
+        size_t at = i * d->t + t;
+        cell_forward(v, v->z + at * v->gh, gru && s > 0 ? rh + i * v->gh : NULL,
+                     s > 0 ? hidden(v, y, i, tp) : NULL,
+                     s > 0 && v->c != NULL ? v->c + (i * d->t + tp) * d->h : NULL,
+                     v->c != NULL ? v->c + at * d->h : NULL, hidden(v, y, i, t));
+    }
+}
+
+void nn_rec_forward(const nn_rec_dims *d, const float *w, const float *b, const float *x,
+                    float *y, float *z, float *c, float *temp)
+{
+    size_t rows = d->batch * d->t;
+    for (size_t dir = 0; dir < d->dirs; dir++) {
+        direction v = direction_of(d, dir, w, b, z, c);
+        /* The input projections of every step at once: Z (batch*t, g*h) =
+         * X (batch*t, f) . W^T + b. */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)v.gh, (int)d->f,
+                    1.0f, x, (int)d->f, v.w, (int)d->f, 0.0f, v.z, (int)v.gh);
+        for (size_t r = 0; r < rows; r++)
+            for (size_t j = 0; j < v.gh; j++)
+                v.z[r * v.gh + j] += v.b[j];
+        for (size_t s = 0; s < d->t; s++)
+            step_forward(&v, y, s, temp);
+    }
+}
+
+/* --- backward -------------------------------------------------------------------- */
+
+/* Backward room: dh and dc flowing to the step before, the shifted hidden
+ * states, gru's gradient of the recurrent products. */
+typedef struct {
+    float *dh_next, *dc_next, *h_prev, *drh;
+} back_room;
+
+static back_room back_room_of(const nn_rec_dims *d, float *temp)
+{
+    back_room r = {.dh_next = temp};
+    r.dc_next = r.dh_next + d->batch * d->h;
+    r.h_prev = r.dc_next + d->batch * d->h;
+    r.drh = d->cell == NN_CELL_GRU ? r.h_prev + d->batch * d->t * d->h : NULL;
+    return r;
+}
+
+/* Sample i at step t: from dh = dLoss/dh_t, the gates' activations in zt
+ * become dLoss/d(pre-activations) (in place); dc (lstm) carries dLoss/dc_t
+ * in and dLoss/dc_{t-1} out; dhp receives the direct part of dLoss/dh_{t-1}
+ * (gru) and drh the gradient of the recurrent products (gru). */
+static void cell_backward(const direction *v, float *zt, const float *dh, const float *ht,
+                          const float *hp, const float *cp, const float *ct, float *dc,
+                          float *dhp, float *drh)
+{
+    size_t h = v->d->h;
+    for (size_t j = 0; j < h; j++) {
+        switch (v->d->cell) {
+        case NN_CELL_LSTM: {
+            float i = zt[j], o = zt[h + j], f = zt[2 * h + j], g = zt[3 * h + j];
+            float tc = tanhf(ct[j]);
+            float dcv = dh[j] * o * (1.0f - tc * tc) + dc[j];
+            zt[j] = dcv * g * i * (1.0f - i);
+            zt[h + j] = dh[j] * tc * o * (1.0f - o);
+            zt[2 * h + j] = (cp != NULL ? dcv * cp[j] : 0.0f) * f * (1.0f - f);
+            zt[3 * h + j] = dcv * i * (1.0f - g * g);
+            dc[j] = dcv * f;
+            break;
+        }
+        case NN_CELL_GRU: {
+            float zz = zt[j], r = zt[h + j], n = zt[2 * h + j], q = ct[j];
+            float hpj = hp != NULL ? hp[j] : 0.0f;
+            float dan = dh[j] * (1.0f - zz) * (1.0f - n * n);
+            zt[j] = dh[j] * (hpj - n) * zz * (1.0f - zz);
+            zt[h + j] = dan * q * r * (1.0f - r);
+            zt[2 * h + j] = dan;
+            drh[j] = zt[j], drh[h + j] = zt[h + j], drh[2 * h + j] = dan * r;
+            dhp[j] = dh[j] * zz;
+            break;
+        }
+        case NN_CELL_RNN:
+            zt[j] = dh[j] * (1.0f - ht[j] * ht[j]);
+            break;
+        }
+    }
+}
+
+/* Step s (read in reverse) of one direction over the minibatch. dy is
+ * dLoss/dY; dh_next (in: from the step after, out: for the step before). */
+static void step_backward(const direction *v, const float *y, float *dy, size_t s,
+                          back_room *room)
+{
+    const nn_rec_dims *d = v->d;
+    size_t h = d->h, t = step_at(v, s), tp = s > 0 ? step_before(v, s) : 0;
+    int gru = d->cell == NN_CELL_GRU;
+    for (size_t i = 0; i < d->batch; i++) {
+        size_t at = i * d->t + t;
+        float *dh = hidden(v, dy, i, t);
+        for (size_t j = 0; j < h; j++)
+            dh[j] += room->dh_next[i * h + j];
+        cell_backward(v, v->z + at * v->gh, dh, hidden(v, (float *)y, i, t),
+                      s > 0 ? hidden(v, (float *)y, i, tp) : NULL,
+                      s > 0 && v->c != NULL && !gru ? v->c + (i * d->t + tp) * h : NULL,
+                      v->c != NULL ? v->c + at * h : NULL, room->dc_next + i * h,
+                      room->dh_next + i * h, gru ? room->drh + at * v->gh : NULL);
+    }
+    if (s == 0)
+        return;
+    /* dH_prev (batch, h) (+)= dRH_t (batch, g*h) . R */
+    const float *drh = gru ? room->drh + t * v->gh : v->z + t * v->gh;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->batch, (int)h, (int)v->gh,
+                1.0f, drh, (int)(d->t * v->gh), v->r, (int)h, gru ? 1.0f : 0.0f,
+                room->dh_next, (int)h);
+}
+
+/* Column sums of m (rows, n), rows ld floats apart, into out (n). */
+static void column_sums(const float *m, size_t ld, size_t rows, size_t n, float *out)
+{
+    memset(out, 0, n * sizeof *out);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t j = 0; j < n; j++)
+            out[j] += m[r * ld + j];
+}
+
+/* The parameter gradients of one direction, and its part of dX, from the
+ * gates' gradients in Z (batch*t, g*h). */
+static void direction_gradients(const direction *v, const float *x, const float *y,
+                                back_room *room, float *dw_d, float *db_d, float *dx)
+{
+    const nn_rec_dims *d = v->d;
+    size_t rows = d->batch * d->t, h = d->h;
+    /* dW (g*h, f) = dZ^T . X */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)v->gh, (int)d->f, (int)rows,
+                1.0f, v->z, (int)v->gh, x, (int)d->f, 0.0f, dw_d, (int)d->f);
+    /* dR (g*h, h) = dRH^T . H_prev, with H_prev zero at each first step. */
+    for (size_t i = 0; i < d->batch; i++)
+        for (size_t s = 0; s < d->t; s++) {
+            float *dst = room->h_prev + (i * d->t + step_at(v, s)) * h;
+            if (s == 0)
+                memset(dst, 0, h * sizeof *dst);
+            else
+                memcpy(dst, hidden(v, (float *)y, i, step_before(v, s)), h * sizeof *dst);
+        }
+    const float *drh = d->cell == NN_CELL_GRU ? room->drh : v->z;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)v->gh, (int)h, (int)rows, 1.0f,
+                drh, (int)v->gh, room->h_prev, (int)h, 0.0f, dw_d + v->gh * d->f, (int)h);
+    column_sums(v->z, v->gh, rows, v->gh, db_d);
+    if (d->cell == NN_CELL_GRU)
+        column_sums(room->drh + 2 * h, v->gh, rows, h, db_d + v->gh);
+    /* dX (batch*t, f) (+)= dZ . W */
+    if (dx != NULL)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)d->f,
+                    (int)v->gh, 1.0f, v->z, (int)v->gh, v->w, (int)d->f,
+                    v->dir ? 1.0f : 0.0f, dx, (int)d->f);
+}
+
+void nn_rec_backward(const nn_rec_dims *d, const float *w, const float *x, const float *y,
+                     float *z, const float *c, float *dy, float *dw, float *dx, float *temp)
+{
+    float *db = dw + nn_rec_weights(d->cell, d->f, d->h, d->dirs);
+    back_room room = back_room_of(d, temp);
+    for (size_t dir = 0; dir < d->dirs; dir++) {
+        direction v = direction_of(d, dir, w, NULL, z, (float *)c);
+        memset(room.dh_next, 0, d->batch * d->h * sizeof *room.dh_next);
+        memset(room.dc_next, 0, d->batch * d->h * sizeof *room.dc_next);
+        for (size_t s = d->t; s-- > 0;)
+            step_backward(&v, y, dy, s, &room);
+        direction_gradients(&v, x, y, &room, dw + dir * dir_weights(d->cell, d->f, d->h),
+                            db + dir * dir_biases(d->cell, d->h), dx);
+    }
+}
+
+/* --- the plain reference ------------------------------------------------------------ */
+
+static double dsigmoid(double x)
+{
+    return 1.0 / (1.0 + exp(-x));
+}
+
+/* Row j of m (rows of n) . v (n), in double. */
+static double dot(const float *m, size_t j, size_t n, const double *v)
+{
+    double s = 0.0;
+    for (size_t k = 0; k < n; k++)
+        s += (double)m[j * n + k] * v[k];
+    return s;
+}
+
+/* One sample, one direction, every step: y (t, dirs*h) columns of dir.
+ * hs, cs, nh (h each) and xs (f): room. */
+static void naive_direction(const nn_rec_dims *d, const direction *v, const float *x,
+                            double *y, double *hs, double *cs, double *nh, double *xs)
+{
+    size_t h = d->h;
+    memset(hs, 0, h * sizeof *hs);
+    memset(cs, 0, h * sizeof *cs);
+    for (size_t s = 0; s < d->t; s++) {
+        size_t t = step_at(v, s);
+        for (size_t k = 0; k < d->f; k++)
+            xs[k] = x[t * d->f + k];
+        for (size_t j = 0; j < h; j++) {
+            double a[4];
+            for (size_t g = 0; g < nn_rec_gates(d->cell); g++)
+                a[g] = dot(v->w, g * h + j, d->f, xs) + v->b[g * h + j];
+            if (d->cell == NN_CELL_LSTM) {
+                double i = dsigmoid(a[0] + dot(v->r, j, h, hs));
+                double o = dsigmoid(a[1] + dot(v->r, h + j, h, hs));
+                double f = dsigmoid(a[2] + dot(v->r, 2 * h + j, h, hs));
+                double g = tanh(a[3] + dot(v->r, 3 * h + j, h, hs));
+                cs[j] = f * cs[j] + i * g;
+                nh[j] = o * tanh(cs[j]);
+            } else if (d->cell == NN_CELL_GRU) {
+                double zz = dsigmoid(a[0] + dot(v->r, j, h, hs));
+                double r = dsigmoid(a[1] + dot(v->r, h + j, h, hs));
+                double n = tanh(a[2] + r * (dot(v->r, 2 * h + j, h, hs) + v->b_rn[j]));
+                nh[j] = (1.0 - zz) * n + zz * hs[j];
+            } else {
+                nh[j] = tanh(a[0] + dot(v->r, j, h, hs));
+            }
+        }
+        for (size_t j = 0; j < h; j++) {
+            hs[j] = nh[j];
+            y[t * v->ldy + v->dir * h + j] = nh[j];
+        }
+    }
+}
+
+int nn_rec_forward_naive(const nn_rec_dims *d, const float *w, const float *b,
+                         const float *x, double *y)
+{
+    double *room = malloc((3 * d->h + d->f) * sizeof *room);
+    if (room == NULL)
+        return -1;
+    for (size_t dir = 0; dir < d->dirs; dir++) {
+        direction v = direction_of(d, dir, w, b, NULL, NULL);
+        for (size_t i = 0; i < d->batch; i++)
+            naive_direction(d, &v, x + i * d->t * d->f, y + i * d->t * v.ldy, room,
+                            room + d->h, room + 2 * d->h, room + 3 * d->h);
+    }
+    free(room);
+    return 0;
+}
