@@ -60,12 +60,12 @@ void nn_rec_forward(const nn_rec_dims *d, const float *w, const float *b, const 
 void nn_rec_backward(const nn_rec_dims *d, const float *w, const float *x, const float *y,
                      float *z, const float *c, float *dy, float *dw, float *dx, float *temp);
 
-/* The same forward pass with plain loops, one sample and one step at a
- * time, in double precision: the reference the tests hold the tuned path
- * to (and the finite differences of the gradient checks use). y (batch, t,
- * dirs*h). Returns 0, or -1 when out of memory. */
-int nn_rec_forward_naive(const nn_rec_dims *d, const float *w, const float *b,
-                         const float *x, double *y);
+/* The same forward pass with plain loops, one sample, one step and one
+ * unit at a time, all in double precision: the reference the tests hold
+ * the tuned path to, and the one their finite differences use. w, b, x and
+ * y as above. Returns 0, or -1 when out of memory. */
+int nn_rec_forward_naive(const nn_rec_dims *d, const double *w, const double *b,
+                         const double *x, double *y);
 
 /* --- the operations the three kinds share (recurrent.c); each kind's row
  * names its cell in its ops' variant --- */

@@ -335,65 +335,85 @@ static double dsigmoid(double x)
     return 1.0 / (1.0 + exp(-x));
 }
 
-/* Row j of m (rows of n) . v (n), in double. */
-static double dot(const float *m, size_t j, size_t n, const double *v)
+/* Row j of m (rows of n) . v (n). */
+static double dot(const double *m, size_t j, size_t n, const double *v)
 {
     double s = 0.0;
     for (size_t k = 0; k < n; k++)
-        s += (double)m[j * n + k] * v[k];
+        s += m[j * n + k] * v[k];
     return s;
 }
 
-/* One sample, one direction, every step: y (t, dirs*h) columns of dir.
- * hs, cs, nh (h each) and xs (f): room. */
-static void naive_direction(const nn_rec_dims *d, const direction *v, const float *x,
-                            double *y, double *hs, double *cs, double *nh, double *xs)
+/* Direction dir's parameters in the layout of recurrent.h. */
+typedef struct {
+    const double *w, *r, *b, *b_rn;
+} naive_params;
+
+static naive_params naive_params_of(const nn_rec_dims *d, size_t dir, const double *w,
+                                    const double *b)
+{
+    size_t gh = nn_rec_gates(d->cell) * d->h;
+    naive_params p;
+    p.w = w + dir * dir_weights(d->cell, d->f, d->h);
+    p.r = p.w + gh * d->f;
+    p.b = b + dir * dir_biases(d->cell, d->h);
+    p.b_rn = p.b + gh;
+    return p;
+}
+
+/* Unit j's new hidden state from x_t (xs), h_(t-1) (hs); cs[j] the cell. */
+static double naive_unit(const nn_rec_dims *d, const naive_params *p, size_t j,
+                         const double *xs, const double *hs, double *cs)
 {
     size_t h = d->h;
-    memset(hs, 0, h * sizeof *hs);
-    memset(cs, 0, h * sizeof *cs);
+    double a[4];
+    for (size_t g = 0; g < nn_rec_gates(d->cell); g++)
+        a[g] = dot(p->w, g * h + j, d->f, xs) + p->b[g * h + j];
+    if (d->cell == NN_CELL_LSTM) {
+        double i = dsigmoid(a[0] + dot(p->r, j, h, hs));
+        double o = dsigmoid(a[1] + dot(p->r, h + j, h, hs));
+        double f = dsigmoid(a[2] + dot(p->r, 2 * h + j, h, hs));
+        double g = tanh(a[3] + dot(p->r, 3 * h + j, h, hs));
+        cs[j] = f * cs[j] + i * g;
+        return o * tanh(cs[j]);
+    }
+    if (d->cell == NN_CELL_GRU) {
+        double zz = dsigmoid(a[0] + dot(p->r, j, h, hs));
+        double r = dsigmoid(a[1] + dot(p->r, h + j, h, hs));
+        double n = tanh(a[2] + r * (dot(p->r, 2 * h + j, h, hs) + p->b_rn[j]));
+        return (1.0 - zz) * n + zz * hs[j];
+    }
+    return tanh(a[0] + dot(p->r, j, h, hs));
+}
+
+/* One sample x (t, f), one direction, every step: its columns of y (t,
+ * dirs*h). room: 3*h doubles. */
+static void naive_direction(const nn_rec_dims *d, size_t dir, const naive_params *p,
+                            const double *x, double *y, double *room)
+{
+    size_t h = d->h, ldy = d->dirs * h;
+    double *hs = room, *cs = room + h, *nh = room + 2 * h;
+    memset(hs, 0, 2 * h * sizeof *hs);
     for (size_t s = 0; s < d->t; s++) {
-        size_t t = step_at(v, s);
-        for (size_t k = 0; k < d->f; k++)
-            xs[k] = x[t * d->f + k];
-        for (size_t j = 0; j < h; j++) {
-            double a[4];
-            for (size_t g = 0; g < nn_rec_gates(d->cell); g++)
-                a[g] = dot(v->w, g * h + j, d->f, xs) + v->b[g * h + j];
-            if (d->cell == NN_CELL_LSTM) {
-                double i = dsigmoid(a[0] + dot(v->r, j, h, hs));
-                double o = dsigmoid(a[1] + dot(v->r, h + j, h, hs));
-                double f = dsigmoid(a[2] + dot(v->r, 2 * h + j, h, hs));
-                double g = tanh(a[3] + dot(v->r, 3 * h + j, h, hs));
-                cs[j] = f * cs[j] + i * g;
-                nh[j] = o * tanh(cs[j]);
-            } else if (d->cell == NN_CELL_GRU) {
-                double zz = dsigmoid(a[0] + dot(v->r, j, h, hs));
-                double r = dsigmoid(a[1] + dot(v->r, h + j, h, hs));
-                double n = tanh(a[2] + r * (dot(v->r, 2 * h + j, h, hs) + v->b_rn[j]));
-                nh[j] = (1.0 - zz) * n + zz * hs[j];
-            } else {
-                nh[j] = tanh(a[0] + dot(v->r, j, h, hs));
-            }
-        }
-        for (size_t j = 0; j < h; j++) {
-            hs[j] = nh[j];
-            y[t * v->ldy + v->dir * h + j] = nh[j];
-        }
+        size_t t = dir ? d->t - 1 - s : s;
+        for (size_t j = 0; j < h; j++)
+            nh[j] = naive_unit(d, p, j, x + t * d->f, hs, cs);
+        memcpy(hs, nh, h * sizeof *hs);
+        memcpy(y + t * ldy + dir * h, nh, h * sizeof *nh);
     }
 }
 
-int nn_rec_forward_naive(const nn_rec_dims *d, const float *w, const float *b,
-                         const float *x, double *y)
+int nn_rec_forward_naive(const nn_rec_dims *d, const double *w, const double *b,
+                         const double *x, double *y)
 {
-    double *room = malloc((3 * d->h + d->f) * sizeof *room);
+    double *room = malloc(3 * d->h * sizeof *room);
     if (room == NULL)
         return -1;
     for (size_t dir = 0; dir < d->dirs; dir++) {
-        direction v = direction_of(d, dir, w, b, NULL, NULL);
+        naive_params p = naive_params_of(d, dir, w, b);
         for (size_t i = 0; i < d->batch; i++)
-            naive_direction(d, &v, x + i * d->t * d->f, y + i * d->t * v.ldy, room,
-                            room + d->h, room + 2 * d->h, room + 3 * d->h);
+            naive_direction(d, dir, &p, x + i * d->t * d->f, y + i * d->t * d->dirs * d->h,
+                            room);
     }
     free(room);
     return 0;
