@@ -20,6 +20,7 @@
 #include "nnclass/base/rng.h"
 #include "nnclass/nn/train.h"
 #include "test_support.h"
+#include "../src/nn/layers/layers.h" /* the naive references beside the tuned kernels */
 
 /* --- helpers ----------------------------------------------------------------- */
 
@@ -448,9 +449,65 @@ static void test_conv_training_same_for_any_threads(void **state)
     free(lab);
 }
 
+/* Each tuned forward kernel (sgemm, im2col + sgemm in chunks) against the
+ * plain loops written beside it, layer by layer, on several batch sizes
+ * (a chunk boundary included). The naive loops sum in double: agreement to
+ * 1e-4 relative is what float sums of <= 400 terms of size <= 1 allow. */
+static void check_kernel_against_naive(const char *spec, size_t l,
+                                       void (*naive)(const nn_layer_run *, const float *,
+                                                     float *, size_t))
+{
+    nn_net *net = parse_net(spec, NN_ACT_TANH);
+    randomize(net, 7);
+    const size_t batches[] = {1, 3, 200};
+    for (size_t bi = 0; bi < 3; bi++) {
+        size_t batch = batches[bi];
+        nn_layer_run run = nn_net_layer_run(net, l);
+        size_t keep = 0, bytes = 0, temp = 0;
+        const nn_layer_ops *ops = nn_layer_ops_of(net->layers[l].kind);
+        ops->scratch(run.prev, run.layer, batch, 0, &keep, &bytes, &temp);
+        float *in = malloc(batch * run.n_in * sizeof *in);
+        float *tuned = malloc(batch * run.n_out * sizeof *tuned);
+        float *plain = malloc(batch * run.n_out * sizeof *plain);
+        float *room = malloc((temp + 1) * sizeof *room);
+        assert_non_null(in && tuned && plain && room);
+        run.temp = room;
+        fill_inputs(in, batch * run.n_in, 11 + batch);
+        ops->forward(&run, in, tuned, batch);
+        naive(&run, in, plain, batch);
+        for (size_t i = 0; i < batch * run.n_out; i++)
+            if (fabsf(tuned[i] - plain[i]) > 1e-4f * (1.0f + fabsf(plain[i])))
+                fail_msg("%s layer %zu batch %zu: output %zu is %g, the plain loops say %g",
+                         spec, l, batch, i, tuned[i], plain[i]);
+        free(in);
+        free(tuned);
+        free(plain);
+        free(room);
+    }
+    nn_net_free(net);
+}
+
+static void test_dense_kernel_matches_naive(void **state)
+{
+    (void)state;
+    check_kernel_against_naive("28x28,40,10", 1, nn_dense_forward_naive);
+    check_kernel_against_naive("28x28,40,10", 2, nn_dense_forward_naive);
+    check_kernel_against_naive("6x6,conv3x3x4,5", 2, nn_dense_forward_naive);
+}
+
+static void test_conv_kernel_matches_naive(void **state)
+{
+    (void)state;
+    check_kernel_against_naive("28x28,conv5x5x3,10", 1, nn_conv_forward_naive);
+    check_kernel_against_naive("28x28,conv5x5x3-same,10", 1, nn_conv_forward_naive);
+    check_kernel_against_naive("9x7,conv3x3x2-same,conv3x3x4,10", 2, nn_conv_forward_naive);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dense_kernel_matches_naive),
+        cmocka_unit_test(test_conv_kernel_matches_naive),
         cmocka_unit_test(test_conv_forward_matches_reference),
         cmocka_unit_test(test_single_image_agrees_with_batch),
         cmocka_unit_test(test_gradient_conv_valid),
