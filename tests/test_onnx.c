@@ -177,7 +177,7 @@ static void check_model(const nn_net *net, const nn_model_meta *meta, const char
         assert_true(span_is(sub(f.bytes, 8), name));
         span raw = sub(f.bytes, 9);
         const float *want = which == 0 ? nn_net_weights(net, l) : nn_net_biases(net, l);
-        size_t n = which == 0 ? net->sizes[l] * net->sizes[l - 1] : net->sizes[l];
+        size_t n = which == 0 ? nn_net_size(net, l) * nn_net_size(net, l - 1) : nn_net_size(net, l);
         assert_int_equal(raw.end - raw.p, 4 * n);
         for (size_t i = 0; i < n; i++) {
             uint32_t bits;
