@@ -20,6 +20,7 @@
 #include "nnclass/base/rng.h"
 #include "nnclass/nn/train.h"
 #include "test_support.h"
+#include "../src/nn/layers/layers.h" /* the naive references beside the tuned kernels */
 
 /* --- helpers ----------------------------------------------------------------- */
 
@@ -78,10 +79,10 @@ static void ref_layer(const nn_net *net, size_t l, const double *p, const double
     const double *w = p + off, *b = w + nn_net_layer_weights(net, l);
     switch (L->kind) {
     case NN_LAYER_DENSE:
-        for (size_t j = 0; j < net->sizes[l]; j++) {
+        for (size_t j = 0; j < nn_net_size(net, l); j++) {
             double s = b[j];
-            for (size_t i = 0; i < net->sizes[l - 1]; i++)
-                s += w[j * net->sizes[l - 1] + i] * a[i];
+            for (size_t i = 0; i < nn_net_size(net, l - 1); i++)
+                s += w[j * nn_net_size(net, l - 1) + i] * a[i];
             z[j] = s;
         }
         break;
@@ -122,7 +123,7 @@ static void ref_layer(const nn_net *net, size_t l, const double *p, const double
         fail_msg("no reference for a %s layer", nn_layer_kind_name(L->kind));
     }
     if (l < net->n_layers - 1)
-        for (size_t j = 0; j < net->sizes[l]; j++)
+        for (size_t j = 0; j < nn_net_size(net, l); j++)
             z[j] = act_d(L->act, z[j]);
 }
 
@@ -134,21 +135,21 @@ static double ref_loss(const nn_net *net, const double *p, const float *x, const
 {
     size_t widest = 0;
     for (size_t l = 0; l < net->n_layers; l++)
-        if (net->sizes[l] > widest)
-            widest = net->sizes[l];
+        if (nn_net_size(net, l) > widest)
+            widest = nn_net_size(net, l);
     double *a = malloc(widest * sizeof *a), *z = malloc(widest * sizeof *z);
     assert_non_null(a);
     assert_non_null(z);
-    size_t last = net->n_layers - 1, nc = net->sizes[last];
+    size_t last = net->n_layers - 1, nc = nn_net_size(net, last);
     double loss = 0.0;
     for (size_t r = 0; r < batch; r++) {
-        for (size_t i = 0; i < net->sizes[0]; i++)
-            a[i] = x[r * net->sizes[0] + i];
+        for (size_t i = 0; i < nn_net_size(net, 0); i++)
+            a[i] = x[r * nn_net_size(net, 0) + i];
         for (size_t l = 1; l <= last; l++) {
             ref_layer(net, l, p, a, z);
             if (layer_out != NULL && l == which)
-                memcpy(layer_out + r * net->sizes[l], z, net->sizes[l] * sizeof *z);
-            memcpy(a, z, net->sizes[l] * sizeof *z);
+                memcpy(layer_out + r * nn_net_size(net, l), z, nn_net_size(net, l) * sizeof *z);
+            memcpy(a, z, nn_net_size(net, l) * sizeof *z);
         }
         double m = a[0], s = 0.0;
         for (size_t j = 1; j < nc; j++)
@@ -175,15 +176,15 @@ static void check_forward(const char *spec, nn_activation act, size_t batch)
     nn_net *net = parse_net(spec, act);
     randomize(net, 7);
     nn_workspace *ws = ts_workspace(net, batch);
-    float *x = malloc(batch * net->sizes[0] * sizeof *x);
+    float *x = malloc(batch * nn_net_size(net, 0) * sizeof *x);
     uint8_t *y = calloc(batch, 1);
     double *p = malloc(net->n_params * sizeof *p);
     assert_true(x != NULL && y != NULL && p != NULL);
-    fill_inputs(x, batch * net->sizes[0], 11);
+    fill_inputs(x, batch * nn_net_size(net, 0), 11);
     for (size_t i = 0; i < net->n_params; i++)
         p[i] = net->params[i];
     const float *probs = nn_net_forward_batch(net, ws, x, batch);
-    size_t last = net->n_layers - 1, nc = net->sizes[last];
+    size_t last = net->n_layers - 1, nc = nn_net_size(net, last);
     double *want = malloc(batch * nc * sizeof *want);
     assert_non_null(want);
     ref_loss(net, p, x, y, batch, want, 0, NULL);
@@ -192,11 +193,11 @@ static void check_forward(const char *spec, nn_activation act, size_t batch)
             fail_msg("%s: probability %zu is %g, the reference says %g", spec, i,
                      (double)probs[i], want[i]);
     for (size_t l = 1; l < last; l++) {
-        double *ref = malloc(batch * net->sizes[l] * sizeof *ref);
+        double *ref = malloc(batch * nn_net_size(net, l) * sizeof *ref);
         assert_non_null(ref);
         ref_loss(net, p, x, y, batch, NULL, l, ref);
         const float *got = nn_workspace_output(ws, l);
-        for (size_t i = 0; i < batch * net->sizes[l]; i++)
+        for (size_t i = 0; i < batch * nn_net_size(net, l); i++)
             if (fabs(got[i] - ref[i]) > 1e-5 * (1.0 + fabs(ref[i])))
                 fail_msg("%s: layer %zu output %zu is %g, the seven loops say %g", spec, l, i,
                          (double)got[i], ref[i]);
@@ -232,7 +233,7 @@ static void test_single_image_agrees_with_batch(void **state)
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         nn_net *net = parse_net(specs[s], NN_ACT_RELU);
         randomize(net, 3 + s);
-        size_t batch = 5, n_in = net->sizes[0], nc = net->sizes[net->n_layers - 1];
+        size_t batch = 5, n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
         nn_workspace *wb = ts_workspace(net, batch), *w1 = ts_workspace(net, 1);
         float *x = malloc(batch * n_in * sizeof *x);
         assert_non_null(x);
@@ -260,7 +261,7 @@ static void check_gradient(const char *spec, nn_activation act, size_t batch)
 {
     nn_net *net = parse_net(spec, act);
     randomize(net, 21);
-    size_t n_in = net->sizes[0], nc = net->sizes[net->n_layers - 1];
+    size_t n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
     nn_workspace *ws = ts_workspace(net, batch);
     float *x = malloc(batch * n_in * sizeof *x), *grad = malloc(net->n_params * sizeof *grad);
     uint8_t *y = malloc(batch);
@@ -342,8 +343,8 @@ static void test_parse_round_trip(void **state)
         nn_net_free(net);
     }
     nn_net *net = parse_net("28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10", NN_ACT_RELU);
-    assert_int_equal(net->sizes[1], 24 * 24 * 16);
-    assert_int_equal(net->sizes[4], 4 * 4 * 32);
+    assert_int_equal(nn_net_size(net, 1), 24 * 24 * 16);
+    assert_int_equal(nn_net_size(net, 4), 4 * 4 * 32);
     assert_int_equal(net->n_params, (25 * 16 + 16) + (400 * 32 + 32) + (512 * 128 + 128) +
                                         (128 * 10 + 10));
     assert_false(nn_net_is_dense(net));
@@ -448,9 +449,65 @@ static void test_conv_training_same_for_any_threads(void **state)
     free(lab);
 }
 
+/* Each tuned forward kernel (sgemm, im2col + sgemm in chunks) against the
+ * plain loops written beside it, layer by layer, on several batch sizes
+ * (a chunk boundary included). The naive loops sum in double: agreement to
+ * 1e-4 relative is what float sums of <= 400 terms of size <= 1 allow. */
+static void check_kernel_against_naive(const char *spec, size_t l,
+                                       void (*naive)(const nn_layer_run *, const float *,
+                                                     float *, size_t))
+{
+    nn_net *net = parse_net(spec, NN_ACT_TANH);
+    randomize(net, 7);
+    const size_t batches[] = {1, 3, 200};
+    for (size_t bi = 0; bi < 3; bi++) {
+        size_t batch = batches[bi];
+        nn_layer_run run = nn_net_layer_run(net, l);
+        size_t keep = 0, bytes = 0, temp = 0;
+        const nn_layer_ops *ops = nn_layer_ops_of(net->layers[l].kind);
+        ops->scratch(run.prev, run.layer, batch, 0, &keep, &bytes, &temp);
+        float *in = malloc(batch * run.n_in * sizeof *in);
+        float *tuned = malloc(batch * run.n_out * sizeof *tuned);
+        float *plain = malloc(batch * run.n_out * sizeof *plain);
+        float *room = malloc((temp + 1) * sizeof *room);
+        assert_non_null(in && tuned && plain && room);
+        run.temp = room;
+        fill_inputs(in, batch * run.n_in, 11 + batch);
+        ops->forward(&run, in, tuned, batch);
+        naive(&run, in, plain, batch);
+        for (size_t i = 0; i < batch * run.n_out; i++)
+            if (fabsf(tuned[i] - plain[i]) > 1e-4f * (1.0f + fabsf(plain[i])))
+                fail_msg("%s layer %zu batch %zu: output %zu is %g, the plain loops say %g",
+                         spec, l, batch, i, tuned[i], plain[i]);
+        free(in);
+        free(tuned);
+        free(plain);
+        free(room);
+    }
+    nn_net_free(net);
+}
+
+static void test_dense_kernel_matches_naive(void **state)
+{
+    (void)state;
+    check_kernel_against_naive("28x28,40,10", 1, nn_dense_forward_naive);
+    check_kernel_against_naive("28x28,40,10", 2, nn_dense_forward_naive);
+    check_kernel_against_naive("6x6,conv3x3x4,5", 2, nn_dense_forward_naive);
+}
+
+static void test_conv_kernel_matches_naive(void **state)
+{
+    (void)state;
+    check_kernel_against_naive("28x28,conv5x5x3,10", 1, nn_conv_forward_naive);
+    check_kernel_against_naive("28x28,conv5x5x3-same,10", 1, nn_conv_forward_naive);
+    check_kernel_against_naive("9x7,conv3x3x2-same,conv3x3x4,10", 2, nn_conv_forward_naive);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dense_kernel_matches_naive),
+        cmocka_unit_test(test_conv_kernel_matches_naive),
         cmocka_unit_test(test_conv_forward_matches_reference),
         cmocka_unit_test(test_single_image_agrees_with_batch),
         cmocka_unit_test(test_gradient_conv_valid),

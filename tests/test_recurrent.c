@@ -176,7 +176,7 @@ static void ref_layer(const nn_net *net, size_t l, const double *p, const double
     const double *w = p + (nn_net_weights(net, l) - net->params);
     const double *b = w + nn_net_layer_weights(net, l);
     if (L->kind == NN_LAYER_DENSE) {
-        size_t n_in = net->sizes[l - 1];
+        size_t n_in = nn_net_size(net, l - 1);
         for (size_t j = 0; j < L->c; j++) {
             double s = b[j];
             for (size_t i = 0; i < n_in; i++)
@@ -210,17 +210,17 @@ static double ref_loss(const nn_net *net, const double *p, const float *x,
     double loss = 0.0;
     size_t widest = 0;
     for (size_t l = 0; l < net->n_layers; l++)
-        widest = net->sizes[l] > widest ? net->sizes[l] : widest;
+        widest = nn_net_size(net, l) > widest ? nn_net_size(net, l) : widest;
     double *a = malloc(widest * sizeof *a), *z = malloc(widest * sizeof *z);
     assert_true(a != NULL && z != NULL);
     for (size_t r = 0; r < batch; r++) {
-        for (size_t i = 0; i < net->sizes[0]; i++)
-            a[i] = x[r * net->sizes[0] + i];
+        for (size_t i = 0; i < nn_net_size(net, 0); i++)
+            a[i] = x[r * nn_net_size(net, 0) + i];
         for (size_t l = 1; l < net->n_layers; l++) {
             ref_layer(net, l, p, a, z);
-            memcpy(a, z, net->sizes[l] * sizeof *a);
+            memcpy(a, z, nn_net_size(net, l) * sizeof *a);
         }
-        size_t nc = net->sizes[net->n_layers - 1];
+        size_t nc = nn_net_size(net, net->n_layers - 1);
         double m = a[0], s = 0.0;
         for (size_t k = 1; k < nc; k++)
             m = a[k] > m ? a[k] : m;
@@ -238,7 +238,7 @@ static void check_net_gradient(const char *spec, size_t batch)
 {
     nn_net *net = parse_net(spec);
     fill(net->params, net->n_params, 0.5f, 41);
-    size_t n_in = net->sizes[0], nc = net->sizes[net->n_layers - 1];
+    size_t n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
     nn_workspace *ws = ts_workspace(net, batch);
     float *x = malloc(batch * n_in * sizeof *x), *grad = malloc(net->n_params * sizeof *grad);
     uint8_t *y = malloc(batch);
@@ -287,7 +287,7 @@ static void test_single_image_agrees_with_batch(void **state)
     for (size_t s = 0; s < 2; s++) {
         nn_net *net = parse_net(specs[s]);
         fill(net->params, net->n_params, 0.3f, 50 + s);
-        size_t batch = 5, n_in = net->sizes[0], nc = net->sizes[net->n_layers - 1];
+        size_t batch = 5, n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
         nn_workspace *wb = ts_workspace(net, batch), *w1 = ts_workspace(net, 1);
         float *x = malloc(batch * n_in * sizeof *x);
         assert_non_null(x);
@@ -330,11 +330,11 @@ static void test_grammar(void **state)
     /* gru: W (384, 28) and R (384, 128), b (384) and b_Rn (128); then R
      * (384, 128) over 128 features; then the dense 128 -> 10. */
     assert_int_equal(net->n_params, (384 * 156 + 512) + (384 * 256 + 512) + 1290);
-    assert_int_equal(net->sizes[1], 28 * 128);
-    assert_int_equal(net->sizes[2], 128);
+    assert_int_equal(nn_net_size(net, 1), 28 * 128);
+    assert_int_equal(nn_net_size(net, 2), 128);
     nn_net_free(net);
     net = parse_net("28x28,bilstm64,10");
-    assert_int_equal(net->sizes[1], 128);
+    assert_int_equal(nn_net_size(net, 1), 128);
     assert_int_equal(net->n_params, 2 * (256 * 92 + 256) + 1290);
     nn_net_free(net);
 

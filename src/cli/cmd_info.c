@@ -51,7 +51,7 @@ static void print_layers(const nn_net *net)
         const nn_layer_ops *ops = nn_layer_ops_of(L->kind);
         int flat = nn_layer_shape_of(L).layout == NN_SHAPE_FLAT;
         if (flat || (ops->is_input && L->h == 1 && L->w == 1))
-            snprintf(sh, sizeof sh, "%zu", net->sizes[l]);
+            snprintf(sh, sizeof sh, "%zu", nn_net_size(net, l));
         else
             snprintf(sh, sizeof sh, "%zux%zux%zu", L->h, L->w, L->c);
         const char *act = l == 0 ? "-"
@@ -86,7 +86,7 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
     printf("architecture  ");
     if (nn_net_is_dense(net)) {
         for (size_t l = 0; l < net->n_layers; l++)
-            printf("%s%zu", l > 0 ? "-" : "", net->sizes[l]);
+            printf("%s%zu", l > 0 ? "-" : "", nn_net_size(net, l));
     } else {
         char table[256];
         nn_net_format_table(net, net->hidden, table, sizeof table);
@@ -94,7 +94,7 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
     }
     printf("\ninput         %ux%u pixels\n", meta->rows, meta->cols);
     size_t neurons = nn_net_neurons(net);
-    size_t outputs = net->sizes[net->n_layers - 1];
+    size_t outputs = nn_net_size(net, net->n_layers - 1);
     if (nn_net_is_dense(net))
         printf("neurons       %s (%zu hidden + %zu output; inputs are not neurons)\n",
                thousands(neurons, b1, sizeof b1), neurons - outputs, outputs);
@@ -136,7 +136,7 @@ static void print_json(const char *path, size_t bytes, const nn_net *net,
     printf(",\"bytes\":%lld,\"checksum\":\"ok\",\"layers\":[",
            (long long)bytes);
     for (size_t l = 0; l < net->n_layers; l++)
-        printf("%s%zu", l > 0 ? "," : "", net->sizes[l]);
+        printf("%s%zu", l > 0 ? "," : "", nn_net_size(net, l));
     printf("],\"input\":[%u,%u],\"neurons\":%zu,\"weights\":%zu,\"biases\":%zu,"
            "\"parameters\":%zu,\"activation\":",
            meta->rows, meta->cols, nn_net_neurons(net), nn_net_weights_count(net),

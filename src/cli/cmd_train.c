@@ -478,7 +478,7 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     if (st == NN_OK)
         st = nn_idx_load_labels(labels_path, cap, &labels, &err);
     nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
-                                      images.cols, net->sizes[net->n_layers - 1]);
+                                      images.cols, nn_net_size(net, net->n_layers - 1));
     if (st == NN_OK)
         st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
     if (st == NN_OK)
@@ -503,7 +503,7 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
     int n = 0;
     if (nn_net_is_dense(net)) {
         for (size_t l = 0; l < net->n_layers && n >= 0 && (size_t)n < cap; l++)
-            n += snprintf(out + n, cap - (size_t)n, "%s%zu", l > 0 ? "-" : "", net->sizes[l]);
+            n += snprintf(out + n, cap - (size_t)n, "%s%zu", l > 0 ? "-" : "", nn_net_size(net, l));
     } else {
         nn_net_format_table(net, a->activation, out, cap);
         n = (int)strlen(out);

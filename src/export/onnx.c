@@ -186,7 +186,7 @@ static nn_status graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta, 
         nn_pb_string(pb, GRAPH_NAME, "nnclass");
         nn_pb_join(pb, &init);
         int64_t in_dims[4] = {-1, 1, (int64_t)meta->rows, (int64_t)meta->cols};
-        int64_t out_dims[2] = {-1, (int64_t)net->sizes[net->n_layers - 1]};
+        int64_t out_dims[2] = {-1, (int64_t)nn_net_size(net, net->n_layers - 1)};
         value_info(pb, GRAPH_INPUT, "image", in_dims, 4);
         value_info(pb, GRAPH_OUTPUT, "probabilities", out_dims, 2);
         nn_pb_end(pb);
@@ -250,9 +250,9 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
 {
     if (net->hidden == NN_ACT_STEP && net->n_layers != 2)
         return nn_fail(err, NN_E_ARG, "onnx: the perceptron has no hidden layer");
-    if ((size_t)meta->rows * meta->cols != net->sizes[0])
+    if ((size_t)meta->rows * meta->cols != nn_net_size(net, 0))
         return nn_fail(err, NN_E_ARG, "onnx: input %ux%u does not match %zu inputs", meta->rows,
-                       meta->cols, net->sizes[0]);
+                       meta->cols, nn_net_size(net, 0));
     /* each name at most 31 bytes, six bytes of JSON each at worst */
     static char names[NN_MAX_CLASSES * (NN_MODEL_NAME_LEN * 6 + 3) + 3];
     char num[32];

@@ -260,7 +260,10 @@ static nn_status check_net_for_encode(const nn_net *net, const nn_model_meta *me
     if (nn_net_is_dense(net)) {
         if (!valid_activation((uint32_t)net->hidden))
             return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)net->hidden);
-        n_params = nn_net_count_params(net->sizes, net->n_layers);
+        size_t sizes[NN_MAX_LAYERS];
+        for (size_t l = 0; l < net->n_layers && l < NN_MAX_LAYERS; l++)
+            sizes[l] = nn_net_size(net, l);
+        n_params = nn_net_count_params(sizes, net->n_layers);
     } else {
         nn_error te = {{0}};
         if (check_table(net->layers, net->n_layers, name, &n_params, &te) != NN_OK)
@@ -281,14 +284,14 @@ static nn_status check_net_for_encode(const nn_net *net, const nn_model_meta *me
 static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *meta,
                                        const char *name, nn_error *err)
 {
-    size_t n_out = net->sizes[net->n_layers - 1];
+    size_t n_out = nn_net_size(net, net->n_layers - 1);
     if (meta->n_classes != n_out)
         return nn_fail(err, NN_E_ARG, "%s: %zu classes, but the output layer has %zu neurons",
                        name, meta->n_classes, n_out);
-    if ((uint64_t)meta->rows * meta->cols != net->sizes[0])
+    if ((uint64_t)meta->rows * meta->cols != nn_net_size(net, 0))
         return nn_fail(err, NN_E_ARG, "%s: input %ux%u is %llu pixels, the net takes %zu", name,
                        meta->rows, meta->cols,
-                       (unsigned long long)((uint64_t)meta->rows * meta->cols), net->sizes[0]);
+                       (unsigned long long)((uint64_t)meta->rows * meta->cols), nn_net_size(net, 0));
     if (memchr(meta->dataset, 0, NN_MODEL_NAME_LEN) == NULL)
         return nn_fail(err, NN_E_ARG, "%s: dataset name longer than %d bytes", name,
                        NN_MODEL_NAME_LEN - 1);
@@ -365,7 +368,7 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
         }
     else
         for (size_t l = 0; l < net->n_layers; l++, p += 4)
-            put32(p, (uint32_t)net->sizes[l]);
+            put32(p, (uint32_t)nn_net_size(net, l));
     if (has_names)
         for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
             put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);

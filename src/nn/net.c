@@ -18,11 +18,6 @@
 
 /* --- the layer table ------------------------------------------------------ */
 
-static size_t out_size(const nn_layer *l)
-{
-    return l->h * l->w * l->c;
-}
-
 nn_status nn_net_layer_shape(const nn_layer *prev, nn_layer *layer, int last, nn_error *err)
 {
     nn_status st = nn_check_act(layer->act, err);
@@ -89,15 +84,12 @@ static nn_status net_alloc(const nn_layer *layers, size_t n_layers, nn_activatio
     probe.n_layers = n_layers;
     memcpy(probe.layers, layers, n_layers * sizeof layers[0]);
     size_t n_params = 0;
-    for (size_t l = 0; l < n_layers; l++) {
-        probe.sizes[l] = out_size(&layers[l]);
-        if (l > 0) {
-            /* Every factor is capped, so no product below overflows 64 bits. */
-            n_params += nn_net_layer_weights(&probe, l) + nn_net_layer_biases(&probe, l);
-            if (n_params > NN_MAX_PARAMS)
-                return nn_fail(err, NN_E_ARG, "the layers hold more than the cap of %zu "
-                               "parameters", NN_MAX_PARAMS);
-        }
+    for (size_t l = 1; l < n_layers; l++) {
+        /* Every factor is capped, so no product below overflows 64 bits. */
+        n_params += nn_net_layer_weights(&probe, l) + nn_net_layer_biases(&probe, l);
+        if (n_params > NN_MAX_PARAMS)
+            return nn_fail(err, NN_E_ARG, "the layers hold more than the cap of %zu "
+                           "parameters", NN_MAX_PARAMS);
     }
     size_t head = nn_round_up(sizeof(nn_net), NN_ALIGN);
     size_t bytes = nn_round_up(head + n_params * sizeof(float), NN_ALIGN);
@@ -232,7 +224,7 @@ size_t nn_net_neurons(const nn_net *net)
 {
     size_t n = 0;
     for (size_t l = 1; l < net->n_layers; l++)
-        n += net->sizes[l];
+        n += nn_net_size(net, l);
     return n;
 }
 

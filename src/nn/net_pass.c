@@ -48,7 +48,7 @@ static void workspace_carve(nn_workspace *ws, const nn_net *net, float *p, size_
     size_t max_batch = ws->max_batch;
     for (size_t l = 1; l < net->n_layers; l++) {
         ws->act[l] = p;
-        p += nn_round_up(max_batch * net->sizes[l], NN_ALIGN_FLOATS);
+        p += nn_round_up(max_batch * nn_net_size(net, l), NN_ALIGN_FLOATS);
     }
     ws->delta[0] = p;
     ws->delta[1] = p + delta_floats;
@@ -85,11 +85,11 @@ static nn_status workspace_create(const nn_net *net, size_t max_batch, int backw
     for (size_t l = 1; l < net->n_layers; l++) {
         size_t keep, bytes, t;
         layer_room(net, l, max_batch, backward, &keep, &bytes, &t);
-        floats += nn_round_up(max_batch * net->sizes[l], NN_ALIGN_FLOATS) + keep;
+        floats += nn_round_up(max_batch * nn_net_size(net, l), NN_ALIGN_FLOATS) + keep;
         temp = t > temp ? t : temp;
         n_bytes += bytes;
-        if (net->sizes[l] > widest)
-            widest = net->sizes[l];
+        if (nn_net_size(net, l) > widest)
+            widest = nn_net_size(net, l);
     }
     size_t delta_floats = backward ? nn_round_up(max_batch * widest, NN_ALIGN_FLOATS) : 0;
     floats += 2 * delta_floats + temp;
@@ -103,7 +103,8 @@ static nn_status workspace_create(const nn_net *net, size_t max_batch, int backw
     memset(ws, 0, sizeof *ws);
     ws->max_batch = max_batch;
     ws->n_layers = net->n_layers;
-    memcpy(ws->sizes, net->sizes, sizeof ws->sizes);
+    for (size_t l = 0; l < net->n_layers; l++)
+        ws->sizes[l] = nn_net_size(net, l);
     workspace_carve(ws, net, (float *)(block + head), delta_floats, temp, backward);
     *out = ws;
     return NN_OK;
@@ -125,7 +126,7 @@ size_t nn_net_batch_for(const nn_net *net, size_t budget, size_t cap)
 {
     size_t per = 0, temp = 0;
     for (size_t l = 0; l < net->n_layers; l++)
-        per += net->sizes[l] * sizeof(float);
+        per += nn_net_size(net, l) * sizeof(float);
     for (size_t l = 1; l < net->n_layers; l++) {
         const nn_layer *L = &net->layers[l];
         size_t keep, bytes, t;
@@ -150,9 +151,12 @@ const float *nn_workspace_output(const nn_workspace *ws, size_t l)
 
 static inline int ws_fits(const nn_net *net, const nn_workspace *ws, size_t batch)
 {
-    return ws->n_layers == net->n_layers &&
-           memcmp(ws->sizes, net->sizes, net->n_layers * sizeof net->sizes[0]) == 0 &&
-           batch <= ws->max_batch;
+    if (ws->n_layers != net->n_layers || batch > ws->max_batch)
+        return 0;
+    for (size_t l = 0; l < net->n_layers; l++)
+        if (ws->sizes[l] != nn_net_size(net, l))
+            return 0;
+    return 1;
 }
 
 /* --- one row's view -------------------------------------------------------------- */
@@ -164,8 +168,8 @@ static nn_layer_run layer_run(const nn_net *net, nn_workspace *ws, size_t l)
     nn_layer_run run = {
         .prev = &net->layers[l - 1],
         .layer = &net->layers[l],
-        .n_in = net->sizes[l - 1],
-        .n_out = net->sizes[l],
+        .n_in = nn_net_size(net, l - 1),
+        .n_out = nn_net_size(net, l),
         .w = w,
         .b = w + nn_net_layer_weights(net, l),
         .keep = ws != NULL ? ws->keep[l] : NULL,
@@ -207,7 +211,7 @@ const float *nn_net_forward(const nn_net *net, nn_workspace *ws, const float *x)
             ops->forward(&run, a, ws->act[l], 1);
         a = ws->act[l];
     }
-    net_output(net)->probs(ws->act[last], 1, net->sizes[last]);
+    net_output(net)->probs(ws->act[last], 1, nn_net_size(net, last));
     return ws->act[last];
 }
 
@@ -230,7 +234,7 @@ const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const flo
     assert(ws_fits(net, ws, batch));
     size_t last = net->n_layers - 1;
     forward_from(net, ws, 1, x, batch);
-    net_output(net)->probs(ws->act[last], batch, net->sizes[last]);
+    net_output(net)->probs(ws->act[last], batch, nn_net_size(net, last));
     return ws->act[last];
 }
 
@@ -249,7 +253,7 @@ int nn_net_splits_first(const nn_net *net)
 void nn_net_forward_first(const nn_net *net, const float *x, size_t batch, size_t j0,
                           size_t j1, float *a1)
 {
-    assert(nn_net_splits_first(net) && j0 < j1 && j1 <= net->sizes[1] &&
+    assert(nn_net_splits_first(net) && j0 < j1 && j1 <= nn_net_size(net, 1) &&
            j0 % NN_FIRST_BLOCK == 0);
     nn_layer_run run = layer_run(net, NULL, 1);
     nn_layer_ops_of(net->layers[1].kind)->forward_cols(&run, x, batch, j0, j1, a1);
@@ -289,7 +293,7 @@ static double loss_backward(const nn_net *net, nn_workspace *ws, const float *x,
     size_t right = 0;
     nn_targets targets = {.labels = labels};
     double loss = net_output(net)->loss_grad(ws->act[last], &targets, batch, norm,
-                                             net->sizes[last], ws->delta[0], &right);
+                                             nn_net_size(net, last), ws->delta[0], &right);
     const int split = nn_net_splits_first(net);
     int cur = 0;
     for (size_t l = last; l >= 1; l--) {
@@ -308,7 +312,7 @@ float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const flo
                                   size_t j0, size_t j1, float *grad, size_t *correct)
 {
     assert(nn_net_splits_first(net) && ws_fits(net, ws, batch) && batch > 0);
-    assert(j0 < j1 && j1 <= net->sizes[1] && j0 % NN_FIRST_BLOCK == 0);
+    assert(j0 < j1 && j1 <= nn_net_size(net, 1) && j0 % NN_FIRST_BLOCK == 0);
     forward_from(net, ws, 2, a1, batch);
     double loss = loss_backward(net, ws, x, a1, labels, batch, batch, j0, j1, grad, correct);
     return (float)(loss / (double)batch);
@@ -320,12 +324,12 @@ double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x
 {
     assert(ws_fits(net, ws, batch) && batch > 0 && norm >= batch);
     if (nn_net_splits_first(net)) {
-        nn_net_forward_first(net, x, batch, 0, net->sizes[1], ws->act[1]);
+        nn_net_forward_first(net, x, batch, 0, nn_net_size(net, 1), ws->act[1]);
         forward_from(net, ws, 2, ws->act[1], batch);
     } else {
         forward_from(net, ws, 1, x, batch);
     }
-    return loss_backward(net, ws, x, ws->act[1], labels, batch, norm, 0, net->sizes[1], grad,
+    return loss_backward(net, ws, x, ws->act[1], labels, batch, norm, 0, nn_net_size(net, 1), grad,
                          correct);
 }
 

@@ -14,7 +14,7 @@ static const char *parse_token(const char *tok, int first, nn_layer *layer)
     memset(layer, 0, sizeof *layer);
     size_t skip = 0;
     unsigned flags = 0;
-    nn_layer_kind kind = first ? (nn_layer_kind)0 : nn_layer_kind_for_token(tok, &skip, &flags);
+    nn_layer_kind kind = first ? nn_layer_input_kind() : nn_layer_kind_for_token(tok, &skip, &flags);
     const nn_layer_ops *ops = nn_layer_ops_of(kind);
     if (ops == NULL || ops->parse == NULL)
         return "not a layer";

@@ -275,7 +275,7 @@ static void augment_batch(const nn_dataset *data, const uint32_t *idx, size_t n,
 static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
                           const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
 {
-    size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
+    size_t n_in = nn_net_size(net, 0), n_classes = nn_net_size(net, net->n_layers - 1);
     size_t right = 0;
     double loss_sum = 0.0;
     for (size_t start = 0; start < n; start += VAL_CHUNK) {
@@ -381,7 +381,7 @@ static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_
 static size_t perceptron_step(nn_net *net, const float *x, const uint8_t *y, size_t batch,
                               float lr, float *z)
 {
-    size_t n_in = net->sizes[0], n_classes = net->sizes[1];
+    size_t n_in = nn_net_size(net, 0), n_classes = nn_net_size(net, 1);
     float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
     /* X is (batch, n_in), W is (n_classes, n_in) row-major: Z = X·W^T. */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_classes,
@@ -560,7 +560,7 @@ static size_t batch_size(const team *tm, size_t start)
  * cache. */
 static void load_batch(const team *tm, size_t start, size_t step, float *x, uint8_t *y)
 {
-    const size_t n_in = tm->net->sizes[0], bs = batch_size(tm, start);
+    const size_t n_in = nn_net_size(tm->net, 0), bs = batch_size(tm, start);
     const uint32_t *idx_end = tm->idx + tm->n_train;
     gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
     if (tm->opt->augment > 0)
@@ -583,7 +583,7 @@ static void shard_parts(worker *w, const float *x, const uint8_t *y, size_t bs, 
 {
     team *tm = w->tm;
     const nn_net *net = w->net;
-    const size_t n_in = net->sizes[0];
+    const size_t n_in = nn_net_size(net, 0);
     for (size_t s = w->t; s < NN_SHARDS; s += tm->n_threads) {
         size_t lo, hi;
         part_range(bs, s, &lo, &hi);
@@ -836,7 +836,7 @@ static void *worker_main(void *arg)
 /* Blocks of NN_FIRST_BLOCK neurons in the first hidden layer. */
 static size_t first_blocks(const nn_net *net)
 {
-    return (net->sizes[1] + NN_FIRST_BLOCK - 1) / NN_FIRST_BLOCK;
+    return (nn_net_size(net, 1) + NN_FIRST_BLOCK - 1) / NN_FIRST_BLOCK;
 }
 
 /* Whether layer 1 can be shared out by its outputs (its kind has the
@@ -866,13 +866,13 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     const nn_train_options *opt = tm->opt;
     const int uses_v = !tm->perceptron && opt->optimizer != NN_OPT_SGD;
     const int uses_s = !tm->perceptron && opt->optimizer == NN_OPT_ADAM;
-    size_t n_classes = net->sizes[net->n_layers - 1];
+    size_t n_classes = nn_net_size(net, net->n_layers - 1);
     w->tm = tm;
     w->t = t;
     w->j0 = 0;
     w->j1 = nn_net_layer_biases(net, 1); /* all of layer 1's output units */
     if (nn_net_splits_first(net)) {
-        size_t blocks = first_blocks(net), n1 = net->sizes[1];
+        size_t blocks = first_blocks(net), n1 = nn_net_size(net, 1);
         size_t j0 = blocks * t / tm->n_threads * NN_FIRST_BLOCK;
         size_t j1 = blocks * (t + 1) / tm->n_threads * NN_FIRST_BLOCK;
         w->j0 = j0;
@@ -888,9 +888,9 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     w->grad = malloc((tm->perceptron ? chunk * n_classes : net->n_params) * sizeof(float));
     w->state = calloc((uses_v + uses_s) * net->n_params + 1, sizeof(float));
     /* Without look-ahead one buffer serves as both. */
-    w->x[0] = malloc(chunk * net->sizes[0] * sizeof(float));
+    w->x[0] = malloc(chunk * nn_net_size(net, 0) * sizeof(float));
     w->y[0] = malloc(chunk);
-    w->x[1] = tm->ahead ? malloc(chunk * net->sizes[0] * sizeof(float)) : w->x[0];
+    w->x[1] = tm->ahead ? malloc(chunk * nn_net_size(net, 0) * sizeof(float)) : w->x[0];
     w->y[1] = tm->ahead ? malloc(chunk) : w->y[0];
     if (w->grad == NULL || w->state == NULL || w->x[0] == NULL || w->y[0] == NULL ||
         w->x[1] == NULL || w->y[1] == NULL)
@@ -940,7 +940,7 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
     tm->perceptron = net->hidden == NN_ACT_STEP;
     tm->split = !tm->perceptron && nn_net_splits_first(net);
     tm->sharded = !first_has_cols(net);
-    tm->ahead = tm->n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
+    tm->ahead = tm->n_threads > 1 && opt->batch * nn_net_size(net, 0) <= AHEAD_MAX_FLOATS;
     tm->n_val = opt->val_count;
     tm->n_train = data->count - tm->n_val;
     tm->n_batches = (tm->n_train + opt->batch - 1) / opt->batch;
@@ -962,8 +962,8 @@ static nn_status team_alloc(team *tm, worker **workers)
     *workers = calloc(tm->n_threads, sizeof **workers);
     tm->idx = malloc(n * sizeof *tm->idx);
     if (tm->split) {
-        tm->a1[0] = malloc(batch * net->sizes[1] * sizeof(float));
-        tm->a1[1] = malloc(batch * net->sizes[1] * sizeof(float));
+        tm->a1[0] = malloc(batch * nn_net_size(net, 1) * sizeof(float));
+        tm->a1[1] = malloc(batch * nn_net_size(net, 1) * sizeof(float));
     }
     tm->best = tm->n_val > 0 ? malloc(net->n_params * sizeof *tm->best) : NULL;
     if (tm->sharded) {

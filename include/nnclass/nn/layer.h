@@ -245,10 +245,23 @@ typedef struct {
 /* The operations of a kind, or NULL for an unknown kind. */
 const nn_layer_ops *nn_layer_ops_of(nn_layer_kind kind);
 
+/* Room for kinds added at run time, numbered from NN_LAYER_KINDS. */
+#define NN_LAYER_ADDED 4u
+
+/* Adds a row of operations under a new kind number (the same number again
+ * for the same ops) and returns it, or NN_LAYER_KINDS + NN_LAYER_ADDED when
+ * the room is full. For tests and experiments in one process: the number
+ * is not a stable model-file kind, and it is not thread-safe (call it
+ * before any thread uses the table). */
+nn_layer_kind nn_layer_add_kind(const nn_layer_ops *ops);
+
+/* The kind of row 0 (the input). */
+nn_layer_kind nn_layer_input_kind(void);
+
 /* The kind whose text token starts body (not the input's): the longest
  * prefix that matches ("" matches a bare number), its length in
  * *prefix_len, and in *flags the kind's alt_flags when its alt_token
- * matched (0 otherwise); NN_LAYER_KINDS when none does. */
+ * matched (0 otherwise); NN_LAYER_KINDS + NN_LAYER_ADDED when none does. */
 nn_layer_kind nn_layer_kind_for_token(const char *body, size_t *prefix_len, unsigned *flags);
 
 /* The row a plain list of sizes makes: an input of n values, or a dense

@@ -20,7 +20,7 @@
  *
  * Every activation is stored channels last: an output of shape (h, w, c) is
  * h*w*c floats, row by row, the c channels of a pixel side by side, and
- * sizes[l] = h*w*c. A minibatch is (batch, sizes[l]), one image per row.
+ * nn_net_size(net, l) = h*w*c. A minibatch is (batch, that), one image per row.
  *
  * All parameters live in one contiguous float buffer: for each layer l = 1 ..
  * n_layers-1, its weights W_l, then its biases b_l. Dense: W is (n_out, n_in)
@@ -48,13 +48,19 @@
 
 typedef struct {
     size_t n_layers;              /* rows of the table, input included (>= 2) */
-    size_t sizes[NN_MAX_LAYERS];  /* sizes[0] inputs, sizes[n_layers-1] classes */
-    nn_layer layers[NN_MAX_LAYERS]; /* layers[l] computes sizes[l] outputs */
+    nn_layer layers[NN_MAX_LAYERS]; /* the table: the only description of the net */
     nn_activation hidden;         /* dense nets: the hidden layers' activation;
                                      tables: layer 1's */
     size_t n_params;              /* weights + biases */
     float *params;                /* n_params floats, layout above */
 } nn_net;
+
+/* Values per sample that row l outputs (its h*w*c): row 0's are the
+ * inputs, the last row's the classes. */
+static inline size_t nn_net_size(const nn_net *net, size_t l)
+{
+    return net->layers[l].h * net->layers[l].w * net->layers[l].c;
+}
 
 /* Creates a net with zeroed parameters. Checks 2 <= n_layers <= NN_MAX_LAYERS,
  * every size in 1..NN_MAX_WIDTH, 2..NN_MAX_CLASSES outputs, n_params <=

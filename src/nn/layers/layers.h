@@ -16,6 +16,11 @@ extern const nn_layer_ops nn_rnn_ops;   /* rnn.c */
 extern const nn_layer_ops nn_gru_ops;   /* gru.c */
 extern const nn_layer_ops nn_lstm_ops;  /* lstm.c */
 
+/* The plain loops the tuned forward kernels compute, as references for the
+ * tests (run as for the forward operation; no room needed). */
+void nn_dense_forward_naive(const nn_layer_run *run, const float *in, float *out, size_t batch);
+void nn_conv_forward_naive(const nn_layer_run *run, const float *in, float *out, size_t batch);
+
 /* Appends op(cur) -> "<prefix><l>" to g and makes it the current tensor. */
 void nn_graph_step(nn_graph *g, const char *op, const char *prefix, size_t l,
                    const nn_graph_attr *attrs, size_t n_attrs);

@@ -14,9 +14,34 @@ static const nn_layer_ops *const table[NN_LAYER_KINDS] = {
     [NN_LAYER_LSTM] = &nn_lstm_ops,
 };
 
+/* Rows added at run time, after the built-in kinds (see nn_layer_add_kind). */
+static const nn_layer_ops *added[NN_LAYER_ADDED];
+
 const nn_layer_ops *nn_layer_ops_of(nn_layer_kind kind)
 {
-    return (unsigned)kind < NN_LAYER_KINDS ? table[kind] : NULL;
+    if ((unsigned)kind < NN_LAYER_KINDS)
+        return table[kind];
+    if ((unsigned)kind < NN_LAYER_KINDS + NN_LAYER_ADDED)
+        return added[kind - NN_LAYER_KINDS];
+    return NULL;
+}
+
+nn_layer_kind nn_layer_add_kind(const nn_layer_ops *ops)
+{
+    for (size_t i = 0; i < NN_LAYER_ADDED; i++)
+        if (added[i] == NULL || added[i] == ops) {
+            added[i] = ops;
+            return (nn_layer_kind)(NN_LAYER_KINDS + i);
+        }
+    return (nn_layer_kind)(NN_LAYER_KINDS + NN_LAYER_ADDED);
+}
+
+nn_layer_kind nn_layer_input_kind(void)
+{
+    for (size_t k = 0; k < NN_LAYER_KINDS; k++)
+        if (table[k] != NULL && table[k]->is_input)
+            return (nn_layer_kind)k;
+    return (nn_layer_kind)NN_LAYER_KINDS;
 }
 
 const char *nn_layer_kind_name(nn_layer_kind kind)
@@ -30,8 +55,8 @@ nn_layer_kind nn_layer_kind_for_token(const char *body, size_t *prefix_len, unsi
     *flags = 0;
     size_t best = 0;
     int found = -1;
-    for (size_t k = 0; k < NN_LAYER_KINDS; k++) {
-        const nn_layer_ops *ops = table[k];
+    for (size_t k = 0; k < NN_LAYER_KINDS + NN_LAYER_ADDED; k++) {
+        const nn_layer_ops *ops = nn_layer_ops_of((nn_layer_kind)k);
         if (ops == NULL || ops->is_input || ops->token == NULL)
             continue;
         const char *tokens[2] = {ops->token, ops->alt_token};
@@ -45,7 +70,7 @@ nn_layer_kind nn_layer_kind_for_token(const char *body, size_t *prefix_len, unsi
         }
     }
     *prefix_len = best;
-    return found < 0 ? (nn_layer_kind)NN_LAYER_KINDS : (nn_layer_kind)found;
+    return found < 0 ? (nn_layer_kind)(NN_LAYER_KINDS + NN_LAYER_ADDED) : (nn_layer_kind)found;
 }
 
 nn_shape nn_layer_shape_of(const nn_layer *row)
