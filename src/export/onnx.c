@@ -18,10 +18,10 @@ enum { GRAPH_NODE = 1, GRAPH_NAME = 2, GRAPH_INITIALIZER = 5, GRAPH_DOC_STRING =
        GRAPH_INPUT = 11, GRAPH_OUTPUT = 12 };
 enum { NODE_INPUT = 1, NODE_OUTPUT = 2, NODE_NAME = 3, NODE_OP_TYPE = 4,
        NODE_ATTRIBUTE = 5 };
-enum { ATTR_NAME = 1, ATTR_I = 3, ATTR_INTS = 8, ATTR_TYPE = 20 };
-enum { ATTR_TYPE_INT = 2, ATTR_TYPE_INTS = 7 };
+enum { ATTR_NAME = 1, ATTR_I = 3, ATTR_S = 4, ATTR_INTS = 8, ATTR_TYPE = 20 };
+enum { ATTR_TYPE_INT = 2, ATTR_TYPE_STRING = 3, ATTR_TYPE_INTS = 7 };
 enum { TENSOR_DIMS = 1, TENSOR_DATA_TYPE = 2, TENSOR_NAME = 8, TENSOR_RAW_DATA = 9 };
-enum { TENSOR_FLOAT = 1 };
+enum { TENSOR_FLOAT = 1, TENSOR_INT64 = 7 };
 enum { VALUE_INFO_NAME = 1, VALUE_INFO_TYPE = 2 };
 enum { TYPE_TENSOR_TYPE = 1 };
 enum { TYPE_TENSOR_ELEM_TYPE = 1, TYPE_TENSOR_SHAPE = 2 };
@@ -42,6 +42,25 @@ static void tensor(nn_pb *pb, const char *name, const int64_t *dims, size_t n_di
     nn_pb_int(pb, TENSOR_DATA_TYPE, TENSOR_FLOAT);
     nn_pb_string(pb, TENSOR_NAME, name);
     nn_pb_floats(pb, TENSOR_RAW_DATA, values, n);
+    nn_pb_end(pb);
+}
+
+/* An int64 tensor initializer (a shape), its values as little-endian
+ * raw_data. */
+static void tensor_i64(nn_pb *pb, const char *name, const int64_t *dims, size_t n_dims,
+                       const int64_t *values, size_t n)
+{
+    nn_pb_begin(pb, GRAPH_INITIALIZER);
+    for (size_t i = 0; i < n_dims; i++)
+        nn_pb_int(pb, TENSOR_DIMS, dims[i]);
+    nn_pb_int(pb, TENSOR_DATA_TYPE, TENSOR_INT64);
+    nn_pb_string(pb, TENSOR_NAME, name);
+    uint8_t raw[8 * 8];
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 8 <= sizeof raw; i++)
+        for (int b = 0; b < 8; b++)
+            raw[k++] = (uint8_t)((uint64_t)values[i] >> (8 * b));
+    nn_pb_bytes(pb, TENSOR_RAW_DATA, raw, k);
     nn_pb_end(pb);
 }
 
@@ -70,28 +89,33 @@ static void value_info(nn_pb *pb, uint32_t field, const char *name, const int64_
     nn_pb_end(pb);
 }
 
-/* An attribute: an int (n_ints == 0) or a list of ints. */
+/* An attribute: an int (n_ints == 0, s NULL), a list of ints or a string. */
 typedef struct {
     const char *name;
     int64_t i;
     const int64_t *ints;
     size_t n_ints;
+    const char *s;
 } attr_spec;
 
-/* Up to three inputs (NULL ends the list), one output, up to three
- * attributes (a NULL name ends the list). */
+/* Up to four inputs (NULL ends the list), up to two outputs (NULL ends the
+ * list; "" stands for an output not used), up to four attributes (a NULL
+ * name ends the list). */
 typedef struct {
     const char *name, *op;
-    const char *in[3];
-    const char *out;
-    attr_spec attr[3];
+    const char *in[4];
+    const char *out[2];
+    attr_spec attr[4];
 } node_spec;
 
 static void attribute(nn_pb *pb, const attr_spec *a)
 {
     nn_pb_begin(pb, NODE_ATTRIBUTE);
     nn_pb_string(pb, ATTR_NAME, a->name);
-    if (a->n_ints == 0) {
+    if (a->s != NULL) {
+        nn_pb_string(pb, ATTR_S, a->s);
+        nn_pb_int(pb, ATTR_TYPE, ATTR_TYPE_STRING);
+    } else if (a->n_ints == 0) {
         nn_pb_int(pb, ATTR_I, a->i);
         nn_pb_int(pb, ATTR_TYPE, ATTR_TYPE_INT);
     } else {
@@ -105,12 +129,13 @@ static void attribute(nn_pb *pb, const attr_spec *a)
 static void node(nn_pb *pb, const node_spec *n)
 {
     nn_pb_begin(pb, GRAPH_NODE);
-    for (size_t i = 0; i < 3 && n->in[i] != NULL; i++)
+    for (size_t i = 0; i < 4 && n->in[i] != NULL; i++)
         nn_pb_string(pb, NODE_INPUT, n->in[i]);
-    nn_pb_string(pb, NODE_OUTPUT, n->out);
+    for (size_t i = 0; i < 2 && n->out[i] != NULL; i++)
+        nn_pb_string(pb, NODE_OUTPUT, n->out[i]);
     nn_pb_string(pb, NODE_NAME, n->name);
     nn_pb_string(pb, NODE_OP_TYPE, n->op);
-    for (size_t i = 0; i < 3 && n->attr[i].name != NULL; i++)
+    for (size_t i = 0; i < 4 && n->attr[i].name != NULL; i++)
         attribute(pb, &n->attr[i]);
     nn_pb_end(pb);
 }
@@ -138,15 +163,24 @@ static void graph_tensor(nn_graph *g, const char *name, const int64_t *dims, siz
     tensor(((onnx_graph *)g->ctx)->init, name, dims, n_dims, data, n);
 }
 
-static void graph_node(nn_graph *g, const char *op, const char *name, const char *const *in,
-                       size_t n_in, const char *out, const nn_graph_attr *attrs,
-                       size_t n_attrs)
+static void graph_tensor_i64(nn_graph *g, const char *name, const int64_t *dims,
+                             size_t n_dims, const int64_t *data, size_t n)
 {
-    node_spec n = {.name = name, .op = op, .out = out};
-    for (size_t i = 0; i < n_in && i < 3; i++)
+    tensor_i64(((onnx_graph *)g->ctx)->init, name, dims, n_dims, data, n);
+}
+
+static void graph_node(nn_graph *g, const char *op, const char *name, const char *const *in,
+                       size_t n_in, const char *const *out, size_t n_out,
+                       const nn_graph_attr *attrs, size_t n_attrs)
+{
+    node_spec n = {.name = name, .op = op};
+    for (size_t i = 0; i < n_in && i < 4; i++)
         n.in[i] = in[i];
-    for (size_t i = 0; i < n_attrs && i < 3; i++)
-        n.attr[i] = (attr_spec){attrs[i].name, attrs[i].i, attrs[i].ints, attrs[i].n_ints};
+    for (size_t i = 0; i < n_out && i < 2; i++)
+        n.out[i] = out[i];
+    for (size_t i = 0; i < n_attrs && i < 4; i++)
+        n.attr[i] = (attr_spec){attrs[i].name, attrs[i].i, attrs[i].ints, attrs[i].n_ints,
+                                attrs[i].s};
     node(((onnx_graph *)g->ctx)->nodes, &n);
 }
 
@@ -165,7 +199,7 @@ static nn_status layers(onnx_graph *og, const nn_net *net, nn_error *err)
             return st;
     }
     node(og->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {og->g.cur},
-                                 .out = "probabilities", .attr = {{.name = "axis", .i = 1}}});
+                                 .out = {"probabilities"}, .attr = {{.name = "axis", .i = 1}}});
     return NN_OK;
 }
 
@@ -176,7 +210,7 @@ static nn_status graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta, 
     nn_pb_init(&nodes);
     nn_pb_init(&init);
     onnx_graph og = {.g = {.cur = "image", .spatial = 1, .channels = 1, .tensor = graph_tensor,
-                           .node = graph_node},
+                           .tensor_i64 = graph_tensor_i64, .node = graph_node},
                      .nodes = &nodes, .init = &init};
     og.g.ctx = &og;
     nn_status st = layers(&og, net, err);

@@ -73,7 +73,11 @@ train tanh --activation tanh --hidden 24,12
 train perceptron --activation step --layers 784,10
 train cnn --layers 28x28,conv3x3x4-same,pool2,conv3x3x6:tanh,pool2,16:sigmoid,10
 train cnn1 --layers 28x28,conv5x5x3,pool2,10
-models="mnist fashion relu sigmoid tanh perceptron cnn cnn1"
+train lstm --layers 28x28,lstm12,10
+train gru --layers 28x28,bigru6-seq,gru5,10
+train rnn --layers 28x28,birnn7-seq,16,10
+train crnn --layers 28x28,conv3x3x2-same,pool2,lstm6x2,10
+models="mnist fashion relu sigmoid tanh perceptron cnn cnn1 lstm gru rnn crnn"
 for m in mnist-cnn fashion-cnn; do
     [ -f "$DATA/models/$m.nnc" ] && models="$models $m"
 done

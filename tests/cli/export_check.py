@@ -8,8 +8,8 @@ Usage: export_check.py MODEL.onnx MODEL.npz PREDICT.jsonl IMAGES.idx.gz ORT.f32 
   `nnclass predict --probs --format json` (PREDICT.jsonl) on every image, and
   their argmax is nnclass's label on every image;
 - the .npz arrays, run through a NumPy forward pass of the layer table it
-  records (dense, conv, pool; channels last, as nnclass computes), give the
-  same probabilities (within 1e-5) and the same labels.
+  records (dense, conv, pool, rnn, gru, lstm; channels last, as nnclass
+  computes), give the same probabilities (within 1e-5) and the same labels.
 Prints one line of figures; exits 1 on the first failed check.
 """
 import gzip
@@ -23,6 +23,52 @@ TOL = 1e-5
 
 ACTS = {"relu": lambda v: np.maximum(v, 0), "sigmoid": lambda v: 1 / (1 + np.exp(-v)),
         "tanh": np.tanh, "none": lambda v: v, "step": lambda v: v}
+
+
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def recurrent_forward(a, name, w, b):
+    """A recurrent row ("bilstm64-seq") over a (n, t, f) with nnclass's flat
+    weights and biases: per direction W (g*h, f), R (g*h, h); b (g*h) and,
+    for gru, b_Rn (h). Gates in ONNX's order: lstm i, o, f, c; gru z, r, n."""
+    bi = name.startswith("bi")
+    kind = next(k for k in ("lstm", "gru", "rnn") if name[2 * bi:].startswith(k))
+    body = name[2 * bi + len(kind):]
+    seq = body.endswith("-seq")
+    h = int(body[:-4] if seq else body)
+    g = {"lstm": 4, "gru": 3, "rnn": 1}[kind]
+    n, t, f = a.shape
+    dirs = 2 if bi else 1
+    per_w, per_b = g * h * (f + h), g * h + (h if kind == "gru" else 0)
+    y = np.zeros((n, t, dirs * h))
+    for d in range(dirs):
+        wd = w[d * per_w:(d + 1) * per_w]
+        W, R = wd[:g * h * f].reshape(g * h, f), wd[g * h * f:].reshape(g * h, h)
+        bd = b[d * per_b:(d + 1) * per_b]
+        hs, cs = np.zeros((n, h)), np.zeros((n, h))
+        for s in range(t):
+            step = t - 1 - s if d else s
+            zx = a[:, step] @ W.T + bd[:g * h]
+            zh = hs @ R.T
+            if kind == "lstm":
+                z = zx + zh
+                i, o, fg, c = (z[:, k * h:(k + 1) * h] for k in range(4))
+                cs = sigmoid(fg) * cs + sigmoid(i) * np.tanh(c)
+                hs = sigmoid(o) * np.tanh(cs)
+            elif kind == "gru":
+                zz = sigmoid(zx[:, :h] + zh[:, :h])
+                r = sigmoid(zx[:, h:2 * h] + zh[:, h:2 * h])
+                nn = np.tanh(zx[:, 2 * h:] + r * (zh[:, 2 * h:] + bd[g * h:]))
+                hs = (1 - zz) * nn + zz * hs
+            else:
+                hs = np.tanh(zx + zh)
+            y[:, step, d * h:(d + 1) * h] = hs
+    if seq:
+        return y
+    last = y[:, t - 1, :h]
+    return np.concatenate([last, y[:, 0, h:]], axis=1) if bi else last
 
 
 def table_forward(z, x, rows, cols):
@@ -47,6 +93,11 @@ def table_forward(z, x, rows, cols):
                     out += p[:, ky:ky + ho, kx:kx + wo, :] @ w[:, ky, kx, :].T
             a = out + z[f"b{l}"]
             a = ACTS[act or default](a)
+        elif any(k in name for k in ("lstm", "gru", "rnn")):
+            if a.ndim == 4:  # an image: its rows are the steps
+                a = a.reshape(a.shape[0], a.shape[1], -1)
+            a = recurrent_forward(a, name, z[f"W{l}"].astype(np.float64),
+                                  z[f"b{l}"].astype(np.float64))
         elif name == "pool2":
             n, h, w_, c = a.shape
             a = a.reshape(n, h // 2, 2, w_ // 2, 2, c).max(axis=(2, 4))

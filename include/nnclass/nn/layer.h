@@ -126,21 +126,29 @@ typedef struct {
 typedef struct nn_graph nn_graph;
 typedef struct {
     const char *name;     /* attribute name */
-    int64_t i;            /* an integer, when ints is NULL */
+    int64_t i;            /* an integer, when ints and s are NULL */
     const int64_t *ints;  /* or a list of n_ints integers */
     size_t n_ints;
+    const char *s;        /* or a string */
 } nn_graph_attr;
 struct nn_graph {
     void *ctx;
     char cur[32];         /* the tensor the next node reads */
     int spatial;          /* cur is (N, C, H, W), not yet flattened */
+    int sequence;         /* cur is (T, N, F), a sequence as ONNX's recurrent
+                             operators read it */
     size_t channels;      /* C of cur while spatial */
     /* A float initializer named name of n_dims dims. */
     void (*tensor)(nn_graph *g, const char *name, const int64_t *dims, size_t n_dims,
                    const float *data, size_t n);
-    /* A node op(inputs) -> out named name, with up to 3 attributes. */
+    /* An int64 initializer (a shape for Reshape). */
+    void (*tensor_i64)(nn_graph *g, const char *name, const int64_t *dims, size_t n_dims,
+                       const int64_t *data, size_t n);
+    /* A node op(inputs) -> outputs named name, with up to 4 inputs, 2
+     * outputs ("" for an output not used) and 4 attributes. */
     void (*node)(nn_graph *g, const char *op, const char *name, const char *const *in,
-                 size_t n_in, const char *out, const nn_graph_attr *attrs, size_t n_attrs);
+                 size_t n_in, const char *const *out, size_t n_out, const nn_graph_attr *attrs,
+                 size_t n_attrs);
     int failed;           /* set by a layer that ran out of memory */
 };
 

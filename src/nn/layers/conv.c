@@ -307,6 +307,8 @@ static void conv_backward(const nn_layer_run *run, const float *in, const float 
  * (k-1)/2 on every side, 'valid' none. Both compute the cross-correlation. */
 static nn_status conv_onnx(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *err)
 {
+    if (g->sequence) /* ONNX reads it as (T, N, F), not an image */
+        return nn_fail(err, NN_E_ARG, "onnx: cannot export layer %zu (conv) over a sequence", l);
     const nn_layer *L = run->layer;
     size_t k = L->k, cin = run->prev->c, cout = L->c;
     float *kernels = malloc(cout * cin * k * k * sizeof *kernels);

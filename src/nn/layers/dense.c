@@ -214,6 +214,14 @@ static void dense_backward_cols(const nn_layer_run *run, const float *in, const 
 static nn_status dense_onnx(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *err)
 {
     (void)err;
+    if (g->sequence) { /* (T, N, F) -> (N, T*F), steps in order as nnclass keeps them */
+        static const int64_t ntf[3] = {1, 0, 2};
+        nn_graph_attr perm = {.name = "perm", .ints = ntf, .n_ints = 3};
+        nn_graph_step(g, "Transpose", "ntf", l, &perm, 1);
+        nn_graph_attr axis = {.name = "axis", .i = 1};
+        nn_graph_step(g, "Flatten", "flat", l, &axis, 1);
+        g->sequence = 0;
+    }
     if (g->spatial) {
         if (g->channels > 1) {
             static const int64_t nhwc[4] = {0, 2, 3, 1};

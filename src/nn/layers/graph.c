@@ -15,7 +15,8 @@ void nn_graph_step(nn_graph *g, const char *op, const char *prefix, size_t l,
     const char *in[1] = {g->cur};
     snprintf(out, sizeof out, "%s%zu", prefix, l);
     snprintf(name, sizeof name, "%s_%s%zu", op, prefix, l);
-    g->node(g, op, name, in, 1, out, attrs, n_attrs);
+    const char *outs[1] = {out};
+    g->node(g, op, name, in, 1, outs, 1, attrs, n_attrs);
     snprintf(g->cur, sizeof g->cur, "%s", out);
 }
 
@@ -52,7 +53,8 @@ void nn_graph_weighted(nn_graph *g, const char *op, const char *name, size_t l,
     g->tensor(g, wn, wdims, n_wdims, w, n_w);
     g->tensor(g, bn, bdims, 1, b, (size_t)bdims[0]);
     const char *in[3] = {g->cur, wn, bn};
-    g->node(g, op, node, in, 3, z, attrs, n_attrs);
+    const char *outs[1] = {z};
+    g->node(g, op, node, in, 3, outs, 1, attrs, n_attrs);
     snprintf(g->cur, sizeof g->cur, "%s", z);
 }
 

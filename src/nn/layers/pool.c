@@ -140,6 +140,8 @@ static void pool_backward(const nn_layer_run *run, const float *in, const float 
 /* MaxPool 2x2, stride 2, then the row's activation if it has one. */
 static nn_status pool_onnx(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *err)
 {
+    if (g->sequence) /* ONNX reads it as (T, N, F), not an image */
+        return nn_fail(err, NN_E_ARG, "onnx: cannot export layer %zu (pool) over a sequence", l);
     (void)err;
     static const int64_t two[2] = {2, 2};
     nn_graph_attr attrs[2] = {{.name = "kernel_shape", .ints = two, .n_ints = 2},

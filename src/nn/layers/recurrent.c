@@ -229,9 +229,112 @@ size_t nn_rec_npz(const nn_layer_run *run, nn_param_array out[2])
     return 2;
 }
 
+/* cur reshaped to shape (n dims; 0 keeps that dim) -> "<prefix><l>". */
+static void graph_reshape(nn_graph *g, const char *prefix, size_t l, const int64_t *shape,
+                          size_t n)
+{
+    char name[32], out[32], node[40];
+    snprintf(name, sizeof name, "%s%zu_shape", prefix, l);
+    snprintf(out, sizeof out, "%s%zu", prefix, l);
+    snprintf(node, sizeof node, "Reshape_%s%zu", prefix, l);
+    int64_t dims[1] = {(int64_t)n};
+    g->tensor_i64(g, name, dims, 1, shape, n);
+    const char *in[2] = {g->cur, name}, *outs[1] = {out};
+    g->node(g, "Reshape", node, in, 2, outs, 1, NULL, 0);
+    snprintf(g->cur, sizeof g->cur, "%s", out);
+}
+
+/* cur as (T, N, F), the layout of ONNX's recurrent operators: an image
+ * (N, C, H, W) becomes H steps of W*C features, channels last as nnclass
+ * reads them (transposed to (H, N, W, C), then merged). */
+static void graph_to_steps(nn_graph *g, const nn_layer *prev, size_t l)
+{
+    if (!g->spatial)
+        return; /* already a sequence: a recurrent layer below kept every step */
+    static const int64_t hnwc[4] = {2, 0, 3, 1};
+    nn_graph_attr perm = {.name = "perm", .ints = hnwc, .n_ints = 4};
+    nn_graph_step(g, "Transpose", "steps", l, &perm, 1);
+    int64_t shape[3] = {0, 0, (int64_t)(prev->w * prev->c)};
+    graph_reshape(g, "seq", l, shape, 3);
+    g->spatial = 0;
+    g->sequence = 1;
+}
+
+/* The initializers W (dirs, g*h, f), R (dirs, g*h, h) and B (dirs, 2*g*h:
+ * the input biases, then the recurrent ones: zero but gru's b_Rn) of layer
+ * l, gathered from nnclass's layout. NN_E_NOMEM, or NN_OK. */
+static nn_status graph_rec_params(nn_graph *g, const nn_layer_run *run, const nn_rec_dims *d,
+                                  size_t l, nn_error *err)
+{
+    size_t gh = nn_rec_gates(d->cell) * d->h, nw = gh * d->f, nr = gh * d->h;
+    size_t per_w = nw + nr, per_b = nn_rec_biases(d->cell, d->h, 1);
+    float *w = malloc(d->dirs * (nw + nr + 2 * gh) * sizeof *w);
+    if (w == NULL)
+        return nn_fail(err, NN_E_NOMEM, "onnx: out of memory");
+    float *r = w + d->dirs * nw, *b = r + d->dirs * nr;
+    memset(b, 0, d->dirs * 2 * gh * sizeof *b);
+    for (size_t dir = 0; dir < d->dirs; dir++) {
+        memcpy(w + dir * nw, run->w + dir * per_w, nw * sizeof *w);
+        memcpy(r + dir * nr, run->w + dir * per_w + nw, nr * sizeof *r);
+        memcpy(b + dir * 2 * gh, run->b + dir * per_b, gh * sizeof *b);
+        if (d->cell == NN_CELL_GRU) /* R_bn, after R_bz and R_br */
+            memcpy(b + dir * 2 * gh + gh + 2 * d->h, run->b + dir * per_b + gh,
+                   d->h * sizeof *b);
+    }
+    char name[3][16];
+    const char *prefix[3] = {"W", "R", "B"};
+    int64_t dims[3][3] = {{(int64_t)d->dirs, (int64_t)gh, (int64_t)d->f},
+                          {(int64_t)d->dirs, (int64_t)gh, (int64_t)d->h},
+                          {(int64_t)d->dirs, (int64_t)(2 * gh), 0}};
+    const float *data[3] = {w, r, b};
+    size_t count[3] = {d->dirs * nw, d->dirs * nr, d->dirs * 2 * gh};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(name[i], sizeof name[i], "%s%zu", prefix[i], l);
+        g->tensor(g, name[i], dims[i], i == 2 ? 2 : 3, data[i], count[i]);
+    }
+    free(w);
+    return NN_OK;
+}
+
+/* A recurrent layer as ONNX's LSTM, GRU or RNN operator (gates in the
+ * order nnclass keeps them), then its output in nnclass's layout: every
+ * step's Y (T, dirs, N, h) as (T, N, dirs*h), or the last states Y_h (dirs,
+ * N, h) as (N, dirs*h). */
 nn_status nn_rec_onnx(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *err)
 {
-    (void)g, (void)run;
-    return nn_fail(err, NN_E_ARG, "onnx: cannot export layer %zu (%s) to ONNX yet", l,
-                   nn_layer_ops_of(run->layer->kind)->name);
+    static const char *const ops[] = {"RNN", "GRU", "LSTM"};
+    nn_rec_dims d = dims_of(run->prev, run->layer, 1);
+    graph_to_steps(g, run->prev, l);
+    nn_status st = graph_rec_params(g, run, &d, l, err);
+    if (st != NN_OK)
+        return st;
+    int seq = (run->layer->flags & NN_REC_SEQUENCE) != 0;
+    char w[16], r[16], b[16], y[16], node[16];
+    snprintf(w, sizeof w, "W%zu", l), snprintf(r, sizeof r, "R%zu", l);
+    snprintf(b, sizeof b, "B%zu", l), snprintf(y, sizeof y, "y%zu", l);
+    snprintf(node, sizeof node, "%s%zu", ops[d.cell], l);
+    nn_graph_attr attrs[3] = {{.name = "hidden_size", .i = (int64_t)d.h},
+                              {.name = "direction",
+                               .s = d.dirs == 2 ? "bidirectional" : "forward"},
+                              {.name = "linear_before_reset", .i = 1}};
+    const char *in[4] = {g->cur, w, r, b}, *outs[2] = {seq ? y : "", y};
+    g->node(g, ops[d.cell], node, in, 4, outs, seq ? 1 : 2, attrs,
+            d.cell == NN_CELL_GRU ? 3 : 2);
+    snprintf(g->cur, sizeof g->cur, "%s", y);
+    if (seq) {
+        static const int64_t tndh[4] = {0, 2, 1, 3};
+        nn_graph_attr perm = {.name = "perm", .ints = tndh, .n_ints = 4};
+        nn_graph_step(g, "Transpose", "yt", l, &perm, 1);
+        int64_t shape[3] = {0, 0, (int64_t)(d.dirs * d.h)};
+        graph_reshape(g, "ys", l, shape, 3);
+        g->sequence = 1;
+    } else {
+        static const int64_t ndh[3] = {1, 0, 2};
+        nn_graph_attr perm = {.name = "perm", .ints = ndh, .n_ints = 3};
+        nn_graph_step(g, "Transpose", "yt", l, &perm, 1);
+        nn_graph_attr axis = {.name = "axis", .i = 1};
+        nn_graph_step(g, "Flatten", "ys", l, &axis, 1);
+        g->sequence = 0;
+    }
+    return NN_OK;
 }
