@@ -9,6 +9,9 @@
 
 #include <cblas.h>
 
+#include "nnclass/base/vexp.h"
+#include "../../base/vector_clones.h"
+
 size_t nn_rec_gates(nn_cell cell)
 {
     return cell == NN_CELL_LSTM ? 4 : cell == NN_CELL_GRU ? 3 : 1;
@@ -43,7 +46,8 @@ size_t nn_rec_z_size(const nn_rec_dims *d)
 
 size_t nn_rec_c_size(const nn_rec_dims *d)
 {
-    return d->cell == NN_CELL_RNN ? 0 : d->dirs * d->batch * d->t * d->h;
+    size_t states = d->dirs * d->batch * d->t * d->h;
+    return d->cell == NN_CELL_LSTM ? 2 * states : d->cell == NN_CELL_GRU ? states : 0;
 }
 
 /* Backward: dh and dc of the step after (2 * batch*h), the shifted hidden
@@ -59,17 +63,12 @@ size_t nn_rec_temp_size(const nn_rec_dims *d)
     return n > d->batch * gh ? n : d->batch * gh;
 }
 
-static float sigmoid(float x)
-{
-    return 1.0f / (1.0f + expf(-x));
-}
-
 /* One direction's view of the buffers. */
 typedef struct {
     const nn_rec_dims *d;
     size_t dir, gh, ldy;   /* direction, gates * h, floats between steps of Y */
     const float *w, *r, *b, *b_rn; /* W_d, R_d, b_d, gru's b_Rn,d */
-    float *z, *c;          /* this direction's Z and C */
+    float *z, *c, *tc;     /* this direction's Z, C and (lstm) tanh C */
 } direction;
 
 static direction direction_of(const nn_rec_dims *d, size_t dir, const float *w,
@@ -85,6 +84,7 @@ static direction direction_of(const nn_rec_dims *d, size_t dir, const float *w,
     }
     v.z = z != NULL ? z + dir * d->batch * d->t * v.gh : NULL;
     v.c = c != NULL ? c + dir * d->batch * d->t * d->h : NULL;
+    v.tc = c != NULL && d->cell == NN_CELL_LSTM ? v.c + d->dirs * d->batch * d->t * d->h : NULL;
     return v;
 }
 
@@ -107,40 +107,86 @@ static float *hidden(const direction *v, float *y, size_t i, size_t t)
 
 /* --- forward --------------------------------------------------------------------- */
 
-/* The cell's update of sample i at step t, from its gates zt (in place:
- * pre-activations in, activations out), the recurrent products rh (gru),
- * the previous hidden state hp and cell state cp (NULL at the first step). */
-static void cell_forward(const direction *v, float *zt, const float *rh, const float *hp,
-                         const float *cp, float *ct, float *ht)
+/* sigmoid and tanh over n floats in place, through the vectorised e^x:
+ * 1 / (1 + e^-x) and 2 / (1 + e^-2x) - 1 (within a few units of 1e-7 of
+ * the correctly rounded values, and exactly 0, +-1 at the extremes). */
+NN_VECTOR_CLONES
+static void sigmoid_v(float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = -v[i];
+    nn_vexp(v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = 1.0f / (1.0f + v[i]);
+}
+
+NN_VECTOR_CLONES
+static void tanh_v(float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = -2.0f * v[i];
+    nn_vexp(v, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = 2.0f / (1.0f + v[i]) - 1.0f;
+}
+
+/* The cell's update of one sample at one step, from its gates zt (in
+ * place: pre-activations in, activations out), the recurrent products rh
+ * (gru), the previous hidden and cell states hp and cp (NULL at the first
+ * step). ct receives the cell state (lstm; gru: q = R_n.h_prev + b_Rn),
+ * tct tanh of it (lstm), ht the hidden state. */
+typedef struct {
+    float *zt;
+    const float *rh, *hp, *cp;
+    float *ct, *tct, *ht;
+} cell_step;
+
+NN_VECTOR_CLONES
+static void lstm_forward(const cell_step *c, size_t h)
+{
+    float *zt = c->zt;
+    sigmoid_v(zt, 3 * h); /* i, o, f */
+    tanh_v(zt + 3 * h, h); /* c~ */
+    for (size_t j = 0; j < h; j++)
+        c->ct[j] = c->tct[j] = zt[j] * zt[3 * h + j] + (c->cp != NULL ? zt[2 * h + j] * c->cp[j]
+                                                                     : 0.0f);
+    tanh_v(c->tct, h);
+    for (size_t j = 0; j < h; j++)
+        c->ht[j] = zt[h + j] * c->tct[j];
+}
+
+NN_VECTOR_CLONES
+static void gru_forward(const cell_step *c, const float *b_rn, size_t h)
+{
+    float *zt = c->zt;
+    if (c->rh != NULL)
+        for (size_t j = 0; j < 2 * h; j++)
+            zt[j] += c->rh[j];
+    sigmoid_v(zt, 2 * h); /* z, r */
+    for (size_t j = 0; j < h; j++) {
+        float q = (c->rh != NULL ? c->rh[2 * h + j] : 0.0f) + b_rn[j];
+        c->ct[j] = q;
+        zt[2 * h + j] += zt[h + j] * q;
+    }
+    tanh_v(zt + 2 * h, h); /* n */
+    for (size_t j = 0; j < h; j++)
+        c->ht[j] = (1.0f - zt[j]) * zt[2 * h + j] + (c->hp != NULL ? zt[j] * c->hp[j] : 0.0f);
+}
+
+static void cell_forward(const direction *v, const cell_step *c)
 {
     size_t h = v->d->h;
-    for (size_t j = 0; j < h; j++) {
-        switch (v->d->cell) {
-        case NN_CELL_LSTM: {
-            float i = sigmoid(zt[j]), o = sigmoid(zt[h + j]);
-            float f = sigmoid(zt[2 * h + j]), g = tanhf(zt[3 * h + j]);
-            float cv = i * g + (cp != NULL ? f * cp[j] : 0.0f);
-            zt[j] = i, zt[h + j] = o, zt[2 * h + j] = f, zt[3 * h + j] = g;
-            ct[j] = cv;
-            ht[j] = o * tanhf(cv);
-            break;
-        }
-        case NN_CELL_GRU: {
-            /* ct holds q = R_n.h_prev + b_Rn for the backward pass. */
-            float q = (rh != NULL ? rh[2 * h + j] : 0.0f) + v->b_rn[j];
-            float zz = sigmoid(zt[j] + (rh != NULL ? rh[j] : 0.0f));
-            float r = sigmoid(zt[h + j] + (rh != NULL ? rh[h + j] : 0.0f));
-            float n = tanhf(zt[2 * h + j] + r * q);
-            zt[j] = zz, zt[h + j] = r, zt[2 * h + j] = n;
-            ct[j] = q;
-            ht[j] = (1.0f - zz) * n + (hp != NULL ? zz * hp[j] : 0.0f);
-            break;
-        }
-        case NN_CELL_RNN:
-            zt[j] = tanhf(zt[j]);
-            ht[j] = zt[j];
-            break;
-        }
+    switch (v->d->cell) {
+    case NN_CELL_LSTM:
+        lstm_forward(c, h);
+        break;
+    case NN_CELL_GRU:
+        gru_forward(c, v->b_rn, h);
+        break;
+    case NN_CELL_RNN:
+        tanh_v(c->zt, h);
+        memcpy(c->ht, c->zt, h * sizeof *c->ht);
+        break;
     }
 }
 
@@ -160,11 +206,17 @@ static void step_forward(const direction *v, float *y, size_t s, float *rh)
                     (int)(gru ? v->gh : d->t * v->gh));
     }
     for (size_t i = 0; i < d->batch; i++) {
-        size_t at = i * d->t + t;
-        cell_forward(v, v->z + at * v->gh, gru && s > 0 ? rh + i * v->gh : NULL,
-                     s > 0 ? hidden(v, y, i, tp) : NULL,
-                     s > 0 && v->c != NULL ? v->c + (i * d->t + tp) * d->h : NULL,
-                     v->c != NULL ? v->c + at * d->h : NULL, hidden(v, y, i, t));
+        size_t at = i * d->t + t, before = i * d->t + tp;
+        cell_step c = {
+            .zt = v->z + at * v->gh,
+            .rh = gru && s > 0 ? rh + i * v->gh : NULL,
+            .hp = s > 0 ? hidden(v, y, i, tp) : NULL,
+            .cp = s > 0 && v->c != NULL ? v->c + before * d->h : NULL,
+            .ct = v->c != NULL ? v->c + at * d->h : NULL,
+            .tct = v->tc != NULL ? v->tc + at * d->h : NULL,
+            .ht = hidden(v, y, i, t),
+        };
+        cell_forward(v, &c);
     }
 }
 
@@ -208,15 +260,15 @@ static back_room back_room_of(const nn_rec_dims *d, float *temp)
  * in and dLoss/dc_{t-1} out; dhp receives the direct part of dLoss/dh_{t-1}
  * (gru) and drh the gradient of the recurrent products (gru). */
 static void cell_backward(const direction *v, float *zt, const float *dh, const float *ht,
-                          const float *hp, const float *cp, const float *ct, float *dc,
-                          float *dhp, float *drh)
+                          const float *hp, const float *cp, const float *ct, const float *tct,
+                          float *dc, float *dhp, float *drh)
 {
     size_t h = v->d->h;
     for (size_t j = 0; j < h; j++) {
         switch (v->d->cell) {
         case NN_CELL_LSTM: {
             float i = zt[j], o = zt[h + j], f = zt[2 * h + j], g = zt[3 * h + j];
-            float tc = tanhf(ct[j]);
+            float tc = tct[j];
             float dcv = dh[j] * o * (1.0f - tc * tc) + dc[j];
             zt[j] = dcv * g * i * (1.0f - i);
             zt[h + j] = dh[j] * tc * o * (1.0f - o);
@@ -259,7 +311,8 @@ static void step_backward(const direction *v, const float *y, float *dy, size_t 
         cell_backward(v, v->z + at * v->gh, dh, hidden(v, (float *)y, i, t),
                       s > 0 ? hidden(v, (float *)y, i, tp) : NULL,
                       s > 0 && v->c != NULL && !gru ? v->c + (i * d->t + tp) * h : NULL,
-                      v->c != NULL ? v->c + at * h : NULL, room->dc_next + i * h,
+                      v->c != NULL ? v->c + at * h : NULL,
+                      v->tc != NULL ? v->tc + at * h : NULL, room->dc_next + i * h,
                       room->dh_next + i * h, gru ? room->drh + at * v->gh : NULL);
     }
     if (s == 0)
