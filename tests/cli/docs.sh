@@ -10,6 +10,19 @@ check "version: release line" grep -Eq '^nnclass [0-9]+\.[0-9]+\.[0-9]+$' "$TMP/
 check "version: commit line" grep -Eq '^commit  ([0-9a-f]{12}(-dirty)?|unknown)$' "$TMP/out"
 check "version: OpenBLAS configuration" grep -Eq '^blas    OpenBLAS [0-9]+\.[0-9]+' "$TMP/out"
 check "version: OpenBLAS core" grep -Eq '^core    [A-Za-z0-9_]+$' "$TMP/out"
+check "version: the vector path" grep -Eq '^vector  (x86-64-v[34]|baseline)$' "$TMP/out"
+check "version: the CPU" grep -Eq '^cpu     .+$' "$TMP/out"
+if [ "$(uname -m)" = x86_64 ] && grep -qw avx512f /proc/cpuinfo 2>/dev/null &&
+    grep -qw avx512vl /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo &&
+    grep -qw avx512dq /proc/cpuinfo && grep -qw avx512cd /proc/cpuinfo; then
+    check "version: the AVX-512 path on an AVX-512 CPU" \
+        grep -Eq '^vector  (x86-64-v4|baseline)$' "$TMP/out"
+fi
+# OPENBLAS_CORETYPE decides the core line: what a forced kernel set says.
+if grep -qw avx /proc/cpuinfo 2>/dev/null; then
+    OPENBLAS_CORETYPE=Sandybridge "$NNCLASS" --version >"$TMP/out"
+    check "version: OPENBLAS_CORETYPE=Sandybridge shows" grep -q '^core    Sandybridge$' "$TMP/out"
+fi
 if git -C "$root" rev-parse HEAD >/dev/null 2>&1; then
     head=$(git -C "$root" rev-parse --short=12 HEAD)
     check "version: the commit is the tree's" grep -q "^commit  $head" "$TMP/out"
