@@ -1,5 +1,5 @@
-# CLI test of the scale-out recipe (README "Millions of images"): shard an
-# IDX file with scripts/idx-shard.sh, classify the shards on several
+# CLI test of the scale-out recipe ("Millions of images" in docs/commands.md):
+# shard an IDX file with scripts/idx-shard.sh, classify the shards on several
 # processes with GNU parallel --keep-order and with xargs -P, and check that
 # the merged output is one process's output: the same lines, labels and
 # confidences within close_predictions.py's tolerances. Not byte for byte:
