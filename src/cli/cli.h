@@ -105,10 +105,11 @@ int cli_dataset_paths(const char *data_dir, const char *dataset, const char *spl
                       char *images, char *labels, size_t cap);
 
 /* The checks of a data set read from two files: as many labels (n_labels)
- * as images, then nn_dataset_check of data on its own; the message names
- * the file at fault. */
+ * as images, then nn_dataset_check of data on its own (every label below
+ * the class count); the message names the file at fault and ends with
+ * classes_from in brackets, what set the class count ("--classes"). */
 nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
-                            const char *labels_path, nn_error *err);
+                            const char *labels_path, const char *classes_from, nn_error *err);
 
 /* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);
