@@ -200,6 +200,26 @@ typedef enum { CLI_OUTPUT_REPLACE, CLI_OUTPUT_STREAM } cli_output_kind;
 int cli_check_output(const char *opt, const char *path, cli_output_kind kind,
                      const char *const *inputs, size_t n_inputs, char *target, size_t cap);
 
+/* One output file of a command, for cli_check_outputs. */
+typedef struct {
+    const char *opt;       /* the option that names it ("--output") */
+    const char *path;      /* as given; NULL when the option was not given */
+    cli_output_kind kind;
+    char *target;          /* receives the file really written (cap bytes) */
+    size_t cap;
+} cli_output;
+
+/* The most outputs one command writes. */
+#define CLI_MAX_OUTPUTS 8
+
+/* Checks all the output files of one command (at most CLI_MAX_OUTPUTS) before
+ * any work starts: each with cli_check_output ("-" of a CLI_OUTPUT_STREAM is
+ * standard output and gets target "-"), then that no two are the same file
+ * and none is standard output redirected to a file: same folder (links
+ * resolved) and name, or same device and inode when they exist. A collision
+ * is exit 2 naming both options and the file. The exit code, or 0. */
+int cli_check_outputs(cli_output *outs, size_t n, const char *const *inputs, size_t n_inputs);
+
 /* --- escapers, one per sink (escape.c); every name from outside (a file
  * name, a class name) goes through the one of the sink it is written to --- */
 

@@ -558,18 +558,17 @@ static int find_files(const eval_args *a, eval_job *j)
     return CLI_OK;
 }
 
-/* The pictures' destinations are checked before the work, like every output. */
+/* The pictures' destinations are checked before the work, like every output:
+ * and the two pictures are two files. */
 static int check_outputs(const eval_args *a, eval_job *j)
 {
     const char *inputs[] = {j->model_path, j->images_path, j->labels_path};
-    int rc = CLI_OK;
-    if (a->plot != NULL)
-        rc = cli_check_output("--plot", a->plot, CLI_OUTPUT_REPLACE, inputs, 3, j->plot_target,
-                              sizeof j->plot_target);
-    if (rc == CLI_OK && a->plot_errors != NULL)
-        rc = cli_check_output("--plot-errors", a->plot_errors, CLI_OUTPUT_REPLACE, inputs, 3,
-                              j->errors_target, sizeof j->errors_target);
-    return rc;
+    cli_output outs[] = {
+        {"--plot", a->plot, CLI_OUTPUT_REPLACE, j->plot_target, sizeof j->plot_target},
+        {"--plot-errors", a->plot_errors, CLI_OUTPUT_REPLACE, j->errors_target,
+         sizeof j->errors_target},
+    };
+    return cli_check_outputs(outs, 2, inputs, 3);
 }
 
 /* Loads the model and the labels and classifies the images into j->conf

@@ -266,17 +266,17 @@ static int parse_args(int argc, char **argv, pack_args *a)
 static int check_outputs(const char *prefix, char targets[2][4096])
 {
     const char *suffixes[] = {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"};
+    char paths[2][4096];
+    cli_output outs[2];
     for (size_t k = 0; k < 2; k++) {
-        char path[4096];
-        const char *inputs[] = {NULL};
-        if ((size_t)snprintf(path, sizeof path, "%s%s", prefix, suffixes[k]) >= sizeof path)
+        if ((size_t)snprintf(paths[k], sizeof paths[k], "%s%s", prefix, suffixes[k]) >=
+            sizeof paths[k])
             return cli_usage_error("pack", "-o: the prefix is too long");
-        int checked = cli_check_output("--output", path, CLI_OUTPUT_REPLACE, inputs, 0,
-                                       targets[k], sizeof targets[k]);
-        if (checked != CLI_OK)
-            return checked;
+        outs[k] = (cli_output){"--output", paths[k], CLI_OUTPUT_REPLACE, targets[k],
+                               sizeof targets[k]};
     }
-    return CLI_OK;
+    /* one a link to the other would leave only the labels */
+    return cli_check_outputs(outs, 2, NULL, 0);
 }
 
 /* The class folders of dir, sorted, at least one and at most

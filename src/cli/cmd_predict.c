@@ -481,9 +481,9 @@ static int check_save_input(const char *save_input, char **files, size_t n_files
                             const char *model_path, char *target, size_t cap)
 {
     const char *model_input[] = {model_path};
-    int rc = cli_check_output("--save-input", save_input, CLI_OUTPUT_REPLACE,
-                              (const char *const *)files, n_files, target, cap);
-    if (rc == CLI_OK)
+    cli_output out = {"--save-input", save_input, CLI_OUTPUT_REPLACE, target, cap};
+    int rc = cli_check_outputs(&out, 1, (const char *const *)files, n_files);
+    if (rc == CLI_OK) /* standard output: the lines of the images classified */
         rc = cli_check_output("--save-input", save_input, CLI_OUTPUT_REPLACE, model_input, 1,
                               target, cap);
     return rc;

@@ -560,21 +560,18 @@ static int find_data(const train_args *a, train_job *j)
 }
 
 /* Refuse a destination that cannot take the model now, not after minutes
- * of training: a device, a directory, an input, an unwritable folder. */
+ * of training: a device, a directory, an input, an unwritable folder, or
+ * two outputs that are one file. */
 static int check_outputs(const train_args *a, train_job *j)
 {
     const char *inputs[] = {j->images_path, j->labels_path};
-    int rc = cli_check_output("--output", a->output, CLI_OUTPUT_REPLACE, inputs, 2, j->output,
-                              sizeof j->output);
-    if (rc == CLI_OK && a->log_path != NULL && strcmp(a->log_path, "-") != 0) {
-        char log_target[4096];
-        rc = cli_check_output("--log", a->log_path, CLI_OUTPUT_STREAM, inputs, 2, log_target,
-                              sizeof log_target);
-    }
-    if (rc == CLI_OK && a->plot != NULL)
-        rc = cli_check_output("--plot", a->plot, CLI_OUTPUT_REPLACE, inputs, 2, j->plot_target,
-                              sizeof j->plot_target);
-    return rc;
+    char log_target[4096];
+    cli_output outs[] = {
+        {"--output", a->output, CLI_OUTPUT_REPLACE, j->output, sizeof j->output},
+        {"--log", a->log_path, CLI_OUTPUT_STREAM, log_target, sizeof log_target},
+        {"--plot", a->plot, CLI_OUTPUT_REPLACE, j->plot_target, sizeof j->plot_target},
+    };
+    return cli_check_outputs(outs, 3, inputs, 2);
 }
 
 static int load_data(const train_args *a, train_job *j)
