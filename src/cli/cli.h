@@ -187,6 +187,10 @@ void cli_flush_stdout(void);
  * place (a log, which may also be a FIFO or a terminal). */
 typedef enum { CLI_OUTPUT_REPLACE, CLI_OUTPUT_STREAM } cli_output_kind;
 
+/* What kind of file mode says a file is, for messages: "a directory", "a
+ * FIFO", "a character device", ... ("not a regular file" for the rest). */
+const char *cli_file_kind(unsigned mode);
+
 /* Checks the output path given to option opt before any work starts. Refused
  * with exit 2: an empty name, a name ending in '/', a directory, the same
  * file (device and inode) as one of the n_inputs input paths ("-" is standard
@@ -293,6 +297,11 @@ typedef struct {
 /* Opens path ("-" = stdin): IDX or an image file, told by the first bytes. */
 nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
                          nn_error *err);
+
+/* The same from the open descriptor fd (read from its offset; the caller
+ * keeps and closes it); messages say name. */
+nn_status cli_input_open_fd(int fd, const char *name, const cli_image_opts *o, cli_input *in,
+                            nn_error *err);
 
 /* Reads up to max_images images of rows x cols into buf, with the statuses
  * of nn_idx_stream_read. */

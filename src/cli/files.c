@@ -76,7 +76,7 @@ static void folder_of(const char *path, char *dir, size_t cap)
         *slash = '\0';
 }
 
-static const char *file_kind(mode_t mode)
+const char *cli_file_kind(unsigned mode)
 {
     if (S_ISDIR(mode))
         return "a directory";
@@ -167,7 +167,7 @@ int cli_check_output(const char *opt, const char *path, cli_output_kind kind,
     /* A rename would replace a device or a FIFO by a regular file. */
     if (exists && kind == CLI_OUTPUT_REPLACE && !S_ISREG(st.st_mode)) {
         cli_error("%s: %s: is %s; the output must be a regular file", opt, path,
-                  file_kind(st.st_mode));
+                  cli_file_kind(st.st_mode));
         return CLI_EXIT_USAGE;
     }
     for (size_t i = 0; exists && i < n_inputs; i++) {
