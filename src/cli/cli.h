@@ -227,22 +227,24 @@ int cli_check_outputs(cli_output *outs, size_t n, const char *const *inputs, siz
 /* --- escapers, one per sink (escape.c); every name from outside (a file
  * name, a class name) goes through the one of the sink it is written to --- */
 
-/* Terminal, stderr and text output: writes s with control characters made
- * visible and inert (\n \t \r, others and C1 controls as \xHH). */
+/* Terminal, stderr and text output: writes s with control characters
+ * (nn_text_control_len: C0, DEL, C1, bidirectional controls) made visible
+ * and inert (\n \t \r, the others' bytes as \xHH). */
 void cli_put_text(FILE *out, const char *s);
 
 /* TSV: writes s as one field, with backslash, tab, newline and carriage
- * return as \\ \t \n \r and other control characters as \xHH, so that a
- * line stays one record. */
+ * return as \\ \t \n \r and other control characters (as for
+ * cli_put_text) as the \xHH of their bytes, so that a line stays one record
+ * and reads in order. */
 void cli_tsv_field(FILE *out, const char *s);
 
 /* The same escaped field as a new string (caller frees; NULL when out of
  * memory). */
 char *cli_tsv_name(const char *s);
 
-/* JSON: writes s as a JSON string literal, with the escapes JSON requires;
- * a byte that is not part of valid UTF-8 becomes U+FFFD, so the output
- * always parses. */
+/* JSON: writes s as a JSON string literal, with the escapes JSON requires
+ * and control characters (as for cli_put_text) as \uXXXX; a byte that is
+ * not part of valid UTF-8 becomes U+FFFD, so the output always parses. */
 void cli_json_string(FILE *out, const char *s);
 
 /* --- image inputs (input.c) ---------------------------------------------------- */

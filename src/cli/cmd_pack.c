@@ -377,8 +377,9 @@ static int report(const pack_args *a, const name_list *classes, const uint8_t *l
         cli_tsv_field(stdout, classes->names[k]);
         printf("\t%zu\n", per_class[k]);
     }
-    fprintf(stderr, "nnclass: packed %zu images in %zu classes into %s-*-ubyte.gz", count,
-            classes->count, a->prefix);
+    fprintf(stderr, "nnclass: packed %zu images in %zu classes into ", count, classes->count);
+    cli_put_text(stderr, a->prefix);
+    fputs("-*-ubyte.gz", stderr);
     if (bad_files > 0)
         fprintf(stderr, " (%zu unreadable files skipped)", bad_files);
     fputc('\n', stderr);

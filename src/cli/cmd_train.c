@@ -499,9 +499,12 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
-    else
-        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of %s on the %s test split\n",
-                nn_confusion_accuracy(&conf), conf.correct, conf.total, a->output, a->dataset);
+    else {
+        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(&conf),
+                conf.correct, conf.total);
+        cli_put_text(stderr, a->output);
+        fprintf(stderr, " on the %s test split\n", a->dataset);
+    }
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);

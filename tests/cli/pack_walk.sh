@@ -66,4 +66,31 @@ rmdir "$TMP/many/c257"
 pack_limited "$TMP/many" -o "$TMP/o/m" --skip-bad
 expect_status 0 "pack: 256 classes"
 
+# --- Names from outside reach the terminal escaped: the -o prefix in the
+# summary (a newline, an escape sequence), a class folder's name in the TSV
+# (a bidirectional control, a C1 control).
+mkdir -p "$TMP/names/$(printf 'a\xe2\x80\xaeb')" "$TMP/names/$(printf 'c\xc2\x9bd')"
+pgm "$TMP/names/$(printf 'a\xe2\x80\xaeb')/x.pgm"
+pgm "$TMP/names/$(printf 'c\xc2\x9bd')/x.pgm"
+pack_limited "$TMP/names" -o "$TMP/o/$(printf 'p\nq\033[2J')"
+expect_status 0 "pack with names to escape"
+check "summary: one line" [ "$(wc -l <"$TMP/err")" -eq 1 ]
+check "summary: the prefix escaped" grep -qF 'p\nq\x1b[2J-*-ubyte.gz' "$TMP/err"
+check "summary: no raw escape" not grep -q "$(printf '\033')" "$TMP/err"
+check "TSV: the bidirectional control escaped" grep -qxF "0	a\xe2\x80\xaeb	1" "$TMP/out"
+check "TSV: the C1 control escaped" grep -qxF "1	c\xc2\x9bd	1" "$TMP/out"
+check "TSV: no raw bidirectional control" not grep -q "$(printf '\xe2\x80\xae')" "$TMP/out"
+# predict's file column is escaped by the same rule.
+make_subset t10k 2 "$TMP/two"
+if [ -f "$DATA/models/mnist.nnc" ]; then
+    cp "$TMP/two-images.idx" "$TMP/$(printf 'r\xe2\x81\xa6l.idx')"
+    run_nn predict --model "$DATA/models/mnist.nnc" "$TMP/two-images.idx" \
+        "$TMP/$(printf 'r\xe2\x81\xa6l.idx')"
+    expect_status 0 "predict a file whose name holds an isolate"
+    check "predict: the file column escaped" grep -qF 'r\xe2\x81\xa6l.idx	0	' "$TMP/out"
+    run_nn predict --format json --model "$DATA/models/mnist.nnc" "$TMP/two-images.idx" \
+        "$TMP/$(printf 'r\xe2\x81\xa6l.idx')"
+    check "predict json: the name as \\u2066" grep -qF 'r\u2066l.idx' "$TMP/out"
+fi
+
 finish
