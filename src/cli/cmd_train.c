@@ -119,7 +119,8 @@ static void usage(FILE *out)
         "                       output, and the model's path goes to standard error)\n"
         "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
-        NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR, CNN_AUGMENT,
+        NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR,
+        CNN_AUGMENT,
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
