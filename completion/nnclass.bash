@@ -100,7 +100,7 @@ _nnclass()
             return ;;
         --epochs | --batch | --lr | --momentum | --weight-decay | --seed | --threads | \
             --val | --hidden | --layers | --index | --count | --top | --errors | \
-            --max-input-mb | --offset | --augment)
+            --max-input-mb | --offset | --augment | --classes)
             return ;; # a number or a list: nothing to offer
     esac
     if [[ -n $values ]]; then

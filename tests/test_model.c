@@ -616,6 +616,43 @@ static void test_unterminated_names(void **state)
     free(buf);
 }
 
+/* Text fields are printed as they are: a control character in a class
+ * name - C0, DEL, C1 or a bidirectional control that reorders what a
+ * terminal shows - is refused; other UTF-8 text loads. */
+static void test_control_characters_in_names(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\x1b[2J",      "\x7f",         "\xc2\x9b" "31m", "\xc2\x85",     "\xd8\x9c",
+        "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa",   "\xe2\x80\xae", "\xe2\x81\xa6",
+        "\xe2\x81\xa9",
+    };
+    static const char *const good[] = {"caf\xc3\xa9", "a\xe2\x80\x94" "b", "\xe2\x80\xaf",
+                                       "\xe2\x81\xaa", "\xc2\xa0"};
+    size_t len = 0;
+    uint8_t *buf = small_model(1, &len);
+    uint8_t *name = buf + O_SIZES + 12 + 32; /* class 1 */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(name, 0, 32);
+        snprintf((char *)name, 32, "ab%sc", bad[i]);
+        fix_crc(buf, len);
+        expect_reject(buf, len, NN_E_FORMAT, "name of class 1 is not NUL-terminated and "
+                      "NUL-padded printable text");
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        memset(name, 0, 32);
+        snprintf((char *)name, 32, "ab%sc", good[i]);
+        fix_crc(buf, len);
+        nn_net *net = NULL;
+        nn_model_meta meta;
+        nn_error err = {{0}};
+        assert_int_equal(nn_model_decode(buf, len, "ok.nnc", &net, &meta, &err), NN_OK);
+        assert_string_equal(meta.class_names[1], (const char *)name);
+        nn_net_free(net);
+    }
+    free(buf);
+}
+
 static void test_nonfinite(void **state)
 {
     (void)state;
@@ -1087,6 +1124,7 @@ int main(void)
         cmocka_unit_test(test_bad_activation),
         cmocka_unit_test(test_geometry_mismatch),
         cmocka_unit_test(test_unterminated_names),
+        cmocka_unit_test(test_control_characters_in_names),
         cmocka_unit_test(test_nonfinite),
         cmocka_unit_test(test_encode_rejects),
         cmocka_unit_test(test_v2_roundtrip),

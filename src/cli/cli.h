@@ -105,10 +105,11 @@ int cli_dataset_paths(const char *data_dir, const char *dataset, const char *spl
                       char *images, char *labels, size_t cap);
 
 /* The checks of a data set read from two files: as many labels (n_labels)
- * as images, then nn_dataset_check of data on its own; the message names
- * the file at fault. */
+ * as images, then nn_dataset_check of data on its own (every label below
+ * the class count); the message names the file at fault and ends with
+ * classes_from in brackets, what set the class count ("--classes"). */
 nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
-                            const char *labels_path, nn_error *err);
+                            const char *labels_path, const char *classes_from, nn_error *err);
 
 /* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);
@@ -186,6 +187,10 @@ void cli_flush_stdout(void);
  * place (a log, which may also be a FIFO or a terminal). */
 typedef enum { CLI_OUTPUT_REPLACE, CLI_OUTPUT_STREAM } cli_output_kind;
 
+/* What kind of file mode says a file is, for messages: "a directory", "a
+ * FIFO", "a character device", ... ("not a regular file" for the rest). */
+const char *cli_file_kind(unsigned mode);
+
 /* Checks the output path given to option opt before any work starts. Refused
  * with exit 2: an empty name, a name ending in '/', a directory, the same
  * file (device and inode) as one of the n_inputs input paths ("-" is standard
@@ -199,25 +204,47 @@ typedef enum { CLI_OUTPUT_REPLACE, CLI_OUTPUT_STREAM } cli_output_kind;
 int cli_check_output(const char *opt, const char *path, cli_output_kind kind,
                      const char *const *inputs, size_t n_inputs, char *target, size_t cap);
 
+/* One output file of a command, for cli_check_outputs. */
+typedef struct {
+    const char *opt;       /* the option that names it ("--output") */
+    const char *path;      /* as given; NULL when the option was not given */
+    cli_output_kind kind;
+    char *target;          /* receives the file really written (cap bytes) */
+    size_t cap;
+} cli_output;
+
+/* The most outputs one command writes. */
+#define CLI_MAX_OUTPUTS 8
+
+/* Checks all the output files of one command (at most CLI_MAX_OUTPUTS) before
+ * any work starts: each with cli_check_output ("-" of a CLI_OUTPUT_STREAM is
+ * standard output and gets target "-"), then that no two are the same file
+ * and none is standard output redirected to a file: same folder (links
+ * resolved) and name, or same device and inode when they exist. A collision
+ * is exit 2 naming both options and the file. The exit code, or 0. */
+int cli_check_outputs(cli_output *outs, size_t n, const char *const *inputs, size_t n_inputs);
+
 /* --- escapers, one per sink (escape.c); every name from outside (a file
  * name, a class name) goes through the one of the sink it is written to --- */
 
-/* Terminal, stderr and text output: writes s with control characters made
- * visible and inert (\n \t \r, others and C1 controls as \xHH). */
+/* Terminal, stderr and text output: writes s with control characters
+ * (nn_text_control_len: C0, DEL, C1, bidirectional controls) made visible
+ * and inert (\n \t \r, the others' bytes as \xHH). */
 void cli_put_text(FILE *out, const char *s);
 
 /* TSV: writes s as one field, with backslash, tab, newline and carriage
- * return as \\ \t \n \r and other control characters as \xHH, so that a
- * line stays one record. */
+ * return as \\ \t \n \r and other control characters (as for
+ * cli_put_text) as the \xHH of their bytes, so that a line stays one record
+ * and reads in order. */
 void cli_tsv_field(FILE *out, const char *s);
 
 /* The same escaped field as a new string (caller frees; NULL when out of
  * memory). */
 char *cli_tsv_name(const char *s);
 
-/* JSON: writes s as a JSON string literal, with the escapes JSON requires;
- * a byte that is not part of valid UTF-8 becomes U+FFFD, so the output
- * always parses. */
+/* JSON: writes s as a JSON string literal, with the escapes JSON requires
+ * and control characters (as for cli_put_text) as \uXXXX; a byte that is
+ * not part of valid UTF-8 becomes U+FFFD, so the output always parses. */
 void cli_json_string(FILE *out, const char *s);
 
 /* --- image inputs (input.c) ---------------------------------------------------- */
@@ -272,6 +299,11 @@ typedef struct {
 /* Opens path ("-" = stdin): IDX or an image file, told by the first bytes. */
 nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
                          nn_error *err);
+
+/* The same from the open descriptor fd (read from its offset; the caller
+ * keeps and closes it); messages say name. */
+nn_status cli_input_open_fd(int fd, const char *name, const cli_image_opts *o, cli_input *in,
+                            nn_error *err);
 
 /* Reads up to max_images images of rows x cols into buf, with the statuses
  * of nn_idx_stream_read. */

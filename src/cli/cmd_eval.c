@@ -456,8 +456,9 @@ static int keep_errors(error_keeper *keeper, const nn_dataset *data, size_t firs
  * labels, each one a class of the model: the whole set's view, whose pixels
  * arrive chunk by chunk. */
 static nn_status check_stream(const cli_input *in, const nn_model_meta *meta,
-                              const char *images_path, const nn_labels *labels,
-                              const char *labels_path, nn_dataset *whole, nn_error *err)
+                              const char *model_path, const char *images_path,
+                              const nn_labels *labels, const char *labels_path,
+                              nn_dataset *whole, nn_error *err)
 {
     if (in->count == 0)
         return nn_fail(err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
@@ -466,7 +467,9 @@ static nn_status check_stream(const cli_input *in, const nn_model_meta *meta,
         return st;
     *whole = nn_dataset_view(NULL, labels->labels, in->count, in->rows, in->cols,
                              meta->n_classes);
-    return cli_check_dataset(whole, images_path, labels->count, labels_path, err);
+    char classes_from[4200];
+    snprintf(classes_from, sizeof classes_from, "the model %s", model_path);
+    return cli_check_dataset(whole, images_path, labels->count, labels_path, classes_from, err);
 }
 
 /* Classifies the image file chunk by chunk against the loaded labels, in one
@@ -489,7 +492,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
     nn_status st = cli_input_open(images_path, o, &in, err);
     if (st != NN_OK)
         return st;
-    st = check_stream(&in, meta, images_path, labels, labels_path, &whole, err);
+    st = check_stream(&in, meta, model_path, images_path, labels, labels_path, &whole, err);
     if (st == NN_OK)
         st = nn_confusion_init(conf, meta->n_classes, err);
     if (st == NN_OK)
@@ -555,18 +558,17 @@ static int find_files(const eval_args *a, eval_job *j)
     return CLI_OK;
 }
 
-/* The pictures' destinations are checked before the work, like every output. */
+/* The pictures' destinations are checked before the work, like every output:
+ * and the two pictures are two files. */
 static int check_outputs(const eval_args *a, eval_job *j)
 {
     const char *inputs[] = {j->model_path, j->images_path, j->labels_path};
-    int rc = CLI_OK;
-    if (a->plot != NULL)
-        rc = cli_check_output("--plot", a->plot, CLI_OUTPUT_REPLACE, inputs, 3, j->plot_target,
-                              sizeof j->plot_target);
-    if (rc == CLI_OK && a->plot_errors != NULL)
-        rc = cli_check_output("--plot-errors", a->plot_errors, CLI_OUTPUT_REPLACE, inputs, 3,
-                              j->errors_target, sizeof j->errors_target);
-    return rc;
+    cli_output outs[] = {
+        {"--plot", a->plot, CLI_OUTPUT_REPLACE, j->plot_target, sizeof j->plot_target},
+        {"--plot-errors", a->plot_errors, CLI_OUTPUT_REPLACE, j->errors_target,
+         sizeof j->errors_target},
+    };
+    return cli_check_outputs(outs, 2, inputs, 3);
 }
 
 /* Loads the model and the labels and classifies the images into j->conf

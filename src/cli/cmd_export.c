@@ -72,8 +72,8 @@ int cmd_export(int argc, char **argv)
     /* A device, a directory or the model itself is refused before any work. */
     const char *inputs[] = {argv[optind]};
     char target[4096];
-    int rc = cli_check_output("--output", output, CLI_OUTPUT_REPLACE, inputs, 1, target,
-                              sizeof target);
+    cli_output out = {"--output", output, CLI_OUTPUT_REPLACE, target, sizeof target};
+    int rc = cli_check_outputs(&out, 1, inputs, 1);
     if (rc != CLI_OK)
         return rc;
 

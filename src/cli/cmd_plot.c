@@ -165,8 +165,8 @@ int cmd_plot(int argc, char **argv)
 
     const char *inputs[] = {a.log_path};
     char target[4096];
-    rc = cli_check_output("--output", a.output, CLI_OUTPUT_REPLACE, inputs, 1, target,
-                          sizeof target);
+    cli_output out = {"--output", a.output, CLI_OUTPUT_REPLACE, target, sizeof target};
+    rc = cli_check_outputs(&out, 1, inputs, 1);
     if (rc != CLI_OK)
         return rc;
     const char *name = strcmp(a.log_path, "-") == 0 ? "standard input" : a.log_path;

@@ -475,14 +475,15 @@ static int find_files(const predict_args *a, int argc, char **argv, char **datas
     return -1;
 }
 
-/* --save-input may be none of the files read, the model included; the
- * file it will really write goes to target. The exit code, or 0. */
+/* --save-input may be none of the files read, the model included, nor
+ * where standard output (the lines) goes; the file it will really write
+ * goes to target. The exit code, or 0. */
 static int check_save_input(const char *save_input, char **files, size_t n_files,
                             const char *model_path, char *target, size_t cap)
 {
     const char *model_input[] = {model_path};
-    int rc = cli_check_output("--save-input", save_input, CLI_OUTPUT_REPLACE,
-                              (const char *const *)files, n_files, target, cap);
+    cli_output out = {"--save-input", save_input, CLI_OUTPUT_REPLACE, target, cap};
+    int rc = cli_check_outputs(&out, 1, (const char *const *)files, n_files);
     if (rc == CLI_OK)
         rc = cli_check_output("--save-input", save_input, CLI_OUTPUT_REPLACE, model_input, 1,
                               target, cap);

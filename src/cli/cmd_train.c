@@ -33,6 +33,7 @@ typedef struct {
     const char *dataset;
     const char *images, *labels;
     const char *data_dir;
+    size_t classes;      /* --classes, 0: the dataset's count */
     const char *output;
     const char *log_path;
     const char *plot;
@@ -69,6 +70,9 @@ static void usage(FILE *out)
         "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
         "                       project's data/ folder)\n"
         "  --max-input-mb N     refuse input files declaring more than N MiB (default 1024)\n"
+        "  --classes N          labels run from 0 to N-1, N outputs (default: the\n"
+        "                       dataset's, 10 for --images/--labels; 2 to %u); a\n"
+        "                       label >= N is an error\n"
         "Network:\n"
         "  --layers LIST        layers, input first (default 784,%d,10): a plain list of\n"
         "                       sizes is a fully-connected net; a table starts with the\n"
@@ -115,7 +119,8 @@ static void usage(FILE *out)
         "                       output, and the model's path goes to standard error)\n"
         "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
-        DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR, CNN_AUGMENT,
+        NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR,
+        CNN_AUGMENT,
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
@@ -127,7 +132,7 @@ enum {
     OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
-    OPT_ARCH, OPT_AUGMENT,
+    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES,
 };
 
 static const struct option long_options[] = {
@@ -136,6 +141,7 @@ static const struct option long_options[] = {
     {"labels", required_argument, NULL, OPT_LABELS},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
+    {"classes", required_argument, NULL, OPT_CLASSES},
     {"layers", required_argument, NULL, OPT_LAYERS},
     {"hidden", required_argument, NULL, OPT_HIDDEN},
     {"arch", required_argument, NULL, OPT_ARCH},
@@ -244,6 +250,9 @@ static int parse_option(int c, void *args)
         a->max_input_mb = mb;
         break;
     }
+    case OPT_CLASSES:
+        bad = cli_parse_size("--classes", optarg, 2, NN_MAX_CLASSES, &a->classes);
+        break;
     case OPT_LAYERS:
     case OPT_HIDDEN: bad = parse_network_shape(c, a); break;
     case OPT_ARCH: bad = cli_parse_enum("--arch", "architecture", optarg, archs, 2, &a->cnn); break;
@@ -444,18 +453,21 @@ static void catch_signals(void)
 
 /* --- the command --------------------------------------------------------------- */
 
-/* The number of classes of the training data: a known dataset's, else one
- * more than the largest label. */
-static size_t data_class_count(const train_args *a, const nn_labels *labels)
+/* Files of their own have as many classes as the digits unless --classes
+ * says otherwise: never guessed from the largest label, so that one stray
+ * label is an error and not an extra output. */
+#define DEFAULT_CLASSES 10
+
+/* The number of classes of the training data: --classes, else a known
+ * dataset's, else DEFAULT_CLASSES. */
+static size_t data_class_count(const train_args *a)
 {
     size_t n_names = 0;
+    if (a->classes > 0)
+        return a->classes;
     if (cli_dataset_class_names(a->dataset, &n_names) != NULL)
         return n_names;
-    size_t top = 0;
-    for (size_t i = 0; i < labels->count; i++)
-        if (labels->labels[i] > top)
-            top = labels->labels[i];
-    return top + 1;
+    return DEFAULT_CLASSES;
 }
 
 /* After training on a dataset: one line on stderr with the accuracy of the
@@ -480,7 +492,7 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
                                       images.cols, net->sizes[net->n_layers - 1]);
     if (st == NN_OK)
-        st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
+        st = cli_check_dataset(&data, images_path, labels.count, labels_path, "--classes", &err);
     if (st == NN_OK)
         st = nn_confusion_init(&conf, data.n_classes, &err);
     if (st == NN_OK)
@@ -488,9 +500,12 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
-    else
-        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of %s on the %s test split\n",
-                nn_confusion_accuracy(&conf), conf.correct, conf.total, a->output, a->dataset);
+    else {
+        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(&conf),
+                conf.correct, conf.total);
+        cli_put_text(stderr, a->output);
+        fprintf(stderr, " on the %s test split\n", a->dataset);
+    }
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);
@@ -549,21 +564,18 @@ static int find_data(const train_args *a, train_job *j)
 }
 
 /* Refuse a destination that cannot take the model now, not after minutes
- * of training: a device, a directory, an input, an unwritable folder. */
+ * of training: a device, a directory, an input, an unwritable folder, or
+ * two outputs that are one file. */
 static int check_outputs(const train_args *a, train_job *j)
 {
     const char *inputs[] = {j->images_path, j->labels_path};
-    int rc = cli_check_output("--output", a->output, CLI_OUTPUT_REPLACE, inputs, 2, j->output,
-                              sizeof j->output);
-    if (rc == CLI_OK && a->log_path != NULL && strcmp(a->log_path, "-") != 0) {
-        char log_target[4096];
-        rc = cli_check_output("--log", a->log_path, CLI_OUTPUT_STREAM, inputs, 2, log_target,
-                              sizeof log_target);
-    }
-    if (rc == CLI_OK && a->plot != NULL)
-        rc = cli_check_output("--plot", a->plot, CLI_OUTPUT_REPLACE, inputs, 2, j->plot_target,
-                              sizeof j->plot_target);
-    return rc;
+    char log_target[4096];
+    cli_output outs[] = {
+        {"--output", a->output, CLI_OUTPUT_REPLACE, j->output, sizeof j->output},
+        {"--log", a->log_path, CLI_OUTPUT_STREAM, log_target, sizeof log_target},
+        {"--plot", a->plot, CLI_OUTPUT_REPLACE, j->plot_target, sizeof j->plot_target},
+    };
+    return cli_check_outputs(outs, 3, inputs, 2);
 }
 
 static int load_data(const train_args *a, train_job *j)
@@ -631,7 +643,7 @@ static int layer_sizes(const train_args *a, const train_job *j, size_t data_clas
 static int build_net(train_args *a, train_job *j, nn_net **net)
 {
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
-    size_t data_classes = data_class_count(a, &j->labels);
+    size_t data_classes = data_class_count(a);
     if (a->table_is_recipe) /* --arch cnn: the output layer is the data's classes */
         a->layers[a->n_table - 1].c = data_classes;
     int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
@@ -640,14 +652,15 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
     j->n_classes = sizes[n_sizes - 1];
     if (j->n_classes != data_classes)
         return cli_usage_error("train", "--layers: the output layer has %zu neurons but %s has "
-                               "%zu classes", j->n_classes,
-                               a->dataset != NULL ? a->dataset : j->labels_path, data_classes);
+                               "%zu classes%s", j->n_classes,
+                               a->dataset != NULL ? a->dataset : j->labels_path, data_classes,
+                               a->classes > 0 ? " (--classes)" : "; --classes N sets the count");
     nn_images *im = &j->images;
     j->data = nn_dataset_view(im->pixels, j->labels.labels, im->count, im->rows, im->cols,
                               j->n_classes);
     nn_error err = {{0}};
     nn_status st = cli_check_dataset(&j->data, j->images_path, j->labels.count, j->labels_path,
-                                     &err);
+                                     "--classes", &err);
     if (st != NN_OK)
         return cli_fail(st, &err);
     /* A set smaller than the default minibatch is one minibatch; a --batch

@@ -165,7 +165,7 @@ static const char *shown_path(const char *path)
 }
 
 nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
-                            const char *labels_path, nn_error *err)
+                            const char *labels_path, const char *classes_from, nn_error *err)
 {
     if (n_labels != data->count)
         return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
@@ -174,7 +174,7 @@ nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, siz
     nn_error why = {{0}};
     nn_status st = nn_dataset_check(data, NULL, &why);
     if (st != NN_OK)
-        return nn_fail(err, st, "%s: %s", shown_path(labels_path), why.msg);
+        return nn_fail(err, st, "%s: %s (%s)", shown_path(labels_path), why.msg, classes_from);
     return NN_OK;
 }
 

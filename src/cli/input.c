@@ -76,15 +76,16 @@ static nn_status load_image(cli_input *in, const uint8_t *data, size_t len,
     return st;
 }
 
-nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
-                         nn_error *err)
+/* Opens src, called name in messages: IDX or an image file. */
+static nn_status input_open(nn_idx_input src, const char *name, const cli_image_opts *o,
+                            cli_input *in, nn_error *err)
 {
     memset(in, 0, sizeof *in);
-    in->name = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    in->name = name;
     uint8_t *data = NULL;
     size_t len = 0;
-    nn_status st = nn_idx_stream_open_or_read(path, is_image, CLI_MAX_IMAGE_FILE, &in->stream,
-                                              &data, &len, err);
+    nn_status st = nn_idx_stream_open_or_read_from(src, is_image, CLI_MAX_IMAGE_FILE,
+                                                   &in->stream, &data, &len, err);
     if (st != NN_OK)
         return st;
     if (in->stream == NULL) {
@@ -102,7 +103,7 @@ nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *i
         in->raw = malloc(in->rows * in->cols);
         if (in->raw == NULL) {
             cli_input_close(in);
-            return nn_fail(err, NN_E_NOMEM, "%s: out of memory", path);
+            return nn_fail(err, NN_E_NOMEM, "%s: out of memory", name);
         }
         in->raw_rows = in->rows;
         in->raw_cols = in->cols;
@@ -110,6 +111,19 @@ nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *i
         in->invert = o->invert;
     }
     return NN_OK;
+}
+
+nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
+                         nn_error *err)
+{
+    return input_open(nn_idx_path(path), strcmp(path, "-") == 0 ? "(standard input)" : path, o,
+                      in, err);
+}
+
+nn_status cli_input_open_fd(int fd, const char *name, const cli_image_opts *o, cli_input *in,
+                            nn_error *err)
+{
+    return input_open(nn_idx_fd(fd, name), name, o, in, err);
 }
 
 nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t *n_read,

@@ -941,13 +941,22 @@ nn_status nn_idx_stream_open_or_read(const char *path,
                                      uint64_t max_other, nn_idx_stream **stream,
                                      uint8_t **data, size_t *len, nn_error *err)
 {
+    return nn_idx_stream_open_or_read_from(nn_idx_path(path), other, max_other, stream, data,
+                                           len, err);
+}
+
+nn_status nn_idx_stream_open_or_read_from(nn_idx_input in,
+                                          int (*other)(const uint8_t *head, size_t n),
+                                          uint64_t max_other, nn_idx_stream **stream,
+                                          uint8_t **data, size_t *len, nn_error *err)
+{
     idx_file f;
     uint8_t head[NN_IDX_PEEK_BYTES];
     size_t n = 0;
     *stream = NULL;
     *data = NULL;
     *len = 0;
-    nn_status st = open_file(nn_idx_path(path), &f, err);
+    nn_status st = open_file(in, &f, err);
     if (st != NN_OK)
         return st;
     st = read_bytes(&f, head, sizeof head, sizeof head, &n, err);

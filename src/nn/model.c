@@ -5,6 +5,7 @@
 #include "nnclass/nn/model.h"
 
 #include "nnclass/base/atomic.h"
+#include "nnclass/base/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -199,7 +200,7 @@ static int check_text(const uint8_t *p, size_t cap)
     if (nul == NULL)
         return -1;
     for (const uint8_t *q = p; q < nul; q++)
-        if (*q < 0x20 || *q == 0x7f)
+        if (nn_text_control_len((const char *)q) > 0)
             return -1; /* a control character: text fields are printed as they are */
     for (const uint8_t *q = nul; q < p + cap; q++)
         if (*q != 0)

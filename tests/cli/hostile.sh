@@ -137,7 +137,7 @@ expect_error 1 "huge-layer.nnc" "info of a 2^28-neuron model"
 printf '\x00\x00\x08\x03\x00\x00\x00\x04\x00\x00\x00\x04\x00\x00\x00\x04' >"$TMP/tiny-images.idx"
 head -c 64 /dev/urandom >>"$TMP/tiny-images.idx"
 printf '\x00\x00\x08\x01\x00\x00\x00\x04\x00\x01\x02\x03' >"$TMP/tiny-labels.idx"
-"$NNCLASS" train --images "$TMP/tiny-images.idx" --labels "$TMP/tiny-labels.idx" --layers 16,4 \
+"$NNCLASS" train --images "$TMP/tiny-images.idx" --labels "$TMP/tiny-labels.idx" --layers 16,4 --classes 4 \
     --batch 2 --epochs 1 --quiet -o "$TMP/tiny.nnc" >/dev/null || fail "training the 4x4 model"
 run_limited eval --model "$TMP/tiny.nnc" --images "$IMG" --labels "$LBL"
 expect_error 1 "s-images.idx" "model input does not match eval data"

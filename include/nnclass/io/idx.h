@@ -151,6 +151,12 @@ nn_status nn_idx_stream_open_or_read(const char *path,
                                      uint64_t max_other, nn_idx_stream **stream,
                                      uint8_t **data, size_t *len, nn_error *err);
 
+/* The same on any input (a descriptor: the caller keeps and closes it). */
+nn_status nn_idx_stream_open_or_read_from(nn_idx_input in,
+                                          int (*other)(const uint8_t *head, size_t n),
+                                          uint64_t max_other, nn_idx_stream **stream,
+                                          uint8_t **data, size_t *len, nn_error *err);
+
 /* Image geometry and the declared count of the opened file. */
 size_t nn_idx_stream_rows(const nn_idx_stream *s);
 size_t nn_idx_stream_cols(const nn_idx_stream *s);
