@@ -16,6 +16,7 @@
 #include "nnclass/nn/dataset.h"
 #include "nnclass/base/error.h"
 #include "nnclass/io/idx.h"
+#include "nnclass/io/imagestream.h"
 #include "nnclass/io/preprocess.h"
 #include "nnclass/nn/eval.h"
 #include "nnclass/nn/model.h"
@@ -255,26 +256,32 @@ void cli_image_opts_init(cli_image_opts *o);
  * prints and returns -1 when it is bad. */
 int cli_parse_image_option(int opt, const char *text, cli_image_opts *o);
 
-/* An opened input file: an IDX stream, or the one image of an image file. */
+/* An opened input file: an IDX stream, or a stream of image files (PNG,
+ * JPEG, PGM/PPM: one, or several one after another). */
 typedef struct {
-    const char *name;      /* the path, or "(standard input)" */
-    nn_idx_stream *stream; /* IDX; NULL for an image file */
-    uint8_t *image;        /* the image file's image, rows x cols */
-    size_t rows, cols;     /* of the images read */
-    size_t count;          /* images in the file (declared, for IDX) */
-    int done;
+    const char *name;          /* the path, or "(standard input)" */
+    nn_idx_stream *stream;     /* IDX; NULL for image files */
+    nn_image_stream *images;   /* image files; NULL for IDX */
+    uint8_t *image;            /* the image read ahead, rows x cols (image files) */
+    int have_image;            /* image holds one not handed out yet */
+    size_t rows, cols;         /* of the images read */
+    size_t count;              /* IDX: images in the file, as declared */
+    int counted;               /* count is known up front (IDX); image files: no */
     /* IDX images preprocessed one by one (--preprocess mnist on IDX). */
     uint8_t *raw;
     size_t raw_rows, raw_cols, index;
     nn_invert invert;
+    cli_preprocess preprocess; /* of image files */
 } cli_input;
 
-/* Opens path ("-" = stdin): IDX or an image file, told by the first bytes. */
+/* Opens path ("-" = stdin): IDX or image files, told by the first bytes.
+ * The first image of image files is read and preprocessed now (it gives
+ * rows and cols), and its errors come from here. */
 nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
                          nn_error *err);
 
 /* Reads up to max_images images of rows x cols into buf, with the statuses
- * of nn_idx_stream_read. */
+ * of nn_idx_stream_read (image files: one image per call). */
 nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t *n_read,
                          nn_error *err);
 
