@@ -287,6 +287,55 @@ nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t 
 
 void cli_input_close(cli_input *in);
 
+/* --- file names (names.c) ------------------------------------------------------ */
+
+/* Longest file name read from a list. */
+#define CLI_NAME_MAX 4096
+
+typedef enum { CLI_NAME_END, CLI_NAME_OK, CLI_NAME_BAD } cli_name_kind;
+
+typedef struct {
+    cli_name_kind kind;
+    size_t entry;      /* 1-based position in the list */
+    const char *why;   /* what is wrong with a bad entry */
+    char text[CLI_NAME_MAX + 1];
+} cli_name_slot;
+
+/* The file names a command works through: operands, or a list read one
+ * entry at a time (--files-from), so that memory does not grow with it. */
+typedef struct {
+    char **args;               /* operands (when list is NULL) */
+    size_t n_args, next;
+    FILE *list;                /* --files-from, or NULL */
+    const char *list_name;
+    int list_is_stdin;
+    int delim;                 /* '\n', or '\0' (-0) */
+    size_t entries;            /* read so far */
+    int read_error;            /* errno of a failed read of the list, or 0 */
+    cli_name_slot slots[2];    /* entries read ahead: a queue of `queued` from head */
+    int head, queued;
+} cli_names;
+
+/* Names from an array of count operands. */
+void cli_names_from_args(cli_names *n, char **names, size_t count);
+
+/* Names from the list at path ("-" = standard input), ended by delim ('\n'
+ * or '\0'). Returns 0, or the exit code after printing why it cannot be read. */
+int cli_names_open_list(cli_names *n, const char *path, int delim);
+
+/* Whether there are more than one name (entries of the list, bad ones
+ * included), reading at most two entries ahead. */
+int cli_names_several(cli_names *n);
+
+/* The next name in *name (valid until the next call): 1; 0 at the end; -1
+ * after printing why an entry is no name (empty, too long, a NUL byte, '-'
+ * when the list is standard input), so that the caller goes on; -2 after
+ * printing a read error of the list (stop). */
+int cli_names_next(cli_names *n, const char **name);
+
+/* Closes the list (not standard input). */
+void cli_names_close(cli_names *n);
+
 /* --- pictures (plot.c) --------------------------------------------------------- */
 
 /* Writes an SVG drawn into svg at path atomically (nn_atomic_*). */
