@@ -46,13 +46,12 @@ typedef struct {
 static void usage(FILE *out)
 {
     fputs("Usage: nnclass predict [OPTION]... [FILE]...\n"
-          "  or:  nnclass predict [OPTION]... --files-from LIST\n"
           "Classify every image of IDX image files (gzip or raw) and image files (PNG,\n"
           "JPEG, PGM or PPM, one or several one after another, as `cat *.png` makes;\n"
           "the format is told from the first bytes; '-' or no FILE reads standard\n"
           "input) and print one line per image, in input order:\n"
           "  index<TAB>label<TAB>confidence\n"
-          "index is the 0-based position of the image in its file (0 for an image file);\n"
+          "index is the 0-based position of the image in its file (0 for a one-image file);\n"
           "confidence is the softmax probability of the label. With several files a file\n"
           "column comes first.\n"
           "In TSV, a backslash, tab, newline or carriage return in a file name is written\n"
