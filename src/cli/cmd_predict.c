@@ -466,15 +466,23 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
 }
 
 /* The files to classify: the dataset's images (path kept in dataset_images,
- * cap bytes), the FILE arguments, or standard input. -1 to go on, else the
+ * cap bytes), the FILE arguments, or standard input; with --files-from,
+ * the list itself (its names are read later). -1 to go on, else the
  * exit code of a printed error. */
 static int find_files(const predict_args *a, int argc, char **argv, char **dataset_files,
                       size_t cap, char ***files, size_t *n_files)
 {
     static char *stdin_only[] = {"-"};
+    static char *list[1];
     *files = optind < argc ? argv + optind : stdin_only;
     *n_files = optind < argc ? (size_t)(argc - optind) : 1;
-    if (a->dataset != NULL) {
+    if (a->files_from != NULL) {
+        /* The list is the file read up front (standard input: none); the
+         * names in it are checked as they are read. */
+        list[0] = (char *)a->files_from;
+        *files = list;
+        *n_files = strcmp(a->files_from, "-") != 0;
+    } else if (a->dataset != NULL) {
         char labels_path[4096];
         if (cli_dataset_paths(cli_data_dir(a->data_dir), a->dataset, a->split,
                               dataset_files[0], labels_path, cap) != 0)
@@ -489,6 +497,16 @@ static int find_files(const predict_args *a, int argc, char **argv, char **datas
                                "or '-' to read standard input anyway");
     }
     return -1;
+}
+
+/* The names to work through: the --files-from list, else the files. 0, or
+ * the exit code of a printed error. */
+static int open_names(const predict_args *a, char **files, size_t n_files, cli_names *names)
+{
+    if (a->files_from != NULL)
+        return cli_names_open_list(names, a->files_from, a->null_names ? '\0' : '\n');
+    cli_names_from_args(names, files, n_files);
+    return CLI_OK;
 }
 
 /* --save-input may be none of the files read, the model included; the
@@ -624,21 +642,12 @@ int cmd_predict(int argc, char **argv)
 
     char model_path[4096], save_target[4096];
     rc = cli_find_model(a.data_dir, a.model, a.dataset, model_path, sizeof model_path);
-    /* With --files-from, the list is the input checked now; its names are
-     * checked as they are read. */
-    char *list[1] = {(char *)a.files_from};
-    int list_given = a.files_from != NULL && strcmp(a.files_from, "-") != 0;
     if (rc == CLI_OK && a.save_input != NULL)
-        rc = check_save_input(a.save_input, a.files_from != NULL ? list : files,
-                              a.files_from != NULL ? (size_t)list_given : n_files, model_path,
-                              save_target, sizeof save_target);
-    if (rc != CLI_OK)
-        return rc;
+        rc = check_save_input(a.save_input, files, n_files, model_path, save_target,
+                              sizeof save_target);
     cli_names names;
-    if (a.files_from != NULL)
-        rc = cli_names_open_list(&names, a.files_from, a.null_names ? '\0' : '\n');
-    else
-        cli_names_from_args(&names, files, n_files);
+    if (rc == CLI_OK)
+        rc = open_names(&a, files, n_files, &names);
     if (rc != CLI_OK)
         return rc;
 
