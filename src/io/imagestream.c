@@ -371,6 +371,8 @@ nn_status nn_image_stream_open(nn_source *src, const char *name, uint64_t max_by
 static void drop_image(nn_image_stream *s)
 {
     cursor *c = &s->c;
+    if (c->pos == 0)
+        return; /* nothing read yet (data may still be NULL) */
     memmove(c->data, c->data + c->pos, c->len - c->pos);
     c->len -= c->pos;
     s->offset += c->pos;

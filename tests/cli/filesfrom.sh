@@ -99,7 +99,11 @@ yes "$long/one.idx" | head -n "$n" >"$TMP/many"
 check "the list ($(stat -c %s "$TMP/many") bytes) is over ARG_MAX ($max)" \
     [ "$(stat -c %s "$TMP/many")" -gt "$max" ]
 head -n 10 "$TMP/many" >"$TMP/few"
+# peak_kb COMMAND...: peak RSS in kB, exit status and lines of output. A
+# sanitizer build keeps freed memory in quarantine, which would look like
+# growth: it is turned off for the measure.
 peak_kb() {
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
     python3 -c 'import resource, subprocess, sys
 r = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode, r.stdout.count(b"\n"))' "$@"
@@ -108,7 +112,11 @@ read -r small rc_few n_few < <(peak_kb "$NNCLASS" predict "${M[@]}" --files-from
 read -r big rc_many n_many < <(peak_kb "$NNCLASS" predict "${M[@]}" --files-from "$TMP/many")
 check "10 names: 10 lines" [ "$rc_few" -eq 0 ] && [ "$n_few" -eq 10 ]
 check "$n names: $n lines" [ "$rc_many" -eq 0 ] && [ "$n_many" -eq "$n" ]
-check "$n names in no more memory than 10 ($big kB vs $small kB)" [ "$big" -le $((small + 1024)) ]
+slack=1024
+if ! (ulimit -v 1048576 && "$NNCLASS" --version) >/dev/null 2>&1; then
+    slack=4096 # a sanitizer build: its allocator keeps pages of its own as files come and go
+fi
+check "$n names in no more memory than 10 ($big kB vs $small kB)" [ "$big" -le $((small + slack)) ]
 
 # Documented, and completed with file names.
 run_nn predict --help
