@@ -123,6 +123,28 @@ check "show --index 1 of a stream" [ "$status" -eq 0 ] && grep -q "^image 1" "$T
 run_nn show --index 2 "$TMP/two"
 expect_error 2 "past the last image" "show --index past a stream's end"
 
+# A slow producer: three images, then a wait (up to 30 s) until predict has
+# printed their lines, then two more. predict must not wait for the next
+# image to answer the ones it has (its stdout is a file: lines are flushed
+# because the input stalled).
+mkfifo "$TMP/fifo"
+{
+    cat "$IMG/digit1.png" "$IMG/digit2.jpg" "$IMG/digit3.pgm"
+    for _ in $(seq 300); do
+        [ "$(wc -l <"$TMP/live.out" 2>/dev/null || echo 0)" -ge 3 ] && break
+        sleep 0.1
+    done
+    [ "$(wc -l <"$TMP/live.out")" -ge 3 ] && : >"$TMP/answered-early"
+    cat "$IMG/digit4.png" "$IMG/digit5.jpg"
+} >"$TMP/fifo" &
+producer=$!
+timeout 120 "$NNCLASS" predict "${M[@]}" "$TMP/fifo" >"$TMP/live.out" 2>"$TMP/live.err"
+check "slow producer: exit 0" [ $? -eq 0 ]
+wait "$producer"
+check "slow producer: the first 3 answers came before the rest was sent" \
+    [ -e "$TMP/answered-early" ]
+check "slow producer: 5 lines" [ "$(wc -l <"$TMP/live.out")" -eq 5 ]
+
 # Memory does not grow with the number of images: 2000 images cost what 20 do.
 "$PY" - "$IMG/digit7.png" "$TMP" <<'EOF'
 import sys
