@@ -90,7 +90,7 @@ _nnclass()
         --data-dir)
             COMPREPLY=($(compgen -d -- "$cur"))
             return ;;
-        -o | --output | --log | --images | --labels)
+        -o | --output | --log | --images | --labels | --files-from)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
         --plot | --plot-errors)

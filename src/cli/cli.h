@@ -16,6 +16,7 @@
 #include "nnclass/nn/dataset.h"
 #include "nnclass/base/error.h"
 #include "nnclass/io/idx.h"
+#include "nnclass/io/imagestream.h"
 #include "nnclass/io/preprocess.h"
 #include "nnclass/nn/eval.h"
 #include "nnclass/nn/model.h"
@@ -282,21 +283,27 @@ void cli_image_opts_init(cli_image_opts *o);
  * prints and returns -1 when it is bad. */
 int cli_parse_image_option(int opt, const char *text, cli_image_opts *o);
 
-/* An opened input file: an IDX stream, or the one image of an image file. */
+/* An opened input file: an IDX stream, or a stream of image files (PNG,
+ * JPEG, PGM/PPM: one, or several one after another). */
 typedef struct {
-    const char *name;      /* the path, or "(standard input)" */
-    nn_idx_stream *stream; /* IDX; NULL for an image file */
-    uint8_t *image;        /* the image file's image, rows x cols */
-    size_t rows, cols;     /* of the images read */
-    size_t count;          /* images in the file (declared, for IDX) */
-    int done;
+    const char *name;          /* the path, or "(standard input)" */
+    nn_idx_stream *stream;     /* IDX; NULL for image files */
+    nn_image_stream *images;   /* image files; NULL for IDX */
+    uint8_t *image;            /* the image read ahead, rows x cols (image files) */
+    int have_image;            /* image holds one not handed out yet */
+    size_t rows, cols;         /* of the images read */
+    size_t count;              /* IDX: images in the file, as declared */
+    int counted;               /* count is known up front (IDX); image files: no */
     /* IDX images preprocessed one by one (--preprocess mnist on IDX). */
     uint8_t *raw;
     size_t raw_rows, raw_cols, index;
     nn_invert invert;
+    cli_preprocess preprocess; /* of image files */
 } cli_input;
 
-/* Opens path ("-" = stdin): IDX or an image file, told by the first bytes. */
+/* Opens path ("-" = stdin): IDX or image files, told by the first bytes.
+ * The first image of image files is read and preprocessed now (it gives
+ * rows and cols), and its errors come from here. */
 nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
                          nn_error *err);
 
@@ -306,11 +313,60 @@ nn_status cli_input_open_fd(int fd, const char *name, const cli_image_opts *o, c
                             nn_error *err);
 
 /* Reads up to max_images images of rows x cols into buf, with the statuses
- * of nn_idx_stream_read. */
+ * of nn_idx_stream_read (image files: one image per call). */
 nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t *n_read,
                          nn_error *err);
 
 void cli_input_close(cli_input *in);
+
+/* --- file names (names.c) ------------------------------------------------------ */
+
+/* Longest file name read from a list. */
+#define CLI_NAME_MAX 4096
+
+typedef enum { CLI_NAME_END, CLI_NAME_OK, CLI_NAME_BAD } cli_name_kind;
+
+typedef struct {
+    cli_name_kind kind;
+    size_t entry;      /* 1-based position in the list */
+    const char *why;   /* what is wrong with a bad entry */
+    char text[CLI_NAME_MAX + 1];
+} cli_name_slot;
+
+/* The file names a command works through: operands, or a list read one
+ * entry at a time (--files-from), so that memory does not grow with it. */
+typedef struct {
+    char **args;               /* operands (when list is NULL) */
+    size_t n_args, next;
+    FILE *list;                /* --files-from, or NULL */
+    const char *list_name;
+    int list_is_stdin;
+    int delim;                 /* '\n', or '\0' (-0) */
+    size_t entries;            /* read so far */
+    int read_error;            /* errno of a failed read of the list, or 0 */
+    cli_name_slot slots[2];    /* entries read ahead: a queue of `queued` from head */
+    int head, queued;
+} cli_names;
+
+/* Names from an array of count operands. */
+void cli_names_from_args(cli_names *n, char **names, size_t count);
+
+/* Names from the list at path ("-" = standard input), ended by delim ('\n'
+ * or '\0'). Returns 0, or the exit code after printing why it cannot be read. */
+int cli_names_open_list(cli_names *n, const char *path, int delim);
+
+/* Whether there are more than one name (entries of the list, bad ones
+ * included), reading at most two entries ahead. */
+int cli_names_several(cli_names *n);
+
+/* The next name in *name (valid until the next call): 1; 0 at the end; -1
+ * after printing why an entry is no name (empty, too long, a NUL byte, '-'
+ * when the list is standard input), so that the caller goes on; -2 after
+ * printing a read error of the list (stop). */
+int cli_names_next(cli_names *n, const char **name);
+
+/* Closes the list (not standard input). */
+void cli_names_close(cli_names *n);
 
 /* --- pictures (plot.c) --------------------------------------------------------- */
 

@@ -460,16 +460,26 @@ static nn_status check_stream(const cli_input *in, const nn_model_meta *meta,
                               const nn_labels *labels, const char *labels_path,
                               nn_dataset *whole, nn_error *err)
 {
-    if (in->count == 0)
+    if (in->counted && in->count == 0)
         return nn_fail(err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
     nn_status st = nn_model_check_input(meta, in->rows, in->cols, images_path, err);
     if (st != NN_OK)
         return st;
-    *whole = nn_dataset_view(NULL, labels->labels, in->count, in->rows, in->cols,
-                             meta->n_classes);
+    /* Image files are counted as they are read: one per label is expected. */
+    *whole = nn_dataset_view(NULL, labels->labels, in->counted ? in->count : labels->count,
+                             in->rows, in->cols, meta->n_classes);
     char classes_from[4200];
     snprintf(classes_from, sizeof classes_from, "the model %s", model_path);
     return cli_check_dataset(whole, images_path, labels->count, labels_path, classes_from, err);
+}
+
+/* The labels do not go with the image files, found once they are read
+ * (at least n images). */
+static nn_status image_count_mismatch(const char *labels_path, size_t n_labels,
+                                      const char *images_path, size_t n, nn_error *err)
+{
+    return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %s%zu images", labels_path,
+                   n_labels, images_path, n > n_labels ? "at least " : "", n);
 }
 
 /* Classifies the image file chunk by chunk against the loaded labels, in one
@@ -501,8 +511,15 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
     keeper->px = whole.n_in;
     for (size_t done = 0; st == NN_OK;) {
-        size_t got = 0;
-        st = cli_input_read(&in, buf, EVAL_CHUNK_IMAGES, &got, err);
+        size_t got = 0, want = EVAL_CHUNK_IMAGES;
+        if (!in.counted && whole.count - done < want)
+            want = whole.count > done ? whole.count - done : 1; /* 1: is there more? */
+        st = cli_input_read(&in, buf, want, &got, err);
+        if (st == NN_DONE && done != whole.count)
+            st = image_count_mismatch(labels_path, labels->count, images_path, done, err);
+        if (st == NN_OK && done + got > whole.count)
+            st = image_count_mismatch(labels_path, labels->count, images_path, done + got,
+                                      err);
         if (st != NN_OK)
             break;
         nn_dataset chunk = nn_dataset_view(buf, whole.labels + done, got, whole.rows,

@@ -212,8 +212,18 @@ static int read_one(const char *path, const cli_image_opts *o, uint8_t *image, i
     else if (st == NN_OK && (in.rows != NN_MNIST_SIDE || in.cols != NN_MNIST_SIDE))
         st = nn_fail(&err, NN_E_MISMATCH, "%s: image is %zux%zu, expected 28x28", path,
                      in.cols, in.rows);
+    /* One image per file: a second one is refused, not dropped. */
+    uint8_t spare[NN_MNIST_SIDE * NN_MNIST_SIDE];
+    size_t got = 0;
     if (st == NN_OK)
-        memcpy(image, in.image, NN_MNIST_SIDE * NN_MNIST_SIDE);
+        st = cli_input_read(&in, image, 1, &got, &err);
+    if (st == NN_OK) {
+        st = cli_input_read(&in, spare, 1, &got, &err);
+        if (st == NN_OK)
+            st = nn_fail(&err, NN_E_FORMAT, "%s: more than one image", path);
+        else if (st == NN_DONE)
+            st = NN_OK;
+    }
     cli_input_close(&in);
     if (st == NN_OK)
         return 0;

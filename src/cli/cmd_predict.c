@@ -39,17 +39,19 @@ typedef struct {
     int line_buffered;  /* flush stdout at every line */
     uint64_t offset;    /* index of the first image (of each file) */
     int quiet;
+    const char *files_from; /* a list of FILEs, or NULL */
+    int null_names;         /* -0: its names end with NUL, not newline */
 } predict_args;
 
 static void usage(FILE *out)
 {
     fputs("Usage: nnclass predict [OPTION]... [FILE]...\n"
           "Classify every image of IDX image files (gzip or raw) and image files (PNG,\n"
-          "JPEG, PGM or PPM, one image each; the format is told from the first bytes;\n"
-          "'-' or no FILE reads standard input) and print one line per image, in input\n"
-          "order:\n"
+          "JPEG, PGM or PPM, one or several one after another, as `cat *.png` makes;\n"
+          "the format is told from the first bytes; '-' or no FILE reads standard\n"
+          "input) and print one line per image, in input order:\n"
           "  index<TAB>label<TAB>confidence\n"
-          "index is the 0-based position of the image in its file (0 for an image file);\n"
+          "index is the 0-based position of the image in its file (0 for a one-image file);\n"
           "confidence is the softmax probability of the label. With several files a file\n"
           "column comes first.\n"
           "In TSV, a backslash, tab, newline or carriage return in a file name is written\n"
@@ -70,6 +72,10 @@ static void usage(FILE *out)
           "                       probabilities (default 1)\n"
           "  -H, --with-filename  print the file column even for one file\n"
           "      --no-filename    never print the file column\n"
+          "  --files-from LIST    read the FILEs' names from LIST ('-': standard input),\n"
+          "                       one a line, for more than a command line holds\n"
+          "  -0, --null           names in LIST end with a NUL byte, not a newline\n"
+          "                       (find -print0, xargs -0)\n"
           "  --offset N           number the images from N (a shard's first index)\n"
           "                       (default 0)\n"
           "  --line-buffered      write every line with its own write(), as grep does,\n"
@@ -87,7 +93,8 @@ static void usage(FILE *out)
 }
 
 enum { OPT_MODEL = 256, OPT_DATA_DIR, OPT_FORMAT, OPT_PROBS, OPT_TOP, OPT_NO_FILENAME,
-       OPT_THREADS, OPT_SAVE_INPUT, OPT_DATASET, OPT_SPLIT, OPT_LINE_BUFFERED, OPT_OFFSET };
+       OPT_THREADS, OPT_SAVE_INPUT, OPT_DATASET, OPT_SPLIT, OPT_LINE_BUFFERED, OPT_OFFSET,
+       OPT_FILES_FROM };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -104,6 +111,8 @@ static const struct option long_options[] = {
     {"split", required_argument, NULL, OPT_SPLIT},
     {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
     {"offset", required_argument, NULL, OPT_OFFSET},
+    {"files-from", required_argument, NULL, OPT_FILES_FROM},
+    {"null", no_argument, NULL, '0'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -136,6 +145,8 @@ static int parse_option(int c, void *args)
     case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
     case OPT_OFFSET: bad = cli_parse_u64("--offset", optarg, &a->offset); break;
     case 'q': a->quiet = 1; break;
+    case OPT_FILES_FROM: a->files_from = optarg; break;
+    case '0': a->null_names = 1; break;
     }
     return bad;
 }
@@ -148,12 +159,17 @@ static int parse_args(int argc, char **argv, predict_args *a)
     a->threads = 1;
     a->top = 1;
     cli_image_opts_init(&a->image);
-    int rc = cli_parse_options("predict", argc, argv, ":qHh", long_options, usage, parse_option,
+    int rc = cli_parse_options("predict", argc, argv, ":qHh0", long_options, usage, parse_option,
                                a);
     if (rc >= 0)
         return rc;
     if (a->dataset != NULL && optind < argc)
         return cli_usage_error("predict", "give either --dataset or FILEs, not both");
+    if (a->files_from != NULL && (optind < argc || a->dataset != NULL))
+        return cli_usage_error("predict", "--files-from: give the FILEs in the list only, "
+                               "not also %s", a->dataset != NULL ? "--dataset" : "as operands");
+    if (a->null_names && a->files_from == NULL)
+        return cli_usage_error("predict", "-0/--null goes with --files-from");
     if (a->split != NULL && a->dataset == NULL)
         return cli_usage_error("predict", "--split goes with --dataset");
     if (a->split == NULL)
@@ -450,15 +466,23 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
 }
 
 /* The files to classify: the dataset's images (path kept in dataset_images,
- * cap bytes), the FILE arguments, or standard input. -1 to go on, else the
+ * cap bytes), the FILE arguments, or standard input; with --files-from,
+ * the list itself (its names are read later). -1 to go on, else the
  * exit code of a printed error. */
 static int find_files(const predict_args *a, int argc, char **argv, char **dataset_files,
                       size_t cap, char ***files, size_t *n_files)
 {
     static char *stdin_only[] = {"-"};
+    static char *list[1];
     *files = optind < argc ? argv + optind : stdin_only;
     *n_files = optind < argc ? (size_t)(argc - optind) : 1;
-    if (a->dataset != NULL) {
+    if (a->files_from != NULL) {
+        /* The list is the file read up front (standard input: none); the
+         * names in it are checked as they are read. */
+        list[0] = (char *)a->files_from;
+        *files = list;
+        *n_files = strcmp(a->files_from, "-") != 0;
+    } else if (a->dataset != NULL) {
         char labels_path[4096];
         if (cli_dataset_paths(cli_data_dir(a->data_dir), a->dataset, a->split,
                               dataset_files[0], labels_path, cap) != 0)
@@ -473,6 +497,16 @@ static int find_files(const predict_args *a, int argc, char **argv, char **datas
                                "or '-' to read standard input anyway");
     }
     return -1;
+}
+
+/* The names to work through: the --files-from list, else the files. 0, or
+ * the exit code of a printed error. */
+static int open_names(const predict_args *a, char **files, size_t n_files, cli_names *names)
+{
+    if (a->files_from != NULL)
+        return cli_names_open_list(names, a->files_from, a->null_names ? '\0' : '\n');
+    cli_names_from_args(names, files, n_files);
+    return CLI_OK;
 }
 
 /* --save-input may be none of the files read, the model included, nor
@@ -531,16 +565,40 @@ static void set_stdout_buffering(int line_buffered)
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 }
 
+/* A name read from --files-from may not be the --save-input file either (the
+ * operands were checked before any work). 0, or the exit code. */
+static int check_listed(const predict_args *a, const cli_names *names, const char *name)
+{
+    char target[4096];
+    if (a->save_input == NULL || names->list == NULL)
+        return CLI_OK;
+    return cli_check_output("--save-input", a->save_input, CLI_OUTPUT_REPLACE, &name, 1,
+                            target, sizeof target);
+}
+
 /* Every file in turn: one that fails is reported and the rest go on, unless
  * the output or the model fails. The exit code; *stopped says whether the
  * files were left unfinished. */
-static int predict_files(char **files, size_t n_files, const classifier *cl,
-                         const printer *pr, int *stopped)
+static int predict_files(cli_names *names, const classifier *cl, const printer *pr,
+                         int *stopped)
 {
     int rc = CLI_OK;
+    const char *name;
     *stopped = 0;
-    for (size_t i = 0; i < n_files; i++) {
-        int r = predict_file(files[i], cl, pr);
+    for (;;) {
+        int got = cli_names_next(names, &name);
+        if (got == 0)
+            break;
+        if (got == -1) { /* an entry of the list that names no file: the rest go on */
+            rc = CLI_EXIT_DATA;
+            continue;
+        }
+        int r = got < 0 ? CLI_EXIT_DATA : check_listed(pr->args, names, name);
+        if (r != CLI_OK) {
+            *stopped = 1;
+            return r;
+        }
+        r = predict_file(name, cl, pr);
         if (r < 0) {
             *stopped = 1;
             return CLI_EXIT_DATA;
@@ -588,6 +646,9 @@ int cmd_predict(int argc, char **argv)
     if (rc == CLI_OK && a.save_input != NULL)
         rc = check_save_input(a.save_input, files, n_files, model_path, save_target,
                               sizeof save_target);
+    cli_names names;
+    if (rc == CLI_OK)
+        rc = open_names(&a, files, n_files, &names);
     if (rc != CLI_OK)
         return rc;
 
@@ -596,8 +657,10 @@ int cmd_predict(int argc, char **argv)
     nn_net *net = NULL;
     nn_error err = {{0}};
     nn_status st = nn_model_load(model_path, &net, &meta, &err);
-    if (st != NN_OK)
+    if (st != NN_OK) {
+        cli_names_close(&names);
         return cli_fail(st, &err);
+    }
     classifier cl = {0};
     cli_bar bar;
     /* A bar between lines of results on the same terminal would garble them. */
@@ -613,13 +676,14 @@ int cmd_predict(int argc, char **argv)
     if (rc == CLI_OK) {
         set_stdout_buffering(a.line_buffered);
         printer pr = {&a, &meta, model_path, meta.n_classes,
-                      a.with_filename >= 0 ? a.with_filename : n_files > 1};
+                      a.with_filename >= 0 ? a.with_filename : cli_names_several(&names)};
         print_header(&pr);
         int stopped;
-        rc = predict_files(files, n_files, &cl, &pr, &stopped);
+        rc = predict_files(&names, &cl, &pr, &stopped);
         rc = finish_saved(&cl, rc, stopped);
     }
     classifier_close(&cl);
+    cli_names_close(&names);
     nn_net_free(net);
     return rc;
 }
