@@ -9,6 +9,7 @@
 #ifndef NNCLASS_CLI_H
 #define NNCLASS_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -223,6 +224,22 @@ typedef struct {
  * resolved) and name, or same device and inode when they exist. A collision
  * is exit 2 naming both options and the file. The exit code, or 0. */
 int cli_check_outputs(cli_output *outs, size_t n, const char *const *inputs, size_t n_inputs);
+
+/* --- signals (signals.c) --- */
+
+/* Makes SIGHUP, SIGINT, SIGQUIT, SIGTERM and SIGPIPE remove every temporary
+ * file being written before the process dies of them (signals ignored at
+ * start stay ignored), and ignores SIGXFSZ so that a file-size limit is a
+ * write error (EFBIG). Call first thing. */
+void cli_signals_init(void);
+
+/* From now on SIGHUP, SIGINT and SIGTERM set *flag to the signal instead,
+ * for a loop that polls it and stops cleanly; a second signal, or the
+ * first one left unanswered for a few seconds, ends the process as above. */
+void cli_signals_stop_on(volatile sig_atomic_t *flag);
+
+/* Back to the behaviour of cli_signals_init. */
+void cli_signals_stop_off(void);
 
 /* --- escapers, one per sink (escape.c); every name from outside (a file
  * name, a class name) goes through the one of the sink it is written to --- */

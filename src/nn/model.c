@@ -777,15 +777,7 @@ nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta
     nn_status st = encode_named(net, meta, path, &buf, &len, err);
     if (st != NN_OK)
         return st;
-
-    nn_atomic_file *f = NULL;
-    st = nn_atomic_open(path, &f, err);
-    if (st == NN_OK)
-        st = nn_atomic_write(f, buf, len, err);
-    if (st == NN_OK)
-        st = nn_atomic_commit(f, err); /* frees f */
-    else
-        nn_atomic_abort(f);
+    st = nn_atomic_save(path, buf, len, err);
     free(buf);
     return st;
 }
