@@ -384,13 +384,18 @@ void cli_bar_draw(cli_bar *b, const char *label, size_t done, size_t total, doub
                   double left, const char *extra);
 void cli_bar_clear(cli_bar *b);
 
-/* Thread counts (threads.c). The CPUs online (at least 1); of those, the
- * ones that other work running on the machine at this moment leaves free
+/* Thread counts (threads.c). The CPUs this process may use: online and in
+ * its affinity mask (at least 1); threads capped to that number, saying so
+ * once on stderr unless quiet (more threads than CPUs only wait for each
+ * other); of the usable CPUs, the ones that other work running on the machine at this moment leaves free
  * (at least 1, all of them where the run queue cannot be read); and the
- * number of threads OpenBLAS may use in this process (>= 1). */
-size_t cli_online_cpus(void);
+ * number of threads OpenBLAS may use in this process (>= 1), set once the
+ * address space it will map is known to fit (nn_blas_room): 0, or the exit
+ * code of the printed "out of memory" error. */
+size_t cli_usable_cpus(void);
+size_t cli_cap_threads(size_t threads, int quiet);
 size_t cli_free_cpus(void);
-void cli_set_blas_threads(size_t threads);
+int cli_set_blas_threads(size_t threads);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);

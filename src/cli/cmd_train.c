@@ -124,7 +124,7 @@ static void usage(FILE *out)
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
-        (unsigned long long)d.seed, cli_free_cpus(), cli_online_cpus(), NN_MAX_AUGMENT,
+        (unsigned long long)d.seed, cli_free_cpus(), cli_usable_cpus(), NN_MAX_AUGMENT,
         d.val_count);
 }
 
@@ -794,11 +794,13 @@ int cmd_train(int argc, char **argv)
         goto done;
 
     /* nnclass's own threads share the network out, each calling a one-thread BLAS. */
-    cli_set_blas_threads(1);
+    rc = cli_set_blas_threads(1);
+    if (rc != CLI_OK)
+        goto done;
     /* By default one thread per CPU that nothing else is using: the threads
      * meet at every minibatch, so one that has to share its core holds up
      * the others, and two threads on one free CPU are slower than one. */
-    a.train.threads = a.threads > 0 ? a.threads : cli_free_cpus();
+    a.train.threads = a.threads > 0 ? cli_cap_threads(a.threads, a.quiet) : cli_free_cpus();
     nn_rng rng;
     nn_rng_seed(&rng, a.train.seed);
     nn_net_init(net, &rng);

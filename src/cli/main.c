@@ -19,6 +19,6 @@ int main(int argc, char **argv)
 {
     cli_open_std_fds();
     cli_signals_init();
-    nn_idx_set_threads(cli_online_cpus());
+    nn_idx_set_threads(cli_usable_cpus());
     return cli_close_stdout(nnclass_main(argc, argv));
 }

@@ -1,6 +1,8 @@
 # Signals and resource limits: no temporary file survives a signal or a
 # file-size limit, and each ends the way it should (the signal's own exit
-# status; a write error with one line naming the file).
+# status; a write error with one line naming the file); an address-space
+# limit too small for OpenBLAS is "out of memory", not an endless spin; and
+# --threads is capped at the CPUs the process may use.
 . "$(dirname "$0")/lib.bash"
 
 make_subset t10k 2000 "$TMP/s"
@@ -82,5 +84,53 @@ run_fsize train --images "$IMG" --labels "$TMP/s-labels.idx" --epochs 1 --quiet 
 expect_error 1 "m.nnc: cannot write: File too large" "ulimit -f: train"
 check "ulimit -f: no temporary file" no_temp
 check "ulimit -f: no output file" [ -z "$(ls "$OUT")" ]
+
+# An address-space limit that leaves no room for OpenBLAS's buffer (128 MiB
+# per computing thread): exit 1, "out of memory", promptly (timeout stands
+# guard over a spin). Sanitizer builds cannot start under ulimit -v: skipped.
+if (ulimit -v 1048576 && "$NNCLASS" --version) >/dev/null 2>&1; then
+    run_vlimited() {
+        (ulimit -v 150000; exec timeout -k 5 120 "$NNCLASS" "$@") >"$TMP/out" 2>"$TMP/err"
+        status=$?
+    }
+    run_vlimited train --images "$IMG" --labels "$TMP/s-labels.idx" --epochs 1 --quiet \
+        -o "$OUT/m.nnc"
+    expect_error 1 "out of memory" "ulimit -v: train"
+    run_vlimited eval --model "$TMP/m.nnc" --images "$IMG" --labels "$TMP/s-labels.idx"
+    expect_error 1 "out of memory" "ulimit -v: eval"
+    run_vlimited predict --model "$TMP/m.nnc" "$IMG"
+    expect_error 1 "out of memory" "ulimit -v: predict"
+    check "ulimit -v: no output file" [ -z "$(ls "$OUT")" ]
+else
+    echo "note: binary does not start under ulimit -v (sanitizer build): skipped" >&2
+fi
+
+# --threads beyond the CPUs this process may use: capped, said once on
+# stderr (not with --quiet), the results unchanged.
+cpus=$(nproc)
+if [ "$cpus" -lt 256 ]; then
+    run_nn eval --model "$TMP/m.nnc" --images "$IMG" --labels "$TMP/s-labels.idx" --threads 1
+    head -1 "$TMP/out" >"$TMP/one.txt"
+    run_nn eval --model "$TMP/m.nnc" --images "$IMG" --labels "$TMP/s-labels.idx" --threads 256
+    expect_status 0 "--threads 256: eval"
+    check "--threads 256: same accuracy" cmp -s "$TMP/one.txt" <(head -1 "$TMP/out")
+    check "--threads 256: one line says so" \
+        [ "$(grep -c "^nnclass: --threads: 256 is more than the $cpus CPU" "$TMP/err")" -eq 1 ]
+    run_nn predict --model "$TMP/m.nnc" --threads 256 --quiet "$IMG"
+    check "--threads 256 --quiet: nothing on stderr" [ ! -s "$TMP/err" ]
+    run_nn train --images "$IMG" --labels "$TMP/s-labels.idx" --epochs 1 --quiet \
+        --threads 256 -o "$TMP/t256.nnc"
+    expect_status 0 "--threads 256: train"
+    run_nn train --images "$IMG" --labels "$TMP/s-labels.idx" --epochs 1 --quiet \
+        --threads 1 -o "$TMP/t1.nnc"
+    check "--threads 256: the same model as --threads 1" cmp -s "$TMP/t1.nnc" "$TMP/t256.nnc"
+fi
+if command -v taskset >/dev/null && taskset -c 0 true 2>/dev/null; then
+    taskset -c 0 "$NNCLASS" eval --model "$TMP/m.nnc" --images "$IMG" \
+        --labels "$TMP/s-labels.idx" --threads 2 >"$TMP/out" 2>"$TMP/err"
+    check "taskset -c 0: --threads 2 capped at 1" \
+        grep -q "^nnclass: --threads: 2 is more than the 1 CPU this process may use; using 1" \
+        "$TMP/err"
+fi
 
 finish
