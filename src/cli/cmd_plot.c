@@ -2,7 +2,6 @@
  * JSON Lines file of `nnclass train --log`) as an SVG picture. */
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,16 +8,12 @@
 #include "nnclass/base/readfile.h"
 #include "nnclass/base/text.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <zlib.h>
 
