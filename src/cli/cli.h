@@ -9,6 +9,7 @@
 #ifndef NNCLASS_CLI_H
 #define NNCLASS_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -225,6 +226,22 @@ typedef struct {
  * is exit 2 naming both options and the file. The exit code, or 0. */
 int cli_check_outputs(cli_output *outs, size_t n, const char *const *inputs, size_t n_inputs);
 
+/* --- signals (signals.c) --- */
+
+/* Makes SIGHUP, SIGINT, SIGQUIT, SIGTERM and SIGPIPE remove every temporary
+ * file being written before the process dies of them (signals ignored at
+ * start stay ignored), and ignores SIGXFSZ so that a file-size limit is a
+ * write error (EFBIG). Call first thing. */
+void cli_signals_init(void);
+
+/* From now on SIGHUP, SIGINT and SIGTERM set *flag to the signal instead,
+ * for a loop that polls it and stops cleanly; a second signal, or the
+ * first one left unanswered for a few seconds, ends the process as above. */
+void cli_signals_stop_on(volatile sig_atomic_t *flag);
+
+/* Back to the behaviour of cli_signals_init. */
+void cli_signals_stop_off(void);
+
 /* --- escapers, one per sink (escape.c); every name from outside (a file
  * name, a class name) goes through the one of the sink it is written to --- */
 
@@ -423,13 +440,18 @@ void cli_bar_draw(cli_bar *b, const char *label, size_t done, size_t total, doub
                   double left, const char *extra);
 void cli_bar_clear(cli_bar *b);
 
-/* Thread counts (threads.c). The CPUs online (at least 1); of those, the
- * ones that other work running on the machine at this moment leaves free
+/* Thread counts (threads.c). The CPUs this process may use: online and in
+ * its affinity mask (at least 1); threads capped to that number, saying so
+ * once on stderr unless quiet (more threads than CPUs only wait for each
+ * other); of the usable CPUs, the ones that other work running on the machine at this moment leaves free
  * (at least 1, all of them where the run queue cannot be read); and the
- * number of threads OpenBLAS may use in this process (>= 1). */
-size_t cli_online_cpus(void);
+ * number of threads OpenBLAS may use in this process (>= 1), set once the
+ * address space it will map is known to fit (nn_blas_room): 0, or the exit
+ * code of the printed "out of memory" error. */
+size_t cli_usable_cpus(void);
+size_t cli_cap_threads(size_t threads, int quiet);
 size_t cli_free_cpus(void);
-void cli_set_blas_threads(size_t threads);
+int cli_set_blas_threads(size_t threads);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);

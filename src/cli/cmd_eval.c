@@ -593,7 +593,9 @@ static int check_outputs(const eval_args *a, eval_job *j)
 static int evaluate(const eval_args *a, eval_job *j)
 {
     nn_error err = {{0}};
-    cli_set_blas_threads(a->threads);
+    int rc_blas = cli_set_blas_threads(cli_cap_threads(a->threads, a->quiet));
+    if (rc_blas != CLI_OK)
+        return rc_blas;
     nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);
     if (st != NN_OK)
         return cli_fail(st, &err);

@@ -89,15 +89,8 @@ int cmd_export(int argc, char **argv)
         st = nn_onnx_encode(net, &meta, NNCLASS_VERSION, &buf, &len, &err);
     else if (st == NN_OK)
         st = nn_npz_encode(net, &meta, &buf, &len, &err);
-    nn_atomic_file *f = NULL;
     if (st == NN_OK)
-        st = nn_atomic_open(target, &f, &err);
-    if (st == NN_OK)
-        st = nn_atomic_write(f, buf, len, &err);
-    if (st == NN_OK)
-        st = nn_atomic_commit(f, &err); /* frees f */
-    else
-        nn_atomic_abort(f);
+        st = nn_atomic_save(target, buf, len, &err);
     free(buf);
     nn_net_free(net);
     if (st != NN_OK)

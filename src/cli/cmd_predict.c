@@ -652,7 +652,9 @@ int cmd_predict(int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
 
-    cli_set_blas_threads(a.threads);
+    rc = cli_set_blas_threads(cli_cap_threads(a.threads, a.quiet));
+    if (rc != CLI_OK)
+        return rc;
     nn_model_meta meta;
     nn_net *net = NULL;
     nn_error err = {{0}};

@@ -124,7 +124,7 @@ static void usage(FILE *out)
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
-        (unsigned long long)d.seed, cli_free_cpus(), cli_online_cpus(), NN_MAX_AUGMENT,
+        (unsigned long long)d.seed, cli_free_cpus(), cli_usable_cpus(), NN_MAX_AUGMENT,
         d.val_count);
 }
 
@@ -436,21 +436,6 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
 
 static volatile sig_atomic_t stop_signal = 0;
 
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* --- the command --------------------------------------------------------------- */
 
 /* Files of their own have as many classes as the digits unless --classes
@@ -709,14 +694,15 @@ static int open_progress(const train_args *a, train_job *j, const nn_net *net)
     return CLI_OK;
 }
 
-/* Trains net, stopping at SIGINT or SIGTERM; the exit code. */
+/* Trains net, stopping at SIGHUP, SIGINT or SIGTERM; the exit code. */
 static int run_training(const train_args *a, train_job *j, nn_net *net,
                         nn_train_result *result)
 {
     nn_error err = {{0}};
-    catch_signals();
+    cli_signals_stop_on(&stop_signal);
     nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog};
     nn_status st = nn_train(net, &j->data, &a->train, &hooks, result, &err);
+    cli_signals_stop_off();
     cli_bar_clear(&j->prog.bar);
     if (st == NN_E_INTERRUPTED) {
         cli_error("%s: interrupted by signal %d; no model written", a->output, (int)stop_signal);
@@ -761,15 +747,8 @@ static int save_model(const train_args *a, const train_job *j, const nn_net *net
     nn_model_meta meta;
     nn_error err = {{0}};
     model_meta(a, j, net, result, &meta);
-    /* A signal during the save must not leave a temporary file behind: hold
-     * SIGINT and SIGTERM until the rename is done. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    /* A signal during the save removes the temporary file (signals.c). */
     nn_status st = nn_model_save(j->output, net, &meta, &err);
-    sigprocmask(SIG_SETMASK, &old, NULL);
     return st == NN_OK ? CLI_OK : cli_fail(st, &err);
 }
 
@@ -815,11 +794,13 @@ int cmd_train(int argc, char **argv)
         goto done;
 
     /* nnclass's own threads share the network out, each calling a one-thread BLAS. */
-    cli_set_blas_threads(1);
+    rc = cli_set_blas_threads(1);
+    if (rc != CLI_OK)
+        goto done;
     /* By default one thread per CPU that nothing else is using: the threads
      * meet at every minibatch, so one that has to share its core holds up
      * the others, and two threads on one free CPU are slower than one. */
-    a.train.threads = a.threads > 0 ? a.threads : cli_free_cpus();
+    a.train.threads = a.threads > 0 ? cli_cap_threads(a.threads, a.quiet) : cli_free_cpus();
     nn_rng rng;
     nn_rng_seed(&rng, a.train.seed);
     nn_net_init(net, &rng);

@@ -23,6 +23,7 @@
 #define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE */
 #include "nnclass/io/idx.h"
 
+#include "nnclass/base/readfile.h"
 #include "nnclass/io/source.h"
 
 #include <errno.h>
@@ -463,19 +464,13 @@ static int compressed_bytes(nn_idx_input in, uint64_t limit, const uint8_t **dat
     struct stat st;
     int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
              (uint64_t)st.st_size <= limit;
-    size_t n = ok ? (size_t)st.st_size : 0, got = 0;
-    uint8_t *buf = ok ? malloc(n) : NULL;
-    while (buf != NULL && got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
+    size_t n = 0;
+    uint8_t *buf = NULL;
+    if (ok)
+        ok = nn_read_fd(fd, in.path, "file", (size_t)st.st_size, NULL, &buf, &n, NULL) == NN_OK;
     if (fd >= 0)
         close(fd);
-    if (buf == NULL || got < n) {
+    if (!ok || n != (size_t)st.st_size) { /* a file that changed: the streaming path */
         free(buf);
         return 0;
     }

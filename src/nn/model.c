@@ -5,18 +5,15 @@
 #include "nnclass/nn/model.h"
 
 #include "nnclass/base/atomic.h"
+#include "nnclass/base/readfile.h"
 #include "nnclass/base/text.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <zlib.h>
 
@@ -693,79 +690,27 @@ nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_
     return nn_model_read(path, out, meta, NULL, err);
 }
 
+/* Cheap check first: bytes that do not even start like a model (random
+ * data, /dev/urandom) are refused without reading on. */
+static int not_a_model(const uint8_t *data, size_t len)
+{
+    return len >= MAGIC_LEN && memcmp(data, MODEL_MAGIC, MAGIC_LEN) != 0;
+}
+
 nn_status nn_model_read(const char *path, nn_net **out, nn_model_meta *meta, size_t *bytes,
                         nn_error *err)
 {
     *out = NULL;
     if (bytes != NULL)
         *bytes = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    nn_status st = NN_OK;
     uint8_t *buf = NULL;
-    size_t len = 0, cap;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        st = nn_fail(err, NN_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-        goto done;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        st = nn_fail(err, NN_E_IO, "%s: is a directory, not a model file", path);
-        goto done;
-    }
-    if (S_ISREG(sb.st_mode)) {
-        if ((uintmax_t)sb.st_size > MODEL_MAX_BYTES) {
-            st = nn_fail(err, NN_E_TOO_LARGE, "%s: %jd bytes, larger than any model (at most "
-                         "%zu bytes)", path, (intmax_t)sb.st_size, MODEL_MAX_BYTES);
-            goto done;
-        }
-        cap = (size_t)sb.st_size + 1; /* one more byte notices a file that grew */
-    } else {
-        cap = 64 * 1024; /* a pipe or a device: grow while reading, up to the cap */
-    }
-    buf = malloc(cap);
-    if (buf == NULL) {
-        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, cap);
-        goto done;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > MODEL_MAX_BYTES) {
-                st = nn_fail(err, NN_E_TOO_LARGE, "%s: more than %zu bytes, larger than any "
-                             "model", path, MODEL_MAX_BYTES);
-                goto done;
-            }
-            size_t grown = cap * 2 > MODEL_MAX_BYTES + 1 ? MODEL_MAX_BYTES + 1 : cap * 2;
-            uint8_t *nb = realloc(buf, grown);
-            if (nb == NULL) {
-                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, grown);
-                goto done;
-            }
-            buf = nb;
-            cap = grown;
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            st = nn_fail(err, NN_E_IO, "%s: cannot read: %s", path, strerror(errno));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        /* Cheap checks first: bytes that do not even start like a model
-         * (random data, /dev/urandom) are refused without reading on. */
-        if (len >= MAGIC_LEN && memcmp(buf, MODEL_MAGIC, MAGIC_LEN) != 0)
-            break;
-    }
-    st = nn_model_decode(buf, len, path, out, meta, err);
+    size_t len = 0;
+    nn_status st = nn_read_file(path, "model", MODEL_MAX_BYTES, not_a_model, &buf, &len, err);
+    if (st == NN_OK)
+        st = nn_model_decode(buf, len, path, out, meta, err);
     if (st == NN_OK && bytes != NULL)
         *bytes = len;
-done:
     free(buf);
-    close(fd); /* read-only: nothing to lose on a failed close */
     return st;
 }
 
@@ -777,15 +722,7 @@ nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta
     nn_status st = encode_named(net, meta, path, &buf, &len, err);
     if (st != NN_OK)
         return st;
-
-    nn_atomic_file *f = NULL;
-    st = nn_atomic_open(path, &f, err);
-    if (st == NN_OK)
-        st = nn_atomic_write(f, buf, len, err);
-    if (st == NN_OK)
-        st = nn_atomic_commit(f, err); /* frees f */
-    else
-        nn_atomic_abort(f);
+    st = nn_atomic_save(path, buf, len, err);
     free(buf);
     return st;
 }

@@ -145,7 +145,10 @@ run_limited predict --model "$TMP/tiny.nnc" "$IMG"
 expect_error 1 "s-images.idx" "model input does not match predict data"
 
 # SIGINT and SIGTERM during training: exit 128+signal, no file, no temp file.
+# Job control on: a background job of a script otherwise starts with SIGINT
+# ignored, and nnclass leaves an ignored signal ignored.
 make_subset train 10000 "$TMP/t"
+set -m
 for sig in INT TERM; do
     cp "$TMP/m.nnc" "$TMP/prev.nnc"
     "$NNCLASS" train --images "$TMP/t-images.idx" --labels "$TMP/t-labels.idx" --epochs 1000 \
@@ -160,6 +163,7 @@ for sig in INT TERM; do
     check "SIG$sig: no temporary file" [ -z "$(ls "$TMP" | grep -F '.tmp')" ]
     check "SIG$sig: one message" grep -q "^nnclass: .*interrupted" "$TMP/sig.err"
 done
+set +m
 
 # A full disk while saving: the previous model stays whole (needs root for a
 # small tmpfs; skipped otherwise).
