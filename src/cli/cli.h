@@ -238,9 +238,9 @@ void cli_put_text(FILE *out, const char *s);
  * and reads in order. */
 void cli_tsv_field(FILE *out, const char *s);
 
-/* The same escaped field as a new string (caller frees; NULL when out of
- * memory). */
-char *cli_tsv_name(const char *s);
+/* CSV: writes s as one field, quoted when it holds a comma, a quote or a
+ * line break, a quote inside doubled (RFC 4180). */
+void cli_csv_field(FILE *out, const char *s);
 
 /* JSON: writes s as a JSON string literal, with the escapes JSON requires
  * and control characters (as for cli_put_text) as \uXXXX; a byte that is

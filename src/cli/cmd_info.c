@@ -1,5 +1,6 @@
 /* cmd_info.c - `nnclass info MODEL...`: what model files hold, as text or JSON. */
 #include "cli.h"
+#include "record.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -134,43 +135,47 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
 static void print_json(const char *path, size_t bytes, const nn_net *net,
                        const nn_model_meta *meta)
 {
-    printf("{\"file\":");
-    cli_json_string(stdout, path);
-    printf(",\"bytes\":%lld,\"checksum\":\"ok\",\"layers\":[",
-           (long long)bytes);
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, stdout, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "file", path);
+    cli_rec_size(r, "bytes", bytes);
+    cli_rec_str(r, "checksum", "ok");
+    cli_rec_array(r, "layers");
     for (size_t l = 0; l < net->n_layers; l++)
-        printf("%s%zu", l > 0 ? "," : "", net->sizes[l]);
-    printf("],\"input\":[%u,%u],\"neurons\":%zu,\"weights\":%zu,\"biases\":%zu,"
-           "\"parameters\":%zu,\"activation\":",
-           meta->rows, meta->cols, nn_net_neurons(net), nn_net_weights_count(net),
-           nn_net_biases_count(net), net->n_params);
-    cli_json_string(stdout, nn_activation_name(net->hidden));
+        cli_rec_size(r, NULL, net->sizes[l]);
+    cli_rec_close(r);
+    cli_rec_array(r, "input");
+    cli_rec_size(r, NULL, meta->rows);
+    cli_rec_size(r, NULL, meta->cols);
+    cli_rec_close(r);
+    cli_rec_size(r, "neurons", nn_net_neurons(net));
+    cli_rec_size(r, "weights", nn_net_weights_count(net));
+    cli_rec_size(r, "biases", nn_net_biases_count(net));
+    cli_rec_size(r, "parameters", net->n_params);
+    cli_rec_str(r, "activation", nn_activation_name(net->hidden));
     char table[256];
     nn_net_format_table(net, net->hidden, table, sizeof table);
-    printf(",\"format_version\":%d,\"table\":", nn_net_is_dense(net) ? 1 : 2);
-    cli_json_string(stdout, table);
-    printf(",\"classes\":%zu,\"class_names\":", meta->n_classes);
+    cli_rec_size(r, "format_version", nn_net_is_dense(net) ? 1 : 2);
+    cli_rec_str(r, "table", table);
+    cli_rec_size(r, "classes", meta->n_classes);
     if (meta->has_class_names) {
-        putchar('[');
-        for (size_t k = 0; k < meta->n_classes; k++) {
-            if (k > 0)
-                putchar(',');
-            cli_json_string(stdout, meta->class_names[k]);
-        }
-        putchar(']');
+        cli_rec_array(r, "class_names");
+        for (size_t k = 0; k < meta->n_classes; k++)
+            cli_rec_str(r, NULL, meta->class_names[k]);
+        cli_rec_close(r);
     } else {
-        fputs("null", stdout);
+        cli_rec_null(r, "class_names");
     }
-    printf(",\"dataset\":");
-    cli_json_string(stdout, meta->dataset);
-    printf(",\"recipe\":");
-    cli_json_string(stdout, meta->recipe);
-    printf(",\"epochs\":%u,\"seed\":%llu,\"val_accuracy\":", meta->epochs,
-           (unsigned long long)meta->seed);
+    cli_rec_str(r, "dataset", meta->dataset);
+    cli_rec_str(r, "recipe", meta->recipe);
+    cli_rec_size(r, "epochs", meta->epochs);
+    cli_rec_u64(r, "seed", meta->seed);
     if (meta->val_accuracy >= 0)
-        printf("%.6f}\n", (double)meta->val_accuracy);
+        cli_rec_fixed(r, "val_accuracy", meta->val_accuracy, 6);
     else
-        fputs("null}\n", stdout);
+        cli_rec_null(r, "val_accuracy");
+    cli_rec_end(r);
 }
 
 typedef struct {

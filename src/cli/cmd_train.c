@@ -1,6 +1,7 @@
 /* cmd_train.c - `nnclass train`: load a data set, train a network, write the
  * model file atomically. */
 #include "cli.h"
+#include "record.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -389,6 +390,38 @@ static void on_progress(size_t epoch, size_t done, size_t total, double loss, vo
     cli_bar_draw(&p->bar, label, done, total, rate, left, p->perceptron ? NULL : extra);
 }
 
+/* One JSON line of the --log file per epoch, flushed so that a reader
+ * following the file sees it at once. */
+static void log_epoch(progress *p, const nn_epoch_stats *s, size_t errors)
+{
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_size(r, "epoch", s->epoch);
+    cli_rec_size(r, "epochs", s->epochs);
+    if (p->perceptron) {
+        cli_rec_null(r, "loss");
+        cli_rec_size(r, "errors", errors);
+    } else {
+        cli_rec_fixed(r, "loss", s->loss, 6);
+    }
+    cli_rec_fixed(r, "train_accuracy", s->train_accuracy, 6);
+    if (s->val_accuracy >= 0)
+        cli_rec_fixed(r, "val_accuracy", s->val_accuracy, 6);
+    else
+        cli_rec_null(r, "val_accuracy");
+    if (s->val_loss >= 0)
+        cli_rec_fixed(r, "val_loss", s->val_loss, 6);
+    else
+        cli_rec_null(r, "val_loss");
+    cli_rec_bool(r, "best", s->is_best);
+    cli_rec_fixed(r, "seconds", s->seconds, 4);
+    cli_rec_sig(r, "lr", s->lr, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+}
+
 static void on_epoch(const nn_epoch_stats *s, void *user)
 {
     progress *p = user;
@@ -407,26 +440,8 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
             fprintf(stderr, "  val %.4f%s", s->val_accuracy, s->is_best ? " *" : "");
         fprintf(stderr, "  %.2fs\n", s->seconds);
     }
-    if (p->log != NULL && !p->log_failed) {
-        fprintf(p->log, "{\"epoch\":%zu,\"epochs\":%zu,", s->epoch, s->epochs);
-        if (p->perceptron)
-            fprintf(p->log, "\"loss\":null,\"errors\":%zu,", errors);
-        else
-            fprintf(p->log, "\"loss\":%.6f,", s->loss);
-        fprintf(p->log, "\"train_accuracy\":%.6f,", s->train_accuracy);
-        if (s->val_accuracy >= 0)
-            fprintf(p->log, "\"val_accuracy\":%.6f,", s->val_accuracy);
-        else
-            fputs("\"val_accuracy\":null,", p->log);
-        if (s->val_loss >= 0)
-            fprintf(p->log, "\"val_loss\":%.6f,", s->val_loss);
-        else
-            fputs("\"val_loss\":null,", p->log);
-        fprintf(p->log, "\"best\":%s,\"seconds\":%.4f,\"lr\":%.6g}\n",
-                s->is_best ? "true" : "false", s->seconds, s->lr);
-        if (fflush(p->log) != 0)
-            p->log_failed = 1;
-    }
+    if (p->log != NULL && !p->log_failed)
+        log_epoch(p, s, errors);
     if (p->curve.path != NULL) {
         nn_svg_epoch e = {s->epoch, p->perceptron ? -1.0 : s->loss, s->train_accuracy,
                           s->val_accuracy, s->lr, s->val_loss};
@@ -778,16 +793,15 @@ static int print_result(const train_args *a, const train_job *j,
                         const nn_train_result *result)
 {
     /* stdout carries the JSON lines with --log -: the path then goes to stderr */
-    FILE *out = j->prog.log == stdout ? stderr : stdout;
-    /* The path is a field of a tab-separated line: escaped as in TSV. */
-    char *shown_output = cli_tsv_name(a->output);
-    if (shown_output == NULL)
-        return cli_fail(NN_E_NOMEM, NULL);
-    if (result->best_val_accuracy >= 0)
-        fprintf(out, "%s\tval_accuracy\t%.4f\n", shown_output, result->best_val_accuracy);
-    else
-        fprintf(out, "%s\n", shown_output);
-    free(shown_output);
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, j->prog.log == stdout ? stderr : stdout, CLI_REC_TSV);
+    cli_rec_begin(r);
+    cli_rec_str(r, "model", a->output);
+    if (result->best_val_accuracy >= 0) {
+        cli_rec_str(r, NULL, "val_accuracy");
+        cli_rec_fixed(r, "val_accuracy", result->best_val_accuracy, 4);
+    }
+    cli_rec_end(r);
     return CLI_OK; /* main checks standard output as it closes it */
 }
 
