@@ -181,6 +181,8 @@ typedef struct {
  * files can be told apart once merged. */
 static int has_file_column(const predict_args *a, size_t n_files)
 {
+    if (a->format != FORMAT_TSV)
+        return 1;
     return a->with_filename >= 0 ? a->with_filename : n_files > 1;
 }
 
@@ -192,8 +194,7 @@ static void print_header(const printer *p)
     cli_rec *r = p->rec;
     char name[48];
     cli_rec_begin(r);
-    if (p->file_column)
-        cli_rec_str(r, NULL, "file");
+    cli_rec_str(r, NULL, "file");
     cli_rec_str(r, NULL, "index");
     cli_rec_str(r, NULL, "label");
     cli_rec_str(r, NULL, "confidence");
@@ -208,6 +209,7 @@ static void print_header(const printer *p)
             snprintf(name, sizeof name, "p_%zu", k);
             cli_rec_str(r, NULL, name);
         }
+    cli_rec_str(r, NULL, "error");
     cli_rec_end(r);
 }
 
@@ -270,6 +272,8 @@ static void print_line(const printer *p, const char *file, size_t index, const f
             put_prob(p, NULL, probs[k]);
         cli_rec_close(r);
     }
+    if (a->format == FORMAT_CSV)
+        cli_rec_null(r, "error");
     cli_rec_end(r);
 }
 
@@ -281,7 +285,7 @@ static void print_failure(const printer *p, const char *file, const char *messag
 {
     const predict_args *a = p->args;
     cli_rec *r = p->rec;
-    if (a->format != 7)
+    if (a->format == FORMAT_TSV)
         return;
     cli_rec_begin(r);
     cli_rec_str(r, "file", file);
