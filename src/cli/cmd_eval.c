@@ -4,6 +4,7 @@
 #include "record.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +37,10 @@ typedef struct {
 static void usage(FILE *out)
 {
     fputs("Usage: nnclass eval [OPTION]...\n"
-          "Classify a labelled data set and report accuracy, the confusion matrix\n"
-          "(rows: true label, columns: predicted) and per-class precision, recall and F1.\n\n"
+          "Classify a labelled data set and report accuracy, the loss (mean\n"
+          "cross-entropy of the true labels; none for the perceptron), the confusion\n"
+          "matrix (rows: true label, columns: predicted) and per-class precision, recall\n"
+          "and F1. CSV gives the loss in the last column of its total row.\n\n"
           "  --model FILE         model to evaluate (default: the dataset's model,\n"
           "                       <data dir>/models/<dataset>.nnc; mnist's with --images);\n"
           "                       a bare NAME such as mnist-cnn means\n"
@@ -158,11 +161,22 @@ static int parse_args(int argc, char **argv, eval_args *a)
     return check_combinations(a);
 }
 
-static void print_text(const nn_confusion *c, const nn_model_meta *meta, const char *model,
-                       const char *images_path, double seconds)
+/* The mean cross-entropy of the images, or NaN where the model's outputs
+ * are no probabilities whose loss means something: the perceptron's. */
+static double test_loss(const nn_net *net, const nn_confusion *c)
+{
+    return net->hidden == NN_ACT_STEP ? NAN : nn_confusion_loss(c);
+}
+
+static void print_text(const nn_confusion *c, double loss, const nn_model_meta *meta,
+                       const char *model, const char *images_path, double seconds)
 {
     size_t n = c->n_classes;
-    printf("accuracy %.4f (%zu/%zu)\n\n", nn_confusion_accuracy(c), c->correct, c->total);
+    printf("accuracy %.4f (%zu/%zu)\n", nn_confusion_accuracy(c), c->correct, c->total);
+    if (!isnan(loss))
+        printf("loss     %.4f (mean cross-entropy)\n\n", loss);
+    else
+        printf("loss     none (the perceptron's sums are no probabilities)\n\n");
     printf("confusion matrix (rows: true label, columns: predicted label)\n");
     printf("%10s", "true\\pred");
     for (size_t j = 0; j < n; j++)
@@ -207,9 +221,9 @@ static void put_metrics(cli_rec *r, const nn_class_metrics *m)
 
 /* The report as one JSON object, left open: the caller may add members and
  * ends the record. */
-static void print_json(cli_rec *r, const nn_confusion *c, const nn_model_meta *meta,
-                       const char *model, const char *images_path, const char *labels_path,
-                       double seconds)
+static void print_json(cli_rec *r, const nn_confusion *c, double loss,
+                       const nn_model_meta *meta, const char *model, const char *images_path,
+                       const char *labels_path, double seconds)
 {
     size_t n = c->n_classes;
     char buf[32];
@@ -220,6 +234,7 @@ static void print_json(cli_rec *r, const nn_confusion *c, const nn_model_meta *m
     cli_rec_fixed(r, "accuracy", nn_confusion_accuracy(c), 6);
     cli_rec_size(r, "correct", c->correct);
     cli_rec_size(r, "total", c->total);
+    cli_rec_fixed(r, "loss", loss, 6); /* null for the perceptron */
     cli_rec_array(r, "confusion");
     for (size_t i = 0; i < n; i++) {
         cli_rec_array(r, NULL);
@@ -249,8 +264,9 @@ static void print_json(cli_rec *r, const nn_confusion *c, const nn_model_meta *m
 }
 
 /* One row per true class: its metrics, then its row of the confusion matrix;
- * a last "total" row holds the macro averages and the column sums. */
-static void print_csv(cli_rec *r, const nn_confusion *c)
+ * a last "total" row holds the macro averages, the column sums and, in the
+ * last column, the loss (empty in the class rows, and for the perceptron). */
+static void print_csv(cli_rec *r, const nn_confusion *c, double loss)
 {
     size_t n = c->n_classes;
     char name[32];
@@ -263,6 +279,7 @@ static void print_csv(cli_rec *r, const nn_confusion *c)
         snprintf(name, sizeof name, "pred_%zu", j);
         cli_rec_str(r, NULL, name);
     }
+    cli_rec_str(r, NULL, "loss");
     cli_rec_end(r);
     for (size_t i = 0; i < n; i++) {
         nn_class_metrics m = nn_class_metrics_of(c, i);
@@ -275,6 +292,7 @@ static void print_csv(cli_rec *r, const nn_confusion *c)
         cli_rec_fixed(r, NULL, m.f1, 6);
         for (size_t j = 0; j < n; j++)
             cli_rec_size(r, NULL, c->confusion[i * n + j]);
+        cli_rec_null(r, NULL);
         cli_rec_end(r);
     }
     nn_class_metrics avg = nn_metrics_macro(c);
@@ -287,6 +305,7 @@ static void print_csv(cli_rec *r, const nn_confusion *c)
     cli_rec_fixed(r, NULL, avg.f1, 6);
     for (size_t j = 0; j < n; j++)
         cli_rec_size(r, NULL, nn_confusion_predicted(c, j));
+    cli_rec_fixed(r, NULL, loss, 6);
     cli_rec_end(r);
 }
 
@@ -657,15 +676,16 @@ static int draw_pictures(const eval_args *a, const eval_job *j)
 static void print_report(const eval_args *a, const eval_job *j, double seconds)
 {
     cli_rec rec;
+    double loss = test_loss(j->net, &j->conf);
     switch (a->format) {
     case FORMAT_TEXT:
-        print_text(&j->conf, &j->meta, j->model_path, j->images_path, seconds);
+        print_text(&j->conf, loss, &j->meta, j->model_path, j->images_path, seconds);
         if (a->errors > 0)
             print_errors_text(&j->keeper, &j->meta);
         break;
     case FORMAT_JSON:
         cli_rec_init(&rec, stdout, CLI_REC_JSON);
-        print_json(&rec, &j->conf, &j->meta, j->model_path, j->images_path, j->labels_path,
+        print_json(&rec, &j->conf, loss, &j->meta, j->model_path, j->images_path, j->labels_path,
                    seconds);
         if (a->errors > 0)
             print_errors_json(&rec, &j->keeper, &j->meta);
@@ -673,7 +693,7 @@ static void print_report(const eval_args *a, const eval_job *j, double seconds)
         break;
     case FORMAT_CSV:
         cli_rec_init(&rec, stdout, CLI_REC_CSV);
-        print_csv(&rec, &j->conf);
+        print_csv(&rec, &j->conf, loss);
         break;
     }
 }
