@@ -115,9 +115,13 @@ static void usage(FILE *out)
         "  -o, --output FILE    model file to write (default model.nnc); it must be a\n"
         "                       regular file or a new name; a symbolic link is followed\n"
         "                       and the file it points to replaced\n"
-        "  -q, --quiet          no per-epoch lines on stderr\n"
+        "  -q, --quiet          no per-epoch lines or progress bar on stderr; the\n"
+        "                       model's path and the test result still print\n"
         "  --log FILE           write one JSON object per epoch to FILE ('-': standard\n"
-        "                       output, and the model's path goes to standard error)\n"
+        "                       output, and the model's path goes to standard error),\n"
+        "                       and last, after training on a dataset with a test\n"
+        "                       split, {\"split\":\"test\",...,\"test_accuracy\":A,\n"
+        "                       \"test_loss\":L}\n"
         "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
         NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR,
@@ -485,10 +489,38 @@ static size_t data_class_count(const train_args *a)
     return DEFAULT_CLASSES;
 }
 
-/* After training on a dataset: one line on stderr with the accuracy of the
- * model just written on the dataset's test split, so that `eval` is not
- * needed to know it. Returns the exit code. */
-static int report_test_accuracy(const nn_net *net, const train_args *a, const char *data_dir)
+/* The result on the test split: the line on stderr (also with --quiet: it
+ * is the result, not progress) and, with --log, the log's last record. */
+static void print_test_result(const train_args *a, progress *p, const nn_net *net,
+                              const nn_confusion *conf)
+{
+    /* the perceptron's outputs are no probabilities: no loss */
+    double loss = net->hidden == NN_ACT_STEP ? NAN : nn_confusion_loss(conf);
+    fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(conf),
+            conf->correct, conf->total);
+    cli_put_text(stderr, a->output);
+    fprintf(stderr, " on the %s test split\n", a->dataset);
+    if (p->log == NULL || p->log_failed)
+        return;
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "split", "test");
+    cli_rec_str(r, "dataset", a->dataset);
+    cli_rec_size(r, "correct", conf->correct);
+    cli_rec_size(r, "total", conf->total);
+    cli_rec_fixed(r, "test_accuracy", nn_confusion_accuracy(conf), 6);
+    cli_rec_fixed(r, "test_loss", loss, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+}
+
+/* After training on a dataset: the accuracy and loss of the model just
+ * written on the dataset's test split, so that `eval` is not needed to know
+ * them. Returns the exit code. */
+static int report_test_result(const nn_net *net, const train_args *a, const char *data_dir,
+                              progress *p)
 {
     char images_path[4096], labels_path[4096];
     nn_images images = {0};
@@ -515,12 +547,8 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
-    else {
-        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(&conf),
-                conf.correct, conf.total);
-        cli_put_text(stderr, a->output);
-        fprintf(stderr, " on the %s test split\n", a->dataset);
-    }
+    else
+        print_test_result(a, p, net, &conf);
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);
@@ -844,8 +872,12 @@ int cmd_train(int argc, char **argv)
         rc = save_model(&a, &job, net, &result);
     if (rc == CLI_OK)
         rc = print_result(&a, &job, &result);
-    if (rc == CLI_OK && !a.quiet && a.dataset != NULL)
-        rc = report_test_accuracy(net, &a, job.data_dir);
+    if (rc == CLI_OK && a.dataset != NULL)
+        rc = report_test_result(net, &a, job.data_dir, &job.prog);
+    if (rc == CLI_OK && job.prog.log_failed) {
+        cli_error("%s: cannot write the log: %s", job.prog.log_path, strerror(errno));
+        rc = CLI_EXIT_DATA;
+    }
 
 done:
     if (job.prog.log != NULL && job.prog.log != stdout && fclose(job.prog.log) != 0 &&
