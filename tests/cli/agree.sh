@@ -35,6 +35,8 @@ assert t["split"] == "test" and t["dataset"] == "mnist" and t["total"] == 10000,
 assert t["correct"] == ev["correct"] and abs(t["test_accuracy"] - ev["accuracy"]) < 1e-6, (t, ev)
 assert abs(t["test_loss"] - ev["loss"]) < 1e-6, (t, ev["loss"])
 ' "$TMP/one.jsonl" "$TMP/one.eval.json"
+check "plot reads a log that ends with its test record" \
+    "$NNCLASS" plot "$TMP/one.jsonl" -o "$TMP/one.svg"
 
 # training files has no test split: no accuracy line.
 make_subset train 500 "$TMP/s"
