@@ -114,10 +114,11 @@ nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, siz
 /* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);
 
-/* The file a --model value names: a bare name (letters, digits, '-', '_')
- * that is not a file here means <data dir>/models/NAME.nnc (--model
- * mnist-cnn); anything else is a path. */
-void cli_model_path(const char *data_dir, const char *model, char *out, size_t cap);
+/* The file a --model value names, in out (cap bytes): a path is itself; a
+ * bare name (letters, digits, '-', '_') is NAME or NAME.nnc in the working
+ * folder, else <data dir>/models/NAME.nnc (--model mnist-cnn). Returns 0, or
+ * 1 after printing that no such model is found, with every path tried. */
+int cli_model_path(const char *data_dir, const char *model, char *out, size_t cap);
 
 /* Class names of a known dataset ("mnist": "0".."9"; "fashion": clothing
  * names), or NULL; *n receives their number. */

@@ -14,7 +14,8 @@ static void usage(FILE *out)
           "Describe model files: architecture, neuron, weight and bias counts,\n"
           "activations, one row per layer (output shape, parameters, activation)\n"
           "with the totals, class names, training metadata and checksum status.\n"
-          "A bare NAME such as mnist-cnn means <data dir>/models/NAME.nnc.\n\n"
+          "A bare NAME such as mnist-cnn means ./NAME or ./NAME.nnc when one is there,\n"
+          "else <data dir>/models/NAME.nnc.\n\n"
           "  --format NAME   text or json (one JSON object per model, one a line)\n"
           "                  (default text)\n"
           "  --data-dir DIR  where bare model names live (default $NNCLASS_DATA, else\n"
@@ -218,7 +219,10 @@ int cmd_info(int argc, char **argv)
         nn_net *net = NULL;
         nn_error err = {{0}};
         char path[4096];
-        cli_model_path(cli_data_dir(a.data_dir), argv[i], path, sizeof path);
+        if (cli_model_path(cli_data_dir(a.data_dir), argv[i], path, sizeof path) != CLI_OK) {
+            rc = CLI_EXIT_DATA;
+            continue;
+        }
         size_t bytes = 0;
         nn_status st = nn_model_read(path, &net, &meta, &bytes, &err);
         if (st != NN_OK) {

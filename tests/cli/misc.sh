@@ -55,4 +55,29 @@ expect_error 2 "--count" "show --count 0"
 run_nn show "$TMP/random.nnc"
 expect_error 1 "random.nnc" "show random bytes"
 
+# A bare model name: NAME, then NAME.nnc in the working folder, then the
+# data folder's models/NAME.nnc; none of them is an error listing all three.
+mkdir -p "$TMP/here" "$TMP/d/models"
+cp "$DATA/models/fashion.nnc" "$TMP/d/models/shared.nnc"
+bare_info() { (cd "$TMP/here" && "$NNCLASS" info --format json --data-dir "$TMP/d" "$@") >"$TMP/out" 2>"$TMP/err"; }
+bare_file() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["file"])' "$TMP/out"; }
+bare_info shared
+check "bare name: the data folder's model" [ "$(bare_file)" = "$TMP/d/models/shared.nnc" ]
+cp "$DATA/models/mnist.nnc" "$TMP/here/shared.nnc"
+bare_info shared
+check "bare name: ./NAME.nnc before the data folder's" [ "$(bare_file)" = "shared.nnc" ]
+cp "$DATA/models/mnist.nnc" "$TMP/here/shared"
+bare_info shared
+check "bare name: ./NAME before ./NAME.nnc" [ "$(bare_file)" = "shared" ]
+(cd "$TMP/here" && "$NNCLASS" predict --data-dir "$TMP/d" --model shared --format json \
+    "$DATA/mnist/t10k-images-idx3-ubyte.gz" | head -1) >"$TMP/p.json"
+check "predict --model: the working folder's model answers" grep -q '"label":"7"' "$TMP/p.json"
+(cd "$TMP/here" && "$NNCLASS" predict --data-dir "$TMP/d" --model nowhere \
+    "$DATA/mnist/t10k-images-idx3-ubyte.gz") >"$TMP/out" 2>"$TMP/err"
+status=$?
+expect_error 1 "nowhere: no such model; tried ./nowhere, ./nowhere.nnc and $TMP/d/models/nowhere.nnc" \
+    "a bare name found nowhere"
+run_nn info --data-dir "$TMP/d" nowhere
+expect_error 1 "tried ./nowhere, ./nowhere.nnc and" "info: a bare name found nowhere"
+
 finish
