@@ -13,7 +13,9 @@ static void usage(FILE *out)
     fputs("Usage: nnclass info [OPTION]... MODEL...\n"
           "Describe model files: architecture, neuron, weight and bias counts,\n"
           "activations, one row per layer (output shape, parameters, activation)\n"
-          "with the totals, class names, training metadata and checksum status.\n"
+          "with the totals, class names, training metadata, checksum status and\n"
+          "provenance: the nnclass release and BLAS core that trained the model and a\n"
+          "CRC-32 of its training pixels and labels (unknown for older model files).\n"
           "A bare NAME such as mnist-cnn means ./NAME or ./NAME.nnc when one is there,\n"
           "else <data dir>/models/NAME.nnc.\n\n"
           "  --format NAME   text or json (one JSON object per model, one a line)\n"
@@ -80,6 +82,44 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Where the model came from; "unknown" for a file made before nnclass kept
+ * it. The text fields are printable ASCII (the loader checks). */
+static void print_provenance_text(const nn_model_meta *meta)
+{
+    if (!meta->has_provenance) {
+        printf("trained by    unknown (a model file from before nnclass kept it)\n"
+               "blas core     unknown\n"
+               "data crc-32   unknown\n");
+        return;
+    }
+    printf("trained by    nnclass %s\n", meta->nnclass_version);
+    printf("blas core     %s\n", meta->blas_core[0] != '\0' ? meta->blas_core : "unknown");
+    printf("data crc-32   images %08x, labels %08x (of the training pixels and labels\n"
+           "              as read, IDX headers left out)\n", meta->images_crc, meta->labels_crc);
+}
+
+/* The same as JSON members: null where unknown. */
+static void put_provenance_json(cli_rec *r, const nn_model_meta *meta)
+{
+    char crc[16];
+    if (!meta->has_provenance) {
+        static const char *const keys[] = {"nnclass_version", "blas_core", "images_crc32",
+                                           "labels_crc32"};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            cli_rec_null(r, keys[i]);
+        return;
+    }
+    cli_rec_str(r, "nnclass_version", meta->nnclass_version);
+    if (meta->blas_core[0] != '\0')
+        cli_rec_str(r, "blas_core", meta->blas_core);
+    else
+        cli_rec_null(r, "blas_core");
+    snprintf(crc, sizeof crc, "%08x", meta->images_crc);
+    cli_rec_str(r, "images_crc32", crc);
+    snprintf(crc, sizeof crc, "%08x", meta->labels_crc);
+    cli_rec_str(r, "labels_crc32", crc);
+}
+
 static void print_text(const char *path, size_t bytes, const nn_net *net,
                        const nn_model_meta *meta)
 {
@@ -131,6 +171,7 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
         printf("validation    %.4f\n", (double)meta->val_accuracy);
     else
         printf("validation    none (trained without a held-out set)\n");
+    print_provenance_text(meta);
 }
 
 static void print_json(const char *path, size_t bytes, const nn_net *net,
@@ -176,6 +217,7 @@ static void print_json(const char *path, size_t bytes, const nn_net *net,
         cli_rec_fixed(r, "val_accuracy", meta->val_accuracy, 6);
     else
         cli_rec_null(r, "val_accuracy");
+    put_provenance_json(r, meta);
     cli_rec_end(r);
 }
 
