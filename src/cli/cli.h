@@ -151,6 +151,11 @@ int cli_check_input_options(const char *cmd, const char *images, const char *lab
 int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
                    size_t cap);
 
+/* Fills the provenance of a model trained on images and labels into meta
+ * (provenance.c): this nnclass's release, OpenBLAS's core, and the CRC-32
+ * of the pixels and of the labels as read. */
+void cli_model_provenance(const nn_images *images, const nn_labels *labels, nn_model_meta *meta);
+
 /* After a failure to read a dataset: the hint that Fashion-MNIST is fetched
  * by a script, on stderr, when dataset is "fashion". */
 void cli_dataset_hint(const char *dataset);

@@ -13,9 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cblas.h>
-#include <zlib.h>
-
 #include "nnclass/nn/eval.h"
 #include "nnclass/io/idx.h"
 #include "nnclass/nn/model.h"
@@ -779,42 +776,6 @@ static int run_training(const train_args *a, train_job *j, nn_net *net,
     return CLI_OK;
 }
 
-/* zlib's crc32 takes a uInt length: large buffers go in pieces. */
-static uint32_t crc32_of(const uint8_t *p, size_t n)
-{
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (n > 0) {
-        uInt part = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        crc = crc32(crc, p, part);
-        p += part;
-        n -= part;
-    }
-    return (uint32_t)crc;
-}
-
-/* text into a model's text field of cap bytes, each byte that is not
- * printable ASCII as '?' (the file takes printable text only). */
-static void copy_printable(char *out, size_t cap, const char *text)
-{
-    size_t n = 0;
-    for (; text[n] != '\0' && n + 1 < cap; n++)
-        out[n] = text[n] >= 0x20 && text[n] < 0x7f ? text[n] : '?';
-    out[n] = '\0';
-}
-
-/* Where the model comes from: the release, the BLAS kernels that computed
- * it (they decide the last bits of every sum), and a CRC-32 of the pixels
- * and labels it learnt from, as read (the same for a file gzipped or not). */
-static void model_provenance(const train_job *j, nn_model_meta *meta)
-{
-    meta->has_provenance = 1;
-    copy_printable(meta->nnclass_version, sizeof meta->nnclass_version, NNCLASS_VERSION);
-    copy_printable(meta->blas_core, sizeof meta->blas_core, openblas_get_corename());
-    const nn_images *im = &j->images;
-    meta->images_crc = crc32_of(im->pixels, im->count * im->rows * im->cols);
-    meta->labels_crc = crc32_of(j->labels.labels, j->labels.count);
-}
-
 /* What the model file says of itself: input, classes, dataset, recipe. */
 static void model_meta(const train_args *a, const train_job *j, const nn_net *net,
                        const nn_train_result *result, nn_model_meta *meta)
@@ -835,7 +796,7 @@ static void model_meta(const train_args *a, const train_job *j, const nn_net *ne
     meta->epochs = (uint32_t)result->epochs_run;
     meta->seed = a->train.seed;
     meta->val_accuracy = (float)result->best_val_accuracy;
-    model_provenance(j, meta);
+    cli_model_provenance(&j->images, &j->labels, meta);
 }
 
 static int save_model(const train_args *a, const train_job *j, const nn_net *net,
