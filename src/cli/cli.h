@@ -116,10 +116,11 @@ nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, siz
 /* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);
 
-/* The file a --model value names: a bare name (letters, digits, '-', '_')
- * that is not a file here means <data dir>/models/NAME.nnc (--model
- * mnist-cnn); anything else is a path. */
-void cli_model_path(const char *data_dir, const char *model, char *out, size_t cap);
+/* The file a --model value names, in out (cap bytes): a path is itself; a
+ * bare name (letters, digits, '-', '_') is NAME or NAME.nnc in the working
+ * folder, else <data dir>/models/NAME.nnc (--model mnist-cnn). Returns 0, or
+ * 1 after printing that no such model is found, with every path tried. */
+int cli_model_path(const char *data_dir, const char *model, char *out, size_t cap);
 
 /* Class names of a known dataset ("mnist": "0".."9"; "fashion": clothing
  * names), or NULL; *n receives their number. */
@@ -151,6 +152,11 @@ int cli_check_input_options(const char *cmd, const char *images, const char *lab
  * error when the default model is missing. */
 int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
                    size_t cap);
+
+/* Fills the provenance of a model trained on images and labels into meta
+ * (provenance.c): this nnclass's release, OpenBLAS's core, and the CRC-32
+ * of the pixels and of the labels as read. */
+void cli_model_provenance(const nn_images *images, const nn_labels *labels, nn_model_meta *meta);
 
 /* After a failure to read a dataset: the hint that Fashion-MNIST is fetched
  * by a script, on stderr, when dataset is "fashion". */
@@ -256,9 +262,9 @@ void cli_put_text(FILE *out, const char *s);
  * and reads in order. */
 void cli_tsv_field(FILE *out, const char *s);
 
-/* The same escaped field as a new string (caller frees; NULL when out of
- * memory). */
-char *cli_tsv_name(const char *s);
+/* CSV: writes s as one field, quoted when it holds a comma, a quote or a
+ * line break, a quote inside doubled (RFC 4180). */
+void cli_csv_field(FILE *out, const char *s);
 
 /* JSON: writes s as a JSON string literal, with the escapes JSON requires
  * and control characters (as for cli_put_text) as \uXXXX; a byte that is

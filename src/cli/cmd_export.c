@@ -83,7 +83,8 @@ int cmd_export(int argc, char **argv)
     size_t len = 0;
     nn_error err = {{0}};
     char path[4096];
-    cli_model_path(cli_data_dir(NULL), argv[optind], path, sizeof path);
+    if (cli_model_path(cli_data_dir(NULL), argv[optind], path, sizeof path) != CLI_OK)
+        return CLI_EXIT_DATA;
     nn_status st = nn_model_load(path, &net, &meta, &err);
     if (st == NN_OK && strcmp(format, "onnx") == 0)
         st = nn_onnx_encode(net, &meta, NNCLASS_VERSION, &buf, &len, &err);

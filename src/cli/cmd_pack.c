@@ -2,6 +2,7 @@
  * class (as torchvision's ImageFolder has them), to an IDX image file and
  * an IDX label file, each image preprocessed as predict would. */
 #include "cli.h"
+#include "record.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -382,10 +383,14 @@ static int pack_class(const pack_args *a, const char *sub, uint8_t label, packed
 static int report(const pack_args *a, const name_list *classes, const uint8_t *labels,
                   const size_t *per_class, size_t count, size_t bad_files)
 {
+    cli_rec rec;
+    cli_rec_init(&rec, stdout, CLI_REC_TSV);
     for (size_t k = 0; k < classes->count; k++) {
-        printf("%u\t", labels[k]);
-        cli_tsv_field(stdout, classes->names[k]);
-        printf("\t%zu\n", per_class[k]);
+        cli_rec_begin(&rec);
+        cli_rec_size(&rec, "label", labels[k]);
+        cli_rec_str(&rec, "folder", classes->names[k]);
+        cli_rec_size(&rec, "images", per_class[k]);
+        cli_rec_end(&rec);
     }
     fprintf(stderr, "nnclass: packed %zu images in %zu classes into ", count, classes->count);
     cli_put_text(stderr, a->prefix);

@@ -1,6 +1,7 @@
 /* cmd_train.c - `nnclass train`: load a data set, train a network, write the
  * model file atomically. */
 #include "cli.h"
+#include "record.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -83,11 +84,11 @@ static void usage(FILE *out)
         "                         pool2       2x2 max pooling, stride 2\n"
         "                       each hidden one may end in :relu, :sigmoid, :tanh or\n"
         "                       :none; the last is the classes (softmax), e.g.\n"
-        "                       28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
+        "                         28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
         "  --arch NAME          mlp (the default) or cnn: the default CNN recipe,\n"
-        "                       --layers %s\n"
-        "                       --epochs %d --batch %d --lr %g --augment %d (each option\n"
-        "                       given explicitly wins)\n"
+        "                         --layers %s\n"
+        "                         --epochs %d --batch %d --lr %g --augment %d\n"
+        "                       (each option given explicitly wins)\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
@@ -114,9 +115,13 @@ static void usage(FILE *out)
         "  -o, --output FILE    model file to write (default model.nnc); it must be a\n"
         "                       regular file or a new name; a symbolic link is followed\n"
         "                       and the file it points to replaced\n"
-        "  -q, --quiet          no per-epoch lines on stderr\n"
+        "  -q, --quiet          no per-epoch lines or progress bar on stderr; the\n"
+        "                       model's path and the test result still print\n"
         "  --log FILE           write one JSON object per epoch to FILE ('-': standard\n"
-        "                       output, and the model's path goes to standard error)\n"
+        "                       output, and the model's path goes to standard error),\n"
+        "                       and last, after training on a dataset with a test\n"
+        "                       split, {\"split\":\"test\",...,\"test_accuracy\":A,\n"
+        "                       \"test_loss\":L}\n"
         "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
         NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR,
@@ -389,6 +394,38 @@ static void on_progress(size_t epoch, size_t done, size_t total, double loss, vo
     cli_bar_draw(&p->bar, label, done, total, rate, left, p->perceptron ? NULL : extra);
 }
 
+/* One JSON line of the --log file per epoch, flushed so that a reader
+ * following the file sees it at once. */
+static void log_epoch(progress *p, const nn_epoch_stats *s, size_t errors)
+{
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_size(r, "epoch", s->epoch);
+    cli_rec_size(r, "epochs", s->epochs);
+    if (p->perceptron) {
+        cli_rec_null(r, "loss");
+        cli_rec_size(r, "errors", errors);
+    } else {
+        cli_rec_fixed(r, "loss", s->loss, 6);
+    }
+    cli_rec_fixed(r, "train_accuracy", s->train_accuracy, 6);
+    if (s->val_accuracy >= 0)
+        cli_rec_fixed(r, "val_accuracy", s->val_accuracy, 6);
+    else
+        cli_rec_null(r, "val_accuracy");
+    if (s->val_loss >= 0)
+        cli_rec_fixed(r, "val_loss", s->val_loss, 6);
+    else
+        cli_rec_null(r, "val_loss");
+    cli_rec_bool(r, "best", s->is_best);
+    cli_rec_fixed(r, "seconds", s->seconds, 4);
+    cli_rec_sig(r, "lr", s->lr, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+}
+
 static void on_epoch(const nn_epoch_stats *s, void *user)
 {
     progress *p = user;
@@ -407,26 +444,8 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
             fprintf(stderr, "  val %.4f%s", s->val_accuracy, s->is_best ? " *" : "");
         fprintf(stderr, "  %.2fs\n", s->seconds);
     }
-    if (p->log != NULL && !p->log_failed) {
-        fprintf(p->log, "{\"epoch\":%zu,\"epochs\":%zu,", s->epoch, s->epochs);
-        if (p->perceptron)
-            fprintf(p->log, "\"loss\":null,\"errors\":%zu,", errors);
-        else
-            fprintf(p->log, "\"loss\":%.6f,", s->loss);
-        fprintf(p->log, "\"train_accuracy\":%.6f,", s->train_accuracy);
-        if (s->val_accuracy >= 0)
-            fprintf(p->log, "\"val_accuracy\":%.6f,", s->val_accuracy);
-        else
-            fputs("\"val_accuracy\":null,", p->log);
-        if (s->val_loss >= 0)
-            fprintf(p->log, "\"val_loss\":%.6f,", s->val_loss);
-        else
-            fputs("\"val_loss\":null,", p->log);
-        fprintf(p->log, "\"best\":%s,\"seconds\":%.4f,\"lr\":%.6g}\n",
-                s->is_best ? "true" : "false", s->seconds, s->lr);
-        if (fflush(p->log) != 0)
-            p->log_failed = 1;
-    }
+    if (p->log != NULL && !p->log_failed)
+        log_epoch(p, s, errors);
     if (p->curve.path != NULL) {
         nn_svg_epoch e = {s->epoch, p->perceptron ? -1.0 : s->loss, s->train_accuracy,
                           s->val_accuracy, s->lr, s->val_loss};
@@ -455,10 +474,38 @@ static size_t data_class_count(const train_args *a)
     return DEFAULT_CLASSES;
 }
 
-/* After training on a dataset: one line on stderr with the accuracy of the
- * model just written on the dataset's test split, so that `eval` is not
- * needed to know it. Returns the exit code. */
-static int report_test_accuracy(const nn_net *net, const train_args *a, const char *data_dir)
+/* The result on the test split: the line on stderr (also with --quiet: it
+ * is the result, not progress) and, with --log, the log's last record. */
+static void print_test_result(const train_args *a, progress *p, const nn_net *net,
+                              const nn_confusion *conf)
+{
+    /* the perceptron's outputs are no probabilities: no loss */
+    double loss = net->hidden == NN_ACT_STEP ? NAN : nn_confusion_loss(conf);
+    fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(conf),
+            conf->correct, conf->total);
+    cli_put_text(stderr, a->output);
+    fprintf(stderr, " on the %s test split\n", a->dataset);
+    if (p->log == NULL || p->log_failed)
+        return;
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "split", "test");
+    cli_rec_str(r, "dataset", a->dataset);
+    cli_rec_size(r, "correct", conf->correct);
+    cli_rec_size(r, "total", conf->total);
+    cli_rec_fixed(r, "test_accuracy", nn_confusion_accuracy(conf), 6);
+    cli_rec_fixed(r, "test_loss", loss, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+}
+
+/* After training on a dataset: the accuracy and loss of the model just
+ * written on the dataset's test split, so that `eval` is not needed to know
+ * them. Returns the exit code. */
+static int report_test_result(const nn_net *net, const train_args *a, const char *data_dir,
+                              progress *p)
 {
     char images_path[4096], labels_path[4096];
     nn_images images = {0};
@@ -485,12 +532,8 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
-    else {
-        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(&conf),
-                conf.correct, conf.total);
-        cli_put_text(stderr, a->output);
-        fprintf(stderr, " on the %s test split\n", a->dataset);
-    }
+    else
+        print_test_result(a, p, net, &conf);
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);
@@ -739,6 +782,7 @@ static void model_meta(const train_args *a, const train_job *j, const nn_net *ne
     meta->epochs = (uint32_t)result->epochs_run;
     meta->seed = a->train.seed;
     meta->val_accuracy = (float)result->best_val_accuracy;
+    cli_model_provenance(&j->images, &j->labels, meta);
 }
 
 static int save_model(const train_args *a, const train_job *j, const nn_net *net,
@@ -757,16 +801,15 @@ static int print_result(const train_args *a, const train_job *j,
                         const nn_train_result *result)
 {
     /* stdout carries the JSON lines with --log -: the path then goes to stderr */
-    FILE *out = j->prog.log == stdout ? stderr : stdout;
-    /* The path is a field of a tab-separated line: escaped as in TSV. */
-    char *shown_output = cli_tsv_name(a->output);
-    if (shown_output == NULL)
-        return cli_fail(NN_E_NOMEM, NULL);
-    if (result->best_val_accuracy >= 0)
-        fprintf(out, "%s\tval_accuracy\t%.4f\n", shown_output, result->best_val_accuracy);
-    else
-        fprintf(out, "%s\n", shown_output);
-    free(shown_output);
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, j->prog.log == stdout ? stderr : stdout, CLI_REC_TSV);
+    cli_rec_begin(r);
+    cli_rec_str(r, "model", a->output);
+    if (result->best_val_accuracy >= 0) {
+        cli_rec_str(r, NULL, "val_accuracy");
+        cli_rec_fixed(r, "val_accuracy", result->best_val_accuracy, 4);
+    }
+    cli_rec_end(r);
     return CLI_OK; /* main checks standard output as it closes it */
 }
 
@@ -811,8 +854,12 @@ int cmd_train(int argc, char **argv)
         rc = save_model(&a, &job, net, &result);
     if (rc == CLI_OK)
         rc = print_result(&a, &job, &result);
-    if (rc == CLI_OK && !a.quiet && a.dataset != NULL)
-        rc = report_test_accuracy(net, &a, job.data_dir);
+    if (rc == CLI_OK && a.dataset != NULL)
+        rc = report_test_result(net, &a, job.data_dir, &job.prog);
+    if (rc == CLI_OK && job.prog.log_failed) {
+        cli_error("%s: cannot write the log: %s", job.prog.log_path, strerror(errno));
+        rc = CLI_EXIT_DATA;
+    }
 
 done:
     if (job.prog.log != NULL && job.prog.log != stdout && fclose(job.prog.log) != 0 &&

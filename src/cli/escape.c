@@ -1,5 +1,5 @@
 /* escape.c - one escaper per sink for names that come from outside (file
- * names, class names): the terminal and text output, TSV, JSON. */
+ * names, class names): the terminal and text output, TSV, CSV, JSON. */
 #include "cli.h"
 
 #include <stdio.h>
@@ -69,19 +69,19 @@ void cli_tsv_field(FILE *out, const char *s)
     put_escaped(out, s, 1);
 }
 
-char *cli_tsv_name(const char *s)
+void cli_csv_field(FILE *out, const char *s)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (mem == NULL)
-        return NULL;
-    cli_tsv_field(mem, s);
-    if (fclose(mem) != 0) {
-        free(buf);
-        return NULL;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
     }
-    return buf;
+    fputc('"', out);
+    for (const char *q = s; *q != '\0'; q++) {
+        if (*q == '"')
+            fputc('"', out);
+        fputc(*q, out);
+    }
+    fputc('"', out);
 }
 
 void cli_json_string(FILE *out, const char *s)

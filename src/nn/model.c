@@ -55,12 +55,26 @@ _Static_assert(sizeof(((nn_model_meta *)0)->recipe) == RECIPE_LEN, "recipe field
 _Static_assert(sizeof(((nn_model_meta *)0)->dataset) == NN_MODEL_NAME_LEN, "dataset size");
 
 #define FLAG_CLASS_NAMES 1u
-#define FLAGS_KNOWN FLAG_CLASS_NAMES
+#define FLAG_PROVENANCE 2u /* the provenance block follows the class names */
+#define FLAGS_KNOWN (FLAG_CLASS_NAMES | FLAG_PROVENANCE)
+
+/* The provenance block: where the model came from. Files without it (made
+ * before it existed) load as they always did, their provenance unknown. */
+enum {
+    PROV_VERSION = 0,                                     /* text: the nnclass release */
+    PROV_BLAS_CORE = PROV_VERSION + NN_MODEL_NAME_LEN,    /* text: OpenBLAS's core */
+    PROV_IMAGES_CRC = PROV_BLAS_CORE + NN_MODEL_NAME_LEN, /* u32 */
+    PROV_LABELS_CRC = PROV_IMAGES_CRC + 4,                /* u32 */
+    PROV_SIZE = PROV_LABELS_CRC + 4,                      /* 72 */
+};
+_Static_assert(sizeof(((nn_model_meta *)0)->nnclass_version) == NN_MODEL_NAME_LEN,
+               "version field size");
+_Static_assert(sizeof(((nn_model_meta *)0)->blas_core) == NN_MODEL_NAME_LEN, "core field size");
 
 /* The largest file any valid model can be: every count at its cap. */
 #define MODEL_MAX_BYTES                                                        \
     ((size_t)FIXED_SIZE + ROW_SIZE * NN_MAX_LAYERS +                            \
-     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + 4u * NN_MAX_PARAMS + 4u)
+     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + PROV_SIZE + 4u * NN_MAX_PARAMS + 4u)
 
 /* --- little-endian fields -------------------------------------------------- */
 
@@ -119,10 +133,12 @@ static uint32_t crc_of(const uint8_t *buf, size_t len)
 
 /* --- sizes shared by the encoder and the decoder ----------------------------- */
 
-static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names)
+static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names,
+                          int has_prov)
 {
     size_t per_layer = version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
-    return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0);
+    return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0) +
+           (has_prov ? PROV_SIZE : 0);
 }
 
 /* Checks a layer table as the file holds it: row 0 an input, every other
@@ -205,6 +221,19 @@ static int check_text(const uint8_t *p, size_t cap)
     return 0;
 }
 
+/* Whether s ends within cap bytes and has no control character, as the
+ * decoder's check_text wants of what put_text writes. */
+static int printable_text(const char *s, size_t cap)
+{
+    const char *nul = memchr(s, 0, cap);
+    if (nul == NULL)
+        return 0;
+    for (const unsigned char *q = (const unsigned char *)s; q < (const unsigned char *)nul; q++)
+        if (*q < 0x20 || *q == 0x7f)
+            return 0;
+    return 1;
+}
+
 /* Writes a C string into a NUL-padded field of cap bytes (the caller has
  * checked that it fits). Bytes after the NUL in the source are not copied,
  * so the encoding does not depend on stale memory. */
@@ -281,6 +310,11 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
     if (!isfinite(meta->val_accuracy) || meta->val_accuracy > 1.0f)
         return nn_fail(err, NN_E_ARG, "%s: validation accuracy %g is not finite or is above 1",
                        name, (double)meta->val_accuracy);
+    if (meta->has_provenance && (!printable_text(meta->nnclass_version, NN_MODEL_NAME_LEN) ||
+                                 !printable_text(meta->blas_core, NN_MODEL_NAME_LEN)))
+        return nn_fail(err, NN_E_ARG, "%s: the nnclass version or BLAS core is not "
+                       "NUL-padded printable text of at most %d bytes", name,
+                       NN_MODEL_NAME_LEN - 1);
     return NN_OK;
 }
 
@@ -308,7 +342,8 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     size_t n_classes = meta->n_classes;
     int has_names = meta->has_class_names != 0;
     uint32_t version = nn_net_is_dense(net) ? MODEL_VERSION : MODEL_VERSION_TABLE;
-    size_t hsize = header_size(version, net->n_layers, n_classes, has_names);
+    int has_prov = meta->has_provenance != 0;
+    size_t hsize = header_size(version, net->n_layers, n_classes, has_names, has_prov);
     size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
     uint8_t *buf = calloc(1, len);
     if (buf == NULL)
@@ -322,7 +357,7 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     put32(buf + OFF_N_LAYERS, (uint32_t)net->n_layers);
     put32(buf + OFF_HIDDEN, (uint32_t)net->hidden);
     put32(buf + OFF_N_CLASSES, (uint32_t)n_classes);
-    put32(buf + OFF_FLAGS, has_names ? FLAG_CLASS_NAMES : 0);
+    put32(buf + OFF_FLAGS, (has_names ? FLAG_CLASS_NAMES : 0) | (has_prov ? FLAG_PROVENANCE : 0));
     put32(buf + OFF_EPOCHS, meta->epochs);
     put32(buf + OFF_VAL_ACC, float_bits(meta->val_accuracy));
     put64(buf + OFF_SEED, meta->seed);
@@ -348,6 +383,13 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     if (has_names)
         for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
             put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);
+    if (has_prov) {
+        put_text(p + PROV_VERSION, meta->nnclass_version, NN_MODEL_NAME_LEN);
+        put_text(p + PROV_BLAS_CORE, meta->blas_core, NN_MODEL_NAME_LEN);
+        put32(p + PROV_IMAGES_CRC, meta->images_crc);
+        put32(p + PROV_LABELS_CRC, meta->labels_crc);
+        p += PROV_SIZE;
+    }
     for (size_t i = 0; i < net->n_params; i++, p += 4)
         put32(p, float_bits(net->params[i]));
     put32(p, crc_of(buf, len - 4));
@@ -372,7 +414,7 @@ typedef struct {
     size_t len;
     const char *name;
     uint32_t version, n_layers, n_classes;
-    int has_names;
+    int has_names, has_prov;
     size_t hsize;                   /* bytes before the parameters */
     size_t total;                   /* bytes of the whole file, checksum included */
     size_t sizes[NN_MAX_LAYERS];    /* values per layer */
@@ -381,6 +423,7 @@ typedef struct {
     uint32_t hidden, rows, cols;
     float val_accuracy;
     const uint8_t *names;           /* the class names, when has_names */
+    const uint8_t *prov;            /* the provenance block, when has_prov */
 } header;
 
 /* 1. Identity: magic, then version. A short file whose bytes match the start
@@ -419,6 +462,7 @@ static nn_status read_counts(header *h, nn_error *err)
     if ((flags & ~FLAGS_KNOWN) != 0)
         return nn_fail(err, NN_E_FORMAT, "%s: unknown flags 0x%08x", name, flags);
     h->has_names = (flags & FLAG_CLASS_NAMES) != 0;
+    h->has_prov = (flags & FLAG_PROVENANCE) != 0;
     h->n_classes = get32(h->buf + OFF_N_CLASSES);
     if (h->n_classes > NN_MAX_CLASSES)
         return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name,
@@ -426,7 +470,7 @@ static nn_status read_counts(header *h, nn_error *err)
     if (h->n_classes < 2)
         return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
                        name, h->n_classes, h->n_classes == 1 ? "" : "es");
-    h->hsize = header_size(h->version, h->n_layers, h->n_classes, h->has_names);
+    h->hsize = header_size(h->version, h->n_layers, h->n_classes, h->has_names, h->has_prov);
     uint32_t hsize_field = get32(h->buf + OFF_HEADER_SIZE);
     if (hsize_field != h->hsize)
         return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
@@ -573,6 +617,11 @@ static nn_status check_metadata(header *h, nn_error *err)
         if (check_text(h->names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
             return nn_fail(err, NN_E_FORMAT, "%s: name of class %u is not NUL-terminated "
                            "and NUL-padded printable text", name, k);
+    h->prov = h->names + (h->has_names ? (size_t)NN_MODEL_NAME_LEN * h->n_classes : 0);
+    if (h->has_prov && (check_text(h->prov + PROV_VERSION, NN_MODEL_NAME_LEN) != 0 ||
+                        check_text(h->prov + PROV_BLAS_CORE, NN_MODEL_NAME_LEN) != 0))
+        return nn_fail(err, NN_E_FORMAT, "%s: the nnclass version or BLAS core of the "
+                       "provenance is not NUL-terminated and NUL-padded printable text", name);
     h->val_accuracy = bits_float(get32(h->buf + OFF_VAL_ACC));
     if (!isfinite(h->val_accuracy) || h->val_accuracy > 1.0f)
         return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
@@ -635,6 +684,13 @@ static void fill_meta(const header *h, nn_model_meta *meta)
     meta->epochs = get32(h->buf + OFF_EPOCHS);
     meta->seed = get64(h->buf + OFF_SEED);
     meta->val_accuracy = h->val_accuracy;
+    meta->has_provenance = h->has_prov;
+    if (h->has_prov) {
+        memcpy(meta->nnclass_version, h->prov + PROV_VERSION, NN_MODEL_NAME_LEN);
+        memcpy(meta->blas_core, h->prov + PROV_BLAS_CORE, NN_MODEL_NAME_LEN);
+        meta->images_crc = get32(h->prov + PROV_IMAGES_CRC);
+        meta->labels_crc = get32(h->prov + PROV_LABELS_CRC);
+    }
 }
 
 nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_net **out,

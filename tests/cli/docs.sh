@@ -72,6 +72,16 @@ if command -v man >/dev/null 2>&1; then
     for c in $commands; do
         check "man -l: section of $c" grep -q "^NNCLASS $(echo "$c" | tr a-z A-Z)$" "$TMP/man.txt"
     done
+    # A table inside an option's text keeps its lines, and a recipe's options
+    # inside --arch's text are not tagged paragraphs of their own.
+    check "man -l: --layers table, one kind a line" \
+        grep -Eq '^ +pool2 +2x2 max pooling, stride 2$' "$TMP/man.txt"
+    check "man -l: --arch's recipe inside its paragraph" \
+        grep -Eq '^ {8,}--epochs [0-9]+ --batch [0-9]+ --lr [0-9.]+ --augment [0-9]+$' "$TMP/man.txt"
+    check "man -l: no recipe line taken for an option" not grep -Eq '^       --epochs [0-9]' "$TMP/man.txt"
+    check "man -l: EXAMPLES section" grep -q '^EXAMPLES$' "$TMP/man.txt"
+    check "man -l: EXAMPLES before SEE ALSO" \
+        [ "$(grep -n '^EXAMPLES$' "$TMP/man.txt" | cut -d: -f1)" -lt "$(grep -n '^SEE ALSO$' "$TMP/man.txt" | cut -d: -f1)" ]
 else
     echo "man not installed: the rendering check is skipped (apt-get install -y man-db)"
 fi
@@ -156,6 +166,20 @@ check "README.md links to the guide" [ -s "$TMP/readme-links" ]
 while read -r link; do
     check "README.md: link $link exists" [ -e "$root/$link" ]
 done <"$TMP/readme-links"
+
+# Every example of `nnclass --help` (the man page's EXAMPLES) uses options its
+# command has.
+"$NNCLASS" --help | awk '/^Examples:$/ { on = 1; next } on && /^  nnclass / { print }' >"$TMP/examples"
+check "--help has examples" [ -s "$TMP/examples" ]
+while read -r _ cmd rest; do
+    set -f # the examples' globs are text here
+    for word in $rest; do
+        case $word in -*) ;; *) continue ;; esac
+        opt=${word%%=*}
+        check "example of $cmd: $opt is an option of $cmd" grep -qx -- "$opt" <(help_options "$cmd")
+    done
+    set +f
+done <"$TMP/examples"
 
 # complete WORDS...: runs the completion function on the words (the last is
 # the one being completed) in a fresh bash; prints COMPREPLY sorted, one a line.
