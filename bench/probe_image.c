@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "nnclass/io/image.h"
+#include "nnclass/io/imagestream.h"
 #include "nnclass/io/preprocess.h"
 
 static double clock_ms(clockid_t clock)

@@ -90,7 +90,7 @@ _nnclass()
         --data-dir)
             COMPREPLY=($(compgen -d -- "$cur"))
             return ;;
-        -o | --output | --log | --images | --labels)
+        -o | --output | --log | --images | --labels | --files-from)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
         --plot | --plot-errors)
@@ -100,7 +100,7 @@ _nnclass()
             return ;;
         --epochs | --batch | --lr | --momentum | --weight-decay | --seed | --threads | \
             --val | --hidden | --layers | --index | --count | --top | --errors | \
-            --max-input-mb | --offset | --augment)
+            --max-input-mb | --offset | --augment | --classes)
             return ;; # a number or a list: nothing to offer
     esac
     if [[ -n $values ]]; then

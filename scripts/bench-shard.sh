@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Times `nnclass predict` on the 60,000 MNIST training images (a raw IDX file)
 # as one process, and sharded (scripts/idx-shard.sh) over P processes with
-# GNU parallel --keep-order and with xargs -P | sort -n: the README's
-# "Millions of images" figures. Prints medians of --runs whole runs, the
+# GNU parallel --keep-order and with xargs -P | sort -n: the figures of
+# "Millions of images" in docs/commands.md. Prints medians of --runs whole runs, the
 # machine and the OpenBLAS core; timings never decide the exit status.
 # Usage: scripts/bench-shard.sh [--runs N] [--procs P]
 set -euo pipefail

@@ -175,12 +175,13 @@ accuracy() {
         "$py" -c 'import json, sys; print("%.4f" % json.load(sys.stdin)["accuracy"])'
 }
 
-# epoch_seconds LOG: median of the per-epoch "seconds" in a --log file
+# epoch_seconds LOG: median of the per-epoch "seconds" in a --log file (its
+# last line, the test record, is no epoch)
 epoch_seconds() {
     "$py" -c 'import json, sys
 for line in open(sys.argv[1]):
     line = line.strip()
-    if line:
+    if line and "epoch" in json.loads(line):
         print(json.loads(line)["seconds"])' "$1" | median
 }
 

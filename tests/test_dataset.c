@@ -43,7 +43,7 @@ static void test_check_on_its_own(void **state)
     d.n_classes = 5;
     assert_int_equal(nn_dataset_check(&d, NULL, &err), NN_E_MISMATCH);
     assert_msg_has(&err, "label 9 at index 1");
-    assert_msg_has(&err, "0 to 4");
+    assert_msg_has(&err, "is not below the class count 5");
 
     d.n_classes = 0;
     assert_int_equal(nn_dataset_check(&d, NULL, &err), NN_E_MISMATCH);

@@ -93,6 +93,7 @@ static void test_known_predictions(void **state)
         for (size_t p = 0; p < C; p++)
             assert_int_equal(c.confusion[t * C + p], want[t][p]);
     assert_memory_equal(predicted, want_pred, N);
+    double want_loss = 0;
     for (size_t i = 0; i < N; i++) {
         double z[C], s = 0;
         for (size_t k = 0; k < C; k++) {
@@ -100,7 +101,10 @@ static void test_known_predictions(void **state)
             s += exp(z[k]);
         }
         assert_float_equal(confidence[i], exp(z[want_pred[i]]) / s, 1e-6);
+        want_loss -= log(exp(z[labels_buf[i]]) / s);
     }
+    /* the mean cross-entropy of the true labels */
+    assert_float_equal(nn_confusion_loss(&c), want_loss / N, 1e-6);
 
     /* Without the optional arrays. */
     nn_confusion c2;
@@ -174,7 +178,7 @@ static void test_metrics_by_hand(void **state)
                     2, 3, 1, 0,
                     0, 4, 0, 0,
                     0, 0, 0, 0};
-    nn_confusion c = {4, 16, 8, m};
+    nn_confusion c = {4, 16, 8, m, 0.0};
     /* Class 0: tp 5, row 6, column 7: P = 5/7, R = 5/6, F1 = 2PR/(P+R) = 10/13. */
     nn_class_metrics k0 = nn_class_metrics_of(&c, 0);
     assert_float_equal(k0.precision, 5.0 / 7.0, 1e-12);
@@ -228,7 +232,7 @@ static void test_macro_counts_predicted_only_classes(void **state)
     (void)state;
     size_t m[4] = {3, 1,
                    0, 0};
-    nn_confusion c = {2, 4, 3, m};
+    nn_confusion c = {2, 4, 3, m, 0.0};
     /* Class 0: P = 1, R = 3/4, F1 = 6/7; class 1: all 0. */
     nn_class_metrics macro = nn_metrics_macro(&c);
     assert_float_equal(macro.precision, 0.5, 1e-12);

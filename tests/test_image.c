@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "nnclass/io/image.h"
+#include "nnclass/io/imagestream.h"
 #include "nnclass/base/rng.h"
 
 /* --- sniffing ------------------------------------------------------------------ */

@@ -330,6 +330,64 @@ static void test_layout(void **state)
     free(buf);
 }
 
+/* The provenance block: 72 bytes after the class names, flag 2; a model
+ * without it (every file made before it existed) decodes as unknown; its
+ * text fields are checked like the others. */
+static void test_provenance(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {4, 3, 2};
+    nn_net *net = make_net(sizes, 3, NN_ACT_RELU);
+    nn_model_meta meta, back;
+    make_meta(&meta, 2, 2, 2, 1);
+    meta.has_provenance = 1;
+    snprintf(meta.nnclass_version, sizeof meta.nnclass_version, "9.8.7");
+    snprintf(meta.blas_core, sizeof meta.blas_core, "Haswell");
+    meta.images_crc = 0xdeadbeefu;
+    meta.labels_crc = 0x01020304u;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_model_encode(net, &meta, &buf, &len, &err), NN_OK);
+    assert_int_equal(len, 396 + 72);
+    assert_int_equal(rd32(buf + O_FLAGS), 3);
+    assert_int_equal(rd32(buf + O_HEADER_SIZE), 224 + 12 + 64 + 72);
+    const uint8_t *prov = buf + O_SIZES + 12 + 64;
+    assert_string_equal((const char *)prov, "9.8.7");
+    assert_string_equal((const char *)prov + 32, "Haswell");
+    assert_int_equal(rd32(prov + 64), 0xdeadbeefu);
+    assert_int_equal(rd32(prov + 68), 0x01020304u);
+    nn_net *got = decode_reencodes(buf, len, &back);
+    assert_meta_equal(&meta, &back);
+    assert_true(back.has_provenance);
+    assert_string_equal(back.nnclass_version, "9.8.7");
+    assert_string_equal(back.blas_core, "Haswell");
+    assert_int_equal(back.images_crc, 0xdeadbeefu);
+    assert_int_equal(back.labels_crc, 0x01020304u);
+    nn_net_free(got);
+    /* a control character in a text field of the block */
+    uint8_t *bad = malloc(len);
+    memcpy(bad, buf, len);
+    bad[O_SIZES + 12 + 64 + 32] = '\n';
+    fix_crc(bad, len);
+    expect_reject(bad, len, NN_E_FORMAT, "BLAS core");
+    free(bad);
+    free(buf);
+    /* the encoder refuses what the decoder would */
+    meta.blas_core[0] = '\t';
+    assert_int_equal(nn_model_encode(net, &meta, &buf, &len, &err), NN_E_ARG);
+    /* without provenance: the file as it always was, and unknown when read */
+    size_t old_len = 0;
+    buf = small_model(1, &old_len);
+    assert_int_equal(old_len, 396);
+    got = decode_reencodes(buf, old_len, &back);
+    assert_false(back.has_provenance);
+    assert_string_equal(back.blas_core, "");
+    nn_net_free(got);
+    free(buf);
+    nn_net_free(net);
+}
+
 /* Encoding is a function of the model: twice the same bytes, stale bytes
  * after a name's NUL do not leak in, and decode+encode gives the input back. */
 static void test_encoding_canonical(void **state)
@@ -543,8 +601,11 @@ static void test_header_fields_agree(void **state)
     wr32(buf + O_N_PARAMS, 24);
     expect_reject(buf, len, NN_E_FORMAT, "parameter count field says 24, the layer sizes need 23");
     wr32(buf + O_N_PARAMS, 23);
+    wr32(buf + O_FLAGS, 4);
+    expect_reject(buf, len, NN_E_FORMAT, "unknown flags 0x00000004");
+    /* flag 2 without a provenance block in the file: 72 more bytes */
     wr32(buf + O_FLAGS, 2);
-    expect_reject(buf, len, NN_E_FORMAT, "unknown flags 0x00000002");
+    expect_reject(buf, len, NN_E_FORMAT, "header size field says 236 bytes");
     /* flag 1 without names in the file: the header needs 64 more bytes */
     wr32(buf + O_FLAGS, 1);
     wr32(buf + O_HEADER_SIZE, 300);
@@ -613,6 +674,43 @@ static void test_unterminated_names(void **state)
     fix_crc(buf, len);
     expect_reject(buf, len, NN_E_FORMAT, "recipe is not NUL-terminated");
     free(saved);
+    free(buf);
+}
+
+/* Text fields are printed as they are: a control character in a class
+ * name - C0, DEL, C1 or a bidirectional control that reorders what a
+ * terminal shows - is refused; other UTF-8 text loads. */
+static void test_control_characters_in_names(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "\x1b[2J",      "\x7f",         "\xc2\x9b" "31m", "\xc2\x85",     "\xd8\x9c",
+        "\xe2\x80\x8e", "\xe2\x80\x8f", "\xe2\x80\xaa",   "\xe2\x80\xae", "\xe2\x81\xa6",
+        "\xe2\x81\xa9",
+    };
+    static const char *const good[] = {"caf\xc3\xa9", "a\xe2\x80\x94" "b", "\xe2\x80\xaf",
+                                       "\xe2\x81\xaa", "\xc2\xa0"};
+    size_t len = 0;
+    uint8_t *buf = small_model(1, &len);
+    uint8_t *name = buf + O_SIZES + 12 + 32; /* class 1 */
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(name, 0, 32);
+        snprintf((char *)name, 32, "ab%sc", bad[i]);
+        fix_crc(buf, len);
+        expect_reject(buf, len, NN_E_FORMAT, "name of class 1 is not NUL-terminated and "
+                      "NUL-padded printable text");
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        memset(name, 0, 32);
+        snprintf((char *)name, 32, "ab%sc", good[i]);
+        fix_crc(buf, len);
+        nn_net *net = NULL;
+        nn_model_meta meta;
+        nn_error err = {{0}};
+        assert_int_equal(nn_model_decode(buf, len, "ok.nnc", &net, &meta, &err), NN_OK);
+        assert_string_equal(meta.class_names[1], (const char *)name);
+        nn_net_free(net);
+    }
     free(buf);
 }
 
@@ -1071,6 +1169,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_small),
+        cmocka_unit_test(test_provenance),
         cmocka_unit_test(test_roundtrip_default),
         cmocka_unit_test(test_roundtrip_perceptron_and_deep),
         cmocka_unit_test(test_roundtrip_no_validation),
@@ -1090,6 +1189,7 @@ int main(void)
         cmocka_unit_test(test_bad_activation),
         cmocka_unit_test(test_geometry_mismatch),
         cmocka_unit_test(test_unterminated_names),
+        cmocka_unit_test(test_control_characters_in_names),
         cmocka_unit_test(test_nonfinite),
         cmocka_unit_test(test_encode_rejects),
         cmocka_unit_test(test_v2_roundtrip),

@@ -78,7 +78,7 @@ static size_t cm99[9] = {998, 1, 1, 0, 1000, 0, 0, 0, 1000};
 
 static void draw_heatmap(nn_svg *s)
 {
-    nn_confusion c = {3, 3000, 2998, cm99};
+    nn_confusion c = {3, 3000, 2998, cm99, 0.0};
     nn_error err = {{0}};
     if (nn_svg_confusion(s, &c, hostile, "model <m> & \"q\"", "data 'd'", &err) != NN_OK)
         fail_msg("nn_svg_confusion: %s", err.msg);

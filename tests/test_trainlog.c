@@ -25,7 +25,9 @@ static void test_good_log(void **state)
         "{ \"epoch\" : 2 , \"loss\":2.5e-1,\"train_accuracy\":0.95,\"val_accuracy\":null,"
         "\"note\":{\"a\":[1,\"x\\\"y\\u00e9\",[],{}]},\"ok\":false}\r\n"
         "{\"train_accuracy\":1,\"loss\":0,\"epoch\":7}\n"
-        "{\"epoch\":8,\"loss\":null,\"errors\":12,\"train_accuracy\":0.99}\n";
+        "{\"epoch\":8,\"loss\":null,\"errors\":12,\"train_accuracy\":0.99}\n"
+        "{\"split\":\"test\",\"dataset\":\"mnist\",\"correct\":9,\"total\":10,"
+        "\"test_accuracy\":0.9,\"test_loss\":0.3}\n"; /* the test record: skipped */
     nn_svg_epoch *e = NULL;
     size_t n = 0;
     nn_error err = {{0}};

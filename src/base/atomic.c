@@ -3,6 +3,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,67 @@ struct nn_atomic_file {
     int fd;
     char *path;
     char *tmp;
+    int slot; /* in the registry of temporary files; -1: not listed */
 };
+
+/* --- the registry of open temporary files ---------------------------------------
+ *
+ * A signal handler may read it at any instant, on any thread, so it holds
+ * no pointer to memory that free() could take away: each slot owns a copy
+ * of the name, and its state says who may touch that copy. A slot goes
+ * FREE -> FILLING (the opener writes the name) -> LIVE; the owner takes it
+ * back LIVE -> FREE once the file is renamed or removed; the handler takes
+ * LIVE -> REMOVING before it reads the name, so a slot being removed is
+ * never refilled under it. More files than slots (nnclass writes at most a
+ * few at once) still work; the extra ones are only not removed on a signal. */
+
+#define TEMP_SLOTS 16
+
+enum { SLOT_FREE, SLOT_FILLING, SLOT_LIVE, SLOT_REMOVING };
+
+static struct {
+    atomic_int state;
+    char name[PATH_MAX];
+} temps[TEMP_SLOTS];
+
+/* Lists name; returns its slot, or -1 when the registry is full. */
+static int temp_listed(const char *name)
+{
+    size_t n = strlen(name);
+    if (n >= PATH_MAX)
+        return -1; /* open() refuses such a name anyway */
+    for (int i = 0; i < TEMP_SLOTS; i++) {
+        int expected = SLOT_FREE;
+        if (atomic_compare_exchange_strong(&temps[i].state, &expected, SLOT_FILLING)) {
+            memcpy(temps[i].name, name, n + 1);
+            atomic_store(&temps[i].state, SLOT_LIVE);
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* Takes the file off the list (after its rename or removal). */
+static void temp_unlisted(nn_atomic_file *f)
+{
+    if (f->slot < 0)
+        return;
+    int expected = SLOT_LIVE;
+    /* Fails only while a handler removes the file: the process is ending. */
+    atomic_compare_exchange_strong(&temps[f->slot].state, &expected, SLOT_FREE);
+    f->slot = -1;
+}
+
+void nn_atomic_remove_temps(void)
+{
+    for (int i = 0; i < TEMP_SLOTS; i++) {
+        int expected = SLOT_LIVE;
+        if (atomic_compare_exchange_strong(&temps[i].state, &expected, SLOT_REMOVING))
+            unlink(temps[i].name);
+    }
+}
+
+/* --- the files ------------------------------------------------------------------ */
 
 /* How many bytes of path's last component "<name>.tmp.XXXXXX" may keep so
  * that the temporary name fits the folder's NAME_MAX: a valid name of 250
@@ -105,9 +169,16 @@ nn_status nn_atomic_open(const char *path, nn_atomic_file **out, nn_error *err)
         free(f);
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory", path);
     }
+    /* No signal between the file's creation and its listing: a handler
+     * would not know of a file it must remove. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     f->fd = create_temp(path, &f->tmp);
+    int e = errno;
+    f->slot = f->fd >= 0 ? temp_listed(f->tmp) : -1;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (f->fd < 0) {
-        int e = errno;
         free(f->path);
         free(f);
         return nn_fail(err, NN_E_IO, "%s: cannot write: %s", path, strerror(e));
@@ -155,6 +226,7 @@ void nn_atomic_abort(nn_atomic_file *f)
     if (f->fd >= 0)
         close(f->fd);
     unlink(f->tmp);
+    temp_unlisted(f);
     free(f->tmp);
     free(f->path);
     free(f);
@@ -173,6 +245,7 @@ nn_status nn_atomic_commit(nn_atomic_file *f, nn_error *err)
     what = "cannot replace";
     if (rename(f->tmp, f->path) != 0)
         goto fail;
+    temp_unlisted(f);
     sync_parent(f->path);
     free(f->tmp);
     free(f->path);
@@ -183,4 +256,16 @@ fail:;
     nn_fail(err, NN_E_IO, "%s: %s: %s", f->path, what, strerror(e));
     nn_atomic_abort(f);
     return NN_E_IO;
+}
+
+nn_status nn_atomic_save(const char *path, const void *buf, size_t len, nn_error *err)
+{
+    nn_atomic_file *f = NULL;
+    nn_status st = nn_atomic_open(path, &f, err);
+    if (st == NN_OK)
+        st = nn_atomic_write(f, buf, len, err);
+    if (st == NN_OK)
+        return nn_atomic_commit(f, err); /* frees f */
+    nn_atomic_abort(f);
+    return st;
 }

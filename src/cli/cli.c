@@ -34,7 +34,21 @@ static void usage(FILE *out)
     fprintf(out, "\nRun 'nnclass COMMAND --help' for a command's options.\n"
                  "  -h, --help     show this help and exit\n"
                  "  -V, --version  show the version and exit\n"
-                 "Exit status: 0 success, 1 data, model or I/O error, 2 usage error.\n");
+                 "Exit status: 0 success, 1 data, model or I/O error, 2 usage error.\n"
+                 "\n"
+                 "Examples:\n"
+                 "  nnclass train --epochs 30 -o digits.nnc --log digits.jsonl\n"
+                 "      train the default 784x16x10 network on MNIST; the log's last line\n"
+                 "      holds its test accuracy and loss\n"
+                 "  nnclass eval --model digits.nnc --format json\n"
+                 "      its accuracy, loss, confusion matrix and per-class metrics\n"
+                 "  nnclass predict --model mnist-cnn scan.png\n"
+                 "      read one photographed digit with the shipped CNN\n"
+                 "  nnclass predict --format json scans/*.png >answers.jsonl\n"
+                 "      one JSON record per image, each naming its file; a file that\n"
+                 "      cannot be read leaves a record with its error\n"
+                 "  nnclass info --format json digits.nnc\n"
+                 "      the architecture and where the model came from\n");
 }
 
 int nnclass_main(int argc, char **argv)

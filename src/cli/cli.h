@@ -9,6 +9,7 @@
 #ifndef NNCLASS_CLI_H
 #define NNCLASS_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "nnclass/nn/dataset.h"
 #include "nnclass/base/error.h"
 #include "nnclass/io/idx.h"
+#include "nnclass/io/imagestream.h"
 #include "nnclass/io/preprocess.h"
 #include "nnclass/nn/eval.h"
 #include "nnclass/nn/model.h"
@@ -105,18 +107,20 @@ int cli_dataset_paths(const char *data_dir, const char *dataset, const char *spl
                       char *images, char *labels, size_t cap);
 
 /* The checks of a data set read from two files: as many labels (n_labels)
- * as images, then nn_dataset_check of data on its own; the message names
- * the file at fault. */
+ * as images, then nn_dataset_check of data on its own (every label below
+ * the class count); the message names the file at fault and ends with
+ * classes_from in brackets, what set the class count ("--classes"). */
 nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
-                            const char *labels_path, nn_error *err);
+                            const char *labels_path, const char *classes_from, nn_error *err);
 
 /* The default model of a dataset: <data dir>/models/<dataset>.nnc. */
 void cli_default_model(const char *data_dir, const char *dataset, char *out, size_t cap);
 
-/* The file a --model value names: a bare name (letters, digits, '-', '_')
- * that is not a file here means <data dir>/models/NAME.nnc (--model
- * mnist-cnn); anything else is a path. */
-void cli_model_path(const char *data_dir, const char *model, char *out, size_t cap);
+/* The file a --model value names, in out (cap bytes): a path is itself; a
+ * bare name (letters, digits, '-', '_') is NAME or NAME.nnc in the working
+ * folder, else <data dir>/models/NAME.nnc (--model mnist-cnn). Returns 0, or
+ * 1 after printing that no such model is found, with every path tried. */
+int cli_model_path(const char *data_dir, const char *model, char *out, size_t cap);
 
 /* Class names of a known dataset ("mnist": "0".."9"; "fashion": clothing
  * names), or NULL; *n receives their number. */
@@ -148,6 +152,11 @@ int cli_check_input_options(const char *cmd, const char *images, const char *lab
  * error when the default model is missing. */
 int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
                    size_t cap);
+
+/* Fills the provenance of a model trained on images and labels into meta
+ * (provenance.c): this nnclass's release, OpenBLAS's core, and the CRC-32
+ * of the pixels and of the labels as read. */
+void cli_model_provenance(const nn_images *images, const nn_labels *labels, nn_model_meta *meta);
 
 /* After a failure to read a dataset: the hint that Fashion-MNIST is fetched
  * by a script, on stderr, when dataset is "fashion". */
@@ -186,6 +195,10 @@ void cli_flush_stdout(void);
  * place (a log, which may also be a FIFO or a terminal). */
 typedef enum { CLI_OUTPUT_REPLACE, CLI_OUTPUT_STREAM } cli_output_kind;
 
+/* What kind of file mode says a file is, for messages: "a directory", "a
+ * FIFO", "a character device", ... ("not a regular file" for the rest). */
+const char *cli_file_kind(unsigned mode);
+
 /* Checks the output path given to option opt before any work starts. Refused
  * with exit 2: an empty name, a name ending in '/', a directory, the same
  * file (device and inode) as one of the n_inputs input paths ("-" is standard
@@ -199,25 +212,63 @@ typedef enum { CLI_OUTPUT_REPLACE, CLI_OUTPUT_STREAM } cli_output_kind;
 int cli_check_output(const char *opt, const char *path, cli_output_kind kind,
                      const char *const *inputs, size_t n_inputs, char *target, size_t cap);
 
+/* One output file of a command, for cli_check_outputs. */
+typedef struct {
+    const char *opt;       /* the option that names it ("--output") */
+    const char *path;      /* as given; NULL when the option was not given */
+    cli_output_kind kind;
+    char *target;          /* receives the file really written (cap bytes) */
+    size_t cap;
+} cli_output;
+
+/* The most outputs one command writes. */
+#define CLI_MAX_OUTPUTS 8
+
+/* Checks all the output files of one command (at most CLI_MAX_OUTPUTS) before
+ * any work starts: each with cli_check_output ("-" of a CLI_OUTPUT_STREAM is
+ * standard output and gets target "-"), then that no two are the same file
+ * and none is standard output redirected to a file: same folder (links
+ * resolved) and name, or same device and inode when they exist. A collision
+ * is exit 2 naming both options and the file. The exit code, or 0. */
+int cli_check_outputs(cli_output *outs, size_t n, const char *const *inputs, size_t n_inputs);
+
+/* --- signals (signals.c) --- */
+
+/* Makes SIGHUP, SIGINT, SIGQUIT, SIGTERM and SIGPIPE remove every temporary
+ * file being written before the process dies of them (signals ignored at
+ * start stay ignored), and ignores SIGXFSZ so that a file-size limit is a
+ * write error (EFBIG). Call first thing. */
+void cli_signals_init(void);
+
+/* From now on SIGHUP, SIGINT and SIGTERM set *flag to the signal instead,
+ * for a loop that polls it and stops cleanly; a second signal, or the
+ * first one left unanswered for a few seconds, ends the process as above. */
+void cli_signals_stop_on(volatile sig_atomic_t *flag);
+
+/* Back to the behaviour of cli_signals_init. */
+void cli_signals_stop_off(void);
+
 /* --- escapers, one per sink (escape.c); every name from outside (a file
  * name, a class name) goes through the one of the sink it is written to --- */
 
-/* Terminal, stderr and text output: writes s with control characters made
- * visible and inert (\n \t \r, others and C1 controls as \xHH). */
+/* Terminal, stderr and text output: writes s with control characters
+ * (nn_text_control_len: C0, DEL, C1, bidirectional controls) made visible
+ * and inert (\n \t \r, the others' bytes as \xHH). */
 void cli_put_text(FILE *out, const char *s);
 
 /* TSV: writes s as one field, with backslash, tab, newline and carriage
- * return as \\ \t \n \r and other control characters as \xHH, so that a
- * line stays one record. */
+ * return as \\ \t \n \r and other control characters (as for
+ * cli_put_text) as the \xHH of their bytes, so that a line stays one record
+ * and reads in order. */
 void cli_tsv_field(FILE *out, const char *s);
 
-/* The same escaped field as a new string (caller frees; NULL when out of
- * memory). */
-char *cli_tsv_name(const char *s);
+/* CSV: writes s as one field, quoted when it holds a comma, a quote or a
+ * line break, a quote inside doubled (RFC 4180). */
+void cli_csv_field(FILE *out, const char *s);
 
-/* JSON: writes s as a JSON string literal, with the escapes JSON requires;
- * a byte that is not part of valid UTF-8 becomes U+FFFD, so the output
- * always parses. */
+/* JSON: writes s as a JSON string literal, with the escapes JSON requires
+ * and control characters (as for cli_put_text) as \uXXXX; a byte that is
+ * not part of valid UTF-8 becomes U+FFFD, so the output always parses. */
 void cli_json_string(FILE *out, const char *s);
 
 /* --- image inputs (input.c) ---------------------------------------------------- */
@@ -255,30 +306,90 @@ void cli_image_opts_init(cli_image_opts *o);
  * prints and returns -1 when it is bad. */
 int cli_parse_image_option(int opt, const char *text, cli_image_opts *o);
 
-/* An opened input file: an IDX stream, or the one image of an image file. */
+/* An opened input file: an IDX stream, or a stream of image files (PNG,
+ * JPEG, PGM/PPM: one, or several one after another). */
 typedef struct {
-    const char *name;      /* the path, or "(standard input)" */
-    nn_idx_stream *stream; /* IDX; NULL for an image file */
-    uint8_t *image;        /* the image file's image, rows x cols */
-    size_t rows, cols;     /* of the images read */
-    size_t count;          /* images in the file (declared, for IDX) */
-    int done;
+    const char *name;          /* the path, or "(standard input)" */
+    nn_idx_stream *stream;     /* IDX; NULL for image files */
+    nn_image_stream *images;   /* image files; NULL for IDX */
+    uint8_t *image;            /* the image read ahead, rows x cols (image files) */
+    int have_image;            /* image holds one not handed out yet */
+    size_t rows, cols;         /* of the images read */
+    size_t count;              /* IDX: images in the file, as declared */
+    int counted;               /* count is known up front (IDX); image files: no */
     /* IDX images preprocessed one by one (--preprocess mnist on IDX). */
     uint8_t *raw;
     size_t raw_rows, raw_cols, index;
     nn_invert invert;
+    cli_preprocess preprocess; /* of image files */
 } cli_input;
 
-/* Opens path ("-" = stdin): IDX or an image file, told by the first bytes. */
+/* Opens path ("-" = stdin): IDX or image files, told by the first bytes.
+ * The first image of image files is read and preprocessed now (it gives
+ * rows and cols), and its errors come from here. */
 nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
                          nn_error *err);
 
+/* The same from the open descriptor fd (read from its offset; the caller
+ * keeps and closes it); messages say name. */
+nn_status cli_input_open_fd(int fd, const char *name, const cli_image_opts *o, cli_input *in,
+                            nn_error *err);
+
 /* Reads up to max_images images of rows x cols into buf, with the statuses
- * of nn_idx_stream_read. */
+ * of nn_idx_stream_read (image files: one image per call). */
 nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t *n_read,
                          nn_error *err);
 
 void cli_input_close(cli_input *in);
+
+/* --- file names (names.c) ------------------------------------------------------ */
+
+/* Longest file name read from a list. */
+#define CLI_NAME_MAX 4096
+
+typedef enum { CLI_NAME_END, CLI_NAME_OK, CLI_NAME_BAD } cli_name_kind;
+
+typedef struct {
+    cli_name_kind kind;
+    size_t entry;      /* 1-based position in the list */
+    const char *why;   /* what is wrong with a bad entry */
+    char text[CLI_NAME_MAX + 1];
+} cli_name_slot;
+
+/* The file names a command works through: operands, or a list read one
+ * entry at a time (--files-from), so that memory does not grow with it. */
+typedef struct {
+    char **args;               /* operands (when list is NULL) */
+    size_t n_args, next;
+    FILE *list;                /* --files-from, or NULL */
+    const char *list_name;
+    int list_is_stdin;
+    int delim;                 /* '\n', or '\0' (-0) */
+    size_t entries;            /* read so far */
+    int read_error;            /* errno of a failed read of the list, or 0 */
+    cli_name_slot slots[2];    /* entries read ahead: a queue of `queued` from head */
+    int head, queued;
+} cli_names;
+
+/* Names from an array of count operands. */
+void cli_names_from_args(cli_names *n, char **names, size_t count);
+
+/* Names from the list at path ("-" = standard input), ended by delim ('\n'
+ * or '\0'). Returns 0, or the exit code after printing why it cannot be read. */
+int cli_names_open_list(cli_names *n, const char *path, int delim);
+
+/* Whether there are more than one name (entries of the list, bad ones
+ * included), reading at most two entries ahead. */
+int cli_names_several(cli_names *n);
+
+/* The next name in *name (valid until the next call): 1; 0 at the end; -1
+ * after printing why an entry is no name (empty, too long, a NUL byte, '-'
+ * when the list is standard input), so that the caller goes on; -2 after
+ * printing a read error of the list (stop). */
+int cli_names_next(cli_names *n, const char **name);
+
+/* Closes the list (not standard input). */
+void cli_names_close(cli_names *n);
 
 /* --- pictures (plot.c) --------------------------------------------------------- */
 
@@ -335,13 +446,18 @@ void cli_bar_draw(cli_bar *b, const char *label, size_t done, size_t total, doub
                   double left, const char *extra);
 void cli_bar_clear(cli_bar *b);
 
-/* Thread counts (threads.c). The CPUs online (at least 1); of those, the
- * ones that other work running on the machine at this moment leaves free
+/* Thread counts (threads.c). The CPUs this process may use: online and in
+ * its affinity mask (at least 1); threads capped to that number, saying so
+ * once on stderr unless quiet (more threads than CPUs only wait for each
+ * other); of the usable CPUs, the ones that other work running on the machine at this moment leaves free
  * (at least 1, all of them where the run queue cannot be read); and the
- * number of threads OpenBLAS may use in this process (>= 1). */
-size_t cli_online_cpus(void);
+ * number of threads OpenBLAS may use in this process (>= 1), set once the
+ * address space it will map is known to fit (nn_blas_room): 0, or the exit
+ * code of the printed "out of memory" error. */
+size_t cli_usable_cpus(void);
+size_t cli_cap_threads(size_t threads, int quiet);
 size_t cli_free_cpus(void);
-void cli_set_blas_threads(size_t threads);
+int cli_set_blas_threads(size_t threads);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);

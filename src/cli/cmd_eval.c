@@ -1,8 +1,10 @@
 /* cmd_eval.c - `nnclass eval`: accuracy, confusion matrix and per-class
  * metrics of a model on a labelled data set, as text, JSON or CSV. */
 #include "cli.h"
+#include "record.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +37,14 @@ typedef struct {
 static void usage(FILE *out)
 {
     fputs("Usage: nnclass eval [OPTION]...\n"
-          "Classify a labelled data set and report accuracy, the confusion matrix\n"
-          "(rows: true label, columns: predicted) and per-class precision, recall and F1.\n\n"
+          "Classify a labelled data set and report accuracy, the loss (mean\n"
+          "cross-entropy of the true labels; none for the perceptron), the confusion\n"
+          "matrix (rows: true label, columns: predicted) and per-class precision, recall\n"
+          "and F1. CSV gives the loss in the last column of its total row.\n\n"
           "  --model FILE         model to evaluate (default: the dataset's model,\n"
           "                       <data dir>/models/<dataset>.nnc; mnist's with --images);\n"
-          "                       a bare NAME such as mnist-cnn means\n"
+          "                       a bare NAME such as mnist-cnn means ./NAME or\n"
+          "                       ./NAME.nnc when one is there, else\n"
           "                       <data dir>/models/NAME.nnc\n"
           "  --dataset NAME       mnist or fashion (default mnist)\n"
           "  --split NAME         test or train (default test)\n"
@@ -157,11 +162,22 @@ static int parse_args(int argc, char **argv, eval_args *a)
     return check_combinations(a);
 }
 
-static void print_text(const nn_confusion *c, const nn_model_meta *meta, const char *model,
-                       const char *images_path, double seconds)
+/* The mean cross-entropy of the images, or NaN where the model's outputs
+ * are no probabilities whose loss means something: the perceptron's. */
+static double test_loss(const nn_net *net, const nn_confusion *c)
+{
+    return net->hidden == NN_ACT_STEP ? NAN : nn_confusion_loss(c);
+}
+
+static void print_text(const nn_confusion *c, double loss, const nn_model_meta *meta,
+                       const char *model, const char *images_path, double seconds)
 {
     size_t n = c->n_classes;
-    printf("accuracy %.4f (%zu/%zu)\n\n", nn_confusion_accuracy(c), c->correct, c->total);
+    printf("accuracy %.4f (%zu/%zu)\n", nn_confusion_accuracy(c), c->correct, c->total);
+    if (!isnan(loss))
+        printf("loss     %.4f (mean cross-entropy)\n\n", loss);
+    else
+        printf("loss     none (the perceptron's sums are no probabilities)\n\n");
     printf("confusion matrix (rows: true label, columns: predicted label)\n");
     printf("%10s", "true\\pred");
     for (size_t j = 0; j < n; j++)
@@ -195,66 +211,103 @@ static void print_text(const nn_confusion *c, const nn_model_meta *meta, const c
     printf("\ntime  %.3f s\n", seconds);
 }
 
+/* A class's precision, recall, F1 and support as members of the record. */
+static void put_metrics(cli_rec *r, const nn_class_metrics *m)
+{
+    cli_rec_fixed(r, "precision", m->precision, 6);
+    cli_rec_fixed(r, "recall", m->recall, 6);
+    cli_rec_fixed(r, "f1", m->f1, 6);
+    cli_rec_size(r, "support", m->support);
+}
+
 /* The report as one JSON object, left open: the caller may add members and
- * closes it. */
-static void print_json(const nn_confusion *c, const nn_model_meta *meta, const char *model,
-                       const char *images_path, const char *labels_path, double seconds)
+ * ends the record. */
+static void print_json(cli_rec *r, const nn_confusion *c, double loss,
+                       const nn_model_meta *meta, const char *model, const char *images_path,
+                       const char *labels_path, double seconds)
 {
     size_t n = c->n_classes;
     char buf[32];
-    printf("{\"model\":");
-    cli_json_string(stdout, model);
-    printf(",\"images\":");
-    cli_json_string(stdout, images_path);
-    printf(",\"labels\":");
-    cli_json_string(stdout, labels_path);
-    printf(",\"accuracy\":%.6f,\"correct\":%zu,\"total\":%zu,\"confusion\":[", nn_confusion_accuracy(c),
-           c->correct, c->total);
+    cli_rec_begin(r);
+    cli_rec_str(r, "model", model);
+    cli_rec_str(r, "images", images_path);
+    cli_rec_str(r, "labels", labels_path);
+    cli_rec_fixed(r, "accuracy", nn_confusion_accuracy(c), 6);
+    cli_rec_size(r, "correct", c->correct);
+    cli_rec_size(r, "total", c->total);
+    cli_rec_fixed(r, "loss", loss, 6); /* null for the perceptron */
+    cli_rec_array(r, "confusion");
     for (size_t i = 0; i < n; i++) {
-        printf("%s[", i > 0 ? "," : "");
+        cli_rec_array(r, NULL);
         for (size_t j = 0; j < n; j++)
-            printf("%s%zu", j > 0 ? "," : "", c->confusion[i * n + j]);
-        printf("]");
+            cli_rec_size(r, NULL, c->confusion[i * n + j]);
+        cli_rec_close(r);
     }
-    printf("],\"classes\":[");
+    cli_rec_close(r);
+    cli_rec_array(r, "classes");
     for (size_t k = 0; k < n; k++) {
         nn_class_metrics m = nn_class_metrics_of(c, k);
-        printf("%s{\"class\":%zu,\"name\":", k > 0 ? "," : "", k);
-        cli_json_string(stdout, cli_class_name(meta, k, buf, sizeof buf));
-        printf(",\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu}", m.precision,
-               m.recall, m.f1, m.support);
+        cli_rec_object(r, NULL);
+        cli_rec_size(r, "class", k);
+        cli_rec_str(r, "name", cli_class_name(meta, k, buf, sizeof buf));
+        put_metrics(r, &m);
+        cli_rec_close(r);
     }
+    cli_rec_close(r);
     nn_class_metrics avg = nn_metrics_macro(c), wavg = nn_metrics_weighted(c);
-    printf("],\"macro_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},",
-           avg.precision, avg.recall, avg.f1, avg.support);
-    printf("\"weighted_avg\":{\"precision\":%.6f,\"recall\":%.6f,\"f1\":%.6f,\"support\":%zu},"
-           "\"seconds\":%.6f",
-           wavg.precision, wavg.recall, wavg.f1, wavg.support, seconds);
+    cli_rec_object(r, "macro_avg");
+    put_metrics(r, &avg);
+    cli_rec_close(r);
+    cli_rec_object(r, "weighted_avg");
+    put_metrics(r, &wavg);
+    cli_rec_close(r);
+    cli_rec_fixed(r, "seconds", seconds, 6);
 }
 
 /* One row per true class: its metrics, then its row of the confusion matrix;
- * a last "total" row holds the macro averages and the column sums. */
-static void print_csv(const nn_confusion *c)
+ * a last "total" row holds the macro averages, the column sums and, in the
+ * last column, the loss (empty in the class rows, and for the perceptron). */
+static void print_csv(cli_rec *r, const nn_confusion *c, double loss)
 {
     size_t n = c->n_classes;
-    printf("class,support,correct,precision,recall,f1");
-    for (size_t j = 0; j < n; j++)
-        printf(",pred_%zu", j);
-    printf("\n");
+    char name[32];
+    cli_rec_begin(r);
+    static const char *const columns[] = {"class", "support", "correct", "precision", "recall",
+                                          "f1"};
+    for (size_t i = 0; i < sizeof columns / sizeof columns[0]; i++)
+        cli_rec_str(r, NULL, columns[i]);
+    for (size_t j = 0; j < n; j++) {
+        snprintf(name, sizeof name, "pred_%zu", j);
+        cli_rec_str(r, NULL, name);
+    }
+    cli_rec_str(r, NULL, "loss");
+    cli_rec_end(r);
     for (size_t i = 0; i < n; i++) {
         nn_class_metrics m = nn_class_metrics_of(c, i);
-        printf("%zu,%zu,%zu,%.6f,%.6f,%.6f", i, m.support, c->confusion[i * n + i], m.precision,
-               m.recall, m.f1);
+        cli_rec_begin(r);
+        cli_rec_size(r, NULL, i);
+        cli_rec_size(r, NULL, m.support);
+        cli_rec_size(r, NULL, c->confusion[i * n + i]);
+        cli_rec_fixed(r, NULL, m.precision, 6);
+        cli_rec_fixed(r, NULL, m.recall, 6);
+        cli_rec_fixed(r, NULL, m.f1, 6);
         for (size_t j = 0; j < n; j++)
-            printf(",%zu", c->confusion[i * n + j]);
-        printf("\n");
+            cli_rec_size(r, NULL, c->confusion[i * n + j]);
+        cli_rec_null(r, NULL);
+        cli_rec_end(r);
     }
     nn_class_metrics avg = nn_metrics_macro(c);
-    printf("total,%zu,%zu,%.6f,%.6f,%.6f", c->total, c->correct, avg.precision, avg.recall,
-           avg.f1);
+    cli_rec_begin(r);
+    cli_rec_str(r, NULL, "total");
+    cli_rec_size(r, NULL, c->total);
+    cli_rec_size(r, NULL, c->correct);
+    cli_rec_fixed(r, NULL, avg.precision, 6);
+    cli_rec_fixed(r, NULL, avg.recall, 6);
+    cli_rec_fixed(r, NULL, avg.f1, 6);
     for (size_t j = 0; j < n; j++)
-        printf(",%zu", nn_confusion_predicted(c, j));
-    printf("\n");
+        cli_rec_size(r, NULL, nn_confusion_predicted(c, j));
+    cli_rec_fixed(r, NULL, loss, 6);
+    cli_rec_end(r);
 }
 
 /* --- the most confidently wrong images ------------------------------------- */
@@ -378,24 +431,28 @@ static void print_errors_text(const error_keeper *k, const nn_model_meta *meta)
 }
 
 /* ,"errors":[{"index":..,"true":..,"predicted":..,"confidence":..,"pixels":[[row],..]},..] */
-static void print_errors_json(const error_keeper *k, const nn_model_meta *meta)
+static void print_errors_json(cli_rec *r, const error_keeper *k, const nn_model_meta *meta)
 {
-    fputs(",\"errors\":[", stdout);
+    cli_rec_array(r, "errors");
     for (size_t i = 0; i < k->len; i++) {
         const wrong_image *w = &k->heap[i];
         const uint8_t *px = k->pixels + w->slot * k->px;
-        printf("%s{\"index\":%zu,\"true\":%u,\"predicted\":%u,\"confidence\":%.6f,"
-               "\"pixels\":[", i > 0 ? "," : "", w->index, w->truth, w->predicted,
-               (double)w->confidence);
-        for (size_t r = 0; r < meta->rows; r++) {
-            printf("%s[", r > 0 ? "," : "");
+        cli_rec_object(r, NULL);
+        cli_rec_size(r, "index", w->index);
+        cli_rec_size(r, "true", w->truth);
+        cli_rec_size(r, "predicted", w->predicted);
+        cli_rec_fixed(r, "confidence", w->confidence, 6);
+        cli_rec_array(r, "pixels");
+        for (size_t row = 0; row < meta->rows; row++) {
+            cli_rec_array(r, NULL);
             for (size_t c = 0; c < meta->cols; c++)
-                printf("%s%u", c > 0 ? "," : "", px[r * meta->cols + c]);
-            putchar(']');
+                cli_rec_size(r, NULL, px[row * meta->cols + c]);
+            cli_rec_close(r);
         }
-        fputs("]}", stdout);
+        cli_rec_close(r);
+        cli_rec_close(r);
     }
-    putchar(']');
+    cli_rec_close(r);
 }
 
 /* The gallery of the kept wrong images (in rank order), saved at path. */
@@ -456,17 +513,30 @@ static int keep_errors(error_keeper *keeper, const nn_dataset *data, size_t firs
  * labels, each one a class of the model: the whole set's view, whose pixels
  * arrive chunk by chunk. */
 static nn_status check_stream(const cli_input *in, const nn_model_meta *meta,
-                              const char *images_path, const nn_labels *labels,
-                              const char *labels_path, nn_dataset *whole, nn_error *err)
+                              const char *model_path, const char *images_path,
+                              const nn_labels *labels, const char *labels_path,
+                              nn_dataset *whole, nn_error *err)
 {
-    if (in->count == 0)
+    if (in->counted && in->count == 0)
         return nn_fail(err, NN_E_FORMAT, "%s: no images to evaluate", images_path);
     nn_status st = nn_model_check_input(meta, in->rows, in->cols, images_path, err);
     if (st != NN_OK)
         return st;
-    *whole = nn_dataset_view(NULL, labels->labels, in->count, in->rows, in->cols,
-                             meta->n_classes);
-    return cli_check_dataset(whole, images_path, labels->count, labels_path, err);
+    /* Image files are counted as they are read: one per label is expected. */
+    *whole = nn_dataset_view(NULL, labels->labels, in->counted ? in->count : labels->count,
+                             in->rows, in->cols, meta->n_classes);
+    char classes_from[4200];
+    snprintf(classes_from, sizeof classes_from, "the model %s", model_path);
+    return cli_check_dataset(whole, images_path, labels->count, labels_path, classes_from, err);
+}
+
+/* The labels do not go with the image files, found once they are read
+ * (at least n images). */
+static nn_status image_count_mismatch(const char *labels_path, size_t n_labels,
+                                      const char *images_path, size_t n, nn_error *err)
+{
+    return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %s%zu images", labels_path,
+                   n_labels, images_path, n > n_labels ? "at least " : "", n);
 }
 
 /* Classifies the image file chunk by chunk against the loaded labels, in one
@@ -489,7 +559,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
     nn_status st = cli_input_open(images_path, o, &in, err);
     if (st != NN_OK)
         return st;
-    st = check_stream(&in, meta, images_path, labels, labels_path, &whole, err);
+    st = check_stream(&in, meta, model_path, images_path, labels, labels_path, &whole, err);
     if (st == NN_OK)
         st = nn_confusion_init(conf, meta->n_classes, err);
     if (st == NN_OK)
@@ -498,8 +568,15 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
     keeper->px = whole.n_in;
     for (size_t done = 0; st == NN_OK;) {
-        size_t got = 0;
-        st = cli_input_read(&in, buf, EVAL_CHUNK_IMAGES, &got, err);
+        size_t got = 0, want = EVAL_CHUNK_IMAGES;
+        if (!in.counted && whole.count - done < want)
+            want = whole.count > done ? whole.count - done : 1; /* 1: is there more? */
+        st = cli_input_read(&in, buf, want, &got, err);
+        if (st == NN_DONE && done != whole.count)
+            st = image_count_mismatch(labels_path, labels->count, images_path, done, err);
+        if (st == NN_OK && done + got > whole.count)
+            st = image_count_mismatch(labels_path, labels->count, images_path, done + got,
+                                      err);
         if (st != NN_OK)
             break;
         nn_dataset chunk = nn_dataset_view(buf, whole.labels + done, got, whole.rows,
@@ -555,18 +632,17 @@ static int find_files(const eval_args *a, eval_job *j)
     return CLI_OK;
 }
 
-/* The pictures' destinations are checked before the work, like every output. */
+/* The pictures' destinations are checked before the work, like every output:
+ * and the two pictures are two files. */
 static int check_outputs(const eval_args *a, eval_job *j)
 {
     const char *inputs[] = {j->model_path, j->images_path, j->labels_path};
-    int rc = CLI_OK;
-    if (a->plot != NULL)
-        rc = cli_check_output("--plot", a->plot, CLI_OUTPUT_REPLACE, inputs, 3, j->plot_target,
-                              sizeof j->plot_target);
-    if (rc == CLI_OK && a->plot_errors != NULL)
-        rc = cli_check_output("--plot-errors", a->plot_errors, CLI_OUTPUT_REPLACE, inputs, 3,
-                              j->errors_target, sizeof j->errors_target);
-    return rc;
+    cli_output outs[] = {
+        {"--plot", a->plot, CLI_OUTPUT_REPLACE, j->plot_target, sizeof j->plot_target},
+        {"--plot-errors", a->plot_errors, CLI_OUTPUT_REPLACE, j->errors_target,
+         sizeof j->errors_target},
+    };
+    return cli_check_outputs(outs, 2, inputs, 3);
 }
 
 /* Loads the model and the labels and classifies the images into j->conf
@@ -574,7 +650,9 @@ static int check_outputs(const eval_args *a, eval_job *j)
 static int evaluate(const eval_args *a, eval_job *j)
 {
     nn_error err = {{0}};
-    cli_set_blas_threads(a->threads);
+    int rc_blas = cli_set_blas_threads(cli_cap_threads(a->threads, a->quiet));
+    if (rc_blas != CLI_OK)
+        return rc_blas;
     nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);
     if (st != NN_OK)
         return cli_fail(st, &err);
@@ -617,19 +695,26 @@ static int draw_pictures(const eval_args *a, const eval_job *j)
 
 static void print_report(const eval_args *a, const eval_job *j, double seconds)
 {
+    cli_rec rec;
+    double loss = test_loss(j->net, &j->conf);
     switch (a->format) {
     case FORMAT_TEXT:
-        print_text(&j->conf, &j->meta, j->model_path, j->images_path, seconds);
+        print_text(&j->conf, loss, &j->meta, j->model_path, j->images_path, seconds);
         if (a->errors > 0)
             print_errors_text(&j->keeper, &j->meta);
         break;
     case FORMAT_JSON:
-        print_json(&j->conf, &j->meta, j->model_path, j->images_path, j->labels_path, seconds);
+        cli_rec_init(&rec, stdout, CLI_REC_JSON);
+        print_json(&rec, &j->conf, loss, &j->meta, j->model_path, j->images_path, j->labels_path,
+                   seconds);
         if (a->errors > 0)
-            print_errors_json(&j->keeper, &j->meta);
-        fputs("}\n", stdout);
+            print_errors_json(&rec, &j->keeper, &j->meta);
+        cli_rec_end(&rec);
         break;
-    case FORMAT_CSV: print_csv(&j->conf); break;
+    case FORMAT_CSV:
+        cli_rec_init(&rec, stdout, CLI_REC_CSV);
+        print_csv(&rec, &j->conf, loss);
+        break;
     }
 }
 

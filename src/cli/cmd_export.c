@@ -72,8 +72,8 @@ int cmd_export(int argc, char **argv)
     /* A device, a directory or the model itself is refused before any work. */
     const char *inputs[] = {argv[optind]};
     char target[4096];
-    int rc = cli_check_output("--output", output, CLI_OUTPUT_REPLACE, inputs, 1, target,
-                              sizeof target);
+    cli_output out = {"--output", output, CLI_OUTPUT_REPLACE, target, sizeof target};
+    int rc = cli_check_outputs(&out, 1, inputs, 1);
     if (rc != CLI_OK)
         return rc;
 
@@ -83,21 +83,15 @@ int cmd_export(int argc, char **argv)
     size_t len = 0;
     nn_error err = {{0}};
     char path[4096];
-    cli_model_path(cli_data_dir(NULL), argv[optind], path, sizeof path);
+    if (cli_model_path(cli_data_dir(NULL), argv[optind], path, sizeof path) != CLI_OK)
+        return CLI_EXIT_DATA;
     nn_status st = nn_model_load(path, &net, &meta, &err);
     if (st == NN_OK && strcmp(format, "onnx") == 0)
         st = nn_onnx_encode(net, &meta, NNCLASS_VERSION, &buf, &len, &err);
     else if (st == NN_OK)
         st = nn_npz_encode(net, &meta, &buf, &len, &err);
-    nn_atomic_file *f = NULL;
     if (st == NN_OK)
-        st = nn_atomic_open(target, &f, &err);
-    if (st == NN_OK)
-        st = nn_atomic_write(f, buf, len, &err);
-    if (st == NN_OK)
-        st = nn_atomic_commit(f, &err); /* frees f */
-    else
-        nn_atomic_abort(f);
+        st = nn_atomic_save(target, buf, len, &err);
     free(buf);
     nn_net_free(net);
     if (st != NN_OK)

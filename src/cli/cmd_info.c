@@ -1,5 +1,6 @@
 /* cmd_info.c - `nnclass info MODEL...`: what model files hold, as text or JSON. */
 #include "cli.h"
+#include "record.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -12,8 +13,11 @@ static void usage(FILE *out)
     fputs("Usage: nnclass info [OPTION]... MODEL...\n"
           "Describe model files: architecture, neuron, weight and bias counts,\n"
           "activations, one row per layer (output shape, parameters, activation)\n"
-          "with the totals, class names, training metadata and checksum status.\n"
-          "A bare NAME such as mnist-cnn means <data dir>/models/NAME.nnc.\n\n"
+          "with the totals, class names, training metadata, checksum status and\n"
+          "provenance: the nnclass release and BLAS core that trained the model and a\n"
+          "CRC-32 of its training pixels and labels (unknown for older model files).\n"
+          "A bare NAME such as mnist-cnn means ./NAME or ./NAME.nnc when one is there,\n"
+          "else <data dir>/models/NAME.nnc.\n\n"
           "  --format NAME   text or json (one JSON object per model, one a line)\n"
           "                  (default text)\n"
           "  --data-dir DIR  where bare model names live (default $NNCLASS_DATA, else\n"
@@ -75,6 +79,44 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Where the model came from; "unknown" for a file made before nnclass kept
+ * it. The text fields are printable ASCII (the loader checks). */
+static void print_provenance_text(const nn_model_meta *meta)
+{
+    if (!meta->has_provenance) {
+        printf("trained by    unknown (a model file from before nnclass kept it)\n"
+               "blas core     unknown\n"
+               "data crc-32   unknown\n");
+        return;
+    }
+    printf("trained by    nnclass %s\n", meta->nnclass_version);
+    printf("blas core     %s\n", meta->blas_core[0] != '\0' ? meta->blas_core : "unknown");
+    printf("data crc-32   images %08x, labels %08x (of the training pixels and labels\n"
+           "              as read, IDX headers left out)\n", meta->images_crc, meta->labels_crc);
+}
+
+/* The same as JSON members: null where unknown. */
+static void put_provenance_json(cli_rec *r, const nn_model_meta *meta)
+{
+    char crc[16];
+    if (!meta->has_provenance) {
+        static const char *const keys[] = {"nnclass_version", "blas_core", "images_crc32",
+                                           "labels_crc32"};
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            cli_rec_null(r, keys[i]);
+        return;
+    }
+    cli_rec_str(r, "nnclass_version", meta->nnclass_version);
+    if (meta->blas_core[0] != '\0')
+        cli_rec_str(r, "blas_core", meta->blas_core);
+    else
+        cli_rec_null(r, "blas_core");
+    snprintf(crc, sizeof crc, "%08x", meta->images_crc);
+    cli_rec_str(r, "images_crc32", crc);
+    snprintf(crc, sizeof crc, "%08x", meta->labels_crc);
+    cli_rec_str(r, "labels_crc32", crc);
+}
+
 static void print_text(const char *path, size_t bytes, const nn_net *net,
                        const nn_model_meta *meta)
 {
@@ -126,48 +168,54 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
         printf("validation    %.4f\n", (double)meta->val_accuracy);
     else
         printf("validation    none (trained without a held-out set)\n");
+    print_provenance_text(meta);
 }
 
 static void print_json(const char *path, size_t bytes, const nn_net *net,
                        const nn_model_meta *meta)
 {
-    printf("{\"file\":");
-    cli_json_string(stdout, path);
-    printf(",\"bytes\":%lld,\"checksum\":\"ok\",\"layers\":[",
-           (long long)bytes);
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, stdout, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "file", path);
+    cli_rec_size(r, "bytes", bytes);
+    cli_rec_str(r, "checksum", "ok");
+    cli_rec_array(r, "layers");
     for (size_t l = 0; l < net->n_layers; l++)
-        printf("%s%zu", l > 0 ? "," : "", nn_net_size(net, l));
-    printf("],\"input\":[%u,%u],\"neurons\":%zu,\"weights\":%zu,\"biases\":%zu,"
-           "\"parameters\":%zu,\"activation\":",
-           meta->rows, meta->cols, nn_net_neurons(net), nn_net_weights_count(net),
-           nn_net_biases_count(net), net->n_params);
-    cli_json_string(stdout, nn_activation_name(net->hidden));
+        cli_rec_size(r, NULL, nn_net_size(net, l));
+    cli_rec_close(r);
+    cli_rec_array(r, "input");
+    cli_rec_size(r, NULL, meta->rows);
+    cli_rec_size(r, NULL, meta->cols);
+    cli_rec_close(r);
+    cli_rec_size(r, "neurons", nn_net_neurons(net));
+    cli_rec_size(r, "weights", nn_net_weights_count(net));
+    cli_rec_size(r, "biases", nn_net_biases_count(net));
+    cli_rec_size(r, "parameters", net->n_params);
+    cli_rec_str(r, "activation", nn_activation_name(net->hidden));
     char table[256];
     nn_net_format_table(net, net->hidden, table, sizeof table);
-    printf(",\"format_version\":%d,\"table\":", nn_net_is_dense(net) ? 1 : 2);
-    cli_json_string(stdout, table);
-    printf(",\"classes\":%zu,\"class_names\":", meta->n_classes);
+    cli_rec_size(r, "format_version", nn_net_is_dense(net) ? 1 : 2);
+    cli_rec_str(r, "table", table);
+    cli_rec_size(r, "classes", meta->n_classes);
     if (meta->has_class_names) {
-        putchar('[');
-        for (size_t k = 0; k < meta->n_classes; k++) {
-            if (k > 0)
-                putchar(',');
-            cli_json_string(stdout, meta->class_names[k]);
-        }
-        putchar(']');
+        cli_rec_array(r, "class_names");
+        for (size_t k = 0; k < meta->n_classes; k++)
+            cli_rec_str(r, NULL, meta->class_names[k]);
+        cli_rec_close(r);
     } else {
-        fputs("null", stdout);
+        cli_rec_null(r, "class_names");
     }
-    printf(",\"dataset\":");
-    cli_json_string(stdout, meta->dataset);
-    printf(",\"recipe\":");
-    cli_json_string(stdout, meta->recipe);
-    printf(",\"epochs\":%u,\"seed\":%llu,\"val_accuracy\":", meta->epochs,
-           (unsigned long long)meta->seed);
+    cli_rec_str(r, "dataset", meta->dataset);
+    cli_rec_str(r, "recipe", meta->recipe);
+    cli_rec_size(r, "epochs", meta->epochs);
+    cli_rec_u64(r, "seed", meta->seed);
     if (meta->val_accuracy >= 0)
-        printf("%.6f}\n", (double)meta->val_accuracy);
+        cli_rec_fixed(r, "val_accuracy", meta->val_accuracy, 6);
     else
-        fputs("null}\n", stdout);
+        cli_rec_null(r, "val_accuracy");
+    put_provenance_json(r, meta);
+    cli_rec_end(r);
 }
 
 typedef struct {
@@ -210,7 +258,10 @@ int cmd_info(int argc, char **argv)
         nn_net *net = NULL;
         nn_error err = {{0}};
         char path[4096];
-        cli_model_path(cli_data_dir(a.data_dir), argv[i], path, sizeof path);
+        if (cli_model_path(cli_data_dir(a.data_dir), argv[i], path, sizeof path) != CLI_OK) {
+            rc = CLI_EXIT_DATA;
+            continue;
+        }
         size_t bytes = 0;
         nn_status st = nn_model_read(path, &net, &meta, &bytes, &err);
         if (st != NN_OK) {

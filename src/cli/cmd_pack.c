@@ -2,9 +2,11 @@
  * class (as torchvision's ImageFolder has them), to an IDX image file and
  * an IDX label file, each image preprocessed as predict would. */
 #include "cli.h"
+#include "record.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +28,12 @@ static void usage(FILE *out)
           "numbered 0, 1, ... in sorted order. Writes PREFIX-images-idx3-ubyte.gz and\n"
           "PREFIX-labels-idx1-ubyte.gz (BGZF, a gzip every tool reads) and prints one\n"
           "line per class: label<TAB>folder<TAB>images.\n\n"
-          "  -o, --output PREFIX  where to write the two files (required)\n"
-          "  --skip-bad           report unreadable images and leave them out; without\n"
-          "                       it the first one stops the run (exit 1, nothing written)\n"
+          "  -o, --output PREFIX  where to write the two files (required): a name prefix,\n"
+          "                       such as DIR/digits, not a folder ending in '/'\n"
+          "  --skip-bad           report unreadable images, and files that are not\n"
+          "                       regular files (FIFOs, devices: never opened), and leave\n"
+          "                       them out; without it the first one stops the run (exit\n"
+          "                       1, nothing written)\n"
           CLI_IMAGE_HELP
           "  -h, --help           show this help and exit\n",
           out);
@@ -160,20 +165,66 @@ static int pack_add(packed *p, const uint8_t *image, uint8_t label)
     return 0;
 }
 
+/* Opens the file path met in a walk for reading, only when it is a regular
+ * file: a FIFO would block the walk, a device be read as an image. It is
+ * checked before the open and again on the descriptor (opened without
+ * waiting, so a FIFO put in its place in between cannot block). The
+ * descriptor, or -1 with the reason in err. */
+static int open_regular(const char *path, nn_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        nn_fail(err, NN_E_IO, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int fd = S_ISREG(st.st_mode) ? open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY) : -1;
+    if (S_ISREG(st.st_mode) && fd < 0) {
+        nn_fail(err, NN_E_IO, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        nn_fail(err, NN_E_FORMAT, "%s: is %s, not an image file", path,
+                cli_file_kind(st.st_mode));
+        return -1;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags != -1)
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return fd;
+}
+
 /* Reads one image file into image (28x28). Returns 0, or 1 after printing
  * why it cannot be used. */
 static int read_one(const char *path, const cli_image_opts *o, uint8_t *image, int skipping)
 {
     nn_error err = {{0}};
     cli_input in;
-    nn_status st = cli_input_open(path, o, &in, &err);
+    memset(&in, 0, sizeof in);
+    int fd = open_regular(path, &err);
+    nn_status st = fd < 0 ? NN_E_IO : cli_input_open_fd(fd, path, o, &in, &err);
+    if (fd >= 0)
+        close(fd);
     if (st == NN_OK && in.stream != NULL)
         st = nn_fail(&err, NN_E_FORMAT, "%s: an IDX file, not an image", path);
     else if (st == NN_OK && (in.rows != NN_MNIST_SIDE || in.cols != NN_MNIST_SIDE))
         st = nn_fail(&err, NN_E_MISMATCH, "%s: image is %zux%zu, expected 28x28", path,
                      in.cols, in.rows);
+    /* One image per file: a second one is refused, not dropped. */
+    uint8_t spare[NN_MNIST_SIDE * NN_MNIST_SIDE];
+    size_t got = 0;
     if (st == NN_OK)
-        memcpy(image, in.image, NN_MNIST_SIDE * NN_MNIST_SIDE);
+        st = cli_input_read(&in, image, 1, &got, &err);
+    if (st == NN_OK) {
+        st = cli_input_read(&in, spare, 1, &got, &err);
+        if (st == NN_OK)
+            st = nn_fail(&err, NN_E_FORMAT, "%s: more than one image", path);
+        else if (st == NN_DONE)
+            st = NN_OK;
+    }
     cli_input_close(&in);
     if (st == NN_OK)
         return 0;
@@ -252,6 +303,10 @@ static int parse_args(int argc, char **argv, pack_args *a)
         return cli_usage_error("pack", "expected one folder DIR");
     if (a->prefix == NULL || a->prefix[0] == '\0')
         return cli_usage_error("pack", "-o PREFIX is required");
+    /* DIR/ would write DIR/-images-idx3-ubyte.gz, a name no one meant */
+    if (a->prefix[strlen(a->prefix) - 1] == '/')
+        return cli_usage_error("pack", "-o: '%s' ends in '/': give the files' name prefix, "
+                               "such as DIR/digits", a->prefix);
     a->dir = argv[optind];
     /* Packed images are 28x28 whatever the mode: --preprocess none takes
      * images of that size as they are. */
@@ -266,17 +321,17 @@ static int parse_args(int argc, char **argv, pack_args *a)
 static int check_outputs(const char *prefix, char targets[2][4096])
 {
     const char *suffixes[] = {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"};
+    char paths[2][4096];
+    cli_output outs[2];
     for (size_t k = 0; k < 2; k++) {
-        char path[4096];
-        const char *inputs[] = {NULL};
-        if ((size_t)snprintf(path, sizeof path, "%s%s", prefix, suffixes[k]) >= sizeof path)
+        if ((size_t)snprintf(paths[k], sizeof paths[k], "%s%s", prefix, suffixes[k]) >=
+            sizeof paths[k])
             return cli_usage_error("pack", "-o: the prefix is too long");
-        int checked = cli_check_output("--output", path, CLI_OUTPUT_REPLACE, inputs, 0,
-                                       targets[k], sizeof targets[k]);
-        if (checked != CLI_OK)
-            return checked;
+        outs[k] = (cli_output){"--output", paths[k], CLI_OUTPUT_REPLACE, targets[k],
+                               sizeof targets[k]};
     }
-    return CLI_OK;
+    /* one a link to the other would leave only the labels */
+    return cli_check_outputs(outs, 2, NULL, 0);
 }
 
 /* The class folders of dir, sorted, at least one and at most
@@ -328,13 +383,18 @@ static int pack_class(const pack_args *a, const char *sub, uint8_t label, packed
 static int report(const pack_args *a, const name_list *classes, const uint8_t *labels,
                   const size_t *per_class, size_t count, size_t bad_files)
 {
+    cli_rec rec;
+    cli_rec_init(&rec, stdout, CLI_REC_TSV);
     for (size_t k = 0; k < classes->count; k++) {
-        printf("%u\t", labels[k]);
-        cli_tsv_field(stdout, classes->names[k]);
-        printf("\t%zu\n", per_class[k]);
+        cli_rec_begin(&rec);
+        cli_rec_size(&rec, "label", labels[k]);
+        cli_rec_str(&rec, "folder", classes->names[k]);
+        cli_rec_size(&rec, "images", per_class[k]);
+        cli_rec_end(&rec);
     }
-    fprintf(stderr, "nnclass: packed %zu images in %zu classes into %s-*-ubyte.gz", count,
-            classes->count, a->prefix);
+    fprintf(stderr, "nnclass: packed %zu images in %zu classes into ", count, classes->count);
+    cli_put_text(stderr, a->prefix);
+    fputs("-*-ubyte.gz", stderr);
     if (bad_files > 0)
         fprintf(stderr, " (%zu unreadable files skipped)", bad_files);
     fputc('\n', stderr);

@@ -2,12 +2,13 @@
  * JSON Lines file of `nnclass train --log`) as an SVG picture. */
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "nnclass/base/readfile.h"
 #include "nnclass/report/trainlog.h"
 
 #define MAX_LOG_BYTES ((size_t)256 << 20)
@@ -32,46 +33,6 @@ static const struct option long_options[] = {
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-
-/* Reads all of f (at most MAX_LOG_BYTES) into a new buffer; -1 with errno
- * (EFBIG when too long). */
-static int read_all(FILE *f, char **out, size_t *len)
-{
-    size_t cap = 65536, n = 0;
-    char *buf = malloc(cap);
-    if (buf == NULL)
-        return -1;
-    for (;;) {
-        if (n == cap) {
-            if (cap >= MAX_LOG_BYTES) {
-                free(buf);
-                errno = EFBIG;
-                return -1;
-            }
-            char *p = realloc(buf, cap * 2);
-            if (p == NULL) {
-                free(buf);
-                return -1;
-            }
-            buf = p;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                int saved = errno;
-                free(buf);
-                errno = saved != 0 ? saved : EIO;
-                return -1;
-            }
-            break;
-        }
-    }
-    *out = buf;
-    *len = n;
-    return 0;
-}
 
 typedef struct {
     const char *output, *title;
@@ -114,23 +75,15 @@ static int parse_args(int argc, char **argv, plot_args *a)
  * buffer; the exit code of a printed error, or 0. */
 static int read_log(const char *path, const char *name, char **buf, size_t *len)
 {
-    int from_stdin = strcmp(path, "-") == 0;
-    FILE *f = from_stdin ? stdin : fopen(path, "rb");
-    if (f == NULL) {
-        cli_error("%s: cannot open: %s", path, strerror(errno));
-        return CLI_EXIT_DATA;
-    }
-    int rd = read_all(f, buf, len);
-    int saved = errno;
-    if (!from_stdin)
-        fclose(f);
-    if (rd == 0)
-        return CLI_OK;
-    if (saved == EFBIG)
-        cli_error("%s: longer than %zu MiB: not a training log", name, MAX_LOG_BYTES >> 20);
-    else
-        cli_error("%s: cannot read: %s", name, strerror(saved));
-    return CLI_EXIT_DATA;
+    uint8_t *data = NULL;
+    nn_error err = {{0}};
+    nn_status st = strcmp(path, "-") == 0
+                       ? nn_read_fd(STDIN_FILENO, name, "training log", MAX_LOG_BYTES, NULL,
+                                    &data, len, &err)
+                       : nn_read_file(path, "training log", MAX_LOG_BYTES, NULL, &data, len,
+                                      &err);
+    *buf = (char *)data;
+    return st == NN_OK ? CLI_OK : cli_fail(st, &err);
 }
 
 /* The learning curve of the log's epochs, saved at output. */
@@ -165,8 +118,8 @@ int cmd_plot(int argc, char **argv)
 
     const char *inputs[] = {a.log_path};
     char target[4096];
-    rc = cli_check_output("--output", a.output, CLI_OUTPUT_REPLACE, inputs, 1, target,
-                          sizeof target);
+    cli_output out = {"--output", a.output, CLI_OUTPUT_REPLACE, target, sizeof target};
+    rc = cli_check_outputs(&out, 1, inputs, 1);
     if (rc != CLI_OK)
         return rc;
     const char *name = strcmp(a.log_path, "-") == 0 ? "standard input" : a.log_path;

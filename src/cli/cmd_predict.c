@@ -3,6 +3,7 @@
  * input order. Memory does not grow with the number of images: images are
  * read, classified and printed in chunks. */
 #include "cli.h"
+#include "record.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,25 +40,31 @@ typedef struct {
     int line_buffered;  /* flush stdout at every line */
     uint64_t offset;    /* index of the first image (of each file) */
     int quiet;
+    const char *files_from; /* a list of FILEs, or NULL */
+    int null_names;         /* -0: its names end with NUL, not newline */
 } predict_args;
 
 static void usage(FILE *out)
 {
     fputs("Usage: nnclass predict [OPTION]... [FILE]...\n"
           "Classify every image of IDX image files (gzip or raw) and image files (PNG,\n"
-          "JPEG, PGM or PPM, one image each; the format is told from the first bytes;\n"
-          "'-' or no FILE reads standard input) and print one line per image, in input\n"
-          "order:\n"
+          "JPEG, PGM or PPM, one or several one after another, as `cat *.png` makes;\n"
+          "the format is told from the first bytes; '-' or no FILE reads standard\n"
+          "input) and print one line per image, in input order:\n"
           "  index<TAB>label<TAB>confidence\n"
-          "index is the 0-based position of the image in its file (0 for an image file);\n"
-          "confidence is the softmax probability of the label. With several files a file\n"
-          "column comes first.\n"
+           "index is the 0-based position of the image in its file (0 for a one-image file);\n"
+           "confidence is the softmax probability of the label. In TSV, with several\n"
+           "files a file column comes first, as in grep. A CSV or JSON record always\n"
+           "names its file, and a file that fails leaves a record of its own besides\n"
+           "its line on standard error: {\"file\": F, \"error\": MESSAGE} in JSON, a\n"
+           "row with only the file and the last column, error, in CSV.\n"
           "In TSV, a backslash, tab, newline or carriage return in a file name is written\n"
           "\\\\, \\t, \\n, \\r, other control characters as \\xHH; JSON writes bytes that\n"
           "are not UTF-8 as U+FFFD.\n\n"
           "  --model FILE         model to use (default <data dir>/models/mnist.nnc, or\n"
           "                       the dataset's model with --dataset); a bare NAME such\n"
-          "                       as mnist-cnn means <data dir>/models/NAME.nnc\n"
+          "                       as mnist-cnn means ./NAME or ./NAME.nnc when one is\n"
+          "                       there, else <data dir>/models/NAME.nnc\n"
           "  --dataset NAME       classify a dataset's images (mnist or fashion) instead\n"
           "                       of FILEs\n"
           "  --split NAME         test or train, with --dataset (default test)\n"
@@ -68,8 +75,12 @@ static void usage(FILE *out)
           "  --probs              append the probability of every class, in class order\n"
           "  --top K              show the K most probable labels with their\n"
           "                       probabilities (default 1)\n"
-          "  -H, --with-filename  print the file column even for one file\n"
-          "      --no-filename    never print the file column\n"
+           "  -H, --with-filename  TSV: print the file column even for one file\n"
+           "      --no-filename    TSV: never print the file column\n"
+           "  --files-from LIST    read the FILEs' names from LIST ('-': standard input),\n"
+           "                       one a line, for more than a command line holds\n"
+           "  -0, --null           names in LIST end with a NUL byte, not a newline\n"
+           "                       (find -print0, xargs -0)\n"
           "  --offset N           number the images from N (a shard's first index)\n"
           "                       (default 0)\n"
           "  --line-buffered      write every line with its own write(), as grep does,\n"
@@ -87,7 +98,8 @@ static void usage(FILE *out)
 }
 
 enum { OPT_MODEL = 256, OPT_DATA_DIR, OPT_FORMAT, OPT_PROBS, OPT_TOP, OPT_NO_FILENAME,
-       OPT_THREADS, OPT_SAVE_INPUT, OPT_DATASET, OPT_SPLIT, OPT_LINE_BUFFERED, OPT_OFFSET };
+       OPT_THREADS, OPT_SAVE_INPUT, OPT_DATASET, OPT_SPLIT, OPT_LINE_BUFFERED, OPT_OFFSET,
+       OPT_FILES_FROM };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -104,6 +116,8 @@ static const struct option long_options[] = {
     {"split", required_argument, NULL, OPT_SPLIT},
     {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
     {"offset", required_argument, NULL, OPT_OFFSET},
+    {"files-from", required_argument, NULL, OPT_FILES_FROM},
+    {"null", no_argument, NULL, '0'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -136,6 +150,8 @@ static int parse_option(int c, void *args)
     case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
     case OPT_OFFSET: bad = cli_parse_u64("--offset", optarg, &a->offset); break;
     case 'q': a->quiet = 1; break;
+    case OPT_FILES_FROM: a->files_from = optarg; break;
+    case '0': a->null_names = 1; break;
     }
     return bad;
 }
@@ -148,12 +164,17 @@ static int parse_args(int argc, char **argv, predict_args *a)
     a->threads = 1;
     a->top = 1;
     cli_image_opts_init(&a->image);
-    int rc = cli_parse_options("predict", argc, argv, ":qHh", long_options, usage, parse_option,
+    int rc = cli_parse_options("predict", argc, argv, ":qHh0", long_options, usage, parse_option,
                                a);
     if (rc >= 0)
         return rc;
     if (a->dataset != NULL && optind < argc)
         return cli_usage_error("predict", "give either --dataset or FILEs, not both");
+    if (a->files_from != NULL && (optind < argc || a->dataset != NULL))
+        return cli_usage_error("predict", "--files-from: give the FILEs in the list only, "
+                               "not also %s", a->dataset != NULL ? "--dataset" : "as operands");
+    if (a->null_names && a->files_from == NULL)
+        return cli_usage_error("predict", "-0/--null goes with --files-from");
     if (a->split != NULL && a->dataset == NULL)
         return cli_usage_error("predict", "--split goes with --dataset");
     if (a->split == NULL)
@@ -169,21 +190,44 @@ typedef struct {
     const char *model_path;
     size_t n_classes;
     int file_column;
+    cli_rec *rec;
 } printer;
 
+/* TSV's file column follows grep (-H, --no-filename, several files); a JSON
+ * or CSV record always names its file, so that records of many runs and
+ * files can be told apart once merged. */
+static int has_file_column(const predict_args *a, cli_names *names)
+{
+    if (a->format != FORMAT_TSV)
+        return 1;
+    return a->with_filename >= 0 ? a->with_filename : cli_names_several(names);
+}
+
+/* The CSV header: one column per field, the error column last. */
 static void print_header(const printer *p)
 {
     if (p->args->format != FORMAT_CSV)
         return;
-    if (p->file_column)
-        fputs("file,", stdout);
-    fputs("index,label,confidence", stdout);
-    for (size_t k = 2; k <= p->args->top; k++)
-        printf(",label_%zu,confidence_%zu", k, k);
+    cli_rec *r = p->rec;
+    char name[48];
+    cli_rec_begin(r);
+    cli_rec_str(r, NULL, "file");
+    cli_rec_str(r, NULL, "index");
+    cli_rec_str(r, NULL, "label");
+    cli_rec_str(r, NULL, "confidence");
+    for (size_t k = 2; k <= p->args->top; k++) {
+        snprintf(name, sizeof name, "label_%zu", k);
+        cli_rec_str(r, NULL, name);
+        snprintf(name, sizeof name, "confidence_%zu", k);
+        cli_rec_str(r, NULL, name);
+    }
     if (p->args->probs)
-        for (size_t k = 0; k < p->n_classes; k++)
-            printf(",p_%zu", k);
-    putchar('\n');
+        for (size_t k = 0; k < p->n_classes; k++) {
+            snprintf(name, sizeof name, "p_%zu", k);
+            cli_rec_str(r, NULL, name);
+        }
+    cli_rec_str(r, NULL, "error");
+    cli_rec_end(r);
 }
 
 /* The indices of the top k probabilities, best first (ties: lower class). */
@@ -202,146 +246,73 @@ static void top_k(const float *probs, size_t n, size_t k, size_t *out)
     }
 }
 
-/* Text lines are built here and written with one fwrite: printf's format
- * parsing and float conversion were the largest cost of predict after the
- * matrix product itself. */
-typedef struct {
-    char buf[4096];
-    size_t len;
-} line_buffer;
-
-static void lb_flush(line_buffer *lb)
+/* A probability: 4 decimals in TSV and CSV, 6 in JSON. */
+static void put_prob(const printer *p, const char *key, float v)
 {
-    fwrite(lb->buf, 1, lb->len, stdout);
-    lb->len = 0;
+    if (p->args->format == FORMAT_JSON)
+        cli_rec_fixed(p->rec, key, v, 6);
+    else
+        cli_rec_prob4(p->rec, key, v);
 }
 
-static void lb_char(line_buffer *lb, char c)
-{
-    if (lb->len == sizeof lb->buf)
-        lb_flush(lb);
-    lb->buf[lb->len++] = c;
-}
-
-static void lb_str(line_buffer *lb, const char *s)
-{
-    while (*s != '\0')
-        lb_char(lb, *s++);
-}
-
-static void lb_size(line_buffer *lb, size_t v)
-{
-    char digits[24];
-    size_t n = 0;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    while (n > 0)
-        lb_char(lb, digits[--n]);
-}
-
-/* A probability in [0, 1] with 4 decimals, exactly as printf("%.4f"): the
- * product of a float and 10000 is exact in double, and nearbyint rounds it
- * half-to-even like printf does in the default rounding mode. */
-static void lb_prob4(line_buffer *lb, float p)
-{
-    double scaled = nearbyint((double)p * 10000.0);
-    /* NaN fails every comparison: test it before the cast, which it would
-     * make undefined (the callers have already refused non-finite values). */
-    unsigned v = isnan(scaled) || scaled <= 0 ? 0u : scaled >= 10000 ? 10000u : (unsigned)scaled;
-    lb_char(lb, (char)('0' + v / 10000));
-    lb_char(lb, '.');
-    lb_char(lb, (char)('0' + v / 1000 % 10));
-    lb_char(lb, (char)('0' + v / 100 % 10));
-    lb_char(lb, (char)('0' + v / 10 % 10));
-    lb_char(lb, (char)('0' + v % 10));
-}
-
-/* CSV field, quoted when it holds a comma, quote or line break (RFC 4180). */
-static void lb_csv_field(line_buffer *lb, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        lb_str(lb, s);
-        return;
-    }
-    lb_char(lb, '"');
-    for (const char *q = s; *q != '\0'; q++) {
-        if (*q == '"')
-            lb_char(lb, '"');
-        lb_char(lb, *q);
-    }
-    lb_char(lb, '"');
-}
-
+/* One image's record: its label and confidence, then in TSV and CSV the
+ * other top labels flat, in JSON all of them as "top". */
 static void print_line(const printer *p, const char *file, size_t index, const float *probs)
 {
     const predict_args *a = p->args;
+    cli_rec *r = p->rec;
+    int json = a->format == FORMAT_JSON;
     size_t best[NN_MAX_CLASSES];
     char buf[32];
     top_k(probs, p->n_classes, a->top, best);
-    switch (a->format) {
-    case FORMAT_TSV:
-    case FORMAT_CSV: {
-        line_buffer lb;
-        int csv = a->format == FORMAT_CSV;
-        char sep = csv ? ',' : '\t';
-        lb.len = 0;
-        if (p->file_column) {
-            if (csv)
-                lb_csv_field(&lb, file);
-            else
-                lb_str(&lb, file);
-            lb_char(&lb, sep);
-        }
-        lb_size(&lb, index);
+    cli_rec_begin(r);
+    if (p->file_column)
+        cli_rec_str(r, "file", file);
+    cli_rec_size(r, "index", index);
+    for (size_t t = 0; t < (json ? 1 : a->top); t++) {
+        cli_rec_str(r, "label", cli_class_name(p->meta, best[t], buf, sizeof buf));
+        put_prob(p, "confidence", probs[best[t]]);
+    }
+    if (json && a->top > 1) {
+        cli_rec_array(r, "top");
         for (size_t t = 0; t < a->top; t++) {
-            lb_char(&lb, sep);
-            const char *label = cli_class_name(p->meta, best[t], buf, sizeof buf);
-            if (csv)
-                lb_csv_field(&lb, label);
-            else
-                lb_str(&lb, label);
-            lb_char(&lb, sep);
-            lb_prob4(&lb, probs[best[t]]);
+            cli_rec_object(r, NULL);
+            cli_rec_str(r, "label", cli_class_name(p->meta, best[t], buf, sizeof buf));
+            put_prob(p, "confidence", probs[best[t]]);
+            cli_rec_close(r);
         }
-        if (a->probs)
-            for (size_t k = 0; k < p->n_classes; k++) {
-                lb_char(&lb, sep);
-                lb_prob4(&lb, probs[k]);
-            }
-        lb_char(&lb, '\n');
-        lb_flush(&lb);
-        break;
+        cli_rec_close(r);
     }
-    case FORMAT_JSON:
-        putchar('{');
-        if (p->file_column) {
-            fputs("\"file\":", stdout);
-            cli_json_string(stdout, file);
-            putchar(',');
-        }
-        printf("\"index\":%zu,\"label\":", index);
-        cli_json_string(stdout, cli_class_name(p->meta, best[0], buf, sizeof buf));
-        printf(",\"confidence\":%.6f", probs[best[0]]);
-        if (a->top > 1) {
-            fputs(",\"top\":[", stdout);
-            for (size_t t = 0; t < a->top; t++) {
-                printf("%s{\"label\":", t > 0 ? "," : "");
-                cli_json_string(stdout, cli_class_name(p->meta, best[t], buf, sizeof buf));
-                printf(",\"confidence\":%.6f}", probs[best[t]]);
-            }
-            putchar(']');
-        }
-        if (a->probs) {
-            fputs(",\"probs\":[", stdout);
-            for (size_t k = 0; k < p->n_classes; k++)
-                printf("%s%.6f", k > 0 ? "," : "", probs[k]);
-            putchar(']');
-        }
-        fputs("}\n", stdout);
-        break;
+    if (a->probs) {
+        cli_rec_array(r, "probs");
+        for (size_t k = 0; k < p->n_classes; k++)
+            put_prob(p, NULL, probs[k]);
+        cli_rec_close(r);
     }
+    if (a->format == FORMAT_CSV)
+        cli_rec_null(r, "error");
+    cli_rec_end(r);
+}
+
+/* The record of a file that failed, beside its line on stderr, so that a
+ * batch reading the records alone knows of it: {"file":..,"error":..} in
+ * JSON, a CSV row with only the file and the error; none in TSV, whose
+ * lines hold results only. */
+static void print_failure(const printer *p, const char *file, const char *message)
+{
+    const predict_args *a = p->args;
+    cli_rec *r = p->rec;
+    if (a->format == FORMAT_TSV)
+        return;
+    cli_rec_begin(r);
+    cli_rec_str(r, "file", file);
+    if (a->format == FORMAT_CSV) {
+        size_t empty = 1 + 2 * a->top + (a->probs ? p->n_classes : 0);
+        for (size_t i = 0; i < empty; i++)
+            cli_rec_null(r, NULL);
+    }
+    cli_rec_str(r, "error", message);
+    cli_rec_end(r);
 }
 
 /* --- the command --------------------------------------------------------------- */
@@ -407,20 +378,18 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
 {
     nn_error err = {{0}};
     cli_input in;
+    const char *file = strcmp(path, "-") == 0 ? "(standard input)" : path;
     nn_status st = cli_input_open(path, cl->image, &in, &err);
+    if (st == NN_OK) {
+        st = nn_model_check_input(pr->meta, in.rows, in.cols, in.name, &err);
+        if (st != NN_OK)
+            cli_input_close(&in);
+    }
     if (st != NN_OK) {
         cli_fail(st, &err);
+        print_failure(pr, file, err.msg);
         return 1;
     }
-    st = nn_model_check_input(pr->meta, in.rows, in.cols, in.name, &err);
-    if (st != NN_OK) {
-        cli_fail(st, &err);
-        cli_input_close(&in);
-        return 1;
-    }
-    /* The file column, escaped once for its sink. */
-    char *column = pr->args->format == FORMAT_TSV ? cli_tsv_name(in.name) : NULL;
-    const char *file = column != NULL ? column : in.name;
     size_t index = (size_t)pr->args->offset, done = 0;
     int rc = 0;
     cli_bar_restart(cl->bar);
@@ -440,25 +409,33 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
         if (st != NN_OK && st != NN_DONE) {
             cli_bar_clear(cl->bar);
             cli_fail(st, &err);
+            print_failure(pr, file, err.msg);
             rc = 1;
         }
     } while (st == NN_OK);
     cli_bar_clear(cl->bar);
-    free(column);
     cli_input_close(&in);
     return rc;
 }
 
 /* The files to classify: the dataset's images (path kept in dataset_images,
- * cap bytes), the FILE arguments, or standard input. -1 to go on, else the
+ * cap bytes), the FILE arguments, or standard input; with --files-from,
+ * the list itself (its names are read later). -1 to go on, else the
  * exit code of a printed error. */
 static int find_files(const predict_args *a, int argc, char **argv, char **dataset_files,
                       size_t cap, char ***files, size_t *n_files)
 {
     static char *stdin_only[] = {"-"};
+    static char *list[1];
     *files = optind < argc ? argv + optind : stdin_only;
     *n_files = optind < argc ? (size_t)(argc - optind) : 1;
-    if (a->dataset != NULL) {
+    if (a->files_from != NULL) {
+        /* The list is the file read up front (standard input: none); the
+         * names in it are checked as they are read. */
+        list[0] = (char *)a->files_from;
+        *files = list;
+        *n_files = strcmp(a->files_from, "-") != 0;
+    } else if (a->dataset != NULL) {
         char labels_path[4096];
         if (cli_dataset_paths(cli_data_dir(a->data_dir), a->dataset, a->split,
                               dataset_files[0], labels_path, cap) != 0)
@@ -475,14 +452,25 @@ static int find_files(const predict_args *a, int argc, char **argv, char **datas
     return -1;
 }
 
-/* --save-input may be none of the files read, the model included; the
- * file it will really write goes to target. The exit code, or 0. */
+/* The names to work through: the --files-from list, else the files. 0, or
+ * the exit code of a printed error. */
+static int open_names(const predict_args *a, char **files, size_t n_files, cli_names *names)
+{
+    if (a->files_from != NULL)
+        return cli_names_open_list(names, a->files_from, a->null_names ? '\0' : '\n');
+    cli_names_from_args(names, files, n_files);
+    return CLI_OK;
+}
+
+/* --save-input may be none of the files read, the model included, nor
+ * where standard output (the lines) goes; the file it will really write
+ * goes to target. The exit code, or 0. */
 static int check_save_input(const char *save_input, char **files, size_t n_files,
                             const char *model_path, char *target, size_t cap)
 {
     const char *model_input[] = {model_path};
-    int rc = cli_check_output("--save-input", save_input, CLI_OUTPUT_REPLACE,
-                              (const char *const *)files, n_files, target, cap);
+    cli_output out = {"--save-input", save_input, CLI_OUTPUT_REPLACE, target, cap};
+    int rc = cli_check_outputs(&out, 1, (const char *const *)files, n_files);
     if (rc == CLI_OK)
         rc = cli_check_output("--save-input", save_input, CLI_OUTPUT_REPLACE, model_input, 1,
                               target, cap);
@@ -530,16 +518,40 @@ static void set_stdout_buffering(int line_buffered)
         setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 }
 
+/* A name read from --files-from may not be the --save-input file either (the
+ * operands were checked before any work). 0, or the exit code. */
+static int check_listed(const predict_args *a, const cli_names *names, const char *name)
+{
+    char target[4096];
+    if (a->save_input == NULL || names->list == NULL)
+        return CLI_OK;
+    return cli_check_output("--save-input", a->save_input, CLI_OUTPUT_REPLACE, &name, 1,
+                            target, sizeof target);
+}
+
 /* Every file in turn: one that fails is reported and the rest go on, unless
  * the output or the model fails. The exit code; *stopped says whether the
  * files were left unfinished. */
-static int predict_files(char **files, size_t n_files, const classifier *cl,
-                         const printer *pr, int *stopped)
+static int predict_files(cli_names *names, const classifier *cl, const printer *pr,
+                         int *stopped)
 {
     int rc = CLI_OK;
+    const char *name;
     *stopped = 0;
-    for (size_t i = 0; i < n_files; i++) {
-        int r = predict_file(files[i], cl, pr);
+    for (;;) {
+        int got = cli_names_next(names, &name);
+        if (got == 0)
+            break;
+        if (got == -1) { /* an entry of the list that names no file: the rest go on */
+            rc = CLI_EXIT_DATA;
+            continue;
+        }
+        int r = got < 0 ? CLI_EXIT_DATA : check_listed(pr->args, names, name);
+        if (r != CLI_OK) {
+            *stopped = 1;
+            return r;
+        }
+        r = predict_file(name, cl, pr);
         if (r < 0) {
             *stopped = 1;
             return CLI_EXIT_DATA;
@@ -587,16 +599,23 @@ int cmd_predict(int argc, char **argv)
     if (rc == CLI_OK && a.save_input != NULL)
         rc = check_save_input(a.save_input, files, n_files, model_path, save_target,
                               sizeof save_target);
+    cli_names names;
+    if (rc == CLI_OK)
+        rc = open_names(&a, files, n_files, &names);
     if (rc != CLI_OK)
         return rc;
 
-    cli_set_blas_threads(a.threads);
+    rc = cli_set_blas_threads(cli_cap_threads(a.threads, a.quiet));
+    if (rc != CLI_OK)
+        return rc;
     nn_model_meta meta;
     nn_net *net = NULL;
     nn_error err = {{0}};
     nn_status st = nn_model_load(model_path, &net, &meta, &err);
-    if (st != NN_OK)
+    if (st != NN_OK) {
+        cli_names_close(&names);
         return cli_fail(st, &err);
+    }
     classifier cl = {0};
     cli_bar bar;
     /* A bar between lines of results on the same terminal would garble them. */
@@ -611,14 +630,18 @@ int cmd_predict(int argc, char **argv)
                              a.save_input != NULL ? save_target : NULL);
     if (rc == CLI_OK) {
         set_stdout_buffering(a.line_buffered);
-        printer pr = {&a, &meta, model_path, meta.n_classes,
-                      a.with_filename >= 0 ? a.with_filename : n_files > 1};
+        static const cli_rec_format formats[] = {CLI_REC_TSV, CLI_REC_CSV, CLI_REC_JSON};
+        cli_rec rec;
+        cli_rec_init(&rec, stdout, formats[a.format]);
+        printer pr = {&a, &meta, model_path, meta.n_classes, has_file_column(&a, &names),
+                      &rec};
         print_header(&pr);
         int stopped;
-        rc = predict_files(files, n_files, &cl, &pr, &stopped);
+        rc = predict_files(&names, &cl, &pr, &stopped);
         rc = finish_saved(&cl, rc, stopped);
     }
     classifier_close(&cl);
+    cli_names_close(&names);
     nn_net_free(net);
     return rc;
 }

@@ -117,6 +117,8 @@ static int find_inputs(show_args *a, char *images_path, char *labels_path, size_
 static int check_opened(const show_args *a, const cli_input *in, const nn_labels *labels,
                         const char *images_path)
 {
+    if (!in->counted)
+        return -1; /* image files: counted as they are read */
     if (a->labels != NULL && labels->count != in->count) {
         cli_error("%s: %zu labels but %s has %zu images", a->labels, labels->count,
                   images_path, in->count);
@@ -164,13 +166,21 @@ static int draw_images(const show_args *a, cli_input *in, const nn_labels *label
         return CLI_EXIT_DATA;
     }
     int rc = CLI_OK;
-    for (size_t i = 0; i < a->index + a->count && i < in->count; i++) {
+    for (size_t i = 0; i < a->index + a->count && (!in->counted || i < in->count); i++) {
         size_t n = 0;
         nn_status st = cli_input_read(in, pixels, 1, &n, &err);
-        if (st != NN_OK) {
+        if (st == NN_DONE && i <= a->index)
+            rc = cli_usage_error("show", "--index: %zu is past the last image of %s (%zu "
+                                 "images)", a->index, images_path, i);
+        else if (st != NN_OK && st != NN_DONE)
             rc = cli_fail(st, &err);
-            break;
+        else if (st == NN_OK && a->labels != NULL && i >= labels->count) {
+            cli_error("%s: %zu labels but %s has more images", a->labels, labels->count,
+                      images_path);
+            rc = CLI_EXIT_DATA;
         }
+        if (st != NN_OK || rc != CLI_OK)
+            break;
         if (i >= a->index)
             draw_one(a, i, labels, pixels, rows, cols);
     }

@@ -1,6 +1,7 @@
 /* cmd_train.c - `nnclass train`: load a data set, train a network, write the
  * model file atomically. */
 #include "cli.h"
+#include "record.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,6 +34,7 @@ typedef struct {
     const char *dataset;
     const char *images, *labels;
     const char *data_dir;
+    size_t classes;      /* --classes, 0: the dataset's count */
     const char *output;
     const char *log_path;
     const char *plot;
@@ -69,6 +71,9 @@ static void usage(FILE *out)
         "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
         "                       project's data/ folder)\n"
         "  --max-input-mb N     refuse input files declaring more than N MiB (default 1024)\n"
+        "  --classes N          labels run from 0 to N-1, N outputs (default: the\n"
+        "                       dataset's, 10 for --images/--labels; 2 to %u); a\n"
+        "                       label >= N is an error\n"
         "Network:\n"
         "  --layers LIST        layers, input first (default 784,%d,10): a plain list of\n"
         "                       sizes is a fully-connected net; a table starts with the\n"
@@ -79,11 +84,11 @@ static void usage(FILE *out)
         "                         pool2       2x2 max pooling, stride 2\n"
         "                       each hidden one may end in :relu, :sigmoid, :tanh or\n"
         "                       :none; the last is the classes (softmax), e.g.\n"
-        "                       28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
+        "                         28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
         "  --arch NAME          mlp (the default) or cnn: the default CNN recipe,\n"
-        "                       --layers %s\n"
-        "                       --epochs %d --batch %d --lr %g --augment %d (each option\n"
-        "                       given explicitly wins)\n"
+        "                         --layers %s\n"
+        "                         --epochs %d --batch %d --lr %g --augment %d\n"
+        "                       (each option given explicitly wins)\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
@@ -110,16 +115,21 @@ static void usage(FILE *out)
         "  -o, --output FILE    model file to write (default model.nnc); it must be a\n"
         "                       regular file or a new name; a symbolic link is followed\n"
         "                       and the file it points to replaced\n"
-        "  -q, --quiet          no per-epoch lines on stderr\n"
+        "  -q, --quiet          no per-epoch lines or progress bar on stderr; the\n"
+        "                       model's path and the test result still print\n"
         "  --log FILE           write one JSON object per epoch to FILE ('-': standard\n"
-        "                       output, and the model's path goes to standard error)\n"
+        "                       output, and the model's path goes to standard error),\n"
+        "                       and last, after training on a dataset with a test\n"
+        "                       split, {\"split\":\"test\",...,\"test_accuracy\":A,\n"
+        "                       \"test_loss\":L}\n"
         "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
-        DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR, CNN_AUGMENT,
+        NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR,
+        CNN_AUGMENT,
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
-        (unsigned long long)d.seed, cli_free_cpus(), cli_online_cpus(), NN_MAX_AUGMENT,
+        (unsigned long long)d.seed, cli_free_cpus(), cli_usable_cpus(), NN_MAX_AUGMENT,
         d.val_count);
 }
 
@@ -127,7 +137,7 @@ enum {
     OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
-    OPT_ARCH, OPT_AUGMENT,
+    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES,
 };
 
 static const struct option long_options[] = {
@@ -136,6 +146,7 @@ static const struct option long_options[] = {
     {"labels", required_argument, NULL, OPT_LABELS},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
+    {"classes", required_argument, NULL, OPT_CLASSES},
     {"layers", required_argument, NULL, OPT_LAYERS},
     {"hidden", required_argument, NULL, OPT_HIDDEN},
     {"arch", required_argument, NULL, OPT_ARCH},
@@ -244,6 +255,9 @@ static int parse_option(int c, void *args)
         a->max_input_mb = mb;
         break;
     }
+    case OPT_CLASSES:
+        bad = cli_parse_size("--classes", optarg, 2, NN_MAX_CLASSES, &a->classes);
+        break;
     case OPT_LAYERS:
     case OPT_HIDDEN: bad = parse_network_shape(c, a); break;
     case OPT_ARCH: bad = cli_parse_enum("--arch", "architecture", optarg, archs, 2, &a->cnn); break;
@@ -380,6 +394,38 @@ static void on_progress(size_t epoch, size_t done, size_t total, double loss, vo
     cli_bar_draw(&p->bar, label, done, total, rate, left, p->perceptron ? NULL : extra);
 }
 
+/* One JSON line of the --log file per epoch, flushed so that a reader
+ * following the file sees it at once. */
+static void log_epoch(progress *p, const nn_epoch_stats *s, size_t errors)
+{
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_size(r, "epoch", s->epoch);
+    cli_rec_size(r, "epochs", s->epochs);
+    if (p->perceptron) {
+        cli_rec_null(r, "loss");
+        cli_rec_size(r, "errors", errors);
+    } else {
+        cli_rec_fixed(r, "loss", s->loss, 6);
+    }
+    cli_rec_fixed(r, "train_accuracy", s->train_accuracy, 6);
+    if (s->val_accuracy >= 0)
+        cli_rec_fixed(r, "val_accuracy", s->val_accuracy, 6);
+    else
+        cli_rec_null(r, "val_accuracy");
+    if (s->val_loss >= 0)
+        cli_rec_fixed(r, "val_loss", s->val_loss, 6);
+    else
+        cli_rec_null(r, "val_loss");
+    cli_rec_bool(r, "best", s->is_best);
+    cli_rec_fixed(r, "seconds", s->seconds, 4);
+    cli_rec_sig(r, "lr", s->lr, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+}
+
 static void on_epoch(const nn_epoch_stats *s, void *user)
 {
     progress *p = user;
@@ -398,26 +444,8 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
             fprintf(stderr, "  val %.4f%s", s->val_accuracy, s->is_best ? " *" : "");
         fprintf(stderr, "  %.2fs\n", s->seconds);
     }
-    if (p->log != NULL && !p->log_failed) {
-        fprintf(p->log, "{\"epoch\":%zu,\"epochs\":%zu,", s->epoch, s->epochs);
-        if (p->perceptron)
-            fprintf(p->log, "\"loss\":null,\"errors\":%zu,", errors);
-        else
-            fprintf(p->log, "\"loss\":%.6f,", s->loss);
-        fprintf(p->log, "\"train_accuracy\":%.6f,", s->train_accuracy);
-        if (s->val_accuracy >= 0)
-            fprintf(p->log, "\"val_accuracy\":%.6f,", s->val_accuracy);
-        else
-            fputs("\"val_accuracy\":null,", p->log);
-        if (s->val_loss >= 0)
-            fprintf(p->log, "\"val_loss\":%.6f,", s->val_loss);
-        else
-            fputs("\"val_loss\":null,", p->log);
-        fprintf(p->log, "\"best\":%s,\"seconds\":%.4f,\"lr\":%.6g}\n",
-                s->is_best ? "true" : "false", s->seconds, s->lr);
-        if (fflush(p->log) != 0)
-            p->log_failed = 1;
-    }
+    if (p->log != NULL && !p->log_failed)
+        log_epoch(p, s, errors);
     if (p->curve.path != NULL) {
         nn_svg_epoch e = {s->epoch, p->perceptron ? -1.0 : s->loss, s->train_accuracy,
                           s->val_accuracy, s->lr, s->val_loss};
@@ -427,41 +455,57 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
 
 static volatile sig_atomic_t stop_signal = 0;
 
-static void on_signal(int sig)
-{
-    stop_signal = sig;
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 /* --- the command --------------------------------------------------------------- */
 
-/* The number of classes of the training data: a known dataset's, else one
- * more than the largest label. */
-static size_t data_class_count(const train_args *a, const nn_labels *labels)
+/* Files of their own have as many classes as the digits unless --classes
+ * says otherwise: never guessed from the largest label, so that one stray
+ * label is an error and not an extra output. */
+#define DEFAULT_CLASSES 10
+
+/* The number of classes of the training data: --classes, else a known
+ * dataset's, else DEFAULT_CLASSES. */
+static size_t data_class_count(const train_args *a)
 {
     size_t n_names = 0;
+    if (a->classes > 0)
+        return a->classes;
     if (cli_dataset_class_names(a->dataset, &n_names) != NULL)
         return n_names;
-    size_t top = 0;
-    for (size_t i = 0; i < labels->count; i++)
-        if (labels->labels[i] > top)
-            top = labels->labels[i];
-    return top + 1;
+    return DEFAULT_CLASSES;
 }
 
-/* After training on a dataset: one line on stderr with the accuracy of the
- * model just written on the dataset's test split, so that `eval` is not
- * needed to know it. Returns the exit code. */
-static int report_test_accuracy(const nn_net *net, const train_args *a, const char *data_dir)
+/* The result on the test split: the line on stderr (also with --quiet: it
+ * is the result, not progress) and, with --log, the log's last record. */
+static void print_test_result(const train_args *a, progress *p, const nn_net *net,
+                              const nn_confusion *conf)
+{
+    /* the perceptron's outputs are no probabilities: no loss */
+    double loss = net->hidden == NN_ACT_STEP ? NAN : nn_confusion_loss(conf);
+    fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(conf),
+            conf->correct, conf->total);
+    cli_put_text(stderr, a->output);
+    fprintf(stderr, " on the %s test split\n", a->dataset);
+    if (p->log == NULL || p->log_failed)
+        return;
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "split", "test");
+    cli_rec_str(r, "dataset", a->dataset);
+    cli_rec_size(r, "correct", conf->correct);
+    cli_rec_size(r, "total", conf->total);
+    cli_rec_fixed(r, "test_accuracy", nn_confusion_accuracy(conf), 6);
+    cli_rec_fixed(r, "test_loss", loss, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+}
+
+/* After training on a dataset: the accuracy and loss of the model just
+ * written on the dataset's test split, so that `eval` is not needed to know
+ * them. Returns the exit code. */
+static int report_test_result(const nn_net *net, const train_args *a, const char *data_dir,
+                              progress *p)
 {
     char images_path[4096], labels_path[4096];
     nn_images images = {0};
@@ -480,7 +524,7 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
                                       images.cols, nn_net_size(net, net->n_layers - 1));
     if (st == NN_OK)
-        st = cli_check_dataset(&data, images_path, labels.count, labels_path, &err);
+        st = cli_check_dataset(&data, images_path, labels.count, labels_path, "--classes", &err);
     if (st == NN_OK)
         st = nn_confusion_init(&conf, data.n_classes, &err);
     if (st == NN_OK)
@@ -489,8 +533,7 @@ static int report_test_accuracy(const nn_net *net, const train_args *a, const ch
     if (st != NN_OK)
         rc = cli_fail(st, &err);
     else
-        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of %s on the %s test split\n",
-                nn_confusion_accuracy(&conf), conf.correct, conf.total, a->output, a->dataset);
+        print_test_result(a, p, net, &conf);
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);
@@ -549,21 +592,18 @@ static int find_data(const train_args *a, train_job *j)
 }
 
 /* Refuse a destination that cannot take the model now, not after minutes
- * of training: a device, a directory, an input, an unwritable folder. */
+ * of training: a device, a directory, an input, an unwritable folder, or
+ * two outputs that are one file. */
 static int check_outputs(const train_args *a, train_job *j)
 {
     const char *inputs[] = {j->images_path, j->labels_path};
-    int rc = cli_check_output("--output", a->output, CLI_OUTPUT_REPLACE, inputs, 2, j->output,
-                              sizeof j->output);
-    if (rc == CLI_OK && a->log_path != NULL && strcmp(a->log_path, "-") != 0) {
-        char log_target[4096];
-        rc = cli_check_output("--log", a->log_path, CLI_OUTPUT_STREAM, inputs, 2, log_target,
-                              sizeof log_target);
-    }
-    if (rc == CLI_OK && a->plot != NULL)
-        rc = cli_check_output("--plot", a->plot, CLI_OUTPUT_REPLACE, inputs, 2, j->plot_target,
-                              sizeof j->plot_target);
-    return rc;
+    char log_target[4096];
+    cli_output outs[] = {
+        {"--output", a->output, CLI_OUTPUT_REPLACE, j->output, sizeof j->output},
+        {"--log", a->log_path, CLI_OUTPUT_STREAM, log_target, sizeof log_target},
+        {"--plot", a->plot, CLI_OUTPUT_REPLACE, j->plot_target, sizeof j->plot_target},
+    };
+    return cli_check_outputs(outs, 3, inputs, 2);
 }
 
 static int load_data(const train_args *a, train_job *j)
@@ -631,7 +671,7 @@ static int layer_sizes(const train_args *a, const train_job *j, size_t data_clas
 static int build_net(train_args *a, train_job *j, nn_net **net)
 {
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
-    size_t data_classes = data_class_count(a, &j->labels);
+    size_t data_classes = data_class_count(a);
     if (a->table_is_recipe) /* --arch cnn: the output layer is the data's classes */
         a->layers[a->n_table - 1].c = data_classes;
     int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
@@ -640,14 +680,15 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
     j->n_classes = sizes[n_sizes - 1];
     if (j->n_classes != data_classes)
         return cli_usage_error("train", "--layers: the output layer has %zu neurons but %s has "
-                               "%zu classes", j->n_classes,
-                               a->dataset != NULL ? a->dataset : j->labels_path, data_classes);
+                               "%zu classes%s", j->n_classes,
+                               a->dataset != NULL ? a->dataset : j->labels_path, data_classes,
+                               a->classes > 0 ? " (--classes)" : "; --classes N sets the count");
     nn_images *im = &j->images;
     j->data = nn_dataset_view(im->pixels, j->labels.labels, im->count, im->rows, im->cols,
                               j->n_classes);
     nn_error err = {{0}};
     nn_status st = cli_check_dataset(&j->data, j->images_path, j->labels.count, j->labels_path,
-                                     &err);
+                                     "--classes", &err);
     if (st != NN_OK)
         return cli_fail(st, &err);
     /* A set smaller than the default minibatch is one minibatch; a --batch
@@ -696,14 +737,15 @@ static int open_progress(const train_args *a, train_job *j, const nn_net *net)
     return CLI_OK;
 }
 
-/* Trains net, stopping at SIGINT or SIGTERM; the exit code. */
+/* Trains net, stopping at SIGHUP, SIGINT or SIGTERM; the exit code. */
 static int run_training(const train_args *a, train_job *j, nn_net *net,
                         nn_train_result *result)
 {
     nn_error err = {{0}};
-    catch_signals();
+    cli_signals_stop_on(&stop_signal);
     nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog};
     nn_status st = nn_train(net, &j->data, &a->train, &hooks, result, &err);
+    cli_signals_stop_off();
     cli_bar_clear(&j->prog.bar);
     if (st == NN_E_INTERRUPTED) {
         cli_error("%s: interrupted by signal %d; no model written", a->output, (int)stop_signal);
@@ -740,6 +782,7 @@ static void model_meta(const train_args *a, const train_job *j, const nn_net *ne
     meta->epochs = (uint32_t)result->epochs_run;
     meta->seed = a->train.seed;
     meta->val_accuracy = (float)result->best_val_accuracy;
+    cli_model_provenance(&j->images, &j->labels, meta);
 }
 
 static int save_model(const train_args *a, const train_job *j, const nn_net *net,
@@ -748,15 +791,8 @@ static int save_model(const train_args *a, const train_job *j, const nn_net *net
     nn_model_meta meta;
     nn_error err = {{0}};
     model_meta(a, j, net, result, &meta);
-    /* A signal during the save must not leave a temporary file behind: hold
-     * SIGINT and SIGTERM until the rename is done. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &old);
+    /* A signal during the save removes the temporary file (signals.c). */
     nn_status st = nn_model_save(j->output, net, &meta, &err);
-    sigprocmask(SIG_SETMASK, &old, NULL);
     return st == NN_OK ? CLI_OK : cli_fail(st, &err);
 }
 
@@ -765,16 +801,15 @@ static int print_result(const train_args *a, const train_job *j,
                         const nn_train_result *result)
 {
     /* stdout carries the JSON lines with --log -: the path then goes to stderr */
-    FILE *out = j->prog.log == stdout ? stderr : stdout;
-    /* The path is a field of a tab-separated line: escaped as in TSV. */
-    char *shown_output = cli_tsv_name(a->output);
-    if (shown_output == NULL)
-        return cli_fail(NN_E_NOMEM, NULL);
-    if (result->best_val_accuracy >= 0)
-        fprintf(out, "%s\tval_accuracy\t%.4f\n", shown_output, result->best_val_accuracy);
-    else
-        fprintf(out, "%s\n", shown_output);
-    free(shown_output);
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, j->prog.log == stdout ? stderr : stdout, CLI_REC_TSV);
+    cli_rec_begin(r);
+    cli_rec_str(r, "model", a->output);
+    if (result->best_val_accuracy >= 0) {
+        cli_rec_str(r, NULL, "val_accuracy");
+        cli_rec_fixed(r, "val_accuracy", result->best_val_accuracy, 4);
+    }
+    cli_rec_end(r);
     return CLI_OK; /* main checks standard output as it closes it */
 }
 
@@ -802,11 +837,13 @@ int cmd_train(int argc, char **argv)
         goto done;
 
     /* nnclass's own threads share the network out, each calling a one-thread BLAS. */
-    cli_set_blas_threads(1);
+    rc = cli_set_blas_threads(1);
+    if (rc != CLI_OK)
+        goto done;
     /* By default one thread per CPU that nothing else is using: the threads
      * meet at every minibatch, so one that has to share its core holds up
      * the others, and two threads on one free CPU are slower than one. */
-    a.train.threads = a.threads > 0 ? a.threads : cli_free_cpus();
+    a.train.threads = a.threads > 0 ? cli_cap_threads(a.threads, a.quiet) : cli_free_cpus();
     nn_rng rng;
     nn_rng_seed(&rng, a.train.seed);
     nn_net_init(net, &rng);
@@ -817,8 +854,12 @@ int cmd_train(int argc, char **argv)
         rc = save_model(&a, &job, net, &result);
     if (rc == CLI_OK)
         rc = print_result(&a, &job, &result);
-    if (rc == CLI_OK && !a.quiet && a.dataset != NULL)
-        rc = report_test_accuracy(net, &a, job.data_dir);
+    if (rc == CLI_OK && a.dataset != NULL)
+        rc = report_test_result(net, &a, job.data_dir, &job.prog);
+    if (rc == CLI_OK && job.prog.log_failed) {
+        cli_error("%s: cannot write the log: %s", job.prog.log_path, strerror(errno));
+        rc = CLI_EXIT_DATA;
+    }
 
 done:
     if (job.prog.log != NULL && job.prog.log != stdout && fclose(job.prog.log) != 0 &&

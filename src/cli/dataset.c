@@ -165,7 +165,7 @@ static const char *shown_path(const char *path)
 }
 
 nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
-                            const char *labels_path, nn_error *err)
+                            const char *labels_path, const char *classes_from, nn_error *err)
 {
     if (n_labels != data->count)
         return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
@@ -174,7 +174,7 @@ nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, siz
     nn_error why = {{0}};
     nn_status st = nn_dataset_check(data, NULL, &why);
     if (st != NN_OK)
-        return nn_fail(err, st, "%s: %s", shown_path(labels_path), why.msg);
+        return nn_fail(err, st, "%s: %s (%s)", shown_path(labels_path), why.msg, classes_from);
     return NN_OK;
 }
 
@@ -183,26 +183,42 @@ void cli_default_model(const char *data_dir, const char *dataset, char *out, siz
     snprintf(out, cap, "%s/models/%s.nnc", data_dir, dataset);
 }
 
-void cli_model_path(const char *data_dir, const char *model, char *out, size_t cap)
+/* A file that can be a model: there, and not a folder. */
+static int model_candidate(const char *path)
 {
     struct stat sb;
+    return stat(path, &sb) == 0 && !S_ISDIR(sb.st_mode);
+}
+
+int cli_model_path(const char *data_dir, const char *model, char *out, size_t cap)
+{
     int bare = model[0] != '\0' && strspn(model, "abcdefghijklmnopqrstuvwxyz"
                                                   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
                                             strlen(model);
-    if (bare && stat(model, &sb) != 0)
-        cli_default_model(data_dir, model, out, cap);
-    else
-        snprintf(out, cap, "%s", model);
+    snprintf(out, cap, "%s", model);
+    if (!bare || model_candidate(out))
+        return CLI_OK; /* a path: loading it says what is wrong with it */
+    /* A bare name: the working folder first, so that a model trained here is
+     * the one used, then the shipped models. */
+    char tried[3][PATH_MAX];
+    snprintf(tried[0], sizeof tried[0], "./%s", model);
+    snprintf(tried[1], sizeof tried[1], "./%s.nnc", model);
+    cli_default_model(data_dir, model, tried[2], sizeof tried[2]);
+    for (size_t i = 1; i < 3; i++)
+        if (model_candidate(tried[i])) {
+            snprintf(out, cap, "%s", i == 1 ? tried[i] + 2 : tried[i]);
+            return CLI_OK;
+        }
+    cli_error("%s: no such model; tried %s, %s and %s", model, tried[0], tried[1], tried[2]);
+    return CLI_EXIT_DATA;
 }
 
 int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
                    size_t cap)
 {
     const char *data_dir = cli_data_dir(data_dir_opt);
-    if (model != NULL) {
-        cli_model_path(data_dir, model, out, cap);
-        return CLI_OK;
-    }
+    if (model != NULL)
+        return cli_model_path(data_dir, model, out, cap);
     /* files of their own are classified by predict's default, the MNIST model */
     cli_default_model(data_dir, dataset != NULL ? dataset : "mnist", out, cap);
     return access(out, F_OK) == 0 ? CLI_OK : cli_missing_data(out, data_dir_opt);

@@ -1,10 +1,12 @@
 /* escape.c - one escaper per sink for names that come from outside (file
- * names, class names): the terminal and text output, TSV, JSON. */
+ * names, class names): the terminal and text output, TSV, CSV, JSON. */
 #include "cli.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "nnclass/base/text.h"
 
 /* Length of the valid UTF-8 sequence at p (1 to 4), or 0 when the bytes at p
  * are not one (a stray continuation byte, an overlong form, a surrogate, a
@@ -33,18 +35,13 @@ static size_t utf8_len(const unsigned char *p)
     return n;
 }
 
-/* A C1 control character (U+0080 to U+009F) in UTF-8: C2 80 to C2 9F. Some
- * terminals obey them like ESC sequences. */
-static int is_c1(const unsigned char *p)
-{
-    return p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
-}
-
-/* Writes s with control characters (C0, DEL, C1) as escapes; with
- * escape_backslash, a backslash doubles so that the escapes can be undone. */
+/* Writes s with control characters (nn_text_control_len: C0, DEL, C1, the
+ * bidirectional controls) as escapes of their bytes; with escape_backslash,
+ * a backslash doubles so that the escapes can be undone. */
 static void put_escaped(FILE *out, const char *s, int escape_backslash)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        size_t n;
         if (*p == '\\' && escape_backslash)
             fputs("\\\\", out);
         else if (*p == '\n')
@@ -53,11 +50,10 @@ static void put_escaped(FILE *out, const char *s, int escape_backslash)
             fputs("\\t", out);
         else if (*p == '\r')
             fputs("\\r", out);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(out, "\\x%02x", *p);
-        else if (is_c1(p)) {
-            fprintf(out, "\\x%02x\\x%02x", p[0], p[1]);
-            p++;
+        else if ((n = nn_text_control_len((const char *)p)) > 0) {
+            for (size_t i = 0; i < n; i++)
+                fprintf(out, "\\x%02x", p[i]);
+            p += n - 1;
         } else
             fputc(*p, out);
     }
@@ -73,34 +69,37 @@ void cli_tsv_field(FILE *out, const char *s)
     put_escaped(out, s, 1);
 }
 
-char *cli_tsv_name(const char *s)
+void cli_csv_field(FILE *out, const char *s)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&buf, &len);
-    if (mem == NULL)
-        return NULL;
-    cli_tsv_field(mem, s);
-    if (fclose(mem) != 0) {
-        free(buf);
-        return NULL;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
     }
-    return buf;
+    fputc('"', out);
+    for (const char *q = s; *q != '\0'; q++) {
+        if (*q == '"')
+            fputc('"', out);
+        fputc(*q, out);
+    }
+    fputc('"', out);
 }
 
 void cli_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        size_t n;
         if (*p == '"' || *p == '\\') {
             fputc('\\', out);
             fputc(*p, out);
-        } else if (*p < 0x20) {
-            fprintf(out, "\\u%04x", *p);
+        } else if ((n = nn_text_control_len((const char *)p)) > 0) {
+            /* valid JSON either way; escaped, it cannot act on a terminal */
+            fprintf(out, "\\u%04x", nn_text_control_code((const char *)p));
+            p += n - 1;
         } else if (*p < 0x80) {
             fputc(*p, out);
         } else {
-            size_t n = utf8_len(p);
+            n = utf8_len(p);
             if (n == 0) {
                 fputs("\\ufffd", out); /* one per byte that is not UTF-8 */
             } else {

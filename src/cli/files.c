@@ -6,6 +6,7 @@
  * (so a full disk or a closed pipe is an error on every command, help and
  * version texts included), and every output path given on the command line
  * is checked before the work starts (see cli_check_output in cli.h). */
+#define _XOPEN_SOURCE 700 /* realpath() is an X/Open interface */
 #include "cli.h"
 
 #include <errno.h>
@@ -75,7 +76,7 @@ static void folder_of(const char *path, char *dir, size_t cap)
         *slash = '\0';
 }
 
-static const char *file_kind(mode_t mode)
+const char *cli_file_kind(unsigned mode)
 {
     if (S_ISDIR(mode))
         return "a directory";
@@ -166,7 +167,7 @@ int cli_check_output(const char *opt, const char *path, cli_output_kind kind,
     /* A rename would replace a device or a FIFO by a regular file. */
     if (exists && kind == CLI_OUTPUT_REPLACE && !S_ISREG(st.st_mode)) {
         cli_error("%s: %s: is %s; the output must be a regular file", opt, path,
-                  file_kind(st.st_mode));
+                  cli_file_kind(st.st_mode));
         return CLI_EXIT_USAGE;
     }
     for (size_t i = 0; exists && i < n_inputs; i++) {
@@ -192,6 +193,80 @@ int cli_check_output(const char *opt, const char *path, cli_output_kind kind,
         cli_error("%s: %s: %s (at most %ld bytes here)", opt, path, strerror(ENAMETOOLONG),
                   name_max);
         return CLI_EXIT_USAGE;
+    }
+    return CLI_OK;
+}
+
+/* Where output o will really be written, to compare with the others: its
+ * folder with links resolved plus its name (the folder may not exist yet:
+ * then the name as it is), and its device and inode when it exists. */
+typedef struct {
+    char path[2 * PATH_MAX];
+    struct stat st;
+    int exists;
+} output_key;
+
+static void make_key(const char *target, output_key *k)
+{
+    char dir[PATH_MAX], real[PATH_MAX];
+    folder_of(target, dir, sizeof dir);
+    const char *base = strrchr(target, '/');
+    base = base != NULL ? base + 1 : target;
+    if (realpath(dir, real) != NULL)
+        snprintf(k->path, sizeof k->path, "%s/%s", real, base);
+    else
+        snprintf(k->path, sizeof k->path, "%s", target);
+    k->exists = stat(target, &k->st) == 0;
+}
+
+static int same_key(const output_key *a, const output_key *b)
+{
+    if (strcmp(a->path, b->path) == 0)
+        return 1;
+    return a->exists && b->exists && a->st.st_dev == b->st.st_dev &&
+           a->st.st_ino == b->st.st_ino;
+}
+
+/* Whether the file of k is where standard output goes (a regular file:
+ * a terminal or a pipe is never an output's file). */
+static int is_stdout(const output_key *k)
+{
+    struct stat out;
+    return k->exists && fstat(STDOUT_FILENO, &out) == 0 && S_ISREG(out.st_mode) &&
+           out.st_dev == k->st.st_dev && out.st_ino == k->st.st_ino;
+}
+
+int cli_check_outputs(cli_output *outs, size_t n, const char *const *inputs, size_t n_inputs)
+{
+    output_key keys[CLI_MAX_OUTPUTS];
+    if (n > CLI_MAX_OUTPUTS)
+        n = CLI_MAX_OUTPUTS; /* a command's own table: never more */
+    for (size_t i = 0; i < n; i++) {
+        cli_output *o = &outs[i];
+        if (o->path == NULL)
+            continue;
+        if (o->kind == CLI_OUTPUT_STREAM && strcmp(o->path, "-") == 0) {
+            snprintf(o->target, o->cap, "-"); /* standard output itself */
+            continue;
+        }
+        int rc = cli_check_output(o->opt, o->path, o->kind, inputs, n_inputs, o->target,
+                                  o->cap);
+        if (rc != CLI_OK)
+            return rc;
+        make_key(o->target, &keys[i]);
+        if (is_stdout(&keys[i])) {
+            cli_error("%s: %s: is also standard output; one would overwrite the other", o->opt,
+                      o->path);
+            return CLI_EXIT_USAGE;
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (outs[j].path == NULL || strcmp(outs[j].target, "-") == 0 ||
+                !same_key(&keys[i], &keys[j]))
+                continue;
+            cli_error("%s: %s: is also the file of %s (%s); one would overwrite the other",
+                      o->opt, o->path, outs[j].opt, outs[j].path);
+            return CLI_EXIT_USAGE;
+        }
     }
     return CLI_OK;
 }

@@ -1,12 +1,15 @@
-/* input.c - the images a command reads: IDX files (streamed) and image files
- * (PNG, JPEG, PGM/PPM: one image each), told apart by their first bytes and
- * brought to the model's geometry by the chosen preprocessing. */
+/* input.c - the images a command reads: IDX files and image files (PNG,
+ * JPEG, PGM/PPM, one or several one after another), both streamed, told
+ * apart by the input gateway (gateway.h) and brought to the model's geometry
+ * by the chosen preprocessing. */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "nnclass/io/image.h"
+#include "nnclass/io/gateway.h"
 
 int cli_parse_image_option(int opt, const char *text, cli_image_opts *o)
 {
@@ -42,58 +45,62 @@ void cli_image_opts_init(cli_image_opts *o)
     o->max_pixels = NN_IMAGE_DEFAULT_MAX_PIXELS;
 }
 
-static int is_image(const uint8_t *head, size_t n)
-{
-    return nn_image_sniff(head, n) != NN_IMAGE_UNKNOWN;
-}
-
 /* Largest image file read into memory: a 64-Mpixel photo as PNG or PPM. */
 #define CLI_MAX_IMAGE_FILE NN_IDX_DEFAULT_MAX_BYTES
 
-/* The one image of an image file, decoded and preprocessed into in. */
-static nn_status load_image(cli_input *in, const uint8_t *data, size_t len,
-                            const cli_image_opts *o, nn_error *err)
+/* The next image of an image stream, decoded and preprocessed into
+ * in->image; the first one sets rows and cols. NN_DONE after the last. */
+static nn_status read_image(cli_input *in, nn_error *err)
 {
     nn_grey grey = {0};
-    nn_status st = nn_image_decode(data, len, o->max_pixels, in->name, &grey, err);
+    nn_status st = nn_image_stream_next(in->images, &grey, err);
     if (st != NN_OK)
         return st;
-    if (o->preprocess == CLI_PRE_NONE) {
-        in->rows = grey.height;
-        in->cols = grey.width;
-    } else {
-        in->rows = in->cols = NN_MNIST_SIDE;
+    size_t k = nn_image_stream_count(in->images) - 1;
+    if (in->image == NULL) {
+        in->rows = in->preprocess == CLI_PRE_NONE ? grey.height : NN_MNIST_SIDE;
+        in->cols = in->preprocess == CLI_PRE_NONE ? grey.width : NN_MNIST_SIDE;
+        in->image = malloc(in->rows * in->cols);
+        if (in->image == NULL) {
+            nn_grey_free(&grey);
+            return nn_fail(err, NN_E_NOMEM, "%s: out of memory", in->name);
+        }
     }
-    in->image = malloc(in->rows * in->cols);
-    if (in->image == NULL)
-        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", in->name);
-    else if (o->preprocess == CLI_PRE_NONE)
-        st = nn_preprocess_none(&grey, o->invert, in->rows, in->cols, in->image, in->name, err);
+    /* Messages name the image after the first: "file: image 3: no ink". */
+    char name[32];
+    snprintf(name, sizeof name, "image %zu", k);
+    nn_error local = {{0}};
+    nn_error *e = k == 0 ? err : &local;
+    const char *what = k == 0 ? in->name : name;
+    if (in->preprocess == CLI_PRE_NONE)
+        st = nn_preprocess_none(&grey, in->invert, in->rows, in->cols, in->image, what, e);
     else
-        st = nn_preprocess_mnist(&grey, o->invert, in->image, in->name, err);
+        st = nn_preprocess_mnist(&grey, in->invert, in->image, what, e);
     nn_grey_free(&grey);
-    in->count = 1;
+    if (st != NN_OK && k > 0)
+        return nn_fail(err, st, "%s: %s", in->name, local.msg);
+    in->have_image = st == NN_OK;
     return st;
 }
 
-nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
-                         nn_error *err)
+/* Takes the reader the gateway opened into in (named name), and reads an
+ * image stream's first image. */
+static nn_status input_start(cli_input *in, const nn_gateway_file *g, const cli_image_opts *o,
+                             nn_error *err)
 {
-    memset(in, 0, sizeof *in);
-    in->name = strcmp(path, "-") == 0 ? "(standard input)" : path;
-    uint8_t *data = NULL;
-    size_t len = 0;
-    nn_status st = nn_idx_stream_open_or_read(path, is_image, CLI_MAX_IMAGE_FILE, &in->stream,
-                                              &data, &len, err);
-    if (st != NN_OK)
-        return st;
-    if (in->stream == NULL) {
-        st = load_image(in, data, len, o, err);
-        free(data);
+    in->stream = g->idx;
+    in->images = g->images;
+    in->invert = o->invert;
+    if (in->images != NULL) {
+        in->preprocess = o->preprocess;
+        nn_status st = read_image(in, err);
+        if (st == NN_DONE)
+            st = nn_fail(err, NN_E_FORMAT, "%s: no image", in->name);
         if (st != NN_OK)
             cli_input_close(in);
         return st;
     }
+    in->counted = 1;
     in->count = nn_idx_stream_count(in->stream);
     in->rows = nn_idx_stream_rows(in->stream);
     in->cols = nn_idx_stream_cols(in->stream);
@@ -102,25 +109,49 @@ nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *i
         in->raw = malloc(in->rows * in->cols);
         if (in->raw == NULL) {
             cli_input_close(in);
-            return nn_fail(err, NN_E_NOMEM, "%s: out of memory", path);
+            return nn_fail(err, NN_E_NOMEM, "%s: out of memory", in->name);
         }
         in->raw_rows = in->rows;
         in->raw_cols = in->cols;
         in->rows = in->cols = NN_MNIST_SIDE;
-        in->invert = o->invert;
     }
     return NN_OK;
+}
+
+nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *in,
+                         nn_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->name = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    nn_gateway_file g;
+    nn_status st = nn_gateway_open(path, CLI_MAX_IMAGE_FILE, o->max_pixels, &g, err);
+    return st != NN_OK ? st : input_start(in, &g, o, err);
+}
+
+nn_status cli_input_open_fd(int fd, const char *name, const cli_image_opts *o, cli_input *in,
+                            nn_error *err)
+{
+    memset(in, 0, sizeof *in);
+    in->name = name;
+    /* The reader keeps its own descriptor: the caller may close fd. */
+    int own = dup(fd);
+    if (own < 0)
+        return nn_fail(err, NN_E_IO, "%s: %s", name, strerror(errno));
+    nn_gateway_file g;
+    nn_status st = nn_gateway_open_fd(own, name, 0, CLI_MAX_IMAGE_FILE, o->max_pixels, &g, err);
+    return st != NN_OK ? st : input_start(in, &g, o, err);
 }
 
 nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t *n_read,
                          nn_error *err)
 {
     *n_read = 0;
-    if (in->stream == NULL) {
-        if (in->done)
-            return NN_DONE;
+    if (in->images != NULL) {
+        nn_status st = in->have_image ? NN_OK : read_image(in, err);
+        if (st != NN_OK)
+            return st;
         memcpy(buf, in->image, in->rows * in->cols);
-        in->done = 1;
+        in->have_image = 0;
         *n_read = 1;
         return NN_OK;
     }
@@ -148,6 +179,7 @@ nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t 
 void cli_input_close(cli_input *in)
 {
     nn_idx_stream_close(in->stream);
+    nn_image_stream_close(in->images);
     free(in->image);
     free(in->raw);
     memset(in, 0, sizeof *in);

@@ -18,6 +18,7 @@ __attribute__((constructor(101))) static void default_one_blas_thread(void)
 int main(int argc, char **argv)
 {
     cli_open_std_fds();
-    nn_idx_set_threads(cli_online_cpus());
+    cli_signals_init();
+    nn_idx_set_threads(cli_usable_cpus());
     return cli_close_stdout(nnclass_main(argc, argv));
 }

@@ -10,14 +10,7 @@
 
 nn_status cli_write_svg(const char *path, const nn_svg *svg, nn_error *err)
 {
-    nn_atomic_file *f = NULL;
-    nn_status st = nn_atomic_open(path, &f, err);
-    if (st == NN_OK)
-        st = nn_atomic_write(f, svg->buf, svg->len, err);
-    if (st == NN_OK)
-        return nn_atomic_commit(f, err); /* frees f */
-    nn_atomic_abort(f);
-    return st;
+    return nn_atomic_save(path, svg->buf, svg->len, err);
 }
 
 int cli_save_svg(const char *path, const nn_svg *svg)

@@ -1,17 +1,46 @@
 /* threads.c - the thread counts the commands hand to the library, which
- * asks the system for none itself: the CPUs online, the CPUs the rest of
- * the machine leaves free, and OpenBLAS's process-wide thread count. */
+ * asks the system for none itself: the CPUs this process may use, the ones
+ * the rest of the machine leaves free, and OpenBLAS's process-wide thread
+ * count. */
+#define _GNU_SOURCE /* sched_getaffinity and CPU_COUNT */
 #include "cli.h"
+
+#include <sched.h>
+
+#include "nnclass/nn/blas.h"
 
 #include <cblas.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
-size_t cli_online_cpus(void)
+size_t cli_usable_cpus(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n >= 1 ? (size_t)n : 1;
+    size_t cpus = n >= 1 ? (size_t)n : 1;
+    /* taskset, cpusets and container limits narrow the CPUs a process may
+     * run on below those online. */
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) {
+        int allowed = CPU_COUNT(&set);
+        if (allowed >= 1 && (size_t)allowed < cpus)
+            cpus = (size_t)allowed;
+    }
+    return cpus;
+}
+
+size_t cli_cap_threads(size_t threads, int quiet)
+{
+    static int told = 0;
+    size_t cpus = cli_usable_cpus();
+    if (threads <= cpus)
+        return threads;
+    if (!quiet && !told)
+        cli_error("--threads: %zu is more than the %zu CPU%s this process may use; using %zu",
+                  threads, cpus, cpus == 1 ? "" : "s", cpus);
+    told = 1;
+    return cpus;
 }
 
 /* Samples of the run queue, and the pause between two. */
@@ -34,7 +63,7 @@ static int runnable_now(void)
 
 size_t cli_free_cpus(void)
 {
-    size_t cpus = cli_online_cpus();
+    size_t cpus = cli_usable_cpus();
     /* A busy process is in the run queue at every look; one that only
      * passes through it (a pipeline's other commands starting, a kernel
      * worker) is not: the fewest over a few looks some milliseconds apart
@@ -52,11 +81,22 @@ size_t cli_free_cpus(void)
     return (size_t)busy < cpus ? cpus - (size_t)busy : 1;
 }
 
-void cli_set_blas_threads(size_t threads)
+int cli_set_blas_threads(size_t threads)
 {
     if (threads < 1)
         threads = 1;
     if (threads > 4096)
         threads = 4096;
+    /* OpenBLAS spins forever when it cannot map a buffer: check first, for
+     * this thread's buffer and for each thread the pool grows by. */
+    nn_error err = {{0}};
+    nn_status st = nn_blas_warm(&err);
+    int now = openblas_get_num_threads();
+    size_t more = now >= 1 && threads > (size_t)now ? threads - (size_t)now : 0;
+    if (st == NN_OK)
+        st = nn_blas_room(more, more, &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
     openblas_set_num_threads((int)threads);
+    return CLI_OK;
 }

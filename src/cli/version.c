@@ -1,10 +1,12 @@
 /* version.c - `nnclass --version`: the release, the commit it was built
- * from and the BLAS it runs on. */
+ * from, the BLAS and kernels it runs on, and the CPU: what a figure needs to
+ * say where it came from. */
 #include "cli.h"
 
 #include <cblas.h>
 #include <stdio.h>
 
+#include "nnclass/base/cpu.h"
 #include "nnclass_git.h" /* NNCLASS_GIT_COMMIT, written at build time */
 
 int cli_print_version(FILE *out)
@@ -16,6 +18,10 @@ int cli_print_version(FILE *out)
     fprintf(out, "commit  %s\n", NNCLASS_GIT_COMMIT);
     fprintf(out, "blas    %s\n", openblas_get_config());
     fprintf(out, "core    %s\n", openblas_get_corename());
+    /* nnclass's own vector loops: the clone the loader picked. */
+    fprintf(out, "vector  %s\n", nn_cpu_vector_path());
+    char model[256];
+    fprintf(out, "cpu     %s\n", nn_cpu_model(model, sizeof model));
     fprintf(out, "licence MIT\n");
     return fflush(out) == 0 ? CLI_OK : CLI_EXIT_DATA;
 }

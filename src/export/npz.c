@@ -5,6 +5,8 @@
  * the parameters are capped at 256 MiB). */
 #include "nnclass/export/npz.h"
 
+#include "nnclass/base/bytes.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,37 +17,13 @@
 #define MAX_MEMBERS (2 * NN_MAX_LAYERS + 3)
 #define DOS_DATE_1980 0x21 /* 1980-01-01: (0 << 9) | (1 << 5) | 1 */
 
-/* --- a growable byte buffer with a sticky failure ------------------------------ */
+/* --- the byte buffer (nnclass/base/bytes.h), appended to without checks ------------ */
 
-typedef struct {
-    uint8_t *data;
-    size_t len, cap;
-    int failed;
-} bytes;
+typedef nn_bytes bytes; /* zero-initialised: empty, no cap of its own */
 
 static void put(bytes *b, const void *p, size_t n)
 {
-    if (b->failed)
-        return;
-    if (n > SIZE_MAX / 2 - b->len) {
-        b->failed = 1;
-        return;
-    }
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap > 0 ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *q = realloc(b->data, cap);
-        if (q == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->data = q;
-        b->cap = cap;
-    }
-    if (n > 0)
-        memcpy(b->data + b->len, p, n);
-    b->len += n;
+    nn_bytes_put(b, p, n);
 }
 
 static void put16(bytes *b, uint32_t v)
@@ -91,7 +69,7 @@ static void npy_f32(bytes *b, const size_t *dims, size_t n_dims, const float *v)
     for (size_t i = 0; i < n_dims; i++)
         n *= dims[i];
     npy_header(b, "<f4", dims, n_dims);
-    for (size_t i = 0; i < n && !b->failed; i++) {
+    for (size_t i = 0; i < n && b->failed == NN_OK; i++) {
         uint32_t bits;
         memcpy(&bits, &v[i], sizeof bits);
         put32(b, bits);
@@ -124,7 +102,7 @@ nn_status nn_npy_encode_f32(const size_t *dims, size_t n_dims, const float *valu
     if (n_dims > 4)
         return nn_fail(err, NN_E_ARG, "npy: %zu dimensions, at most 4", n_dims);
     npy_f32(&b, dims, n_dims, values);
-    if (b.failed) {
+    if (b.failed != NN_OK) {
         free(b.data);
         return nn_fail(err, NN_E_NOMEM, "npy: out of memory");
     }
@@ -241,7 +219,7 @@ nn_status nn_npz_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **
         zip_member(&zip, &members[n++], "class_names", &arr);
     }
     zip_directory(&zip, members, n);
-    int failed = zip.failed || arr.failed;
+    int failed = zip.failed != NN_OK || arr.failed != NN_OK;
     free(arr.data);
     if (failed || zip.len > UINT32_MAX) {
         free(zip.data);

@@ -1,6 +1,8 @@
 /* pb.c - the protocol buffers wire-format writer (see pb.h). */
 #include "nnclass/export/pb.h"
 
+#include "nnclass/base/bytes.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,19 +28,8 @@ static int reserve(nn_pb *pb, size_t extra)
         pb->failed = NN_E_TOO_LARGE;
         return -1;
     }
-    if (pb->len + extra <= pb->cap)
-        return 0;
-    size_t cap = pb->cap > 0 ? pb->cap : 256;
-    while (cap < pb->len + extra)
-        cap *= 2;
-    uint8_t *p = realloc(pb->data, cap);
-    if (p == NULL) {
-        pb->failed = NN_E_NOMEM;
-        return -1;
-    }
-    pb->data = p;
-    pb->cap = cap;
-    return 0;
+    pb->failed = nn_bytes_grow(&pb->data, &pb->cap, pb->len + extra, NN_PB_MAX_SIZE);
+    return pb->failed == NN_OK ? 0 : -1;
 }
 
 /* Encodes v into out (at least 10 bytes); returns the byte count. */

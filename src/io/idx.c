@@ -23,6 +23,7 @@
 #define _DEFAULT_SOURCE /* madvise and MADV_HUGEPAGE */
 #include "nnclass/io/idx.h"
 
+#include "nnclass/base/readfile.h"
 #include "nnclass/io/source.h"
 
 #include <errno.h>
@@ -463,19 +464,13 @@ static int compressed_bytes(nn_idx_input in, uint64_t limit, const uint8_t **dat
     struct stat st;
     int ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
              (uint64_t)st.st_size <= limit;
-    size_t n = ok ? (size_t)st.st_size : 0, got = 0;
-    uint8_t *buf = ok ? malloc(n) : NULL;
-    while (buf != NULL && got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
+    size_t n = 0;
+    uint8_t *buf = NULL;
+    if (ok)
+        ok = nn_read_fd(fd, in.path, "file", (size_t)st.st_size, NULL, &buf, &n, NULL) == NN_OK;
     if (fd >= 0)
         close(fd);
-    if (buf == NULL || got < n) {
+    if (!ok || n != (size_t)st.st_size) { /* a file that changed: the streaming path */
         free(buf);
         return 0;
     }
@@ -881,94 +876,15 @@ nn_status nn_idx_stream_open(const char *path, nn_idx_stream **out, nn_error *er
     return nn_idx_stream_open_ahead(path, many_cpus(), out, err);
 }
 
-/* Reads the rest of f after the n bytes of head into one buffer of at most
- * max bytes: sized once for a raw regular file, grown as data arrives for
- * gzip and pipes (so a file costs at most twice what it holds). */
-static nn_status read_rest(idx_file *f, const uint8_t *head, size_t n, uint64_t max,
-                           uint8_t **data, size_t *len, nn_error *err)
-{
-    size_t cap = IDX_GROW_START, got = n;
-    if (f->size_known) {
-        if (f->payload_avail > max)
-            return nn_fail(err, NN_E_TOO_LARGE, "%s: file of %" PRIu64 " bytes is over the "
-                           "limit of %" PRIu64 " bytes", f->name, f->payload_avail, max);
-        cap = (size_t)f->payload_avail + 1; /* + 1: the read that finds the end */
-    }
-    cap = cap < n + 1 ? n + 1 : cap;
-    uint8_t *buf = malloc(cap);
-    if (buf == NULL)
-        return nn_fail(err, NN_E_NOMEM, "%s: out of memory", f->name);
-    memcpy(buf, head, n);
-    for (;;) {
-        if (got == cap) {
-            if ((uint64_t)cap >= max) {
-                free(buf);
-                return nn_fail(err, NN_E_TOO_LARGE, "%s: file is over the limit of %" PRIu64
-                               " bytes", f->name, max);
-            }
-            size_t grown = (uint64_t)cap * 2 > max ? (size_t)max + 1 : cap * 2;
-            uint8_t *b = realloc(buf, grown);
-            if (b == NULL) {
-                free(buf);
-                return nn_fail(err, NN_E_NOMEM, "%s: out of memory", f->name);
-            }
-            buf = b;
-            cap = grown;
-        }
-        size_t want = cap - got < IDX_READ_CHUNK ? cap - got : IDX_READ_CHUNK;
-        long r = nn_source_read(f->src, buf + got, want);
-        if (r > 0)
-            got += (size_t)r;
-        if (r < 0 || (size_t)r < want) {
-            nn_status st = source_status(f, err);
-            if (st == NN_E_TRUNCATED)
-                st = nn_fail(err, NN_E_TRUNCATED, "%s: the gzip stream ends early", f->name);
-            if (st != NN_OK) {
-                free(buf);
-                return st;
-            }
-            if (r >= 0)
-                break;
-        }
-    }
-    *data = buf;
-    *len = got;
-    return NN_OK;
-}
-
-nn_status nn_idx_stream_open_or_read(const char *path,
-                                     int (*other)(const uint8_t *head, size_t n),
-                                     uint64_t max_other, nn_idx_stream **stream,
-                                     uint8_t **data, size_t *len, nn_error *err)
+nn_status nn_idx_stream_open_source(nn_source *src, const char *name, int live,
+                                    nn_idx_stream **out, nn_error *err)
 {
     idx_file f;
-    uint8_t head[NN_IDX_PEEK_BYTES];
-    size_t n = 0;
-    *stream = NULL;
-    *data = NULL;
-    *len = 0;
-    nn_status st = open_file(nn_idx_path(path), &f, err);
-    if (st != NN_OK)
-        return st;
-    st = read_bytes(&f, head, sizeof head, sizeof head, &n, err);
-    if (st != NN_OK && st != NN_E_TRUNCATED) {
-        nn_source_close(f.src);
-        return st;
-    }
-    if (st == NN_OK && other(head, n)) {
-        st = read_rest(&f, head, n, max_other == 0 ? NN_IDX_DEFAULT_MAX_BYTES : max_other, data,
-                       len, err);
-        nn_source_close(f.src);
-        return st;
-    }
-    /* Not claimed: give the bytes back (the source holds up to 64) and read
-     * the file as IDX. */
-    for (size_t i = n; i > 0; i--)
-        if (nn_source_ungetc(head[i - 1], f.src) < 0) {
-            nn_source_close(f.src);
-            return nn_fail(err, NN_E_IO, "%s: cannot rewind the first bytes", f.name);
-        }
-    return stream_start(&f, many_cpus(), stream, err);
+    memset(&f, 0, sizeof f);
+    f.src = src;
+    f.name = display_name(name);
+    f.live = live;
+    return stream_start(&f, many_cpus(), out, err);
 }
 
 size_t nn_idx_stream_rows(const nn_idx_stream *s)

@@ -146,15 +146,8 @@ typedef struct {
 /* Writes e to path atomically when its encoder succeeded (st), and frees it. */
 static nn_status save_encoded(const char *path, nn_status st, encoded *e, nn_error *err)
 {
-    nn_atomic_file *f = NULL;
     if (st == NN_OK)
-        st = nn_atomic_open(path, &f, err);
-    if (st == NN_OK)
-        st = nn_atomic_write(f, e->buf, e->len, err);
-    if (st == NN_OK)
-        st = nn_atomic_commit(f, err);
-    else
-        nn_atomic_abort(f);
+        st = nn_atomic_save(path, e->buf, e->len, err);
     free(e->buf);
     return st;
 }

@@ -1,6 +1,6 @@
-/* image.c - telling image formats apart and decoding PNG (libpng's
- * simplified API) and JPEG (libjpeg-turbo) into 8-bit grey. The PGM/PPM
- * parser, which is nnclass's own, is in pnm.c. */
+/* image.c - grey images, and decoding PNG (libpng's simplified API) and
+ * JPEG (libjpeg-turbo) into them. The PGM/PPM parser, which is nnclass's
+ * own, is in pnm.c; telling the formats apart is in imagestream.c. */
 #include "nnclass/io/image.h"
 
 #include <setjmp.h>
@@ -12,36 +12,7 @@
 #include <jerror.h> /* message codes: JWRN_JPEG_EOF */
 #include <png.h>
 
-/* --- formats and buffers ------------------------------------------------------ */
-
-nn_image_format nn_image_sniff(const uint8_t *head, size_t n)
-{
-    static const uint8_t png_magic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    if (head == NULL)
-        return NN_IMAGE_UNKNOWN;
-    if (n >= 8 && memcmp(head, png_magic, 8) == 0)
-        return NN_IMAGE_PNG;
-    /* SOI then the first marker's FF. */
-    if (n >= 3 && head[0] == 0xff && head[1] == 0xd8 && head[2] == 0xff)
-        return NN_IMAGE_JPEG;
-    /* P1..P7 then white space: the Netpbm family (pnm.c says which it reads). */
-    if (n >= 3 && head[0] == 'P' && head[1] >= '1' && head[1] <= '7' &&
-        (head[2] == ' ' || head[2] == '\t' || head[2] == '\n' || head[2] == '\r' ||
-         head[2] == '#'))
-        return NN_IMAGE_PNM;
-    return NN_IMAGE_UNKNOWN;
-}
-
-const char *nn_image_format_name(nn_image_format format)
-{
-    static const char *const names[] = {
-        [NN_IMAGE_UNKNOWN] = "unknown",
-        [NN_IMAGE_PNG] = "PNG",
-        [NN_IMAGE_JPEG] = "JPEG",
-        [NN_IMAGE_PNM] = "PGM/PPM",
-    };
-    return (unsigned)format < sizeof names / sizeof names[0] ? names[format] : "unknown";
-}
+/* --- grey images ------------------------------------------------------------- */
 
 nn_status nn_grey_alloc(size_t width, size_t height, uint64_t max_pixels, const char *name,
                         nn_grey *out, nn_error *err)
@@ -73,19 +44,6 @@ void nn_grey_free(nn_grey *img)
         free(img->pixels);
         *img = (nn_grey){0};
     }
-}
-
-nn_status nn_image_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
-                          const char *name, nn_grey *out, nn_error *err)
-{
-    memset(out, 0, sizeof *out);
-    switch (nn_image_sniff(data, len)) {
-    case NN_IMAGE_PNG: return nn_png_decode(data, len, max_pixels, name, out, err);
-    case NN_IMAGE_JPEG: return nn_jpeg_decode(data, len, max_pixels, name, out, err);
-    case NN_IMAGE_PNM: return nn_pnm_decode(data, len, max_pixels, name, out, err);
-    case NN_IMAGE_UNKNOWN: break;
-    }
-    return nn_fail(err, NN_E_FORMAT, "%s: not a PNG, JPEG, PGM or PPM image", name);
 }
 
 /* --- PNG ----------------------------------------------------------------------- */

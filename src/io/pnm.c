@@ -7,10 +7,10 @@
  * one byte each when maxval < 256, two (big-endian) otherwise. The sizes are
  * checked against the pixel cap and against the bytes the file really holds
  * before the one allocation, so a header can never claim more memory than
- * its payload backs. Bytes after the first image (further images of a
- * multi-image file) are ignored.
+ * its payload backs. Bytes after the first image are not looked at: where
+ * an image ends in a stream of several is imagestream.c's business.
  */
-#include "nnclass/io/image.h"
+#include "nnclass/io/pnm.h"
 
 #include <string.h>
 

@@ -21,8 +21,8 @@ static nn_status check_view(const nn_dataset *data, nn_error *err)
         return nn_fail(err, NN_E_MISMATCH, "%zu images without their labels", data->count);
     for (size_t i = 0; i < data->count; i++)
         if (data->labels[i] >= data->n_classes)
-            return nn_fail(err, NN_E_MISMATCH, "label %u at index %zu, expected 0 to %zu",
-                           data->labels[i], i, data->n_classes - 1);
+            return nn_fail(err, NN_E_MISMATCH, "label %u at index %zu is not below the class "
+                           "count %zu", data->labels[i], i, data->n_classes);
     return NN_OK;
 }
 

@@ -2,6 +2,7 @@
  * chunks, counted in a confusion matrix, and the figures derived from it. */
 #include "nnclass/nn/eval.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,13 +40,14 @@ void nn_confusion_merge(nn_confusion *into, const nn_confusion *from)
         into->confusion[i] += from->confusion[i];
     into->total += from->total;
     into->correct += from->correct;
+    into->loss += from->loss;
 }
 
 void nn_confusion_free(nn_confusion *c)
 {
     if (c != NULL) {
         free(c->confusion);
-        *c = (nn_confusion){0, 0, 0, NULL};
+        *c = (nn_confusion){0, 0, 0, NULL, 0.0};
     }
 }
 
@@ -62,6 +64,10 @@ static void count_chunk(nn_confusion *c, const float *probs, const uint8_t *labe
         const float *pr = probs + r * n_classes;
         size_t k = nn_argmax(pr, n_classes);
         nn_confusion_add(c, labels[r], k);
+        /* floored as training's validation loss is: a confident mistake
+         * costs much, not infinity */
+        float p = pr[labels[r]];
+        c->loss -= log(p > 1.17549435e-38f ? (double)p : 1.17549435e-38);
         if (predicted != NULL)
             predicted[r] = (uint8_t)k;
         if (confidence != NULL)
@@ -146,6 +152,11 @@ nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c
 double nn_confusion_accuracy(const nn_confusion *c)
 {
     return c->total > 0 ? (double)c->correct / (double)c->total : 0.0;
+}
+
+double nn_confusion_loss(const nn_confusion *c)
+{
+    return c->total > 0 ? c->loss / (double)c->total : 0.0;
 }
 
 size_t nn_confusion_predicted(const nn_confusion *c, size_t k)

@@ -5,17 +5,15 @@
 #include "nnclass/nn/model.h"
 
 #include "nnclass/base/atomic.h"
+#include "nnclass/base/readfile.h"
+#include "nnclass/base/text.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <zlib.h>
 
@@ -59,12 +57,26 @@ _Static_assert(sizeof(((nn_model_meta *)0)->recipe) == RECIPE_LEN, "recipe field
 _Static_assert(sizeof(((nn_model_meta *)0)->dataset) == NN_MODEL_NAME_LEN, "dataset size");
 
 #define FLAG_CLASS_NAMES 1u
-#define FLAGS_KNOWN FLAG_CLASS_NAMES
+#define FLAG_PROVENANCE 2u /* the provenance block follows the class names */
+#define FLAGS_KNOWN (FLAG_CLASS_NAMES | FLAG_PROVENANCE)
+
+/* The provenance block: where the model came from. Files without it (made
+ * before it existed) load as they always did, their provenance unknown. */
+enum {
+    PROV_VERSION = 0,                                     /* text: the nnclass release */
+    PROV_BLAS_CORE = PROV_VERSION + NN_MODEL_NAME_LEN,    /* text: OpenBLAS's core */
+    PROV_IMAGES_CRC = PROV_BLAS_CORE + NN_MODEL_NAME_LEN, /* u32 */
+    PROV_LABELS_CRC = PROV_IMAGES_CRC + 4,                /* u32 */
+    PROV_SIZE = PROV_LABELS_CRC + 4,                      /* 72 */
+};
+_Static_assert(sizeof(((nn_model_meta *)0)->nnclass_version) == NN_MODEL_NAME_LEN,
+               "version field size");
+_Static_assert(sizeof(((nn_model_meta *)0)->blas_core) == NN_MODEL_NAME_LEN, "core field size");
 
 /* The largest file any valid model can be: every count at its cap. */
 #define MODEL_MAX_BYTES                                                        \
     ((size_t)FIXED_SIZE + ROW_SIZE * NN_MAX_LAYERS +                            \
-     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + 4u * NN_MAX_PARAMS + 4u)
+     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + PROV_SIZE + 4u * NN_MAX_PARAMS + 4u)
 
 /* --- little-endian fields -------------------------------------------------- */
 
@@ -123,10 +135,12 @@ static uint32_t crc_of(const uint8_t *buf, size_t len)
 
 /* --- sizes shared by the encoder and the decoder ----------------------------- */
 
-static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names)
+static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names,
+                          int has_prov)
 {
     size_t per_layer = version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
-    return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0);
+    return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0) +
+           (has_prov ? PROV_SIZE : 0);
 }
 
 /* Checks the input row (row 0) as the file holds it. */
@@ -217,12 +231,25 @@ static int check_text(const uint8_t *p, size_t cap)
     if (nul == NULL)
         return -1;
     for (const uint8_t *q = p; q < nul; q++)
-        if (*q < 0x20 || *q == 0x7f)
+        if (nn_text_control_len((const char *)q) > 0)
             return -1; /* a control character: text fields are printed as they are */
     for (const uint8_t *q = nul; q < p + cap; q++)
         if (*q != 0)
             return -1;
     return 0;
+}
+
+/* Whether s ends within cap bytes and has no control character, as the
+ * decoder's check_text wants of what put_text writes. */
+static int printable_text(const char *s, size_t cap)
+{
+    const char *nul = memchr(s, 0, cap);
+    if (nul == NULL)
+        return 0;
+    for (const unsigned char *q = (const unsigned char *)s; q < (const unsigned char *)nul; q++)
+        if (*q < 0x20 || *q == 0x7f)
+            return 0;
+    return 1;
 }
 
 /* Writes a C string into a NUL-padded field of cap bytes (the caller has
@@ -304,6 +331,11 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
     if (!isfinite(meta->val_accuracy) || meta->val_accuracy > 1.0f)
         return nn_fail(err, NN_E_ARG, "%s: validation accuracy %g is not finite or is above 1",
                        name, (double)meta->val_accuracy);
+    if (meta->has_provenance && (!printable_text(meta->nnclass_version, NN_MODEL_NAME_LEN) ||
+                                 !printable_text(meta->blas_core, NN_MODEL_NAME_LEN)))
+        return nn_fail(err, NN_E_ARG, "%s: the nnclass version or BLAS core is not "
+                       "NUL-padded printable text of at most %d bytes", name,
+                       NN_MODEL_NAME_LEN - 1);
     return NN_OK;
 }
 
@@ -331,7 +363,8 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     size_t n_classes = meta->n_classes;
     int has_names = meta->has_class_names != 0;
     uint32_t version = nn_net_is_dense(net) ? MODEL_VERSION : MODEL_VERSION_TABLE;
-    size_t hsize = header_size(version, net->n_layers, n_classes, has_names);
+    int has_prov = meta->has_provenance != 0;
+    size_t hsize = header_size(version, net->n_layers, n_classes, has_names, has_prov);
     size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
     uint8_t *buf = calloc(1, len);
     if (buf == NULL)
@@ -345,7 +378,7 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     put32(buf + OFF_N_LAYERS, (uint32_t)net->n_layers);
     put32(buf + OFF_HIDDEN, (uint32_t)net->hidden);
     put32(buf + OFF_N_CLASSES, (uint32_t)n_classes);
-    put32(buf + OFF_FLAGS, has_names ? FLAG_CLASS_NAMES : 0);
+    put32(buf + OFF_FLAGS, (has_names ? FLAG_CLASS_NAMES : 0) | (has_prov ? FLAG_PROVENANCE : 0));
     put32(buf + OFF_EPOCHS, meta->epochs);
     put32(buf + OFF_VAL_ACC, float_bits(meta->val_accuracy));
     put64(buf + OFF_SEED, meta->seed);
@@ -372,6 +405,13 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     if (has_names)
         for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
             put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);
+    if (has_prov) {
+        put_text(p + PROV_VERSION, meta->nnclass_version, NN_MODEL_NAME_LEN);
+        put_text(p + PROV_BLAS_CORE, meta->blas_core, NN_MODEL_NAME_LEN);
+        put32(p + PROV_IMAGES_CRC, meta->images_crc);
+        put32(p + PROV_LABELS_CRC, meta->labels_crc);
+        p += PROV_SIZE;
+    }
     for (size_t i = 0; i < net->n_params; i++, p += 4)
         put32(p, float_bits(net->params[i]));
     put32(p, crc_of(buf, len - 4));
@@ -396,7 +436,7 @@ typedef struct {
     size_t len;
     const char *name;
     uint32_t version, n_layers, n_classes;
-    int has_names;
+    int has_names, has_prov;
     size_t hsize;                   /* bytes before the parameters */
     size_t total;                   /* bytes of the whole file, checksum included */
     size_t sizes[NN_MAX_LAYERS];    /* values per layer */
@@ -405,6 +445,7 @@ typedef struct {
     uint32_t hidden, rows, cols;
     float val_accuracy;
     const uint8_t *names;           /* the class names, when has_names */
+    const uint8_t *prov;            /* the provenance block, when has_prov */
 } header;
 
 /* 1. Identity: magic, then version. A short file whose bytes match the start
@@ -443,6 +484,7 @@ static nn_status read_counts(header *h, nn_error *err)
     if ((flags & ~FLAGS_KNOWN) != 0)
         return nn_fail(err, NN_E_FORMAT, "%s: unknown flags 0x%08x", name, flags);
     h->has_names = (flags & FLAG_CLASS_NAMES) != 0;
+    h->has_prov = (flags & FLAG_PROVENANCE) != 0;
     h->n_classes = get32(h->buf + OFF_N_CLASSES);
     if (h->n_classes > NN_MAX_CLASSES)
         return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name,
@@ -450,7 +492,7 @@ static nn_status read_counts(header *h, nn_error *err)
     if (h->n_classes < 2)
         return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
                        name, h->n_classes, h->n_classes == 1 ? "" : "es");
-    h->hsize = header_size(h->version, h->n_layers, h->n_classes, h->has_names);
+    h->hsize = header_size(h->version, h->n_layers, h->n_classes, h->has_names, h->has_prov);
     uint32_t hsize_field = get32(h->buf + OFF_HEADER_SIZE);
     if (hsize_field != h->hsize)
         return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
@@ -599,6 +641,11 @@ static nn_status check_metadata(header *h, nn_error *err)
         if (check_text(h->names + (size_t)k * NN_MODEL_NAME_LEN, NN_MODEL_NAME_LEN) != 0)
             return nn_fail(err, NN_E_FORMAT, "%s: name of class %u is not NUL-terminated "
                            "and NUL-padded printable text", name, k);
+    h->prov = h->names + (h->has_names ? (size_t)NN_MODEL_NAME_LEN * h->n_classes : 0);
+    if (h->has_prov && (check_text(h->prov + PROV_VERSION, NN_MODEL_NAME_LEN) != 0 ||
+                        check_text(h->prov + PROV_BLAS_CORE, NN_MODEL_NAME_LEN) != 0))
+        return nn_fail(err, NN_E_FORMAT, "%s: the nnclass version or BLAS core of the "
+                       "provenance is not NUL-terminated and NUL-padded printable text", name);
     h->val_accuracy = bits_float(get32(h->buf + OFF_VAL_ACC));
     if (!isfinite(h->val_accuracy) || h->val_accuracy > 1.0f)
         return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
@@ -661,6 +708,13 @@ static void fill_meta(const header *h, nn_model_meta *meta)
     meta->epochs = get32(h->buf + OFF_EPOCHS);
     meta->seed = get64(h->buf + OFF_SEED);
     meta->val_accuracy = h->val_accuracy;
+    meta->has_provenance = h->has_prov;
+    if (h->has_prov) {
+        memcpy(meta->nnclass_version, h->prov + PROV_VERSION, NN_MODEL_NAME_LEN);
+        memcpy(meta->blas_core, h->prov + PROV_BLAS_CORE, NN_MODEL_NAME_LEN);
+        meta->images_crc = get32(h->prov + PROV_IMAGES_CRC);
+        meta->labels_crc = get32(h->prov + PROV_LABELS_CRC);
+    }
 }
 
 nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_net **out,
@@ -716,79 +770,27 @@ nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_
     return nn_model_read(path, out, meta, NULL, err);
 }
 
+/* Cheap check first: bytes that do not even start like a model (random
+ * data, /dev/urandom) are refused without reading on. */
+static int not_a_model(const uint8_t *data, size_t len)
+{
+    return len >= MAGIC_LEN && memcmp(data, MODEL_MAGIC, MAGIC_LEN) != 0;
+}
+
 nn_status nn_model_read(const char *path, nn_net **out, nn_model_meta *meta, size_t *bytes,
                         nn_error *err)
 {
     *out = NULL;
     if (bytes != NULL)
         *bytes = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    nn_status st = NN_OK;
     uint8_t *buf = NULL;
-    size_t len = 0, cap;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        st = nn_fail(err, NN_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-        goto done;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        st = nn_fail(err, NN_E_IO, "%s: is a directory, not a model file", path);
-        goto done;
-    }
-    if (S_ISREG(sb.st_mode)) {
-        if ((uintmax_t)sb.st_size > MODEL_MAX_BYTES) {
-            st = nn_fail(err, NN_E_TOO_LARGE, "%s: %jd bytes, larger than any model (at most "
-                         "%zu bytes)", path, (intmax_t)sb.st_size, MODEL_MAX_BYTES);
-            goto done;
-        }
-        cap = (size_t)sb.st_size + 1; /* one more byte notices a file that grew */
-    } else {
-        cap = 64 * 1024; /* a pipe or a device: grow while reading, up to the cap */
-    }
-    buf = malloc(cap);
-    if (buf == NULL) {
-        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, cap);
-        goto done;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > MODEL_MAX_BYTES) {
-                st = nn_fail(err, NN_E_TOO_LARGE, "%s: more than %zu bytes, larger than any "
-                             "model", path, MODEL_MAX_BYTES);
-                goto done;
-            }
-            size_t grown = cap * 2 > MODEL_MAX_BYTES + 1 ? MODEL_MAX_BYTES + 1 : cap * 2;
-            uint8_t *nb = realloc(buf, grown);
-            if (nb == NULL) {
-                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, grown);
-                goto done;
-            }
-            buf = nb;
-            cap = grown;
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            st = nn_fail(err, NN_E_IO, "%s: cannot read: %s", path, strerror(errno));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        /* Cheap checks first: bytes that do not even start like a model
-         * (random data, /dev/urandom) are refused without reading on. */
-        if (len >= MAGIC_LEN && memcmp(buf, MODEL_MAGIC, MAGIC_LEN) != 0)
-            break;
-    }
-    st = nn_model_decode(buf, len, path, out, meta, err);
+    size_t len = 0;
+    nn_status st = nn_read_file(path, "model", MODEL_MAX_BYTES, not_a_model, &buf, &len, err);
+    if (st == NN_OK)
+        st = nn_model_decode(buf, len, path, out, meta, err);
     if (st == NN_OK && bytes != NULL)
         *bytes = len;
-done:
     free(buf);
-    close(fd); /* read-only: nothing to lose on a failed close */
     return st;
 }
 
@@ -800,15 +802,7 @@ nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta
     nn_status st = encode_named(net, meta, path, &buf, &len, err);
     if (st != NN_OK)
         return st;
-
-    nn_atomic_file *f = NULL;
-    st = nn_atomic_open(path, &f, err);
-    if (st == NN_OK)
-        st = nn_atomic_write(f, buf, len, err);
-    if (st == NN_OK)
-        st = nn_atomic_commit(f, err); /* frees f */
-    else
-        nn_atomic_abort(f);
+    st = nn_atomic_save(path, buf, len, err);
     free(buf);
     return st;
 }

@@ -46,6 +46,7 @@
 #include <cblas.h>
 
 #include "nnclass/base/barrier.h"
+#include "nnclass/nn/blas.h"
 #include "net_internal.h"
 #include "../base/vector_clones.h"
 
@@ -1063,6 +1064,11 @@ nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *
         return nn_fail(err, NN_E_NOMEM, "could not set up the training threads' barrier");
     worker *workers = NULL;
     st = team_alloc(&tm, &workers);
+    /* Each thread's BLAS calls need an OpenBLAS buffer that must fit. */
+    if (st == NN_OK)
+        st = nn_blas_warm(err);
+    if (st == NN_OK)
+        st = nn_blas_room(tm.n_threads - 1, tm.n_threads - 1, err);
     if (st == NN_OK) {
         split_validation(&tm);
         st = run_team(&tm, workers);

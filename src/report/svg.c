@@ -2,6 +2,8 @@
  * number format), the viridis scale, then one section per picture. */
 #include "nnclass/report/svg.h"
 
+#include "nnclass/base/bytes.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,23 +33,16 @@ static int reserve(nn_svg *s, size_t extra)
 {
     if (s->failed)
         return -1;
-    if (s->len + extra + 1 <= s->cap)
-        return 0;
-    size_t cap = s->cap > 0 ? s->cap : 4096;
-    while (cap < s->len + extra + 1) {
-        if (cap > ((size_t)-1) / 2) {
-            s->failed = 1;
-            return -1;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(s->buf, cap);
-    if (p == NULL) {
+    if (extra >= SIZE_MAX / 2 - s->len) {
         s->failed = 1;
         return -1;
     }
-    s->buf = p;
-    s->cap = cap;
+    uint8_t *p = (uint8_t *)s->buf;
+    if (nn_bytes_grow(&p, &s->cap, s->len + extra + 1, 0) != NN_OK) {
+        s->failed = 1;
+        return -1;
+    }
+    s->buf = (char *)p;
     return 0;
 }
 

@@ -175,6 +175,7 @@ typedef struct {
     int has_epoch, has_loss, has_train, has_val, has_lr, has_val_loss;
     double epoch, loss, train, val, lr, val_loss;
     int val_null, loss_null, val_loss_null;
+    int has_split; /* a result record ("split":"test"), not an epoch */
 } fields;
 
 static int take_field(cursor *c, fields *f, const char *key, value_kind k, double v)
@@ -191,6 +192,8 @@ static int take_field(cursor *c, fields *f, const char *key, value_kind k, doubl
         {"lr", &f->has_lr, &f->lr},
         {"val_loss", &f->has_val_loss, &f->val_loss},
     };
+    if (strcmp(key, "split") == 0)
+        f->has_split = 1;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
         if (strcmp(key, known[i].name) != 0)
             continue;
@@ -267,10 +270,12 @@ static int parse_value(cursor *c, int depth, value_kind *kind, double *num)
     }
 }
 
-/* One non-blank line into an epoch; NULL or the problem. */
-static const char *parse_line(const char *line, size_t len, nn_svg_epoch *e, char *msg,
-                              size_t cap)
+/* One non-blank line into an epoch; NULL or the problem. *skip is set for
+ * a result record, such as the test record that ends train's log. */
+static const char *parse_line(const char *line, size_t len, nn_svg_epoch *e, int *skip,
+                              char *msg, size_t cap)
 {
+    *skip = 0;
     cursor c = {line, line + len, NULL, NULL};
     fields f;
     memset(&f, 0, sizeof f);
@@ -286,6 +291,10 @@ static const char *parse_line(const char *line, size_t len, nn_svg_epoch *e, cha
     skip_ws(&c);
     if (c.p != c.end)
         return "text after the JSON object";
+    if (!f.has_epoch && f.has_split) {
+        *skip = 1;
+        return NULL;
+    }
     if (!f.has_epoch)
         return "no \"epoch\" field";
     if (!f.has_loss)
@@ -334,7 +343,10 @@ nn_status nn_trainlog_parse(const char *buf, size_t len, const char *name,
             continue;
         nn_svg_epoch e;
         char msg[96];
-        const char *why = parse_line(line, line_len, &e, msg, sizeof msg);
+        int skip;
+        const char *why = parse_line(line, line_len, &e, &skip, msg, sizeof msg);
+        if (why == NULL && skip)
+            continue;
         if (why == NULL && count > 0 && e.epoch <= out[count - 1].epoch)
             why = "epochs do not increase";
         if (why != NULL) {

@@ -17,8 +17,26 @@ run_nn eval --model "$TMP/one.nnc" --data-dir "$DATA"
 expect_status 0 "eval the trained model"
 check "train's test accuracy is eval's" \
     [ "$(grep -o '(.*/10000)' <<<"$line")" = "$(head -1 "$TMP/out" | grep -o '(.*/10000)')" ]
-run_nn train --dataset mnist --data-dir "$DATA" --epochs 1 --quiet -o "$TMP/one.nnc"
-check "train --quiet: nothing on stderr" [ ! -s "$TMP/err" ]
+# --quiet hides the progress, not the result: the test accuracy line stays,
+# and the --log file ends with the test record, eval's accuracy and loss.
+run_nn train --dataset mnist --data-dir "$DATA" --epochs 1 --quiet --log "$TMP/one.jsonl" \
+    -o "$TMP/one.nnc"
+check "train --quiet: the test accuracy line alone on stderr" \
+    [ "$(grep -vc '^test accuracy .* on the mnist test split$' "$TMP/err")" -eq 0 ] \
+    && [ "$(wc -l <"$TMP/err")" -eq 1 ]
+"$NNCLASS" eval --model "$TMP/one.nnc" --data-dir "$DATA" --format json >"$TMP/one.eval.json"
+check "--log: the last line is the test record, eval's figures" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+ev = json.load(open(sys.argv[2]))
+assert len(rows) == 2 and rows[0]["epoch"] == 1, rows
+t = rows[-1]
+assert t["split"] == "test" and t["dataset"] == "mnist" and t["total"] == 10000, t
+assert t["correct"] == ev["correct"] and abs(t["test_accuracy"] - ev["accuracy"]) < 1e-6, (t, ev)
+assert abs(t["test_loss"] - ev["loss"]) < 1e-6, (t, ev["loss"])
+' "$TMP/one.jsonl" "$TMP/one.eval.json"
+check "plot reads a log that ends with its test record" \
+    "$NNCLASS" plot "$TMP/one.jsonl" -o "$TMP/one.svg"
 
 # training files has no test split: no accuracy line.
 make_subset train 500 "$TMP/s"
@@ -153,6 +171,19 @@ for key in ("precision", "recall", "f1"):
     assert abs(r["macro_avg"][key] - macro) < 2e-6, (key, r["macro_avg"], macro)
     assert abs(r["weighted_avg"][key] - weighted) < 2e-6, (key, r["weighted_avg"], weighted)' "$TMP/out"
 run_nn eval --model "$DATA/models/mnist.nnc" --data-dir "$DATA"
-check "eval text: an accuracy row" grep -Eq '^accuracy +0\.9657 +10000$' "$TMP/out"
-check "eval text: a weighted avg row" grep -Eq '^weighted avg +0\.9657 +0\.9657 +0\.9657 +10000$' "$TMP/out"
+# The shipped model scores 0.9657 with the kernels that trained it; other
+# CPUs' kernels may move an image or two across a near tie, so the figures
+# are checked within 0.0005 (5 images) of it, and the weighted recall, which
+# is the accuracy, to equal the accuracy row.
+check "eval text: an accuracy row" awk '
+    $1 == "accuracy" && NF == 3 && $3 == 10000 { found = 1; ok = ($2 - 0.9657) ^ 2 <= 0.0005 ^ 2 }
+    END { exit !(found && ok) }' "$TMP/out"
+check "eval text: a weighted avg row" awk '
+    $1 == "accuracy" { acc = $2 }
+    $1 == "weighted" && $2 == "avg" && NF == 6 && $6 == 10000 {
+        found = 1
+        ok = $4 == acc
+        for (i = 3; i <= 5; i++) ok = ok && ($i - 0.9657) ^ 2 <= 0.0005 ^ 2
+    }
+    END { exit !(found && ok) }' "$TMP/out"
 finish

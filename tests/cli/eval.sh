@@ -51,6 +51,32 @@ check "csv has 12 lines" [ "$(wc -l <"$TMP/out")" -eq 12 ]
 check "csv total row" [ "$(awk -F, '$1 == "total" {print $2}' "$TMP/out")" = 500 ]
 check "csv supports add up" [ "$(awk -F, 'NR > 1 && $1 != "total" {s += $2} END {print s}' "$TMP/out")" = 500 ]
 
+# The test loss, the mean cross-entropy of the true labels: the same in
+# text, JSON and CSV, and the mean -log p(true) of predict's probabilities
+# (6 decimals there: a loose tolerance).
+run_nn "${E[@]}"
+check "text: loss line" grep -Eq '^loss     [0-9]+\.[0-9]{4} \(mean cross-entropy\)$' "$TMP/out"
+text_loss=$(awk '$1 == "loss" {print $2}' "$TMP/out")
+csv_loss=$(awk -F, 'NR == 1 {print $NF} $1 == "total" {print $NF}' <("$NNCLASS" "${E[@]}" --format csv))
+"$NNCLASS" predict --model "$TMP/m.nnc" --probs --format json "$TMP/s-images.idx" >"$TMP/p.json"
+check "loss agrees across formats and with predict" python3 -c '
+import json, math, sys
+r = json.load(open(sys.argv[1]))
+labels = open(sys.argv[2], "rb").read()[8:]
+text, (head, csv) = float(sys.argv[3]), sys.argv[4].split()
+assert head == "loss" and abs(float(csv) - r["loss"]) < 1e-6, (head, csv, r["loss"])
+assert abs(text - r["loss"]) < 1e-4 and r["loss"] > 0, (text, r["loss"])
+rows = [json.loads(l) for l in open(sys.argv[5])]
+mean = sum(-math.log(max(p["probs"][y], 5e-7)) for p, y in zip(rows, labels)) / len(rows)
+assert len(rows) == 500 and abs(mean - r["loss"]) < 0.01 * (1 + mean), (mean, r["loss"])
+' "$TMP/eval.json" "$TMP/s-labels.idx" "$text_loss" "$csv_loss" "$TMP/p.json"
+# The perceptron's outputs are no probabilities: no loss.
+"$NNCLASS" train --images "$TMP/s-images.idx.gz" --labels "$TMP/s-labels.idx.gz" --epochs 1 \
+    --activation step --layers 784,10 --quiet -o "$TMP/step.nnc" >/dev/null
+run_nn eval --model "$TMP/step.nnc" --images "$TMP/s-images.idx.gz" --labels "$TMP/s-labels.idx.gz" --format json
+check "perceptron: loss null" python3 -c '
+import json, sys; assert json.load(open(sys.argv[1]))["loss"] is None' "$TMP/out"
+
 # --errors N draws N misclassified images with their labels.
 run_nn "${E[@]}" --errors 2
 expect_status 0 "eval --errors"

@@ -137,7 +137,7 @@ expect_error 1 "huge-layer.nnc" "info of a 2^28-neuron model"
 printf '\x00\x00\x08\x03\x00\x00\x00\x04\x00\x00\x00\x04\x00\x00\x00\x04' >"$TMP/tiny-images.idx"
 head -c 64 /dev/urandom >>"$TMP/tiny-images.idx"
 printf '\x00\x00\x08\x01\x00\x00\x00\x04\x00\x01\x02\x03' >"$TMP/tiny-labels.idx"
-"$NNCLASS" train --images "$TMP/tiny-images.idx" --labels "$TMP/tiny-labels.idx" --layers 16,4 \
+"$NNCLASS" train --images "$TMP/tiny-images.idx" --labels "$TMP/tiny-labels.idx" --layers 16,4 --classes 4 \
     --batch 2 --epochs 1 --quiet -o "$TMP/tiny.nnc" >/dev/null || fail "training the 4x4 model"
 run_limited eval --model "$TMP/tiny.nnc" --images "$IMG" --labels "$LBL"
 expect_error 1 "s-images.idx" "model input does not match eval data"
@@ -145,7 +145,10 @@ run_limited predict --model "$TMP/tiny.nnc" "$IMG"
 expect_error 1 "s-images.idx" "model input does not match predict data"
 
 # SIGINT and SIGTERM during training: exit 128+signal, no file, no temp file.
+# Job control on: a background job of a script otherwise starts with SIGINT
+# ignored, and nnclass leaves an ignored signal ignored.
 make_subset train 10000 "$TMP/t"
+set -m
 for sig in INT TERM; do
     cp "$TMP/m.nnc" "$TMP/prev.nnc"
     "$NNCLASS" train --images "$TMP/t-images.idx" --labels "$TMP/t-labels.idx" --epochs 1000 \
@@ -160,6 +163,7 @@ for sig in INT TERM; do
     check "SIG$sig: no temporary file" [ -z "$(ls "$TMP" | grep -F '.tmp')" ]
     check "SIG$sig: one message" grep -q "^nnclass: .*interrupted" "$TMP/sig.err"
 done
+set +m
 
 # A full disk while saving: the previous model stays whole (needs root for a
 # small tmpfs; skipped otherwise).

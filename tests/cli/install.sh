@@ -13,6 +13,8 @@ for f in bin/nnclass share/nnclass/mnist/t10k-images-idx3-ubyte.gz \
     check "installed $f" [ -f "$TMP/prefix/$f" ]
 done
 
+check "installed bin/nnclass-idx-shard, executable" [ -x "$TMP/prefix/bin/nnclass-idx-shard" ]
+
 # Move the prefix and run from another folder: it must use the moved share folder.
 mv "$TMP/prefix" "$TMP/moved"
 mkdir "$TMP/elsewhere"
@@ -28,6 +30,15 @@ check "moved prefix: eval reads the moved data" \
 gzip -dc "$TMP/moved/share/nnclass/mnist/t10k-images-idx3-ubyte.gz" | "$bin" predict - >"$TMP/out" 2>"$TMP/err"
 check "moved prefix: predict exits 0" [ $? -eq 0 ]
 check "moved prefix: predict prints 10000 lines" [ "$(wc -l <"$TMP/out")" -eq 10000 ]
+# The scale-out recipe with the installed programs alone: shard, classify
+# each shard at its offset, and get one process's lines back.
+"$TMP/moved/bin/nnclass-idx-shard" "$TMP/moved/share/nnclass/mnist/t10k-images-idx3-ubyte.gz" \
+    4000 "$TMP/part" >"$TMP/shards" 2>"$TMP/err"
+check "installed idx-shard: three shards" [ "$(wc -l <"$TMP/shards")" -eq 3 ]
+while read -r offset path; do
+    "$bin" predict --offset "$offset" "$path"
+done <"$TMP/shards" >"$TMP/sharded"
+check "installed idx-shard: the shards' lines are one process's" cmp -s "$TMP/sharded" "$TMP/out"
 "$bin" info "$TMP/moved/share/nnclass/models/mnist.nnc" >"$TMP/out" 2>"$TMP/err"
 check "moved prefix: info exits 0" [ $? -eq 0 ]
 check "moved prefix: info architecture" grep -q "^architecture  784-16-10" "$TMP/out"

@@ -49,8 +49,9 @@ check "--top 1st equals default" [ "$(cut -f1-3 "$TMP/out" | cmp -s - "$TMP/gz.o
 
 # CSV has a header; JSON Lines parse and agree with the TSV.
 run_nn predict "${M[@]}" --format csv "$TMP/s-images.idx"
-check "csv header" [ "$(head -1 "$TMP/out")" = "index,label,confidence" ]
+check "csv header" [ "$(head -1 "$TMP/out")" = "file,index,label,confidence,error" ]
 check "csv rows" [ "$(wc -l <"$TMP/out")" -eq 301 ]
+check "csv rows name their one file" [ "$(cut -d, -f1 "$TMP/out" | sort -u | grep -c s-images.idx)" -eq 1 ]
 run_nn predict "${M[@]}" --format json --top 2 --probs "$TMP/s-images.idx"
 check "json lines parse and match" python3 -c '
 import json, sys
@@ -62,6 +63,48 @@ for r, t in zip(rows, tsv):
     assert abs(r["confidence"] - float(t[2])) < 1e-4
     assert len(r["probs"]) == 10 and len(r["top"]) == 2
 ' "$TMP/out" "$TMP/gz.out"
+
+# A batch's records: JSON and CSV name the file whatever the number of
+# files (TSV keeps grep's rule), and a file that fails leaves a record with
+# its error as well as its line on stderr.
+head -c 5000 "$TMP/s-images.idx" >"$TMP/cut.idx"
+for n in 1 2; do
+    files=("$TMP/s-images.idx")
+    [ "$n" -eq 2 ] && files+=("$TMP/cut.idx" "$TMP/missing.idx")
+    run_nn predict "${M[@]}" --format json "${files[@]}"
+    check "json, $n kind(s) of file: every record has a file" python3 -c '
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert all("file" in r for r in rows), rows[:2]
+if sys.argv[2] == "1":
+    assert len(rows) == 300 and all("error" not in r for r in rows)
+else:
+    cut = [r for r in rows if r["file"].endswith("cut.idx")]
+    assert len(cut) == 7 and [r["index"] for r in cut[:-1]] == list(range(6)), cut
+    assert set(cut[-1]) == {"file", "error"} and "truncated" in cut[-1]["error"], cut[-1]
+    miss = [r for r in rows if r["file"].endswith("missing.idx")]
+    assert len(miss) == 1 and set(miss[0]) == {"file", "error"}, miss
+' "$TMP/out" "$n"
+done
+check "json: a failed file still exits 1" [ "$status" -eq 1 ]
+check "json: failures are on stderr too" [ "$(grep -c '^nnclass: ' "$TMP/err")" -eq 2 ]
+run_nn predict "${M[@]}" --format json --no-filename "$TMP/s-images.idx" "$TMP/s-images.idx"
+check "json: --no-filename leaves the file in" python3 -c '
+import json, sys
+assert all("file" in json.loads(l) for l in open(sys.argv[1]))' "$TMP/out"
+run_nn predict "${M[@]}" --format csv --top 2 --probs "$TMP/cut.idx" "$TMP/missing.idx"
+check "csv: every row as wide as the header, errors in the last column" python3 -c '
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1])))
+head = rows[0]
+assert head[0] == "file" and head[-1] == "error" and len(head) == 1 + 1 + 4 + 10 + 1, head
+assert all(len(r) == len(head) for r in rows), rows
+assert [r[-1] == "" for r in rows[1:]] == [True] * 6 + [False, False], rows
+assert "truncated" in rows[7][-1] and rows[7][0].endswith("cut.idx") and rows[7][1] == ""
+assert rows[8][0].endswith("missing.idx") and rows[8][-1] != ""
+' "$TMP/out"
+run_nn predict "${M[@]}" "$TMP/cut.idx" "$TMP/missing.idx"
+check "tsv: failures only on stderr" [ "$(wc -l <"$TMP/out")" -eq 6 ]
 
 # A file of 0 images prints nothing and succeeds.
 printf '\x00\x00\x08\x03\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x1c' >"$TMP/empty.idx"

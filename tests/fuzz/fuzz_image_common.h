@@ -8,6 +8,8 @@
 #include <stdlib.h>
 
 #include "nnclass/io/image.h"
+#include "nnclass/io/imagestream.h"
+#include "nnclass/io/pnm.h"
 #include "nnclass/io/preprocess.h"
 
 /* The pixel cap the harnesses decode with: large enough for any image the

@@ -2,7 +2,13 @@
  * atomic.h - writing a file so that readers see the old one or the whole
  * new one, never a part: the bytes go to "<path>.tmp.XXXXXX" in the same
  * folder, which is fsynced and renamed over path on commit, and removed on
- * abort. For files written piece by piece (IDX data sets, saved inputs).
+ * abort. nn_atomic_save writes a whole buffer that way; the others write a
+ * file piece by piece (IDX data sets, saved inputs). Every file nnclass
+ * writes goes through here.
+ *
+ * The temporary files open at any moment are listed in a small registry so
+ * that a signal handler can remove them (nn_atomic_remove_temps) before the
+ * process dies: no "<path>.tmp.XXXXXX" survives SIGINT, SIGTERM, SIGPIPE...
  */
 #ifndef NNCLASS_ATOMIC_H
 #define NNCLASS_ATOMIC_H
@@ -30,5 +36,14 @@ nn_status nn_atomic_commit(nn_atomic_file *f, nn_error *err);
 
 /* Removes the temporary file and frees f (NULL-safe). */
 void nn_atomic_abort(nn_atomic_file *f);
+
+/* Writes the len bytes of buf as the whole new content of path, atomically
+ * (open, write, commit; abort on any failure). */
+nn_status nn_atomic_save(const char *path, const void *buf, size_t len, nn_error *err);
+
+/* Removes every temporary file still open. Async-signal-safe: for a signal
+ * handler that is about to end the process; the files' owners must not be
+ * used afterwards. */
+void nn_atomic_remove_temps(void);
 
 #endif

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "nnclass/base/error.h"
+#include "nnclass/io/source.h"
 
 #define NN_IDX_MAGIC_IMAGES 0x00000803u
 #define NN_IDX_MAGIC_LABELS 0x00000801u
@@ -135,21 +136,13 @@ nn_status nn_idx_stream_open_ahead(const char *path, int read_ahead, nn_idx_stre
 nn_status nn_idx_stream_open_from(nn_idx_input in, int read_ahead, nn_idx_stream **out,
                                   nn_error *err);
 
-/* Bytes of a file nn_idx_stream_open_or_read shows before deciding. */
-#define NN_IDX_PEEK_BYTES 16
-
-/* For inputs that may be IDX or another format (an image file): opens path
- * ("-" = stdin) and shows other() its first bytes (at most NN_IDX_PEEK_BYTES,
- * after gzip is undone, fewer for a shorter file). When other() returns
- * non-zero, the whole file (at most max_other bytes, 0 = the default cap,
- * else NN_E_TOO_LARGE) is read into *data (caller frees) with its length in
- * *len, and *stream stays NULL. Otherwise the file is opened as an IDX image
- * stream, exactly as nn_idx_stream_open would, into *stream, and *data stays
- * NULL. Standard input works either way: nothing is read twice. */
-nn_status nn_idx_stream_open_or_read(const char *path,
-                                     int (*other)(const uint8_t *head, size_t n),
-                                     uint64_t max_other, nn_idx_stream **stream,
-                                     uint8_t **data, size_t *len, nn_error *err);
+/* nn_idx_stream_open_from on bytes already opened as src (which the stream
+ * owns from now on, whatever the outcome), for a caller that has looked at
+ * the first bytes and pushed them back (the input gateway, gateway.h). live:
+ * src is a pipe, terminal or socket whose images are handed out as they
+ * come. Read-ahead as nn_idx_stream_open decides. Messages say name. */
+nn_status nn_idx_stream_open_source(nn_source *src, const char *name, int live,
+                                    nn_idx_stream **out, nn_error *err);
 
 /* Image geometry and the declared count of the opened file. */
 size_t nn_idx_stream_rows(const nn_idx_stream *s);

@@ -1,9 +1,10 @@
 /*
- * image.h - decoding image files (PNG, JPEG, PGM/PPM) into 8-bit grey.
+ * image.h - grey images, and decoding PNG (libpng) and JPEG (libjpeg-turbo)
+ * into them. PGM/PPM has its own reader (pnm.h); telling the formats apart
+ * and picking the decoder is imagestream.h's job.
  *
  * Decoders read from a memory buffer, so a file, standard input and a fuzzer
- * all look the same to them. The format is told from the first bytes, never
- * from a file name. Whatever the colour type and bit depth, the result is one
+ * all look the same to them. Whatever the colour type and bit depth, the result is one
  * byte per pixel, 0 black to 255 white, as the file shows it: colour becomes
  * luminance and transparent pixels are composited on white paper.
  *
@@ -24,9 +25,6 @@
 /* Default cap on width x height: 64 Mpixel. */
 #define NN_IMAGE_DEFAULT_MAX_PIXELS ((uint64_t)64 << 20)
 
-/* Bytes nn_image_sniff needs to tell every format apart. */
-#define NN_IMAGE_SNIFF_BYTES 8
-
 typedef enum {
     NN_IMAGE_UNKNOWN = 0,
     NN_IMAGE_PNG,
@@ -42,26 +40,14 @@ typedef struct {
     uint8_t *pixels;
 } nn_grey;
 
-/* The format the first n bytes of a file announce (NN_IMAGE_UNKNOWN for
- * anything else, IDX included). */
-nn_image_format nn_image_sniff(const uint8_t *head, size_t n);
-
-/* The format's name ("PNG", "JPEG", "PGM/PPM"), for messages. */
-const char *nn_image_format_name(nn_image_format format);
-
-/* Decodes the len bytes at data into *out (8-bit grey, alpha composited on
- * white). max_pixels caps width x height (0 = the default cap); name is only
- * used in messages. On failure *out is left empty. */
-nn_status nn_image_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
-                          const char *name, nn_grey *out, nn_error *err);
-
-/* The decoder of one format, as nn_image_decode calls them. */
+/* Decode the len bytes at data (one PNG, or one JPEG) into *out (8-bit
+ * grey, alpha composited on white). max_pixels caps width x height (0 = the
+ * default cap); name is only used in messages. On failure *out is left
+ * empty. */
 nn_status nn_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                         const char *name, nn_grey *out, nn_error *err);
 nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          const char *name, nn_grey *out, nn_error *err);
-nn_status nn_pnm_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
-                        const char *name, nn_grey *out, nn_error *err);
 
 /* Allocates a width x height image (pixels uninitialised); NN_E_NOMEM or
  * NN_E_TOO_LARGE (over max_pixels, 0 = default) with a message naming name. */

@@ -23,6 +23,8 @@ typedef struct {
     size_t total;
     size_t correct;
     size_t *confusion; /* n_classes * n_classes, [true * n_classes + predicted] */
+    double loss;       /* summed cross-entropy -log p(true label) of the images counted
+                          by nn_evaluate (nn_confusion_add counts none) */
 } nn_confusion;
 
 typedef struct {
@@ -67,6 +69,11 @@ nn_status nn_evaluator_run(nn_evaluator *ev, const nn_dataset *data, nn_confusio
 
 /* correct / total; 0 for an empty matrix. */
 double nn_confusion_accuracy(const nn_confusion *c);
+
+/* The mean cross-entropy (loss / total) of the images nn_evaluate counted, a
+ * probability below the smallest normal float counting as that float; 0 for
+ * an empty matrix. */
+double nn_confusion_loss(const nn_confusion *c);
 
 /* Images predicted as class k: column k of the matrix. */
 size_t nn_confusion_predicted(const nn_confusion *c, size_t k);

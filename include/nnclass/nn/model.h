@@ -30,6 +30,11 @@ typedef struct {
     uint32_t epochs;
     uint64_t seed;
     float val_accuracy;    /* < 0 when trained without validation */
+    /* Provenance: 0 for a file made before it was stored (then unknown). */
+    int has_provenance;
+    char nnclass_version[NN_MODEL_NAME_LEN]; /* the release that trained it, e.g. "1.0.0" */
+    char blas_core[NN_MODEL_NAME_LEN];       /* OpenBLAS's core then, e.g. "Haswell" */
+    uint32_t images_crc, labels_crc; /* CRC-32 of the training images' pixels and labels */
 } nn_model_meta;
 
 /* Writes net (made by nn_net_create or nn_net_create_table) and meta to

@@ -11,7 +11,8 @@
  * required; "val_accuracy" (0 to 1 or null), "val_loss" (finite, >= 0,
  * or null)
  * and "lr" (finite, >= 0) are optional; other fields are ignored. Blank
- * lines are skipped. Anything else is NN_E_FORMAT with a message
+ * lines are skipped, and so is a result record: an object with "split" and
+ * no "epoch" (the test record that ends the log). Anything else is NN_E_FORMAT with a message
  * "NAME:LINE: what is wrong".
  */
 #ifndef NNCLASS_TRAINLOG_H
