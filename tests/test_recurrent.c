@@ -466,6 +466,29 @@ static void test_learns_to_count(void **state)
     }
 }
 
+/* A step of training moves every weight and bias of each kind (the
+ * optimiser steps a recurrent layer's parameters whole, whatever their
+ * count per bias). */
+static void test_training_moves_every_parameter(void **state)
+{
+    (void)state;
+    uint8_t pixels[256 * 8], labels[256];
+    bit_strings(pixels, labels);
+    const char *specs[] = {"8x1,gru5,9", "8x1,bilstm3,9", "8x1,rnn4-seq,gru3,9"};
+    for (size_t s = 0; s < 3; s++) {
+        nn_net *start = parse_net(specs[s]);
+        nn_rng init;
+        nn_rng_seed(&init, 7);
+        nn_net_init(start, &init);
+        nn_net *net = train_counter(specs[s], 1, pixels, labels, 1);
+        for (size_t i = 0; i < net->n_params; i++)
+            if (net->params[i] == start->params[i])
+                fail_msg("%s: parameter %zu of %zu did not move", specs[s], i, net->n_params);
+        nn_net_free(net);
+        nn_net_free(start);
+    }
+}
+
 /* The same bits from 1, 2 and 3 threads. */
 static void test_training_same_for_any_threads(void **state)
 {
@@ -492,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_grammar),
         cmocka_unit_test(test_model_round_trip),
         cmocka_unit_test(test_learns_to_count),
+        cmocka_unit_test(test_training_moves_every_parameter),
         cmocka_unit_test(test_training_same_for_any_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

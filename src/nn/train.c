@@ -349,9 +349,9 @@ static void update_span(const optimiser *o, float lr, float wd, float *p, const 
 
 /* Applies one optimiser step to the outputs [j0, j1) of layer 1 (all of
  * them unless the threads share them out) and to every layer above: weights
- * with decay, biases without. A layer has one bias per output unit (a
- * neuron, a channel), and the weights of each lie together, n_w / n_b of
- * them. */
+ * with decay, biases without. Layer 1 is shared out only when it is a dense
+ * layer, whose neurons each have one bias and n_w / n_b weights lying
+ * together; every other layer is stepped whole. */
 static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_t j0,
                    size_t j1)
 {
@@ -359,16 +359,16 @@ static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_
     size_t off = 0;
     for (size_t l = 1; l < net->n_layers; l++) {
         size_t n_w = nn_net_layer_weights(net, l), n_b = nn_net_layer_biases(net, l);
-        if (n_b == 0)
+        if (n_w + n_b == 0)
             continue;
-        size_t per = n_w / n_b;
-        size_t lo = l == 1 ? j0 : 0, hi = l == 1 ? j1 : n_b;
-        size_t w = off + lo * per, b = off + n_w + lo;
+        int part = l == 1 && (j0 != 0 || j1 != n_b);
+        size_t per = part ? n_w / n_b : 0;
+        size_t w = off + (part ? j0 * per : 0), b = off + n_w + (part ? j0 : 0);
         update_span(o, lr, o->opt->weight_decay, net->params + w, grad + w,
                     o->v != NULL ? o->v + w : NULL, o->s != NULL ? o->s + w : NULL,
-                    (hi - lo) * per);
+                    part ? (j1 - j0) * per : n_w);
         update_span(o, lr, 0.0f, net->params + b, grad + b, o->v != NULL ? o->v + b : NULL,
-                    o->s != NULL ? o->s + b : NULL, hi - lo);
+                    o->s != NULL ? o->s + b : NULL, part ? j1 - j0 : n_b);
         off += n_w + n_b;
     }
 }
