@@ -22,13 +22,27 @@
 #define DEFAULT_HIDDEN 16
 #define DEFAULT_ACTIVATION NN_ACT_RELU
 
-/* The default CNN recipe (--arch cnn), chosen on a validation split; see
- * README: Convolutional networks. */
+/* The short recipes of --arch, each chosen on a validation split (see
+ * docs/training.md): a network and the options it trains best with, where
+ * no option given says otherwise. */
+typedef struct {
+    const char *name;
+    const char *layers;    /* its table; the output layer is the data's classes */
+    size_t epochs, batch, augment;
+    float lr;
+    nn_optimizer optimizer;
+    float weight_decay, clip_norm;
+} recipe;
+
 #define CNN_LAYERS "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10"
-#define CNN_EPOCHS 12
-#define CNN_BATCH 64
-#define CNN_LR 0.02f
-#define CNN_AUGMENT 2
+#define LSTM_LAYERS "28x28,lstm128,10"
+
+static const recipe recipes[] = {
+    {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f}, /* the defaults as they are */
+    {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f},
+    {"lstm", LSTM_LAYERS, 12, 64, 0, 0.002f, NN_OPT_ADAM, 0.0f, 1.0f},
+};
+#define N_RECIPES (sizeof recipes / sizeof recipes[0])
 
 typedef struct {
     const char *dataset;
@@ -44,7 +58,7 @@ typedef struct {
                             activation is known */
     nn_layer layers[NN_MAX_LAYERS];
     size_t n_table;      /* 0: a plain list of sizes (or none) */
-    int table_is_recipe; /* --arch cnn's table: its output layer is the data's classes */
+    int table_is_recipe; /* --arch's table: its output layer is the data's classes */
     int sizes_are_hidden; /* --hidden: only the hidden sizes were given */
     nn_activation activation;
     nn_train_options train;
@@ -54,8 +68,9 @@ typedef struct {
     int layers_given, hidden_given;            /* --layers, --hidden */
     const char *optimizer_flag;               /* the first of --optimizer, --momentum,
                                                  --weight-decay given, or NULL */
-    int cnn;                                  /* --arch cnn */
+    int arch;                                 /* --arch: an index in recipes[] */
     int epochs_given, batch_given, lr_given, augment_given;
+    int optimizer_given, weight_decay_given, clip_given;
 } train_args;
 
 static void usage(FILE *out)
@@ -85,10 +100,14 @@ static void usage(FILE *out)
         "                       each hidden one may end in :relu, :sigmoid, :tanh or\n"
         "                       :none; the last is the classes (softmax), e.g.\n"
         "                         28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
-        "  --arch NAME          mlp (the default) or cnn: the default CNN recipe,\n"
+        "  --arch NAME          mlp (the default), cnn or lstm: a short recipe (each\n"
+        "                       option given explicitly wins); cnn is\n"
         "                         --layers %s\n"
-        "                         --epochs %d --batch %d --lr %g --augment %d\n"
-        "                       (each option given explicitly wins)\n"
+        "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
+        "                       lstm reads the image row by row:\n"
+        "                         --layers %s --optimizer adam\n"
+        "                         --epochs %zu --batch %zu --lr %g --weight-decay 0\n"
+        "                         --clip-norm %g\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
@@ -109,6 +128,8 @@ static void usage(FILE *out)
         "                       model is the same for any N\n"
         "  --augment N          shift each training image by up to N pixels each way,\n"
         "                       at random (seeded) (default 0: none; at most %u)\n"
+        "  --clip-norm X        scale each minibatch's gradient down to this norm when\n"
+        "                       it is larger (default 0: never)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
         "                       and keep the best epoch (default %zu: none)\n"
         "Output:\n"
@@ -124,8 +145,9 @@ static void usage(FILE *out)
         "                       \"test_loss\":L}\n"
         "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
-        NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, CNN_EPOCHS, CNN_BATCH, (double)CNN_LR,
-        CNN_AUGMENT,
+        NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, recipes[1].epochs, recipes[1].batch,
+        (double)recipes[1].lr, recipes[1].augment, LSTM_LAYERS, recipes[2].epochs,
+        recipes[2].batch, (double)recipes[2].lr, (double)recipes[2].clip_norm,
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
@@ -137,7 +159,7 @@ enum {
     OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
-    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES,
+    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM,
 };
 
 static const struct option long_options[] = {
@@ -151,6 +173,7 @@ static const struct option long_options[] = {
     {"hidden", required_argument, NULL, OPT_HIDDEN},
     {"arch", required_argument, NULL, OPT_ARCH},
     {"augment", required_argument, NULL, OPT_AUGMENT},
+    {"clip-norm", required_argument, NULL, OPT_CLIP_NORM},
     {"activation", required_argument, NULL, OPT_ACTIVATION},
     {"epochs", required_argument, NULL, OPT_EPOCHS},
     {"batch", required_argument, NULL, OPT_BATCH},
@@ -199,6 +222,10 @@ static int parse_training_option(int c, train_args *a)
         bad = cli_parse_size("--augment", optarg, 0, NN_MAX_AUGMENT, &a->train.augment);
         a->augment_given = 1;
         break;
+    case OPT_CLIP_NORM:
+        bad = cli_parse_float("--clip-norm", optarg, 0, 1e9, &a->train.clip_norm);
+        a->clip_given = 1;
+        break;
     case OPT_EPOCHS:
         bad = cli_parse_size("--epochs", optarg, 1, 100000, &a->train.epochs);
         a->epochs_given = 1;
@@ -214,6 +241,7 @@ static int parse_training_option(int c, train_args *a)
     case OPT_OPTIMIZER:
         if (a->optimizer_flag == NULL)
             a->optimizer_flag = "--optimizer";
+        a->optimizer_given = 1;
         if (nn_optimizer_parse(optarg, &a->train.optimizer) != 0)
             bad = cli_enum_error("--optimizer", "optimizer", optarg,
                                  "sgd, momentum, nesterov or adam");
@@ -225,6 +253,7 @@ static int parse_training_option(int c, train_args *a)
     case OPT_WEIGHT_DECAY:
         if (a->optimizer_flag == NULL)
             a->optimizer_flag = "--weight-decay";
+        a->weight_decay_given = 1;
         bad = cli_parse_float("--weight-decay", optarg, 0, 1, &a->train.weight_decay);
         break;
     case OPT_SCHEDULE:
@@ -242,7 +271,7 @@ static int parse_training_option(int c, train_args *a)
 static int parse_option(int c, void *args)
 {
     train_args *a = args;
-    static const char *const archs[] = {"mlp", "cnn"};
+    static const char *const archs[] = {"mlp", "cnn", "lstm"};
     int bad = 0;
     switch (c) {
     case OPT_DATASET: a->dataset = optarg; break;
@@ -260,7 +289,9 @@ static int parse_option(int c, void *args)
         break;
     case OPT_LAYERS:
     case OPT_HIDDEN: bad = parse_network_shape(c, a); break;
-    case OPT_ARCH: bad = cli_parse_enum("--arch", "architecture", optarg, archs, 2, &a->cnn); break;
+    case OPT_ARCH:
+        bad = cli_parse_enum("--arch", "architecture", optarg, archs, N_RECIPES, &a->arch);
+        break;
     case OPT_ACTIVATION:
         if (nn_activation_parse(optarg, &a->activation) != 0)
             bad = cli_enum_error("--activation", "activation", optarg,
@@ -293,23 +324,30 @@ static int check_combinations(train_args *a)
     return -1;
 }
 
-/* --arch cnn: the default CNN recipe, where no option says otherwise. */
+/* --arch: its recipe, where no option says otherwise. */
 static void apply_arch(train_args *a)
 {
-    if (!a->cnn)
+    if (a->arch == 0)
         return;
+    const recipe *r = &recipes[a->arch];
     if (!a->layers_given && !a->hidden_given) {
-        a->table = CNN_LAYERS;
+        a->table = r->layers;
         a->table_is_recipe = 1;
     }
     if (!a->epochs_given)
-        a->train.epochs = CNN_EPOCHS;
+        a->train.epochs = r->epochs;
     if (!a->batch_given)
-        a->train.batch = CNN_BATCH;
+        a->train.batch = r->batch;
     if (!a->lr_given)
-        a->train.lr = CNN_LR;
+        a->train.lr = r->lr;
     if (!a->augment_given)
-        a->train.augment = CNN_AUGMENT;
+        a->train.augment = r->augment;
+    if (!a->optimizer_given)
+        a->train.optimizer = r->optimizer;
+    if (!a->weight_decay_given)
+        a->train.weight_decay = r->weight_decay;
+    if (!a->clip_given)
+        a->train.clip_norm = r->clip_norm;
 }
 
 /* Parses a --layers table and checks the shape against the activation;
@@ -672,7 +710,7 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
 {
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
     size_t data_classes = data_class_count(a);
-    if (a->table_is_recipe) /* --arch cnn: the output layer is the data's classes */
+    if (a->table_is_recipe) /* --arch: the output layer is the data's classes */
         a->layers[a->n_table - 1].c = data_classes;
     int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
     if (rc != CLI_OK)

@@ -119,6 +119,9 @@ nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
     if (!isfinite(opt->weight_decay) || opt->weight_decay < 0.0f)
         return nn_fail(err, NN_E_ARG, "--weight-decay: must be a finite number >= 0, got %g",
                        (double)opt->weight_decay);
+    if (!isfinite(opt->clip_norm) || opt->clip_norm < 0.0f)
+        return nn_fail(err, NN_E_ARG, "--clip-norm: must be a finite number >= 0, got %g",
+                       (double)opt->clip_norm);
     if ((unsigned)opt->schedule > (unsigned)NN_LR_COSINE)
         return nn_fail(err, NN_E_ARG, "--lr-schedule: unknown schedule %d",
                        (int)opt->schedule);
@@ -707,6 +710,22 @@ static int diverged(worker *w, float loss, const position *at)
     return 1;
 }
 
+/* Scales the n values of g down to a global (L2) norm of at most max: the
+ * gradient clipping that keeps a recurrent net's rare huge gradients from
+ * undoing its training. The norm is summed in one fixed order, so every
+ * thread scales its copy alike. */
+static void clip_norm(float *g, size_t n, float max)
+{
+    double sq = 0.0;
+    for (size_t i = 0; i < n; i++)
+        sq += (double)g[i] * g[i];
+    if (sq <= (double)max * max)
+        return;
+    float scale = (float)((double)max / sqrt(sq));
+    for (size_t i = 0; i < n; i++)
+        g[i] *= scale;
+}
+
 /* The part of a step done after the threads meet: the rest of the forward
  * and backward passes and the update (or the perceptron rule). Returns
  * non-zero when the run has diverged. */
@@ -728,6 +747,8 @@ static int second_half(worker *w, const float *x, const uint8_t *y, size_t bs,
     *loss = loss_and_grad(w, x, y, bs, at->step, right);
     if (diverged(w, *loss, at))
         return 1;
+    if (tm->opt->clip_norm > 0.0f)
+        clip_norm(w->grad, w->net->n_params, tm->opt->clip_norm);
     update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
     return 0;
 }
@@ -850,10 +871,12 @@ static int first_has_cols(const nn_net *net)
 
 /* The number of threads a run uses: the first hidden layer's blocks of
  * neurons are shared out, so there is one thread at most per block, and a
- * single one without a hidden layer or for the perceptron. */
+ * single one without a hidden layer or for the perceptron; when the images
+ * are shared out instead (conv and recurrent nets, clipped gradients), one
+ * thread at most per part. */
 static size_t threads_for(const nn_net *net, const nn_train_options *opt)
 {
-    if (!first_has_cols(net))
+    if (!first_has_cols(net) || (opt->clip_norm > 0.0f && net->hidden != NN_ACT_STEP))
         return opt->threads < 1 ? 1 : opt->threads < NN_SHARDS ? opt->threads : NN_SHARDS;
     if (net->n_layers < 3 || net->hidden == NN_ACT_STEP || opt->threads <= 1)
         return 1;
@@ -872,7 +895,7 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     w->t = t;
     w->j0 = 0;
     w->j1 = nn_net_layer_biases(net, 1); /* all of layer 1's output units */
-    if (nn_net_splits_first(net)) {
+    if (tm->split) {
         size_t blocks = first_blocks(net), n1 = nn_net_size(net, 1);
         size_t j0 = blocks * t / tm->n_threads * NN_FIRST_BLOCK;
         size_t j1 = blocks * (t + 1) / tm->n_threads * NN_FIRST_BLOCK;
@@ -939,8 +962,9 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
     tm->net = net;
     tm->n_threads = threads_for(net, opt);
     tm->perceptron = net->hidden == NN_ACT_STEP;
-    tm->split = !tm->perceptron && nn_net_splits_first(net);
-    tm->sharded = !first_has_cols(net);
+    /* Clipping needs the whole gradient in every thread: shard the images. */
+    tm->split = !tm->perceptron && nn_net_splits_first(net) && opt->clip_norm == 0.0f;
+    tm->sharded = !tm->perceptron && (!first_has_cols(net) || opt->clip_norm > 0.0f);
     tm->ahead = tm->n_threads > 1 && opt->batch * nn_net_size(net, 0) <= AHEAD_MAX_FLOATS;
     tm->n_val = opt->val_count;
     tm->n_train = data->count - tm->n_val;

@@ -52,6 +52,8 @@ typedef struct {
                              the images of a minibatch (conv nets); 0 or 1 = one */
     size_t augment;       /* shift training images by up to this many pixels each
                              way, at random (seeded); 0 = none */
+    float clip_norm;      /* scale a minibatch's gradient down to this global
+                             (L2) norm when it is larger; 0 = never */
 } nn_train_options;
 
 /* Parts a minibatch of a conv net is cut into, whatever the thread count. */
