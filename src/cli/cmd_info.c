@@ -56,7 +56,7 @@ static void print_layers(const nn_net *net)
             snprintf(sh, sizeof sh, "%zux%zux%zu", L->h, L->w, L->c);
         const char *act = l == 0 ? "-"
                           : l == net->n_layers - 1
-                              ? (net->hidden == NN_ACT_STEP ? "step" : "softmax")
+                              ? (nn_net_hidden(net) == NN_ACT_STEP ? "step" : "softmax")
                               : nn_activation_name(L->act);
         ops->describe(L, what, sizeof what);
         printf("              %-3zu %-6s %-12s %7s  %s%s\n", l, nn_layer_kind_name(L->kind), sh,
@@ -89,7 +89,7 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
             printf("%s%zu", l > 0 ? "-" : "", nn_net_size(net, l));
     } else {
         char table[256];
-        nn_net_format_table(net, net->hidden, table, sizeof table);
+        nn_net_format_table(net, nn_net_hidden(net), table, sizeof table);
         printf("%s (format version 2)", table);
     }
     printf("\ninput         %ux%u pixels\n", meta->rows, meta->cols);
@@ -104,11 +104,11 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
            thousands(net->n_params, b3, sizeof b3));
     if (!nn_net_is_dense(net))
         printf("activations   per layer, below; output: softmax\n");
-    else if (net->hidden == NN_ACT_STEP)
+    else if (nn_net_hidden(net) == NN_ACT_STEP)
         printf("activations   output: step (perceptron: the largest weighted sum wins; "
                "confidence is its softmax)\n");
     else if (net->n_layers > 2)
-        printf("activations   hidden: %s; output: softmax\n", nn_activation_name(net->hidden));
+        printf("activations   hidden: %s; output: softmax\n", nn_activation_name(nn_net_hidden(net)));
     else
         printf("activations   output: softmax (no hidden layer)\n");
     print_layers(net);
@@ -141,9 +141,9 @@ static void print_json(const char *path, size_t bytes, const nn_net *net,
            "\"parameters\":%zu,\"activation\":",
            meta->rows, meta->cols, nn_net_neurons(net), nn_net_weights_count(net),
            nn_net_biases_count(net), net->n_params);
-    cli_json_string(stdout, nn_activation_name(net->hidden));
+    cli_json_string(stdout, nn_activation_name(nn_net_hidden(net)));
     char table[256];
-    nn_net_format_table(net, net->hidden, table, sizeof table);
+    nn_net_format_table(net, nn_net_hidden(net), table, sizeof table);
     printf(",\"format_version\":%d,\"table\":", nn_net_is_dense(net) ? 1 : 2);
     cli_json_string(stdout, table);
     printf(",\"classes\":%zu,\"class_names\":", meta->n_classes);

@@ -511,14 +511,14 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
     /* (before the rest: a long table can make the recipe fill its field) */
     if (n >= 0 && (size_t)n < cap && t->augment > 0)
         n += snprintf(out + n, cap - (size_t)n, " augment=%zu", t->augment);
-    if (n >= 0 && (size_t)n < cap && net->hidden == NN_ACT_STEP)
+    if (n >= 0 && (size_t)n < cap && nn_net_hidden(net) == NN_ACT_STEP)
         snprintf(out + n, cap - (size_t)n, " step perceptron-rule lr=%g batch=%zu %s epochs=%zu val=%zu",
                  (double)t->lr, t->batch, nn_lr_schedule_name(t->schedule), t->epochs,
                  t->val_count);
     else if (n >= 0 && (size_t)n < cap)
         snprintf(out + n, cap - (size_t)n,
                  " %s %s lr=%g momentum=%g batch=%zu %s wd=%g epochs=%zu val=%zu",
-                 nn_activation_name(net->hidden), nn_optimizer_name(t->optimizer),
+                 nn_activation_name(nn_net_hidden(net)), nn_optimizer_name(t->optimizer),
                  (double)t->lr, (double)t->momentum, t->batch, nn_lr_schedule_name(t->schedule),
                  (double)t->weight_decay, t->epochs, t->val_count);
 }

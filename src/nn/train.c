@@ -854,7 +854,7 @@ static size_t threads_for(const nn_net *net, const nn_train_options *opt)
 {
     if (!first_has_cols(net))
         return opt->threads < 1 ? 1 : opt->threads < NN_SHARDS ? opt->threads : NN_SHARDS;
-    if (net->n_layers < 3 || net->hidden == NN_ACT_STEP || opt->threads <= 1)
+    if (net->n_layers < 3 || nn_net_hidden(net) == NN_ACT_STEP || opt->threads <= 1)
         return 1;
     return opt->threads < first_blocks(net) ? opt->threads : first_blocks(net);
 }
@@ -937,7 +937,7 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
     tm->data = data;
     tm->net = net;
     tm->n_threads = threads_for(net, opt);
-    tm->perceptron = net->hidden == NN_ACT_STEP;
+    tm->perceptron = nn_net_hidden(net) == NN_ACT_STEP;
     tm->split = !tm->perceptron && nn_net_splits_first(net);
     tm->sharded = !first_has_cols(net);
     tm->ahead = tm->n_threads > 1 && opt->batch * nn_net_size(net, 0) <= AHEAD_MAX_FLOATS;

@@ -49,11 +49,20 @@
 typedef struct {
     size_t n_layers;              /* rows of the table, input included (>= 2) */
     nn_layer layers[NN_MAX_LAYERS]; /* the table: the only description of the net */
-    nn_activation hidden;         /* dense nets: the hidden layers' activation;
-                                     tables: layer 1's */
     size_t n_params;              /* weights + biases */
     float *params;                /* n_params floats, layout above */
 } nn_net;
+
+/* The activation the net's hidden rows were made with, as its last row
+ * records it: the output row applies no activation to its scores (the
+ * output's softmax does), so its act field says what version 1 files and
+ * the exports call the net's activation: a plain list's hidden activation
+ * (also when it has no hidden layer), NN_ACT_STEP for the perceptron, a
+ * table's layer 1's (none without a hidden layer). */
+static inline nn_activation nn_net_hidden(const nn_net *net)
+{
+    return net->layers[net->n_layers - 1].act;
+}
 
 /* Values per sample that row l outputs (its h*w*c): row 0's are the
  * inputs, the last row's the classes. */
