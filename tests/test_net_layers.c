@@ -403,6 +403,34 @@ static void test_parse_rejects_malformed(void **state)
 
 /* --- training --------------------------------------------------------------------- */
 
+/* --hidden's rows read with the table's grammar: dense rows with the
+ * default activation, each token's errors by name, the row cap counted
+ * without the input and output. */
+static void test_parse_hidden(void **state)
+{
+    (void)state;
+    nn_layer t[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_parse_hidden("16,8", NN_ACT_TANH, t, &n, &err), NN_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(t[0].kind, NN_LAYER_DENSE);
+    assert_int_equal(t[0].c, 16);
+    assert_int_equal(t[1].c, 8);
+    assert_int_equal(t[1].act, NN_ACT_TANH);
+    assert_int_equal(nn_net_parse_hidden("16,0", NN_ACT_TANH, t, &n, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "'0'"));
+    assert_int_equal(nn_net_parse_hidden("", NN_ACT_TANH, t, &n, &err), NN_E_ARG);
+    char many[64] = "1";
+    for (size_t i = 1; i < NN_MAX_LAYERS - 2; i++)
+        strcat(many, ",1");
+    assert_int_equal(nn_net_parse_hidden(many, NN_ACT_RELU, t, &n, &err), NN_OK);
+    assert_int_equal(n, NN_MAX_LAYERS - 2);
+    strcat(many, ",1");
+    assert_int_equal(nn_net_parse_hidden(many, NN_ACT_RELU, t, &n, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "hidden layers"));
+}
+
 /* A conv net trained on random images gives the very same bits with 1, 2
  * and 3 threads, with augmentation on. */
 static void test_conv_training_same_for_any_threads(void **state)
@@ -516,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_gradient_conv_pool_conv_dense),
         cmocka_unit_test(test_parse_round_trip),
         cmocka_unit_test(test_parse_rejects_malformed),
+        cmocka_unit_test(test_parse_hidden),
         cmocka_unit_test(test_conv_training_same_for_any_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -101,6 +101,13 @@ nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **
 nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *layers,
                              size_t *n, nn_error *err);
 
+/* Parses hidden rows only, in the same grammar (--hidden 16,16): each token
+ * a layer after an input and before an output that are given elsewhere.
+ * Fills layers (up to NN_MAX_LAYERS - 2 rows) and *n; NN_E_ARG with a
+ * message naming the token. */
+nn_status nn_net_parse_hidden(const char *spec, nn_activation def_act, nn_layer *layers,
+                              size_t *n, nn_error *err);
+
 /* Writes the table as nn_net_parse_table reads it, e.g.
  * "28x28,conv5x5x16,pool2,10" (activations only where they differ from
  * def_act, pooling from none). Truncated to cap bytes. */
