@@ -212,6 +212,15 @@ typedef struct {
                           size_t batch, size_t j0, size_t j1, nn_activation act, float *dw,
                           float *dprev);
 
+    /* --- the perceptron rule (optional: a kind that can be a perceptron's
+     * only layer) --- On a minibatch x (batch, n_in) with labels y: the
+     * sums z (batch, n_out) with the weights of the start of the
+     * minibatch, then each misclassified sample moves the weights w and
+     * biases b (the run's, writable). Returns the samples predicted right,
+     * or (size_t)-1 when a sum is not finite. */
+    size_t (*perceptron)(const nn_layer_run *run, float *w, float *b, const float *x,
+                         const uint8_t *y, size_t batch, float lr, float *z);
+
     /* --- export: NULL refuses ("cannot export layer X to ONNX") --- */
     /* Adds layer l's nodes and initializers to g. NN_OK or a status. */
     nn_status (*onnx)(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *err);
