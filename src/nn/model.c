@@ -5,6 +5,7 @@
 #include "nnclass/nn/model.h"
 
 #include "nnclass/base/atomic.h"
+#include "model_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -706,85 +707,14 @@ nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t co
 
 /* --- files -------------------------------------------------------------------- */
 
-nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_error *err)
+size_t nn_model_max_bytes(void)
 {
-    return nn_model_read(path, out, meta, NULL, err);
+    return MODEL_MAX_BYTES;
 }
 
-nn_status nn_model_read(const char *path, nn_net **out, nn_model_meta *meta, size_t *bytes,
-                        nn_error *err)
+int nn_model_starts_right(const uint8_t *buf, size_t len)
 {
-    *out = NULL;
-    if (bytes != NULL)
-        *bytes = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return nn_fail(err, NN_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    nn_status st = NN_OK;
-    uint8_t *buf = NULL;
-    size_t len = 0, cap;
-    struct stat sb;
-    if (fstat(fd, &sb) != 0) {
-        st = nn_fail(err, NN_E_IO, "%s: cannot stat: %s", path, strerror(errno));
-        goto done;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        st = nn_fail(err, NN_E_IO, "%s: is a directory, not a model file", path);
-        goto done;
-    }
-    if (S_ISREG(sb.st_mode)) {
-        if ((uintmax_t)sb.st_size > MODEL_MAX_BYTES) {
-            st = nn_fail(err, NN_E_TOO_LARGE, "%s: %jd bytes, larger than any model (at most "
-                         "%zu bytes)", path, (intmax_t)sb.st_size, MODEL_MAX_BYTES);
-            goto done;
-        }
-        cap = (size_t)sb.st_size + 1; /* one more byte notices a file that grew */
-    } else {
-        cap = 64 * 1024; /* a pipe or a device: grow while reading, up to the cap */
-    }
-    buf = malloc(cap);
-    if (buf == NULL) {
-        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, cap);
-        goto done;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap > MODEL_MAX_BYTES) {
-                st = nn_fail(err, NN_E_TOO_LARGE, "%s: more than %zu bytes, larger than any "
-                             "model", path, MODEL_MAX_BYTES);
-                goto done;
-            }
-            size_t grown = cap * 2 > MODEL_MAX_BYTES + 1 ? MODEL_MAX_BYTES + 1 : cap * 2;
-            uint8_t *nb = realloc(buf, grown);
-            if (nb == NULL) {
-                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", path, grown);
-                goto done;
-            }
-            buf = nb;
-            cap = grown;
-        }
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            st = nn_fail(err, NN_E_IO, "%s: cannot read: %s", path, strerror(errno));
-            goto done;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-        /* Cheap checks first: bytes that do not even start like a model
-         * (random data, /dev/urandom) are refused without reading on. */
-        if (len >= MAGIC_LEN && memcmp(buf, MODEL_MAGIC, MAGIC_LEN) != 0)
-            break;
-    }
-    st = nn_model_decode(buf, len, path, out, meta, err);
-    if (st == NN_OK && bytes != NULL)
-        *bytes = len;
-done:
-    free(buf);
-    close(fd); /* read-only: nothing to lose on a failed close */
-    return st;
+    return len < MAGIC_LEN || memcmp(buf, MODEL_MAGIC, MAGIC_LEN) == 0;
 }
 
 nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
