@@ -1,8 +1,9 @@
 /* train.c - minibatch training: the epoch loop (seeded reshuffle, bytes
- * scaled per minibatch), the optimisers (SGD, heavy-ball and Nesterov
- * momentum, Adam) with L2 weight decay on the weights, the learning-rate
- * schedules, the held-out validation split with best-epoch restore, and the
- * perceptron rule for NN_ACT_STEP nets.
+ * scaled per minibatch, train_batch.c), the optimiser step (train_optim.c),
+ * the learning-rate schedules, the held-out validation split with
+ * best-epoch restore, and the perceptron rule for NN_ACT_STEP nets (the
+ * layer's own operation). Layers are reached only through their rows of
+ * operations (layer.h) and the net's passes.
  *
  * With several threads, each owns a block of the first hidden layer's
  * neurons, the layer that holds nearly all the weights and work (12,544 of

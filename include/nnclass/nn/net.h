@@ -2,8 +2,9 @@
  * net.h - a neural network as a table of layers: the model and its forward
  * and backward passes.
  *
- * Row 0 of the table is the input image; every other row is a layer of one
- * of three kinds, each with its own activation (sigmoid, relu, tanh, none):
+ * Row 0 of the table is the input image; every other row is a layer, each
+ * with its own activation (sigmoid, relu, tanh, none). What a layer is, and
+ * how a kind of layer plugs in, is in layer.h; the kinds today:
  *
  *   dense  n neurons, a = f(W.x + b) over the whole previous output
  *   conv   C_out k x k kernels, stride 1, 'valid' (no padding) or 'same'
@@ -211,6 +212,13 @@ float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
 double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x,
                              const uint8_t *labels, size_t batch, size_t norm, float *grad,
                              size_t *correct);
+
+/* The same with any output's targets (see nn_targets in layer.h): the
+ * loss the last row's kind names, or softmax with cross-entropy, which
+ * reads targets->labels. */
+double nn_net_loss_grad_targets(const nn_net *net, nn_workspace *ws, const float *x,
+                                const nn_targets *targets, size_t batch, size_t norm,
+                                float *grad, size_t *correct);
 
 /* Rows (image positions) of the lowered matrix of a conv layer per sgemm. */
 #define NN_CONV_ROWS 2048u

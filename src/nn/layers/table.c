@@ -4,6 +4,12 @@
 
 #include "layers.h"
 
+/* One row per kind, each defined in the kind's own file. */
+extern const nn_layer_ops nn_input_ops; /* input.c */
+extern const nn_layer_ops nn_dense_ops; /* dense.c */
+extern const nn_layer_ops nn_conv_ops;  /* conv.c */
+extern const nn_layer_ops nn_pool_ops;  /* pool.c */
+
 static const nn_layer_ops *const table[NN_LAYER_KINDS] = {
     [NN_LAYER_INPUT] = &nn_input_ops,
     [NN_LAYER_DENSE] = &nn_dense_ops,
