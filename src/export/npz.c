@@ -202,7 +202,7 @@ nn_status nn_npz_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **
     bytes zip = {0}, arr = {0};
     member members[MAX_MEMBERS];
     size_t n = 0;
-    char name[16];
+    char name[32];
     for (size_t l = 1; l < net->n_layers; l++) {
         const nn_layer_ops *ops = nn_layer_ops_of(net->layers[l].kind);
         if (ops == NULL || ops->npz == NULL) {
