@@ -24,7 +24,7 @@
 static nn_status evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c,
                           uint8_t *predicted, float *confidence, nn_error *err)
 {
-    if (nn_confusion_init(c, net->sizes[net->n_layers - 1], err) != NN_OK)
+    if (nn_confusion_init(c, nn_net_size(net, net->n_layers - 1), err) != NN_OK)
         fail_msg("nn_confusion_init: %s", err->msg);
     return nn_evaluate(net, data, c, predicted, confidence, err);
 }

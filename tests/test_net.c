@@ -290,9 +290,9 @@ static void test_init_deterministic(void **state)
 static void plain_forward(const nn_net *net, const float *x, float *out)
 {
     float a[1024], z[1024];
-    memcpy(a, x, net->sizes[0] * sizeof(float));
+    memcpy(a, x, nn_net_size(net, 0) * sizeof(float));
     for (size_t l = 1; l < net->n_layers; l++) {
-        size_t n_in = net->sizes[l - 1], n_out = net->sizes[l];
+        size_t n_in = nn_net_size(net, l - 1), n_out = nn_net_size(net, l);
         const float *w = nn_net_weights(net, l), *b = nn_net_biases(net, l);
         for (size_t j = 0; j < n_out; j++) {
             double s = b[j];
@@ -302,7 +302,7 @@ static void plain_forward(const nn_net *net, const float *x, float *out)
         }
         if (l < net->n_layers - 1) {
             for (size_t j = 0; j < n_out; j++)
-                a[j] = (float)act_d(net->hidden, z[j]);
+                a[j] = (float)act_d(nn_net_hidden(net), z[j]);
         } else {
             double m = z[0], s = 0;
             for (size_t j = 1; j < n_out; j++)

@@ -20,6 +20,7 @@
 #include "nnclass/base/rng.h"
 #include "nnclass/nn/train.h"
 #include "test_support.h"
+#include "../src/nn/layers/layers.h" /* the naive references beside the tuned kernels */
 
 /* --- helpers ----------------------------------------------------------------- */
 
@@ -78,10 +79,10 @@ static void ref_layer(const nn_net *net, size_t l, const double *p, const double
     const double *w = p + off, *b = w + nn_net_layer_weights(net, l);
     switch (L->kind) {
     case NN_LAYER_DENSE:
-        for (size_t j = 0; j < net->sizes[l]; j++) {
+        for (size_t j = 0; j < nn_net_size(net, l); j++) {
             double s = b[j];
-            for (size_t i = 0; i < net->sizes[l - 1]; i++)
-                s += w[j * net->sizes[l - 1] + i] * a[i];
+            for (size_t i = 0; i < nn_net_size(net, l - 1); i++)
+                s += w[j * nn_net_size(net, l - 1) + i] * a[i];
             z[j] = s;
         }
         break;
@@ -122,7 +123,7 @@ static void ref_layer(const nn_net *net, size_t l, const double *p, const double
         break;
     }
     if (l < net->n_layers - 1)
-        for (size_t j = 0; j < net->sizes[l]; j++)
+        for (size_t j = 0; j < nn_net_size(net, l); j++)
             z[j] = act_d(L->act, z[j]);
 }
 
@@ -134,21 +135,21 @@ static double ref_loss(const nn_net *net, const double *p, const float *x, const
 {
     size_t widest = 0;
     for (size_t l = 0; l < net->n_layers; l++)
-        if (net->sizes[l] > widest)
-            widest = net->sizes[l];
+        if (nn_net_size(net, l) > widest)
+            widest = nn_net_size(net, l);
     double *a = malloc(widest * sizeof *a), *z = malloc(widest * sizeof *z);
     assert_non_null(a);
     assert_non_null(z);
-    size_t last = net->n_layers - 1, nc = net->sizes[last];
+    size_t last = net->n_layers - 1, nc = nn_net_size(net, last);
     double loss = 0.0;
     for (size_t r = 0; r < batch; r++) {
-        for (size_t i = 0; i < net->sizes[0]; i++)
-            a[i] = x[r * net->sizes[0] + i];
+        for (size_t i = 0; i < nn_net_size(net, 0); i++)
+            a[i] = x[r * nn_net_size(net, 0) + i];
         for (size_t l = 1; l <= last; l++) {
             ref_layer(net, l, p, a, z);
             if (layer_out != NULL && l == which)
-                memcpy(layer_out + r * net->sizes[l], z, net->sizes[l] * sizeof *z);
-            memcpy(a, z, net->sizes[l] * sizeof *z);
+                memcpy(layer_out + r * nn_net_size(net, l), z, nn_net_size(net, l) * sizeof *z);
+            memcpy(a, z, nn_net_size(net, l) * sizeof *z);
         }
         double m = a[0], s = 0.0;
         for (size_t j = 1; j < nc; j++)
@@ -175,15 +176,15 @@ static void check_forward(const char *spec, nn_activation act, size_t batch)
     nn_net *net = parse_net(spec, act);
     randomize(net, 7);
     nn_workspace *ws = ts_workspace(net, batch);
-    float *x = malloc(batch * net->sizes[0] * sizeof *x);
+    float *x = malloc(batch * nn_net_size(net, 0) * sizeof *x);
     uint8_t *y = calloc(batch, 1);
     double *p = malloc(net->n_params * sizeof *p);
     assert_true(x != NULL && y != NULL && p != NULL);
-    fill_inputs(x, batch * net->sizes[0], 11);
+    fill_inputs(x, batch * nn_net_size(net, 0), 11);
     for (size_t i = 0; i < net->n_params; i++)
         p[i] = net->params[i];
     const float *probs = nn_net_forward_batch(net, ws, x, batch);
-    size_t last = net->n_layers - 1, nc = net->sizes[last];
+    size_t last = net->n_layers - 1, nc = nn_net_size(net, last);
     double *want = malloc(batch * nc * sizeof *want);
     assert_non_null(want);
     ref_loss(net, p, x, y, batch, want, 0, NULL);
@@ -192,11 +193,11 @@ static void check_forward(const char *spec, nn_activation act, size_t batch)
             fail_msg("%s: probability %zu is %g, the reference says %g", spec, i,
                      (double)probs[i], want[i]);
     for (size_t l = 1; l < last; l++) {
-        double *ref = malloc(batch * net->sizes[l] * sizeof *ref);
+        double *ref = malloc(batch * nn_net_size(net, l) * sizeof *ref);
         assert_non_null(ref);
         ref_loss(net, p, x, y, batch, NULL, l, ref);
         const float *got = nn_workspace_output(ws, l);
-        for (size_t i = 0; i < batch * net->sizes[l]; i++)
+        for (size_t i = 0; i < batch * nn_net_size(net, l); i++)
             if (fabs(got[i] - ref[i]) > 1e-5 * (1.0 + fabs(ref[i])))
                 fail_msg("%s: layer %zu output %zu is %g, the seven loops say %g", spec, l, i,
                          (double)got[i], ref[i]);
@@ -232,7 +233,7 @@ static void test_single_image_agrees_with_batch(void **state)
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
         nn_net *net = parse_net(specs[s], NN_ACT_RELU);
         randomize(net, 3 + s);
-        size_t batch = 5, n_in = net->sizes[0], nc = net->sizes[net->n_layers - 1];
+        size_t batch = 5, n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
         nn_workspace *wb = ts_workspace(net, batch), *w1 = ts_workspace(net, 1);
         float *x = malloc(batch * n_in * sizeof *x);
         assert_non_null(x);
@@ -260,7 +261,7 @@ static void check_gradient(const char *spec, nn_activation act, size_t batch)
 {
     nn_net *net = parse_net(spec, act);
     randomize(net, 21);
-    size_t n_in = net->sizes[0], nc = net->sizes[net->n_layers - 1];
+    size_t n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
     nn_workspace *ws = ts_workspace(net, batch);
     float *x = malloc(batch * n_in * sizeof *x), *grad = malloc(net->n_params * sizeof *grad);
     uint8_t *y = malloc(batch);
@@ -342,8 +343,8 @@ static void test_parse_round_trip(void **state)
         nn_net_free(net);
     }
     nn_net *net = parse_net("28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10", NN_ACT_RELU);
-    assert_int_equal(net->sizes[1], 24 * 24 * 16);
-    assert_int_equal(net->sizes[4], 4 * 4 * 32);
+    assert_int_equal(nn_net_size(net, 1), 24 * 24 * 16);
+    assert_int_equal(nn_net_size(net, 4), 4 * 4 * 32);
     assert_int_equal(net->n_params, (25 * 16 + 16) + (400 * 32 + 32) + (512 * 128 + 128) +
                                         (128 * 10 + 10));
     assert_false(nn_net_is_dense(net));
@@ -402,6 +403,110 @@ static void test_parse_rejects_malformed(void **state)
 
 /* --- training --------------------------------------------------------------------- */
 
+/* --hidden's rows read with the table's grammar: dense rows with the
+ * default activation, each token's errors by name, the row cap counted
+ * without the input and output. */
+static void test_parse_hidden(void **state)
+{
+    (void)state;
+    nn_layer t[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_parse_hidden("16,8", NN_ACT_TANH, t, &n, &err), NN_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(t[0].kind, NN_LAYER_DENSE);
+    assert_int_equal(t[0].c, 16);
+    assert_int_equal(t[1].c, 8);
+    assert_int_equal(t[1].act, NN_ACT_TANH);
+    assert_int_equal(nn_net_parse_hidden("16,0", NN_ACT_TANH, t, &n, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "'0'"));
+    assert_int_equal(nn_net_parse_hidden("", NN_ACT_TANH, t, &n, &err), NN_E_ARG);
+    char many[64] = "1";
+    for (size_t i = 1; i < NN_MAX_LAYERS - 2; i++)
+        strcat(many, ",1");
+    assert_int_equal(nn_net_parse_hidden(many, NN_ACT_RELU, t, &n, &err), NN_OK);
+    assert_int_equal(n, NN_MAX_LAYERS - 2);
+    strcat(many, ",1");
+    assert_int_equal(nn_net_parse_hidden(many, NN_ACT_RELU, t, &n, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "hidden layers"));
+}
+
+/* An output other than the softmax: its targets are one float per score
+ * (not a byte label), its loss the summed squared error, its gradient
+ * (z - target) / norm; its probabilities the scores themselves. */
+static void identity_probs(float *z, size_t rows, size_t n)
+{
+    (void)z, (void)rows, (void)n;
+}
+
+static double squared_error(float *z, const nn_targets *t, size_t batch, size_t norm,
+                            size_t n, float *delta, size_t *right)
+{
+    double loss = 0.0;
+    for (size_t i = 0; i < batch * n; i++) {
+        double d = (double)z[i] - t->images[i];
+        loss += 0.5 * d * d;
+        delta[i] = (float)(d / (double)norm);
+    }
+    *right += 0;
+    return loss;
+}
+
+static const nn_output_ops squared_output = {"squared", identity_probs, squared_error};
+
+/* A last row whose kind names its own output: the walks hand that output
+ * the scores and take back its gradient, whatever its targets are. Here a
+ * dense row with a squared-error output, checked against the formula for
+ * one linear layer: dL/dW = (z - t) x^T / batch. */
+static void test_output_of_the_last_row(void **state)
+{
+    (void)state;
+    static nn_layer_ops with_output;
+    with_output = *nn_layer_ops_of(NN_LAYER_DENSE);
+    with_output.name = "regress";
+    with_output.output = &squared_output;
+    nn_layer t[2] = {nn_layer_input_row(1, 1, 3), nn_layer_dense_row(2, NN_ACT_NONE)};
+    t[1].kind = nn_layer_add_kind(&with_output);
+    nn_net *net = NULL;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_create_table(t, 2, &net, &err), NN_OK);
+    randomize(net, 3);
+    nn_workspace *ws = NULL;
+    assert_int_equal(nn_workspace_create(net, 4, &ws, &err), NN_OK);
+    float x[12], target[8], z[8];
+    fill_inputs(x, 12, 4);
+    fill_inputs(target, 8, 5);
+    const float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
+    double want = 0.0;
+    for (size_t r = 0; r < 4; r++)
+        for (size_t j = 0; j < 2; j++) {
+            double s = b[j];
+            for (size_t i = 0; i < 3; i++)
+                s += (double)w[j * 3 + i] * x[r * 3 + i];
+            z[r * 2 + j] = (float)s;
+            want += 0.5 * (s - target[r * 2 + j]) * (s - target[r * 2 + j]);
+        }
+    nn_targets targets = {.images = target};
+    float *grad = calloc(net->n_params, sizeof *grad);
+    assert_non_null(grad);
+    size_t right = 0;
+    double loss = nn_net_loss_grad_targets(net, ws, x, &targets, 4, 4, grad, &right);
+    assert_true(fabs(loss - want) < 1e-4 * (1.0 + want));
+    for (size_t j = 0; j < 2; j++)
+        for (size_t i = 0; i < 3; i++) {
+            double g = 0.0;
+            for (size_t r = 0; r < 4; r++)
+                g += ((double)z[r * 2 + j] - target[r * 2 + j]) * x[r * 3 + i] / 4.0;
+            assert_true(fabs(grad[j * 3 + i] - g) < 1e-4);
+        }
+    const float *probs = nn_net_forward_batch(net, ws, x, 4);
+    for (size_t i = 0; i < 8; i++) /* the identity, not a softmax */
+        assert_true(fabsf(probs[i] - z[i]) < 1e-5f);
+    free(grad);
+    nn_workspace_free(ws);
+    nn_net_free(net);
+}
+
 /* A conv net trained on random images gives the very same bits with 1, 2
  * and 3 threads, with augmentation on. */
 static void test_conv_training_same_for_any_threads(void **state)
@@ -448,9 +553,65 @@ static void test_conv_training_same_for_any_threads(void **state)
     free(lab);
 }
 
+/* Each tuned forward kernel (sgemm, im2col + sgemm in chunks) against the
+ * plain loops written beside it, layer by layer, on several batch sizes
+ * (a chunk boundary included). The naive loops sum in double: agreement to
+ * 1e-4 relative is what float sums of <= 400 terms of size <= 1 allow. */
+static void check_kernel_against_naive(const char *spec, size_t l,
+                                       void (*naive)(const nn_layer_run *, const float *,
+                                                     float *, size_t))
+{
+    nn_net *net = parse_net(spec, NN_ACT_TANH);
+    randomize(net, 7);
+    const size_t batches[] = {1, 3, 200};
+    for (size_t bi = 0; bi < 3; bi++) {
+        size_t batch = batches[bi];
+        nn_layer_run run = nn_net_layer_run(net, l);
+        size_t keep = 0, bytes = 0, temp = 0;
+        const nn_layer_ops *ops = nn_layer_ops_of(net->layers[l].kind);
+        ops->scratch(run.prev, run.layer, batch, 0, &keep, &bytes, &temp);
+        float *in = malloc(batch * run.n_in * sizeof *in);
+        float *tuned = malloc(batch * run.n_out * sizeof *tuned);
+        float *plain = malloc(batch * run.n_out * sizeof *plain);
+        float *room = malloc((temp + 1) * sizeof *room);
+        assert_non_null(in && tuned && plain && room);
+        run.temp = room;
+        fill_inputs(in, batch * run.n_in, 11 + batch);
+        ops->forward(&run, in, tuned, batch);
+        naive(&run, in, plain, batch);
+        for (size_t i = 0; i < batch * run.n_out; i++)
+            if (fabsf(tuned[i] - plain[i]) > 1e-4f * (1.0f + fabsf(plain[i])))
+                fail_msg("%s layer %zu batch %zu: output %zu is %g, the plain loops say %g",
+                         spec, l, batch, i, tuned[i], plain[i]);
+        free(in);
+        free(tuned);
+        free(plain);
+        free(room);
+    }
+    nn_net_free(net);
+}
+
+static void test_dense_kernel_matches_naive(void **state)
+{
+    (void)state;
+    check_kernel_against_naive("28x28,40,10", 1, nn_dense_forward_naive);
+    check_kernel_against_naive("28x28,40,10", 2, nn_dense_forward_naive);
+    check_kernel_against_naive("6x6,conv3x3x4,5", 2, nn_dense_forward_naive);
+}
+
+static void test_conv_kernel_matches_naive(void **state)
+{
+    (void)state;
+    check_kernel_against_naive("28x28,conv5x5x3,10", 1, nn_conv_forward_naive);
+    check_kernel_against_naive("28x28,conv5x5x3-same,10", 1, nn_conv_forward_naive);
+    check_kernel_against_naive("9x7,conv3x3x2-same,conv3x3x4,10", 2, nn_conv_forward_naive);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dense_kernel_matches_naive),
+        cmocka_unit_test(test_conv_kernel_matches_naive),
         cmocka_unit_test(test_conv_forward_matches_reference),
         cmocka_unit_test(test_single_image_agrees_with_batch),
         cmocka_unit_test(test_gradient_conv_valid),
@@ -459,6 +620,8 @@ int main(void)
         cmocka_unit_test(test_gradient_conv_pool_conv_dense),
         cmocka_unit_test(test_parse_round_trip),
         cmocka_unit_test(test_parse_rejects_malformed),
+        cmocka_unit_test(test_parse_hidden),
+        cmocka_unit_test(test_output_of_the_last_row),
         cmocka_unit_test(test_conv_training_same_for_any_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

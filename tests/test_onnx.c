@@ -16,6 +16,7 @@
 
 #include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
+#include "nnclass/export/npz.h"
 #include "nnclass/export/onnx.h"
 
 /* --- a minimal reader ---------------------------------------------------------- */
@@ -113,8 +114,7 @@ static nn_net *make_net(const size_t *sizes, size_t n, nn_activation act,
 /* Gives every hidden layer of net (and the net's record of them) act. */
 static void set_hidden(nn_net *net, nn_activation act)
 {
-    net->hidden = act;
-    for (size_t l = 1; l + 1 < net->n_layers; l++)
+    for (size_t l = 1; l < net->n_layers; l++) /* the last row records it */
         net->layers[l].act = act;
 }
 
@@ -176,7 +176,7 @@ static void check_model(const nn_net *net, const nn_model_meta *meta, const char
         assert_true(span_is(sub(f.bytes, 8), name));
         span raw = sub(f.bytes, 9);
         const float *want = which == 0 ? nn_net_weights(net, l) : nn_net_biases(net, l);
-        size_t n = which == 0 ? net->sizes[l] * net->sizes[l - 1] : net->sizes[l];
+        size_t n = which == 0 ? nn_net_size(net, l) * nn_net_size(net, l - 1) : nn_net_size(net, l);
         assert_int_equal(raw.end - raw.p, 4 * n);
         for (size_t i = 0; i < n; i++) {
             uint32_t bits;
@@ -343,9 +343,70 @@ static void test_mismatched_geometry(void **state)
     nn_net_free(net);
 }
 
+/* A net whose hidden row is of a kind without export operations: a dense
+ * row under a kind added for this test, its onnx and npz entries NULL. */
+static nn_net *net_with_unexportable_row(nn_model_meta *meta)
+{
+    static nn_layer_ops no_export;
+    no_export = *nn_layer_ops_of(NN_LAYER_DENSE);
+    no_export.name = "noexport";
+    no_export.onnx = NULL;
+    no_export.npz = NULL;
+    nn_layer_kind kind = nn_layer_add_kind(&no_export);
+    assert_non_null(nn_layer_ops_of(kind));
+    nn_layer t[3] = {nn_layer_input_row(2, 3, 1), nn_layer_dense_row(4, NN_ACT_RELU),
+                     nn_layer_dense_row(3, NN_ACT_NONE)};
+    t[1].kind = kind;
+    nn_net *net = NULL;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_create_table(t, 3, &net, &err), NN_OK);
+    memset(meta, 0, sizeof *meta);
+    meta->rows = 2;
+    meta->cols = 3;
+    meta->n_classes = 3;
+    return net;
+}
+
+/* A kind without export is refused by name, never written as something
+ * else (a Gemm), by both writers. */
+static void test_kind_without_export_is_refused(void **state)
+{
+    (void)state;
+    static nn_model_meta meta;
+    nn_net *net = net_with_unexportable_row(&meta);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_onnx_encode(net, &meta, "1", &buf, &len, &err), NN_E_ARG);
+    assert_null(buf);
+    assert_non_null(strstr(err.msg, "cannot export layer 1 (noexport) to ONNX"));
+    memset(&err, 0, sizeof err);
+    assert_int_equal(nn_npz_encode(net, &meta, &buf, &len, &err), NN_E_ARG);
+    assert_null(buf);
+    assert_non_null(strstr(err.msg, "cannot export layer 1 (noexport) to npz"));
+    nn_net_free(net);
+}
+
+/* A kind the table does not know (a corrupted row) is refused too. */
+static void test_unknown_kind_is_refused(void **state)
+{
+    (void)state;
+    static nn_model_meta meta;
+    nn_net *net = net_with_unexportable_row(&meta);
+    net->layers[1].kind = (nn_layer_kind)200;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_onnx_encode(net, &meta, "1", &buf, &len, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "cannot export layer 1 (unknown) to ONNX"));
+    nn_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kind_without_export_is_refused),
+        cmocka_unit_test(test_unknown_kind_is_refused),
         cmocka_unit_test(test_mlp),
         cmocka_unit_test(test_perceptron),
         cmocka_unit_test(test_cnn),

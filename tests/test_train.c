@@ -37,7 +37,7 @@ static void train_ok(nn_net *net, const nn_images *im, const nn_labels *lb,
                      nn_train_result *res)
 {
     nn_error err = {{0}};
-    nn_dataset data = ts_view(im, lb, net->sizes[net->n_layers - 1]);
+    nn_dataset data = ts_view(im, lb, nn_net_size(net, net->n_layers - 1));
     nn_status st = nn_train(net, &data, opt, hooks, res, &err);
     if (st != NN_OK)
         fail_msg("nn_train: %s (%s)", err.msg, nn_status_str(st));

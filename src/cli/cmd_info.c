@@ -52,20 +52,17 @@ static void print_layers(const nn_net *net)
     for (size_t l = 0; l < net->n_layers; l++) {
         const nn_layer *L = &net->layers[l];
         size_t params = l > 0 ? nn_net_layer_weights(net, l) + nn_net_layer_biases(net, l) : 0;
-        if (L->kind == NN_LAYER_DENSE || (L->kind == NN_LAYER_INPUT && L->h == 1 && L->w == 1))
-            snprintf(sh, sizeof sh, "%zu", net->sizes[l]);
+        const nn_layer_ops *ops = nn_layer_ops_of(L->kind);
+        int flat = nn_layer_shape_of(L).layout == NN_SHAPE_FLAT;
+        if (flat || (ops->is_input && L->h == 1 && L->w == 1))
+            snprintf(sh, sizeof sh, "%zu", nn_net_size(net, l));
         else
             snprintf(sh, sizeof sh, "%zux%zux%zu", L->h, L->w, L->c);
         const char *act = l == 0 ? "-"
                           : l == net->n_layers - 1
-                              ? (net->hidden == NN_ACT_STEP ? "step" : "softmax")
+                              ? (nn_net_hidden(net) == NN_ACT_STEP ? "step" : "softmax")
                               : nn_activation_name(L->act);
-        what[0] = '\0';
-        if (L->kind == NN_LAYER_CONV)
-            snprintf(what, sizeof what, "  (%zux%zu kernels, %s)", L->k, L->k,
-                     L->same ? "same" : "valid");
-        else if (L->kind == NN_LAYER_POOL)
-            snprintf(what, sizeof what, "  (2x2 max, stride 2)");
+        ops->describe(L, what, sizeof what);
         printf("              %-3zu %-6s %-12s %7s  %s%s\n", l, nn_layer_kind_name(L->kind), sh,
                thousands(params, b1, sizeof b1), act, what);
     }
@@ -131,15 +128,15 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
     printf("architecture  ");
     if (nn_net_is_dense(net)) {
         for (size_t l = 0; l < net->n_layers; l++)
-            printf("%s%zu", l > 0 ? "-" : "", net->sizes[l]);
+            printf("%s%zu", l > 0 ? "-" : "", nn_net_size(net, l));
     } else {
         char table[256];
-        nn_net_format_table(net, net->hidden, table, sizeof table);
+        nn_net_format_table(net, nn_net_hidden(net), table, sizeof table);
         printf("%s (format version 2)", table);
     }
     printf("\ninput         %ux%u pixels\n", meta->rows, meta->cols);
     size_t neurons = nn_net_neurons(net);
-    size_t outputs = net->sizes[net->n_layers - 1];
+    size_t outputs = nn_net_size(net, net->n_layers - 1);
     if (nn_net_is_dense(net))
         printf("neurons       %s (%zu hidden + %zu output; inputs are not neurons)\n",
                thousands(neurons, b1, sizeof b1), neurons - outputs, outputs);
@@ -149,11 +146,11 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
            thousands(net->n_params, b3, sizeof b3));
     if (!nn_net_is_dense(net))
         printf("activations   per layer, below; output: softmax\n");
-    else if (net->hidden == NN_ACT_STEP)
+    else if (nn_net_hidden(net) == NN_ACT_STEP)
         printf("activations   output: step (perceptron: the largest weighted sum wins; "
                "confidence is its softmax)\n");
     else if (net->n_layers > 2)
-        printf("activations   hidden: %s; output: softmax\n", nn_activation_name(net->hidden));
+        printf("activations   hidden: %s; output: softmax\n", nn_activation_name(nn_net_hidden(net)));
     else
         printf("activations   output: softmax (no hidden layer)\n");
     print_layers(net);
@@ -185,7 +182,7 @@ static void print_json(const char *path, size_t bytes, const nn_net *net,
     cli_rec_str(r, "checksum", "ok");
     cli_rec_array(r, "layers");
     for (size_t l = 0; l < net->n_layers; l++)
-        cli_rec_size(r, NULL, net->sizes[l]);
+        cli_rec_size(r, NULL, nn_net_size(net, l));
     cli_rec_close(r);
     cli_rec_array(r, "input");
     cli_rec_size(r, NULL, meta->rows);
@@ -195,9 +192,9 @@ static void print_json(const char *path, size_t bytes, const nn_net *net,
     cli_rec_size(r, "weights", nn_net_weights_count(net));
     cli_rec_size(r, "biases", nn_net_biases_count(net));
     cli_rec_size(r, "parameters", net->n_params);
-    cli_rec_str(r, "activation", nn_activation_name(net->hidden));
+    cli_rec_str(r, "activation", nn_activation_name(nn_net_hidden(net)));
     char table[256];
-    nn_net_format_table(net, net->hidden, table, sizeof table);
+    nn_net_format_table(net, nn_net_hidden(net), table, sizeof table);
     cli_rec_size(r, "format_version", nn_net_is_dense(net) ? 1 : 2);
     cli_rec_str(r, "table", table);
     cli_rec_size(r, "classes", meta->n_classes);

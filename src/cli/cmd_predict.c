@@ -492,8 +492,8 @@ static int classifier_open(classifier *cl, const nn_net *net, const nn_model_met
     /* A conv net's layers hold far more values per image than a dense net's:
      * fewer images per chunk keep the memory small. */
     cl->chunk = nn_net_batch_for(net, CHUNK_BYTES, CHUNK_IMAGES);
-    cl->pixels = malloc(cl->chunk * net->sizes[0]);
-    cl->inputs = malloc(cl->chunk * net->sizes[0] * sizeof(float));
+    cl->pixels = malloc(cl->chunk * nn_net_size(net, 0));
+    cl->inputs = malloc(cl->chunk * nn_net_size(net, 0) * sizeof(float));
     st = nn_workspace_create_forward(net, cl->chunk, &cl->ws, &err);
     if (st == NN_OK && (cl->pixels == NULL || cl->inputs == NULL))
         st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", model_path);

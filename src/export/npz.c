@@ -180,35 +180,33 @@ nn_status nn_npz_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **
     bytes zip = {0}, arr = {0};
     member members[MAX_MEMBERS];
     size_t n = 0;
-    char name[16];
+    char name[32];
     for (size_t l = 1; l < net->n_layers; l++) {
-        const nn_layer *L = &net->layers[l];
-        if (L->kind == NN_LAYER_POOL)
-            continue; /* no parameters */
-        /* dense (out, in); conv (C_out, k, k, C_in), as nnclass keeps them */
-        size_t wdims[4] = {net->sizes[l], net->sizes[l - 1]}, n_wdims = 2;
-        if (L->kind == NN_LAYER_CONV) {
-            size_t conv_dims[4] = {L->c, L->k, L->k, net->layers[l - 1].c};
-            memcpy(wdims, conv_dims, sizeof conv_dims);
-            n_wdims = 4;
+        const nn_layer_ops *ops = nn_layer_ops_of(net->layers[l].kind);
+        if (ops == NULL || ops->npz == NULL) {
+            free(zip.data);
+            free(arr.data);
+            return nn_fail(err, NN_E_ARG, "npz: cannot export layer %zu (%s) to npz", l,
+                           nn_layer_kind_name(net->layers[l].kind));
         }
-        size_t n_b = nn_net_layer_biases(net, l);
-        arr.len = 0;
-        npy_f32(&arr, wdims, n_wdims, nn_net_weights(net, l));
-        snprintf(name, sizeof name, "W%zu", l);
-        zip_member(&zip, &members[n++], name, &arr);
-        arr.len = 0;
-        npy_f32(&arr, &n_b, 1, nn_net_biases(net, l));
-        snprintf(name, sizeof name, "b%zu", l);
-        zip_member(&zip, &members[n++], name, &arr);
+        /* Each array as nnclass keeps it: dense (out, in); conv (C_out, k, k, C_in). */
+        nn_layer_run run = nn_net_layer_run(net, l);
+        nn_param_array arrays[2];
+        size_t n_arrays = ops->npz(&run, arrays);
+        for (size_t i = 0; i < n_arrays && i < 2; i++) {
+            arr.len = 0;
+            npy_f32(&arr, arrays[i].dims, arrays[i].n_dims, arrays[i].data);
+            snprintf(name, sizeof name, "%s%zu", arrays[i].prefix, l);
+            zip_member(&zip, &members[n++], name, &arr);
+        }
     }
-    const char *act = nn_activation_name(net->hidden);
+    const char *act = nn_activation_name(nn_net_hidden(net));
     arr.len = 0;
     npy_strings(&arr, &act, 1, NULL, 0);
     zip_member(&zip, &members[n++], "activation", &arr);
     char table[512];
     const char *table_p = table;
-    nn_net_format_table(net, net->hidden, table, sizeof table);
+    nn_net_format_table(net, nn_net_hidden(net), table, sizeof table);
     arr.len = 0;
     npy_strings(&arr, &table_p, 1, NULL, 0);
     zip_member(&zip, &members[n++], "layers", &arr);

@@ -125,198 +125,75 @@ static void metadata(nn_pb *pb, const char *key, const char *value)
 
 /* --- the graph, layer by layer ------------------------------------------------ */
 
-/* The state of the walk: the name of the tensor the next layer takes, and
- * whether it is still an image batch (N, C, H, W) rather than (N, features). */
+/* The graph the layers write to: nodes and initializers go to two writers
+ * as the layer loop goes, then are joined in this order. */
 typedef struct {
+    nn_graph g;
     nn_pb *nodes, *init;
-    char cur[NAME_CAP];
-    int spatial;
-    size_t channels;
-} walk;
+} onnx_graph;
 
-/* The two facts the walk needs about layer l (1-based): its kind and its
- * activation (NO_ACT for none: the output layer's weighted sums go to the
- * Softmax). */
-enum { LAYER_DENSE = NN_LAYER_DENSE, LAYER_CONV = NN_LAYER_CONV, LAYER_POOL = NN_LAYER_POOL };
-#define NO_ACT (-1)
-
-static int layer_kind(const nn_net *net, size_t l)
+static void graph_tensor(nn_graph *g, const char *name, const int64_t *dims, size_t n_dims,
+                         const float *data, size_t n)
 {
-    return (int)net->layers[l].kind;
+    tensor(((onnx_graph *)g->ctx)->init, name, dims, n_dims, data, n);
 }
 
-static int layer_act(const nn_net *net, size_t l)
+static void graph_node(nn_graph *g, const char *op, const char *name, const char *const *in,
+                       size_t n_in, const char *out, const nn_graph_attr *attrs,
+                       size_t n_attrs)
 {
-    nn_activation act = net->layers[l].act;
-    return l + 1 == net->n_layers || act == NN_ACT_NONE ? NO_ACT : (int)act;
-}
-
-static const char *activation_op(int act)
-{
-    switch (act) {
-    case NN_ACT_SIGMOID: return "Sigmoid";
-    case NN_ACT_RELU: return "Relu";
-    case NN_ACT_TANH: return "Tanh";
-    default: return NULL; /* none; step is the perceptron's, never on a hidden layer */
-    }
-}
-
-/* Names "<prefix><l>" into out. */
-static void name_of(char out[NAME_CAP], const char *prefix, size_t l)
-{
-    snprintf(out, NAME_CAP, "%s%zu", prefix, l);
-}
-
-/* Appends op(cur) -> "<prefix><l>" and makes it the current tensor. */
-static void step(walk *w, const char *op, const char *prefix, size_t l, const attr_spec *attrs,
-                 size_t n_attrs)
-{
-    char out[NAME_CAP], name[NAME_CAP];
-    node_spec n = {.op = op, .in = {w->cur}, .out = out, .name = name};
-    name_of(out, prefix, l);
-    snprintf(name, sizeof name, "%s_%s%zu", op, prefix, l);
+    node_spec n = {.name = name, .op = op, .out = out};
+    for (size_t i = 0; i < n_in && i < 3; i++)
+        n.in[i] = in[i];
     for (size_t i = 0; i < n_attrs && i < 3; i++)
-        n.attr[i] = attrs[i];
-    node(w->nodes, &n);
-    snprintf(w->cur, NAME_CAP, "%s", out);
+        n.attr[i] = (attr_spec){attrs[i].name, attrs[i].i, attrs[i].ints, attrs[i].n_ints};
+    node(((onnx_graph *)g->ctx)->nodes, &n);
 }
 
-/* The layer's activation, when it has one. */
-static void activation(walk *w, int act, size_t l)
-{
-    const char *op = activation_op(act);
-    if (op != NULL)
-        step(w, op, "a", l, NULL, 0);
-}
-
-/* Dense layer l: z = x W^T + b by Gemm (transB: W is stored (out, in)
- * row-major). An image batch is flattened first, in nnclass's order: its
- * features are channels last (h, w, c), so (N, C, H, W) is transposed to
- * (N, H, W, C) before Flatten when there is more than one channel. */
-static void dense_layer(walk *w, const nn_net *net, size_t l)
-{
-    if (w->spatial) {
-        if (w->channels > 1) {
-            static const int64_t nhwc[4] = {0, 2, 3, 1};
-            attr_spec perm = {.name = "perm", .ints = nhwc, .n_ints = 4};
-            step(w, "Transpose", "nhwc", l, &perm, 1);
-        }
-        attr_spec axis = {.name = "axis", .i = 1};
-        step(w, "Flatten", "flat", l, &axis, 1);
-        w->spatial = 0;
-    }
-    char wn[NAME_CAP], bn[NAME_CAP], z[NAME_CAP], name[NAME_CAP];
-    name_of(wn, "W", l);
-    name_of(bn, "b", l);
-    name_of(z, "z", l);
-    name_of(name, "dense", l);
-    size_t n_out = net->sizes[l], n_in = net->sizes[l - 1];
-    int64_t wdims[2] = {(int64_t)n_out, (int64_t)n_in};
-    int64_t bdims[1] = {(int64_t)n_out};
-    tensor(w->init, wn, wdims, 2, nn_net_weights(net, l), n_out * n_in);
-    tensor(w->init, bn, bdims, 1, nn_net_biases(net, l), n_out);
-    node(w->nodes, &(node_spec){.name = name, .op = "Gemm", .in = {w->cur, wn, bn}, .out = z,
-                                .attr = {{.name = "transB", .i = 1}}});
-    snprintf(w->cur, NAME_CAP, "%s", z);
-    activation(w, layer_act(net, l), l);
-}
-
-/* Conv layer l: nnclass keeps its kernels as (C_out, k, k, C_in) and its
- * images channels last; ONNX's Conv takes (C_out, C_in, k, k) kernels over
- * (N, C, H, W) images, so the kernels are transposed on the way out and the
- * image batch stays (N, C, H, W) until a dense layer flattens it. Stride 1;
- * 'same' pads (k-1)/2 on every side, 'valid' none. Both compute the
- * cross-correlation. */
-static void conv_layer(walk *w, const nn_net *net, size_t l)
-{
-    const nn_layer *L = &net->layers[l], *P = &net->layers[l - 1];
-    size_t k = L->k, cin = P->c, cout = L->c;
-    const float *src = nn_net_weights(net, l);
-    float *kernels = malloc(cout * cin * k * k * sizeof *kernels);
-    if (kernels == NULL) {
-        if (w->init->failed == NN_OK)
-            w->init->failed = NN_E_NOMEM;
-        return;
-    }
-    for (size_t o = 0; o < cout; o++)
-        for (size_t y = 0; y < k; y++)
-            for (size_t x = 0; x < k; x++)
-                for (size_t c = 0; c < cin; c++)
-                    kernels[((o * cin + c) * k + y) * k + x] = src[((o * k + y) * k + x) * cin + c];
-    char wn[NAME_CAP], bn[NAME_CAP], z[NAME_CAP], name[NAME_CAP];
-    name_of(wn, "W", l);
-    name_of(bn, "b", l);
-    name_of(z, "z", l);
-    name_of(name, "conv", l);
-    int64_t wdims[4] = {(int64_t)cout, (int64_t)cin, (int64_t)k, (int64_t)k};
-    int64_t bdims[1] = {(int64_t)cout};
-    tensor(w->init, wn, wdims, 4, kernels, cout * cin * k * k);
-    tensor(w->init, bn, bdims, 1, nn_net_biases(net, l), cout);
-    free(kernels);
-    int64_t pad = L->same ? (int64_t)(k - 1) / 2 : 0;
-    int64_t kernel_shape[2] = {(int64_t)k, (int64_t)k}, pads[4] = {pad, pad, pad, pad};
-    static const int64_t ones[2] = {1, 1};
-    node(w->nodes, &(node_spec){.name = name, .op = "Conv", .in = {w->cur, wn, bn}, .out = z,
-                                .attr = {{.name = "kernel_shape", .ints = kernel_shape, .n_ints = 2},
-                                         {.name = "pads", .ints = pads, .n_ints = 4},
-                                         {.name = "strides", .ints = ones, .n_ints = 2}}});
-    snprintf(w->cur, NAME_CAP, "%s", z);
-    w->channels = cout;
-    activation(w, layer_act(net, l), l);
-}
-
-/* 2x2 max pooling, stride 2, then the layer's activation if it has one. */
-static void pool_layer(walk *w, const nn_net *net, size_t l)
-{
-    static const int64_t two[2] = {2, 2};
-    attr_spec attrs[2] = {{.name = "kernel_shape", .ints = two, .n_ints = 2},
-                          {.name = "strides", .ints = two, .n_ints = 2}};
-    step(w, "MaxPool", "pool", l, attrs, 2);
-    activation(w, layer_act(net, l), l);
-}
-
-/* The graph's nodes and initializers for every layer, in order. */
-static void layers(walk *w, const nn_net *net)
+/* Every layer's nodes and initializers, in order, through its kind's
+ * export operation; a kind without one is refused. Then the Softmax. */
+static nn_status layers(onnx_graph *og, const nn_net *net, nn_error *err)
 {
     for (size_t l = 1; l < net->n_layers; l++) {
-        switch (layer_kind(net, l)) {
-        case LAYER_CONV:
-            conv_layer(w, net, l);
-            break;
-        case LAYER_POOL:
-            pool_layer(w, net, l);
-            break;
-        case LAYER_DENSE:
-        default:
-            dense_layer(w, net, l);
-            break;
-        }
+        const nn_layer_ops *ops = nn_layer_ops_of(net->layers[l].kind);
+        if (ops == NULL || ops->onnx == NULL)
+            return nn_fail(err, NN_E_ARG, "onnx: cannot export layer %zu (%s) to ONNX", l,
+                           nn_layer_kind_name(net->layers[l].kind));
+        nn_layer_run run = nn_net_layer_run(net, l);
+        nn_status st = ops->onnx(&og->g, &run, l, err);
+        if (st != NN_OK)
+            return st;
     }
-    node(w->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {w->cur},
-                                .out = "probabilities", .attr = {{.name = "axis", .i = 1}}});
+    node(og->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {og->g.cur},
+                                 .out = "probabilities", .attr = {{.name = "axis", .i = 1}}});
+    return NN_OK;
 }
 
-/* The GraphProto's fields: nodes, name, initializers, input and output.
- * Nodes and initializers are written by two writers as the layer loop
- * goes, then joined in this order. */
-static void graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta)
+/* The GraphProto's fields: nodes, name, initializers, input and output. */
+static nn_status graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta, nn_error *err)
 {
     nn_pb nodes, init;
     nn_pb_init(&nodes);
     nn_pb_init(&init);
-    walk w = {.nodes = &nodes, .init = &init, .cur = "image", .spatial = 1, .channels = 1};
-    layers(&w, net);
-    nn_pb_begin(pb, MODEL_GRAPH);
-    nn_pb_join(pb, &nodes);
-    nn_pb_string(pb, GRAPH_NAME, "nnclass");
-    nn_pb_join(pb, &init);
-    int64_t in_dims[4] = {-1, 1, (int64_t)meta->rows, (int64_t)meta->cols};
-    int64_t out_dims[2] = {-1, (int64_t)net->sizes[net->n_layers - 1]};
-    value_info(pb, GRAPH_INPUT, "image", in_dims, 4);
-    value_info(pb, GRAPH_OUTPUT, "probabilities", out_dims, 2);
-    nn_pb_end(pb);
+    onnx_graph og = {.g = {.cur = "image", .spatial = 1, .channels = 1, .tensor = graph_tensor,
+                           .node = graph_node},
+                     .nodes = &nodes, .init = &init};
+    og.g.ctx = &og;
+    nn_status st = layers(&og, net, err);
+    if (st == NN_OK) {
+        nn_pb_begin(pb, MODEL_GRAPH);
+        nn_pb_join(pb, &nodes);
+        nn_pb_string(pb, GRAPH_NAME, "nnclass");
+        nn_pb_join(pb, &init);
+        int64_t in_dims[4] = {-1, 1, (int64_t)meta->rows, (int64_t)meta->cols};
+        int64_t out_dims[2] = {-1, (int64_t)nn_net_size(net, net->n_layers - 1)};
+        value_info(pb, GRAPH_INPUT, "image", in_dims, 4);
+        value_info(pb, GRAPH_OUTPUT, "probabilities", out_dims, 2);
+        nn_pb_end(pb);
+    }
     nn_pb_free(&nodes);
     nn_pb_free(&init);
+    return st;
 }
 
 /* --- the model ------------------------------------------------------------------ */
@@ -371,11 +248,11 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
                          const char *producer_version, uint8_t **buf, size_t *len,
                          nn_error *err)
 {
-    if (net->hidden == NN_ACT_STEP && net->n_layers != 2)
+    if (nn_net_hidden(net) == NN_ACT_STEP && net->n_layers != 2)
         return nn_fail(err, NN_E_ARG, "onnx: the perceptron has no hidden layer");
-    if ((size_t)meta->rows * meta->cols != net->sizes[0])
+    if ((size_t)meta->rows * meta->cols != nn_net_size(net, 0))
         return nn_fail(err, NN_E_ARG, "onnx: input %ux%u does not match %zu inputs", meta->rows,
-                       meta->cols, net->sizes[0]);
+                       meta->cols, nn_net_size(net, 0));
     /* each name at most 31 bytes, six bytes of JSON each at worst */
     static char names[NN_MAX_CLASSES * (NN_MODEL_NAME_LEN * 6 + 3) + 3];
     char num[32];
@@ -389,7 +266,11 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
     nn_pb_string(&pb, MODEL_DOC_STRING,
                  "nnclass classifier: image float[N,1,rows,cols] in [0,1] (pixel/255) -> "
                  "probabilities float[N,classes]");
-    graph(&pb, net, meta);
+    nn_status st = graph(&pb, net, meta, err);
+    if (st != NN_OK) {
+        nn_pb_free(&pb);
+        return st;
+    }
     nn_pb_begin(&pb, MODEL_OPSET_IMPORT);
     nn_pb_string(&pb, OPSET_DOMAIN, "");
     nn_pb_int(&pb, OPSET_VERSION, NN_ONNX_OPSET);
@@ -399,7 +280,7 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
     char text[sizeof meta->recipe];
     metadata(&pb, "dataset", ascii(meta->dataset, text, sizeof text));
     metadata(&pb, "recipe", ascii(meta->recipe, text, sizeof text));
-    metadata(&pb, "activation", nn_activation_name(net->hidden));
+    metadata(&pb, "activation", nn_activation_name(nn_net_hidden(net)));
     snprintf(num, sizeof num, "%u", meta->epochs);
     metadata(&pb, "epochs", num);
     return nn_pb_finish(&pb, buf, len, err);

@@ -29,7 +29,7 @@ static nn_status check_view(const nn_dataset *data, nn_error *err)
 /* The view against the net's input layer and its class count. */
 static nn_status check_fit(const nn_dataset *data, const nn_net *net, nn_error *err)
 {
-    size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
+    size_t n_in = nn_net_size(net, 0), n_classes = nn_net_size(net, net->n_layers - 1);
     if (data->count > 0 && data->pixels == NULL)
         return nn_fail(err, NN_E_MISMATCH, "%zu images without their pixels", data->count);
     if (data->n_in != n_in)

@@ -88,9 +88,9 @@ nn_status nn_evaluator_create(const nn_net *net, nn_evaluator **out, nn_error *e
     if (ev == NULL)
         return nn_fail(err, NN_E_NOMEM, "out of memory for an evaluation");
     ev->net = net;
-    ev->x = malloc(EVAL_CHUNK * net->sizes[0] * sizeof *ev->x);
+    ev->x = malloc(EVAL_CHUNK * nn_net_size(net, 0) * sizeof *ev->x);
     nn_status st = ev->x == NULL ? nn_fail(err, NN_E_NOMEM, "out of memory for %u images "
-                                           "of %zu inputs", EVAL_CHUNK, net->sizes[0])
+                                           "of %zu inputs", EVAL_CHUNK, nn_net_size(net, 0))
                                  : nn_workspace_create_forward(net, EVAL_CHUNK, &ev->ws, err);
     if (st != NN_OK) {
         nn_evaluator_free(ev);

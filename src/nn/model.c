@@ -5,8 +5,8 @@
 #include "nnclass/nn/model.h"
 
 #include "nnclass/base/atomic.h"
-#include "nnclass/base/readfile.h"
 #include "nnclass/base/text.h"
+#include "model_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -141,62 +141,74 @@ static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, i
            (has_prov ? PROV_SIZE : 0);
 }
 
-/* Checks a layer table as the file holds it: row 0 an input, every other
- * row a known kind and activation, each number within its cap, and every
- * stored output shape the one its kind and input give. Fills *n_params
- * (computed in 64 bits from capped factors). The message names the row. */
-static nn_status check_table(const nn_layer *rows, size_t n_layers, const char *name,
-                             uint64_t *n_params, nn_error *err)
+/* Checks the input row (row 0) as the file holds it. */
+static nn_status check_input_row(const nn_layer *in, const char *name, nn_error *err)
 {
-    const nn_layer *in = &rows[0];
-    if (in->kind != NN_LAYER_INPUT)
+    const nn_layer_ops *ops = nn_layer_ops_of(in->kind);
+    if (ops == NULL || !ops->is_input)
         return nn_fail(err, NN_E_FORMAT, "%s: layer 0 is kind %d, not the input", name,
                        (int)in->kind);
-    if (in->h == 0 || in->w == 0 || in->c == 0 || in->k != 0 || in->same ||
-        in->act != NN_ACT_NONE)
+    nn_error le = {{0}};
+    if (in->h == 0 || in->w == 0 || in->c == 0 || ops->check_saved(in, &le) != NN_OK)
         return nn_fail(err, NN_E_FORMAT, "%s: the input row %zux%zux%zu is malformed", name,
                        in->h, in->w, in->c);
     if (in->h > NN_MAX_SIDE || in->w > NN_MAX_SIDE || in->c > NN_MAX_CHANNELS ||
         in->h * in->w * in->c > NN_MAX_WIDTH)
         return nn_fail(err, NN_E_TOO_LARGE, "%s: an input of %zux%zux%zu values, the limit is "
                        "%u", name, in->h, in->w, in->c, NN_MAX_WIDTH);
+    return NN_OK;
+}
+
+/* Checks row l (l >= 1) against the row before it: a known kind and
+ * activation, each number within its cap, the fields its kind stores, and
+ * the stored output shape the one its kind and input give. */
+static nn_status check_layer_row(const nn_layer *rows, size_t l, size_t n_layers,
+                                 const char *name, nn_error *err)
+{
+    const nn_layer *r = &rows[l];
+    const nn_layer_ops *ops = nn_layer_ops_of(r->kind);
+    if (ops == NULL || ops->is_input)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown kind %d", name, l,
+                       (int)r->kind);
+    if ((unsigned)r->act > (unsigned)NN_ACT_NONE || r->act == NN_ACT_STEP)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown activation %d "
+                       "(0 sigmoid, 1 relu, 2 tanh, 4 none)", name, l, (int)r->act);
+    if (l == n_layers - 1 && r->act != NN_ACT_NONE)
+        return nn_fail(err, NN_E_FORMAT, "%s: the output layer has activation %d; its "
+                       "softmax is implied (4 none)", name, (int)r->act);
+    if (r->h > NN_MAX_SIDE || r->w > NN_MAX_SIDE || r->c > NN_MAX_WIDTH ||
+        r->k > NN_MAX_KERNEL)
+        return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %zu: shape %zux%zux%zu or kernel %zu "
+                       "over the limits", name, l, r->h, r->w, r->c, r->k);
+    nn_layer want = *r;
+    nn_error le = {{0}};
+    if (ops->check_saved(r, &le) != NN_OK)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: %s", name, l, le.msg);
+    if (nn_net_layer_shape(&rows[l - 1], &want, l == n_layers - 1, &le) != NN_OK)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s): %s", name, l, ops->name, le.msg);
+    if (want.h != r->h || want.w != r->w || want.c != r->c)
+        return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s) stores an output of "
+                       "%zux%zux%zu, its input and kernel give %zux%zux%zu", name, l,
+                       ops->name, r->h, r->w, r->c, want.h, want.w, want.c);
+    return NN_OK;
+}
+
+/* Checks a layer table as the file holds it, row by row. Fills *n_params
+ * (computed in 64 bits from capped factors). The message names the row. */
+static nn_status check_table(const nn_layer *rows, size_t n_layers, const char *name,
+                             uint64_t *n_params, nn_error *err)
+{
+    nn_status st = check_input_row(&rows[0], name, err);
+    if (st != NN_OK)
+        return st;
     uint64_t total = 0;
     for (size_t l = 1; l < n_layers; l++) {
-        const nn_layer *r = &rows[l];
-        if (r->kind != NN_LAYER_DENSE && r->kind != NN_LAYER_CONV && r->kind != NN_LAYER_POOL)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown kind %d (1 dense, "
-                           "2 conv, 3 pool)", name, l, (int)r->kind);
-        if ((unsigned)r->act > (unsigned)NN_ACT_NONE || r->act == NN_ACT_STEP)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu has unknown activation %d "
-                           "(0 sigmoid, 1 relu, 2 tanh, 4 none)", name, l, (int)r->act);
-        if (l == n_layers - 1 && r->act != NN_ACT_NONE)
-            return nn_fail(err, NN_E_FORMAT, "%s: the output layer has activation %d; its "
-                           "softmax is implied (4 none)", name, (int)r->act);
-        if (r->h > NN_MAX_SIDE || r->w > NN_MAX_SIDE || r->c > NN_MAX_WIDTH ||
-            r->k > NN_MAX_KERNEL)
-            return nn_fail(err, NN_E_TOO_LARGE, "%s: layer %zu: shape %zux%zux%zu or kernel %zu "
-                           "over the limits", name, l, r->h, r->w, r->c, r->k);
-        nn_layer want = *r;
-        nn_error le = {{0}};
-        if (r->kind == NN_LAYER_DENSE && (r->k != 0 || r->same))
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: a dense layer with a kernel", name,
-                           l);
-        if (r->kind == NN_LAYER_POOL && (r->k != 2 || r->same))
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu: pooling is 2x2 without padding",
-                           name, l);
-        if (nn_net_layer_shape(&rows[l - 1], &want, l == n_layers - 1, &le) != NN_OK)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s): %s", name, l,
-                           nn_layer_kind_name(r->kind), le.msg);
-        if (want.h != r->h || want.w != r->w || want.c != r->c)
-            return nn_fail(err, NN_E_FORMAT, "%s: layer %zu (%s) stores an output of "
-                           "%zux%zux%zu, its input and kernel give %zux%zux%zu", name, l,
-                           nn_layer_kind_name(r->kind), r->h, r->w, r->c, want.h, want.w,
-                           want.c);
-        const nn_layer *p = &rows[l - 1];
-        if (r->kind == NN_LAYER_DENSE)
-            total += (uint64_t)r->c * (p->h * p->w * p->c) + r->c;
-        else if (r->kind == NN_LAYER_CONV)
-            total += (uint64_t)r->c * r->k * r->k * p->c + r->c;
+        st = check_layer_row(rows, l, n_layers, name, err);
+        if (st != NN_OK)
+            return st;
+        const nn_layer_ops *ops = nn_layer_ops_of(rows[l].kind);
+        /* Every factor is capped above, so neither count overflows 64 bits. */
+        total += (uint64_t)ops->n_weights(&rows[l - 1], &rows[l]) + ops->n_biases(&rows[l]);
         if (total > NN_MAX_PARAMS)
             return nn_fail(err, NN_E_TOO_LARGE, "%s: the layers need more than %zu parameters",
                            name, NN_MAX_PARAMS);
@@ -267,12 +279,18 @@ static nn_status check_net_for_encode(const nn_net *net, const nn_model_meta *me
 {
     uint64_t n_params = 0;
     if (nn_net_is_dense(net)) {
-        if (!valid_activation((uint32_t)net->hidden))
-            return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)net->hidden);
-        n_params = nn_net_count_params(net->sizes, net->n_layers);
+        if (!valid_activation((uint32_t)nn_net_hidden(net)))
+            return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)nn_net_hidden(net));
+        size_t sizes[NN_MAX_LAYERS];
+        for (size_t l = 0; l < net->n_layers && l < NN_MAX_LAYERS; l++)
+            sizes[l] = nn_net_size(net, l);
+        n_params = nn_net_count_params(sizes, net->n_layers);
     } else {
         nn_error te = {{0}};
-        if (check_table(net->layers, net->n_layers, name, &n_params, &te) != NN_OK)
+        nn_layer rows[NN_MAX_LAYERS]; /* as the file will hold them */
+        memcpy(rows, net->layers, net->n_layers * sizeof rows[0]);
+        rows[net->n_layers - 1].act = NN_ACT_NONE;
+        if (check_table(rows, net->n_layers, name, &n_params, &te) != NN_OK)
             return nn_fail(err, NN_E_ARG, "%s", te.msg);
         const nn_layer *in = &net->layers[0];
         if (in->c != 1 || in->h != meta->rows || in->w != meta->cols)
@@ -290,14 +308,14 @@ static nn_status check_net_for_encode(const nn_net *net, const nn_model_meta *me
 static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *meta,
                                        const char *name, nn_error *err)
 {
-    size_t n_out = net->sizes[net->n_layers - 1];
+    size_t n_out = nn_net_size(net, net->n_layers - 1);
     if (meta->n_classes != n_out)
         return nn_fail(err, NN_E_ARG, "%s: %zu classes, but the output layer has %zu neurons",
                        name, meta->n_classes, n_out);
-    if ((uint64_t)meta->rows * meta->cols != net->sizes[0])
+    if ((uint64_t)meta->rows * meta->cols != nn_net_size(net, 0))
         return nn_fail(err, NN_E_ARG, "%s: input %ux%u is %llu pixels, the net takes %zu", name,
                        meta->rows, meta->cols,
-                       (unsigned long long)((uint64_t)meta->rows * meta->cols), net->sizes[0]);
+                       (unsigned long long)((uint64_t)meta->rows * meta->cols), nn_net_size(net, 0));
     if (memchr(meta->dataset, 0, NN_MODEL_NAME_LEN) == NULL)
         return nn_fail(err, NN_E_ARG, "%s: dataset name longer than %d bytes", name,
                        NN_MODEL_NAME_LEN - 1);
@@ -355,7 +373,7 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     put32(buf + OFF_ROWS, meta->rows);
     put32(buf + OFF_COLS, meta->cols);
     put32(buf + OFF_N_LAYERS, (uint32_t)net->n_layers);
-    put32(buf + OFF_HIDDEN, (uint32_t)net->hidden);
+    put32(buf + OFF_HIDDEN, (uint32_t)nn_net_hidden(net));
     put32(buf + OFF_N_CLASSES, (uint32_t)n_classes);
     put32(buf + OFF_FLAGS, (has_names ? FLAG_CLASS_NAMES : 0) | (has_prov ? FLAG_PROVENANCE : 0));
     put32(buf + OFF_EPOCHS, meta->epochs);
@@ -369,7 +387,8 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
         for (size_t l = 0; l < net->n_layers; l++, p += ROW_SIZE) {
             const nn_layer *L = &net->layers[l];
             put32(p + ROW_KIND, (uint32_t)L->kind);
-            put32(p + ROW_ACT, (uint32_t)L->act);
+            /* the output row's act is implied (none) in the file */
+            put32(p + ROW_ACT, l + 1 < net->n_layers ? (uint32_t)L->act : NN_ACT_NONE);
             put32(p + ROW_H, (uint32_t)L->h);
             put32(p + ROW_W, (uint32_t)L->w);
             put32(p + ROW_C, (uint32_t)L->c);
@@ -379,7 +398,7 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
         }
     else
         for (size_t l = 0; l < net->n_layers; l++, p += 4)
-            put32(p, (uint32_t)net->sizes[l]);
+            put32(p, (uint32_t)nn_net_size(net, l));
     if (has_names)
         for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
             put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);
@@ -741,33 +760,14 @@ nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t co
 
 /* --- files -------------------------------------------------------------------- */
 
-nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_error *err)
+size_t nn_model_max_bytes(void)
 {
-    return nn_model_read(path, out, meta, NULL, err);
+    return MODEL_MAX_BYTES;
 }
 
-/* Cheap check first: bytes that do not even start like a model (random
- * data, /dev/urandom) are refused without reading on. */
-static int not_a_model(const uint8_t *data, size_t len)
+int nn_model_starts_right(const uint8_t *buf, size_t len)
 {
-    return len >= MAGIC_LEN && memcmp(data, MODEL_MAGIC, MAGIC_LEN) != 0;
-}
-
-nn_status nn_model_read(const char *path, nn_net **out, nn_model_meta *meta, size_t *bytes,
-                        nn_error *err)
-{
-    *out = NULL;
-    if (bytes != NULL)
-        *bytes = 0;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    nn_status st = nn_read_file(path, "model", MODEL_MAX_BYTES, not_a_model, &buf, &len, err);
-    if (st == NN_OK)
-        st = nn_model_decode(buf, len, path, out, meta, err);
-    if (st == NN_OK && bytes != NULL)
-        *bytes = len;
-    free(buf);
-    return st;
+    return len < MAGIC_LEN || memcmp(buf, MODEL_MAGIC, MAGIC_LEN) == 0;
 }
 
 nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,

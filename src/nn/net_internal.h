@@ -1,9 +1,10 @@
 /*
- * net_internal.h - the parts of net.c that only the trainer uses: the
- * training step of a dense net in two halves, so that the trainer's threads
- * can share out the neurons of the first hidden layer. Not part of the
- * public API (include/nnclass/net.h): how the step is cut depends on how
- * the trainer schedules its threads, not on what a net is.
+ * net_internal.h - the parts of the net that only the library uses: the
+ * buffers' alignment, parameter offsets, and the training step in two
+ * halves, so that the trainer's threads can share out the outputs of the
+ * first layer (when its kind offers the column operations of layer.h). Not
+ * part of the public API (include/nnclass/nn/net.h): how the step is cut
+ * depends on how the trainer schedules its threads, not on what a net is.
  */
 #ifndef NNCLASS_NET_INTERNAL_H
 #define NNCLASS_NET_INTERNAL_H
@@ -12,6 +13,24 @@
 #include <stdint.h>
 
 #include "nnclass/nn/net.h"
+
+/* Buffers start on 64-byte boundaries (a cache line, an AVX-512 vector). */
+#define NN_ALIGN 64u
+#define NN_ALIGN_FLOATS (NN_ALIGN / sizeof(float))
+
+static inline size_t nn_round_up(size_t n, size_t to)
+{
+    return (n + to - 1) / to * to;
+}
+
+/* Offset of layer l's weights in params (its biases follow them). */
+size_t nn_net_layer_offset(const nn_net *net, size_t l);
+
+/* Non-zero when the trainer's threads can share out the outputs of the
+ * first layer (nn_net_forward_first): the first layer offers the column
+ * operations, the second takes its input by columns, and there is a hidden
+ * layer. */
+int nn_net_splits_first(const nn_net *net);
 
 /* The neurons of the first hidden layer are computed in blocks of this many,
  * always the same blocks: a BLAS picks its kernel, and so the order of its

@@ -1,8 +1,9 @@
 /* train.c - minibatch training: the epoch loop (seeded reshuffle, bytes
- * scaled per minibatch), the optimisers (SGD, heavy-ball and Nesterov
- * momentum, Adam) with L2 weight decay on the weights, the learning-rate
- * schedules, the held-out validation split with best-epoch restore, and the
- * perceptron rule for NN_ACT_STEP nets.
+ * scaled per minibatch, train_batch.c), the optimiser step (train_optim.c),
+ * the learning-rate schedules, the held-out validation split with
+ * best-epoch restore, and the perceptron rule for NN_ACT_STEP nets (the
+ * layer's own operation). Layers are reached only through their rows of
+ * operations (layer.h) and the net's passes.
  *
  * With several threads, each owns a block of the first hidden layer's
  * neurons, the layer that holds nearly all the weights and work (12,544 of
@@ -48,7 +49,7 @@
 #include "nnclass/base/barrier.h"
 #include "nnclass/nn/blas.h"
 #include "net_internal.h"
-#include "../base/vector_clones.h"
+#include "train_internal.h"
 
 /* Images per forward pass when measuring validation accuracy. */
 #define VAL_CHUNK 256u
@@ -62,120 +63,6 @@
  * from the stream the caller initialises the weights with (seeded with seed). */
 #define SHUFFLE_STREAM 0x53485546464c4531ull /* "SHUFFLE1" */
 #define VAL_STREAM 0x56414c53504c4954ull     /* "VALSPLIT" */
-#define AUGMENT_STREAM 0x4155474d454e5431ull /* "AUGMENT1" */
-
-#define ADAM_BETA1 0.9f
-#define ADAM_BETA2 0.999f
-#define ADAM_EPS 1e-8f
-
-void nn_train_options_default(nn_train_options *opt)
-{
-    memset(opt, 0, sizeof *opt);
-    opt->epochs = 50;
-    opt->batch = 64;
-    opt->lr = 0.05f;
-    opt->optimizer = NN_OPT_NESTEROV;
-    opt->momentum = 0.9f;
-    opt->weight_decay = 5e-4f;
-    opt->schedule = NN_LR_COSINE;
-    opt->step_epochs = 10;
-    opt->step_gamma = 0.1f;
-    opt->seed = 1;
-    opt->val_count = 0;
-    opt->threads = 1;
-    opt->augment = 0;
-}
-
-nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
-                                 nn_error *err)
-{
-    if (n_images == 0)
-        return nn_fail(err, NN_E_ARG, "there are no training images");
-    if (opt->epochs == 0)
-        return nn_fail(err, NN_E_ARG, "--epochs: must be at least 1");
-    if (opt->batch == 0)
-        return nn_fail(err, NN_E_ARG, "--batch: must be at least 1");
-    if (opt->val_count >= n_images)
-        return nn_fail(err, NN_E_ARG, "--val: %zu would leave no training images (there "
-                       "are %zu)", opt->val_count, n_images);
-    size_t n_train = n_images - opt->val_count;
-    if (opt->batch > n_train) {
-        if (opt->val_count > 0)
-            return nn_fail(err, NN_E_ARG, "--batch: %zu is larger than the %zu training "
-                           "images left after --val %zu", opt->batch, n_train,
-                           opt->val_count);
-        return nn_fail(err, NN_E_ARG, "--batch: %zu is larger than the %zu training images",
-                       opt->batch, n_train);
-    }
-    if (!isfinite(opt->lr) || opt->lr <= 0.0f)
-        return nn_fail(err, NN_E_ARG, "--lr: must be a finite number > 0, got %g",
-                       (double)opt->lr);
-    if ((unsigned)opt->optimizer > (unsigned)NN_OPT_ADAM)
-        return nn_fail(err, NN_E_ARG, "--optimizer: unknown optimizer %d",
-                       (int)opt->optimizer);
-    if (!isfinite(opt->momentum) || opt->momentum < 0.0f || opt->momentum >= 1.0f)
-        return nn_fail(err, NN_E_ARG, "--momentum: must be a number in [0, 1), got %g",
-                       (double)opt->momentum);
-    if (!isfinite(opt->weight_decay) || opt->weight_decay < 0.0f)
-        return nn_fail(err, NN_E_ARG, "--weight-decay: must be a finite number >= 0, got %g",
-                       (double)opt->weight_decay);
-    if ((unsigned)opt->schedule > (unsigned)NN_LR_COSINE)
-        return nn_fail(err, NN_E_ARG, "--lr-schedule: unknown schedule %d",
-                       (int)opt->schedule);
-    if (opt->schedule == NN_LR_STEP) {
-        if (opt->step_epochs == 0)
-            return nn_fail(err, NN_E_ARG, "--lr-schedule step: the period must be at least "
-                           "1 epoch");
-        if (!isfinite(opt->step_gamma) || opt->step_gamma <= 0.0f)
-            return nn_fail(err, NN_E_ARG, "--lr-schedule step: the factor must be a finite "
-                           "number > 0, got %g", (double)opt->step_gamma);
-    }
-    if (opt->augment > NN_MAX_AUGMENT)
-        return nn_fail(err, NN_E_ARG, "--augment: %zu pixels is more than the cap of %u",
-                       opt->augment, NN_MAX_AUGMENT);
-    if (n_images > UINT32_MAX)
-        return nn_fail(err, NN_E_ARG, "%zu training images are more than the %lu this "
-                       "build can index", n_images, (unsigned long)UINT32_MAX);
-    return NN_OK;
-}
-
-static const char *const optimizer_names[] = {"sgd", "momentum", "nesterov", "adam"};
-static const char *const schedule_names[] = {"constant", "step", "cosine"};
-
-const char *nn_optimizer_name(nn_optimizer opt)
-{
-    return (unsigned)opt <= (unsigned)NN_OPT_ADAM ? optimizer_names[opt] : "unknown";
-}
-
-/* The index of name in names[0..n), or -1 when it is not there (or NULL). */
-static int name_index(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; name != NULL && i < n; i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-int nn_optimizer_parse(const char *name, nn_optimizer *out)
-{
-    int i = name_index(optimizer_names, (int)NN_OPT_ADAM + 1, name);
-    if (i >= 0)
-        *out = (nn_optimizer)i;
-    return i >= 0 ? 0 : -1;
-}
-
-const char *nn_lr_schedule_name(nn_lr_schedule s)
-{
-    return (unsigned)s <= (unsigned)NN_LR_COSINE ? schedule_names[s] : "unknown";
-}
-
-int nn_lr_schedule_parse(const char *name, nn_lr_schedule *out)
-{
-    int i = name_index(schedule_names, (int)NN_LR_COSINE + 1, name);
-    if (i >= 0)
-        *out = (nn_lr_schedule)i;
-    return i >= 0 ? 0 : -1;
-}
 
 static double now_seconds(void)
 {
@@ -201,87 +88,16 @@ static float lr_at(const nn_train_options *opt, size_t epoch, size_t step, size_
     return opt->lr;
 }
 
-/* Asks for the bytes of the images idx[0..n) (not past idx_end) to be brought
- * into the cache. The images sit at random places in a 47 MB array, so
- * scaling a minibatch would otherwise wait on memory more than it computes;
- * the next minibatch's images are requested before this one is computed. */
-static void prefetch_images(const nn_dataset *data, const uint32_t *idx,
-                            const uint32_t *idx_end, size_t n, size_t n_in)
-{
-    for (size_t r = 0; r < n && idx + r < idx_end; r++) {
-        const uint8_t *p = data->pixels + (size_t)idx[r] * n_in;
-        for (size_t i = 0; i < n_in; i += 64)
-            __builtin_prefetch(p + i, 0, 2);
-        __builtin_prefetch(p + n_in - 1, 0, 2);
-    }
-}
-
-/* Images ahead of the one being scaled whose bytes are prefetched. */
-#define PREFETCH_AHEAD 4u
-
-/* Copies the images idx[0..n) into x, (n, n_in) floats in [0, 1], and their
- * labels into y. The bytes of the image PREFETCH_AHEAD places further on in
- * idx (up to idx_end, which may lie past this minibatch) are requested while
- * the current one is scaled. */
-static void gather(const nn_dataset *data, const uint32_t *idx, size_t n,
-                   const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y)
-{
-    for (size_t r = 0; r < n; r++) {
-        if (idx + r + PREFETCH_AHEAD < idx_end)
-            prefetch_images(data, idx + r + PREFETCH_AHEAD, idx_end, 1, n_in);
-        nn_scale_pixels(data->pixels + (size_t)idx[r] * n_in, n_in, x + r * n_in);
-        y[r] = data->labels[idx[r]];
-    }
-}
-
-/* Scales a rows x cols image shifted by (dy, dx) pixels into out, zeros
- * where the shift uncovers it. */
-static void scale_shifted(const uint8_t *img, size_t rows, size_t cols, long dy, long dx,
-                          float *out)
-{
-    long r = (long)rows, c = (long)cols;
-    long x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? c + dx : c; /* output columns from the image */
-    for (long y = 0; y < r; y++) {
-        float *o = out + (size_t)y * cols;
-        long sy = y - dy;
-        if (sy < 0 || sy >= r || x1 <= x0) {
-            memset(o, 0, cols * sizeof(float));
-            continue;
-        }
-        memset(o, 0, (size_t)x0 * sizeof(float));
-        nn_scale_pixels(img + (size_t)sy * cols + (size_t)(x0 - dx), (size_t)(x1 - x0), o + x0);
-        memset(o + x1, 0, (size_t)(c - x1) * sizeof(float));
-    }
-}
-
-/* Shifts every image of the minibatch x (n images, already scaled) by a
- * random offset of up to max_shift pixels each way, drawn from a generator
- * seeded with seed and step. */
-static void augment_batch(const nn_dataset *data, const uint32_t *idx, size_t n,
-                          size_t max_shift, uint64_t seed, size_t step, float *x)
-{
-    nn_rng rng;
-    nn_rng_seed(&rng, seed ^ AUGMENT_STREAM ^ ((uint64_t)step * 0x9e3779b97f4a7c15ull));
-    size_t n_in = data->rows * data->cols, span = 2 * max_shift + 1;
-    for (size_t r = 0; r < n; r++) {
-        long dy = (long)nn_rng_below(&rng, span) - (long)max_shift;
-        long dx = (long)nn_rng_below(&rng, span) - (long)max_shift;
-        if (dy != 0 || dx != 0)
-            scale_shifted(data->pixels + (size_t)idx[r] * n_in, data->rows, data->cols,
-                          dy, dx, x + r * n_in);
-    }
-}
-
 /* Fraction of the images idx[0..n) that the net classifies right. */
 static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
                           const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
 {
-    size_t n_in = net->sizes[0], n_classes = net->sizes[net->n_layers - 1];
+    size_t n_in = nn_net_size(net, 0), n_classes = nn_net_size(net, net->n_layers - 1);
     size_t right = 0;
     double loss_sum = 0.0;
     for (size_t start = 0; start < n; start += VAL_CHUNK) {
         size_t bs = n - start < VAL_CHUNK ? n - start : VAL_CHUNK;
-        gather(data, idx + start, bs, idx + n, n_in, x, y);
+        nn_train_gather(data, idx + start, bs, idx + n, n_in, x, y);
         const float *probs = nn_net_forward_batch(net, ws, x, bs);
         for (size_t r = 0; r < bs; r++) {
             right += nn_argmax(probs + r * n_classes, n_classes) == y[r];
@@ -295,125 +111,16 @@ static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset 
     return n > 0 ? (double)right / (double)n : 0.0;
 }
 
-/* Optimiser state: v is the momentum buffer (or Adam's first moment), s
- * Adam's second moment; both n_params floats, zero at the start. */
-typedef struct {
-    const nn_train_options *opt;
-    float *v, *s;
-    size_t t; /* steps taken, for Adam's bias correction */
-} optimiser;
-
-/* One update of n parameters p from their gradient g, with L2 decay wd
- * (0 for biases) added to the gradient. v and s are the state of the same
- * n parameters. Every branch is one fused pass. */
-NN_VECTOR_CLONES
-static void update_span(const optimiser *o, float lr, float wd, float *p, const float *g,
-                        float *v, float *s, size_t n)
-{
-    const float mu = o->opt->momentum;
-    switch (o->opt->optimizer) {
-    case NN_OPT_SGD:
-        for (size_t i = 0; i < n; i++)
-            p[i] -= lr * (g[i] + wd * p[i]);
-        break;
-    case NN_OPT_MOMENTUM: /* v = mu v + g; p -= lr v */
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            v[i] = mu * v[i] + gi;
-            p[i] -= lr * v[i];
-        }
-        break;
-    case NN_OPT_NESTEROV: /* v = mu v + g; p -= lr (g + mu v) */
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            v[i] = mu * v[i] + gi;
-            p[i] -= lr * (gi + mu * v[i]);
-        }
-        break;
-    case NN_OPT_ADAM: {
-        /* m = b1 m + (1-b1) g; s = b2 s + (1-b2) g^2;
-         * p -= lr (m / c1) / (sqrt(s / c2) + eps), c = 1 - beta^t. */
-        float c1 = (float)(1.0 - pow((double)ADAM_BETA1, (double)o->t));
-        float c2 = (float)(1.0 - pow((double)ADAM_BETA2, (double)o->t));
-        float step = lr / c1, inv_c2 = 1.0f / c2;
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            v[i] = ADAM_BETA1 * v[i] + (1.0f - ADAM_BETA1) * gi;
-            s[i] = ADAM_BETA2 * s[i] + (1.0f - ADAM_BETA2) * gi * gi;
-            p[i] -= step * v[i] / (sqrtf(s[i] * inv_c2) + ADAM_EPS);
-        }
-        break;
-    }
-    }
-}
-
-/* Applies one optimiser step to the neurons [j0, j1) of a dense layer 1 (all
- * of any other layer 1) and to every layer above: weights with decay, biases
- * without. A layer has one bias per neuron (dense) or channel (conv), and
- * the weights of each lie together, n_w / n_b of them. */
-static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_t j0,
-                   size_t j1)
-{
-    o->t++;
-    size_t off = 0;
-    for (size_t l = 1; l < net->n_layers; l++) {
-        size_t n_w = nn_net_layer_weights(net, l), n_b = nn_net_layer_biases(net, l);
-        if (n_b == 0)
-            continue;
-        size_t per = n_w / n_b;
-        int part = l == 1 && net->layers[1].kind == NN_LAYER_DENSE;
-        size_t lo = part ? j0 : 0, hi = part ? j1 : n_b;
-        size_t w = off + lo * per, b = off + n_w + lo;
-        update_span(o, lr, o->opt->weight_decay, net->params + w, grad + w,
-                    o->v != NULL ? o->v + w : NULL, o->s != NULL ? o->s + w : NULL,
-                    (hi - lo) * per);
-        update_span(o, lr, 0.0f, net->params + b, grad + b, o->v != NULL ? o->v + b : NULL,
-                    o->s != NULL ? o->s + b : NULL, hi - lo);
-        off += n_w + n_b;
-    }
-}
-
-/* The perceptron rule on a minibatch x (batch, n_in): the weighted sums
- * Z = X·W^T + b (batch, n_classes) come from one cblas_sgemm with the weights
- * of the start of the minibatch; then, image by image, a misclassified image
- * adds lr x to its true class's row and bias and subtracts it from the
- * predicted class's. Returns the number of images predicted right, or
+/* The perceptron rule on a minibatch, by the only layer's operation (a
+ * perceptron has no hidden layer). Returns the images predicted right, or
  * (size_t)-1 when a sum is not finite. */
 static size_t perceptron_step(nn_net *net, const float *x, const uint8_t *y, size_t batch,
                               float lr, float *z)
 {
-    size_t n_in = net->sizes[0], n_classes = net->sizes[1];
-    float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
-    /* X is (batch, n_in), W is (n_classes, n_in) row-major: Z = X·W^T. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_classes,
-                (int)n_in, 1.0f, x, (int)n_in, w, (int)n_in, 0.0f, z, (int)n_classes);
-    /* Every sum gets its bias before any update, so that all of them use the
-     * parameters of the start of the minibatch, whatever the image order. */
-    for (size_t r = 0; r < batch; r++) {
-        float *zr = z + r * n_classes;
-        for (size_t j = 0; j < n_classes; j++) {
-            zr[j] += b[j];
-            if (!isfinite(zr[j]))
-                return (size_t)-1;
-        }
-    }
-    size_t right = 0;
-    for (size_t r = 0; r < batch; r++) {
-        size_t pred = nn_argmax(z + r * n_classes, n_classes), truth = y[r];
-        if (pred == truth) {
-            right++;
-            continue;
-        }
-        const float *xr = x + r * n_in;
-        float *wt = w + truth * n_in, *wp = w + pred * n_in;
-        for (size_t i = 0; i < n_in; i++) {
-            wt[i] += lr * xr[i];
-            wp[i] -= lr * xr[i];
-        }
-        b[truth] += lr;
-        b[pred] -= lr;
-    }
-    return right;
+    nn_layer_run run = nn_net_layer_run(net, 1);
+    const nn_layer_ops *ops = nn_layer_ops_of(net->layers[1].kind);
+    return ops->perceptron(&run, nn_net_weights(net, 1), nn_net_biases(net, 1), x, y, batch,
+                           lr, z);
 }
 
 static int params_finite(const nn_net *net)
@@ -475,13 +182,14 @@ typedef struct {
 static void merge(team *tm, worker *w)
 {
     nn_net *net = tm->net;
-    size_t n_in = net->sizes[0];
     if (!tm->split)
         return; /* the copies are whole and the same */
+    /* Each output unit's weights lie together, per of them (see update). */
+    size_t per = nn_net_layer_weights(net, 1) / nn_net_layer_biases(net, 1);
     for (size_t t = 1; t < tm->n_threads; t++) {
         size_t j0 = w[t].j0, n = w[t].j1 - w[t].j0;
-        memcpy(nn_net_weights(net, 1) + j0 * n_in, nn_net_weights(w[t].net, 1) + j0 * n_in,
-               n * n_in * sizeof(float));
+        memcpy(nn_net_weights(net, 1) + j0 * per, nn_net_weights(w[t].net, 1) + j0 * per,
+               n * per * sizeof(float));
         memcpy(nn_net_biases(net, 1) + j0, nn_net_biases(w[t].net, 1) + j0, n * sizeof(float));
     }
 }
@@ -560,13 +268,13 @@ static size_t batch_size(const team *tm, size_t start)
  * cache. */
 static void load_batch(const team *tm, size_t start, size_t step, float *x, uint8_t *y)
 {
-    const size_t n_in = tm->net->sizes[0], bs = batch_size(tm, start);
+    const size_t n_in = nn_net_size(tm->net, 0), bs = batch_size(tm, start);
     const uint32_t *idx_end = tm->idx + tm->n_train;
-    gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
+    nn_train_gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
     if (tm->opt->augment > 0)
-        augment_batch(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
+        nn_train_augment(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
                       x);
-    prefetch_images(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
+    nn_train_prefetch(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
 }
 
 /* The part s of a minibatch of bs images: images [lo, hi). */
@@ -583,7 +291,7 @@ static void shard_parts(worker *w, const float *x, const uint8_t *y, size_t bs, 
 {
     team *tm = w->tm;
     const nn_net *net = w->net;
-    const size_t n_in = net->sizes[0];
+    const size_t n_in = nn_net_size(net, 0);
     for (size_t s = w->t; s < NN_SHARDS; s += tm->n_threads) {
         size_t lo, hi;
         part_range(bs, s, &lo, &hi);
@@ -727,7 +435,7 @@ static int second_half(worker *w, const float *x, const uint8_t *y, size_t bs,
     *loss = loss_and_grad(w, x, y, bs, at->step, right);
     if (diverged(w, *loss, at))
         return 1;
-    update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
+    nn_optimiser_update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
     return 0;
 }
 
@@ -836,7 +544,15 @@ static void *worker_main(void *arg)
 /* Blocks of NN_FIRST_BLOCK neurons in the first hidden layer. */
 static size_t first_blocks(const nn_net *net)
 {
-    return (net->sizes[1] + NN_FIRST_BLOCK - 1) / NN_FIRST_BLOCK;
+    return (nn_net_size(net, 1) + NN_FIRST_BLOCK - 1) / NN_FIRST_BLOCK;
+}
+
+/* Whether layer 1 can be shared out by its outputs (its kind has the
+ * column operations); a net whose first layer cannot is shared out by its
+ * images instead. */
+static int first_has_cols(const nn_net *net)
+{
+    return nn_layer_ops_of(net->layers[1].kind)->forward_cols != NULL;
 }
 
 /* The number of threads a run uses: the first hidden layer's blocks of
@@ -844,9 +560,9 @@ static size_t first_blocks(const nn_net *net)
  * single one without a hidden layer or for the perceptron. */
 static size_t threads_for(const nn_net *net, const nn_train_options *opt)
 {
-    if (net->layers[1].kind != NN_LAYER_DENSE)
+    if (!first_has_cols(net))
         return opt->threads < 1 ? 1 : opt->threads < NN_SHARDS ? opt->threads : NN_SHARDS;
-    if (net->n_layers < 3 || net->hidden == NN_ACT_STEP || opt->threads <= 1)
+    if (net->n_layers < 3 || nn_net_hidden(net) == NN_ACT_STEP || opt->threads <= 1)
         return 1;
     return opt->threads < first_blocks(net) ? opt->threads : first_blocks(net);
 }
@@ -858,13 +574,13 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     const nn_train_options *opt = tm->opt;
     const int uses_v = !tm->perceptron && opt->optimizer != NN_OPT_SGD;
     const int uses_s = !tm->perceptron && opt->optimizer == NN_OPT_ADAM;
-    size_t n_classes = net->sizes[net->n_layers - 1];
+    size_t n_classes = nn_net_size(net, net->n_layers - 1);
     w->tm = tm;
     w->t = t;
     w->j0 = 0;
-    w->j1 = net->sizes[1];
-    if (net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE) {
-        size_t blocks = first_blocks(net), n1 = net->sizes[1];
+    w->j1 = nn_net_layer_biases(net, 1); /* all of layer 1's output units */
+    if (nn_net_splits_first(net)) {
+        size_t blocks = first_blocks(net), n1 = nn_net_size(net, 1);
         size_t j0 = blocks * t / tm->n_threads * NN_FIRST_BLOCK;
         size_t j1 = blocks * (t + 1) / tm->n_threads * NN_FIRST_BLOCK;
         w->j0 = j0;
@@ -873,19 +589,16 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     if (t == 0) {
         w->net = tm->net;
     } else {
-        nn_status st = net->layers[1].kind == NN_LAYER_DENSE
-                           ? nn_net_create(net->sizes, net->n_layers, net->hidden, &w->net, err)
-                           : nn_net_create_table(net->layers, net->n_layers, &w->net, err);
+        nn_status st = nn_net_clone(net, &w->net, err);
         if (st != NN_OK)
             return st;
-        memcpy(w->net->params, net->params, net->n_params * sizeof(float));
     }
     w->grad = malloc((tm->perceptron ? chunk * n_classes : net->n_params) * sizeof(float));
     w->state = calloc((uses_v + uses_s) * net->n_params + 1, sizeof(float));
     /* Without look-ahead one buffer serves as both. */
-    w->x[0] = malloc(chunk * net->sizes[0] * sizeof(float));
+    w->x[0] = malloc(chunk * nn_net_size(net, 0) * sizeof(float));
     w->y[0] = malloc(chunk);
-    w->x[1] = tm->ahead ? malloc(chunk * net->sizes[0] * sizeof(float)) : w->x[0];
+    w->x[1] = tm->ahead ? malloc(chunk * nn_net_size(net, 0) * sizeof(float)) : w->x[0];
     w->y[1] = tm->ahead ? malloc(chunk) : w->y[0];
     if (w->grad == NULL || w->state == NULL || w->x[0] == NULL || w->y[0] == NULL ||
         w->x[1] == NULL || w->y[1] == NULL)
@@ -932,10 +645,10 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
     tm->data = data;
     tm->net = net;
     tm->n_threads = threads_for(net, opt);
-    tm->perceptron = net->hidden == NN_ACT_STEP;
-    tm->split = !tm->perceptron && net->n_layers >= 3 && net->layers[1].kind == NN_LAYER_DENSE;
-    tm->sharded = net->layers[1].kind != NN_LAYER_DENSE;
-    tm->ahead = tm->n_threads > 1 && opt->batch * net->sizes[0] <= AHEAD_MAX_FLOATS;
+    tm->perceptron = nn_net_hidden(net) == NN_ACT_STEP;
+    tm->split = !tm->perceptron && nn_net_splits_first(net);
+    tm->sharded = !first_has_cols(net);
+    tm->ahead = tm->n_threads > 1 && opt->batch * nn_net_size(net, 0) <= AHEAD_MAX_FLOATS;
     tm->n_val = opt->val_count;
     tm->n_train = data->count - tm->n_val;
     tm->n_batches = (tm->n_train + opt->batch - 1) / opt->batch;
@@ -957,8 +670,8 @@ static nn_status team_alloc(team *tm, worker **workers)
     *workers = calloc(tm->n_threads, sizeof **workers);
     tm->idx = malloc(n * sizeof *tm->idx);
     if (tm->split) {
-        tm->a1[0] = malloc(batch * net->sizes[1] * sizeof(float));
-        tm->a1[1] = malloc(batch * net->sizes[1] * sizeof(float));
+        tm->a1[0] = malloc(batch * nn_net_size(net, 1) * sizeof(float));
+        tm->a1[1] = malloc(batch * nn_net_size(net, 1) * sizeof(float));
     }
     tm->best = tm->n_val > 0 ? malloc(net->n_params * sizeof *tm->best) : NULL;
     if (tm->sharded) {

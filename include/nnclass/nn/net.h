@@ -2,8 +2,9 @@
  * net.h - a neural network as a table of layers: the model and its forward
  * and backward passes.
  *
- * Row 0 of the table is the input image; every other row is a layer of one
- * of three kinds, each with its own activation (sigmoid, relu, tanh, none):
+ * Row 0 of the table is the input image; every other row is a layer, each
+ * with its own activation (sigmoid, relu, tanh, none). What a layer is, and
+ * how a kind of layer plugs in, is in layer.h; the kinds today:
  *
  *   dense  n neurons, a = f(W.x + b) over the whole previous output
  *   conv   C_out k x k kernels, stride 1, 'valid' (no padding) or 'same'
@@ -20,7 +21,7 @@
  *
  * Every activation is stored channels last: an output of shape (h, w, c) is
  * h*w*c floats, row by row, the c channels of a pixel side by side, and
- * sizes[l] = h*w*c. A minibatch is (batch, sizes[l]), one image per row.
+ * nn_net_size(net, l) = h*w*c. A minibatch is (batch, that), one image per row.
  *
  * All parameters live in one contiguous float buffer: for each layer l = 1 ..
  * n_layers-1, its weights W_l, then its biases b_l. Dense: W is (n_out, n_in)
@@ -36,6 +37,7 @@
 
 #include "nnclass/base/error.h"
 #include "nnclass/base/rng.h"
+#include "nnclass/nn/layer.h"
 
 #define NN_MAX_LAYERS 16                       /* sizes, input included */
 #define NN_MAX_WIDTH 65536u                    /* neurons (or inputs) per layer */
@@ -45,41 +47,30 @@
 #define NN_MAX_CHANNELS 1024u                  /* channels of a conv layer */
 #define NN_MAX_SIDE 4096u                      /* rows or cols of an input image */
 
-typedef enum {
-    NN_ACT_SIGMOID = 0,
-    NN_ACT_RELU = 1,
-    NN_ACT_TANH = 2,
-    NN_ACT_STEP = 3, /* perceptron: only for a net with no hidden layer */
-    NN_ACT_NONE = 4, /* identity; the output row of a table, pooling by default */
-} nn_activation;
-
-typedef enum {
-    NN_LAYER_INPUT = 0, /* row 0 only: the image */
-    NN_LAYER_DENSE = 1,
-    NN_LAYER_CONV = 2,
-    NN_LAYER_POOL = 3,
-} nn_layer_kind;
-
-/* One row of the table. To describe a layer, fill kind, act and: dense c
- * (its neurons); conv k, c (C_out) and same; pool nothing; the input h, w, c.
- * nn_net_layer_shape fills in the output shape (h, w, c) of the others. */
-typedef struct {
-    nn_layer_kind kind;
-    nn_activation act; /* NN_ACT_NONE for the input and the output row */
-    size_t h, w, c;    /* output shape: rows, cols, channels (dense: 1, 1, n) */
-    size_t k;          /* conv: kernel side */
-    int same;          /* conv: 'same' zero padding instead of 'valid' */
-} nn_layer;
-
 typedef struct {
     size_t n_layers;              /* rows of the table, input included (>= 2) */
-    size_t sizes[NN_MAX_LAYERS];  /* sizes[0] inputs, sizes[n_layers-1] classes */
-    nn_layer layers[NN_MAX_LAYERS]; /* layers[l] computes sizes[l] outputs */
-    nn_activation hidden;         /* dense nets: the hidden layers' activation;
-                                     tables: layer 1's */
+    nn_layer layers[NN_MAX_LAYERS]; /* the table: the only description of the net */
     size_t n_params;              /* weights + biases */
     float *params;                /* n_params floats, layout above */
 } nn_net;
+
+/* The activation the net's hidden rows were made with, as its last row
+ * records it: the output row applies no activation to its scores (the
+ * output's softmax does), so its act field says what version 1 files and
+ * the exports call the net's activation: a plain list's hidden activation
+ * (also when it has no hidden layer), NN_ACT_STEP for the perceptron, a
+ * table's layer 1's (none without a hidden layer). */
+static inline nn_activation nn_net_hidden(const nn_net *net)
+{
+    return net->layers[net->n_layers - 1].act;
+}
+
+/* Values per sample that row l outputs (its h*w*c): row 0's are the
+ * inputs, the last row's the classes. */
+static inline size_t nn_net_size(const nn_net *net, size_t l)
+{
+    return net->layers[l].h * net->layers[l].w * net->layers[l].c;
+}
 
 /* Creates a net with zeroed parameters. Checks 2 <= n_layers <= NN_MAX_LAYERS,
  * every size in 1..NN_MAX_WIDTH, 2..NN_MAX_CLASSES outputs, n_params <=
@@ -111,6 +102,13 @@ nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **
 nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *layers,
                              size_t *n, nn_error *err);
 
+/* Parses hidden rows only, in the same grammar (--hidden 16,16): each token
+ * a layer after an input and before an output that are given elsewhere.
+ * Fills layers (up to NN_MAX_LAYERS - 2 rows) and *n; NN_E_ARG with a
+ * message naming the token. */
+nn_status nn_net_parse_hidden(const char *spec, nn_activation def_act, nn_layer *layers,
+                              size_t *n, nn_error *err);
+
 /* Writes the table as nn_net_parse_table reads it, e.g.
  * "28x28,conv5x5x16,pool2,10" (activations only where they differ from
  * def_act, pooling from none). Truncated to cap bytes. */
@@ -124,8 +122,12 @@ int nn_net_is_dense(const nn_net *net);
 size_t nn_net_layer_weights(const nn_net *net, size_t l);
 size_t nn_net_layer_biases(const nn_net *net, size_t l);
 
-/* "input", "dense", "conv", "pool". */
-const char *nn_layer_kind_name(nn_layer_kind kind);
+/* A copy of net, its parameters included. Caller frees with nn_net_free. */
+nn_status nn_net_clone(const nn_net *net, nn_net **out, nn_error *err);
+
+/* Layer l's view of the net (1 <= l < n_layers): its rows, sizes and
+ * parameters, without room in a workspace (for export and tests). */
+nn_layer_run nn_net_layer_run(const nn_net *net, size_t l);
 
 /* Frees a net (NULL-safe). */
 void nn_net_free(nn_net *net);
@@ -210,6 +212,13 @@ float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
 double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x,
                              const uint8_t *labels, size_t batch, size_t norm, float *grad,
                              size_t *correct);
+
+/* The same with any output's targets (see nn_targets in layer.h): the
+ * loss the last row's kind names, or softmax with cross-entropy, which
+ * reads targets->labels. */
+double nn_net_loss_grad_targets(const nn_net *net, nn_workspace *ws, const float *x,
+                                const nn_targets *targets, size_t batch, size_t norm,
+                                float *grad, size_t *correct);
 
 /* Rows (image positions) of the lowered matrix of a conv layer per sgemm. */
 #define NN_CONV_ROWS 2048u
