@@ -166,7 +166,7 @@ static void assert_net_equal(const nn_net *a, const nn_net *b)
     assert_int_equal(a->n_layers, b->n_layers);
     for (size_t l = 0; l < a->n_layers; l++)
         assert_int_equal(nn_net_size(a, l), nn_net_size(b, l));
-    assert_int_equal(a->hidden, b->hidden);
+    assert_int_equal(nn_net_hidden(a), nn_net_hidden(b));
     assert_int_equal(a->n_params, b->n_params);
     assert_memory_equal(a->params, b->params, a->n_params * sizeof(float));
 }
@@ -1151,7 +1151,7 @@ static void test_v1_fixture_loads(void **state)
         fail_msg("load: %s", err.msg);
     assert_int_equal(net->n_layers, 3);
     assert_int_equal(nn_net_size(net, 1), 32);
-    assert_int_equal(net->hidden, NN_ACT_TANH);
+    assert_int_equal(nn_net_hidden(net), NN_ACT_TANH);
     assert_true(nn_net_is_dense(net));
     assert_int_equal(net->layers[0].h, 28);
     /* Encoded again, it is the same version 1 file. */

@@ -302,7 +302,7 @@ static void plain_forward(const nn_net *net, const float *x, float *out)
         }
         if (l < net->n_layers - 1) {
             for (size_t j = 0; j < n_out; j++)
-                a[j] = (float)act_d(net->hidden, z[j]);
+                a[j] = (float)act_d(nn_net_hidden(net), z[j]);
         } else {
             double m = z[0], s = 0;
             for (size_t j = 1; j < n_out; j++)

@@ -403,6 +403,110 @@ static void test_parse_rejects_malformed(void **state)
 
 /* --- training --------------------------------------------------------------------- */
 
+/* --hidden's rows read with the table's grammar: dense rows with the
+ * default activation, each token's errors by name, the row cap counted
+ * without the input and output. */
+static void test_parse_hidden(void **state)
+{
+    (void)state;
+    nn_layer t[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_parse_hidden("16,8", NN_ACT_TANH, t, &n, &err), NN_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(t[0].kind, NN_LAYER_DENSE);
+    assert_int_equal(t[0].c, 16);
+    assert_int_equal(t[1].c, 8);
+    assert_int_equal(t[1].act, NN_ACT_TANH);
+    assert_int_equal(nn_net_parse_hidden("16,0", NN_ACT_TANH, t, &n, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "'0'"));
+    assert_int_equal(nn_net_parse_hidden("", NN_ACT_TANH, t, &n, &err), NN_E_ARG);
+    char many[64] = "1";
+    for (size_t i = 1; i < NN_MAX_LAYERS - 2; i++)
+        strcat(many, ",1");
+    assert_int_equal(nn_net_parse_hidden(many, NN_ACT_RELU, t, &n, &err), NN_OK);
+    assert_int_equal(n, NN_MAX_LAYERS - 2);
+    strcat(many, ",1");
+    assert_int_equal(nn_net_parse_hidden(many, NN_ACT_RELU, t, &n, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "hidden layers"));
+}
+
+/* An output other than the softmax: its targets are one float per score
+ * (not a byte label), its loss the summed squared error, its gradient
+ * (z - target) / norm; its probabilities the scores themselves. */
+static void identity_probs(float *z, size_t rows, size_t n)
+{
+    (void)z, (void)rows, (void)n;
+}
+
+static double squared_error(float *z, const nn_targets *t, size_t batch, size_t norm,
+                            size_t n, float *delta, size_t *right)
+{
+    double loss = 0.0;
+    for (size_t i = 0; i < batch * n; i++) {
+        double d = (double)z[i] - t->images[i];
+        loss += 0.5 * d * d;
+        delta[i] = (float)(d / (double)norm);
+    }
+    *right += 0;
+    return loss;
+}
+
+static const nn_output_ops squared_output = {"squared", identity_probs, squared_error};
+
+/* A last row whose kind names its own output: the walks hand that output
+ * the scores and take back its gradient, whatever its targets are. Here a
+ * dense row with a squared-error output, checked against the formula for
+ * one linear layer: dL/dW = (z - t) x^T / batch. */
+static void test_output_of_the_last_row(void **state)
+{
+    (void)state;
+    static nn_layer_ops with_output;
+    with_output = *nn_layer_ops_of(NN_LAYER_DENSE);
+    with_output.name = "regress";
+    with_output.output = &squared_output;
+    nn_layer t[2] = {nn_layer_input_row(1, 1, 3), nn_layer_dense_row(2, NN_ACT_NONE)};
+    t[1].kind = nn_layer_add_kind(&with_output);
+    nn_net *net = NULL;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_create_table(t, 2, &net, &err), NN_OK);
+    randomize(net, 3);
+    nn_workspace *ws = NULL;
+    assert_int_equal(nn_workspace_create(net, 4, &ws, &err), NN_OK);
+    float x[12], target[8], z[8];
+    fill_inputs(x, 12, 4);
+    fill_inputs(target, 8, 5);
+    const float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
+    double want = 0.0;
+    for (size_t r = 0; r < 4; r++)
+        for (size_t j = 0; j < 2; j++) {
+            double s = b[j];
+            for (size_t i = 0; i < 3; i++)
+                s += (double)w[j * 3 + i] * x[r * 3 + i];
+            z[r * 2 + j] = (float)s;
+            want += 0.5 * (s - target[r * 2 + j]) * (s - target[r * 2 + j]);
+        }
+    nn_targets targets = {.images = target};
+    float *grad = calloc(net->n_params, sizeof *grad);
+    assert_non_null(grad);
+    size_t right = 0;
+    double loss = nn_net_loss_grad_targets(net, ws, x, &targets, 4, 4, grad, &right);
+    assert_true(fabs(loss - want) < 1e-4 * (1.0 + want));
+    for (size_t j = 0; j < 2; j++)
+        for (size_t i = 0; i < 3; i++) {
+            double g = 0.0;
+            for (size_t r = 0; r < 4; r++)
+                g += ((double)z[r * 2 + j] - target[r * 2 + j]) * x[r * 3 + i] / 4.0;
+            assert_true(fabs(grad[j * 3 + i] - g) < 1e-4);
+        }
+    const float *probs = nn_net_forward_batch(net, ws, x, 4);
+    for (size_t i = 0; i < 8; i++) /* the identity, not a softmax */
+        assert_true(fabsf(probs[i] - z[i]) < 1e-5f);
+    free(grad);
+    nn_workspace_free(ws);
+    nn_net_free(net);
+}
+
 /* A conv net trained on random images gives the very same bits with 1, 2
  * and 3 threads, with augmentation on. */
 static void test_conv_training_same_for_any_threads(void **state)
@@ -516,6 +620,8 @@ int main(void)
         cmocka_unit_test(test_gradient_conv_pool_conv_dense),
         cmocka_unit_test(test_parse_round_trip),
         cmocka_unit_test(test_parse_rejects_malformed),
+        cmocka_unit_test(test_parse_hidden),
+        cmocka_unit_test(test_output_of_the_last_row),
         cmocka_unit_test(test_conv_training_same_for_any_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

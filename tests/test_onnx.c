@@ -114,8 +114,7 @@ static nn_net *make_net(const size_t *sizes, size_t n, nn_activation act,
 /* Gives every hidden layer of net (and the net's record of them) act. */
 static void set_hidden(nn_net *net, nn_activation act)
 {
-    net->hidden = act;
-    for (size_t l = 1; l + 1 < net->n_layers; l++)
+    for (size_t l = 1; l < net->n_layers; l++) /* the last row records it */
         net->layers[l].act = act;
 }
 

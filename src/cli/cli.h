@@ -92,11 +92,6 @@ int cli_parse_size(const char *opt, const char *text, size_t min, size_t max, si
 int cli_parse_u64(const char *opt, const char *text, uint64_t *out);
 int cli_parse_float(const char *opt, const char *text, double min, double max, float *out);
 
-/* Parses "784,16,10" into sizes (at most max entries); prints and returns -1
- * on an empty list, an empty or zero entry, a size over the limit. */
-int cli_parse_layers(const char *opt, const char *text, size_t *sizes, size_t max,
-                     size_t *n);
-
 /* The data folder: --data-dir, else $NNCLASS_DATA, else the project's data/
  * folder compiled in, else the installed share folder. */
 const char *cli_data_dir(const char *flag);

@@ -166,7 +166,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
  * are no probabilities whose loss means something: the perceptron's. */
 static double test_loss(const nn_net *net, const nn_confusion *c)
 {
-    return net->hidden == NN_ACT_STEP ? NAN : nn_confusion_loss(c);
+    return nn_net_hidden(net) == NN_ACT_STEP ? NAN : nn_confusion_loss(c);
 }
 
 static void print_text(const nn_confusion *c, double loss, const nn_model_meta *meta,

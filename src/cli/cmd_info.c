@@ -60,7 +60,7 @@ static void print_layers(const nn_net *net)
             snprintf(sh, sizeof sh, "%zux%zux%zu", L->h, L->w, L->c);
         const char *act = l == 0 ? "-"
                           : l == net->n_layers - 1
-                              ? (net->hidden == NN_ACT_STEP ? "step" : "softmax")
+                              ? (nn_net_hidden(net) == NN_ACT_STEP ? "step" : "softmax")
                               : nn_activation_name(L->act);
         ops->describe(L, what, sizeof what);
         printf("              %-3zu %-6s %-12s %7s  %s%s\n", l, nn_layer_kind_name(L->kind), sh,
@@ -131,7 +131,7 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
             printf("%s%zu", l > 0 ? "-" : "", nn_net_size(net, l));
     } else {
         char table[256];
-        nn_net_format_table(net, net->hidden, table, sizeof table);
+        nn_net_format_table(net, nn_net_hidden(net), table, sizeof table);
         printf("%s (format version 2)", table);
     }
     printf("\ninput         %ux%u pixels\n", meta->rows, meta->cols);
@@ -146,11 +146,11 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
            thousands(net->n_params, b3, sizeof b3));
     if (!nn_net_is_dense(net))
         printf("activations   per layer, below; output: softmax\n");
-    else if (net->hidden == NN_ACT_STEP)
+    else if (nn_net_hidden(net) == NN_ACT_STEP)
         printf("activations   output: step (perceptron: the largest weighted sum wins; "
                "confidence is its softmax)\n");
     else if (net->n_layers > 2)
-        printf("activations   hidden: %s; output: softmax\n", nn_activation_name(net->hidden));
+        printf("activations   hidden: %s; output: softmax\n", nn_activation_name(nn_net_hidden(net)));
     else
         printf("activations   output: softmax (no hidden layer)\n");
     print_layers(net);
@@ -192,9 +192,9 @@ static void print_json(const char *path, size_t bytes, const nn_net *net,
     cli_rec_size(r, "weights", nn_net_weights_count(net));
     cli_rec_size(r, "biases", nn_net_biases_count(net));
     cli_rec_size(r, "parameters", net->n_params);
-    cli_rec_str(r, "activation", nn_activation_name(net->hidden));
+    cli_rec_str(r, "activation", nn_activation_name(nn_net_hidden(net)));
     char table[256];
-    nn_net_format_table(net, net->hidden, table, sizeof table);
+    nn_net_format_table(net, nn_net_hidden(net), table, sizeof table);
     cli_rec_size(r, "format_version", nn_net_is_dense(net) ? 1 : 2);
     cli_rec_str(r, "table", table);
     cli_rec_size(r, "classes", meta->n_classes);

@@ -193,6 +193,27 @@ static const struct option long_options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* A plain list of numbers (--layers 784,16,10, --hidden 16,16), read by
+ * the library's grammar as dense rows, whose widths become a->sizes. 0, or
+ * -1 after printing a bad value. */
+static int parse_plain_list(const char *opt, const char *text, int hidden, train_args *a)
+{
+    nn_layer rows[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_error err = {{0}};
+    /* The activation does not change the widths; --activation may come later. */
+    nn_status st = hidden ? nn_net_parse_hidden(text, NN_ACT_RELU, rows, &n, &err)
+                          : nn_net_parse_table(text, NN_ACT_RELU, rows, &n, &err);
+    if (st != NN_OK) {
+        cli_fail_in(st, &err, opt, "");
+        return -1;
+    }
+    for (size_t l = 0; l < n; l++)
+        a->sizes[l] = rows[l].h * rows[l].w * rows[l].c;
+    a->n_sizes = n;
+    return 0;
+}
+
 /* --layers and --hidden: a plain list of sizes, or a table parsed once
  * --activation is known. 0, or -1 after printing a bad value. */
 static int parse_network_shape(int c, train_args *a)
@@ -202,15 +223,20 @@ static int parse_network_shape(int c, train_args *a)
     else
         a->hidden_given = 1;
     a->table = NULL;
-    if (c == OPT_LAYERS && optarg[strspn(optarg, "0123456789,")] != '\0') {
+    a->n_sizes = 0;
+    a->sizes_are_hidden = c == OPT_HIDDEN;
+    int plain = optarg[strspn(optarg, "0123456789,")] == '\0';
+    if (c == OPT_LAYERS && !plain) {
         a->table = optarg; /* a table: parsed after the options, once --activation is known */
-        a->n_sizes = 0;
-        a->sizes_are_hidden = 0;
         return 0;
     }
-    a->sizes_are_hidden = c == OPT_HIDDEN;
-    return cli_parse_layers(c == OPT_LAYERS ? "--layers" : "--hidden", optarg, a->sizes,
-                            c == OPT_LAYERS ? NN_MAX_LAYERS : NN_MAX_LAYERS - 2, &a->n_sizes);
+    if (!plain) {
+        cli_error("--hidden: '%s': expected neuron counts such as 16,16 (a table of other "
+                  "layers goes in --layers)", optarg);
+        return -1;
+    }
+    return parse_plain_list(c == OPT_LAYERS ? "--layers: " : "--hidden: ", optarg,
+                            c == OPT_HIDDEN, a);
 }
 
 /* The options of the optimisation; 0, or -1 after printing a bad value. */
@@ -370,9 +396,6 @@ static int check_network(train_args *a)
             return cli_usage_error("train", "--activation step is the perceptron and takes "
                                    "no hidden layer: use --layers 784,10");
     }
-    if (!a->sizes_are_hidden && a->n_sizes == 1)
-        return cli_usage_error("train", "--layers: needs at least an input and an output "
-                               "size, e.g. 784,10");
     return -1;
 }
 
@@ -518,7 +541,7 @@ static void print_test_result(const train_args *a, progress *p, const nn_net *ne
                               const nn_confusion *conf)
 {
     /* the perceptron's outputs are no probabilities: no loss */
-    double loss = net->hidden == NN_ACT_STEP ? NAN : nn_confusion_loss(conf);
+    double loss = nn_net_hidden(net) == NN_ACT_STEP ? NAN : nn_confusion_loss(conf);
     fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(conf),
             conf->correct, conf->total);
     cli_put_text(stderr, a->output);
@@ -592,14 +615,14 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
     /* (before the rest: a long table can make the recipe fill its field) */
     if (n >= 0 && (size_t)n < cap && t->augment > 0)
         n += snprintf(out + n, cap - (size_t)n, " augment=%zu", t->augment);
-    if (n >= 0 && (size_t)n < cap && net->hidden == NN_ACT_STEP)
+    if (n >= 0 && (size_t)n < cap && nn_net_hidden(net) == NN_ACT_STEP)
         snprintf(out + n, cap - (size_t)n, " step perceptron-rule lr=%g batch=%zu %s epochs=%zu val=%zu",
                  (double)t->lr, t->batch, nn_lr_schedule_name(t->schedule), t->epochs,
                  t->val_count);
     else if (n >= 0 && (size_t)n < cap)
         snprintf(out + n, cap - (size_t)n,
                  " %s %s lr=%g momentum=%g batch=%zu %s wd=%g epochs=%zu val=%zu",
-                 nn_activation_name(net->hidden), nn_optimizer_name(t->optimizer),
+                 nn_activation_name(nn_net_hidden(net)), nn_optimizer_name(t->optimizer),
                  (double)t->lr, (double)t->momentum, t->batch, nn_lr_schedule_name(t->schedule),
                  (double)t->weight_decay, t->epochs, t->val_count);
 }

@@ -180,7 +180,7 @@ nn_status nn_npz_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **
     bytes zip = {0}, arr = {0};
     member members[MAX_MEMBERS];
     size_t n = 0;
-    char name[16];
+    char name[32];
     for (size_t l = 1; l < net->n_layers; l++) {
         const nn_layer_ops *ops = nn_layer_ops_of(net->layers[l].kind);
         if (ops == NULL || ops->npz == NULL) {
@@ -200,13 +200,13 @@ nn_status nn_npz_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **
             zip_member(&zip, &members[n++], name, &arr);
         }
     }
-    const char *act = nn_activation_name(net->hidden);
+    const char *act = nn_activation_name(nn_net_hidden(net));
     arr.len = 0;
     npy_strings(&arr, &act, 1, NULL, 0);
     zip_member(&zip, &members[n++], "activation", &arr);
     char table[512];
     const char *table_p = table;
-    nn_net_format_table(net, net->hidden, table, sizeof table);
+    nn_net_format_table(net, nn_net_hidden(net), table, sizeof table);
     arr.len = 0;
     npy_strings(&arr, &table_p, 1, NULL, 0);
     zip_member(&zip, &members[n++], "layers", &arr);

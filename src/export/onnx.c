@@ -282,7 +282,7 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
                          const char *producer_version, uint8_t **buf, size_t *len,
                          nn_error *err)
 {
-    if (net->hidden == NN_ACT_STEP && net->n_layers != 2)
+    if (nn_net_hidden(net) == NN_ACT_STEP && net->n_layers != 2)
         return nn_fail(err, NN_E_ARG, "onnx: the perceptron has no hidden layer");
     if ((size_t)meta->rows * meta->cols != nn_net_size(net, 0))
         return nn_fail(err, NN_E_ARG, "onnx: input %ux%u does not match %zu inputs", meta->rows,
@@ -314,7 +314,7 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
     char text[sizeof meta->recipe];
     metadata(&pb, "dataset", ascii(meta->dataset, text, sizeof text));
     metadata(&pb, "recipe", ascii(meta->recipe, text, sizeof text));
-    metadata(&pb, "activation", nn_activation_name(net->hidden));
+    metadata(&pb, "activation", nn_activation_name(nn_net_hidden(net)));
     snprintf(num, sizeof num, "%u", meta->epochs);
     metadata(&pb, "epochs", num);
     return nn_pb_finish(&pb, buf, len, err);

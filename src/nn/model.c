@@ -5,8 +5,8 @@
 #include "nnclass/nn/model.h"
 
 #include "nnclass/base/atomic.h"
-#include "nnclass/base/readfile.h"
 #include "nnclass/base/text.h"
+#include "model_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -285,15 +285,18 @@ static nn_status check_net_for_encode(const nn_net *net, const nn_model_meta *me
 {
     uint64_t n_params = 0;
     if (nn_net_is_dense(net)) {
-        if (!valid_activation((uint32_t)net->hidden))
-            return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)net->hidden);
+        if (!valid_activation((uint32_t)nn_net_hidden(net)))
+            return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)nn_net_hidden(net));
         size_t sizes[NN_MAX_LAYERS];
         for (size_t l = 0; l < net->n_layers && l < NN_MAX_LAYERS; l++)
             sizes[l] = nn_net_size(net, l);
         n_params = nn_net_count_params(sizes, net->n_layers);
     } else {
         nn_error te = {{0}};
-        if (check_table(net->layers, net->n_layers, name, &n_params, &te) != NN_OK)
+        nn_layer rows[NN_MAX_LAYERS]; /* as the file will hold them */
+        memcpy(rows, net->layers, net->n_layers * sizeof rows[0]);
+        rows[net->n_layers - 1].act = NN_ACT_NONE;
+        if (check_table(rows, net->n_layers, name, &n_params, &te) != NN_OK)
             return nn_fail(err, NN_E_ARG, "%s", te.msg);
         const nn_layer *in = &net->layers[0];
         if (in->c != 1 || in->h != meta->rows || in->w != meta->cols)
@@ -376,7 +379,7 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     put32(buf + OFF_ROWS, meta->rows);
     put32(buf + OFF_COLS, meta->cols);
     put32(buf + OFF_N_LAYERS, (uint32_t)net->n_layers);
-    put32(buf + OFF_HIDDEN, (uint32_t)net->hidden);
+    put32(buf + OFF_HIDDEN, (uint32_t)nn_net_hidden(net));
     put32(buf + OFF_N_CLASSES, (uint32_t)n_classes);
     put32(buf + OFF_FLAGS, (has_names ? FLAG_CLASS_NAMES : 0) | (has_prov ? FLAG_PROVENANCE : 0));
     put32(buf + OFF_EPOCHS, meta->epochs);
@@ -390,7 +393,8 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
         for (size_t l = 0; l < net->n_layers; l++, p += ROW_SIZE) {
             const nn_layer *L = &net->layers[l];
             put32(p + ROW_KIND, (uint32_t)L->kind);
-            put32(p + ROW_ACT, (uint32_t)L->act);
+            /* the output row's act is implied (none) in the file */
+            put32(p + ROW_ACT, l + 1 < net->n_layers ? (uint32_t)L->act : NN_ACT_NONE);
             put32(p + ROW_H, (uint32_t)L->h);
             put32(p + ROW_W, (uint32_t)L->w);
             put32(p + ROW_C, (uint32_t)L->c);
@@ -765,33 +769,14 @@ nn_status nn_model_check_input(const nn_model_meta *meta, size_t rows, size_t co
 
 /* --- files -------------------------------------------------------------------- */
 
-nn_status nn_model_load(const char *path, nn_net **out, nn_model_meta *meta, nn_error *err)
+size_t nn_model_max_bytes(void)
 {
-    return nn_model_read(path, out, meta, NULL, err);
+    return MODEL_MAX_BYTES;
 }
 
-/* Cheap check first: bytes that do not even start like a model (random
- * data, /dev/urandom) are refused without reading on. */
-static int not_a_model(const uint8_t *data, size_t len)
+int nn_model_starts_right(const uint8_t *buf, size_t len)
 {
-    return len >= MAGIC_LEN && memcmp(data, MODEL_MAGIC, MAGIC_LEN) != 0;
-}
-
-nn_status nn_model_read(const char *path, nn_net **out, nn_model_meta *meta, size_t *bytes,
-                        nn_error *err)
-{
-    *out = NULL;
-    if (bytes != NULL)
-        *bytes = 0;
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    nn_status st = nn_read_file(path, "model", MODEL_MAX_BYTES, not_a_model, &buf, &len, err);
-    if (st == NN_OK)
-        st = nn_model_decode(buf, len, path, out, meta, err);
-    if (st == NN_OK && bytes != NULL)
-        *bytes = len;
-    free(buf);
-    return st;
+    return len < MAGIC_LEN || memcmp(buf, MODEL_MAGIC, MAGIC_LEN) == 0;
 }
 
 nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,

@@ -20,7 +20,9 @@
 
 nn_status nn_net_layer_shape(const nn_layer *prev, nn_layer *layer, int last, nn_error *err)
 {
-    nn_status st = nn_check_act(layer->act, err);
+    /* The output row applies none: its act only records the net's (see
+     * nn_net_hidden), which the constructors set. */
+    nn_status st = last ? NN_OK : nn_check_act(layer->act, err);
     if (st != NN_OK)
         return st;
     const nn_layer_ops *ops = nn_layer_ops_of(layer->kind);
@@ -50,10 +52,10 @@ int nn_net_is_dense(const nn_net *net)
     for (size_t l = 1; l < net->n_layers; l++) {
         if (!nn_layer_ops_of(net->layers[l].kind)->in_v1)
             return 0;
-        if (l < net->n_layers - 1 && net->layers[l].act != net->hidden)
+        if (l < net->n_layers - 1 && net->layers[l].act != nn_net_hidden(net))
             return 0;
     }
-    return net->hidden != NN_ACT_NONE;
+    return nn_net_hidden(net) != NN_ACT_NONE;
 }
 
 /* --- creation and bookkeeping -------------------------------------------- */
@@ -76,8 +78,8 @@ size_t nn_net_count_params(const size_t *sizes, size_t n_layers)
 
 /* Allocates a net for a checked table: one block, the struct, then the
  * parameters on an aligned boundary. */
-static nn_status net_alloc(const nn_layer *layers, size_t n_layers, nn_activation hidden,
-                           nn_net **out, nn_error *err)
+static nn_status net_alloc(const nn_layer *layers, size_t n_layers, nn_net **out,
+                           nn_error *err)
 {
     nn_net probe;
     memset(&probe, 0, sizeof probe);
@@ -100,7 +102,6 @@ static nn_status net_alloc(const nn_layer *layers, size_t n_layers, nn_activatio
     memset(block, 0, bytes);
     nn_net *net = (nn_net *)block;
     *net = probe;
-    net->hidden = hidden;
     net->n_params = n_params;
     net->params = (float *)(block + head);
     *out = net;
@@ -109,7 +110,7 @@ static nn_status net_alloc(const nn_layer *layers, size_t n_layers, nn_activatio
 
 nn_status nn_net_clone(const nn_net *net, nn_net **out, nn_error *err)
 {
-    nn_status st = net_alloc(net->layers, net->n_layers, net->hidden, out, err);
+    nn_status st = net_alloc(net->layers, net->n_layers, out, err);
     if (st == NN_OK)
         memcpy((*out)->params, net->params, net->n_params * sizeof(float));
     return st;
@@ -179,12 +180,13 @@ nn_status nn_net_create(const size_t *sizes, size_t n_layers, nn_activation hidd
         st = check_sizes(sizes, n_layers, hidden, err);
     if (st != NN_OK)
         return st;
-    /* A plain list is a table of dense rows sharing one hidden activation. */
+    /* A plain list is a table of dense rows sharing one hidden activation,
+     * which the output row records (see nn_net_hidden). */
     nn_layer layers[NN_MAX_LAYERS];
     layers[0] = nn_layer_input_row(1, 1, sizes[0]);
     for (size_t l = 1; l < n_layers; l++)
-        layers[l] = nn_layer_dense_row(sizes[l], l == n_layers - 1 ? NN_ACT_NONE : hidden);
-    return net_alloc(layers, n_layers, hidden, out, err);
+        layers[l] = nn_layer_dense_row(sizes[l], hidden);
+    return net_alloc(layers, n_layers, out, err);
 }
 
 nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **out,
@@ -208,11 +210,11 @@ nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **
             return nn_fail(err, NN_E_ARG, "layer %zu (%s): %s", l, nn_layer_kind_name(t[l].kind),
                            le.msg);
     }
-    t[n_layers - 1].act = NN_ACT_NONE;
+    t[n_layers - 1].act = n_layers > 2 ? t[1].act : NN_ACT_NONE; /* see nn_net_hidden */
     st = check_classes(t[n_layers - 1].c, err);
     if (st != NN_OK)
         return st;
-    return net_alloc(t, n_layers, n_layers > 2 ? t[1].act : NN_ACT_NONE, out, err);
+    return net_alloc(t, n_layers, out, err);
 }
 
 void nn_net_free(nn_net *net)
@@ -286,7 +288,7 @@ static void init_weights(float *w, size_t n_w, size_t n_in, size_t n_out, int he
 void nn_net_init(nn_net *net, nn_rng *rng)
 {
     memset(net->params, 0, net->n_params * sizeof(float));
-    if (net->hidden == NN_ACT_STEP)
+    if (nn_net_hidden(net) == NN_ACT_STEP)
         return; /* the perceptron starts from zero */
     for (size_t l = 1; l < net->n_layers; l++) {
         const nn_layer *L = &net->layers[l];

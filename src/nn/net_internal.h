@@ -1,9 +1,10 @@
 /*
- * net_internal.h - the parts of net.c that only the trainer uses: the
- * training step of a dense net in two halves, so that the trainer's threads
- * can share out the neurons of the first hidden layer. Not part of the
- * public API (include/nnclass/net.h): how the step is cut depends on how
- * the trainer schedules its threads, not on what a net is.
+ * net_internal.h - the parts of the net that only the library uses: the
+ * buffers' alignment, parameter offsets, and the training step in two
+ * halves, so that the trainer's threads can share out the outputs of the
+ * first layer (when its kind offers the column operations of layer.h). Not
+ * part of the public API (include/nnclass/nn/net.h): how the step is cut
+ * depends on how the trainer schedules its threads, not on what a net is.
  */
 #ifndef NNCLASS_NET_INTERNAL_H
 #define NNCLASS_NET_INTERNAL_H

@@ -187,12 +187,12 @@ nn_layer_run nn_net_layer_run(const nn_net *net, size_t l)
     return layer_run(net, NULL, l);
 }
 
-/* The loss at the end of the table: every net is a classifier today. An
- * output of another kind (CTC, reconstruction) is chosen here. */
+/* The loss at the end of the table: the one the last row's kind names, or
+ * softmax with cross-entropy. */
 static const nn_output_ops *net_output(const nn_net *net)
 {
-    (void)net;
-    return &nn_output_softmax_xent;
+    const nn_output_ops *out = nn_layer_ops_of(net->layers[net->n_layers - 1].kind)->output;
+    return out != NULL ? out : &nn_output_softmax_xent;
 }
 
 /* --- the forward walk ------------------------------------------------------------ */
@@ -286,13 +286,12 @@ static void backward_step(const nn_net *net, nn_workspace *ws, size_t l, const f
 /* The loss and the backward walk, once the forward pass has filled act[]
  * (layer 1's outputs in a1). Returns the summed loss. */
 static double loss_backward(const nn_net *net, nn_workspace *ws, const float *x,
-                            const float *a1, const uint8_t *labels, size_t batch, size_t norm,
-                            size_t j0, size_t j1, float *grad, size_t *correct)
+                            const float *a1, const nn_targets *targets, size_t batch,
+                            size_t norm, size_t j0, size_t j1, float *grad, size_t *correct)
 {
     size_t last = net->n_layers - 1;
     size_t right = 0;
-    nn_targets targets = {.labels = labels};
-    double loss = net_output(net)->loss_grad(ws->act[last], &targets, batch, norm,
+    double loss = net_output(net)->loss_grad(ws->act[last], targets, batch, norm,
                                              nn_net_size(net, last), ws->delta[0], &right);
     const int split = nn_net_splits_first(net);
     int cur = 0;
@@ -314,13 +313,22 @@ float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const flo
     assert(nn_net_splits_first(net) && ws_fits(net, ws, batch) && batch > 0);
     assert(j0 < j1 && j1 <= nn_net_size(net, 1) && j0 % NN_FIRST_BLOCK == 0);
     forward_from(net, ws, 2, a1, batch);
-    double loss = loss_backward(net, ws, x, a1, labels, batch, batch, j0, j1, grad, correct);
+    nn_targets targets = {.labels = labels};
+    double loss = loss_backward(net, ws, x, a1, &targets, batch, batch, j0, j1, grad, correct);
     return (float)(loss / (double)batch);
 }
 
 double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x,
                              const uint8_t *labels, size_t batch, size_t norm, float *grad,
                              size_t *correct)
+{
+    nn_targets targets = {.labels = labels};
+    return nn_net_loss_grad_targets(net, ws, x, &targets, batch, norm, grad, correct);
+}
+
+double nn_net_loss_grad_targets(const nn_net *net, nn_workspace *ws, const float *x,
+                                const nn_targets *targets, size_t batch, size_t norm,
+                                float *grad, size_t *correct)
 {
     assert(ws_fits(net, ws, batch) && batch > 0 && norm >= batch);
     if (nn_net_splits_first(net)) {
@@ -329,8 +337,8 @@ double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x
     } else {
         forward_from(net, ws, 1, x, batch);
     }
-    return loss_backward(net, ws, x, ws->act[1], labels, batch, norm, 0, nn_net_size(net, 1), grad,
-                         correct);
+    return loss_backward(net, ws, x, ws->act[1], targets, batch, norm, 0, nn_net_size(net, 1),
+                         grad, correct);
 }
 
 float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,

@@ -14,7 +14,8 @@ static const char *parse_token(const char *tok, int first, nn_layer *layer)
     memset(layer, 0, sizeof *layer);
     size_t skip = 0;
     unsigned flags = 0;
-    nn_layer_kind kind = first ? nn_layer_input_kind() : nn_layer_kind_for_token(tok, &skip, &flags);
+    nn_layer_kind kind = first ? nn_layer_input_kind()
+                               : nn_layer_kind_for_token(tok, &skip, &flags);
     const nn_layer_ops *ops = nn_layer_ops_of(kind);
     if (ops == NULL || ops->parse == NULL)
         return "not a layer";
@@ -67,18 +68,27 @@ static nn_status check_row(const char *tok, nn_layer *layers, size_t count, int 
     return NN_OK;
 }
 
+/* How a list is read: a whole table (the input first, the output last),
+ * or hidden rows only (after an input, before an output, given elsewhere). */
+typedef struct {
+    const char *spec;
+    nn_activation def_act;
+    int table;
+    size_t max; /* rows, the input's place included */
+} list_form;
+
 /* A token that stands for several rows (its kind's parse set repeat): the
- * copies after layers[count], every row but the last with the kind's
- * stack_flags; each checked. Adds the rows to *count. */
-static nn_status expand_rows(const char *tok, nn_layer *layers, size_t *count, int last,
-                             nn_error *err)
+ * copies after layers[*count], every row but the last with the kind's
+ * stack_flags, each checked. Adds the rows to *count. */
+static nn_status expand_rows(const list_form *f, const char *tok, nn_layer *layers,
+                             size_t *count, int last, nn_error *err)
 {
     nn_layer row = layers[*count];
     size_t reps = row.repeat > 1 ? row.repeat : 1;
     row.repeat = 0;
-    if (*count + reps > NN_MAX_LAYERS)
-        return nn_fail(err, NN_E_ARG, "'%s': more than %d layers (input included)", tok,
-                       NN_MAX_LAYERS);
+    if (*count + reps > f->max)
+        return nn_fail(err, NN_E_ARG, "'%s': more than %zu layers (input included)", tok,
+                       f->max);
     for (size_t r = 0; r < reps; r++) {
         layers[*count] = row;
         if (r + 1 < reps)
@@ -93,9 +103,10 @@ static nn_status expand_rows(const char *tok, nn_layer *layers, size_t *count, i
 
 /* One token of spec, len bytes at p, into layers[*count] (and the rows
  * after it when the token stands for several); adds them to *count. */
-static nn_status parse_entry(const char *spec, const char *p, size_t len, size_t *count_io,
-                             int last, nn_activation def_act, nn_layer *layers, nn_error *err)
+static nn_status parse_entry(const list_form *f, const char *p, size_t len, size_t *count_io,
+                             int last, nn_layer *layers, nn_error *err)
 {
+    const char *spec = f->spec;
     size_t count = *count_io;
     char tok[64], body[64];
     if (len == 0)
@@ -104,9 +115,11 @@ static nn_status parse_entry(const char *spec, const char *p, size_t len, size_t
         return nn_fail(err, NN_E_ARG, "'%.*s...': not a layer", 20, p);
     memcpy(tok, p, len);
     tok[len] = '\0';
-    if (count == NN_MAX_LAYERS)
-        return nn_fail(err, NN_E_ARG, "'%s': more than %d layers (input included)", tok,
-                       NN_MAX_LAYERS);
+    if (count == f->max && f->table)
+        return nn_fail(err, NN_E_ARG, "'%s': more than %zu layers (input included)", tok,
+                       f->max);
+    if (count == f->max)
+        return nn_fail(err, NN_E_ARG, "'%s': more than %zu hidden layers", tok, f->max - 1);
     memcpy(body, tok, len + 1);
     char *colon = strchr(body, ':');
     nn_layer *L = &layers[count];
@@ -116,34 +129,66 @@ static nn_status parse_entry(const char *spec, const char *p, size_t len, size_t
     if (why != NULL)
         return nn_fail(err, NN_E_ARG, "'%s': %s", tok, why);
     if (count > 0 && nn_layer_ops_of(L->kind)->takes_default_act)
-        L->act = def_act;
+        L->act = f->def_act;
     if (colon != NULL) {
         nn_status st = parse_act(tok, colon + 1, count, last, L, err);
         if (st != NN_OK)
             return st;
     }
-    return expand_rows(tok, layers, count_io, last, err);
+    return expand_rows(f, tok, layers, count_io, last, err);
 }
 
-nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *layers,
-                             size_t *n, nn_error *err)
+/* Reads the tokens of f->spec into layers from row first (0 for a table,
+ * whose row 0 is the input; 1 for hidden rows after layers[0]); *count
+ * receives the rows filled, first included. */
+static nn_status parse_list(const list_form *f, size_t first, nn_layer *layers, size_t *count,
+                            nn_error *err)
 {
-    *n = 0;
-    if (spec == NULL || spec[0] == '\0')
-        return nn_fail(err, NN_E_ARG, "empty list; expected e.g. 784,16,10 or "
-                       "28x28,conv5x5x16,pool2,10");
-    size_t count = 0;
-    const char *p = spec;
+    if (f->spec == NULL || f->spec[0] == '\0')
+        return nn_fail(err, NN_E_ARG, "empty list; expected e.g. %s",
+                       f->table ? "784,16,10 or 28x28,conv5x5x16,pool2,10" : "16,16");
+    size_t k = first;
+    const char *p = f->spec;
     for (;;) {
         const char *comma = strchr(p, ',');
         size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
-        nn_status st = parse_entry(spec, p, len, &count, comma == NULL, def_act, layers, err);
+        nn_status st = parse_entry(f, p, len, &k, f->table && comma == NULL, layers, err);
         if (st != NN_OK)
             return st;
         if (comma == NULL)
             break;
         p = comma + 1;
     }
+    *count = k;
+    return NN_OK;
+}
+
+nn_status nn_net_parse_hidden(const char *spec, nn_activation def_act, nn_layer *layers,
+                              size_t *n, nn_error *err)
+{
+    *n = 0;
+    /* The rows are read after a stand-in input; the real one is the data's. */
+    nn_layer rows[NN_MAX_LAYERS];
+    rows[0] = nn_layer_input_row(1, 1, 1);
+    list_form f = {spec, def_act, 0, NN_MAX_LAYERS - 1};
+    size_t count = 0;
+    nn_status st = parse_list(&f, 1, rows, &count, err);
+    if (st != NN_OK)
+        return st;
+    memcpy(layers, rows + 1, (count - 1) * sizeof rows[0]);
+    *n = count - 1;
+    return NN_OK;
+}
+
+nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *layers,
+                             size_t *n, nn_error *err)
+{
+    *n = 0;
+    list_form f = {spec, def_act, 1, NN_MAX_LAYERS};
+    size_t count = 0;
+    nn_status st = parse_list(&f, 0, layers, &count, err);
+    if (st != NN_OK)
+        return st;
     if (count < 2)
         return nn_fail(err, NN_E_ARG, "'%s': needs at least an input and an output layer",
                        spec);

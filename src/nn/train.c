@@ -1,8 +1,9 @@
 /* train.c - minibatch training: the epoch loop (seeded reshuffle, bytes
- * scaled per minibatch), the optimisers (SGD, heavy-ball and Nesterov
- * momentum, Adam) with L2 weight decay on the weights, the learning-rate
- * schedules, the held-out validation split with best-epoch restore, and the
- * perceptron rule for NN_ACT_STEP nets.
+ * scaled per minibatch, train_batch.c), the optimiser step (train_optim.c),
+ * the learning-rate schedules, the held-out validation split with
+ * best-epoch restore, and the perceptron rule for NN_ACT_STEP nets (the
+ * layer's own operation). Layers are reached only through their rows of
+ * operations (layer.h) and the net's passes.
  *
  * With several threads, each owns a block of the first hidden layer's
  * neurons, the layer that holds nearly all the weights and work (12,544 of
@@ -48,7 +49,7 @@
 #include "nnclass/base/barrier.h"
 #include "nnclass/nn/blas.h"
 #include "net_internal.h"
-#include "../base/vector_clones.h"
+#include "train_internal.h"
 
 /* Images per forward pass when measuring validation accuracy. */
 #define VAL_CHUNK 256u
@@ -62,123 +63,6 @@
  * from the stream the caller initialises the weights with (seeded with seed). */
 #define SHUFFLE_STREAM 0x53485546464c4531ull /* "SHUFFLE1" */
 #define VAL_STREAM 0x56414c53504c4954ull     /* "VALSPLIT" */
-#define AUGMENT_STREAM 0x4155474d454e5431ull /* "AUGMENT1" */
-
-#define ADAM_BETA1 0.9f
-#define ADAM_BETA2 0.999f
-#define ADAM_EPS 1e-8f
-
-void nn_train_options_default(nn_train_options *opt)
-{
-    memset(opt, 0, sizeof *opt);
-    opt->epochs = 50;
-    opt->batch = 64;
-    opt->lr = 0.05f;
-    opt->optimizer = NN_OPT_NESTEROV;
-    opt->momentum = 0.9f;
-    opt->weight_decay = 5e-4f;
-    opt->schedule = NN_LR_COSINE;
-    opt->step_epochs = 10;
-    opt->step_gamma = 0.1f;
-    opt->seed = 1;
-    opt->val_count = 0;
-    opt->threads = 1;
-    opt->augment = 0;
-}
-
-nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
-                                 nn_error *err)
-{
-    if (n_images == 0)
-        return nn_fail(err, NN_E_ARG, "there are no training images");
-    if (opt->epochs == 0)
-        return nn_fail(err, NN_E_ARG, "--epochs: must be at least 1");
-    if (opt->batch == 0)
-        return nn_fail(err, NN_E_ARG, "--batch: must be at least 1");
-    if (opt->val_count >= n_images)
-        return nn_fail(err, NN_E_ARG, "--val: %zu would leave no training images (there "
-                       "are %zu)", opt->val_count, n_images);
-    size_t n_train = n_images - opt->val_count;
-    if (opt->batch > n_train) {
-        if (opt->val_count > 0)
-            return nn_fail(err, NN_E_ARG, "--batch: %zu is larger than the %zu training "
-                           "images left after --val %zu", opt->batch, n_train,
-                           opt->val_count);
-        return nn_fail(err, NN_E_ARG, "--batch: %zu is larger than the %zu training images",
-                       opt->batch, n_train);
-    }
-    if (!isfinite(opt->lr) || opt->lr <= 0.0f)
-        return nn_fail(err, NN_E_ARG, "--lr: must be a finite number > 0, got %g",
-                       (double)opt->lr);
-    if ((unsigned)opt->optimizer > (unsigned)NN_OPT_ADAM)
-        return nn_fail(err, NN_E_ARG, "--optimizer: unknown optimizer %d",
-                       (int)opt->optimizer);
-    if (!isfinite(opt->momentum) || opt->momentum < 0.0f || opt->momentum >= 1.0f)
-        return nn_fail(err, NN_E_ARG, "--momentum: must be a number in [0, 1), got %g",
-                       (double)opt->momentum);
-    if (!isfinite(opt->weight_decay) || opt->weight_decay < 0.0f)
-        return nn_fail(err, NN_E_ARG, "--weight-decay: must be a finite number >= 0, got %g",
-                       (double)opt->weight_decay);
-    if (!isfinite(opt->clip_norm) || opt->clip_norm < 0.0f)
-        return nn_fail(err, NN_E_ARG, "--clip-norm: must be a finite number >= 0, got %g",
-                       (double)opt->clip_norm);
-    if ((unsigned)opt->schedule > (unsigned)NN_LR_COSINE)
-        return nn_fail(err, NN_E_ARG, "--lr-schedule: unknown schedule %d",
-                       (int)opt->schedule);
-    if (opt->schedule == NN_LR_STEP) {
-        if (opt->step_epochs == 0)
-            return nn_fail(err, NN_E_ARG, "--lr-schedule step: the period must be at least "
-                           "1 epoch");
-        if (!isfinite(opt->step_gamma) || opt->step_gamma <= 0.0f)
-            return nn_fail(err, NN_E_ARG, "--lr-schedule step: the factor must be a finite "
-                           "number > 0, got %g", (double)opt->step_gamma);
-    }
-    if (opt->augment > NN_MAX_AUGMENT)
-        return nn_fail(err, NN_E_ARG, "--augment: %zu pixels is more than the cap of %u",
-                       opt->augment, NN_MAX_AUGMENT);
-    if (n_images > UINT32_MAX)
-        return nn_fail(err, NN_E_ARG, "%zu training images are more than the %lu this "
-                       "build can index", n_images, (unsigned long)UINT32_MAX);
-    return NN_OK;
-}
-
-static const char *const optimizer_names[] = {"sgd", "momentum", "nesterov", "adam"};
-static const char *const schedule_names[] = {"constant", "step", "cosine"};
-
-const char *nn_optimizer_name(nn_optimizer opt)
-{
-    return (unsigned)opt <= (unsigned)NN_OPT_ADAM ? optimizer_names[opt] : "unknown";
-}
-
-/* The index of name in names[0..n), or -1 when it is not there (or NULL). */
-static int name_index(const char *const *names, int n, const char *name)
-{
-    for (int i = 0; name != NULL && i < n; i++)
-        if (strcmp(name, names[i]) == 0)
-            return i;
-    return -1;
-}
-
-int nn_optimizer_parse(const char *name, nn_optimizer *out)
-{
-    int i = name_index(optimizer_names, (int)NN_OPT_ADAM + 1, name);
-    if (i >= 0)
-        *out = (nn_optimizer)i;
-    return i >= 0 ? 0 : -1;
-}
-
-const char *nn_lr_schedule_name(nn_lr_schedule s)
-{
-    return (unsigned)s <= (unsigned)NN_LR_COSINE ? schedule_names[s] : "unknown";
-}
-
-int nn_lr_schedule_parse(const char *name, nn_lr_schedule *out)
-{
-    int i = name_index(schedule_names, (int)NN_LR_COSINE + 1, name);
-    if (i >= 0)
-        *out = (nn_lr_schedule)i;
-    return i >= 0 ? 0 : -1;
-}
 
 static double now_seconds(void)
 {
@@ -204,77 +88,6 @@ static float lr_at(const nn_train_options *opt, size_t epoch, size_t step, size_
     return opt->lr;
 }
 
-/* Asks for the bytes of the images idx[0..n) (not past idx_end) to be brought
- * into the cache. The images sit at random places in a 47 MB array, so
- * scaling a minibatch would otherwise wait on memory more than it computes;
- * the next minibatch's images are requested before this one is computed. */
-static void prefetch_images(const nn_dataset *data, const uint32_t *idx,
-                            const uint32_t *idx_end, size_t n, size_t n_in)
-{
-    for (size_t r = 0; r < n && idx + r < idx_end; r++) {
-        const uint8_t *p = data->pixels + (size_t)idx[r] * n_in;
-        for (size_t i = 0; i < n_in; i += 64)
-            __builtin_prefetch(p + i, 0, 2);
-        __builtin_prefetch(p + n_in - 1, 0, 2);
-    }
-}
-
-/* Images ahead of the one being scaled whose bytes are prefetched. */
-#define PREFETCH_AHEAD 4u
-
-/* Copies the images idx[0..n) into x, (n, n_in) floats in [0, 1], and their
- * labels into y. The bytes of the image PREFETCH_AHEAD places further on in
- * idx (up to idx_end, which may lie past this minibatch) are requested while
- * the current one is scaled. */
-static void gather(const nn_dataset *data, const uint32_t *idx, size_t n,
-                   const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y)
-{
-    for (size_t r = 0; r < n; r++) {
-        if (idx + r + PREFETCH_AHEAD < idx_end)
-            prefetch_images(data, idx + r + PREFETCH_AHEAD, idx_end, 1, n_in);
-        nn_scale_pixels(data->pixels + (size_t)idx[r] * n_in, n_in, x + r * n_in);
-        y[r] = data->labels[idx[r]];
-    }
-}
-
-/* Scales a rows x cols image shifted by (dy, dx) pixels into out, zeros
- * where the shift uncovers it. */
-static void scale_shifted(const uint8_t *img, size_t rows, size_t cols, long dy, long dx,
-                          float *out)
-{
-    long r = (long)rows, c = (long)cols;
-    long x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? c + dx : c; /* output columns from the image */
-    for (long y = 0; y < r; y++) {
-        float *o = out + (size_t)y * cols;
-        long sy = y - dy;
-        if (sy < 0 || sy >= r || x1 <= x0) {
-            memset(o, 0, cols * sizeof(float));
-            continue;
-        }
-        memset(o, 0, (size_t)x0 * sizeof(float));
-        nn_scale_pixels(img + (size_t)sy * cols + (size_t)(x0 - dx), (size_t)(x1 - x0), o + x0);
-        memset(o + x1, 0, (size_t)(c - x1) * sizeof(float));
-    }
-}
-
-/* Shifts every image of the minibatch x (n images, already scaled) by a
- * random offset of up to max_shift pixels each way, drawn from a generator
- * seeded with seed and step. */
-static void augment_batch(const nn_dataset *data, const uint32_t *idx, size_t n,
-                          size_t max_shift, uint64_t seed, size_t step, float *x)
-{
-    nn_rng rng;
-    nn_rng_seed(&rng, seed ^ AUGMENT_STREAM ^ ((uint64_t)step * 0x9e3779b97f4a7c15ull));
-    size_t n_in = data->rows * data->cols, span = 2 * max_shift + 1;
-    for (size_t r = 0; r < n; r++) {
-        long dy = (long)nn_rng_below(&rng, span) - (long)max_shift;
-        long dx = (long)nn_rng_below(&rng, span) - (long)max_shift;
-        if (dy != 0 || dx != 0)
-            scale_shifted(data->pixels + (size_t)idx[r] * n_in, data->rows, data->cols,
-                          dy, dx, x + r * n_in);
-    }
-}
-
 /* Fraction of the images idx[0..n) that the net classifies right. */
 static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
                           const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
@@ -284,7 +97,7 @@ static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset 
     double loss_sum = 0.0;
     for (size_t start = 0; start < n; start += VAL_CHUNK) {
         size_t bs = n - start < VAL_CHUNK ? n - start : VAL_CHUNK;
-        gather(data, idx + start, bs, idx + n, n_in, x, y);
+        nn_train_gather(data, idx + start, bs, idx + n, n_in, x, y);
         const float *probs = nn_net_forward_batch(net, ws, x, bs);
         for (size_t r = 0; r < bs; r++) {
             right += nn_argmax(probs + r * n_classes, n_classes) == y[r];
@@ -298,125 +111,16 @@ static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset 
     return n > 0 ? (double)right / (double)n : 0.0;
 }
 
-/* Optimiser state: v is the momentum buffer (or Adam's first moment), s
- * Adam's second moment; both n_params floats, zero at the start. */
-typedef struct {
-    const nn_train_options *opt;
-    float *v, *s;
-    size_t t; /* steps taken, for Adam's bias correction */
-} optimiser;
-
-/* One update of n parameters p from their gradient g, with L2 decay wd
- * (0 for biases) added to the gradient. v and s are the state of the same
- * n parameters. Every branch is one fused pass. */
-NN_VECTOR_CLONES
-static void update_span(const optimiser *o, float lr, float wd, float *p, const float *g,
-                        float *v, float *s, size_t n)
-{
-    const float mu = o->opt->momentum;
-    switch (o->opt->optimizer) {
-    case NN_OPT_SGD:
-        for (size_t i = 0; i < n; i++)
-            p[i] -= lr * (g[i] + wd * p[i]);
-        break;
-    case NN_OPT_MOMENTUM: /* v = mu v + g; p -= lr v */
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            v[i] = mu * v[i] + gi;
-            p[i] -= lr * v[i];
-        }
-        break;
-    case NN_OPT_NESTEROV: /* v = mu v + g; p -= lr (g + mu v) */
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            v[i] = mu * v[i] + gi;
-            p[i] -= lr * (gi + mu * v[i]);
-        }
-        break;
-    case NN_OPT_ADAM: {
-        /* m = b1 m + (1-b1) g; s = b2 s + (1-b2) g^2;
-         * p -= lr (m / c1) / (sqrt(s / c2) + eps), c = 1 - beta^t. */
-        float c1 = (float)(1.0 - pow((double)ADAM_BETA1, (double)o->t));
-        float c2 = (float)(1.0 - pow((double)ADAM_BETA2, (double)o->t));
-        float step = lr / c1, inv_c2 = 1.0f / c2;
-        for (size_t i = 0; i < n; i++) {
-            float gi = g[i] + wd * p[i];
-            v[i] = ADAM_BETA1 * v[i] + (1.0f - ADAM_BETA1) * gi;
-            s[i] = ADAM_BETA2 * s[i] + (1.0f - ADAM_BETA2) * gi * gi;
-            p[i] -= step * v[i] / (sqrtf(s[i] * inv_c2) + ADAM_EPS);
-        }
-        break;
-    }
-    }
-}
-
-/* Applies one optimiser step to the outputs [j0, j1) of layer 1 (all of
- * them unless the threads share them out) and to every layer above: weights
- * with decay, biases without. Layer 1 is shared out only when it is a dense
- * layer, whose neurons each have one bias and n_w / n_b weights lying
- * together; every other layer is stepped whole. */
-static void update(optimiser *o, nn_net *net, const float *grad, float lr, size_t j0,
-                   size_t j1)
-{
-    o->t++;
-    size_t off = 0;
-    for (size_t l = 1; l < net->n_layers; l++) {
-        size_t n_w = nn_net_layer_weights(net, l), n_b = nn_net_layer_biases(net, l);
-        if (n_w + n_b == 0)
-            continue;
-        int part = l == 1 && (j0 != 0 || j1 != n_b);
-        size_t per = part ? n_w / n_b : 0;
-        size_t w = off + (part ? j0 * per : 0), b = off + n_w + (part ? j0 : 0);
-        update_span(o, lr, o->opt->weight_decay, net->params + w, grad + w,
-                    o->v != NULL ? o->v + w : NULL, o->s != NULL ? o->s + w : NULL,
-                    part ? (j1 - j0) * per : n_w);
-        update_span(o, lr, 0.0f, net->params + b, grad + b, o->v != NULL ? o->v + b : NULL,
-                    o->s != NULL ? o->s + b : NULL, part ? j1 - j0 : n_b);
-        off += n_w + n_b;
-    }
-}
-
-/* The perceptron rule on a minibatch x (batch, n_in): the weighted sums
- * Z = X·W^T + b (batch, n_classes) come from one cblas_sgemm with the weights
- * of the start of the minibatch; then, image by image, a misclassified image
- * adds lr x to its true class's row and bias and subtracts it from the
- * predicted class's. Returns the number of images predicted right, or
+/* The perceptron rule on a minibatch, by the only layer's operation (a
+ * perceptron has no hidden layer). Returns the images predicted right, or
  * (size_t)-1 when a sum is not finite. */
 static size_t perceptron_step(nn_net *net, const float *x, const uint8_t *y, size_t batch,
                               float lr, float *z)
 {
-    size_t n_in = nn_net_size(net, 0), n_classes = nn_net_size(net, 1);
-    float *w = nn_net_weights(net, 1), *b = nn_net_biases(net, 1);
-    /* X is (batch, n_in), W is (n_classes, n_in) row-major: Z = X·W^T. */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_classes,
-                (int)n_in, 1.0f, x, (int)n_in, w, (int)n_in, 0.0f, z, (int)n_classes);
-    /* Every sum gets its bias before any update, so that all of them use the
-     * parameters of the start of the minibatch, whatever the image order. */
-    for (size_t r = 0; r < batch; r++) {
-        float *zr = z + r * n_classes;
-        for (size_t j = 0; j < n_classes; j++) {
-            zr[j] += b[j];
-            if (!isfinite(zr[j]))
-                return (size_t)-1;
-        }
-    }
-    size_t right = 0;
-    for (size_t r = 0; r < batch; r++) {
-        size_t pred = nn_argmax(z + r * n_classes, n_classes), truth = y[r];
-        if (pred == truth) {
-            right++;
-            continue;
-        }
-        const float *xr = x + r * n_in;
-        float *wt = w + truth * n_in, *wp = w + pred * n_in;
-        for (size_t i = 0; i < n_in; i++) {
-            wt[i] += lr * xr[i];
-            wp[i] -= lr * xr[i];
-        }
-        b[truth] += lr;
-        b[pred] -= lr;
-    }
-    return right;
+    nn_layer_run run = nn_net_layer_run(net, 1);
+    const nn_layer_ops *ops = nn_layer_ops_of(net->layers[1].kind);
+    return ops->perceptron(&run, nn_net_weights(net, 1), nn_net_biases(net, 1), x, y, batch,
+                           lr, z);
 }
 
 static int params_finite(const nn_net *net)
@@ -566,11 +270,11 @@ static void load_batch(const team *tm, size_t start, size_t step, float *x, uint
 {
     const size_t n_in = nn_net_size(tm->net, 0), bs = batch_size(tm, start);
     const uint32_t *idx_end = tm->idx + tm->n_train;
-    gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
+    nn_train_gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
     if (tm->opt->augment > 0)
-        augment_batch(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
+        nn_train_augment(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
                       x);
-    prefetch_images(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
+    nn_train_prefetch(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
 }
 
 /* The part s of a minibatch of bs images: images [lo, hi). */
@@ -710,22 +414,6 @@ static int diverged(worker *w, float loss, const position *at)
     return 1;
 }
 
-/* Scales the n values of g down to a global (L2) norm of at most max: the
- * gradient clipping that keeps a recurrent net's rare huge gradients from
- * undoing its training. The norm is summed in one fixed order, so every
- * thread scales its copy alike. */
-static void clip_norm(float *g, size_t n, float max)
-{
-    double sq = 0.0;
-    for (size_t i = 0; i < n; i++)
-        sq += (double)g[i] * g[i];
-    if (sq <= (double)max * max)
-        return;
-    float scale = (float)((double)max / sqrt(sq));
-    for (size_t i = 0; i < n; i++)
-        g[i] *= scale;
-}
-
 /* The part of a step done after the threads meet: the rest of the forward
  * and backward passes and the update (or the perceptron rule). Returns
  * non-zero when the run has diverged. */
@@ -748,8 +436,8 @@ static int second_half(worker *w, const float *x, const uint8_t *y, size_t bs,
     if (diverged(w, *loss, at))
         return 1;
     if (tm->opt->clip_norm > 0.0f)
-        clip_norm(w->grad, w->net->n_params, tm->opt->clip_norm);
-    update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
+        nn_clip_norm(w->grad, w->net->n_params, tm->opt->clip_norm);
+    nn_optimiser_update(&w->optim, w->net, w->grad, lr, w->j0, w->j1);
     return 0;
 }
 
@@ -876,9 +564,9 @@ static int first_has_cols(const nn_net *net)
  * thread at most per part. */
 static size_t threads_for(const nn_net *net, const nn_train_options *opt)
 {
-    if (!first_has_cols(net) || (opt->clip_norm > 0.0f && net->hidden != NN_ACT_STEP))
+    if (!first_has_cols(net) || (opt->clip_norm > 0.0f && nn_net_hidden(net) != NN_ACT_STEP))
         return opt->threads < 1 ? 1 : opt->threads < NN_SHARDS ? opt->threads : NN_SHARDS;
-    if (net->n_layers < 3 || net->hidden == NN_ACT_STEP || opt->threads <= 1)
+    if (net->n_layers < 3 || nn_net_hidden(net) == NN_ACT_STEP || opt->threads <= 1)
         return 1;
     return opt->threads < first_blocks(net) ? opt->threads : first_blocks(net);
 }
@@ -961,7 +649,7 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
     tm->data = data;
     tm->net = net;
     tm->n_threads = threads_for(net, opt);
-    tm->perceptron = net->hidden == NN_ACT_STEP;
+    tm->perceptron = nn_net_hidden(net) == NN_ACT_STEP;
     /* Clipping needs the whole gradient in every thread: shard the images. */
     tm->split = !tm->perceptron && nn_net_splits_first(net) && opt->clip_norm == 0.0f;
     tm->sharded = !tm->perceptron && (!first_has_cols(net) || opt->clip_norm > 0.0f);

@@ -63,6 +63,16 @@ run_nn "${T[@]}" --activation step --layers 784,16,10 -o "$TMP/bad.nnc"
 expect_error 2 "step" "perceptron with a hidden layer"
 check "no model written" [ ! -e "$TMP/bad.nnc" ]
 
+# --layers and --hidden read plain lists with the library's one grammar:
+# a bad entry is a usage error that names its token, before any data is read.
+run_nn train --quiet --layers 784,0,10 -o "$TMP/bad.nnc"
+expect_error 2 "--layers: '0': a dense layer of 0 neurons" "--layers with a 0-neuron layer"
+run_nn train --quiet --hidden 16,99999 -o "$TMP/bad.nnc"
+expect_error 2 "--hidden: '99999'" "--hidden over the cap"
+run_nn train --quiet --hidden 16:tanh -o "$TMP/bad.nnc"
+expect_error 2 "--hidden: '16:tanh'" "--hidden takes neuron counts only"
+check "no model written" [ ! -e "$TMP/bad.nnc" ]
+
 # A diverging run stops with exit 1 and leaves the existing model alone.
 cp "$TMP/a.nnc" "$TMP/keep.nnc"
 run_nn "${T[@]}" --epochs 2 --lr 1e6 --optimizer sgd -o "$TMP/keep.nnc"

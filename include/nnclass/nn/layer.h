@@ -8,9 +8,21 @@
  * maps its nn_layer_kind to those operations. The generic code (the forward
  * and backward walks, parameter offsets, the trainer, save and load, info,
  * export) reaches a kind only through nn_layer_ops_of(kind); it never asks
- * which kind it holds. A new kind is: a new enumerator below (its number is
- * stored in model files, so numbers are never reused), a new file, a new
- * row in the table.
+ * which kind it holds. A new kind is: a new enumerator below and
+ * NN_LAYER_KINDS one up (its number is stored in model files, so numbers
+ * are never reused), a new file, a new row in the table. The model file
+ * stores a row's kind, act, h, w, c, k and same: a kind whose settings fit
+ * those fields (a recurrent layer: c its units, k its direction, same
+ * whether it keeps every step) needs no change to the file format.
+ *
+ * A recurrent layer (rnn, gru, lstm) fits these operations as they are:
+ * shape reads an image input as t = h steps of f = w*c features (or a
+ * sequence as it is) and gives (t, units) or, keeping the last step only,
+ * a flat (units); scratch asks for the kept floats of its gates for every
+ * step (backpropagation through time reads them); forward does one sgemm
+ * for the input projections of all steps, then one per step for the
+ * recurrence; backward walks the steps in reverse. Bidirectional is two
+ * passes into the two halves of the features.
  *
  * Shapes. What flows between layers is, per sample, one of
  *   image     (channels, height, width), stored channels last: h rows of w
@@ -29,10 +41,13 @@
  * reads: nn_output_ops turns them into probabilities and gives the loss and
  * its gradient from per-sample targets (nn_targets). Softmax with
  * cross-entropy reads one byte label per sample; an output that needs more
- * per sample (CTC: a label sequence per sample and one distribution per
- * time step of a sequence-shaped last row; reconstruction: the input image
- * itself) reads the other fields of nn_targets, and its rows of scores are
- * its last layer's shape (per time step for a sequence).
+ * per sample reads the other fields of nn_targets: CTC a label sequence per
+ * sample, its scores a sequence-shaped last row, (batch, t, classes + 1),
+ * one distribution per time step (n = t * (classes + 1) per sample, which
+ * it splits by the row's shape); reconstruction the target images, its
+ * scores the last row's values. The walks hand the output the last row's
+ * (batch, n) scores and take back its (batch, n) gradient, whatever it
+ * reads per sample.
  */
 #ifndef NNCLASS_LAYER_H
 #define NNCLASS_LAYER_H
@@ -161,6 +176,8 @@ typedef struct {
     const float *data;
 } nn_param_array;
 
+typedef struct nn_output_ops nn_output_ops;
+
 /* The operations of one kind of layer. Optional entries may be NULL where
  * said. */
 typedef struct {
@@ -169,6 +186,11 @@ typedef struct {
     int in_v1;           /* model format version 1 can hold it (a plain dense list) */
     nn_shape_layout layout; /* what its output is (see nn_shape) */
     int can_be_output;   /* may be the last row: its outputs are the output's scores */
+    /* The output a last row of this kind feeds (NULL: softmax with
+     * cross-entropy). An output kind of its own (CTC, reconstruction) is a
+     * row without parameters at the end of the table, its forward the
+     * identity, naming its loss here. */
+    const nn_output_ops *output;
 
     /* --- the text form (--layers, info, the .npz "layers" string) --- */
     /* prefix of its token ("conv"; "" for a bare number); NULL: no text form */
@@ -243,6 +265,15 @@ typedef struct {
                           size_t batch, size_t j0, size_t j1, nn_activation act, float *dw,
                           float *dprev);
 
+    /* --- the perceptron rule (optional: a kind that can be a perceptron's
+     * only layer) --- On a minibatch x (batch, n_in) with labels y: the
+     * sums z (batch, n_out) with the weights of the start of the
+     * minibatch, then each misclassified sample moves the weights w and
+     * biases b (the run's, writable). Returns the samples predicted right,
+     * or (size_t)-1 when a sum is not finite. */
+    size_t (*perceptron)(const nn_layer_run *run, float *w, float *b, const float *x,
+                         const uint8_t *y, size_t batch, float lr, float *z);
+
     /* --- export: NULL refuses ("cannot export layer X to ONNX") --- */
     /* Adds layer l's nodes and initializers to g. NN_OK or a status. */
     nn_status (*onnx)(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *err);
@@ -293,7 +324,7 @@ typedef struct {
 } nn_targets;
 
 /* The loss at the end of a table. */
-typedef struct {
+struct nn_output_ops {
     const char *name;
     /* Scores (rows, n) -> probabilities, in place. */
     void (*probs)(float *z, size_t rows, size_t n);
@@ -302,7 +333,7 @@ typedef struct {
      * overwritten. */
     double (*loss_grad)(float *z, const nn_targets *t, size_t batch, size_t norm, size_t n,
                         float *delta, size_t *right);
-} nn_output_ops;
+};
 
 /* Softmax with cross-entropy (one byte label per sample). */
 extern const nn_output_ops nn_output_softmax_xent;

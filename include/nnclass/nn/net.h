@@ -2,8 +2,9 @@
  * net.h - a neural network as a table of layers: the model and its forward
  * and backward passes.
  *
- * Row 0 of the table is the input image; every other row is a layer of one
- * of three kinds, each with its own activation (sigmoid, relu, tanh, none):
+ * Row 0 of the table is the input image; every other row is a layer, each
+ * with its own activation (sigmoid, relu, tanh, none). What a layer is, and
+ * how a kind of layer plugs in, is in layer.h; the kinds today:
  *
  *   dense  n neurons, a = f(W.x + b) over the whole previous output
  *   conv   C_out k x k kernels, stride 1, 'valid' (no padding) or 'same'
@@ -49,11 +50,20 @@
 typedef struct {
     size_t n_layers;              /* rows of the table, input included (>= 2) */
     nn_layer layers[NN_MAX_LAYERS]; /* the table: the only description of the net */
-    nn_activation hidden;         /* dense nets: the hidden layers' activation;
-                                     tables: layer 1's */
     size_t n_params;              /* weights + biases */
     float *params;                /* n_params floats, layout above */
 } nn_net;
+
+/* The activation the net's hidden rows were made with, as its last row
+ * records it: the output row applies no activation to its scores (the
+ * output's softmax does), so its act field says what version 1 files and
+ * the exports call the net's activation: a plain list's hidden activation
+ * (also when it has no hidden layer), NN_ACT_STEP for the perceptron, a
+ * table's layer 1's (none without a hidden layer). */
+static inline nn_activation nn_net_hidden(const nn_net *net)
+{
+    return net->layers[net->n_layers - 1].act;
+}
 
 /* Values per sample that row l outputs (its h*w*c): row 0's are the
  * inputs, the last row's the classes. */
@@ -91,6 +101,13 @@ nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **
  * NN_MAX_LAYERS rows) and *n; NN_E_ARG with a message naming the token. */
 nn_status nn_net_parse_table(const char *spec, nn_activation def_act, nn_layer *layers,
                              size_t *n, nn_error *err);
+
+/* Parses hidden rows only, in the same grammar (--hidden 16,16): each token
+ * a layer after an input and before an output that are given elsewhere.
+ * Fills layers (up to NN_MAX_LAYERS - 2 rows) and *n; NN_E_ARG with a
+ * message naming the token. */
+nn_status nn_net_parse_hidden(const char *spec, nn_activation def_act, nn_layer *layers,
+                              size_t *n, nn_error *err);
 
 /* Writes the table as nn_net_parse_table reads it, e.g.
  * "28x28,conv5x5x16,pool2,10" (activations only where they differ from
@@ -195,6 +212,13 @@ float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
 double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x,
                              const uint8_t *labels, size_t batch, size_t norm, float *grad,
                              size_t *correct);
+
+/* The same with any output's targets (see nn_targets in layer.h): the
+ * loss the last row's kind names, or softmax with cross-entropy, which
+ * reads targets->labels. */
+double nn_net_loss_grad_targets(const nn_net *net, nn_workspace *ws, const float *x,
+                                const nn_targets *targets, size_t batch, size_t norm,
+                                float *grad, size_t *correct);
 
 /* Rows (image positions) of the lowered matrix of a conv layer per sgemm. */
 #define NN_CONV_ROWS 2048u

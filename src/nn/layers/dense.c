@@ -205,6 +205,48 @@ static void dense_backward_cols(const nn_layer_run *run, const float *in, const 
     }
 }
 
+/* --- the perceptron rule -------------------------------------------------------- */
+
+/* The weighted sums Z = X.W^T + b (batch, n_out) come from one cblas_sgemm
+ * with the weights of the start of the minibatch; then, sample by sample, a
+ * misclassified one adds lr x to its true class's row and bias and
+ * subtracts it from the predicted class's. */
+static size_t dense_perceptron(const nn_layer_run *run, float *w, float *b, const float *x,
+                               const uint8_t *y, size_t batch, float lr, float *z)
+{
+    size_t n_in = run->n_in, n_classes = run->n_out;
+    /* X is (batch, n_in), W is (n_classes, n_in) row-major: Z = X.W^T. */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)n_classes,
+                (int)n_in, 1.0f, x, (int)n_in, w, (int)n_in, 0.0f, z, (int)n_classes);
+    /* Every sum gets its bias before any update, so that all of them use the
+     * parameters of the start of the minibatch, whatever the sample order. */
+    for (size_t r = 0; r < batch; r++) {
+        float *zr = z + r * n_classes;
+        for (size_t j = 0; j < n_classes; j++) {
+            zr[j] += b[j];
+            if (!isfinite(zr[j]))
+                return (size_t)-1;
+        }
+    }
+    size_t right = 0;
+    for (size_t r = 0; r < batch; r++) {
+        size_t pred = nn_argmax(z + r * n_classes, n_classes), truth = y[r];
+        if (pred == truth) {
+            right++;
+            continue;
+        }
+        const float *xr = x + r * n_in;
+        float *wt = w + truth * n_in, *wp = w + pred * n_in;
+        for (size_t i = 0; i < n_in; i++) {
+            wt[i] += lr * xr[i];
+            wp[i] -= lr * xr[i];
+        }
+        b[truth] += lr;
+        b[pred] -= lr;
+    }
+    return right;
+}
+
 /* --- export ---------------------------------------------------------------------- */
 
 /* z = x W^T + b by Gemm (transB: W is stored (out, in) row-major). An image
@@ -276,6 +318,7 @@ const nn_layer_ops nn_dense_ops = {
     .forward_cols = dense_forward_cols,
     .grad_cols = dense_grad_cols,
     .backward_cols = dense_backward_cols,
+    .perceptron = dense_perceptron,
     .onnx = dense_onnx,
     .npz = dense_npz,
 };

@@ -1,20 +1,12 @@
 /*
- * layers.h - the rows of the layer table (one file per kind defines each)
- * and the helpers their export operations share. Not part of the public
- * API: the generic code reaches a kind through nn_layer_ops_of.
+ * layers.h - the helpers the kinds of layer share (text tokens, ONNX
+ * nodes) and the naive references beside their tuned kernels. Not part of
+ * the public API: the generic code reaches a kind through nn_layer_ops_of.
  */
 #ifndef NNCLASS_LAYERS_LAYERS_H
 #define NNCLASS_LAYERS_LAYERS_H
 
 #include "nnclass/nn/layer.h"
-
-extern const nn_layer_ops nn_input_ops; /* input.c */
-extern const nn_layer_ops nn_dense_ops; /* dense.c */
-extern const nn_layer_ops nn_conv_ops;  /* conv.c */
-extern const nn_layer_ops nn_pool_ops;  /* pool.c */
-extern const nn_layer_ops nn_rnn_ops;   /* rnn.c */
-extern const nn_layer_ops nn_gru_ops;   /* gru.c */
-extern const nn_layer_ops nn_lstm_ops;  /* lstm.c */
 
 /* The plain loops the tuned forward kernels compute, as references for the
  * tests (run as for the forward operation; no room needed). */

@@ -4,6 +4,15 @@
 
 #include "layers.h"
 
+/* One row per kind, each defined in the kind's own file. */
+extern const nn_layer_ops nn_input_ops; /* input.c */
+extern const nn_layer_ops nn_dense_ops; /* dense.c */
+extern const nn_layer_ops nn_conv_ops;  /* conv.c */
+extern const nn_layer_ops nn_pool_ops;  /* pool.c */
+extern const nn_layer_ops nn_rnn_ops;   /* rnn.c */
+extern const nn_layer_ops nn_gru_ops;   /* gru.c */
+extern const nn_layer_ops nn_lstm_ops;  /* lstm.c */
+
 static const nn_layer_ops *const table[NN_LAYER_KINDS] = {
     [NN_LAYER_INPUT] = &nn_input_ops,
     [NN_LAYER_DENSE] = &nn_dense_ops,

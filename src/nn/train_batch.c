@@ -1,0 +1,80 @@
+/* train_batch.c - minibatches from a dataset: the images' bytes scaled to
+ * floats (with the next images prefetched) and shifted at random for
+ * augmentation. */
+#include <string.h>
+
+#include "nnclass/base/rng.h"
+#include "train_internal.h"
+
+#define AUGMENT_STREAM 0x4155474d454e5431ull /* "AUGMENT1" */
+
+/* Asks for the bytes of the images idx[0..n) (not past idx_end) to be brought
+ * into the cache. The images sit at random places in a 47 MB array, so
+ * scaling a minibatch would otherwise wait on memory more than it computes;
+ * the next minibatch's images are requested before this one is computed. */
+void nn_train_prefetch(const nn_dataset *data, const uint32_t *idx,
+                       const uint32_t *idx_end, size_t n, size_t n_in)
+{
+    for (size_t r = 0; r < n && idx + r < idx_end; r++) {
+        const uint8_t *p = data->pixels + (size_t)idx[r] * n_in;
+        for (size_t i = 0; i < n_in; i += 64)
+            __builtin_prefetch(p + i, 0, 2);
+        __builtin_prefetch(p + n_in - 1, 0, 2);
+    }
+}
+
+/* Images ahead of the one being scaled whose bytes are prefetched. */
+#define PREFETCH_AHEAD 4u
+
+/* Copies the images idx[0..n) into x, (n, n_in) floats in [0, 1], and their
+ * labels into y. The bytes of the image PREFETCH_AHEAD places further on in
+ * idx (up to idx_end, which may lie past this minibatch) are requested while
+ * the current one is scaled. */
+void nn_train_gather(const nn_dataset *data, const uint32_t *idx, size_t n,
+                     const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y)
+{
+    for (size_t r = 0; r < n; r++) {
+        if (idx + r + PREFETCH_AHEAD < idx_end)
+            nn_train_prefetch(data, idx + r + PREFETCH_AHEAD, idx_end, 1, n_in);
+        nn_scale_pixels(data->pixels + (size_t)idx[r] * n_in, n_in, x + r * n_in);
+        y[r] = data->labels[idx[r]];
+    }
+}
+
+/* Scales a rows x cols image shifted by (dy, dx) pixels into out, zeros
+ * where the shift uncovers it. */
+static void scale_shifted(const uint8_t *img, size_t rows, size_t cols, long dy, long dx,
+                          float *out)
+{
+    long r = (long)rows, c = (long)cols;
+    long x0 = dx > 0 ? dx : 0, x1 = dx < 0 ? c + dx : c; /* output columns from the image */
+    for (long y = 0; y < r; y++) {
+        float *o = out + (size_t)y * cols;
+        long sy = y - dy;
+        if (sy < 0 || sy >= r || x1 <= x0) {
+            memset(o, 0, cols * sizeof(float));
+            continue;
+        }
+        memset(o, 0, (size_t)x0 * sizeof(float));
+        nn_scale_pixels(img + (size_t)sy * cols + (size_t)(x0 - dx), (size_t)(x1 - x0), o + x0);
+        memset(o + x1, 0, (size_t)(c - x1) * sizeof(float));
+    }
+}
+
+/* Shifts every image of the minibatch x (n images, already scaled) by a
+ * random offset of up to max_shift pixels each way, drawn from a generator
+ * seeded with seed and step. */
+void nn_train_augment(const nn_dataset *data, const uint32_t *idx, size_t n,
+                      size_t max_shift, uint64_t seed, size_t step, float *x)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, seed ^ AUGMENT_STREAM ^ ((uint64_t)step * 0x9e3779b97f4a7c15ull));
+    size_t n_in = data->rows * data->cols, span = 2 * max_shift + 1;
+    for (size_t r = 0; r < n; r++) {
+        long dy = (long)nn_rng_below(&rng, span) - (long)max_shift;
+        long dx = (long)nn_rng_below(&rng, span) - (long)max_shift;
+        if (dy != 0 || dx != 0)
+            scale_shifted(data->pixels + (size_t)idx[r] * n_in, data->rows, data->cols,
+                          dy, dx, x + r * n_in);
+    }
+}

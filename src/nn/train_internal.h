@@ -1,0 +1,53 @@
+/*
+ * train_internal.h - the parts of the trainer in files of their own:
+ * minibatches from a dataset and the optimiser step. Not part of the
+ * public API.
+ */
+#ifndef NNCLASS_TRAIN_INTERNAL_H
+#define NNCLASS_TRAIN_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnclass/nn/dataset.h"
+#include "nnclass/nn/net.h"
+#include "nnclass/nn/train.h"
+
+/* Asks for the bytes of the images idx[0..n) (not past idx_end) to be
+ * brought into the cache (the images sit at random places in a large
+ * array). */
+void nn_train_prefetch(const nn_dataset *data, const uint32_t *idx, const uint32_t *idx_end,
+                       size_t n, size_t n_in);
+
+/* Copies the images idx[0..n) into x, (n, n_in) floats in [0, 1], and their
+ * labels into y, prefetching the bytes of images further on in idx (up to
+ * idx_end, which may lie past this minibatch). */
+void nn_train_gather(const nn_dataset *data, const uint32_t *idx, size_t n,
+                     const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y);
+
+/* Shifts every image of the minibatch x (n images, already scaled) by a
+ * random offset of up to max_shift pixels each way, drawn from a generator
+ * seeded with seed and step. */
+void nn_train_augment(const nn_dataset *data, const uint32_t *idx, size_t n,
+                      size_t max_shift, uint64_t seed, size_t step, float *x);
+
+/* Optimiser state: v is the momentum buffer (or Adam's first moment), s
+ * Adam's second moment; both n_params floats, zero at the start. */
+typedef struct {
+    const nn_train_options *opt;
+    float *v, *s;
+    size_t t; /* steps taken, for Adam's bias correction */
+} optimiser;
+
+/* One optimiser step on the outputs [j0, j1) of layer 1 and every layer
+ * above (see train_optim.c). */
+void nn_optimiser_update(optimiser *o, nn_net *net, const float *grad, float lr, size_t j0,
+                         size_t j1);
+
+/* Scales the n values of g down to a global (L2) norm of at most max:
+ * gradient clipping, which keeps a recurrent net's rare huge gradients from
+ * undoing its training. The norm is summed in one fixed order, so every
+ * thread scales its copy alike. */
+void nn_clip_norm(float *g, size_t n, float max);
+
+#endif
