@@ -375,6 +375,39 @@ if [ -n "$rest" ]; then
     fi
 fi
 
+# --- 3c''. the row-by-row LSTM against PyTorch --------------------------------------
+# One epoch each: nnclass's `train --arch lstm` (its seconds from --log, its
+# peak RSS), PyTorch's nn.LSTM on the same net, batch, optimiser and clipping
+# at 1 and 2 threads (the best is kept).
+lstm_epoch="" lstm_rss="" torch_lstm_epoch="" torch_lstm_threads=""
+if [ -n "$rest" ]; then
+    log "train LSTM: 1 epoch"
+    if lstm_rss=$(peak_rss_kb "$nnclass" train --arch lstm --dataset mnist --epochs 1 \
+        --quiet --log "$tmp/lstm.log" -o "$tmp/lstm.nnc"); then
+        lstm_epoch=$(epoch_seconds "$tmp/lstm.log") || lstm_epoch=""
+        log "train LSTM: $(fmt %.2f "${lstm_epoch:-0}") s/epoch"
+    else
+        fail "train LSTM"
+    fi
+    if [ "$with_torch" -eq 1 ]; then
+        for th in 1 2; do
+            log "PyTorch LSTM reference: $th thread(s)"
+            if "$py" "$root/scripts/bench_torch.py" --data-dir "$data" --arch lstm --epochs 1 \
+                --batch 64 --lr 0.002 --threads $th --infer-reps 1 2>"$tmp/err" \
+                >"$tmp/torch_lstm$th.txt"; then
+                e=$(tr ' ' '\n' <"$tmp/torch_lstm$th.txt" | sed -n 's/^epoch_seconds=//p')
+                log "  $e s/epoch"
+                if [ -z "$torch_lstm_epoch" ] || holds "$e < $torch_lstm_epoch"; then
+                    torch_lstm_epoch=$e torch_lstm_threads=$th
+                fi
+            else
+                tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
+                fail "PyTorch LSTM reference"
+            fi
+        done
+    fi
+fi
+
 # --- 3d. nnclass eval (10k test images from .gz) ---------------------------------
 ev_s="" ev_rss="" ev_model_note="" ev_cmd=()
 if [ -n "$rest" ]; then
@@ -590,6 +623,21 @@ if [ -n "$cnn_epoch" ]; then
         "<= 1 s" "$(met "$cnn_ev_s <= 1")"
 elif [ -n "$rest" ]; then
     row "train CNN s/epoch" "failed" "$na" "$na" ">= 3x faster" "$na"
+fi
+# the LSTM
+if [ -n "$lstm_epoch" ]; then
+    if [ -n "$torch_lstm_epoch" ]; then
+        r=$(calc "$torch_lstm_epoch / $lstm_epoch")
+        row "train LSTM s/epoch" "$(fmt %.2f "$lstm_epoch") s" \
+            "torch $(fmt %.2f "$torch_lstm_epoch") s ($torch_lstm_threads thr)" \
+            "$(fmt %.1f "$r")x faster" ">= 3x faster" "$(met "$r >= 3")"
+    else
+        row "train LSTM s/epoch" "$(fmt %.2f "$lstm_epoch") s" "torch n/a" "$na" ">= 3x faster" "$na"
+    fi
+    [ -z "$lstm_rss" ] || row "  LSTM train peak RSS" "$(mb "$lstm_rss")" "$na" "$na" "<= 150 MB" \
+        "$(met "$lstm_rss <= 150 * 1024")"
+elif [ -n "$rest" ]; then
+    row "train LSTM s/epoch" "failed" "$na" "$na" ">= 3x faster" "$na"
 fi
 train_rss=$(max_kb "$tb_rss" "$df_rss")
 if [ -n "$train_rss" ]; then
