@@ -56,7 +56,7 @@ typedef struct {
 /* Where a reader's bytes come from; make one with nn_idx_path, nn_idx_fd or
  * nn_idx_memory. Passed by value: it only points at what it names. */
 typedef struct {
-    int kind;            /* which of the three (private to idx.c) */
+    int kind;            /* which of the three (private to the reader) */
     const char *path;    /* a file, or "-" */
     int fd;              /* a descriptor */
     const uint8_t *data; /* bytes in memory */
