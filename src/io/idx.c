@@ -68,6 +68,50 @@ static uint8_t *alloc_payload(size_t len)
     return malloc(len > 0 ? len : 1);
 }
 
+/* The message for raw bytes of known size that are not exactly the declared
+ * payload, else NN_OK. */
+static nn_status check_payload_size(const idx_file *f, nn_error *err)
+{
+    const char *items = f->kind->items, *bytes = f->kind->bytes;
+    if (f->payload_avail < f->payload)
+        return nn_fail(err, NN_E_TRUNCATED,
+                       "%s: truncated: header declares %" PRIu32 " %s (%" PRIu64 " bytes), "
+                       "file has %" PRIu64 " bytes of %s",
+                       f->name, f->dims[0], items, f->payload, f->payload_avail, bytes);
+    if (f->payload_avail > f->payload)
+        return nn_fail(err, NN_E_FORMAT,
+                       "%s: %" PRIu64 " trailing bytes: header declares %" PRIu32 " %s (%" PRIu64
+                       " bytes), file has %" PRIu64 " bytes of %s",
+                       f->name, f->payload_avail - f->payload, f->dims[0], items, f->payload,
+                       f->payload_avail, bytes);
+    return NN_OK;
+}
+
+/* Reads up to payload bytes into *buf, which holds *cap bytes of which *got
+ * are filled, doubling it (never past payload) whenever it is full. Stops
+ * at the end of the data or at an error, with read_bytes's status. */
+static nn_status read_growing(idx_file *f, size_t payload, uint8_t **buf, size_t *cap,
+                              size_t *got, nn_error *err)
+{
+    nn_status st = NN_OK;
+    while (*got < payload) {
+        if (*got == *cap) {
+            size_t next = *cap > payload / 2 ? payload : *cap * 2;
+            uint8_t *grown = realloc(*buf, next);
+            if (grown == NULL)
+                return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", f->name, next);
+            *buf = grown;
+            *cap = next;
+        }
+        size_t n = 0;
+        st = nn_idx_read_bytes(f, *buf + *got, *cap - *got, IDX_READ_CHUNK, &n, err);
+        *got += n;
+        if (st != NN_OK || *got < *cap)
+            break; /* an error, or the end of the data before the declared size */
+    }
+    return st;
+}
+
 /* Reads the whole declared payload of an opened file into a new buffer. */
 static nn_status load_payload(idx_file *f, uint8_t **out, nn_error *err)
 {
@@ -78,17 +122,9 @@ static nn_status load_payload(idx_file *f, uint8_t **out, nn_error *err)
     const size_t payload = (size_t)f->payload;
 
     if (f->size_known) {
-        if (f->payload_avail < f->payload)
-            return nn_fail(err, NN_E_TRUNCATED,
-                           "%s: truncated: header declares %" PRIu32 " %s (%" PRIu64 " bytes), "
-                           "file has %" PRIu64 " bytes of %s",
-                           f->name, f->dims[0], items, f->payload, f->payload_avail, bytes);
-        if (f->payload_avail > f->payload)
-            return nn_fail(err, NN_E_FORMAT,
-                           "%s: %" PRIu64 " trailing bytes: header declares %" PRIu32 " %s (%" PRIu64
-                           " bytes), file has %" PRIu64 " bytes of %s",
-                           f->name, f->payload_avail - f->payload, f->dims[0], items, f->payload,
-                           f->payload_avail, bytes);
+        st = check_payload_size(f, err);
+        if (st != NN_OK)
+            return st;
         cap = payload;
     } else {
         cap = payload < IDX_GROW_START ? payload : IDX_GROW_START;
@@ -98,23 +134,7 @@ static nn_status load_payload(idx_file *f, uint8_t **out, nn_error *err)
         if (buf == NULL)
             return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", f->name, cap);
     }
-    while (got < payload) {
-        if (got == cap) {
-            size_t next = cap > payload / 2 ? payload : cap * 2;
-            uint8_t *grown = realloc(buf, next);
-            if (grown == NULL) {
-                st = nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", f->name, next);
-                goto fail;
-            }
-            buf = grown;
-            cap = next;
-        }
-        size_t n = 0;
-        st = nn_idx_read_bytes(f, buf + got, cap - got, IDX_READ_CHUNK, &n, err);
-        got += n;
-        if (st != NN_OK || got < cap)
-            break; /* an error, or the end of the data before the declared size */
-    }
+    st = read_growing(f, payload, &buf, &cap, &got, err);
     if (st != NN_OK && st != NN_E_TRUNCATED)
         goto fail;
     if (got < payload) {
