@@ -203,6 +203,43 @@ static void cmyk_to_grey(const JSAMPLE *in, size_t width, int inverted, uint8_t 
     }
 }
 
+/* Reads the header into cinfo: a file without an image, or whose header is
+ * cut short, is an error. */
+static nn_status read_jpeg_header(struct jpeg_decompress_struct *cinfo, const jpeg_errors *jerr,
+                                  const char *name, nn_error *err)
+{
+    if (jpeg_read_header(cinfo, TRUE) != JPEG_HEADER_OK)
+        return nn_fail(err, NN_E_FORMAT, "%s: JPEG without an image", name);
+    if (jerr->warning_code == JWRN_JPEG_EOF)
+        return nn_fail(err, NN_E_TRUNCATED, "%s: truncated JPEG: the header ends early", name);
+    return NN_OK;
+}
+
+/* Decodes every scanline into out's pixels, through row (one CMYK line)
+ * when cmyk. */
+static void read_scanlines(struct jpeg_decompress_struct *cinfo, JSAMPLE *row, int cmyk,
+                           nn_grey *out)
+{
+    while (cinfo->output_scanline < cinfo->output_height) {
+        uint8_t *dst = out->pixels + (size_t)cinfo->output_scanline * out->width;
+        JSAMPROW rows[1] = {cmyk ? row : dst};
+        if (jpeg_read_scanlines(cinfo, rows, 1) != 1)
+            break;
+        if (cmyk)
+            cmyk_to_grey(row, out->width, cinfo->saw_Adobe_marker, dst);
+    }
+}
+
+/* libjpeg pads a cut file with grey and warns: the pixels are made up. */
+static nn_status check_warnings(const jpeg_errors *jerr, const char *name, nn_error *err)
+{
+    if (jerr->warning_code == 0)
+        return NN_OK;
+    nn_status st = jerr->warning_code == JWRN_JPEG_EOF ? NN_E_TRUNCATED : NN_E_FORMAT;
+    return nn_fail(err, st, "%s: %s JPEG: %s", name,
+                   st == NN_E_TRUNCATED ? "truncated" : "corrupt", jerr->warning);
+}
+
 nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          const char *name, nn_grey *out, nn_error *err)
 {
@@ -227,14 +264,9 @@ nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     progress.progress_monitor = jpeg_on_progress;
     cinfo.progress = &progress;
     jpeg_mem_src(&cinfo, data, (unsigned long)len);
-    if (jpeg_read_header(&cinfo, TRUE) != JPEG_HEADER_OK) {
-        st = nn_fail(err, NN_E_FORMAT, "%s: JPEG without an image", name);
+    st = read_jpeg_header(&cinfo, &jerr, name, err);
+    if (st != NN_OK)
         goto done;
-    }
-    if (jerr.warning_code == JWRN_JPEG_EOF) {
-        st = nn_fail(err, NN_E_TRUNCATED, "%s: truncated JPEG: the header ends early", name);
-        goto done;
-    }
     int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
     st = nn_grey_alloc(cinfo.image_width, cinfo.image_height, max_pixels, name, out, err);
@@ -248,21 +280,10 @@ nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
             goto done;
         }
     }
-    while (cinfo.output_scanline < cinfo.output_height) {
-        uint8_t *dst = out->pixels + (size_t)cinfo.output_scanline * out->width;
-        JSAMPROW rows[1] = {cmyk ? row : dst};
-        if (jpeg_read_scanlines(&cinfo, rows, 1) != 1)
-            break;
-        if (cmyk)
-            cmyk_to_grey(row, out->width, cinfo.saw_Adobe_marker, dst);
-    }
-    /* libjpeg pads a cut file with grey and warns: the pixels are made up. */
-    if (jerr.warning_code != 0) {
-        st = jerr.warning_code == JWRN_JPEG_EOF ? NN_E_TRUNCATED : NN_E_FORMAT;
-        nn_fail(err, st, "%s: %s JPEG: %s", name,
-                st == NN_E_TRUNCATED ? "truncated" : "corrupt", jerr.warning);
+    read_scanlines(&cinfo, row, cmyk, out);
+    st = check_warnings(&jerr, name, err);
+    if (st != NN_OK)
         goto done;
-    }
     jpeg_finish_decompress(&cinfo);
 done:
     jpeg_destroy_decompress(&cinfo);
