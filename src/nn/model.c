@@ -357,22 +357,14 @@ static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
     return st;
 }
 
-static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, const char *name,
-                              uint8_t **out, size_t *out_len, nn_error *err)
+/* The fixed part of the header, at the start of buf: magic, version,
+ * sizes, flags and the training metadata. */
+static void put_fixed_header(uint8_t *buf, const nn_net *net, const nn_model_meta *meta,
+                             uint32_t version, size_t hsize)
 {
-    nn_status st = check_for_encode(net, meta, name, err);
-    if (st != NN_OK)
-        return st;
     size_t n_classes = meta->n_classes;
     int has_names = meta->has_class_names != 0;
-    uint32_t version = nn_net_is_dense(net) ? MODEL_VERSION : MODEL_VERSION_TABLE;
     int has_prov = meta->has_provenance != 0;
-    size_t hsize = header_size(version, net->n_layers, n_classes, has_names, has_prov);
-    size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
-    uint8_t *buf = calloc(1, len);
-    if (buf == NULL)
-        return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", name, len);
-
     memcpy(buf + OFF_MAGIC, MODEL_MAGIC, MAGIC_LEN); /* the string's NUL is the 8th byte */
     put32(buf + OFF_VERSION, version);
     put32(buf + OFF_HEADER_SIZE, (uint32_t)hsize);
@@ -388,7 +380,12 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     put64(buf + OFF_N_PARAMS, net->n_params);
     put_text(buf + OFF_DATASET, meta->dataset, NN_MODEL_NAME_LEN);
     put_text(buf + OFF_RECIPE, meta->recipe, RECIPE_LEN);
-    uint8_t *p = buf + FIXED_SIZE;
+}
+
+/* The layers after the fixed header, at p: the table of rows (version 2) or
+ * the sizes (version 1). Returns the byte after them. */
+static uint8_t *put_layers(uint8_t *p, const nn_net *net, uint32_t version)
+{
     if (version == MODEL_VERSION_TABLE)
         for (size_t l = 0; l < net->n_layers; l++, p += ROW_SIZE) {
             const nn_layer *L = &net->layers[l];
@@ -406,6 +403,27 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     else
         for (size_t l = 0; l < net->n_layers; l++, p += 4)
             put32(p, (uint32_t)nn_net_size(net, l));
+    return p;
+}
+
+static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, const char *name,
+                              uint8_t **out, size_t *out_len, nn_error *err)
+{
+    nn_status st = check_for_encode(net, meta, name, err);
+    if (st != NN_OK)
+        return st;
+    size_t n_classes = meta->n_classes;
+    int has_names = meta->has_class_names != 0;
+    uint32_t version = nn_net_is_dense(net) ? MODEL_VERSION : MODEL_VERSION_TABLE;
+    int has_prov = meta->has_provenance != 0;
+    size_t hsize = header_size(version, net->n_layers, n_classes, has_names, has_prov);
+    size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
+    uint8_t *buf = calloc(1, len);
+    if (buf == NULL)
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", name, len);
+
+    put_fixed_header(buf, net, meta, version, hsize);
+    uint8_t *p = put_layers(buf + FIXED_SIZE, net, version);
     if (has_names)
         for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
             put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);
