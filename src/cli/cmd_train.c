@@ -34,10 +34,10 @@ static const recipe recipes[] = {
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
 
+static void usage_training(FILE *out);
+
 static void usage(FILE *out)
 {
-    nn_train_options d;
-    nn_train_options_default(&d);
     fprintf(out,
         "Usage: nnclass train [OPTION]...\n"
         "Train a neural network on an IDX data set and write it to a model file.\n\n"
@@ -72,7 +72,20 @@ static void usage(FILE *out)
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
-        "                       layer (--layers 784,10)\n"
+        "                       layer (--layers 784,10)\n",
+        NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, recipes[1].epochs, recipes[1].batch,
+        (double)recipes[1].lr, recipes[1].augment, LSTM_LAYERS, recipes[2].epochs,
+        recipes[2].batch, (double)recipes[2].lr, (double)recipes[2].clip_norm,
+        DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION));
+    usage_training(out);
+}
+
+/* The help's Optimisation and Output sections, with the defaults. */
+static void usage_training(FILE *out)
+{
+    nn_train_options d;
+    nn_train_options_default(&d);
+    fprintf(out,
         "Optimisation:\n"
         "  --epochs N           passes over the data (default %zu)\n"
         "  --batch N            images per minibatch (default %zu)\n"
@@ -106,10 +119,7 @@ static void usage(FILE *out)
         "                       \"test_loss\":L}\n"
         "  --plot FILE.svg      draw the learning curve, rewritten after every epoch\n"
         "  -h, --help           show this help and exit\n",
-        NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, recipes[1].epochs, recipes[1].batch,
-        (double)recipes[1].lr, recipes[1].augment, LSTM_LAYERS, recipes[2].epochs,
-        recipes[2].batch, (double)recipes[2].lr, (double)recipes[2].clip_norm,
-        DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
+        d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
         (unsigned long long)d.seed, cli_free_cpus(), cli_usable_cpus(), NN_MAX_AUGMENT,
