@@ -581,6 +581,40 @@ static int finish_saved(classifier *cl, int rc, int stopped)
     return st == NN_OK ? rc : cli_fail(st, &err);
 }
 
+/* Classifies every image of names with the loaded model and prints the
+ * results (saving the inputs into save_target unless it is NULL). The exit
+ * code. */
+static int classify_all(const predict_args *a, cli_names *names, const nn_net *net,
+                        const nn_model_meta *meta, const char *model_path,
+                        const char *save_target)
+{
+    int rc;
+    classifier cl = {0};
+    cli_bar bar;
+    /* A bar between lines of results on the same terminal would garble them. */
+    cli_bar_init(&bar, a->quiet || isatty(STDOUT_FILENO));
+    cl.bar = &bar;
+    cl.image = &a->image;
+    if (a->top > meta->n_classes)
+        rc = cli_usage_error("predict", "--top: %zu is more than the model's %zu classes",
+                             a->top, meta->n_classes);
+    else
+        rc = classifier_open(&cl, net, meta, model_path, save_target);
+    if (rc == CLI_OK) {
+        set_stdout_buffering(a->line_buffered);
+        static const cli_rec_format formats[] = {CLI_REC_TSV, CLI_REC_CSV, CLI_REC_JSON};
+        cli_rec rec;
+        cli_rec_init(&rec, stdout, formats[a->format]);
+        printer pr = {a, meta, model_path, meta->n_classes, has_file_column(a, names), &rec};
+        print_header(&pr);
+        int stopped;
+        rc = predict_files(names, &cl, &pr, &stopped);
+        rc = finish_saved(&cl, rc, stopped);
+    }
+    classifier_close(&cl);
+    return rc;
+}
+
 int cmd_predict(int argc, char **argv)
 {
     predict_args a;
@@ -616,31 +650,8 @@ int cmd_predict(int argc, char **argv)
         cli_names_close(&names);
         return cli_fail(st, &err);
     }
-    classifier cl = {0};
-    cli_bar bar;
-    /* A bar between lines of results on the same terminal would garble them. */
-    cli_bar_init(&bar, a.quiet || isatty(STDOUT_FILENO));
-    cl.bar = &bar;
-    cl.image = &a.image;
-    if (a.top > meta.n_classes)
-        rc = cli_usage_error("predict", "--top: %zu is more than the model's %zu classes",
-                             a.top, meta.n_classes);
-    else
-        rc = classifier_open(&cl, net, &meta, model_path,
-                             a.save_input != NULL ? save_target : NULL);
-    if (rc == CLI_OK) {
-        set_stdout_buffering(a.line_buffered);
-        static const cli_rec_format formats[] = {CLI_REC_TSV, CLI_REC_CSV, CLI_REC_JSON};
-        cli_rec rec;
-        cli_rec_init(&rec, stdout, formats[a.format]);
-        printer pr = {&a, &meta, model_path, meta.n_classes, has_file_column(&a, &names),
-                      &rec};
-        print_header(&pr);
-        int stopped;
-        rc = predict_files(&names, &cl, &pr, &stopped);
-        rc = finish_saved(&cl, rc, stopped);
-    }
-    classifier_close(&cl);
+    rc = classify_all(&a, &names, net, &meta, model_path,
+                      a.save_input != NULL ? save_target : NULL);
     cli_names_close(&names);
     nn_net_free(net);
     return rc;
