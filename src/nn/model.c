@@ -1,11 +1,11 @@
-/* model.c - the .nnc model file: encoder, decoder, atomic save, load.
- * The byte layout is documented in docs/model-format.md; the offsets below
- * must stay in step with it. Every field is written and read byte by byte in
- * little-endian order, so the file is the same on every host. */
+/* model.c - the .nnc model file: the decoder, and the checks of the format
+ * that the encoder (model_write.c) shares. The layout is model_format.h's.
+ * Every field is read byte by byte in little-endian order, so the file is
+ * the same on every host. */
 #include "nnclass/nn/model.h"
 
-#include "nnclass/base/atomic.h"
 #include "nnclass/base/text.h"
+#include "model_format.h"
 #include "model_internal.h"
 
 #include <math.h>
@@ -17,111 +17,8 @@
 
 #include <zlib.h>
 
-_Static_assert(sizeof(float) == 4, "the model file stores IEEE-754 binary32 floats");
-
-#define MODEL_VERSION 1u       /* a plain list of dense layers */
-#define MODEL_VERSION_TABLE 2u /* a table of layers of any kind */
-#define ROW_SIZE 32u           /* bytes per row of a version 2 layer table */
-#define ROW_FLAG_SAME 1u
-#define ROW_KIND_FLAGS_SHIFT 8u   /* the row's kind-specific flags, bits 8..15 */
-#define ROW_KIND_FLAGS_MASK 0xff00u
-#define MODEL_MAGIC "NNCLASS" /* plus its terminating NUL: 8 bytes */
-#define MAGIC_LEN 8u
-
-/* Offsets of the fixed part of the header. */
-enum {
-    OFF_MAGIC = 0,
-    OFF_VERSION = 8,
-    OFF_HEADER_SIZE = 12,
-    OFF_ROWS = 16,
-    OFF_COLS = 20,
-    OFF_N_LAYERS = 24,
-    OFF_HIDDEN = 28,
-    OFF_N_CLASSES = 32,
-    OFF_FLAGS = 36,
-    OFF_EPOCHS = 40,
-    OFF_VAL_ACC = 44,
-    OFF_SEED = 48,
-    OFF_N_PARAMS = 56,
-    OFF_DATASET = 64,
-    OFF_RECIPE = OFF_DATASET + NN_MODEL_NAME_LEN, /* 96 */
-    FIXED_SIZE = OFF_RECIPE + 128,                /* 224; then the layer sizes */
-};
-
-/* Fields of a row of the version 2 layer table, relative to the row. */
-enum { ROW_KIND = 0, ROW_ACT = 4, ROW_H = 8, ROW_W = 12, ROW_C = 16, ROW_K = 20, ROW_FLAGS = 24,
-       ROW_UNITS = 28 };
-
-#define RECIPE_LEN 128u
-_Static_assert(sizeof(((nn_model_meta *)0)->recipe) == RECIPE_LEN, "recipe field size");
-_Static_assert(sizeof(((nn_model_meta *)0)->dataset) == NN_MODEL_NAME_LEN, "dataset size");
-
-#define FLAG_CLASS_NAMES 1u
-#define FLAG_PROVENANCE 2u /* the provenance block follows the class names */
-#define FLAGS_KNOWN (FLAG_CLASS_NAMES | FLAG_PROVENANCE)
-
-/* The provenance block: where the model came from. Files without it (made
- * before it existed) load as they always did, their provenance unknown. */
-enum {
-    PROV_VERSION = 0,                                     /* text: the nnclass release */
-    PROV_BLAS_CORE = PROV_VERSION + NN_MODEL_NAME_LEN,    /* text: OpenBLAS's core */
-    PROV_IMAGES_CRC = PROV_BLAS_CORE + NN_MODEL_NAME_LEN, /* u32 */
-    PROV_LABELS_CRC = PROV_IMAGES_CRC + 4,                /* u32 */
-    PROV_SIZE = PROV_LABELS_CRC + 4,                      /* 72 */
-};
-_Static_assert(sizeof(((nn_model_meta *)0)->nnclass_version) == NN_MODEL_NAME_LEN,
-               "version field size");
-_Static_assert(sizeof(((nn_model_meta *)0)->blas_core) == NN_MODEL_NAME_LEN, "core field size");
-
-/* The largest file any valid model can be: every count at its cap. */
-#define MODEL_MAX_BYTES                                                        \
-    ((size_t)FIXED_SIZE + ROW_SIZE * NN_MAX_LAYERS +                            \
-     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + PROV_SIZE + 4u * NN_MAX_PARAMS + 4u)
-
-/* --- little-endian fields -------------------------------------------------- */
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
-/* A float's bits, copied as one scalar (not a struct), then written as a
- * little-endian uint32 like every other field. */
-static uint32_t float_bits(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    return u;
-}
-
-static float bits_float(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
 /* zlib's crc32 takes a uInt length: feed large buffers in pieces. */
-static uint32_t crc_of(const uint8_t *buf, size_t len)
+uint32_t nn_model_crc(const uint8_t *buf, size_t len)
 {
     uLong crc = crc32(0L, Z_NULL, 0);
     while (len > 0) {
@@ -135,8 +32,8 @@ static uint32_t crc_of(const uint8_t *buf, size_t len)
 
 /* --- sizes shared by the encoder and the decoder ----------------------------- */
 
-static size_t header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names,
-                          int has_prov)
+size_t nn_model_header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names,
+                            int has_prov)
 {
     size_t per_layer = version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
     return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0) +
@@ -201,8 +98,8 @@ static nn_status check_layer_row(const nn_layer *rows, size_t l, size_t n_layers
 
 /* Checks a layer table as the file holds it, row by row. Fills *n_params
  * (computed in 64 bits from capped factors). The message names the row. */
-static nn_status check_table(const nn_layer *rows, size_t n_layers, const char *name,
-                             uint64_t *n_params, nn_error *err)
+nn_status nn_model_check_table(const nn_layer *rows, size_t n_layers, const char *name,
+                               uint64_t *n_params, nn_error *err)
 {
     nn_status st = check_input_row(&rows[0], name, err);
     if (st != NN_OK)
@@ -239,30 +136,7 @@ static int check_text(const uint8_t *p, size_t cap)
     return 0;
 }
 
-/* Whether s ends within cap bytes and has no control character, as the
- * decoder's check_text wants of what put_text writes. */
-static int printable_text(const char *s, size_t cap)
-{
-    const char *nul = memchr(s, 0, cap);
-    if (nul == NULL)
-        return 0;
-    for (const unsigned char *q = (const unsigned char *)s; q < (const unsigned char *)nul; q++)
-        if (*q < 0x20 || *q == 0x7f)
-            return 0;
-    return 1;
-}
-
-/* Writes a C string into a NUL-padded field of cap bytes (the caller has
- * checked that it fits). Bytes after the NUL in the source are not copied,
- * so the encoding does not depend on stale memory. */
-static void put_text(uint8_t *p, const char *s, size_t cap)
-{
-    size_t n = strnlen(s, cap);
-    memcpy(p, s, n);
-    memset(p + n, 0, cap - n);
-}
-
-static int valid_activation(uint32_t act)
+int nn_model_valid_activation(uint32_t act)
 {
     return act == NN_ACT_SIGMOID || act == NN_ACT_RELU || act == NN_ACT_TANH ||
            act == NN_ACT_STEP;
@@ -271,182 +145,6 @@ static int valid_activation(uint32_t act)
 static const char *or_model(const char *name)
 {
     return name != NULL ? name : "model";
-}
-
-/* --- encoder ------------------------------------------------------------------ */
-
-/* Checks that net and meta describe a model the decoder would accept, so a
- * save never writes a file that cannot be loaded back. The net is one that
- * nn_net_create or nn_net_create_table made, so their checks hold (layer
- * count, sizes, class count, the perceptron without hidden layers); what
- * the file asks for beyond them is checked here. */
-static nn_status check_net_for_encode(const nn_net *net, const nn_model_meta *meta,
-                                      const char *name, nn_error *err)
-{
-    uint64_t n_params = 0;
-    if (nn_net_is_dense(net)) {
-        if (!valid_activation((uint32_t)nn_net_hidden(net)))
-            return nn_fail(err, NN_E_ARG, "%s: unknown activation %d", name, (int)nn_net_hidden(net));
-        size_t sizes[NN_MAX_LAYERS];
-        for (size_t l = 0; l < net->n_layers && l < NN_MAX_LAYERS; l++)
-            sizes[l] = nn_net_size(net, l);
-        n_params = nn_net_count_params(sizes, net->n_layers);
-    } else {
-        nn_error te = {{0}};
-        nn_layer rows[NN_MAX_LAYERS]; /* as the file will hold them */
-        memcpy(rows, net->layers, net->n_layers * sizeof rows[0]);
-        rows[net->n_layers - 1].act = NN_ACT_NONE;
-        if (check_table(rows, net->n_layers, name, &n_params, &te) != NN_OK)
-            return nn_fail(err, NN_E_ARG, "%s", te.msg);
-        const nn_layer *in = &net->layers[0];
-        if (in->c != 1 || in->h != meta->rows || in->w != meta->cols)
-            return nn_fail(err, NN_E_ARG, "%s: the net takes %zux%zux%zu inputs, the metadata "
-                           "says %ux%u pixels", name, in->h, in->w, in->c, meta->rows,
-                           meta->cols);
-    }
-    if (n_params == 0 || n_params != net->n_params || net->params == NULL)
-        return nn_fail(err, NN_E_ARG, "%s: the net holds %zu parameters, its sizes need %llu",
-                       name, net->n_params, (unsigned long long)n_params);
-    return NN_OK;
-}
-
-/* The metadata against the net and the file's fields. */
-static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *meta,
-                                       const char *name, nn_error *err)
-{
-    size_t n_out = nn_net_size(net, net->n_layers - 1);
-    if (meta->n_classes != n_out)
-        return nn_fail(err, NN_E_ARG, "%s: %zu classes, but the output layer has %zu neurons",
-                       name, meta->n_classes, n_out);
-    if ((uint64_t)meta->rows * meta->cols != nn_net_size(net, 0))
-        return nn_fail(err, NN_E_ARG, "%s: input %ux%u is %llu pixels, the net takes %zu", name,
-                       meta->rows, meta->cols,
-                       (unsigned long long)((uint64_t)meta->rows * meta->cols), nn_net_size(net, 0));
-    if (memchr(meta->dataset, 0, NN_MODEL_NAME_LEN) == NULL)
-        return nn_fail(err, NN_E_ARG, "%s: dataset name longer than %d bytes", name,
-                       NN_MODEL_NAME_LEN - 1);
-    if (memchr(meta->recipe, 0, RECIPE_LEN) == NULL)
-        return nn_fail(err, NN_E_ARG, "%s: recipe longer than %u bytes", name, RECIPE_LEN - 1);
-    for (size_t k = 0; meta->has_class_names && k < n_out; k++)
-        if (memchr(meta->class_names[k], 0, NN_MODEL_NAME_LEN) == NULL)
-            return nn_fail(err, NN_E_ARG, "%s: name of class %zu longer than %d bytes", name,
-                           k, NN_MODEL_NAME_LEN - 1);
-    if (!isfinite(meta->val_accuracy) || meta->val_accuracy > 1.0f)
-        return nn_fail(err, NN_E_ARG, "%s: validation accuracy %g is not finite or is above 1",
-                       name, (double)meta->val_accuracy);
-    if (meta->has_provenance && (!printable_text(meta->nnclass_version, NN_MODEL_NAME_LEN) ||
-                                 !printable_text(meta->blas_core, NN_MODEL_NAME_LEN)))
-        return nn_fail(err, NN_E_ARG, "%s: the nnclass version or BLAS core is not "
-                       "NUL-padded printable text of at most %d bytes", name,
-                       NN_MODEL_NAME_LEN - 1);
-    return NN_OK;
-}
-
-static nn_status check_for_encode(const nn_net *net, const nn_model_meta *meta,
-                                  const char *name, nn_error *err)
-{
-    if (net == NULL || meta == NULL)
-        return nn_fail(err, NN_E_ARG, "%s: no network or metadata to save", name);
-    nn_status st = check_net_for_encode(net, meta, name, err);
-    if (st == NN_OK)
-        st = check_meta_for_encode(net, meta, name, err);
-    for (size_t i = 0; st == NN_OK && i < net->n_params; i++)
-        if (!isfinite(net->params[i]))
-            st = nn_fail(err, NN_E_NUMERIC, "%s: parameter %zu is %s; refusing to save a "
-                         "broken model", name, i, isnan(net->params[i]) ? "NaN" : "Inf");
-    return st;
-}
-
-/* The fixed part of the header, at the start of buf: magic, version,
- * sizes, flags and the training metadata. */
-static void put_fixed_header(uint8_t *buf, const nn_net *net, const nn_model_meta *meta,
-                             uint32_t version, size_t hsize)
-{
-    size_t n_classes = meta->n_classes;
-    int has_names = meta->has_class_names != 0;
-    int has_prov = meta->has_provenance != 0;
-    memcpy(buf + OFF_MAGIC, MODEL_MAGIC, MAGIC_LEN); /* the string's NUL is the 8th byte */
-    put32(buf + OFF_VERSION, version);
-    put32(buf + OFF_HEADER_SIZE, (uint32_t)hsize);
-    put32(buf + OFF_ROWS, meta->rows);
-    put32(buf + OFF_COLS, meta->cols);
-    put32(buf + OFF_N_LAYERS, (uint32_t)net->n_layers);
-    put32(buf + OFF_HIDDEN, (uint32_t)nn_net_hidden(net));
-    put32(buf + OFF_N_CLASSES, (uint32_t)n_classes);
-    put32(buf + OFF_FLAGS, (has_names ? FLAG_CLASS_NAMES : 0) | (has_prov ? FLAG_PROVENANCE : 0));
-    put32(buf + OFF_EPOCHS, meta->epochs);
-    put32(buf + OFF_VAL_ACC, float_bits(meta->val_accuracy));
-    put64(buf + OFF_SEED, meta->seed);
-    put64(buf + OFF_N_PARAMS, net->n_params);
-    put_text(buf + OFF_DATASET, meta->dataset, NN_MODEL_NAME_LEN);
-    put_text(buf + OFF_RECIPE, meta->recipe, RECIPE_LEN);
-}
-
-/* The layers after the fixed header, at p: the table of rows (version 2) or
- * the sizes (version 1). Returns the byte after them. */
-static uint8_t *put_layers(uint8_t *p, const nn_net *net, uint32_t version)
-{
-    if (version == MODEL_VERSION_TABLE)
-        for (size_t l = 0; l < net->n_layers; l++, p += ROW_SIZE) {
-            const nn_layer *L = &net->layers[l];
-            put32(p + ROW_KIND, (uint32_t)L->kind);
-            /* the output row's act is implied (none) in the file */
-            put32(p + ROW_ACT, l + 1 < net->n_layers ? (uint32_t)L->act : NN_ACT_NONE);
-            put32(p + ROW_H, (uint32_t)L->h);
-            put32(p + ROW_W, (uint32_t)L->w);
-            put32(p + ROW_C, (uint32_t)L->c);
-            put32(p + ROW_K, (uint32_t)L->k);
-            put32(p + ROW_FLAGS, (L->same ? ROW_FLAG_SAME : 0) |
-                                     ((uint32_t)L->flags << ROW_KIND_FLAGS_SHIFT));
-            put32(p + ROW_UNITS, (uint32_t)L->units);
-        }
-    else
-        for (size_t l = 0; l < net->n_layers; l++, p += 4)
-            put32(p, (uint32_t)nn_net_size(net, l));
-    return p;
-}
-
-static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, const char *name,
-                              uint8_t **out, size_t *out_len, nn_error *err)
-{
-    nn_status st = check_for_encode(net, meta, name, err);
-    if (st != NN_OK)
-        return st;
-    size_t n_classes = meta->n_classes;
-    int has_names = meta->has_class_names != 0;
-    uint32_t version = nn_net_is_dense(net) ? MODEL_VERSION : MODEL_VERSION_TABLE;
-    int has_prov = meta->has_provenance != 0;
-    size_t hsize = header_size(version, net->n_layers, n_classes, has_names, has_prov);
-    size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
-    uint8_t *buf = calloc(1, len);
-    if (buf == NULL)
-        return nn_fail(err, NN_E_NOMEM, "%s: out of memory for %zu bytes", name, len);
-
-    put_fixed_header(buf, net, meta, version, hsize);
-    uint8_t *p = put_layers(buf + FIXED_SIZE, net, version);
-    if (has_names)
-        for (size_t k = 0; k < n_classes; k++, p += NN_MODEL_NAME_LEN)
-            put_text(p, meta->class_names[k], NN_MODEL_NAME_LEN);
-    if (has_prov) {
-        put_text(p + PROV_VERSION, meta->nnclass_version, NN_MODEL_NAME_LEN);
-        put_text(p + PROV_BLAS_CORE, meta->blas_core, NN_MODEL_NAME_LEN);
-        put32(p + PROV_IMAGES_CRC, meta->images_crc);
-        put32(p + PROV_LABELS_CRC, meta->labels_crc);
-        p += PROV_SIZE;
-    }
-    for (size_t i = 0; i < net->n_params; i++, p += 4)
-        put32(p, float_bits(net->params[i]));
-    put32(p, crc_of(buf, len - 4));
-
-    *out = buf;
-    *out_len = len;
-    return NN_OK;
-}
-
-nn_status nn_model_encode(const nn_net *net, const nn_model_meta *meta, uint8_t **buf,
-                          size_t *len, nn_error *err)
-{
-    return encode_named(net, meta, "model", buf, len, err);
 }
 
 /* --- decoder ------------------------------------------------------------------ */
@@ -514,7 +212,8 @@ static nn_status read_counts(header *h, nn_error *err)
     if (h->n_classes < 2)
         return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
                        name, h->n_classes, h->n_classes == 1 ? "" : "es");
-    h->hsize = header_size(h->version, h->n_layers, h->n_classes, h->has_names, h->has_prov);
+    h->hsize = nn_model_header_size(h->version, h->n_layers, h->n_classes, h->has_names,
+                                    h->has_prov);
     uint32_t hsize_field = get32(h->buf + OFF_HEADER_SIZE);
     if (hsize_field != h->hsize)
         return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
@@ -548,7 +247,7 @@ static nn_status read_table(header *h, nn_error *err)
         L->units = get32(r + ROW_UNITS);
         h->sizes[l] = L->h * L->w * L->c; /* each factor < 2^32: no overflow in 64 bits */
     }
-    return check_table(h->table, h->n_layers, h->name, &h->n_params, err);
+    return nn_model_check_table(h->table, h->n_layers, h->name, &h->n_params, err);
 }
 
 /* 3b. Version 1: the list of layer sizes. */
@@ -597,7 +296,7 @@ static nn_status check_length_and_crc(header *h, nn_error *err)
                        "bytes after the checksum", h->name, h->len, h->total,
                        h->len - h->total);
     uint32_t stored = get32(h->buf + h->total - 4);
-    uint32_t computed = crc_of(h->buf, h->total - 4);
+    uint32_t computed = nn_model_crc(h->buf, h->total - 4);
     if (stored != computed)
         return nn_fail(err, NN_E_CHECKSUM, "%s: checksum mismatch: stored 0x%08x, computed "
                        "0x%08x; the file is corrupt", h->name, stored, computed);
@@ -614,7 +313,7 @@ static nn_status check_activation(header *h, nn_error *err)
         if (h->hidden != want)
             return nn_fail(err, NN_E_FORMAT, "%s: activation field %u, layer 1's is %u",
                            h->name, h->hidden, want);
-    } else if (!valid_activation(h->hidden)) {
+    } else if (!nn_model_valid_activation(h->hidden)) {
         return nn_fail(err, NN_E_FORMAT, "%s: unknown activation %u (0 sigmoid, 1 relu, "
                        "2 tanh, 3 step)", h->name, h->hidden);
     }
@@ -795,17 +494,4 @@ size_t nn_model_max_bytes(void)
 int nn_model_starts_right(const uint8_t *buf, size_t len)
 {
     return len < MAGIC_LEN || memcmp(buf, MODEL_MAGIC, MAGIC_LEN) == 0;
-}
-
-nn_status nn_model_save(const char *path, const nn_net *net, const nn_model_meta *meta,
-                        nn_error *err)
-{
-    uint8_t *buf = NULL;
-    size_t len = 0;
-    nn_status st = encode_named(net, meta, path, &buf, &len, err);
-    if (st != NN_OK)
-        return st;
-    st = nn_atomic_save(path, buf, len, err);
-    free(buf);
-    return st;
 }
