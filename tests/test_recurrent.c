@@ -309,6 +309,39 @@ static void test_single_image_agrees_with_batch(void **state)
     }
 }
 
+/* The answer step by step: one distribution per step, and the last one is
+ * the net's own; a net without a one-way last-step recurrent row has none. */
+static void test_step_probs(void **state)
+{
+    (void)state;
+    nn_net *net = parse_net("12x9,gru7,5,4");
+    fill(net->params, net->n_params, 0.5f, 70);
+    assert_int_equal(nn_net_steps(net), 12);
+    float x[108], probs[12 * 4];
+    fill(x, 108, 1.0f, 71);
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_step_probs(net, x, probs, &err), NN_OK);
+    nn_workspace *ws = ts_workspace(net, 1);
+    const float *want = nn_net_forward_batch(net, ws, x, 1);
+    for (size_t k = 0; k < 4; k++)
+        assert_true(fabsf(probs[11 * 4 + k] - want[k]) < 1e-6f);
+    for (size_t t = 0; t < 12; t++) {
+        double sum = 0.0;
+        for (size_t k = 0; k < 4; k++)
+            sum += probs[t * 4 + k];
+        assert_true(fabs(sum - 1.0) < 1e-5);
+    }
+    nn_workspace_free(ws);
+    nn_net_free(net);
+    const char *none[] = {"28x28,bilstm4,10", "28x28,lstm4-seq,10", "28x28,16,10"};
+    for (size_t i = 0; i < 3; i++) {
+        net = parse_net(none[i]);
+        assert_int_equal(nn_net_steps(net), 0);
+        assert_int_equal(nn_net_step_probs(net, x, probs, &err), NN_E_ARG);
+        nn_net_free(net);
+    }
+}
+
 /* --- text, model file ------------------------------------------------------------------ */
 
 static void test_grammar(void **state)
@@ -512,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_loops_gradient),
         cmocka_unit_test(test_net_gradient),
         cmocka_unit_test(test_single_image_agrees_with_batch),
+        cmocka_unit_test(test_step_probs),
         cmocka_unit_test(test_grammar),
         cmocka_unit_test(test_model_round_trip),
         cmocka_unit_test(test_learns_to_count),
