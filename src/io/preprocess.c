@@ -110,6 +110,114 @@ static void block_backgrounds(const nn_grey *img, size_t block, size_t gw, size_
         }
 }
 
+/* The paper is fitted by a smooth surface over the blocks, refitted this many
+ * times without the blocks that stand above it (blocks filled by ink)... */
+#define PRE_FIT_ROUNDS 4
+/* ...a block standing more than this many standard deviations of the fit's
+ * residuals (plus PRE_FIT_GREYS) above it is ink, not paper. */
+#define PRE_FIT_SIGMAS 3.0
+#define PRE_FIT_GREYS 4.0
+
+/* Least squares fit of v over the blocks with use[i] set, by the first
+ * `terms` of 1, u, t, u^2, u t, t^2 (u, t the block's centre, in [-1, 1]).
+ * Fills coef (zeros past terms); 0 when the system is singular. */
+static int fit_surface(const float *v, const uint8_t *use, size_t gw, size_t gh, size_t terms,
+                       double coef[6])
+{
+    double a[6][7] = {{0}};
+    for (size_t by = 0; by < gh; by++)
+        for (size_t bx = 0; bx < gw; bx++) {
+            if (!use[by * gw + bx])
+                continue;
+            double u = gw > 1 ? 2.0 * (double)bx / (double)(gw - 1) - 1.0 : 0.0;
+            double t = gh > 1 ? 2.0 * (double)by / (double)(gh - 1) - 1.0 : 0.0;
+            double f[6] = {1.0, u, t, u * u, u * t, t * t};
+            for (size_t i = 0; i < terms; i++) {
+                for (size_t j = 0; j < terms; j++)
+                    a[i][j] += f[i] * f[j];
+                a[i][6] += f[i] * (double)v[by * gw + bx];
+            }
+        }
+    /* Gaussian elimination with partial pivoting on the normal equations. */
+    for (size_t c = 0; c < terms; c++) {
+        size_t p = c;
+        for (size_t r = c + 1; r < terms; r++)
+            p = fabs(a[r][c]) > fabs(a[p][c]) ? r : p;
+        if (fabs(a[p][c]) < 1e-9)
+            return 0;
+        for (size_t k = 0; k < 7; k++) {
+            double tmp = a[c][k];
+            a[c][k] = a[p][k];
+            a[p][k] = tmp;
+        }
+        for (size_t r = 0; r < terms; r++)
+            if (r != c) {
+                double m = a[r][c] / a[c][c];
+                for (size_t k = c; k < 7; k++)
+                    a[r][k] -= m * a[c][k];
+            }
+    }
+    for (size_t i = 0; i < 6; i++)
+        coef[i] = i < terms ? a[i][6] / a[i][i] : 0.0;
+    return 1;
+}
+
+static double surface_at(const double coef[6], size_t bx, size_t by, size_t gw, size_t gh)
+{
+    double u = gw > 1 ? 2.0 * (double)bx / (double)(gw - 1) - 1.0 : 0.0;
+    double t = gh > 1 ? 2.0 * (double)by / (double)(gh - 1) - 1.0 : 0.0;
+    return coef[0] + coef[1] * u + coef[2] * t + coef[3] * u * u + coef[4] * u * t +
+           coef[5] * t * t;
+}
+
+static int by_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Caps each block's background at the paper's level: a smooth surface fitted
+ * to the blocks, robustly (blocks standing above it are ink and left out of
+ * the next fit), plus a margin for the paper's own unevenness. A stroke wide
+ * enough to fill blocks, even their neighbours, then cannot pass for paper
+ * and be subtracted from itself. use and res are n = gw * gh scratch cells. */
+static void cap_at_paper(float *grid, size_t gw, size_t gh, uint8_t *use, float *res)
+{
+    size_t n = gw * gh, n_use = n;
+    double coef[6] = {0}, cap = 0.0;
+    /* The first surface is flat, at the blocks' median: a least squares fit
+     * would bend towards the ink it is meant to leave out. Then a plane, then
+     * a quadratic (a vignette), each over the blocks still taken for paper. */
+    memcpy(res, grid, n * sizeof *res);
+    qsort(res, n, sizeof *res, by_float);
+    coef[0] = res[n / 2];
+    memset(use, 1, n);
+    for (int round = 0; round < PRE_FIT_ROUNDS; round++) {
+        size_t terms = round == 1 || n_use < 12 ? 3 : 6;
+        if (round > 0 && n_use >= 4 && !fit_surface(grid, use, gw, gh, terms, coef))
+            return;
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (use[i])
+                res[m++] = fabsf(grid[i] - (float)surface_at(coef, i % gw, i / gw, gw, gh));
+        qsort(res, m, sizeof *res, by_float);
+        /* 1.4826 * the median absolute residual: the paper's spread. */
+        cap = PRE_FIT_SIGMAS * 1.4826 * (double)res[m / 2] + PRE_FIT_GREYS;
+        n_use = 0;
+        for (size_t i = 0; i < n; i++) {
+            use[i] = grid[i] - surface_at(coef, i % gw, i / gw, gw, gh) <= cap;
+            n_use += use[i];
+        }
+        if (n_use == 0)
+            return;
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        float top = (float)(surface_at(coef, i % gw, i / gw, gw, gh) + cap);
+        grid[i] = grid[i] < top ? grid[i] : top;
+    }
+}
+
 /* Position of pixel i between block centres along one axis of n blocks:
  * the lower block index and the weight of the next one. */
 static void grid_coord(size_t i, size_t block, size_t n, size_t *lo, float *t)
@@ -135,20 +243,23 @@ nn_status nn_pre_flatten(nn_grey *img, nn_error *err)
     if (block < PRE_BLOCK_MIN)
         block = PRE_BLOCK_MIN;
     size_t gw = (w + block - 1) / block, gh = (h + block - 1) / block;
-    float *grid = malloc(2 * gw * gh * sizeof *grid);
+    float *grid = malloc(3 * gw * gh * sizeof *grid);
+    uint8_t *use = malloc(gw * gh);
     /* Per column: the grid column to its left and the weight of the next. */
     size_t *gx = malloc(w * sizeof *gx);
     float *tx = malloc(w * sizeof *tx);
     float *top = malloc(2 * gw * sizeof *top);
     float *bot = top != NULL ? top + gw : NULL;
-    if (grid == NULL || gx == NULL || tx == NULL || top == NULL) {
+    if (grid == NULL || use == NULL || gx == NULL || tx == NULL || top == NULL) {
         free(grid);
+        free(use);
         free(gx);
         free(tx);
         free(top);
         return nn_fail(err, NN_E_NOMEM, "out of memory flattening the background");
     }
     block_backgrounds(img, block, gw, gh, grid, grid + gw * gh);
+    cap_at_paper(grid, gw, gh, use, grid + 2 * gw * gh);
     for (size_t x = 0; x < w; x++)
         grid_coord(x, block, gw, &gx[x], &tx[x]);
     for (size_t y = 0; y < h; y++) {
@@ -169,6 +280,7 @@ nn_status nn_pre_flatten(nn_grey *img, nn_error *err)
         }
     }
     free(grid);
+    free(use);
     free(gx);
     free(tx);
     free(top);
@@ -185,7 +297,7 @@ uint8_t nn_pre_otsu(const nn_grey *img)
     for (unsigned g = 0; g < 256; g++)
         total += (double)g * (double)hist[g];
     double best = -1.0, w0 = 0.0, sum0 = 0.0;
-    unsigned t_best = 0;
+    unsigned t_best = 0, t_last = 0;
     for (unsigned t = 0; t < 255; t++) {
         w0 += (double)hist[t];
         sum0 += (double)t * (double)hist[t];
@@ -196,10 +308,14 @@ uint8_t nn_pre_otsu(const nn_grey *img)
         double between = w0 * w1 * (m0 - m1) * (m0 - m1);
         if (between > best) {
             best = between;
-            t_best = t;
+            t_best = t_last = t;
+        } else if (between == best) {
+            t_last = t; /* the same split: t is in an empty stretch of greys */
         }
     }
-    return (uint8_t)t_best;
+    /* A gap between paper and ink (a clean scan) splits in its middle, not
+     * at its dark end against the paper. */
+    return (uint8_t)((t_best + t_last) / 2);
 }
 
 uint8_t nn_pre_noise_floor(const nn_grey *img)

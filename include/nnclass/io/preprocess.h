@@ -64,12 +64,15 @@ int nn_pre_light_background(const nn_grey *img);
 void nn_pre_invert(nn_grey *img);
 
 /* Step 2: with ink bright on dark, estimates the background as a low
- * percentile of blocks of about 1/8 of the longer side, interpolated
- * between block centres, and subtracts it in place (clamped at 0). */
+ * percentile of blocks of about 1/8 of the longer side, capped at a smooth
+ * surface fitted to the paper's blocks (so a block filled by a stroke of any
+ * width is not taken for paper), interpolated between block centres, and
+ * subtracts it in place (clamped at 0). */
 nn_status nn_pre_flatten(nn_grey *img, nn_error *err);
 
 /* Step 3: Otsu's threshold of the grey histogram: the grey t that best
- * separates pixels <= t from pixels > t (largest between-class variance). */
+ * separates pixels <= t from pixels > t (largest between-class variance;
+ * the middle of the run of greys that all separate equally well). */
 uint8_t nn_pre_otsu(const nn_grey *img);
 
 /* Step 3: the grey the background's noise stays under: its median plus 4
