@@ -17,6 +17,8 @@
  *                   stretched so that solid ink is white
  *   4. specks       drop bits of ink far smaller than the digit (dust, noise)
  *   5. crop         to the ink's bounding box
+ *   5b. strokes     grow strokes too thin for the digit's size, thin those
+ *                   too thick (strokes.h), so that they land MNIST-wide
  *   6. scale        longer side to 20 pixels by area averaging
  *   7. centre       paste into 28x28 with the centre of mass at the centre
  *
