@@ -1,6 +1,7 @@
 /* preprocess.c - a photo of a digit to a 28x28 MNIST-style image, one step
  * per function (the steps are described in preprocess.h). */
 #include "nnclass/io/preprocess.h"
+#include "nnclass/io/ruling.h"
 #include "nnclass/io/strokes.h"
 
 #include <math.h>
@@ -37,6 +38,11 @@
 #define PRE_STROKE_WIDTH 2.0
 #define PRE_STROKE_MAX 2.5
 #define PRE_THIN_SHARE 0.25
+
+/* Ruled lines are looked for among the pixels this many standard deviations
+ * of the paper's noise above it: faint lines on a noisy photo must be seen
+ * whole to be told from strokes by their length. */
+#define PRE_RULE_SIGMAS 2.0
 
 /* Groups of ink smaller than 1/PRE_SPECK_RATIO of the largest are specks. */
 #define PRE_SPECK_RATIO 20
@@ -328,7 +334,7 @@ uint8_t nn_pre_otsu(const nn_grey *img)
     return (uint8_t)((t_best + t_last) / 2);
 }
 
-uint8_t nn_pre_noise_floor(const nn_grey *img)
+uint8_t nn_pre_noise_level(const nn_grey *img, double sigmas)
 {
     size_t n = img->width * img->height, hist[256], dev[256] = {0};
     histogram(img->pixels, n, hist);
@@ -337,8 +343,13 @@ uint8_t nn_pre_noise_floor(const nn_grey *img)
         dev[g > median ? g - median : median - g] += hist[g];
     /* 1.4826 * MAD estimates a normal noise's standard deviation. */
     double sigma = 1.4826 * (double)hist_percentile(dev, n, 0.5);
-    double floor_ = (double)median + PRE_NOISE_SIGMAS * (sigma < 1.0 ? 1.0 : sigma);
+    double floor_ = (double)median + sigmas * (sigma < 1.0 ? 1.0 : sigma);
     return floor_ >= 255.0 ? 255 : (uint8_t)floor_;
+}
+
+uint8_t nn_pre_noise_floor(const nn_grey *img)
+{
+    return nn_pre_noise_level(img, PRE_NOISE_SIGMAS);
 }
 
 uint8_t nn_pre_threshold(const nn_grey *img)
@@ -667,7 +678,10 @@ nn_status nn_preprocess_mnist(const nn_grey *img, nn_invert invert, uint8_t *out
         goto done;
     if (wants_invert(&work, invert))
         nn_pre_invert(&work);
-    if ((st = nn_pre_flatten(&work, err)) != NN_OK)
+    size_t lines;
+    if ((st = nn_pre_flatten(&work, err)) != NN_OK ||
+        (st = nn_ruling_remove(&work, nn_pre_noise_level(&work, PRE_RULE_SIGMAS), &lines,
+                               err)) != NN_OK)
         goto done;
     uint8_t t = nn_pre_threshold(&work);
     if (!has_ink(&work, t)) {

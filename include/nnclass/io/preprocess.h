@@ -11,6 +11,8 @@
  *
  *   1. polarity     light background => invert, so ink is bright on dark
  *   2. flatten      subtract the slowly varying background (uneven light)
+ *   2b. ruling      erase the long straight lines of ruled or squared paper
+ *                   (ruling.h)
  *   3. threshold    a global threshold (half Otsu's, kept above the paper's
  *                   noise) on what is left; below it is
  *                   background (0), above it the ink keeps its grey levels,
@@ -81,6 +83,9 @@ uint8_t nn_pre_otsu(const nn_grey *img);
  * standard deviations, estimated from the median absolute deviation (the
  * paper is most of the picture, so both are the paper's). */
 uint8_t nn_pre_noise_floor(const nn_grey *img);
+
+/* The same with `sigmas` standard deviations instead of 4. */
+uint8_t nn_pre_noise_level(const nn_grey *img, double sigmas);
 
 /* Step 3: the threshold used: half of Otsu's (with the paper flattened to
  * about 0, that keeps the soft edges of strokes as ink), raised to the noise
