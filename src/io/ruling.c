@@ -10,6 +10,8 @@
  * degrees) in RULE_STEPS steps each side. */
 #define RULE_SLOPE 0.18
 #define RULE_STEPS 36
+/* The direction is looked for in one column (or row) out of this many. */
+#define RULE_SAMPLE 4
 /* A line covers this share of the page's width (or height)... */
 #define RULE_COVER 0.8
 /* ...and is at most 1/RULE_THICK of the page's shorter side thick (or
@@ -36,25 +38,37 @@ static uint8_t *at(const view *w, size_t u, size_t v)
 typedef struct {
     uint32_t *u, *v;
     size_t n;
+    size_t n_sample; /* the first n_sample: those of every RULE_SAMPLE-th u */
 } ink_list;
 
 static void list_ink(const view *w, uint8_t floor, ink_list *ink)
 {
     ink->n = 0;
-    for (size_t u = 0; u < w->len; u++)
-        for (size_t v = 0; v < w->across; v++)
-            if (*at(w, u, v) > floor) {
-                ink->u[ink->n] = (uint32_t)u;
-                ink->v[ink->n++] = (uint32_t)v;
-            }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t u = 0; u < w->len; u++) {
+            if ((u % RULE_SAMPLE == 0) != (pass == 0))
+                continue;
+            for (size_t v = 0; v < w->across; v++)
+                if (*at(w, u, v) > floor) {
+                    ink->u[ink->n] = (uint32_t)u;
+                    ink->v[ink->n++] = (uint32_t)v;
+                }
+        }
+        if (pass == 0)
+            ink->n_sample = ink->n;
+    }
 }
 
-/* Projects the ink along slope s: hist[k] counts the ink at v - s u = k - pad. */
-static void project(const ink_list *ink, double s, size_t pad, uint32_t *hist, size_t bins)
+/* Projects the first n points of the ink along slope s: hist[k] counts the
+ * ink at v - s u = k - pad. In fixed point (16 bits of fraction): this is
+ * the inner loop of the search. */
+static void project(const ink_list *ink, size_t n, double s, size_t pad, uint32_t *hist,
+                    size_t bins)
 {
+    int64_t s16 = (int64_t)floor(s * 65536.0 + 0.5);
     memset(hist, 0, bins * sizeof *hist);
-    for (size_t i = 0; i < ink->n; i++)
-        hist[(size_t)((double)pad - s * (double)ink->u[i] + (double)ink->v[i] + 0.5)]++;
+    for (size_t i = 0; i < n; i++)
+        hist[(int64_t)pad + ink->v[i] - ((s16 * ink->u[i] + 32768) >> 16)]++;
 }
 
 /* Whether pixel (u, v), v possibly off the image, is ink. */
@@ -101,15 +115,19 @@ static size_t remove_lines(const view *w, uint8_t floor, size_t max_thick, uint3
                            uint32_t *best_hist, ink_list *ink)
 {
     list_ink(w, floor, ink);
+    size_t need = (size_t)(RULE_COVER * (double)w->len);
+    if (ink->n < need)
+        return 0; /* too little ink for even one line */
     size_t pad = (size_t)ceil(RULE_SLOPE * (double)w->len) + 2;
     size_t bins = w->across + 2 * pad;
     double best_s = 0.0;
     uint32_t best = 0, sharpest = 0;
     /* The direction of the ruling: the one whose projection has the
-     * sharpest peak; the line's ink is counted over 3 bins around it. */
+     * sharpest peak (a line's ink is counted over 3 bins around it), looked
+     * for in every RULE_SAMPLE-th column only. */
     for (int i = -RULE_STEPS; i <= RULE_STEPS; i++) {
         double s = RULE_SLOPE * i / RULE_STEPS;
-        project(ink, s, pad, hist, bins);
+        project(ink, ink->n_sample, s, pad, hist, bins);
         for (size_t k = 1; k + 1 < bins; k++)
             if (hist[k] > sharpest) {
                 sharpest = hist[k];
@@ -117,10 +135,9 @@ static size_t remove_lines(const view *w, uint8_t floor, size_t max_thick, uint3
                 best_s = s;
             }
     }
-    size_t need = (size_t)(RULE_COVER * (double)w->len);
-    if (best < need / 2)
+    if (best * RULE_SAMPLE < need / 2)
         return 0;
-    project(ink, best_s, pad, best_hist, bins);
+    project(ink, ink->n, best_s, pad, best_hist, bins);
     /* Around each peak of the projection, the band of bins holding a good
      * share of its ink, checked for how much of the page it covers and how
      * thick it is (a stroke is neither long nor thin enough). */
@@ -152,7 +169,7 @@ nn_status nn_ruling_remove(nn_grey *img, uint8_t floor, size_t *lines, nn_error 
     size_t longer = wd > ht ? wd : ht;
     size_t bins = longer + 2 * ((size_t)ceil(RULE_SLOPE * (double)longer) + 2);
     uint32_t *hist = malloc(2 * bins * sizeof *hist);
-    ink_list ink = {malloc(wd * ht * sizeof *ink.u), malloc(wd * ht * sizeof *ink.v), 0};
+    ink_list ink = {malloc(wd * ht * sizeof *ink.u), malloc(wd * ht * sizeof *ink.v), 0, 0};
     *lines = 0;
     if (hist == NULL || ink.u == NULL || ink.v == NULL) {
         free(hist);
