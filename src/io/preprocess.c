@@ -626,14 +626,30 @@ static nn_status working_copy(const nn_grey *img, nn_grey *out, nn_error *err)
         memcpy(out->pixels, img->pixels, w * h);
         return NN_OK;
     }
-    for (size_t y = 0; y < h; y++)
-        for (size_t x = 0; x < w; x++) {
-            size_t sum = 0, cnt = 0;
-            for (size_t yy = y * f; yy < (y + 1) * f && yy < img->height; yy++)
-                for (size_t xx = x * f; xx < (x + 1) * f && xx < img->width; xx++, cnt++)
-                    sum += img->pixels[yy * img->width + xx];
-            out->pixels[y * w + x] = (uint8_t)((sum + cnt / 2) / cnt);
+    /* Per output row: the sums of its f input rows' pixels, column by
+     * column, then of f columns at a time (the last block may be smaller). */
+    uint32_t *sum = malloc(img->width * sizeof *sum);
+    if (sum == NULL) {
+        nn_grey_free(out);
+        return nn_fail(err, NN_E_NOMEM, "out of memory reducing the image");
+    }
+    for (size_t y = 0; y < h; y++) {
+        size_t y1 = (y + 1) * f < img->height ? (y + 1) * f : img->height;
+        memset(sum, 0, img->width * sizeof *sum);
+        for (size_t yy = y * f; yy < y1; yy++) {
+            const uint8_t *row = img->pixels + yy * img->width;
+            for (size_t x = 0; x < img->width; x++)
+                sum[x] += row[x];
         }
+        for (size_t x = 0; x < w; x++) {
+            size_t x1 = (x + 1) * f < img->width ? (x + 1) * f : img->width, s = 0;
+            for (size_t xx = x * f; xx < x1; xx++)
+                s += sum[xx];
+            size_t cnt = (x1 - x * f) * (y1 - y * f);
+            out->pixels[y * w + x] = (uint8_t)((s + cnt / 2) / cnt);
+        }
+    }
+    free(sum);
     return NN_OK;
 }
 
