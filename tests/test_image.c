@@ -331,7 +331,7 @@ static void test_png_filters(void **state)
     for (size_t y = 0; y < H; y++)
         for (size_t x = 0; x < W; x++) {
             const uint8_t *p = pix[y] + x * BPP;
-            unsigned v = (299u * p[0] + 587u * p[1] + 114u * p[2] + 500u) / 1000u;
+            unsigned v = nn_grey_of_rgb(p[0], p[1], p[2]);
             v = (v * p[3] + 255u * (255u - p[3]) + 127u) / 255u;
             assert_int_equal(g.pixels[y * W + x], v);
         }
@@ -339,6 +339,28 @@ static void test_png_filters(void **state)
     /* A bit flipped in the data: refused, as before. */
     png[at - 20] ^= 0x10;
     assert_int_not_equal(nn_image_decode(png, at, 0, "flip.png", &g, &err), NN_OK);
+}
+
+/* Colour to grey: luma for inks of any colour and for greys; the pale tints
+ * of ruled paper (light-blue lines, a pink margin) come out as light as
+ * paper, in every format that has colour (a PPM here). */
+static void test_grey_of_rgb(void **state)
+{
+    (void)state;
+    assert_int_equal(nn_grey_of_rgb(40, 50, 130), (299 * 40 + 587 * 50 + 114 * 130 + 500) / 1000);
+    assert_int_equal(nn_grey_of_rgb(180, 30, 40), (299 * 180 + 587 * 30 + 114 * 40 + 500) / 1000);
+    assert_int_equal(nn_grey_of_rgb(120, 120, 120), 120);
+    assert_int_equal(nn_grey_of_rgb(245, 240, 230), (299 * 245 + 587 * 240 + 114 * 230 + 500) / 1000);
+    assert_true(nn_grey_of_rgb(160, 200, 235) >= 225); /* luma 191 */
+    assert_true(nn_grey_of_rgb(235, 140, 150) >= 200); /* luma 170 */
+    const char ppm[] = "P3 2 1 255\n160 200 235 40 50 130\n";
+    nn_grey g;
+    nn_error err = {{0}};
+    assert_int_equal(nn_image_decode((const uint8_t *)ppm, sizeof ppm - 1, 0, "t.ppm", &g, &err),
+                     NN_OK);
+    assert_true(g.pixels[0] >= 225);
+    assert_int_equal(g.pixels[1], 56);
+    nn_grey_free(&g);
 }
 
 /* A 200-byte-ish PNG whose IHDR (with a correct CRC) declares w x h. */
@@ -543,6 +565,7 @@ int main(void)
         cmocka_unit_test(test_pnm_malformed), cmocka_unit_test(test_pixel_cap),
         cmocka_unit_test(test_png),          cmocka_unit_test(test_png_hostile),
         cmocka_unit_test(test_png16_srgb),   cmocka_unit_test(test_png_filters),
+        cmocka_unit_test(test_grey_of_rgb),
         cmocka_unit_test(test_jpeg),         cmocka_unit_test(test_jpeg_hostile),
         cmocka_unit_test(test_unknown),
     };

@@ -44,6 +44,24 @@ const char *nn_image_format_name(nn_image_format format)
     return (unsigned)format < sizeof names / sizeof names[0] ? names[format] : "unknown";
 }
 
+/* A tint counts as paper from this chroma (max - min channel) and this
+ * darkest channel up, fully from twice as far. */
+#define TINT_CHROMA 16u
+#define TINT_LIGHT 64u
+
+uint8_t nn_grey_of_rgb(unsigned r, unsigned g, unsigned b)
+{
+    unsigned y = (299u * r + 587u * g + 114u * b + 500u) / 1000u;
+    unsigned hi = r > g ? r : g, lo = r < g ? r : g;
+    hi = b > hi ? b : hi;
+    lo = b < lo ? b : lo;
+    if (hi - lo <= TINT_CHROMA || lo <= TINT_LIGHT || hi <= y)
+        return (uint8_t)y;
+    unsigned wc = hi - lo >= 3 * TINT_CHROMA ? 2 * TINT_CHROMA : hi - lo - TINT_CHROMA;
+    unsigned wl = lo >= 2 * TINT_LIGHT ? TINT_LIGHT : lo - TINT_LIGHT;
+    return (uint8_t)(y + (hi - y) * wc * wl / (2 * TINT_CHROMA * TINT_LIGHT));
+}
+
 nn_status nn_grey_alloc(size_t width, size_t height, uint64_t max_pixels, const char *name,
                         nn_grey *out, nn_error *err)
 {
@@ -105,7 +123,7 @@ static nn_status png_status(const char *msg)
 
 /* One row of libpng's 8-bit output in `format` (grey, grey + alpha, RGB or
  * RGBA) to grey, alpha composited on white paper. Done here with integer
- * luma rather than by libpng, whose colour-to-grey conversion goes through
+ * luma (nn_grey_of_rgb) rather than by libpng, whose colour-to-grey conversion goes through
  * linear light per pixel and takes ten times longer than decoding. */
 static void png_row_to_grey(const uint8_t *in, size_t width, uint32_t format, uint8_t *out)
 {
@@ -113,8 +131,7 @@ static void png_row_to_grey(const uint8_t *in, size_t width, uint32_t format, ui
     int alpha = (format & PNG_FORMAT_FLAG_ALPHA) != 0;
     size_t step = (colour ? 3u : 1u) + (alpha ? 1u : 0u);
     for (size_t x = 0; x < width; x++, in += step) {
-        unsigned v = colour ? (299u * in[0] + 587u * in[1] + 114u * in[2] + 500u) / 1000u
-                            : in[0];
+        unsigned v = colour ? nn_grey_of_rgb(in[0], in[1], in[2]) : in[0];
         if (alpha) {
             unsigned a = in[step - 1];
             v = (v * a + 255u * (255u - a) + 127u) / 255u;
@@ -439,12 +456,14 @@ nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         goto done;
     }
     int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
-    cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_GRAYSCALE;
+    /* Colour is decoded as RGB, for nn_grey_of_rgb to tell pale tints. */
+    int rgb = !cmyk && cinfo.num_components == 3;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : rgb ? JCS_RGB : JCS_GRAYSCALE;
     st = nn_grey_alloc(cinfo.image_width, cinfo.image_height, max_pixels, name, out, err);
     if (st != NN_OK)
         goto done;
     jpeg_start_decompress(&cinfo);
-    if (cmyk) {
+    if (cmyk || rgb) {
         row = malloc((size_t)cinfo.output_width * 4);
         if (row == NULL) {
             st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", name);
@@ -453,11 +472,13 @@ nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     }
     while (cinfo.output_scanline < cinfo.output_height) {
         uint8_t *dst = out->pixels + (size_t)cinfo.output_scanline * out->width;
-        JSAMPROW rows[1] = {cmyk ? row : dst};
+        JSAMPROW rows[1] = {cmyk || rgb ? row : dst};
         if (jpeg_read_scanlines(&cinfo, rows, 1) != 1)
             break;
         if (cmyk)
             cmyk_to_grey(row, out->width, cinfo.saw_Adobe_marker, dst);
+        for (size_t x = 0; rgb && x < out->width; x++)
+            dst[x] = nn_grey_of_rgb(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
     }
     /* libjpeg pads a cut file with grey and warns: the pixels are made up. */
     if (jerr.warning_code != 0) {
