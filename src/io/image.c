@@ -49,17 +49,23 @@ const char *nn_image_format_name(nn_image_format format)
 #define TINT_CHROMA 16u
 #define TINT_LIGHT 64u
 
-uint8_t nn_grey_of_rgb(unsigned r, unsigned g, unsigned b)
+/* nn_grey_of_rgb, inlined in the decoders' row loops. */
+static inline uint8_t grey_of_rgb(unsigned r, unsigned g, unsigned b)
 {
-    unsigned y = (299u * r + 587u * g + 114u * b + 500u) / 1000u;
     unsigned hi = r > g ? r : g, lo = r < g ? r : g;
     hi = b > hi ? b : hi;
     lo = b < lo ? b : lo;
+    unsigned y = (299u * r + 587u * g + 114u * b + 500u) / 1000u;
     if (hi - lo <= TINT_CHROMA || lo <= TINT_LIGHT || hi <= y)
         return (uint8_t)y;
     unsigned wc = hi - lo >= 3 * TINT_CHROMA ? 2 * TINT_CHROMA : hi - lo - TINT_CHROMA;
     unsigned wl = lo >= 2 * TINT_LIGHT ? TINT_LIGHT : lo - TINT_LIGHT;
     return (uint8_t)(y + (hi - y) * wc * wl / (2 * TINT_CHROMA * TINT_LIGHT));
+}
+
+uint8_t nn_grey_of_rgb(unsigned r, unsigned g, unsigned b)
+{
+    return grey_of_rgb(r, g, b);
 }
 
 nn_status nn_grey_alloc(size_t width, size_t height, uint64_t max_pixels, const char *name,
@@ -123,15 +129,16 @@ static nn_status png_status(const char *msg)
 
 /* One row of libpng's 8-bit output in `format` (grey, grey + alpha, RGB or
  * RGBA) to grey, alpha composited on white paper. Done here with integer
- * luma (nn_grey_of_rgb) rather than by libpng, whose colour-to-grey conversion goes through
- * linear light per pixel and takes ten times longer than decoding. */
+ * luma (nn_grey_of_rgb) rather than by libpng, whose colour-to-grey
+ * conversion goes through linear light per pixel and takes ten times longer
+ * than decoding. */
 static void png_row_to_grey(const uint8_t *in, size_t width, uint32_t format, uint8_t *out)
 {
     int colour = (format & PNG_FORMAT_FLAG_COLOR) != 0;
     int alpha = (format & PNG_FORMAT_FLAG_ALPHA) != 0;
     size_t step = (colour ? 3u : 1u) + (alpha ? 1u : 0u);
     for (size_t x = 0; x < width; x++, in += step) {
-        unsigned v = colour ? nn_grey_of_rgb(in[0], in[1], in[2]) : in[0];
+        unsigned v = colour ? grey_of_rgb(in[0], in[1], in[2]) : in[0];
         if (alpha) {
             unsigned a = in[step - 1];
             v = (v * a + 255u * (255u - a) + 127u) / 255u;
@@ -478,7 +485,7 @@ nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         if (cmyk)
             cmyk_to_grey(row, out->width, cinfo.saw_Adobe_marker, dst);
         for (size_t x = 0; rgb && x < out->width; x++)
-            dst[x] = nn_grey_of_rgb(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
+            dst[x] = grey_of_rgb(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
     }
     /* libjpeg pads a cut file with grey and warns: the pixels are made up. */
     if (jerr.warning_code != 0) {
