@@ -486,6 +486,28 @@ static void test_jpeg(void **state)
     }
 }
 
+/* A colour JPEG: the light-blue line of ruled paper is read as paper, a blue
+ * pen's ink as its luma. */
+static void test_jpeg_tints(void **state)
+{
+    (void)state;
+    enum { W = 32, H = 32 };
+    static const uint8_t colours[3][3] = {{245, 245, 240}, {160, 200, 235}, {40, 50, 130}};
+    uint8_t rgb[W * H * 3];
+    for (size_t i = 0; i < W * H; i++) /* three bands: paper, line, ink */
+        memcpy(rgb + 3 * i, colours[(i / W) * 3 / H], 3);
+    size_t len;
+    uint8_t *jpg = jpeg_of(rgb, W, H, 3, 95, &len);
+    nn_grey g;
+    nn_error err = {{0}};
+    assert_int_equal(nn_image_decode(jpg, len, 0, "t.jpg", &g, &err), NN_OK);
+    assert_in_range(g.pixels[2 * W + 16], 238, 250);  /* paper */
+    assert_in_range(g.pixels[16 * W + 16], 225, 245); /* the line: luma 191 */
+    assert_in_range(g.pixels[29 * W + 16], 50, 63);   /* the ink: luma 56 */
+    nn_grey_free(&g);
+    free(jpg);
+}
+
 static void test_jpeg_hostile(void **state)
 {
     (void)state;
@@ -567,6 +589,7 @@ int main(void)
         cmocka_unit_test(test_png16_srgb),   cmocka_unit_test(test_png_filters),
         cmocka_unit_test(test_grey_of_rgb),
         cmocka_unit_test(test_jpeg),         cmocka_unit_test(test_jpeg_hostile),
+        cmocka_unit_test(test_jpeg_tints),
         cmocka_unit_test(test_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

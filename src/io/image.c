@@ -430,6 +430,28 @@ static void cmyk_to_grey(const JSAMPLE *in, size_t width, int inverted, uint8_t 
     }
 }
 
+/* One scanline of YCbCr to grey: Y, the luma, where the colour is too faint
+ * to be a tint (|Cb| + |Cr| <= 7 keeps every difference between R, G and B
+ * under TINT_CHROMA), else nn_grey_of_rgb of its RGB (JFIF's conversion). */
+static void ycc_to_grey(const JSAMPLE *in, size_t width, uint8_t *out)
+{
+    for (size_t x = 0; x < width; x++, in += 3) {
+        int y = in[0], cb = in[1] - 128, cr = in[2] - 128;
+        if (abs(cb) + abs(cr) <= 7) {
+            out[x] = (uint8_t)y;
+            continue;
+        }
+        /* R = Y + 1.402 Cr, G = Y - 0.344136 Cb - 0.714136 Cr, B = Y + 1.772 Cb */
+        int r = y + (91881 * cr + 32768) / 65536;
+        int g = y - (22554 * cb + 46802 * cr - 32768) / 65536;
+        int b = y + (116130 * cb + 32768) / 65536;
+        r = r < 0 ? 0 : r > 255 ? 255 : r;
+        g = g < 0 ? 0 : g > 255 ? 255 : g;
+        b = b < 0 ? 0 : b > 255 ? 255 : b;
+        out[x] = grey_of_rgb((unsigned)r, (unsigned)g, (unsigned)b);
+    }
+}
+
 nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          const char *name, nn_grey *out, nn_error *err)
 {
@@ -463,14 +485,16 @@ nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
         goto done;
     }
     int cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
-    /* Colour is decoded as RGB, for nn_grey_of_rgb to tell pale tints. */
-    int rgb = !cmyk && cinfo.num_components == 3;
-    cinfo.out_color_space = cmyk ? JCS_CMYK : rgb ? JCS_RGB : JCS_GRAYSCALE;
+    /* Colour is decoded as YCbCr (as stored: no conversion), for the pale
+     * tints to be told (see ycc_to_grey); RGB files as RGB. */
+    int ycc = !cmyk && cinfo.jpeg_color_space == JCS_YCbCr;
+    int rgb = !cmyk && !ycc && cinfo.num_components == 3;
+    cinfo.out_color_space = cmyk ? JCS_CMYK : ycc ? JCS_YCbCr : rgb ? JCS_RGB : JCS_GRAYSCALE;
     st = nn_grey_alloc(cinfo.image_width, cinfo.image_height, max_pixels, name, out, err);
     if (st != NN_OK)
         goto done;
     jpeg_start_decompress(&cinfo);
-    if (cmyk || rgb) {
+    if (cmyk || rgb || ycc) {
         row = malloc((size_t)cinfo.output_width * 4);
         if (row == NULL) {
             st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", name);
@@ -479,13 +503,15 @@ nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
     }
     while (cinfo.output_scanline < cinfo.output_height) {
         uint8_t *dst = out->pixels + (size_t)cinfo.output_scanline * out->width;
-        JSAMPROW rows[1] = {cmyk || rgb ? row : dst};
+        JSAMPROW rows[1] = {cmyk || rgb || ycc ? row : dst};
         if (jpeg_read_scanlines(&cinfo, rows, 1) != 1)
             break;
         if (cmyk)
             cmyk_to_grey(row, out->width, cinfo.saw_Adobe_marker, dst);
         for (size_t x = 0; rgb && x < out->width; x++)
             dst[x] = grey_of_rgb(row[3 * x], row[3 * x + 1], row[3 * x + 2]);
+        if (ycc)
+            ycc_to_grey(row, out->width, dst);
     }
     /* libjpeg pads a cut file with grey and warns: the pixels are made up. */
     if (jerr.warning_code != 0) {
