@@ -34,40 +34,44 @@ static uint8_t *at(const view *w, size_t u, size_t v)
     return w->pix + u * w->su + v * w->sv;
 }
 
-/* The ink (pixels above floor) of a view as a list of (u, v). */
+/* The ink (pixels above floor) of a view as a list of (u, v): those of
+ * every RULE_SAMPLE-th u from the front of the arrays (n_sample), the others
+ * from their back (n_rest), so that the search can take the first alone. */
 typedef struct {
     uint32_t *u, *v;
-    size_t n;
-    size_t n_sample; /* the first n_sample: those of every RULE_SAMPLE-th u */
+    size_t cap, n_sample, n_rest;
 } ink_list;
 
 static void list_ink(const view *w, uint8_t floor, ink_list *ink)
 {
-    ink->n = 0;
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t u = 0; u < w->len; u++) {
-            if ((u % RULE_SAMPLE == 0) != (pass == 0))
+    /* In the image's memory order: rows of width pixels. */
+    int rows = w->su == 1;
+    size_t width = rows ? w->len : w->across, height = rows ? w->across : w->len;
+    ink->n_sample = ink->n_rest = 0;
+    for (size_t y = 0; y < height; y++) {
+        const uint8_t *p = w->pix + y * width;
+        for (size_t x = 0; x < width; x++) {
+            if (p[x] <= floor)
                 continue;
-            for (size_t v = 0; v < w->across; v++)
-                if (*at(w, u, v) > floor) {
-                    ink->u[ink->n] = (uint32_t)u;
-                    ink->v[ink->n++] = (uint32_t)v;
-                }
+            uint32_t u = (uint32_t)(rows ? x : y), v = (uint32_t)(rows ? y : x);
+            size_t i = u % RULE_SAMPLE == 0 ? ink->n_sample++ : ink->cap - ++ink->n_rest;
+            ink->u[i] = u;
+            ink->v[i] = v;
         }
-        if (pass == 0)
-            ink->n_sample = ink->n;
     }
 }
 
-/* Projects the first n points of the ink along slope s: hist[k] counts the
- * ink at v - s u = k - pad. In fixed point (16 bits of fraction): this is
- * the inner loop of the search. */
-static void project(const ink_list *ink, size_t n, double s, size_t pad, uint32_t *hist,
+/* Projects the sampled ink (all of it when `all`) along slope s: hist[k]
+ * counts the ink at v - s u = k - pad. In fixed point (16 bits of
+ * fraction): this is the inner loop of the search. */
+static void project(const ink_list *ink, int all, double s, size_t pad, uint32_t *hist,
                     size_t bins)
 {
     int64_t s16 = (int64_t)floor(s * 65536.0 + 0.5);
     memset(hist, 0, bins * sizeof *hist);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < ink->n_sample; i++)
+        hist[(int64_t)pad + ink->v[i] - ((s16 * ink->u[i] + 32768) >> 16)]++;
+    for (size_t i = ink->cap - (all ? ink->n_rest : 0); i < ink->cap; i++)
         hist[(int64_t)pad + ink->v[i] - ((s16 * ink->u[i] + 32768) >> 16)]++;
 }
 
@@ -116,7 +120,7 @@ static size_t remove_lines(const view *w, uint8_t floor, size_t max_thick, uint3
 {
     list_ink(w, floor, ink);
     size_t need = (size_t)(RULE_COVER * (double)w->len);
-    if (ink->n < need)
+    if (ink->n_sample + ink->n_rest < need)
         return 0; /* too little ink for even one line */
     size_t pad = (size_t)ceil(RULE_SLOPE * (double)w->len) + 2;
     size_t bins = w->across + 2 * pad;
@@ -127,7 +131,7 @@ static size_t remove_lines(const view *w, uint8_t floor, size_t max_thick, uint3
      * for in every RULE_SAMPLE-th column only. */
     for (int i = -RULE_STEPS; i <= RULE_STEPS; i++) {
         double s = RULE_SLOPE * i / RULE_STEPS;
-        project(ink, ink->n_sample, s, pad, hist, bins);
+        project(ink, 0, s, pad, hist, bins);
         for (size_t k = 1; k + 1 < bins; k++)
             if (hist[k] > sharpest) {
                 sharpest = hist[k];
@@ -137,7 +141,7 @@ static size_t remove_lines(const view *w, uint8_t floor, size_t max_thick, uint3
     }
     if (best * RULE_SAMPLE < need / 2)
         return 0;
-    project(ink, ink->n, best_s, pad, best_hist, bins);
+    project(ink, 1, best_s, pad, best_hist, bins);
     /* Around each peak of the projection, the band of bins holding a good
      * share of its ink, checked for how much of the page it covers and how
      * thick it is (a stroke is neither long nor thin enough). */
@@ -169,7 +173,7 @@ nn_status nn_ruling_remove(nn_grey *img, uint8_t floor, size_t *lines, nn_error 
     size_t longer = wd > ht ? wd : ht;
     size_t bins = longer + 2 * ((size_t)ceil(RULE_SLOPE * (double)longer) + 2);
     uint32_t *hist = malloc(2 * bins * sizeof *hist);
-    ink_list ink = {malloc(wd * ht * sizeof *ink.u), malloc(wd * ht * sizeof *ink.v), 0, 0};
+    ink_list ink = {malloc(wd * ht * sizeof *ink.u), malloc(wd * ht * sizeof *ink.v), wd * ht, 0, 0};
     *lines = 0;
     if (hist == NULL || ink.u == NULL || ink.v == NULL) {
         free(hist);
