@@ -225,7 +225,8 @@ static inline void png_unpaeth(uint8_t *row, const uint8_t *prev, size_t n, size
     for (size_t i = bpp; i + bpp <= n; i += bpp)
         for (size_t k = 0; k < bpp; k++) {
             int a = row[i + k - bpp], b = prev[i + k], c = prev[i + k - bpp];
-            int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+            int p = b - c, q = a - c; /* pa, pb, pc of the spec are |p|, |q|, |p + q| */
+            int pa = abs(p), pb = abs(q), pc = abs(p + q);
             int pred = pb <= pc ? b : c;
             pred = pa <= pb && pa <= pc ? a : pred;
             row[i + k] = (uint8_t)(row[i + k] + pred);
