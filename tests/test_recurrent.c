@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "nnclass/base/rng.h"
 #include "nnclass/nn/model.h"
@@ -424,6 +425,56 @@ static void test_model_round_trip(void **state)
     nn_net_free(net);
 }
 
+/* A forged recurrent model with a valid checksum is refused, with a message
+ * naming what is wrong: absurd units, units that do not match the stored
+ * output, unknown flags, flags on a kind that has none, an absurd sequence
+ * length. */
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_forged_models_refused(void **state)
+{
+    (void)state;
+    nn_net *net = parse_net("28x28,lstm6,10");
+    nn_model_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.rows = meta.cols = 28;
+    meta.n_classes = 10;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_model_encode(net, &meta, &buf, &len, &err), NN_OK);
+    const size_t row0 = 224, row = 32; /* the fixed header, then 32-byte rows */
+    struct { size_t off; uint32_t value; nn_status st; const char *why; } cases[] = {
+        {row0 + row + 28, 70000, NN_E_TOO_LARGE, "70000 units"},
+        {row0 + row + 28, 5, NN_E_FORMAT, "stores an output of 1x1x6"},
+        {row0 + row + 28, 0, NN_E_FORMAT, "0 units"},
+        {row0 + row + 24, 0x400, NN_E_FORMAT, "flags 0x4"},
+        {row0 + 2 * row + 24, 0x100, NN_E_FORMAT, "layer 2 (dense) has flags 0x1"},
+        {row0 + 8, 5000, NN_E_TOO_LARGE, "an input of 5000x28x1"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *bad = malloc(len);
+        assert_non_null(bad);
+        memcpy(bad, buf, len);
+        put_le32(bad + cases[c].off, cases[c].value);
+        put_le32(bad + len - 4, (uint32_t)crc32(0L, bad, (uInt)(len - 4)));
+        nn_net *back = NULL;
+        nn_model_meta m2;
+        nn_status st = nn_model_decode(bad, len, "forged.nnc", &back, &m2, &err);
+        if (st != cases[c].st || strstr(err.msg, cases[c].why) == NULL)
+            fail_msg("case %zu: status %d, message '%s'; wanted %d and '%s'", c, (int)st,
+                     err.msg, (int)cases[c].st, cases[c].why);
+        nn_net_free(back);
+        free(bad);
+    }
+    free(buf);
+    nn_net_free(net);
+}
+
 /* --- training -------------------------------------------------------------------------- */
 
 /* Bit strings of 8 steps (a pixel 0 or 255 each) labelled with their count
@@ -548,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_step_probs),
         cmocka_unit_test(test_grammar),
         cmocka_unit_test(test_model_round_trip),
+        cmocka_unit_test(test_forged_models_refused),
         cmocka_unit_test(test_learns_to_count),
         cmocka_unit_test(test_training_moves_every_parameter),
         cmocka_unit_test(test_training_same_for_any_threads),
