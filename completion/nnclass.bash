@@ -82,8 +82,8 @@ _nnclass()
         --split) values="test train" ;;
         --optimizer) values="sgd momentum nesterov adam" ;;
         --lr-schedule) values="constant step cosine" ;;
-        --arch) values="mlp cnn" ;;
-        --model)
+        --arch) values="mlp cnn lstm" ;;
+        --model | --reading)
             COMPREPLY=($(compgen -W "$(_nnclass_model_names "$bin")" -- "$cur"))
             COMPREPLY+=($(compgen -f -X '!*.nnc' -- "$cur") $(compgen -d -- "$cur"))
             return ;;
@@ -100,7 +100,7 @@ _nnclass()
             return ;;
         --epochs | --batch | --lr | --momentum | --weight-decay | --seed | --threads | \
             --val | --hidden | --layers | --index | --count | --top | --errors | \
-            --max-input-mb | --offset | --augment | --classes)
+            --max-input-mb | --offset | --augment | --classes | --clip-norm)
             return ;; # a number or a list: nothing to offer
     esac
     if [[ -n $values ]]; then

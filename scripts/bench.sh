@@ -329,6 +329,29 @@ if [ -n "$nnclass" ]; then
     fi
 fi
 
+# torch_best ARCH OPTIONS...: PyTorch's seconds per epoch of the net ARCH of
+# bench_torch.py at 1 and 2 threads; the better in best_epoch and its thread
+# count in best_threads. Fails (after saying so) when a run fails.
+torch_best() {
+    local arch=$1 th e
+    shift
+    best_epoch="" best_threads=""
+    for th in 1 2; do
+        log "PyTorch $arch reference: $th thread(s)"
+        if ! "$py" "$root/scripts/bench_torch.py" --data-dir "$data" --arch "$arch" "$@" \
+            --threads $th 2>"$tmp/err" >"$tmp/torch_$arch$th.txt"; then
+            tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
+            fail "PyTorch $arch reference"
+            return 1
+        fi
+        e=$(tr ' ' '\n' <"$tmp/torch_$arch$th.txt" | sed -n 's/^epoch_seconds=//p')
+        log "  $e s/epoch"
+        if [ -z "$best_epoch" ] || holds "$e < $best_epoch"; then
+            best_epoch=$e best_threads=$th
+        fi
+    done
+}
+
 # --- 3c'. the default CNN against PyTorch ----------------------------------------
 # One run each (a CNN epoch takes seconds, not milliseconds): nnclass's
 # `train --arch cnn` for CNN_EPOCHS epochs (its per-epoch seconds from --log,
@@ -357,21 +380,8 @@ if [ -n "$rest" ]; then
     else
         fail "train CNN"
     fi
-    if [ "$with_torch" -eq 1 ]; then
-        for th in 1 2; do
-            log "PyTorch CNN reference: $th thread(s)"
-            if "$py" "$root/scripts/bench_torch.py" --data-dir "$data" --arch cnn --epochs $CNN_EPOCHS \
-                --batch 64 --lr 0.02 --threads $th 2>"$tmp/err" >"$tmp/torch_cnn$th.txt"; then
-                e=$(tr ' ' '\n' <"$tmp/torch_cnn$th.txt" | sed -n 's/^epoch_seconds=//p')
-                log "  $e s/epoch"
-                if [ -z "$torch_cnn_epoch" ] || holds "$e < $torch_cnn_epoch"; then
-                    torch_cnn_epoch=$e torch_cnn_threads=$th
-                fi
-            else
-                tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
-                fail "PyTorch CNN reference"
-            fi
-        done
+    if [ "$with_torch" -eq 1 ] && torch_best cnn --epochs $CNN_EPOCHS --batch 64 --lr 0.02; then
+        torch_cnn_epoch=$best_epoch torch_cnn_threads=$best_threads
     fi
 fi
 
@@ -389,22 +399,8 @@ if [ -n "$rest" ]; then
     else
         fail "train LSTM"
     fi
-    if [ "$with_torch" -eq 1 ]; then
-        for th in 1 2; do
-            log "PyTorch LSTM reference: $th thread(s)"
-            if "$py" "$root/scripts/bench_torch.py" --data-dir "$data" --arch lstm --epochs 1 \
-                --batch 64 --lr 0.002 --threads $th --infer-reps 1 2>"$tmp/err" \
-                >"$tmp/torch_lstm$th.txt"; then
-                e=$(tr ' ' '\n' <"$tmp/torch_lstm$th.txt" | sed -n 's/^epoch_seconds=//p')
-                log "  $e s/epoch"
-                if [ -z "$torch_lstm_epoch" ] || holds "$e < $torch_lstm_epoch"; then
-                    torch_lstm_epoch=$e torch_lstm_threads=$th
-                fi
-            else
-                tail -n 5 "$tmp/err" | sed 's/^/bench:   /' >&2
-                fail "PyTorch LSTM reference"
-            fi
-        done
+    if [ "$with_torch" -eq 1 ] && torch_best lstm --epochs 1 --batch 64 --lr 0.003 --infer-reps 1; then
+        torch_lstm_epoch=$best_epoch torch_lstm_threads=$best_threads
     fi
 fi
 

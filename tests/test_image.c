@@ -283,6 +283,87 @@ static void test_png16_srgb(void **state)
     free(png);
 }
 
+/* Filters a row of n bytes (bpp a pixel) with PNG filter f, above = the row
+ * before (zeros for the first). */
+static void png_filter_row(unsigned f, const uint8_t *row, const uint8_t *above, size_t n,
+                           size_t bpp, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int a = i >= bpp ? row[i - bpp] : 0, b = above[i], c = i >= bpp ? above[i - bpp] : 0;
+        int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+        int pred[5] = {0, a, b, (a + b) / 2, pa <= pb && pa <= pc ? a : pb <= pc ? b : c};
+        out[i] = (uint8_t)(row[i] - pred[f]);
+    }
+}
+
+/* An 8-bit RGBA (colour type 6) picture of 7x5 pixels, each row with one of
+ * the five filters in turn and its data split over two IDAT chunks (and an
+ * ancillary chunk between the header and the data), reads as the luma of
+ * its pixels over white: the filters, joined chunks and alpha are undone
+ * exactly. */
+static void test_png_filters(void **state)
+{
+    (void)state;
+    enum { W = 7, H = 5, BPP = 4 };
+    uint8_t pix[H][W * BPP], raw[H * (1 + W * BPP)], zero[W * BPP] = {0};
+    for (size_t y = 0; y < H; y++)
+        for (size_t i = 0; i < W * BPP; i++)
+            pix[y][i] = (uint8_t)(37 * y + 91 * i + (i % 4 == 3 ? 200 : 0));
+    for (size_t y = 0; y < H; y++) {
+        raw[y * (1 + W * BPP)] = (uint8_t)(y % 5);
+        png_filter_row(y % 5, pix[y], y > 0 ? pix[y - 1] : zero, W * BPP, BPP,
+                       raw + y * (1 + W * BPP) + 1);
+    }
+    uint8_t z[512], png[1024], ihdr[13] = {0, 0, 0, W, 0, 0, 0, H, 8, 6, 0, 0, 0};
+    uLongf zlen = sizeof z;
+    assert_int_equal(compress(z, &zlen, raw, sizeof raw), Z_OK);
+    size_t at = 8;
+    memcpy(png, "\x89PNG\r\n\x1a\n", 8);
+    png_chunk(png, &at, "IHDR", ihdr, 13);
+    png_chunk(png, &at, "tEXt", (const uint8_t *)"Software\0test", 13);
+    png_chunk(png, &at, "IDAT", z, 10);
+    png_chunk(png, &at, "IDAT", z + 10, (uint32_t)zlen - 10);
+    png_chunk(png, &at, "IEND", NULL, 0);
+    nn_grey g;
+    nn_error err = {{0}};
+    assert_int_equal(nn_image_decode(png, at, 0, "filters.png", &g, &err), NN_OK);
+    assert_int_equal(g.width, W);
+    assert_int_equal(g.height, H);
+    for (size_t y = 0; y < H; y++)
+        for (size_t x = 0; x < W; x++) {
+            const uint8_t *p = pix[y] + x * BPP;
+            unsigned v = nn_grey_of_rgb(p[0], p[1], p[2]);
+            v = (v * p[3] + 255u * (255u - p[3]) + 127u) / 255u;
+            assert_int_equal(g.pixels[y * W + x], v);
+        }
+    nn_grey_free(&g);
+    /* A bit flipped in the data: refused, as before. */
+    png[at - 20] ^= 0x10;
+    assert_int_not_equal(nn_image_decode(png, at, 0, "flip.png", &g, &err), NN_OK);
+}
+
+/* Colour to grey: luma for inks of any colour and for greys; the pale tints
+ * of ruled paper (light-blue lines, a pink margin) come out as light as
+ * paper, in every format that has colour (a PPM here). */
+static void test_grey_of_rgb(void **state)
+{
+    (void)state;
+    assert_int_equal(nn_grey_of_rgb(40, 50, 130), (299 * 40 + 587 * 50 + 114 * 130 + 500) / 1000);
+    assert_int_equal(nn_grey_of_rgb(180, 30, 40), (299 * 180 + 587 * 30 + 114 * 40 + 500) / 1000);
+    assert_int_equal(nn_grey_of_rgb(120, 120, 120), 120);
+    assert_int_equal(nn_grey_of_rgb(245, 240, 230), (299 * 245 + 587 * 240 + 114 * 230 + 500) / 1000);
+    assert_true(nn_grey_of_rgb(160, 200, 235) >= 225); /* luma 191 */
+    assert_true(nn_grey_of_rgb(235, 140, 150) >= 200); /* luma 170 */
+    const char ppm[] = "P3 2 1 255\n160 200 235 40 50 130\n";
+    nn_grey g;
+    nn_error err = {{0}};
+    assert_int_equal(nn_image_decode((const uint8_t *)ppm, sizeof ppm - 1, 0, "t.ppm", &g, &err),
+                     NN_OK);
+    assert_true(g.pixels[0] >= 225);
+    assert_int_equal(g.pixels[1], 56);
+    nn_grey_free(&g);
+}
+
 /* A 200-byte-ish PNG whose IHDR (with a correct CRC) declares w x h. */
 static uint8_t *png_declaring(uint32_t w, uint32_t h, size_t *len)
 {
@@ -406,6 +487,28 @@ static void test_jpeg(void **state)
     }
 }
 
+/* A colour JPEG: the light-blue line of ruled paper is read as paper, a blue
+ * pen's ink as its luma. */
+static void test_jpeg_tints(void **state)
+{
+    (void)state;
+    enum { W = 32, H = 32 };
+    static const uint8_t colours[3][3] = {{245, 245, 240}, {160, 200, 235}, {40, 50, 130}};
+    uint8_t rgb[W * H * 3];
+    for (size_t i = 0; i < W * H; i++) /* three bands: paper, line, ink */
+        memcpy(rgb + 3 * i, colours[(i / W) * 3 / H], 3);
+    size_t len;
+    uint8_t *jpg = jpeg_of(rgb, W, H, 3, 95, &len);
+    nn_grey g;
+    nn_error err = {{0}};
+    assert_int_equal(nn_image_decode(jpg, len, 0, "t.jpg", &g, &err), NN_OK);
+    assert_in_range(g.pixels[2 * W + 16], 238, 250);  /* paper */
+    assert_in_range(g.pixels[16 * W + 16], 225, 245); /* the line: luma 191 */
+    assert_in_range(g.pixels[29 * W + 16], 50, 63);   /* the ink: luma 56 */
+    nn_grey_free(&g);
+    free(jpg);
+}
+
 static void test_jpeg_hostile(void **state)
 {
     (void)state;
@@ -484,8 +587,10 @@ int main(void)
         cmocka_unit_test(test_sniff),        cmocka_unit_test(test_pnm_valid),
         cmocka_unit_test(test_pnm_malformed), cmocka_unit_test(test_pixel_cap),
         cmocka_unit_test(test_png),          cmocka_unit_test(test_png_hostile),
-        cmocka_unit_test(test_png16_srgb),
+        cmocka_unit_test(test_png16_srgb),   cmocka_unit_test(test_png_filters),
+        cmocka_unit_test(test_grey_of_rgb),
         cmocka_unit_test(test_jpeg),         cmocka_unit_test(test_jpeg_hostile),
+        cmocka_unit_test(test_jpeg_tints),
         cmocka_unit_test(test_unknown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -303,6 +303,49 @@ static void test_pipeline(void **state)
     nn_grey_free(&g);
 }
 
+/* A bar or a disc a quarter of the image wide, ink on paper (either polarity,
+ * with or without a gradient across the page), on a w x h image. */
+static nn_grey thick_shape(size_t w, size_t h, int disc, int dark_ink, int gradient)
+{
+    nn_grey g = filled(w, h, 0);
+    double r = (double)(w < h ? w : h) / 8.0; /* half of a quarter of the side */
+    for (size_t y = 0; y < h; y++)
+        for (size_t x = 0; x < w; x++) {
+            double dx = (double)x - (double)w / 2, dy = (double)y - (double)h / 2;
+            int ink = disc ? dx * dx + dy * dy <= r * r
+                           : fabs(dx) <= r && fabs(dy) <= 3.0 * (double)h / 8.0;
+            double paper = gradient ? 60.0 * (double)x / (double)w : 0.0;
+            double v = dark_ink ? (ink ? 30.0 : 235.0 - paper) : (ink ? 225.0 : 20.0 + paper);
+            g.pixels[y * w + x] = (uint8_t)v;
+        }
+    return g;
+}
+
+/* However wide a stroke, flattening the background keeps its inside: the
+ * middle of a thick bar or disc comes out solid, not as an outline. */
+static void test_thick_strokes(void **state)
+{
+    (void)state;
+    static const size_t sizes[][2] = {{200, 200}, {640, 480}, {480, 640}};
+    for (size_t s = 0; s < 3; s++)
+        for (int shape = 0; shape < 4 * 2; shape++) {
+            int disc = shape & 1, dark = (shape >> 1) & 1, grad = (shape >> 2) & 1;
+            nn_grey g = thick_shape(sizes[s][0], sizes[s][1], disc, dark, grad);
+            uint8_t out[28 * 28];
+            nn_error err = {{0}};
+            assert_int_equal(nn_preprocess_mnist(&g, NN_INVERT_AUTO, out, "thick", &err), NN_OK);
+            for (size_t y = 12; y <= 16; y++)
+                for (size_t x = 12; x <= 16; x++)
+                    if (out[y * 28 + x] < 200) {
+                        fail_msg("%zux%zu %s, %s ink%s: pixel (%zu, %zu) of the inside is %u",
+                                 sizes[s][0], sizes[s][1], disc ? "disc" : "bar",
+                                 dark ? "dark" : "light", grad ? ", gradient" : "", x, y,
+                                 out[y * 28 + x]);
+                    }
+            nn_grey_free(&g);
+        }
+}
+
 static void test_no_ink(void **state)
 {
     (void)state;
@@ -386,7 +429,7 @@ int main(void)
         cmocka_unit_test(test_ink_box),  cmocka_unit_test(test_scale),
         cmocka_unit_test(test_centre),   cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_no_ink),   cmocka_unit_test(test_mnist_fixed_point),
-        cmocka_unit_test(test_none),
+        cmocka_unit_test(test_none),      cmocka_unit_test(test_thick_strokes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "nnclass/base/rng.h"
 #include "nnclass/nn/model.h"
@@ -309,6 +310,39 @@ static void test_single_image_agrees_with_batch(void **state)
     }
 }
 
+/* The answer step by step: one distribution per step, and the last one is
+ * the net's own; a net without a one-way last-step recurrent row has none. */
+static void test_step_probs(void **state)
+{
+    (void)state;
+    nn_net *net = parse_net("12x9,gru7,5,4");
+    fill(net->params, net->n_params, 0.5f, 70);
+    assert_int_equal(nn_net_steps(net), 12);
+    float x[108], probs[12 * 4];
+    fill(x, 108, 1.0f, 71);
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_step_probs(net, x, probs, &err), NN_OK);
+    nn_workspace *ws = ts_workspace(net, 1);
+    const float *want = nn_net_forward_batch(net, ws, x, 1);
+    for (size_t k = 0; k < 4; k++)
+        assert_true(fabsf(probs[11 * 4 + k] - want[k]) < 1e-6f);
+    for (size_t t = 0; t < 12; t++) {
+        double sum = 0.0;
+        for (size_t k = 0; k < 4; k++)
+            sum += probs[t * 4 + k];
+        assert_true(fabs(sum - 1.0) < 1e-5);
+    }
+    nn_workspace_free(ws);
+    nn_net_free(net);
+    const char *none[] = {"28x28,bilstm4,10", "28x28,lstm4-seq,10", "28x28,16,10"};
+    for (size_t i = 0; i < 3; i++) {
+        net = parse_net(none[i]);
+        assert_int_equal(nn_net_steps(net), 0);
+        assert_int_equal(nn_net_step_probs(net, x, probs, &err), NN_E_ARG);
+        nn_net_free(net);
+    }
+}
+
 /* --- text, model file ------------------------------------------------------------------ */
 
 static void test_grammar(void **state)
@@ -387,6 +421,56 @@ static void test_model_round_trip(void **state)
     }
     assert_memory_equal(back->params, net->params, net->n_params * sizeof(float));
     nn_net_free(back);
+    free(buf);
+    nn_net_free(net);
+}
+
+/* A forged recurrent model with a valid checksum is refused, with a message
+ * naming what is wrong: absurd units, units that do not match the stored
+ * output, unknown flags, flags on a kind that has none, an absurd sequence
+ * length. */
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_forged_models_refused(void **state)
+{
+    (void)state;
+    nn_net *net = parse_net("28x28,lstm6,10");
+    nn_model_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.rows = meta.cols = 28;
+    meta.n_classes = 10;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_model_encode(net, &meta, &buf, &len, &err), NN_OK);
+    const size_t row0 = 224, row = 32; /* the fixed header, then 32-byte rows */
+    struct { size_t off; uint32_t value; nn_status st; const char *why; } cases[] = {
+        {row0 + row + 28, 70000, NN_E_TOO_LARGE, "70000 units"},
+        {row0 + row + 28, 5, NN_E_FORMAT, "stores an output of 1x1x6"},
+        {row0 + row + 28, 0, NN_E_FORMAT, "0 units"},
+        {row0 + row + 24, 0x400, NN_E_FORMAT, "flags 0x4"},
+        {row0 + 2 * row + 24, 0x100, NN_E_FORMAT, "layer 2 (dense) has flags 0x1"},
+        {row0 + 8, 5000, NN_E_TOO_LARGE, "an input of 5000x28x1"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *bad = malloc(len);
+        assert_non_null(bad);
+        memcpy(bad, buf, len);
+        put_le32(bad + cases[c].off, cases[c].value);
+        put_le32(bad + len - 4, (uint32_t)crc32(0L, bad, (uInt)(len - 4)));
+        nn_net *back = NULL;
+        nn_model_meta m2;
+        nn_status st = nn_model_decode(bad, len, "forged.nnc", &back, &m2, &err);
+        if (st != cases[c].st || strstr(err.msg, cases[c].why) == NULL)
+            fail_msg("case %zu: status %d, message '%s'; wanted %d and '%s'", c, (int)st,
+                     err.msg, (int)cases[c].st, cases[c].why);
+        nn_net_free(back);
+        free(bad);
+    }
     free(buf);
     nn_net_free(net);
 }
@@ -512,8 +596,10 @@ int main(void)
         cmocka_unit_test(test_loops_gradient),
         cmocka_unit_test(test_net_gradient),
         cmocka_unit_test(test_single_image_agrees_with_batch),
+        cmocka_unit_test(test_step_probs),
         cmocka_unit_test(test_grammar),
         cmocka_unit_test(test_model_round_trip),
+        cmocka_unit_test(test_forged_models_refused),
         cmocka_unit_test(test_learns_to_count),
         cmocka_unit_test(test_training_moves_every_parameter),
         cmocka_unit_test(test_training_same_for_any_threads),

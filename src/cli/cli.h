@@ -395,6 +395,23 @@ nn_status cli_write_svg(const char *path, const nn_svg *svg, nn_error *err);
  * else 0. */
 int cli_save_svg(const char *path, const nn_svg *svg);
 
+/* `nnclass plot --reading`: what to draw (plot_reading.c). */
+#define CLI_READING_MAX 32 /* images in one picture */
+typedef struct {
+    const char *model_path; /* the model file, found */
+    const char *model_name; /* the model as the user named it (the subtitle) */
+    const char *images_name; /* the images as the subtitle names them */
+    const char *images;     /* the images' file */
+    const char *labels;     /* their labels' file, or NULL */
+    size_t count;           /* the first count images, 1..CLI_READING_MAX */
+    const char *title;
+} plot_reading;
+
+/* Draws how the net of a->model_path reads its first a->count images (the
+ * probabilities after each step) and saves the SVG at output; 0 or the exit
+ * code of a printed error. */
+int cli_plot_reading(const plot_reading *a, const char *output);
+
 /* Draws the confusion heatmap of c (titled with the model and data paths)
  * and saves it at path; 0 or the exit code of a printed error. */
 int cli_plot_confusion(const char *path, const nn_confusion *c, const nn_model_meta *meta,

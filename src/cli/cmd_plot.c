@@ -1,5 +1,6 @@
 /* cmd_plot.c - `nnclass plot`: the learning curve of a training log (the
- * JSON Lines file of `nnclass train --log`) as an SVG picture. */
+ * JSON Lines file of `nnclass train --log`), or with --reading how a
+ * recurrent net reads (plot_reading.c), as an SVG picture. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -12,24 +13,42 @@
 #include "nnclass/report/trainlog.h"
 
 #define MAX_LOG_BYTES ((size_t)256 << 20)
+#define READING_DEFAULT_COUNT 6
 
 static void usage(FILE *out)
 {
-    fputs("Usage: nnclass plot LOG.jsonl -o FILE.svg\n"
+    fprintf(out,
+          "Usage: nnclass plot LOG.jsonl -o FILE.svg\n"
+          "       nnclass plot --reading MODEL -o FILE.svg [--images F [--labels F]]\n"
           "Draw the learning curve of a training log (nnclass train --log): loss and\n"
           "accuracy per epoch, training and validation, the best epoch and the\n"
-          "learning rate. LOG '-' is standard input.\n\n"
+          "learning rate. LOG '-' is standard input. With --reading, draw how a net\n"
+          "that reads an image row by row (--arch lstm) forms its answer: for each of\n"
+          "the first images, the probability of every class after every row.\n\n"
           "  -o, --output FILE    the SVG file to write (required)\n"
-          "  --title TEXT         the picture's title (default: Learning curve)\n"
+          "  --title TEXT         the picture's title (default: Learning curve, or\n"
+          "                       How the network reads)\n"
+          "  --reading MODEL      the model to draw (a file, or a bare name such as\n"
+          "                       mnist-lstm)\n"
+          "  --images FILE        its images (IDX, PNG, JPEG, PGM) (default: the MNIST\n"
+          "                       test images, with their labels)\n"
+          "  --labels FILE        the labels of --images, shown beside the answers\n"
+          "  --count N            the first N images (default %d, at most %d)\n"
+          "  --data-dir DIR       where the datasets and named models are\n"
           "  -h, --help           show this help and exit\n",
-          out);
+          READING_DEFAULT_COUNT, CLI_READING_MAX);
 }
 
-enum { OPT_TITLE = 256 };
+enum { OPT_TITLE = 256, OPT_READING, OPT_IMAGES, OPT_LABELS, OPT_COUNT, OPT_DATA_DIR };
 
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"title", required_argument, NULL, OPT_TITLE},
+    {"reading", required_argument, NULL, OPT_READING},
+    {"images", required_argument, NULL, OPT_IMAGES},
+    {"labels", required_argument, NULL, OPT_LABELS},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -37,13 +56,15 @@ static const struct option long_options[] = {
 typedef struct {
     const char *output, *title;
     const char *log_path;
+    const char *reading, *images, *labels, *data_dir; /* --reading and its options */
+    size_t count;
 } plot_args;
 
 /* Returns -1 to go on, else the exit code (help, or a usage error). */
 static int parse_args(int argc, char **argv, plot_args *a)
 {
-    a->output = a->log_path = NULL;
-    a->title = "Learning curve";
+    memset(a, 0, sizeof *a);
+    a->count = READING_DEFAULT_COUNT;
     cli_options_reset();
     int c;
     while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
@@ -56,17 +77,40 @@ static int parse_args(int argc, char **argv, plot_args *a)
             a->output = optarg;
             break;
         case OPT_TITLE: a->title = optarg; break;
+        case OPT_READING: a->reading = optarg; break;
+        case OPT_IMAGES: a->images = optarg; break;
+        case OPT_LABELS: a->labels = optarg; break;
+        case OPT_DATA_DIR: a->data_dir = optarg; break;
+        case OPT_COUNT:
+            if (cli_parse_size("--count", optarg, 1, CLI_READING_MAX, &a->count) != 0)
+                return CLI_EXIT_USAGE;
+            break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("plot", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
         }
     }
+    if (a->output == NULL)
+        return cli_usage_error("plot", "-o FILE.svg is required");
+    if (a->reading == NULL && (a->images != NULL || a->labels != NULL))
+        return cli_usage_error("plot", "%s goes with --reading MODEL",
+                               a->images != NULL ? "--images" : "--labels");
+    if (a->labels != NULL && a->images == NULL)
+        return cli_usage_error("plot", "--labels goes with --images");
+    if (a->reading != NULL) {
+        if (optind < argc)
+            return cli_usage_error("plot", "unexpected argument '%s': --reading draws a model, "
+                                   "not a log", argv[optind]);
+        if (a->title == NULL)
+            a->title = "How the network reads";
+        return -1;
+    }
+    if (a->title == NULL)
+        a->title = "Learning curve";
     if (optind >= argc)
         return cli_usage_error("plot", "which log? give LOG.jsonl (or - for stdin)");
     if (optind + 1 < argc)
         return cli_usage_error("plot", "unexpected argument '%s'", argv[optind + 1]);
-    if (a->output == NULL)
-        return cli_usage_error("plot", "-o FILE.svg is required");
     a->log_path = argv[optind];
     return -1;
 }
@@ -109,12 +153,35 @@ static int draw_log(const plot_args *a, const char *name, const char *buf, size_
     return rc;
 }
 
+/* --reading: the model and images found, the outputs checked, the picture. */
+static int plot_reading_of(const plot_args *a)
+{
+    const char *data_dir = cli_data_dir(a->data_dir);
+    char model[4096], images[4096], labels[4096], target[4096];
+    if (cli_model_path(data_dir, a->reading, model, sizeof model) != 0)
+        return CLI_EXIT_DATA;
+    plot_reading r = {model, a->reading, a->images, a->images, a->labels, a->count, a->title};
+    if (a->images == NULL) {
+        r.images_name = "the MNIST test images";
+        if (cli_dataset_paths(data_dir, "mnist", "test", images, labels, sizeof images) != 0)
+            return CLI_EXIT_USAGE;
+        r.images = images;
+        r.labels = labels;
+    }
+    const char *inputs[] = {model, r.images, r.labels};
+    cli_output out = {"--output", a->output, CLI_OUTPUT_REPLACE, target, sizeof target};
+    int rc = cli_check_outputs(&out, 1, inputs, r.labels != NULL ? 3 : 2);
+    return rc != CLI_OK ? rc : cli_plot_reading(&r, target);
+}
+
 int cmd_plot(int argc, char **argv)
 {
     plot_args a;
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0 || cli_parse_only)
         return rc >= 0 ? rc : CLI_OK;
+    if (a.reading != NULL)
+        return plot_reading_of(&a);
 
     const char *inputs[] = {a.log_path};
     char target[4096];

@@ -18,6 +18,10 @@
 #include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
 
+/* An image file whose label has a probability below this is reported (once
+ * per run, as a count) on stderr: the answer is likely to be wrong. */
+#define LOW_CONFIDENCE 0.5f
+
 /* Images classified per sgemm call: large enough that packing the weights is
  * a small share of the work, small enough for a few MB of buffers. */
 #define CHUNK_IMAGES 1024
@@ -92,7 +96,9 @@ static void usage(FILE *out)
           "                       preprocessing), in input order, as a raw IDX file\n"
           "                       (not written when a file fails)\n"
           "  -q, --quiet          no progress bar (drawn on stderr for large inputs when\n"
-          "                       stderr is a terminal and standard output is not)\n"
+          "                       stderr is a terminal and standard output is not), and\n"
+          "                       no note of how many image files were classified with\n"
+          "                       a confidence below 0.5\n"
           "  -h, --help           show this help and exit\n",
           out);
 }
@@ -326,6 +332,8 @@ typedef struct {
     const cli_image_opts *image;
     nn_idx_writer *saved; /* --save-input, or NULL */
     cli_bar *bar;
+    size_t *n_files; /* image files classified (not IDX images) */
+    size_t *n_low;   /* of which with a confidence below LOW_CONFIDENCE */
 } classifier;
 
 /* The bar of a file of total images (drawn for large inputs only). */
@@ -362,8 +370,16 @@ static int classify_chunk(const classifier *cl, const printer *pr, const cli_inp
                   "probability", pr->model_path, *index + bad / n_out, in->name);
         return -2;
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         print_line(pr, file, (*index)++, probs + i * n_out);
+        if (in->stream == NULL) { /* an image file */
+            float best = 0.0f;
+            for (size_t k = 0; k < n_out; k++)
+                best = probs[i * n_out + k] > best ? probs[i * n_out + k] : best;
+            (*cl->n_files)++;
+            *cl->n_low += best < LOW_CONFIDENCE;
+        }
+    }
     /* Fewer images than asked for: the input has stalled (or ends), so
      * whoever waits for these answers gets them now. */
     if (n < CHUNK_IMAGES)
@@ -590,6 +606,9 @@ static int classify_all(const predict_args *a, cli_names *names, const nn_net *n
 {
     int rc;
     classifier cl = {0};
+    size_t n_image_files = 0, n_low = 0;
+    cl.n_files = &n_image_files;
+    cl.n_low = &n_low;
     cli_bar bar;
     /* A bar between lines of results on the same terminal would garble them. */
     cli_bar_init(&bar, a->quiet || isatty(STDOUT_FILENO));
@@ -610,6 +629,9 @@ static int classify_all(const predict_args *a, cli_names *names, const nn_net *n
         int stopped;
         rc = predict_files(names, &cl, &pr, &stopped);
         rc = finish_saved(&cl, rc, stopped);
+        if (n_low > 0 && !a->quiet)
+            cli_error("%zu of %zu images were classified with confidence below %.1f", n_low,
+                      n_image_files, (double)LOW_CONFIDENCE);
     }
     classifier_close(&cl);
     return rc;

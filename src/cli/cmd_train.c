@@ -30,7 +30,7 @@ typedef struct {
 static const recipe recipes[] = {
     {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f}, /* the defaults as they are */
     {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f},
-    {"lstm", LSTM_LAYERS, 12, 64, 0, 0.002f, NN_OPT_ADAM, 0.0f, 1.0f},
+    {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f},
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
 
@@ -67,15 +67,16 @@ static void usage(FILE *out)
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
         "                       lstm reads the image row by row:\n"
         "                         --layers %s --optimizer adam\n"
-        "                         --epochs %zu --batch %zu --lr %g --weight-decay 0\n"
-        "                         --clip-norm %g\n"
+        "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
+        "                         --weight-decay 0 --clip-norm %g\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
         "                       layer (--layers 784,10)\n",
         NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, recipes[1].epochs, recipes[1].batch,
         (double)recipes[1].lr, recipes[1].augment, LSTM_LAYERS, recipes[2].epochs,
-        recipes[2].batch, (double)recipes[2].lr, (double)recipes[2].clip_norm,
+        recipes[2].batch, (double)recipes[2].lr, recipes[2].augment,
+        (double)recipes[2].clip_norm,
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION));
     usage_training(out);
 }

@@ -32,29 +32,33 @@ enum { DIM_VALUE = 1, DIM_PARAM = 2 };
 
 /* --- messages ---------------------------------------------------------------- */
 
+/* Opens an initializer of n_dims dims, data type type, named name; its
+ * raw_data follows, then nn_pb_end. */
+static void tensor_begin(nn_pb *pb, const char *name, const int64_t *dims, size_t n_dims,
+                         int type)
+{
+    nn_pb_begin(pb, GRAPH_INITIALIZER);
+    for (size_t i = 0; i < n_dims; i++)
+        nn_pb_int(pb, TENSOR_DIMS, dims[i]);
+    nn_pb_int(pb, TENSOR_DATA_TYPE, type);
+    nn_pb_string(pb, TENSOR_NAME, name);
+}
+
 /* A float tensor initializer: dims, then the values as little-endian raw_data. */
 static void tensor(nn_pb *pb, const char *name, const int64_t *dims, size_t n_dims,
                    const float *values, size_t n)
 {
-    nn_pb_begin(pb, GRAPH_INITIALIZER);
-    for (size_t i = 0; i < n_dims; i++)
-        nn_pb_int(pb, TENSOR_DIMS, dims[i]);
-    nn_pb_int(pb, TENSOR_DATA_TYPE, TENSOR_FLOAT);
-    nn_pb_string(pb, TENSOR_NAME, name);
+    tensor_begin(pb, name, dims, n_dims, TENSOR_FLOAT);
     nn_pb_floats(pb, TENSOR_RAW_DATA, values, n);
     nn_pb_end(pb);
 }
 
-/* An int64 tensor initializer (a shape), its values as little-endian
- * raw_data. */
+/* An int64 tensor initializer (a shape, at most 8 values), its values as
+ * little-endian raw_data. */
 static void tensor_i64(nn_pb *pb, const char *name, const int64_t *dims, size_t n_dims,
                        const int64_t *values, size_t n)
 {
-    nn_pb_begin(pb, GRAPH_INITIALIZER);
-    for (size_t i = 0; i < n_dims; i++)
-        nn_pb_int(pb, TENSOR_DIMS, dims[i]);
-    nn_pb_int(pb, TENSOR_DATA_TYPE, TENSOR_INT64);
-    nn_pb_string(pb, TENSOR_NAME, name);
+    tensor_begin(pb, name, dims, n_dims, TENSOR_INT64);
     uint8_t raw[8 * 8];
     size_t k = 0;
     for (size_t i = 0; i < n && k + 8 <= sizeof raw; i++)

@@ -72,11 +72,6 @@ static uint8_t scale_sample(uint32_t v, uint32_t maxval)
     return (uint8_t)((v * 255u + maxval / 2) / maxval);
 }
 
-static uint8_t luma(uint8_t r, uint8_t g, uint8_t b)
-{
-    return (uint8_t)((299u * r + 587u * g + 114u * b + 500u) / 1000u);
-}
-
 /* The next sample of a binary payload whose length was checked. */
 static uint32_t binary_sample(pnm_reader *r, int wide)
 {
@@ -178,7 +173,7 @@ static nn_status read_pixel(pnm_reader *r, const pnm_header *h, size_t i, uint8_
                            v[c], i, h->maxval);
     }
     *out = h->channels == 1 ? scale_sample(v[0], h->maxval)
-                            : luma(scale_sample(v[0], h->maxval),
+                            : nn_grey_of_rgb(scale_sample(v[0], h->maxval),
                                    scale_sample(v[1], h->maxval),
                                    scale_sample(v[2], h->maxval));
     return NN_OK;

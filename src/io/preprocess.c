@@ -1,6 +1,8 @@
 /* preprocess.c - a photo of a digit to a 28x28 MNIST-style image, one step
  * per function (the steps are described in preprocess.h). */
 #include "nnclass/io/preprocess.h"
+#include "nnclass/io/ruling.h"
+#include "nnclass/io/strokes.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -27,6 +29,20 @@
  * standard deviations of its noise: with little ink on a page, Otsu's split
  * alone can fall inside the paper's noise. */
 #define PRE_NOISE_SIGMAS 4.0
+
+/* Strokes are grown to be about this wide, as nn_strokes_width measures
+ * them, once the digit is 20 pixels tall, and thinned when wider than
+ * PRE_STROKE_MAX, by at most PRE_THIN_SHARE of their width. MNIST's strokes
+ * measure 2 to 3; the three values are those that scored best on renders of
+ * MNIST training digits with thin and thick pens (tests/realistic). */
+#define PRE_STROKE_WIDTH 2.0
+#define PRE_STROKE_MAX 2.5
+#define PRE_THIN_SHARE 0.25
+
+/* Ruled lines are looked for among the pixels this many standard deviations
+ * of the paper's noise above it: faint lines on a noisy photo must be seen
+ * whole to be told from strokes by their length. */
+#define PRE_RULE_SIGMAS 2.0
 
 /* Groups of ink smaller than 1/PRE_SPECK_RATIO of the largest are specks. */
 #define PRE_SPECK_RATIO 20
@@ -110,6 +126,114 @@ static void block_backgrounds(const nn_grey *img, size_t block, size_t gw, size_
         }
 }
 
+/* The paper is fitted by a smooth surface over the blocks, refitted this many
+ * times without the blocks that stand above it (blocks filled by ink)... */
+#define PRE_FIT_ROUNDS 4
+/* ...a block standing more than this many standard deviations of the fit's
+ * residuals (plus PRE_FIT_GREYS) above it is ink, not paper. */
+#define PRE_FIT_SIGMAS 3.0
+#define PRE_FIT_GREYS 4.0
+
+/* Least squares fit of v over the blocks with use[i] set, by the first
+ * `terms` of 1, u, t, u^2, u t, t^2 (u, t the block's centre, in [-1, 1]).
+ * Fills coef (zeros past terms); 0 when the system is singular. */
+static int fit_surface(const float *v, const uint8_t *use, size_t gw, size_t gh, size_t terms,
+                       double coef[6])
+{
+    double a[6][7] = {{0}};
+    for (size_t by = 0; by < gh; by++)
+        for (size_t bx = 0; bx < gw; bx++) {
+            if (!use[by * gw + bx])
+                continue;
+            double u = gw > 1 ? 2.0 * (double)bx / (double)(gw - 1) - 1.0 : 0.0;
+            double t = gh > 1 ? 2.0 * (double)by / (double)(gh - 1) - 1.0 : 0.0;
+            double f[6] = {1.0, u, t, u * u, u * t, t * t};
+            for (size_t i = 0; i < terms; i++) {
+                for (size_t j = 0; j < terms; j++)
+                    a[i][j] += f[i] * f[j];
+                a[i][6] += f[i] * (double)v[by * gw + bx];
+            }
+        }
+    /* Gaussian elimination with partial pivoting on the normal equations. */
+    for (size_t c = 0; c < terms; c++) {
+        size_t p = c;
+        for (size_t r = c + 1; r < terms; r++)
+            p = fabs(a[r][c]) > fabs(a[p][c]) ? r : p;
+        if (fabs(a[p][c]) < 1e-9)
+            return 0;
+        for (size_t k = 0; k < 7; k++) {
+            double tmp = a[c][k];
+            a[c][k] = a[p][k];
+            a[p][k] = tmp;
+        }
+        for (size_t r = 0; r < terms; r++)
+            if (r != c) {
+                double m = a[r][c] / a[c][c];
+                for (size_t k = c; k < 7; k++)
+                    a[r][k] -= m * a[c][k];
+            }
+    }
+    for (size_t i = 0; i < 6; i++)
+        coef[i] = i < terms ? a[i][6] / a[i][i] : 0.0;
+    return 1;
+}
+
+static double surface_at(const double coef[6], size_t bx, size_t by, size_t gw, size_t gh)
+{
+    double u = gw > 1 ? 2.0 * (double)bx / (double)(gw - 1) - 1.0 : 0.0;
+    double t = gh > 1 ? 2.0 * (double)by / (double)(gh - 1) - 1.0 : 0.0;
+    return coef[0] + coef[1] * u + coef[2] * t + coef[3] * u * u + coef[4] * u * t +
+           coef[5] * t * t;
+}
+
+static int by_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* Caps each block's background at the paper's level: a smooth surface fitted
+ * to the blocks, robustly (blocks standing above it are ink and left out of
+ * the next fit), plus a margin for the paper's own unevenness. A stroke wide
+ * enough to fill blocks, even their neighbours, then cannot pass for paper
+ * and be subtracted from itself. use and res are n = gw * gh scratch cells. */
+static void cap_at_paper(float *grid, size_t gw, size_t gh, uint8_t *use, float *res)
+{
+    size_t n = gw * gh, n_use = n;
+    double coef[6] = {0}, cap = 0.0;
+    /* The first surface is flat, at the blocks' median: a least squares fit
+     * would bend towards the ink it is meant to leave out. Then a plane, then
+     * a quadratic (a vignette), each over the blocks still taken for paper. */
+    memcpy(res, grid, n * sizeof *res);
+    qsort(res, n, sizeof *res, by_float);
+    coef[0] = res[n / 2];
+    memset(use, 1, n);
+    for (int round = 0; round < PRE_FIT_ROUNDS; round++) {
+        size_t terms = round == 1 || n_use < 12 ? 3 : 6;
+        if (round > 0 && n_use >= 4 && !fit_surface(grid, use, gw, gh, terms, coef))
+            return;
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (use[i])
+                res[m++] = fabsf(grid[i] - (float)surface_at(coef, i % gw, i / gw, gw, gh));
+        qsort(res, m, sizeof *res, by_float);
+        /* 1.4826 * the median absolute residual: the paper's spread. */
+        cap = PRE_FIT_SIGMAS * 1.4826 * (double)res[m / 2] + PRE_FIT_GREYS;
+        n_use = 0;
+        for (size_t i = 0; i < n; i++) {
+            use[i] = grid[i] - surface_at(coef, i % gw, i / gw, gw, gh) <= cap;
+            n_use += use[i];
+        }
+        if (n_use == 0)
+            return;
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        float top = (float)(surface_at(coef, i % gw, i / gw, gw, gh) + cap);
+        grid[i] = grid[i] < top ? grid[i] : top;
+    }
+}
+
 /* Position of pixel i between block centres along one axis of n blocks:
  * the lower block index and the weight of the next one. */
 static void grid_coord(size_t i, size_t block, size_t n, size_t *lo, float *t)
@@ -135,20 +259,23 @@ nn_status nn_pre_flatten(nn_grey *img, nn_error *err)
     if (block < PRE_BLOCK_MIN)
         block = PRE_BLOCK_MIN;
     size_t gw = (w + block - 1) / block, gh = (h + block - 1) / block;
-    float *grid = malloc(2 * gw * gh * sizeof *grid);
+    float *grid = malloc(3 * gw * gh * sizeof *grid);
+    uint8_t *use = malloc(gw * gh);
     /* Per column: the grid column to its left and the weight of the next. */
     size_t *gx = malloc(w * sizeof *gx);
     float *tx = malloc(w * sizeof *tx);
     float *top = malloc(2 * gw * sizeof *top);
     float *bot = top != NULL ? top + gw : NULL;
-    if (grid == NULL || gx == NULL || tx == NULL || top == NULL) {
+    if (grid == NULL || use == NULL || gx == NULL || tx == NULL || top == NULL) {
         free(grid);
+        free(use);
         free(gx);
         free(tx);
         free(top);
         return nn_fail(err, NN_E_NOMEM, "out of memory flattening the background");
     }
     block_backgrounds(img, block, gw, gh, grid, grid + gw * gh);
+    cap_at_paper(grid, gw, gh, use, grid + 2 * gw * gh);
     for (size_t x = 0; x < w; x++)
         grid_coord(x, block, gw, &gx[x], &tx[x]);
     for (size_t y = 0; y < h; y++) {
@@ -169,6 +296,7 @@ nn_status nn_pre_flatten(nn_grey *img, nn_error *err)
         }
     }
     free(grid);
+    free(use);
     free(gx);
     free(tx);
     free(top);
@@ -185,7 +313,7 @@ uint8_t nn_pre_otsu(const nn_grey *img)
     for (unsigned g = 0; g < 256; g++)
         total += (double)g * (double)hist[g];
     double best = -1.0, w0 = 0.0, sum0 = 0.0;
-    unsigned t_best = 0;
+    unsigned t_best = 0, t_last = 0;
     for (unsigned t = 0; t < 255; t++) {
         w0 += (double)hist[t];
         sum0 += (double)t * (double)hist[t];
@@ -196,13 +324,17 @@ uint8_t nn_pre_otsu(const nn_grey *img)
         double between = w0 * w1 * (m0 - m1) * (m0 - m1);
         if (between > best) {
             best = between;
-            t_best = t;
+            t_best = t_last = t;
+        } else if (between == best) {
+            t_last = t; /* the same split: t is in an empty stretch of greys */
         }
     }
-    return (uint8_t)t_best;
+    /* A gap between paper and ink (a clean scan) splits in its middle, not
+     * at its dark end against the paper. */
+    return (uint8_t)((t_best + t_last) / 2);
 }
 
-uint8_t nn_pre_noise_floor(const nn_grey *img)
+uint8_t nn_pre_noise_level(const nn_grey *img, double sigmas)
 {
     size_t n = img->width * img->height, hist[256], dev[256] = {0};
     histogram(img->pixels, n, hist);
@@ -211,8 +343,13 @@ uint8_t nn_pre_noise_floor(const nn_grey *img)
         dev[g > median ? g - median : median - g] += hist[g];
     /* 1.4826 * MAD estimates a normal noise's standard deviation. */
     double sigma = 1.4826 * (double)hist_percentile(dev, n, 0.5);
-    double floor_ = (double)median + PRE_NOISE_SIGMAS * (sigma < 1.0 ? 1.0 : sigma);
+    double floor_ = (double)median + sigmas * (sigma < 1.0 ? 1.0 : sigma);
     return floor_ >= 255.0 ? 255 : (uint8_t)floor_;
+}
+
+uint8_t nn_pre_noise_floor(const nn_grey *img)
+{
+    return nn_pre_noise_level(img, PRE_NOISE_SIGMAS);
 }
 
 uint8_t nn_pre_threshold(const nn_grey *img)
@@ -489,15 +626,56 @@ static nn_status working_copy(const nn_grey *img, nn_grey *out, nn_error *err)
         memcpy(out->pixels, img->pixels, w * h);
         return NN_OK;
     }
-    for (size_t y = 0; y < h; y++)
-        for (size_t x = 0; x < w; x++) {
-            size_t sum = 0, cnt = 0;
-            for (size_t yy = y * f; yy < (y + 1) * f && yy < img->height; yy++)
-                for (size_t xx = x * f; xx < (x + 1) * f && xx < img->width; xx++, cnt++)
-                    sum += img->pixels[yy * img->width + xx];
-            out->pixels[y * w + x] = (uint8_t)((sum + cnt / 2) / cnt);
+    /* Per output row: the sums of its f input rows' pixels, column by
+     * column, then of f columns at a time (the last block may be smaller). */
+    uint32_t *sum = malloc(img->width * sizeof *sum);
+    if (sum == NULL) {
+        nn_grey_free(out);
+        return nn_fail(err, NN_E_NOMEM, "out of memory reducing the image");
+    }
+    for (size_t y = 0; y < h; y++) {
+        size_t y1 = (y + 1) * f < img->height ? (y + 1) * f : img->height;
+        memset(sum, 0, img->width * sizeof *sum);
+        for (size_t yy = y * f; yy < y1; yy++) {
+            const uint8_t *row = img->pixels + yy * img->width;
+            for (size_t x = 0; x < img->width; x++)
+                sum[x] += row[x];
         }
+        for (size_t x = 0; x < w; x++) {
+            size_t x1 = (x + 1) * f < img->width ? (x + 1) * f : img->width, s = 0;
+            for (size_t xx = x * f; xx < x1; xx++)
+                s += sum[xx];
+            size_t cnt = (x1 - x * f) * (y1 - y * f);
+            out->pixels[y * w + x] = (uint8_t)((s + cnt / 2) / cnt);
+        }
+    }
+    free(sum);
     return NN_OK;
+}
+
+/* Step 5b: strokes too thin for their digit's size (a fine pen on a big
+ * photo) are grown so that they land about PRE_STROKE_WIDTH pixels wide
+ * after scaling, as MNIST's do; strokes wider than PRE_STROKE_MAX (a marker)
+ * are thinned towards it, by at most PRE_THIN_SHARE of their width so that
+ * a digit's thinner parts survive. */
+static nn_status normalise_strokes(nn_grey *img, nn_box *box, nn_error *err)
+{
+    size_t bw = box->x1 - box->x0, bh = box->y1 - box->y0, longer = bw > bh ? bw : bh;
+    double width = nn_strokes_width(img, box);
+    size_t grow = nn_strokes_growth(width, longer, NN_MNIST_BOX, PRE_STROKE_WIDTH);
+    /* No more than a digit's worth: a wrong estimate must not make a blob. */
+    if (grow > longer / 8)
+        grow = longer / 8;
+    if (grow > 0)
+        return nn_strokes_grow(img, box, grow, err);
+    if (width * NN_MNIST_BOX <= PRE_STROKE_MAX * (double)longer)
+        return NN_OK;
+    /* Thinning by r takes 2r off the width and off the box:
+     * width - 2r = PRE_STROKE_MAX * (longer - 2r) / NN_MNIST_BOX. */
+    double k = PRE_STROKE_MAX / NN_MNIST_BOX;
+    double r = (width - k * (double)longer) / (2.0 * (1.0 - k));
+    r = r > PRE_THIN_SHARE * width ? PRE_THIN_SHARE * width : r;
+    return nn_strokes_thin(img, box, (size_t)(r + 0.5), err);
 }
 
 static int wants_invert(const nn_grey *img, nn_invert invert)
@@ -516,7 +694,10 @@ nn_status nn_preprocess_mnist(const nn_grey *img, nn_invert invert, uint8_t *out
         goto done;
     if (wants_invert(&work, invert))
         nn_pre_invert(&work);
-    if ((st = nn_pre_flatten(&work, err)) != NN_OK)
+    size_t lines;
+    if ((st = nn_pre_flatten(&work, err)) != NN_OK ||
+        (st = nn_ruling_remove(&work, nn_pre_noise_level(&work, PRE_RULE_SIGMAS), &lines,
+                               err)) != NN_OK)
         goto done;
     uint8_t t = nn_pre_threshold(&work);
     if (!has_ink(&work, t)) {
@@ -527,6 +708,7 @@ nn_status nn_preprocess_mnist(const nn_grey *img, nn_invert invert, uint8_t *out
     nn_pre_remove_background(&work, t);
     if ((st = nn_pre_drop_specks(&work, &dropped, err)) != NN_OK ||
         (st = nn_pre_ink_box(&work, &box, name, err)) != NN_OK ||
+        (st = normalise_strokes(&work, &box, err)) != NN_OK ||
         (st = nn_pre_scale_box(&work, &box, NN_MNIST_BOX, &digit, err)) != NN_OK)
         goto done;
     nn_pre_centre(&digit, out, NN_MNIST_SIDE);

@@ -228,6 +228,19 @@ static void forward_from(const nn_net *net, nn_workspace *ws, size_t first, cons
     }
 }
 
+const float *nn_net_forward_to(const nn_net *net, nn_workspace *ws, const float *x,
+                               size_t batch, size_t upto)
+{
+    assert(ws_fits(net, ws, batch) && upto >= 1 && upto < net->n_layers);
+    const float *a = x;
+    for (size_t l = 1; l <= upto; l++) {
+        nn_layer_run run = layer_run(net, ws, l);
+        nn_layer_ops_of(net->layers[l].kind)->forward(&run, a, ws->act[l], batch);
+        a = ws->act[l];
+    }
+    return a;
+}
+
 const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const float *x,
                                   size_t batch)
 {

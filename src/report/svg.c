@@ -1,7 +1,7 @@
 /* svg.c - hand-written SVG pictures: the writer (buffer, escaping, fixed
  * number format, the elements every picture is made of) and the viridis
  * scale. Each picture has a file of its own: svg_confusion.c, svg_curve.c,
- * svg_gallery.c. */
+ * svg_gallery.c, svg_reading.c. */
 #include "nnclass/report/svg.h"
 
 #include "svg_internal.h"
@@ -251,6 +251,44 @@ double nn_svg_heading_width(const char *title, const char *subtitle)
     if (subtitle != NULL && nn_svg_text_width(subtitle, 12) > w)
         w = nn_svg_text_width(subtitle, 12);
     return w;
+}
+
+/* The name of class k: its own, else its number in buf. */
+const char *nn_svg_class_label(const char *const *names, size_t k, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%zu", k);
+    return names != NULL && names[k] != NULL ? names[k] : buf;
+}
+
+/* Ink in 16 grey levels: runs of equal pixels merge into one <rect>, and
+ * 16 levels are as many as the eye tells apart at this size. */
+static unsigned grey_level(uint8_t v)
+{
+    return v >> 4;
+}
+
+void nn_svg_draw_pixels(nn_svg *s, const uint8_t *px, size_t rows, size_t cols, double x0,
+                        double y0, double scale)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const uint8_t *row = px + r * cols;
+        for (size_t c = 0; c < cols;) {
+            unsigned level = grey_level(row[c]);
+            size_t run = 1;
+            while (c + run < cols && grey_level(row[c + run]) == level)
+                run++;
+            if (level > 0) {
+                unsigned g = 255 - (level * 255 + 7) / 15; /* level 15 is black ink */
+                char fill[8];
+                nn_svg_color_text(fill, (uint32_t)(g << 16 | g << 8 | g));
+                nn_svg_putf(s, "<rect x=\"%s\"", N(x0 + scale * (double)c));
+                nn_svg_putf(s, " y=\"%s\"", N(y0 + scale * (double)r));
+                nn_svg_putf(s, " width=\"%s\"", N(scale * (double)run));
+                nn_svg_putf(s, " height=\"%s\" fill=\"%s\"/>\n", N(scale), fill);
+            }
+            c += run;
+        }
+    }
 }
 
 /* --- viridis ---------------------------------------------------------------- */

@@ -66,13 +66,6 @@ static size_t row_sum(const nn_confusion *c, size_t i)
     return row;
 }
 
-/* The name of class k: its own, else its number in buf. */
-static const char *class_label(const char *const *names, size_t k, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%zu", k);
-    return names != NULL && names[k] != NULL ? names[k] : buf;
-}
-
 static void heatmap_layout(const nn_confusion *c, const char *const *names, const char *title,
                            const char *subtitle, heatmap *L)
 {
@@ -90,8 +83,9 @@ static void heatmap_layout(const nn_confusion *c, const char *const *names, cons
     L->tick_px = fmin(12.0, L->cell * 0.45 + 4);
     double name_w = 0;
     for (size_t k = 0; k < n; k++)
-        name_w = fmax(name_w, nn_svg_text_width(class_label(names, k, numbuf, sizeof numbuf),
-                                                L->tick_px));
+        name_w = fmax(name_w,
+                      nn_svg_text_width(nn_svg_class_label(names, k, numbuf, sizeof numbuf),
+                                        L->tick_px));
     L->pad = 14;
     L->gap = 6;
     L->rotate = name_w > L->cell * 0.9;
@@ -178,7 +172,7 @@ static void heatmap_axes(nn_svg *s, const char *const *names, const heatmap *L)
     char numbuf[32], label[64];
     double tick_px = L->tick_px;
     for (size_t k = 0; k < L->n; k++) {
-        const char *name = class_label(names, k, numbuf, sizeof numbuf);
+        const char *name = nn_svg_class_label(names, k, numbuf, sizeof numbuf);
         double mid = L->cell * (double)k + L->cell / 2;
         nn_svg_text(s, L->gx - L->gap, L->gy + mid + tick_px * 0.36, tick_px, "end", NULL, name);
         double lx = L->gx + mid, ly = L->py + L->cell + 8;

@@ -7,37 +7,6 @@
 #include <math.h>
 #include <stdio.h>
 
-/* Ink in 16 grey levels: runs of equal pixels merge into one <rect>, and
- * 16 levels are as many as the eye tells apart at this size. */
-static unsigned grey_level(uint8_t v)
-{
-    return v >> 4;
-}
-
-static void draw_pixels(nn_svg *s, const uint8_t *px, size_t rows, size_t cols, double x0,
-                        double y0, double scale)
-{
-    for (size_t r = 0; r < rows; r++) {
-        const uint8_t *row = px + r * cols;
-        for (size_t c = 0; c < cols;) {
-            unsigned level = grey_level(row[c]);
-            size_t run = 1;
-            while (c + run < cols && grey_level(row[c + run]) == level)
-                run++;
-            if (level > 0) {
-                unsigned g = 255 - (level * 255 + 7) / 15; /* level 15 is black ink */
-                char fill[8];
-                nn_svg_color_text(fill, (uint32_t)(g << 16 | g << 8 | g));
-                nn_svg_putf(s, "<rect x=\"%s\"", N(x0 + scale * (double)c));
-                nn_svg_putf(s, " y=\"%s\"", N(y0 + scale * (double)r));
-                nn_svg_putf(s, " width=\"%s\"", N(scale * (double)run));
-                nn_svg_putf(s, " height=\"%s\" fill=\"%s\"/>\n", N(scale), fill);
-            }
-            c += run;
-        }
-    }
-}
-
 nn_status nn_svg_gallery(nn_svg *s, const nn_svg_tile *tiles, size_t n, size_t rows,
                          size_t cols, const char *title, const char *subtitle, nn_error *err)
 {
@@ -74,7 +43,7 @@ nn_status nn_svg_gallery(nn_svg *s, const nn_svg_tile *tiles, size_t n, size_t r
         nn_svg_putf(s, "<g id=\"tile-%zu\">\n", i);
         nn_svg_rect(s, ix - 1, y - 1, img_w + 2, img_h + 2, "#ffffff",
                     "stroke=\"#bbbbbb\" stroke-width=\"1\"");
-        draw_pixels(s, tiles[i].pixels, rows, cols, ix, y, scale);
+        nn_svg_draw_pixels(s, tiles[i].pixels, rows, cols, ix, y, scale);
         snprintf(line1, sizeof line1, "true %s", tiles[i].truth);
         snprintf(line2, sizeof line2, "predicted %s", tiles[i].predicted);
         snprintf(line3, sizeof line3, "confidence %.2f%%", 100.0 * tiles[i].confidence);

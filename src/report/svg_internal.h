@@ -2,7 +2,8 @@
  * svg_internal.h - the SVG writer the pictures are drawn with (svg.c): text
  * into the buffer, numbers in one fixed format, and the few elements every
  * picture is made of. Each picture (svg_confusion.c, svg_curve.c,
- * svg_gallery.c) builds on these alone. Not part of the public API.
+ * svg_gallery.c, svg_reading.c) builds on these alone. Not part of the
+ * public API.
  */
 #ifndef NNCLASS_SVG_INTERNAL_H
 #define NNCLASS_SVG_INTERNAL_H
@@ -61,5 +62,13 @@ double nn_svg_heading(nn_svg *s, double x, const char *title, const char *subtit
 
 /* The width that title and subtitle (either may be NULL) take. */
 double nn_svg_heading_width(const char *title, const char *subtitle);
+
+/* The name of class k: names[k], else its number, written into buf. */
+const char *nn_svg_class_label(const char *const *names, size_t k, char *buf, size_t cap);
+
+/* An image of rows x cols bytes (0 background, 255 ink) drawn at (x0, y0),
+ * each pixel scale units wide. */
+void nn_svg_draw_pixels(nn_svg *s, const uint8_t *px, size_t rows, size_t cols, double x0,
+                        double y0, double scale);
 
 #endif

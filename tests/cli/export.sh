@@ -78,7 +78,7 @@ train gru --layers 28x28,bigru6-seq,gru5,10
 train rnn --layers 28x28,birnn7-seq,16,10
 train crnn --layers 28x28,conv3x3x2-same,pool2,lstm6x2,10
 models="mnist fashion relu sigmoid tanh perceptron cnn cnn1 lstm gru rnn crnn"
-for m in mnist-cnn fashion-cnn; do
+for m in mnist-cnn fashion-cnn mnist-lstm; do
     [ -f "$DATA/models/$m.nnc" ] && models="$models $m"
 done
 for m in $models; do

@@ -142,4 +142,34 @@ done
 run_nn predict --help
 check "predict --help: PNG, JPEG" grep -q "PNG" "$TMP/out"
 
+# Unsure answers on image files are counted, once per run, on stderr: the
+# count is that of the lines whose confidence is below 0.5 (scribbles that
+# are no digit give some), and -q/--quiet drops the note. IDX images are
+# not counted.
+"$PY" - "$TMP/scribble" <<'EOF'
+import os, sys
+import numpy as np
+from PIL import Image, ImageDraw
+os.makedirs(sys.argv[1], exist_ok=True)
+rng = np.random.default_rng(3)
+for i in range(24):
+    im = Image.new("L", (120, 120), 255)
+    d = ImageDraw.Draw(im)
+    for k in range(5):
+        d.line(rng.integers(15, 105, size=4).tolist(), fill=0, width=7)
+    im.save(f"{sys.argv[1]}/s{i:02d}.png")
+EOF
+run_nn predict "${M[@]}" "$TMP"/scribble/*.png
+expect_status 0 "scribbles"
+low=$(awk -F'\t' '$4 < 0.5' "$TMP/out" | wc -l)
+check "some scribbles are unsure ($low)" [ "$low" -ge 1 ]
+check "the note counts them: $(cat "$TMP/err")" [ "$(cat "$TMP/err")" = \
+    "nnclass: $low of 24 images were classified with confidence below 0.5" ]
+run_nn predict "${M[@]}" -q "$TMP"/scribble/*.png
+check "-q: no note" [ ! -s "$TMP/err" ]
+run_nn predict "${M[@]}" --quiet "$TMP"/scribble/*.png
+check "--quiet: no note" [ ! -s "$TMP/err" ]
+run_nn predict "${M[@]}" "$TMP/s-images.idx.gz"
+check "IDX images: no note" [ ! -s "$TMP/err" ]
+
 finish

@@ -173,4 +173,33 @@ expect_error 2 "-o FILE.svg is required" "plot without -o"
 run_nn plot -o "$TMP/x.svg"
 expect_error 2 "which log" "plot without a log"
 
+# --- plot --reading: how a row-by-row recurrent net forms its answer
+"$NNCLASS" train --layers 28x28,lstm8,10 --epochs 1 --images "$TMP/s-images.idx.gz" \
+    --labels "$TMP/s-labels.idx.gz" --quiet -o "$TMP/lstm.nnc" >/dev/null 2>&1
+check "train a small LSTM" [ -f "$TMP/lstm.nnc" ]
+R=(plot --reading "$TMP/lstm.nnc" --images "$TMP/s-images.idx.gz" --labels "$TMP/s-labels.idx.gz")
+run_nn "${R[@]}" --count 4 -o "$TMP/read.svg"
+expect_status 0 "plot --reading"
+valid_svg "$TMP/read.svg" "reading picture"
+check "reading: one group per image" [ "$(grep -c '<g id="reading-' "$TMP/read.svg")" -eq 4 ]
+check "reading: 28 steps x 10 classes of cells per image, and the answer" \
+    [ "$(grep -c '<rect' "$TMP/read.svg")" -ge $((4 * 280)) ]
+check "reading: the true labels" grep -q '>true 7<' "$TMP/read.svg"
+"$NNCLASS" "${R[@]}" --count 4 -o "$TMP/read2.svg" >/dev/null 2>&1
+check "reading picture is deterministic" cmp -s "$TMP/read.svg" "$TMP/read2.svg"
+run_nn "${R[@]}" -o "$TMP/read3.svg"
+check "reading: 6 images by default" [ "$(grep -c '<g id="reading-' "$TMP/read3.svg")" -eq 6 ]
+run_nn plot --reading "$TMP/m.nnc" --images "$TMP/s-images.idx.gz" -o "$TMP/no.svg"
+expect_error 1 "not a net that reads row by row" "plot --reading of a dense net"
+check "nothing written for a dense net" [ ! -e "$TMP/no.svg" ]
+run_nn plot --images "$TMP/s-images.idx.gz" -o "$TMP/no.svg" "$TMP/log.jsonl"
+expect_error 2 "--images goes with --reading" "--images without --reading"
+run_nn "${R[@]}" --count 0 -o "$TMP/no.svg"
+expect_error 2 "--count" "--count 0"
+run_nn "${R[@]}" --count 33 -o "$TMP/no.svg"
+expect_error 2 "--count" "--count 33"
+run_nn "${R[@]}" -o "$TMP/no.svg" "$TMP/log.jsonl"
+expect_error 2 "unexpected argument" "a log with --reading"
+run_nn plot --reading "$TMP/lstm.nnc" --images "$TMP/lstm.nnc" -o "$TMP/no.svg"
+expect_status 1 "plot --reading: a model file as images"
 finish

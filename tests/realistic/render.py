@@ -11,6 +11,20 @@ RGB PNG, RGBA PNG from a drawing program (transparent paper), JPEG at
 qualities 60 to 95 (grey and colour), PGM (P5 8-bit, P5 16-bit and 12-bit,
 P2) and PPM (P6, P3).
 
+--style chooses what the pen and the page are like:
+  photo   the above (the default)
+  thick   the digit's strokes redrawn with a thick pen (0.15 to 0.28 of
+          the side of its 28-pixel frame)
+  phone   a phone photo: a 1200x1600 colour JPEG of a digit 400 to 1000
+          pixels tall written with a thin pen (6 to 18 pixels), on paper with
+          a strong light gradient
+  ruled   the photo style on ruled notebook paper: light-blue lines every
+          40 to 50 pixels across the page (and sometimes a red margin), in
+          colour mostly, grey sometimes
+  pens    the strokes redrawn with any pen, from a hairline to a marker
+Redrawn strokes follow the digit's skeleton (the MNIST strokes thinned to a
+line, then drawn again with a round pen of the chosen width).
+
 The output is deterministic for a given seed and digit: digit i of the split
 always gets the same random draws, whatever --count and --start are.
 
@@ -22,7 +36,7 @@ Layout of OUT:
   digits-labels-idx1-ubyte                the same digits as plain IDX
 
 Usage: render.py [--split t10k|train] [--start K] [--count N] [--seed S]
-                 [--data DIR] OUT
+                 [--style photo|thick|phone|ruled|pens] [--data DIR] OUT
 Needs Python 3 with numpy and Pillow (Debian: python3-numpy, python3-pil).
 """
 
@@ -33,7 +47,7 @@ import struct
 import sys
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 # The output formats and how often each is drawn.
 KINDS = [
@@ -117,24 +131,91 @@ def smooth_field(rng, h, w, cells, lo, hi):
     return lo + (hi - lo) * np.asarray(big, float) / 255.0
 
 
+# ---------------------------------------------------------------- strokes
+
+def skeleton(digit):
+    """The digit's strokes thinned to lines one pixel wide (Zhang and Suen's
+    thinning), on a 112x112 grid: an array of (x, y) points."""
+    big = np.asarray(Image.fromarray(digit).resize((112, 112), Image.BICUBIC)) > 127
+    img = np.pad(big.astype(np.uint8), 1)
+    while True:
+        changed = False
+        for step in (0, 1):
+            p = [np.roll(np.roll(img, -dy, 0), -dx, 1) for dy, dx in
+                 ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))]
+            b = sum(p)
+            seq = p + [p[0]]
+            a = sum((seq[i] == 0) & (seq[i + 1] == 1) for i in range(8))
+            if step == 0:
+                c1, c2 = p[0] * p[2] * p[4], p[2] * p[4] * p[6]
+            else:
+                c1, c2 = p[0] * p[2] * p[6], p[0] * p[4] * p[6]
+            kill = (img == 1) & (b >= 2) & (b <= 6) & (a == 1) & (c1 == 0) & (c2 == 0)
+            if kill.any():
+                img[kill] = 0
+                changed = True
+        if not changed:
+            break
+    ys, xs = np.nonzero(img[1:-1, 1:-1])
+    return np.stack([xs, ys], axis=1)
+
+
+def restroke(points, size, pen):
+    """The skeleton drawn again on a size x size canvas with a round pen pen
+    pixels wide (drawn at twice the size, then reduced: smooth edges)."""
+    k = 2 * size / 112.0
+    im = Image.new("L", (2 * size, 2 * size), 0)
+    d = ImageDraw.Draw(im)
+    w = max(1, int(round(2 * pen)))
+    present = {(int(x), int(y)) for x, y in points}
+    for x, y in present:
+        cx, cy = (x + 0.5) * k, (y + 0.5) * k
+        d.ellipse([cx - w / 2, cy - w / 2, cx + w / 2, cy + w / 2], fill=255)
+        for dx, dy in ((1, 0), (1, 1), (0, 1), (-1, 1)):
+            if (x + dx, y + dy) in present:
+                d.line([cx, cy, cx + dx * k, cy + dy * k], fill=255, width=w)
+    return im.resize((size, size), Image.BOX)
+
+
 # ---------------------------------------------------------------- one digit
 
-def ink_mask(digit, rng):
-    """The digit as pen strokes on a page: returns (mask in [0,1], scale)."""
-    scale = rng.uniform(2.0, 6.0)
+def pen_canvas(digit, rng, style, scale):
+    """The digit's strokes, size x size, in the style's pen."""
     size = int(round(28 * scale))
+    if style in ("thick", "phone", "pens"):
+        if style == "thick":
+            pen = rng.uniform(0.15, 0.28) * size
+        elif style == "phone":
+            pen = rng.uniform(6, 18)
+        else:
+            pen = size * np.exp(rng.uniform(np.log(0.02), np.log(0.3)))
+        return restroke(skeleton(digit), size, pen)
     canvas = Image.fromarray(digit).resize((size, size), Image.BICUBIC)
-
     # Pen thickness: grow or shrink the strokes by up to about a pixel or two.
     radius = int(round(rng.uniform(-0.3, 0.5) * scale / 2))
     if radius > 0:
         canvas = canvas.filter(ImageFilter.MaxFilter(2 * radius + 1))
     elif radius < 0:
         canvas = canvas.filter(ImageFilter.MinFilter(2 * -radius + 1))
+    return canvas
 
-    # Page a little bigger than the digit's 28x28 frame, digit anywhere on it.
-    pw = int(round(size * rng.uniform(1.25, 2.2)))
-    ph = int(round(size * rng.uniform(1.25, 2.2)))
+
+def ink_mask(digit, rng, style="photo"):
+    """The digit as pen strokes on a page: returns (mask in [0,1], scale)."""
+    if style == "phone":
+        scale = rng.uniform(400, 1000) / 28.0
+    else:
+        scale = rng.uniform(2.0, 6.0)
+    size = int(round(28 * scale))
+    canvas = pen_canvas(digit, rng, style, scale)
+
+    # Page a little bigger than the digit's 28x28 frame, digit anywhere on it
+    # (a phone's page: 1200x1600, either way up).
+    if style == "phone":
+        pw, ph = (1200, 1600) if rng.uniform() < 0.7 else (1600, 1200)
+    else:
+        pw = int(round(size * rng.uniform(1.25, 2.2)))
+        ph = int(round(size * rng.uniform(1.25, 2.2)))
     cx = rng.uniform(size / 2, pw - size / 2)
     cy = rng.uniform(size / 2, ph - size / 2)
 
@@ -156,7 +237,25 @@ def ink_mask(digit, rng):
     k = rng.uniform(1.0, 2.0)
     mask = np.clip((mask - 0.5) * k + 0.5, 0.0, 1.0) * (mask > 0.02)
     mask *= smooth_field(rng, ph, pw, 4, rng.uniform(0.75, 1.0), 1.0)
-    return mask, scale
+    return mask, scale, angle
+
+
+def ruling(rng, h, w, angle):
+    """Ruled notebook paper: (lines, margin), two masks in [0, 1] of light-blue
+    lines every 40 to 50 pixels, tilted like the page, and a red margin line
+    (empty on half of the pages)."""
+    y, x = np.mgrid[0:h, 0:w].astype(float)
+    c, s = np.cos(angle), np.sin(angle)
+    v = -s * x + c * y  # distance across the lines
+    gap, width = rng.uniform(40, 50), rng.uniform(1.5, 3.0)
+    d = np.abs((v - rng.uniform(0, gap)) % gap - gap / 2) - (gap / 2 - width / 2)
+    lines = np.clip(0.5 + d, 0.0, 1.0)
+    margin = np.zeros((h, w))
+    if rng.uniform() < 0.5:
+        u = c * x + s * y
+        d = width / 2 + 0.5 - np.abs(u - rng.uniform(0.05, 0.2) * w)
+        margin = np.clip(d, 0.0, 1.0)
+    return lines, margin
 
 
 def pen_and_paper(rng, colour):
@@ -178,11 +277,21 @@ def pen_and_paper(rng, colour):
     return ink, paper
 
 
-def photo(mask, scale, rng, colour):
+def photo(mask, scale, rng, colour, style="photo", angle=0.0):
     """A photo or scan of the strokes: float array (h, w[, 3]) in 0..255."""
     h, w = mask.shape
     ink, paper = pen_and_paper(rng, colour)
-    blurred = gaussian_blur(mask, rng.uniform(0.3, 1.2) * scale / 3)
+    # A phone's focus is not a scanner's: the blur does not grow with the digit.
+    sigma = rng.uniform(0.5, 1.5) if style == "phone" else rng.uniform(0.3, 1.2) * scale / 3
+    blurred = gaussian_blur(mask, sigma)
+    lines = margin = None
+    if style == "ruled":
+        lines, margin = ruling(rng, h, w, angle)
+        line_rgb = np.array([rng.uniform(140, 190), rng.uniform(185, 215), rng.uniform(225, 250)])
+        margin_rgb = np.array([rng.uniform(215, 240), rng.uniform(90, 140), rng.uniform(100, 150)])
+        if not colour:
+            luma = np.array([0.299, 0.587, 0.114])
+            line_rgb, margin_rgb = np.array([line_rgb @ luma]), np.array([margin_rgb @ luma])
 
     # Uneven light: a linear gradient across the page and a vignette around
     # a point near its centre.
@@ -190,7 +299,7 @@ def photo(mask, scale, rng, colour):
     phi = rng.uniform(0, 2 * np.pi)
     ramp = x / w * np.cos(phi) + y / h * np.sin(phi)
     ramp = (ramp - ramp.min()) / max(ramp.max() - ramp.min(), 1e-9)
-    light = 1.0 - rng.uniform(0, 0.2) * ramp
+    light = 1.0 - rng.uniform(0, 0.4 if style == "phone" else 0.2) * ramp
     lx, ly = w * rng.uniform(0.35, 0.65), h * rng.uniform(0.35, 0.65)
     r2 = ((x - lx) / (w / 2)) ** 2 + ((y - ly) / (h / 2)) ** 2
     light *= 1.0 - rng.uniform(0, 0.15) * np.minimum(r2, 2.0) / 2.0
@@ -198,7 +307,11 @@ def photo(mask, scale, rng, colour):
     chans = []
     noise = rng.uniform(1, 8)
     for i in range(len(ink)):
-        v = paper[i] * (1 - blurred) + ink[i] * blurred
+        sheet = np.full((h, w), paper[i])
+        if lines is not None:
+            sheet = sheet * (1 - lines) + line_rgb[i] * lines
+            sheet = sheet * (1 - margin) + margin_rgb[i] * margin
+        v = sheet * (1 - blurred) + ink[i] * blurred
         v = v * light + rng.normal(0, noise, size=(h, w))
         chans.append(np.clip(v, 0, 255))
     return np.stack(chans, axis=-1) if colour else chans[0]
@@ -259,12 +372,24 @@ def save(path_noext, kind, img):
     return path
 
 
-def render_one(digit, rng, kind):
-    mask, scale = ink_mask(digit, rng)
+def render_one(digit, rng, kind, style="photo"):
+    mask, scale, angle = ink_mask(digit, rng, style)
     if kind == "png-rgba-drawing":
         return drawing(mask, scale, rng)
     colour = kind.startswith(("png-rgb", "jpeg-rgb", "ppm-"))
-    return photo(mask, scale, rng, colour)
+    return photo(mask, scale, rng, colour, style, angle)
+
+
+def style_kind(rng, style, names, weights):
+    """The output format of one render: the style's own, or drawn from KINDS."""
+    if style == "phone":
+        return "jpeg-rgb-q%d" % rng.choice([80, 90, 95])
+    if style == "ruled":
+        return str(rng.choice(["jpeg-rgb-q90", "png-rgb", "png-grey"], p=[0.45, 0.3, 0.25]))
+    kind = str(rng.choice(names, p=weights))
+    if kind.startswith("jpeg"):
+        kind += "-q%d" % rng.choice(JPEG_QUALITIES)
+    return kind
 
 
 # ---------------------------------------------------------------- main
@@ -276,6 +401,8 @@ def main():
     ap.add_argument("--start", type=int, default=0, help="first digit (default 0)")
     ap.add_argument("--count", type=int, default=1000, help="digits (default 1000)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ap.add_argument("--style", choices=["photo", "thick", "phone", "ruled", "pens"],
+                    default="photo", help="pen and page (default photo)")
     ap.add_argument("--data", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "data"),
         help="data folder holding mnist/ (default: the project's data/)")
@@ -301,12 +428,10 @@ def main():
         # One stream per (seed, split, digit): a digit renders the same in any run.
         split_id = 0 if args.split == "t10k" else 1
         rng = np.random.default_rng([args.seed, split_id, index])
-        kind = str(rng.choice(names, p=weights))
-        if kind.startswith("jpeg"):
-            kind += "-q%d" % rng.choice(JPEG_QUALITIES)
+        kind = style_kind(rng, args.style, names, weights)
         folder = os.path.join(args.out, "classes", str(label))
         os.makedirs(folder, exist_ok=True)
-        img = render_one(digit, rng, kind)
+        img = render_one(digit, rng, kind, args.style)
         path = save(os.path.join(folder, f"{args.split}-{index:05d}"), kind, img)
         rows.append((os.path.relpath(path, args.out), label, kind, index))
 

@@ -104,7 +104,8 @@ def eval_idx(nnclass, model, images, labels):
 def predict_files(nnclass, model, rows):
     """Right answers per kind; files nnclass could not read count as wrong."""
     files = [r[0] for r in rows]
-    code, out, err = run([nnclass, "predict", "--model", model, "-H"] + files)
+    # -q: the note on unsure answers is not an error.
+    code, out, err = run([nnclass, "predict", "-q", "--model", model, "-H"] + files)
     got = {}
     for line in out.splitlines():
         cols = line.split("\t")

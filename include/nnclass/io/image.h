@@ -6,7 +6,8 @@
  * Decoders read from a memory buffer, so a file, standard input and a fuzzer
  * all look the same to them. Whatever the colour type and bit depth, the result is one
  * byte per pixel, 0 black to 255 white, as the file shows it: colour becomes
- * luminance and transparent pixels are composited on white paper.
+ * luminance (but pale tints count as paper, see nn_grey_of_rgb) and
+ * transparent pixels are composited on white paper.
  *
  * The width and height a header declares are checked against a pixel cap
  * before anything is allocated, so a 200-byte file declaring 100000x100000
@@ -48,6 +49,12 @@ nn_status nn_png_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                         const char *name, nn_grey *out, nn_error *err);
 nn_status nn_jpeg_decode(const uint8_t *data, size_t len, uint64_t max_pixels,
                          const char *name, nn_grey *out, nn_error *err);
+
+/* The grey of a colour: its luma (ITU-R BT.601), except that a pale tint,
+ * light in all three channels yet clearly coloured (the light-blue lines and
+ * the pink margin of notebook paper), is lifted towards its lightest
+ * channel, that is counted as paper. Dark inks of any colour keep their luma. */
+uint8_t nn_grey_of_rgb(unsigned r, unsigned g, unsigned b);
 
 /* Allocates a width x height image (pixels uninitialised); NN_E_NOMEM or
  * NN_E_TOO_LARGE (over max_pixels, 0 = default) with a message naming name. */

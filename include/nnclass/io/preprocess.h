@@ -11,12 +11,16 @@
  *
  *   1. polarity     light background => invert, so ink is bright on dark
  *   2. flatten      subtract the slowly varying background (uneven light)
+ *   2b. ruling      erase the long straight lines of ruled or squared paper
+ *                   (ruling.h)
  *   3. threshold    a global threshold (half Otsu's, kept above the paper's
  *                   noise) on what is left; below it is
  *                   background (0), above it the ink keeps its grey levels,
  *                   stretched so that solid ink is white
  *   4. specks       drop bits of ink far smaller than the digit (dust, noise)
  *   5. crop         to the ink's bounding box
+ *   5b. strokes     grow strokes too thin for the digit's size, thin those
+ *                   too thick (strokes.h), so that they land MNIST-wide
  *   6. scale        longer side to 20 pixels by area averaging
  *   7. centre       paste into 28x28 with the centre of mass at the centre
  *
@@ -64,18 +68,24 @@ int nn_pre_light_background(const nn_grey *img);
 void nn_pre_invert(nn_grey *img);
 
 /* Step 2: with ink bright on dark, estimates the background as a low
- * percentile of blocks of about 1/8 of the longer side, interpolated
- * between block centres, and subtracts it in place (clamped at 0). */
+ * percentile of blocks of about 1/8 of the longer side, capped at a smooth
+ * surface fitted to the paper's blocks (so a block filled by a stroke of any
+ * width is not taken for paper), interpolated between block centres, and
+ * subtracts it in place (clamped at 0). */
 nn_status nn_pre_flatten(nn_grey *img, nn_error *err);
 
 /* Step 3: Otsu's threshold of the grey histogram: the grey t that best
- * separates pixels <= t from pixels > t (largest between-class variance). */
+ * separates pixels <= t from pixels > t (largest between-class variance;
+ * the middle of the run of greys that all separate equally well). */
 uint8_t nn_pre_otsu(const nn_grey *img);
 
 /* Step 3: the grey the background's noise stays under: its median plus 4
  * standard deviations, estimated from the median absolute deviation (the
  * paper is most of the picture, so both are the paper's). */
 uint8_t nn_pre_noise_floor(const nn_grey *img);
+
+/* The same with `sigmas` standard deviations instead of 4. */
+uint8_t nn_pre_noise_level(const nn_grey *img, double sigmas);
 
 /* Step 3: the threshold used: half of Otsu's (with the paper flattened to
  * about 0, that keeps the soft edges of strokes as ink), raised to the noise

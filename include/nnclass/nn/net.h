@@ -196,6 +196,24 @@ const float *nn_net_forward(const nn_net *net, nn_workspace *ws, const float *x)
 const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const float *x,
                                   size_t batch);
 
+/* The outputs of layers 1..upto only of a minibatch (as nn_net_forward_batch
+ * runs them): layer upto's (batch, size) outputs, valid until the next call
+ * on ws. */
+const float *nn_net_forward_to(const nn_net *net, nn_workspace *ws, const float *x,
+                               size_t batch, size_t upto);
+
+/* Steps of the input a net's last recurrent row reads, when it reads one
+ * way and hands its last step's state to the rows after it (the
+ * row-by-row LSTM: 28); 0 for any other net. */
+size_t nn_net_steps(const nn_net *net);
+
+/* How the answer of such a net forms: for one image x, probs (steps,
+ * n_classes) receives the probabilities the net would give if its input
+ * ended after each step (the rows after the recurrent one applied to each
+ * step's state); the last step's are the net's own. NN_E_ARG for a net
+ * without such a row (nn_net_steps is 0), NN_E_NOMEM. */
+nn_status nn_net_step_probs(const nn_net *net, const float *x, float *probs, nn_error *err);
+
 /* Mean cross-entropy loss of a minibatch and its gradient: grad (n_params
  * floats, same layout as params) receives d(mean loss)/d(params). x is
  * (batch, sizes[0]), labels[i] < n_classes. Not for NN_ACT_STEP. Returns the

@@ -85,4 +85,23 @@ typedef struct {
 nn_status nn_svg_gallery(nn_svg *s, const nn_svg_tile *tiles, size_t n, size_t rows,
                          size_t cols, const char *title, const char *subtitle, nn_error *err);
 
+/* One image as a recurrent net reads it: its pixels and the net's
+ * probabilities after each step (steps x n_classes, the last row its
+ * answer). */
+typedef struct {
+    const uint8_t *pixels; /* rows * cols bytes, 0 background, 255 ink */
+    size_t index;          /* position of the image in its file */
+    const char *truth;     /* true class name, or NULL when unknown */
+    const float *probs;    /* steps * n_classes */
+} nn_svg_reading;
+
+/* Draws how a net's answer forms as it reads: for each of n images, the
+ * image beside a grid of one column per step and one row per class, each
+ * cell coloured by that class's probability after that step (viridis),
+ * and the final answer with its probability. names: n_classes names. */
+nn_status nn_svg_reading_steps(nn_svg *s, const nn_svg_reading *items, size_t n, size_t rows,
+                               size_t cols, size_t steps, size_t n_classes,
+                               const char *const *names, const char *title,
+                               const char *subtitle, nn_error *err);
+
 #endif
