@@ -2,23 +2,11 @@
  * shown by info. */
 #include "cli.h"
 
+#include "nnclass/base/crc.h"
+
 #include <stdio.h>
 
 #include <cblas.h>
-#include <zlib.h>
-
-/* zlib's crc32 takes a uInt length: large buffers go in pieces. */
-static uint32_t crc32_of(const uint8_t *p, size_t n)
-{
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (n > 0) {
-        uInt part = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        crc = crc32(crc, p, part);
-        p += part;
-        n -= part;
-    }
-    return (uint32_t)crc;
-}
 
 /* text into a model's text field of cap bytes, each byte that is not
  * printable ASCII as '?' (the file takes printable text only). */
@@ -38,6 +26,6 @@ void cli_model_provenance(const nn_images *images, const nn_labels *labels, nn_m
     meta->has_provenance = 1;
     copy_printable(meta->nnclass_version, sizeof meta->nnclass_version, NNCLASS_VERSION);
     copy_printable(meta->blas_core, sizeof meta->blas_core, openblas_get_corename());
-    meta->images_crc = crc32_of(images->pixels, images->count * images->rows * images->cols);
-    meta->labels_crc = crc32_of(labels->labels, labels->count);
+    meta->images_crc = nn_crc32(images->pixels, images->count * images->rows * images->cols);
+    meta->labels_crc = nn_crc32(labels->labels, labels->count);
 }

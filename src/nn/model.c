@@ -4,6 +4,7 @@
  * the same on every host. */
 #include "nnclass/nn/model.h"
 
+#include "nnclass/base/crc.h"
 #include "nnclass/base/text.h"
 #include "model_format.h"
 #include "model_internal.h"
@@ -16,19 +17,6 @@
 #include <time.h>
 
 #include <zlib.h>
-
-/* zlib's crc32 takes a uInt length: feed large buffers in pieces. */
-uint32_t nn_model_crc(const uint8_t *buf, size_t len)
-{
-    uLong crc = crc32(0L, Z_NULL, 0);
-    while (len > 0) {
-        uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
-        crc = crc32(crc, buf, n);
-        buf += n;
-        len -= n;
-    }
-    return (uint32_t)crc;
-}
 
 /* --- sizes shared by the encoder and the decoder ----------------------------- */
 
@@ -296,7 +284,7 @@ static nn_status check_length_and_crc(header *h, nn_error *err)
                        "bytes after the checksum", h->name, h->len, h->total,
                        h->len - h->total);
     uint32_t stored = get32(h->buf + h->total - 4);
-    uint32_t computed = nn_model_crc(h->buf, h->total - 4);
+    uint32_t computed = nn_crc32(h->buf, h->total - 4);
     if (stored != computed)
         return nn_fail(err, NN_E_CHECKSUM, "%s: checksum mismatch: stored 0x%08x, computed "
                        "0x%08x; the file is corrupt", h->name, stored, computed);

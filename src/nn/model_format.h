@@ -119,8 +119,6 @@ static inline float bits_float(uint32_t u)
     return f;
 }
 
-/* zlib's CRC-32 of len bytes (any size). */
-uint32_t nn_model_crc(const uint8_t *buf, size_t len);
 
 /* Bytes of the header of a file of version with these counts and blocks. */
 size_t nn_model_header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names,

@@ -5,6 +5,7 @@
 #include "nnclass/nn/model.h"
 
 #include "nnclass/base/atomic.h"
+#include "nnclass/base/crc.h"
 #include "model_format.h"
 
 #include <math.h>
@@ -196,7 +197,7 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     }
     for (size_t i = 0; i < net->n_params; i++, p += 4)
         put32(p, float_bits(net->params[i]));
-    put32(p, nn_model_crc(buf, len - 4));
+    put32(p, nn_crc32(buf, len - 4));
 
     *out = buf;
     *out_len = len;
