@@ -16,7 +16,6 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include <zlib.h>
 
 /* --- sizes shared by the encoder and the decoder ----------------------------- */
 
