@@ -315,7 +315,11 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
                                        const char *name, nn_error *err)
 {
     size_t n_out = nn_net_size(net, net->n_layers - 1);
-    if (meta->n_classes != n_out)
+    /* An output of its own (reconstruction) keeps the data's class count. */
+    if (!nn_net_has_classes(net) && (meta->n_classes < 2 || meta->n_classes > NN_MAX_CLASSES))
+        return nn_fail(err, NN_E_ARG, "%s: %zu classes, expected 2 to %u", name,
+                       meta->n_classes, NN_MAX_CLASSES);
+    if (nn_net_has_classes(net) && meta->n_classes != n_out)
         return nn_fail(err, NN_E_ARG, "%s: %zu classes, but the output layer has %zu neurons",
                        name, meta->n_classes, n_out);
     if ((uint64_t)meta->rows * meta->cols != nn_net_size(net, 0))
@@ -608,7 +612,9 @@ static nn_status check_shape(header *h, nn_error *err)
 {
     const char *name = h->name;
     size_t n_out = h->sizes[h->n_layers - 1];
-    if (n_out != h->n_classes)
+    const nn_layer *out = &h->table[h->n_layers - 1];
+    int has_classes = h->version != MODEL_VERSION_TABLE || nn_layer_ops_of(out->kind)->output == NULL;
+    if (has_classes && n_out != h->n_classes)
         return nn_fail(err, NN_E_MISMATCH, "%s: %u class%s, but the output layer has %zu "
                        "neuron%s", name, h->n_classes, h->n_classes == 1 ? "" : "es", n_out,
                        n_out == 1 ? "" : "s");

@@ -118,6 +118,11 @@ void nn_net_format_table(const nn_net *net, nn_activation def_act, char *out, si
  * activation (what model format version 1 can hold). */
 int nn_net_is_dense(const nn_net *net);
 
+/* 1 when the net is a classifier (its output reads one label per sample:
+ * one output per class), 0 when its last row's kind names an output of
+ * its own (reconstruction), whose width is not a class count. */
+int nn_net_has_classes(const nn_net *net);
+
 /* Weights and biases of layer l (1 <= l < n_layers). */
 size_t nn_net_layer_weights(const nn_net *net, size_t l);
 size_t nn_net_layer_biases(const nn_net *net, size_t l);
