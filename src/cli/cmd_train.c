@@ -36,11 +36,13 @@ typedef struct {
 
 #define CNN_LAYERS "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10"
 #define LSTM_LAYERS "28x28,lstm128,10"
+#define AUTOENCODER_LAYERS "28x28,128,32,128,784:none,recon"
 
 static const recipe recipes[] = {
     {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f}, /* the defaults as they are */
     {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f},
     {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f},
+    {"autoencoder", AUTOENCODER_LAYERS, 20, 64, 0, 0.002f, NN_OPT_ADAM, 0.0f, 0.0f},
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
 
@@ -100,7 +102,8 @@ static void usage(FILE *out)
         "                       each hidden one may end in :relu, :sigmoid, :tanh or\n"
         "                       :none; the last is the classes (softmax), e.g.\n"
         "                         28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
-        "  --arch NAME          mlp (the default), cnn or lstm: a short recipe (each\n"
+        "  --arch NAME          mlp (the default), cnn, lstm or autoencoder: a short\n"
+        "                       recipe (each\n"
         "                       option given explicitly wins); cnn is\n"
         "                         --layers %s\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
@@ -108,6 +111,10 @@ static void usage(FILE *out)
         "                         --layers %s --optimizer adam\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
         "                         --weight-decay 0 --clip-norm %g\n"
+        "                       autoencoder reconstructs its input (sigmoid, binary\n"
+        "                       cross-entropy per pixel; the loss replaces accuracy):\n"
+        "                         --layers %s --optimizer adam\n"
+        "                         --epochs %zu --batch %zu --lr %g\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
@@ -148,7 +155,8 @@ static void usage(FILE *out)
         NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, recipes[1].epochs, recipes[1].batch,
         (double)recipes[1].lr, recipes[1].augment, LSTM_LAYERS, recipes[2].epochs,
         recipes[2].batch, (double)recipes[2].lr, recipes[2].augment,
-        (double)recipes[2].clip_norm,
+        (double)recipes[2].clip_norm, AUTOENCODER_LAYERS, recipes[3].epochs,
+        recipes[3].batch, (double)recipes[3].lr,
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION), d.epochs,
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
@@ -298,7 +306,7 @@ static int parse_training_option(int c, train_args *a)
 static int parse_option(int c, void *args)
 {
     train_args *a = args;
-    static const char *const archs[] = {"mlp", "cnn", "lstm"};
+    static const char *const archs[] = {"mlp", "cnn", "lstm", "autoencoder"};
     int bad = 0;
     switch (c) {
     case OPT_DATASET: a->dataset = optarg; break;
@@ -433,6 +441,7 @@ typedef struct {
     const char *log_path;
     int log_failed;
     int perceptron;  /* show the error count: the perceptron rule has no loss */
+    int recon;       /* an autoencoder: its losses, no accuracy */
     size_t n_train;  /* images trained on per epoch */
     cli_curve curve; /* --plot: the epochs so far, redrawn after each */
 } progress;
@@ -471,7 +480,10 @@ static void log_epoch(progress *p, const nn_epoch_stats *s, size_t errors)
     } else {
         cli_rec_fixed(r, "loss", s->loss, 6);
     }
-    cli_rec_fixed(r, "train_accuracy", s->train_accuracy, 6);
+    if (s->train_accuracy >= 0)
+        cli_rec_fixed(r, "train_accuracy", s->train_accuracy, 6);
+    else
+        cli_rec_null(r, "train_accuracy");
     if (s->val_accuracy >= 0)
         cli_rec_fixed(r, "val_accuracy", s->val_accuracy, 6);
     else
@@ -499,11 +511,15 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
         if (p->perceptron)
             fprintf(stderr, "epoch %3zu/%zu  errors %zu  train %.4f", s->epoch, s->epochs,
                     errors, s->train_accuracy);
+        else if (p->recon)
+            fprintf(stderr, "epoch %3zu/%zu  loss %.4f", s->epoch, s->epochs, s->loss);
         else
             fprintf(stderr, "epoch %3zu/%zu  loss %.4f  train %.4f", s->epoch, s->epochs,
                     s->loss, s->train_accuracy);
         if (s->val_accuracy >= 0)
             fprintf(stderr, "  val %.4f%s", s->val_accuracy, s->is_best ? " *" : "");
+        else if (p->recon && s->val_loss >= 0)
+            fprintf(stderr, "  val loss %.4f%s", s->val_loss, s->is_best ? " *" : "");
         fprintf(stderr, "  %.2fs\n", s->seconds);
     }
     if (p->log != NULL && !p->log_failed)
@@ -563,6 +579,26 @@ static void print_test_result(const train_args *a, progress *p, const nn_net *ne
         p->log_failed = 1;
 }
 
+/* An autoencoder's result on the test split, as print_test_result. */
+static void print_test_recon(const train_args *a, progress *p, double loss, size_t total)
+{
+    fprintf(stderr, "test loss %.4f (binary cross-entropy per pixel) of ", loss);
+    cli_put_text(stderr, a->output);
+    fprintf(stderr, " on the %s test split\n", a->dataset);
+    if (p->log == NULL || p->log_failed)
+        return;
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "split", "test");
+    cli_rec_str(r, "dataset", a->dataset);
+    cli_rec_size(r, "total", total);
+    cli_rec_fixed(r, "test_loss", loss, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+}
+
 /* After training on a dataset: the accuracy and loss of the model just
  * written on the dataset's test split, so that `eval` is not needed to know
  * them. Returns the exit code. */
@@ -583,17 +619,25 @@ static int report_test_result(const nn_net *net, const train_args *a, const char
     nn_status st = nn_idx_load_images(images_path, cap, &images, &err);
     if (st == NN_OK)
         st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    /* an autoencoder reads no labels: any byte is one */
+    int recon = !nn_net_has_classes(net);
     nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
-                                      images.cols, nn_net_size(net, net->n_layers - 1));
+                                      images.cols,
+                                      recon ? NN_MAX_CLASSES : nn_net_size(net, net->n_layers - 1));
     if (st == NN_OK)
         st = cli_check_dataset(&data, images_path, labels.count, labels_path, "--classes", &err);
-    if (st == NN_OK)
+    double recon_loss = 0.0;
+    if (st == NN_OK && recon)
+        st = nn_evaluate_recon(net, &data, &recon_loss, &err);
+    if (st == NN_OK && !recon)
         st = nn_confusion_init(&conf, data.n_classes, &err);
-    if (st == NN_OK)
+    if (st == NN_OK && !recon)
         st = nn_evaluate(net, &data, &conf, NULL, NULL, &err);
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
+    else if (recon)
+        print_test_recon(a, p, recon_loss, data.count);
     else
         print_test_result(a, p, net, &conf);
     nn_confusion_free(&conf);
@@ -734,12 +778,17 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
 {
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
     size_t data_classes = data_class_count(a);
-    if (a->table_is_recipe) /* --arch: the output layer is the data's classes */
+    /* --arch: the output layer is the data's classes (an autoencoder's, its pixels) */
+    int recon = a->n_table > 0 && nn_layer_ops_of(a->layers[a->n_table - 1].kind)->output != NULL;
+    if (a->table_is_recipe && !recon)
         a->layers[a->n_table - 1].c = data_classes;
     int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
     if (rc != CLI_OK)
         return rc;
-    j->n_classes = sizes[n_sizes - 1];
+    j->n_classes = recon ? data_classes : sizes[n_sizes - 1];
+    if (recon && sizes[n_sizes - 1] != sizes[0])
+        return cli_usage_error("train", "--layers: the reconstruction has %zu values but the "
+                               "input %zu", sizes[n_sizes - 1], sizes[0]);
     if (j->n_classes != data_classes)
         return cli_usage_error("train", "--layers: the output layer has %zu neurons but %s has "
                                "%zu classes%s", j->n_classes,
@@ -791,6 +840,7 @@ static int open_progress(const train_args *a, train_job *j, const nn_net *net)
     }
     p->quiet = a->quiet;
     p->perceptron = a->activation == NN_ACT_STEP;
+    p->recon = !nn_net_has_classes(net);
     p->n_train = j->images.count -
                  (a->train.val_count < j->images.count ? a->train.val_count : 0);
     cli_bar_init(&p->bar, a->quiet);
@@ -870,6 +920,9 @@ static int print_result(const train_args *a, const train_job *j,
     if (result->best_val_accuracy >= 0) {
         cli_rec_str(r, NULL, "val_accuracy");
         cli_rec_fixed(r, "val_accuracy", result->best_val_accuracy, 4);
+    } else if (result->best_val_loss >= 0) {
+        cli_rec_str(r, NULL, "val_loss");
+        cli_rec_fixed(r, "val_loss", result->best_val_loss, 4);
     }
     cli_rec_end(r);
     return CLI_OK; /* main checks standard output as it closes it */

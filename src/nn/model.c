@@ -331,7 +331,7 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
                        NN_MODEL_NAME_LEN - 1);
     if (memchr(meta->recipe, 0, RECIPE_LEN) == NULL)
         return nn_fail(err, NN_E_ARG, "%s: recipe longer than %u bytes", name, RECIPE_LEN - 1);
-    for (size_t k = 0; meta->has_class_names && k < n_out; k++)
+    for (size_t k = 0; meta->has_class_names && k < meta->n_classes; k++)
         if (memchr(meta->class_names[k], 0, NN_MODEL_NAME_LEN) == NULL)
             return nn_fail(err, NN_E_ARG, "%s: name of class %zu longer than %d bytes", name,
                            k, NN_MODEL_NAME_LEN - 1);

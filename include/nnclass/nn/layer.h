@@ -344,4 +344,8 @@ extern const nn_output_ops nn_output_softmax_xent;
  * the mean over its values. */
 extern const nn_output_ops nn_output_recon_bce;
 
+/* The summed per-sample losses of nn_output_recon_bce (each the mean BCE
+ * over n values) of scores z (batch, n) against targets y (batch, n). */
+double nn_recon_loss(const float *z, const float *y, size_t batch, size_t n);
+
 #endif

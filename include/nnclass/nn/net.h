@@ -223,7 +223,8 @@ nn_status nn_net_step_probs(const nn_net *net, const float *x, float *probs, nn_
  * floats, same layout as params) receives d(mean loss)/d(params). x is
  * (batch, sizes[0]), labels[i] < n_classes. Not for NN_ACT_STEP. Returns the
  * loss (NaN or Inf when the net has diverged). If correct is not NULL it
- * receives the number of images predicted right by this forward pass. */
+ * receives the number of images predicted right by this forward pass. A
+ * net ending in a reconstruction output reads x itself as its targets. */
 float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
                        const uint8_t *labels, size_t batch, float *grad,
                        size_t *correct);

@@ -15,6 +15,26 @@
 
 /* --- the loss: sigmoid + binary cross-entropy -------------------------------- */
 
+/* The binary cross-entropy of logit x against target y, stable for any x. */
+static inline float bce(float x, float y, float *e)
+{
+    *e = expf(-fabsf(x));
+    return (x > 0.0f ? x : 0.0f) - x * y + log1pf(*e);
+}
+
+double nn_recon_loss(const float *z, const float *y, size_t batch, size_t n)
+{
+    double loss = 0.0;
+    float e;
+    for (size_t r = 0; r < batch; r++) {
+        double sum = 0.0;
+        for (size_t j = 0; j < n; j++)
+            sum += (double)bce(z[r * n + j], y[r * n + j], &e);
+        loss += sum / (double)n;
+    }
+    return loss;
+}
+
 /* The sigmoid of every score of Z (rows, n), in place: the reconstruction. */
 static void recon_probs(float *z, size_t rows, size_t n)
 {
@@ -37,9 +57,8 @@ static double recon_bce_grad(float *z, const nn_targets *t, size_t batch, size_t
         float *dr = delta + r * n;
         double sum = 0.0;
         for (size_t j = 0; j < n; j++) {
-            float x = zr[j], y = yr[j];
-            float e = expf(-fabsf(x));
-            sum += (double)((x > 0.0f ? x : 0.0f) - x * y + log1pf(e));
+            float x = zr[j], y = yr[j], e;
+            sum += (double)bce(x, y, &e);
             float s = x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
             dr[j] = (s - y) * scale;
         }
