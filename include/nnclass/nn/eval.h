@@ -74,6 +74,11 @@ nn_status nn_evaluator_run(nn_evaluator *ev, const nn_dataset *data, nn_confusio
 nn_status nn_evaluate_recon(const nn_net *net, const nn_dataset *data, double *loss,
                             nn_error *err);
 
+/* nn_evaluate_recon of ev's net on one chunk, in ev's scratch: adds the
+ * chunk's summed per-image losses to *sum. */
+nn_status nn_evaluator_run_recon(nn_evaluator *ev, const nn_dataset *data, double *sum,
+                                 nn_error *err);
+
 /* correct / total; 0 for an empty matrix. */
 double nn_confusion_accuracy(const nn_confusion *c);
 
