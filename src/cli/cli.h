@@ -34,6 +34,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_reconstruct(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
@@ -473,5 +474,9 @@ int cli_set_blas_threads(size_t threads);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);
+
+/* Draws two images of the same size side by side (an input and its
+ * reconstruction), a gap between them. */
+void cli_draw_pair(const uint8_t *left, const uint8_t *right, size_t rows, size_t cols);
 
 #endif
