@@ -87,6 +87,9 @@ check "a truncated file is an error, not a crash" [ "$status" -eq 1 ]
 run_nn reconstruct "$TMP/ae.nnc" "$TMP/te-images.idx" -o "$TMP/ae.nnc"
 expect_error 2 "-o" "reconstruct -o onto the model"
 
+run_nn predict --model "$TMP/ae.nnc" "$TMP/te-images.idx"
+expect_error 1 "an autoencoder gives no labels" "predict with an autoencoder"
+
 # --- --layers with recon, and what it refuses
 run_nn train --layers 28x28,16,recon "${T[@]}" --epochs 1 --quiet -o "$TMP/bad.nnc"
 check "recon after a layer of another width is refused" [ "$status" -eq 2 ]
