@@ -396,6 +396,11 @@ nn_status cli_write_svg(const char *path, const nn_svg *svg, nn_error *err);
  * else 0. */
 int cli_save_svg(const char *path, const nn_svg *svg);
 
+/* `nnclass plot --weights`: the first layer's weights of the model at path
+ * (name: as the user gave it, for the subtitle) as an SVG at output
+ * (plot_weights.c). Returns the exit code. */
+int cli_plot_weights(const char *path, const char *name, const char *title, const char *output);
+
 /* `nnclass plot --reading`: what to draw (plot_reading.c). */
 #define CLI_READING_MAX 32 /* images in one picture */
 typedef struct {

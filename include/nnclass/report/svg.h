@@ -99,6 +99,13 @@ nn_status nn_svg_reconstructions(nn_svg *s, const nn_svg_recon *pairs, size_t n,
                                  size_t cols, const char *title, const char *subtitle,
                                  nn_error *err);
 
+/* Draws n weight templates of rows x cols floats each (w holds them one
+ * after another: a first dense layer's rows, a first conv layer's
+ * kernels) in a grid, each scaled by its own largest magnitude: positive
+ * red, negative blue, zero white. */
+nn_status nn_svg_weights(nn_svg *s, const float *w, size_t n, size_t rows, size_t cols,
+                         const char *title, const char *subtitle, nn_error *err);
+
 /* One image as a recurrent net reads it: its pixels and the net's
  * probabilities after each step (steps x n_classes, the last row its
  * answer). */
