@@ -197,7 +197,7 @@ static int write_svg(const recon_job *j)
     const char *base = strrchr(j->model_path, '/');
     snprintf(title, sizeof title, "Reconstructions by %.64s", base != NULL ? base + 1 : j->model_path);
     snprintf(subtitle, sizeof subtitle, "%zu images, mean loss %.4f (BCE per pixel)", j->n, mean);
-    nn_svg svg;
+    nn_svg svg = {0};
     nn_svg_init(&svg);
     nn_error err = {{0}};
     nn_status st = nn_svg_reconstructions(&svg, pairs, j->n, j->rows, j->cols, title, subtitle,

@@ -55,7 +55,7 @@ int cli_plot_weights(const char *path, const char *name, const char *title, cons
         size_t shown = n < MAX_TEMPLATES ? n : MAX_TEMPLATES;
         snprintf(subtitle, sizeof subtitle, "%.64s: %zu of %zu %s, %zux%zu each", name, shown,
                  n, net->layers[1].kind == NN_LAYER_CONV ? "kernels" : "neurons", rows, cols);
-        nn_svg svg;
+        nn_svg svg = {0};
         nn_svg_init(&svg);
         st = nn_svg_weights(&svg, nn_net_weights(net, 1), shown, rows, cols, title, subtitle,
                             &err);
