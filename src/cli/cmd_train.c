@@ -42,7 +42,7 @@ static const recipe recipes[] = {
     {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f}, /* the defaults as they are */
     {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f},
     {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f},
-    {"autoencoder", AUTOENCODER_LAYERS, 20, 64, 0, 0.002f, NN_OPT_ADAM, 0.0f, 0.0f},
+    {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f},
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
 
@@ -103,8 +103,7 @@ static void usage(FILE *out)
         "                       :none; the last is the classes (softmax), e.g.\n"
         "                         28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
         "  --arch NAME          mlp (the default), cnn, lstm or autoencoder: a short\n"
-        "                       recipe (each\n"
-        "                       option given explicitly wins); cnn is\n"
+        "                       recipe (each option given explicitly wins); cnn is\n"
         "                         --layers %s\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
         "                       lstm reads the image row by row:\n"
