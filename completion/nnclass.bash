@@ -82,8 +82,8 @@ _nnclass()
         --split) values="test train" ;;
         --optimizer) values="sgd momentum nesterov adam" ;;
         --lr-schedule) values="constant step cosine" ;;
-        --arch) values="mlp cnn lstm" ;;
-        --model | --reading)
+        --arch) values="mlp cnn lstm autoencoder" ;;
+        --model | --reading | --weights)
             COMPREPLY=($(compgen -W "$(_nnclass_model_names "$bin")" -- "$cur"))
             COMPREPLY+=($(compgen -f -X '!*.nnc' -- "$cur") $(compgen -d -- "$cur"))
             return ;;
@@ -112,8 +112,23 @@ _nnclass()
         COMPREPLY=($(compgen -W "$(_nnclass_options "$bin" "$cmd")" -- "$cur"))
         return
     fi
-    # Arguments: model files for info and export, data files otherwise.
+    # Arguments: model files for info and export (and reconstruct's first),
+    # data files otherwise.
+    local first_arg=1 i
+    for ((i = 2; i < cword; i++)); do
+        [[ ${words[i]} == -* || ${words[i - 1]} == --count || ${words[i - 1]} == -o ||
+            ${words[i - 1]} == --data-dir || ${words[i - 1]} == --preprocess ||
+            ${words[i - 1]} == --invert || ${words[i - 1]} == --max-image-mpixels ]] ||
+            first_arg=0
+    done
     case $cmd in
+        reconstruct)
+            if ((first_arg)); then
+                COMPREPLY=($(compgen -W "$(_nnclass_model_names "$bin")" -- "$cur"))
+                COMPREPLY+=($(compgen -f -X '!*.nnc' -- "$cur") $(compgen -d -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -- "$cur"))
+            fi ;;
         info | export)
             COMPREPLY=($(compgen -f -X '!*.nnc' -- "$cur") $(compgen -d -- "$cur")) ;;
         *)

@@ -21,6 +21,7 @@ static const command commands[] = {
     {"pack", cmd_pack, "turn a folder of images, one sub-folder per class, into IDX files"},
     {"export", cmd_export, "write a model as ONNX or NumPy .npz for other tools"},
     {"plot", cmd_plot, "draw the learning curve of a training log as SVG"},
+    {"reconstruct", cmd_reconstruct, "draw images beside an autoencoder's reconstructions"},
 };
 
 static void usage(FILE *out)
@@ -30,7 +31,7 @@ static void usage(FILE *out)
             "A handwritten-digit classifier: a small neural network trained on MNIST.\n\n"
             "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'nnclass COMMAND --help' for a command's options.\n"
                  "  -h, --help     show this help and exit\n"
                  "  -V, --version  show the version and exit\n"

@@ -34,6 +34,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_reconstruct(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
@@ -395,6 +396,11 @@ nn_status cli_write_svg(const char *path, const nn_svg *svg, nn_error *err);
  * else 0. */
 int cli_save_svg(const char *path, const nn_svg *svg);
 
+/* `nnclass plot --weights`: the first layer's weights of the model at path
+ * (name: as the user gave it, for the subtitle) as an SVG at output
+ * (plot_weights.c). Returns the exit code. */
+int cli_plot_weights(const char *path, const char *name, const char *title, const char *output);
+
 /* `nnclass plot --reading`: what to draw (plot_reading.c). */
 #define CLI_READING_MAX 32 /* images in one picture */
 typedef struct {
@@ -473,5 +479,9 @@ int cli_set_blas_threads(size_t threads);
 
 /* Writes an image as shade characters (two per pixel) to stdout. */
 void cli_draw_image(const uint8_t *pixels, size_t rows, size_t cols);
+
+/* Draws two images of the same size side by side (an input and its
+ * reconstruction), a gap between them. */
+void cli_draw_pair(const uint8_t *left, const uint8_t *right, size_t rows, size_t cols);
 
 #endif

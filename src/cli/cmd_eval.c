@@ -539,16 +539,25 @@ static nn_status image_count_mismatch(const char *labels_path, size_t n_labels,
                    n_labels, images_path, n > n_labels ? "at least " : "", n);
 }
 
+/* An autoencoder's evaluation: its summed per-image losses and the image
+ * count. */
+typedef struct {
+    double sum;
+    size_t count;
+} recon_tally;
+
 /* Classifies the image file chunk by chunk against the loaded labels, in one
  * pass (standard input and pipes work): inflating and classifying a small
  * cache-warm buffer is faster than holding all the pixels, and memory stays
  * flat. Every chunk adds into conf, made here, in the same scratch. Wrong
- * images go to keeper when it wants any. */
+ * images go to keeper when it wants any. An autoencoder's chunks add their
+ * reconstruction losses into recon instead. */
 static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
                                  const char *model_path, const char *images_path,
                                  const cli_image_opts *o, const char *labels_path,
                                  const nn_labels *labels, nn_confusion *conf,
-                                 error_keeper *keeper, cli_bar *bar, nn_error *err)
+                                 error_keeper *keeper, cli_bar *bar, recon_tally *recon,
+                                 nn_error *err)
 {
     cli_input in;
     nn_dataset whole = {0};
@@ -582,11 +591,16 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         nn_dataset chunk = nn_dataset_view(buf, whole.labels + done, got, whole.rows,
                                            whole.cols, whole.n_classes);
         nn_error net_err = {{0}};
-        st = nn_evaluator_run(ev, &chunk, conf, predicted, confidence, &net_err);
+        if (recon != NULL)
+            st = nn_evaluator_run_recon(ev, &chunk, &recon->sum, &net_err);
+        else
+            st = nn_evaluator_run(ev, &chunk, conf, predicted, confidence, &net_err);
+        if (recon != NULL && st == NN_OK)
+            recon->count += got;
         if (st != NN_OK)
             st = nn_fail(err, st, "%s: %s", st == NN_E_NUMERIC ? model_path : images_path,
                          net_err.msg);
-        else if (keep_errors(keeper, &chunk, done, predicted, confidence) != 0)
+        else if (recon == NULL && keep_errors(keeper, &chunk, done, predicted, confidence) != 0)
             st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
         done += got;
         if (st == NN_OK && whole.count >= CLI_BAR_MIN_IMAGES) {
@@ -613,6 +627,8 @@ typedef struct {
     nn_labels labels;
     nn_confusion conf;
     error_keeper keeper;
+    int recon; /* the model is an autoencoder: recon_tally, no confusion */
+    recon_tally tally;
 } eval_job;
 
 /* The model and the labelled images: --images and --labels, else the
@@ -656,6 +672,11 @@ static int evaluate(const eval_args *a, eval_job *j)
     nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);
     if (st != NN_OK)
         return cli_fail(st, &err);
+    j->recon = !nn_net_has_classes(j->net);
+    if (j->recon && (a->plot != NULL || a->plot_errors != NULL || a->errors > 0))
+        return cli_usage_error("eval", "%s: an autoencoder has no confusion matrix or wrong "
+                               "images (--plot, --plot-errors, --errors); see reconstruct",
+                               j->model_path);
     uint64_t cap = (uint64_t)a->max_input_mb << 20;
     st = nn_idx_load_labels(j->labels_path, cap, &j->labels, &err);
     j->keeper.n = a->errors;
@@ -663,7 +684,8 @@ static int evaluate(const eval_args *a, eval_job *j)
     cli_bar_init(&bar, a->quiet);
     if (st == NN_OK)
         st = evaluate_stream(j->net, &j->meta, j->model_path, j->images_path, &a->image,
-                             j->labels_path, &j->labels, &j->conf, &j->keeper, &bar, &err);
+                             j->labels_path, &j->labels, &j->conf, &j->keeper, &bar,
+                             j->recon ? &j->tally : NULL, &err);
     if (st != NN_OK) {
         int rc = cli_fail(st, &err);
         if (st == NN_E_IO)
@@ -693,9 +715,49 @@ static int draw_pictures(const eval_args *a, const eval_job *j)
     return CLI_OK;
 }
 
+/* An autoencoder's report: its mean loss, BCE per pixel, on the images. */
+static void print_recon_report(const eval_args *a, const eval_job *j, double seconds)
+{
+    cli_rec rec;
+    size_t n = j->tally.count;
+    double loss = n > 0 ? j->tally.sum / (double)n : 0.0;
+    switch (a->format) {
+    case FORMAT_TEXT:
+        printf("reconstruction loss %.4f (mean binary cross-entropy per pixel, %zu images)\n",
+               loss, n);
+        printf("time %.2fs\n", seconds);
+        break;
+    case FORMAT_JSON:
+        cli_rec_init(&rec, stdout, CLI_REC_JSON);
+        cli_rec_begin(&rec);
+        cli_rec_str(&rec, "model", j->model_path);
+        cli_rec_str(&rec, "images", j->images_path);
+        cli_rec_size(&rec, "count", n);
+        cli_rec_fixed(&rec, "reconstruction_loss", loss, 6);
+        cli_rec_fixed(&rec, "seconds", seconds, 4);
+        cli_rec_end(&rec);
+        break;
+    case FORMAT_CSV:
+        cli_rec_init(&rec, stdout, CLI_REC_CSV);
+        cli_rec_begin(&rec);
+        cli_rec_str(&rec, NULL, "count");
+        cli_rec_str(&rec, NULL, "reconstruction_loss");
+        cli_rec_end(&rec);
+        cli_rec_begin(&rec);
+        cli_rec_size(&rec, "count", n);
+        cli_rec_fixed(&rec, "reconstruction_loss", loss, 6);
+        cli_rec_end(&rec);
+        break;
+    }
+}
+
 static void print_report(const eval_args *a, const eval_job *j, double seconds)
 {
     cli_rec rec;
+    if (j->recon) {
+        print_recon_report(a, j, seconds);
+        return;
+    }
     double loss = test_loss(j->net, &j->conf);
     switch (a->format) {
     case FORMAT_TEXT:

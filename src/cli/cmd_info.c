@@ -60,7 +60,8 @@ static void print_layers(const nn_net *net)
             snprintf(sh, sizeof sh, "%zux%zux%zu", L->h, L->w, L->c);
         const char *act = l == 0 ? "-"
                           : l == net->n_layers - 1
-                              ? (nn_net_hidden(net) == NN_ACT_STEP ? "step" : "softmax")
+                              ? (nn_net_hidden(net) == NN_ACT_STEP ? "step"
+                                 : nn_net_has_classes(net) ? "softmax" : "sigmoid")
                               : nn_activation_name(L->act);
         ops->describe(L, what, sizeof what);
         printf("              %-3zu %-6s %-12s %7s  %s%s\n", l, nn_layer_kind_name(L->kind), sh,
@@ -144,7 +145,10 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
            thousands(nn_net_weights_count(net), b1, sizeof b1),
            thousands(nn_net_biases_count(net), b2, sizeof b2),
            thousands(net->n_params, b3, sizeof b3));
-    if (!nn_net_is_dense(net))
+    if (!nn_net_has_classes(net))
+        printf("activations   per layer, below; output: sigmoid (a reconstruction of the "
+               "input)\n");
+    else if (!nn_net_is_dense(net))
         printf("activations   per layer, below; output: softmax\n");
     else if (nn_net_hidden(net) == NN_ACT_STEP)
         printf("activations   output: step (perceptron: the largest weighted sum wins; "

@@ -1,6 +1,7 @@
 /* cmd_plot.c - `nnclass plot`: the learning curve of a training log (the
  * JSON Lines file of `nnclass train --log`), or with --reading how a
- * recurrent net reads (plot_reading.c), as an SVG picture. */
+ * recurrent net reads (plot_reading.c), or with --weights a first layer's
+ * weights (plot_weights.c), as an SVG picture. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -20,16 +21,21 @@ static void usage(FILE *out)
     fprintf(out,
           "Usage: nnclass plot LOG.jsonl -o FILE.svg\n"
           "       nnclass plot --reading MODEL -o FILE.svg [--images F [--labels F]]\n"
+          "       nnclass plot --weights MODEL -o FILE.svg\n"
           "Draw the learning curve of a training log (nnclass train --log): loss and\n"
           "accuracy per epoch, training and validation, the best epoch and the\n"
           "learning rate. LOG '-' is standard input. With --reading, draw how a net\n"
           "that reads an image row by row (--arch lstm) forms its answer: for each of\n"
-          "the first images, the probability of every class after every row.\n\n"
+          "the first images, the probability of every class after every row. With\n"
+          "--weights, draw the first layer's weights as pictures: each neuron of a\n"
+          "first dense layer as a template of the input's size, or each kernel of a\n"
+          "first conv layer.\n\n"
           "  -o, --output FILE    the SVG file to write (required)\n"
           "  --title TEXT         the picture's title (default: Learning curve, or\n"
           "                       How the network reads)\n"
           "  --reading MODEL      the model to draw (a file, or a bare name such as\n"
           "                       mnist-lstm)\n"
+          "  --weights MODEL      the model whose first layer to draw (file or bare name)\n"
           "  --images FILE        its images (IDX, PNG, JPEG, PGM) (default: the MNIST\n"
           "                       test images, with their labels)\n"
           "  --labels FILE        the labels of --images, shown beside the answers\n"
@@ -39,12 +45,15 @@ static void usage(FILE *out)
           READING_DEFAULT_COUNT, CLI_READING_MAX);
 }
 
-enum { OPT_TITLE = 256, OPT_READING, OPT_IMAGES, OPT_LABELS, OPT_COUNT, OPT_DATA_DIR };
+enum {
+    OPT_TITLE = 256, OPT_READING, OPT_IMAGES, OPT_LABELS, OPT_COUNT, OPT_DATA_DIR, OPT_WEIGHTS
+};
 
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"title", required_argument, NULL, OPT_TITLE},
     {"reading", required_argument, NULL, OPT_READING},
+    {"weights", required_argument, NULL, OPT_WEIGHTS},
     {"images", required_argument, NULL, OPT_IMAGES},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"count", required_argument, NULL, OPT_COUNT},
@@ -57,6 +66,7 @@ typedef struct {
     const char *output, *title;
     const char *log_path;
     const char *reading, *images, *labels, *data_dir; /* --reading and its options */
+    const char *weights; /* --weights MODEL */
     size_t count;
 } plot_args;
 
@@ -78,6 +88,7 @@ static int parse_args(int argc, char **argv, plot_args *a)
             break;
         case OPT_TITLE: a->title = optarg; break;
         case OPT_READING: a->reading = optarg; break;
+        case OPT_WEIGHTS: a->weights = optarg; break;
         case OPT_IMAGES: a->images = optarg; break;
         case OPT_LABELS: a->labels = optarg; break;
         case OPT_DATA_DIR: a->data_dir = optarg; break;
@@ -92,6 +103,19 @@ static int parse_args(int argc, char **argv, plot_args *a)
     }
     if (a->output == NULL)
         return cli_usage_error("plot", "-o FILE.svg is required");
+    if (a->weights != NULL) {
+        if (a->reading != NULL)
+            return cli_usage_error("plot", "give either --reading or --weights");
+        if (a->images != NULL || a->labels != NULL)
+            return cli_usage_error("plot", "--weights draws a model: it takes no --images "
+                                   "or --labels");
+        if (optind < argc)
+            return cli_usage_error("plot", "unexpected argument '%s': --weights draws a model, "
+                                   "not a log", argv[optind]);
+        if (a->title == NULL)
+            a->title = "First-layer weights";
+        return -1;
+    }
     if (a->reading == NULL && (a->images != NULL || a->labels != NULL))
         return cli_usage_error("plot", "%s goes with --reading MODEL",
                                a->images != NULL ? "--images" : "--labels");
@@ -174,6 +198,18 @@ static int plot_reading_of(const plot_args *a)
     return rc != CLI_OK ? rc : cli_plot_reading(&r, target);
 }
 
+/* --weights: the model found, the output checked, the picture. */
+static int plot_weights_of(const plot_args *a)
+{
+    char model[4096], target[4096];
+    if (cli_model_path(cli_data_dir(a->data_dir), a->weights, model, sizeof model) != 0)
+        return CLI_EXIT_DATA;
+    const char *inputs[] = {model};
+    cli_output out = {"--output", a->output, CLI_OUTPUT_REPLACE, target, sizeof target};
+    int rc = cli_check_outputs(&out, 1, inputs, 1);
+    return rc != CLI_OK ? rc : cli_plot_weights(model, a->weights, a->title, target);
+}
+
 int cmd_plot(int argc, char **argv)
 {
     plot_args a;
@@ -182,6 +218,8 @@ int cmd_plot(int argc, char **argv)
         return rc >= 0 ? rc : CLI_OK;
     if (a.reading != NULL)
         return plot_reading_of(&a);
+    if (a.weights != NULL)
+        return plot_weights_of(&a);
 
     const char *inputs[] = {a.log_path};
     char target[4096];

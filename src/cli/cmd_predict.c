@@ -668,6 +668,11 @@ int cmd_predict(int argc, char **argv)
     nn_net *net = NULL;
     nn_error err = {{0}};
     nn_status st = nn_model_load(model_path, &net, &meta, &err);
+    if (st == NN_OK && !nn_net_has_classes(net)) {
+        nn_net_free(net);
+        st = nn_fail(&err, NN_E_MISMATCH, "%s: an autoencoder gives no labels; "
+                     "nnclass reconstruct shows what it does", model_path);
+    }
     if (st != NN_OK) {
         cli_names_close(&names);
         return cli_fail(st, &err);

@@ -26,11 +26,13 @@ typedef struct {
 
 #define CNN_LAYERS "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10"
 #define LSTM_LAYERS "28x28,lstm128,10"
+#define AUTOENCODER_LAYERS "28x28,128,32,128,784:none,recon"
 
 static const recipe recipes[] = {
     {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f}, /* the defaults as they are */
     {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f},
     {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f},
+    {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f},
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
 
@@ -61,14 +63,18 @@ static void usage(FILE *out)
         "                       each hidden one may end in :relu, :sigmoid, :tanh or\n"
         "                       :none; the last is the classes (softmax), e.g.\n"
         "                         28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
-        "  --arch NAME          mlp (the default), cnn or lstm: a short recipe (each\n"
-        "                       option given explicitly wins); cnn is\n"
+        "  --arch NAME          mlp (the default), cnn, lstm or autoencoder: a short\n"
+        "                       recipe (each option given explicitly wins); cnn is\n"
         "                         --layers %s\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
         "                       lstm reads the image row by row:\n"
         "                         --layers %s --optimizer adam\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
         "                         --weight-decay 0 --clip-norm %g\n"
+        "                       autoencoder reconstructs its input (sigmoid, binary\n"
+        "                       cross-entropy per pixel; the loss replaces accuracy):\n"
+        "                         --layers %s --optimizer adam\n"
+        "                         --epochs %zu --batch %zu --lr %g\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
@@ -76,7 +82,8 @@ static void usage(FILE *out)
         NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, recipes[1].epochs, recipes[1].batch,
         (double)recipes[1].lr, recipes[1].augment, LSTM_LAYERS, recipes[2].epochs,
         recipes[2].batch, (double)recipes[2].lr, recipes[2].augment,
-        (double)recipes[2].clip_norm,
+        (double)recipes[2].clip_norm, AUTOENCODER_LAYERS, recipes[3].epochs,
+        recipes[3].batch, (double)recipes[3].lr,
         DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION));
     usage_training(out);
 }
@@ -269,7 +276,7 @@ static int parse_training_option(int c, train_args *a)
 static int parse_option(int c, void *args)
 {
     train_args *a = args;
-    static const char *const archs[] = {"mlp", "cnn", "lstm"};
+    static const char *const archs[] = {"mlp", "cnn", "lstm", "autoencoder"};
     int bad = 0;
     switch (c) {
     case OPT_DATASET: a->dataset = optarg; break;

@@ -30,6 +30,7 @@ typedef struct {
     const char *log_path;
     int log_failed;
     int perceptron;  /* show the error count: the perceptron rule has no loss */
+    int recon;       /* an autoencoder: its losses, no accuracy */
     size_t n_train;  /* images trained on per epoch */
     cli_curve curve; /* --plot: the epochs so far, redrawn after each */
 } progress;
@@ -68,7 +69,10 @@ static void log_epoch(progress *p, const nn_epoch_stats *s, size_t errors)
     } else {
         cli_rec_fixed(r, "loss", s->loss, 6);
     }
-    cli_rec_fixed(r, "train_accuracy", s->train_accuracy, 6);
+    if (s->train_accuracy >= 0)
+        cli_rec_fixed(r, "train_accuracy", s->train_accuracy, 6);
+    else
+        cli_rec_null(r, "train_accuracy");
     if (s->val_accuracy >= 0)
         cli_rec_fixed(r, "val_accuracy", s->val_accuracy, 6);
     else
@@ -96,11 +100,15 @@ static void on_epoch(const nn_epoch_stats *s, void *user)
         if (p->perceptron)
             fprintf(stderr, "epoch %3zu/%zu  errors %zu  train %.4f", s->epoch, s->epochs,
                     errors, s->train_accuracy);
+        else if (p->recon)
+            fprintf(stderr, "epoch %3zu/%zu  loss %.4f", s->epoch, s->epochs, s->loss);
         else
             fprintf(stderr, "epoch %3zu/%zu  loss %.4f  train %.4f", s->epoch, s->epochs,
                     s->loss, s->train_accuracy);
         if (s->val_accuracy >= 0)
             fprintf(stderr, "  val %.4f%s", s->val_accuracy, s->is_best ? " *" : "");
+        else if (p->recon && s->val_loss >= 0)
+            fprintf(stderr, "  val loss %.4f%s", s->val_loss, s->is_best ? " *" : "");
         fprintf(stderr, "  %.2fs\n", s->seconds);
     }
     if (p->log != NULL && !p->log_failed)
@@ -160,6 +168,26 @@ static void print_test_result(const train_args *a, progress *p, const nn_net *ne
         p->log_failed = 1;
 }
 
+/* An autoencoder's result on the test split, as print_test_result. */
+static void print_test_recon(const train_args *a, progress *p, double loss, size_t total)
+{
+    fprintf(stderr, "test loss %.4f (binary cross-entropy per pixel) of ", loss);
+    cli_put_text(stderr, a->output);
+    fprintf(stderr, " on the %s test split\n", a->dataset);
+    if (p->log == NULL || p->log_failed)
+        return;
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "split", "test");
+    cli_rec_str(r, "dataset", a->dataset);
+    cli_rec_size(r, "total", total);
+    cli_rec_fixed(r, "test_loss", loss, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+}
+
 /* After training on a dataset: the accuracy and loss of the model just
  * written on the dataset's test split, so that `eval` is not needed to know
  * them. Returns the exit code. */
@@ -180,17 +208,25 @@ static int report_test_result(const nn_net *net, const train_args *a, const char
     nn_status st = nn_idx_load_images(images_path, cap, &images, &err);
     if (st == NN_OK)
         st = nn_idx_load_labels(labels_path, cap, &labels, &err);
+    /* an autoencoder reads no labels: any byte is one */
+    int recon = !nn_net_has_classes(net);
     nn_dataset data = nn_dataset_view(images.pixels, labels.labels, images.count, images.rows,
-                                      images.cols, nn_net_size(net, net->n_layers - 1));
+                                      images.cols,
+                                      recon ? NN_MAX_CLASSES : nn_net_size(net, net->n_layers - 1));
     if (st == NN_OK)
         st = cli_check_dataset(&data, images_path, labels.count, labels_path, "--classes", &err);
-    if (st == NN_OK)
+    double recon_loss = 0.0;
+    if (st == NN_OK && recon)
+        st = nn_evaluate_recon(net, &data, &recon_loss, &err);
+    if (st == NN_OK && !recon)
         st = nn_confusion_init(&conf, data.n_classes, &err);
-    if (st == NN_OK)
+    if (st == NN_OK && !recon)
         st = nn_evaluate(net, &data, &conf, NULL, NULL, &err);
     int rc = CLI_OK;
     if (st != NN_OK)
         rc = cli_fail(st, &err);
+    else if (recon)
+        print_test_recon(a, p, recon_loss, data.count);
     else
         print_test_result(a, p, net, &conf);
     nn_confusion_free(&conf);
@@ -331,12 +367,17 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
 {
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
     size_t data_classes = data_class_count(a);
-    if (a->table_is_recipe) /* --arch: the output layer is the data's classes */
+    /* --arch: the output layer is the data's classes (an autoencoder's, its pixels) */
+    int recon = a->n_table > 0 && nn_layer_ops_of(a->layers[a->n_table - 1].kind)->output != NULL;
+    if (a->table_is_recipe && !recon)
         a->layers[a->n_table - 1].c = data_classes;
     int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
     if (rc != CLI_OK)
         return rc;
-    j->n_classes = sizes[n_sizes - 1];
+    j->n_classes = recon ? data_classes : sizes[n_sizes - 1];
+    if (recon && sizes[n_sizes - 1] != sizes[0])
+        return cli_usage_error("train", "--layers: the reconstruction has %zu values but the "
+                               "input %zu", sizes[n_sizes - 1], sizes[0]);
     if (j->n_classes != data_classes)
         return cli_usage_error("train", "--layers: the output layer has %zu neurons but %s has "
                                "%zu classes%s", j->n_classes,
@@ -388,6 +429,7 @@ static int open_progress(const train_args *a, train_job *j, const nn_net *net)
     }
     p->quiet = a->quiet;
     p->perceptron = a->activation == NN_ACT_STEP;
+    p->recon = !nn_net_has_classes(net);
     p->n_train = j->images.count -
                  (a->train.val_count < j->images.count ? a->train.val_count : 0);
     cli_bar_init(&p->bar, a->quiet);
@@ -467,6 +509,9 @@ static int print_result(const train_args *a, const train_job *j,
     if (result->best_val_accuracy >= 0) {
         cli_rec_str(r, NULL, "val_accuracy");
         cli_rec_fixed(r, "val_accuracy", result->best_val_accuracy, 4);
+    } else if (result->best_val_loss >= 0) {
+        cli_rec_str(r, NULL, "val_loss");
+        cli_rec_fixed(r, "val_loss", result->best_val_loss, 4);
     }
     cli_rec_end(r);
     return CLI_OK; /* main checks standard output as it closes it */

@@ -39,7 +39,11 @@ static nn_status check_fit(const nn_dataset *data, const nn_net *net, nn_error *
     if (in->h > 1 && (data->rows != in->h || data->cols != in->w))
         return nn_fail(err, NN_E_MISMATCH, "the images are %zux%zu, the network takes "
                        "%zux%zu", data->rows, data->cols, in->h, in->w);
-    if (data->n_classes != n_classes)
+    /* A reconstruction's targets are its inputs; a classifier's, labels. */
+    if (!nn_net_has_classes(net) && n_classes != n_in)
+        return nn_fail(err, NN_E_MISMATCH, "the network reconstructs %zu values from %zu "
+                       "inputs", n_classes, n_in);
+    if (nn_net_has_classes(net) && data->n_classes != n_classes)
         return nn_fail(err, NN_E_MISMATCH, "the data has %zu classes, the network %zu",
                        data->n_classes, n_classes);
     return NN_OK;

@@ -147,6 +147,44 @@ nn_status nn_evaluate(const nn_net *net, const nn_dataset *data, nn_confusion *c
     return st;
 }
 
+nn_status nn_evaluator_run_recon(nn_evaluator *ev, const nn_dataset *data, double *sum,
+                                 nn_error *err)
+{
+    const nn_net *net = ev->net;
+    if (nn_net_has_classes(net))
+        return nn_fail(err, NN_E_ARG, "the network is a classifier, not an autoencoder");
+    nn_status st = nn_dataset_check(data, net, err);
+    size_t n_in = data->n_in, last = net->n_layers - 1;
+    double chunk_sum = 0.0;
+    for (size_t start = 0; st == NN_OK && start < data->count; start += EVAL_CHUNK) {
+        size_t bs = data->count - start < EVAL_CHUNK ? data->count - start : EVAL_CHUNK;
+        nn_scale_pixels(data->pixels + start * n_in, bs * n_in, ev->x);
+        /* the scores (logits), before the output's sigmoid: an exact BCE */
+        const float *z = nn_net_forward_to(net, ev->ws, ev->x, bs, last);
+        chunk_sum += nn_recon_loss(z, ev->x, bs, n_in);
+    }
+    if (st == NN_OK && !isfinite(chunk_sum))
+        return nn_fail(err, NN_E_NUMERIC, "the reconstruction loss is not finite");
+    if (st == NN_OK)
+        *sum += chunk_sum;
+    return st;
+}
+
+nn_status nn_evaluate_recon(const nn_net *net, const nn_dataset *data, double *loss,
+                            nn_error *err)
+{
+    *loss = 0.0;
+    nn_evaluator *ev = NULL;
+    double sum = 0.0;
+    nn_status st = nn_evaluator_create(net, &ev, err);
+    if (st == NN_OK)
+        st = nn_evaluator_run_recon(ev, data, &sum, err);
+    nn_evaluator_free(ev);
+    if (st == NN_OK && data->count > 0)
+        *loss = sum / (double)data->count;
+    return st;
+}
+
 /* --- derived figures ------------------------------------------------------------ */
 
 double nn_confusion_accuracy(const nn_confusion *c)

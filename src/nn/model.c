@@ -312,7 +312,9 @@ static nn_status check_shape(header *h, nn_error *err)
 {
     const char *name = h->name;
     size_t n_out = h->sizes[h->n_layers - 1];
-    if (n_out != h->n_classes)
+    const nn_layer *out = &h->table[h->n_layers - 1];
+    int has_classes = h->version != MODEL_VERSION_TABLE || nn_layer_ops_of(out->kind)->output == NULL;
+    if (has_classes && n_out != h->n_classes)
         return nn_fail(err, NN_E_MISMATCH, "%s: %u class%s, but the output layer has %zu "
                        "neuron%s", name, h->n_classes, h->n_classes == 1 ? "" : "es", n_out,
                        n_out == 1 ? "" : "s");

@@ -76,7 +76,11 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
                                        const char *name, nn_error *err)
 {
     size_t n_out = nn_net_size(net, net->n_layers - 1);
-    if (meta->n_classes != n_out)
+    /* An output of its own (reconstruction) keeps the data's class count. */
+    if (!nn_net_has_classes(net) && (meta->n_classes < 2 || meta->n_classes > NN_MAX_CLASSES))
+        return nn_fail(err, NN_E_ARG, "%s: %zu classes, expected 2 to %u", name,
+                       meta->n_classes, NN_MAX_CLASSES);
+    if (nn_net_has_classes(net) && meta->n_classes != n_out)
         return nn_fail(err, NN_E_ARG, "%s: %zu classes, but the output layer has %zu neurons",
                        name, meta->n_classes, n_out);
     if ((uint64_t)meta->rows * meta->cols != nn_net_size(net, 0))
@@ -88,7 +92,7 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
                        NN_MODEL_NAME_LEN - 1);
     if (memchr(meta->recipe, 0, RECIPE_LEN) == NULL)
         return nn_fail(err, NN_E_ARG, "%s: recipe longer than %u bytes", name, RECIPE_LEN - 1);
-    for (size_t k = 0; meta->has_class_names && k < n_out; k++)
+    for (size_t k = 0; meta->has_class_names && k < meta->n_classes; k++)
         if (memchr(meta->class_names[k], 0, NN_MODEL_NAME_LEN) == NULL)
             return nn_fail(err, NN_E_ARG, "%s: name of class %zu longer than %d bytes", name,
                            k, NN_MODEL_NAME_LEN - 1);

@@ -31,6 +31,8 @@ nn_status nn_net_layer_shape(const nn_layer *prev, nn_layer *layer, int last, nn
     st = ops->shape(prev, layer, err);
     if (st != NN_OK)
         return st;
+    if (!last && ops->output != NULL)
+        return nn_fail(err, NN_E_ARG, "a %s output must be the last layer", ops->name);
     if (last && !ops->can_be_output)
         return nn_fail(err, NN_E_ARG, "the output layer must be dense (one neuron per class)");
     return nn_check_out_size(layer, err);
@@ -56,6 +58,11 @@ int nn_net_is_dense(const nn_net *net)
             return 0;
     }
     return nn_net_hidden(net) != NN_ACT_NONE;
+}
+
+int nn_net_has_classes(const nn_net *net)
+{
+    return nn_layer_ops_of(net->layers[net->n_layers - 1].kind)->output == NULL;
 }
 
 /* --- creation and bookkeeping -------------------------------------------- */
@@ -211,7 +218,9 @@ nn_status nn_net_create_table(const nn_layer *layers, size_t n_layers, nn_net **
                            le.msg);
     }
     t[n_layers - 1].act = n_layers > 2 ? t[1].act : NN_ACT_NONE; /* see nn_net_hidden */
-    st = check_classes(t[n_layers - 1].c, err);
+    /* An output of its own (reconstruction) has no classes to count. */
+    if (nn_layer_ops_of(t[n_layers - 1].kind)->output == NULL)
+        st = check_classes(t[n_layers - 1].c, err);
     if (st != NN_OK)
         return st;
     return net_alloc(t, n_layers, out, err);

@@ -326,7 +326,7 @@ float nn_net_loss_grad_from_first(const nn_net *net, nn_workspace *ws, const flo
     assert(nn_net_splits_first(net) && ws_fits(net, ws, batch) && batch > 0);
     assert(j0 < j1 && j1 <= nn_net_size(net, 1) && j0 % NN_FIRST_BLOCK == 0);
     forward_from(net, ws, 2, a1, batch);
-    nn_targets targets = {.labels = labels};
+    nn_targets targets = {.labels = labels, .images = x}; /* see nn_net_loss_grad */
     double loss = loss_backward(net, ws, x, a1, &targets, batch, batch, j0, j1, grad, correct);
     return (float)(loss / (double)batch);
 }
@@ -335,7 +335,7 @@ double nn_net_loss_grad_part(const nn_net *net, nn_workspace *ws, const float *x
                              const uint8_t *labels, size_t batch, size_t norm, float *grad,
                              size_t *correct)
 {
-    nn_targets targets = {.labels = labels};
+    nn_targets targets = {.labels = labels, .images = x}; /* see nn_net_loss_grad */
     return nn_net_loss_grad_targets(net, ws, x, &targets, batch, norm, grad, correct);
 }
 

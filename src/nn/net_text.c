@@ -62,7 +62,7 @@ static nn_status check_row(const char *tok, nn_layer *layers, size_t count, int 
     nn_error le = {{0}};
     if (nn_net_layer_shape(P, L, last, &le) != NN_OK)
         return nn_fail(err, NN_E_ARG, "'%s': %s", tok, le.msg);
-    if (last && (L->c < 2 || L->c > NN_MAX_CLASSES))
+    if (last && ops->output == NULL && (L->c < 2 || L->c > NN_MAX_CLASSES))
         return nn_fail(err, NN_E_ARG, "'%s': the output layer needs 2 to %u classes", tok,
                        NN_MAX_CLASSES);
     return NN_OK;

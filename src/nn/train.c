@@ -88,10 +88,29 @@ static float lr_at(const nn_train_options *opt, size_t epoch, size_t step, size_
     return opt->lr;
 }
 
+/* An autoencoder's mean loss (BCE per pixel) on the images idx[0..n),
+ * into *loss; returns -1 (no accuracy). */
+static double recon_loss_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+                            const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
+{
+    size_t n_in = nn_net_size(net, 0), last = net->n_layers - 1;
+    double loss_sum = 0.0;
+    for (size_t start = 0; start < n; start += VAL_CHUNK) {
+        size_t bs = n - start < VAL_CHUNK ? n - start : VAL_CHUNK;
+        nn_train_gather(data, idx + start, bs, idx + n, n_in, x, y);
+        const float *z = nn_net_forward_to(net, ws, x, bs, last);
+        loss_sum += nn_recon_loss(z, x, bs, n_in);
+    }
+    *loss = n > 0 ? loss_sum / (double)n : 0.0;
+    return -1.0;
+}
+
 /* Fraction of the images idx[0..n) that the net classifies right. */
 static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
                           const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
 {
+    if (!nn_net_has_classes(net))
+        return recon_loss_on(net, ws, data, idx, n, x, y, loss);
     size_t n_in = nn_net_size(net, 0), n_classes = nn_net_size(net, net->n_layers - 1);
     size_t right = 0;
     double loss_sum = 0.0;
@@ -151,6 +170,7 @@ typedef struct {
     uint32_t *idx;   /* n entries: the training order, then the held-out images */
     float *a1[2];    /* layer 1's outputs (batch, sizes[1]), alternate minibatches */
     float *best;     /* the best epoch's parameters, with --val */
+    double best_val_loss; /* an autoencoder's best epoch is its lowest */
     nn_barrier barrier;
     atomic_size_t stop_at; /* the barrier (counted from 1) after which all stop */
     nn_status status;
@@ -211,7 +231,8 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.epoch = epoch;
     stats.epochs = tm->opt->epochs;
     stats.loss = tm->perceptron ? 0.0 : loss_sum / (double)tm->n_train;
-    stats.train_accuracy = (double)right_sum / (double)tm->n_train;
+    stats.train_accuracy = nn_net_has_classes(net) ? (double)right_sum / (double)tm->n_train
+                                                   : -1.0;
     stats.lr = lr_at(tm->opt, epoch, epoch * tm->n_batches - 1, tm->total_steps);
     stats.val_accuracy = -1.0;
     stats.val_loss = -1.0;
@@ -222,8 +243,11 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
                                          workers[0].x[0], workers[0].y[0], &stats.val_loss);
         if (tm->perceptron)
             stats.val_loss = -1.0; /* the perceptron rule minimises no loss */
-        if (stats.val_accuracy > tm->res.best_val_accuracy) {
+        int better = nn_net_has_classes(net) ? stats.val_accuracy > tm->res.best_val_accuracy
+                                             : stats.val_loss < tm->best_val_loss;
+        if (better) {
             tm->res.best_val_accuracy = stats.val_accuracy;
+            tm->best_val_loss = tm->res.best_val_loss = stats.val_loss;
             tm->res.best_epoch = epoch;
             memcpy(tm->best, net->params, net->n_params * sizeof *tm->best);
             stats.is_best = 1;
@@ -637,7 +661,7 @@ static void worker_free(worker *w)
 }
 
 /* What a run reports before its first epoch. */
-static const nn_train_result no_result = {0, 0, -1.0, 0.0};
+static const nn_train_result no_result = {0, 0, -1.0, 0.0, -1.0};
 
 /* Plans a run (of checked options and data): how many threads, how the step is cut, how many minibatches. */
 static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
@@ -662,6 +686,7 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
     tm->status = NN_OK;
     tm->err = err;
     tm->res = no_result;
+    tm->best_val_loss = INFINITY;
     atomic_init(&tm->stop_at, SIZE_MAX);
 }
 

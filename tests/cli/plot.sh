@@ -202,4 +202,25 @@ run_nn "${R[@]}" -o "$TMP/no.svg" "$TMP/log.jsonl"
 expect_error 2 "unexpected argument" "a log with --reading"
 run_nn plot --reading "$TMP/lstm.nnc" --images "$TMP/lstm.nnc" -o "$TMP/no.svg"
 expect_status 1 "plot --reading: a model file as images"
+# --- plot --weights: the first layer's weights as pictures
+run_nn plot --weights "$TMP/m.nnc" -o "$TMP/w.svg"
+expect_status 0 "plot --weights of a dense net"
+valid_svg "$TMP/w.svg" "dense weights"
+check "one picture per first-layer neuron" [ "$(grep -c '<g id="unit-' "$TMP/w.svg")" -eq 16 ]
+check "the templates are 28x28" grep -q '16 neurons, 28x28 each' "$TMP/w.svg"
+"$NNCLASS" plot --weights "$TMP/m.nnc" -o "$TMP/w2.svg" >/dev/null 2>&1
+check "weights picture is deterministic" cmp -s "$TMP/w.svg" "$TMP/w2.svg"
+if [ -f "$DATA/models/mnist-cnn.nnc" ]; then
+    run_nn plot --weights "$DATA/models/mnist-cnn.nnc" -o "$TMP/wc.svg"
+    expect_status 0 "plot --weights of a CNN"
+    valid_svg "$TMP/wc.svg" "conv kernels"
+    check "the kernels are 5x5" grep -q 'kernels, 5x5 each' "$TMP/wc.svg"
+fi
+run_nn plot --weights "$TMP/lstm.nnc" -o "$TMP/no.svg"
+expect_error 1 "the first layer is lstm" "plot --weights of an LSTM"
+check "no picture of a refused model" [ ! -e "$TMP/no.svg" ]
+run_nn plot --weights "$TMP/m.nnc" --reading "$TMP/m.nnc" -o "$TMP/no.svg"
+expect_error 2 "either --reading or --weights" "--weights with --reading"
+run_nn plot --weights "$TMP/m.nnc" -o "$TMP/no.svg" "$TMP/log.jsonl"
+expect_error 2 "unexpected argument" "a log with --weights"
 finish

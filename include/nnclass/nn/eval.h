@@ -67,6 +67,18 @@ void nn_evaluator_free(nn_evaluator *ev);
 nn_status nn_evaluator_run(nn_evaluator *ev, const nn_dataset *data, nn_confusion *c,
                            uint8_t *predicted, float *confidence, nn_error *err);
 
+/* An autoencoder's (a net ending in a reconstruction output) mean loss on
+ * data: binary cross-entropy per pixel against the images / 255, averaged
+ * over pixels and images, into *loss. data is checked first (NN_E_MISMATCH);
+ * NN_E_NUMERIC when the loss is not finite. */
+nn_status nn_evaluate_recon(const nn_net *net, const nn_dataset *data, double *loss,
+                            nn_error *err);
+
+/* nn_evaluate_recon of ev's net on one chunk, in ev's scratch: adds the
+ * chunk's summed per-image losses to *sum. */
+nn_status nn_evaluator_run_recon(nn_evaluator *ev, const nn_dataset *data, double *sum,
+                                 nn_error *err);
+
 /* correct / total; 0 for an empty matrix. */
 double nn_confusion_accuracy(const nn_confusion *c);
 

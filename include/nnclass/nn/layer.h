@@ -75,10 +75,11 @@ typedef enum {
     NN_LAYER_RNN = 4,
     NN_LAYER_GRU = 5,
     NN_LAYER_LSTM = 6,
+    NN_LAYER_RECON = 7, /* the reconstruction output (sigmoid + BCE) */
 } nn_layer_kind;
 
 /* Kinds known to the table: 0 .. NN_LAYER_KINDS-1. */
-#define NN_LAYER_KINDS 7u
+#define NN_LAYER_KINDS 8u
 
 /* One row of the table. To describe a layer, fill kind, act and the fields
  * its kind reads (dense c, its neurons; conv k, c (C_out) and same; pool
@@ -337,5 +338,14 @@ struct nn_output_ops {
 
 /* Softmax with cross-entropy (one byte label per sample). */
 extern const nn_output_ops nn_output_softmax_xent;
+
+/* Reconstruction: a sigmoid per value and binary cross-entropy against the
+ * target images (targets->images, values in [0, 1]); a sample's loss is
+ * the mean over its values. */
+extern const nn_output_ops nn_output_recon_bce;
+
+/* The summed per-sample losses of nn_output_recon_bce (each the mean BCE
+ * over n values) of scores z (batch, n) against targets y (batch, n). */
+double nn_recon_loss(const float *z, const float *y, size_t batch, size_t n);
 
 #endif

@@ -118,6 +118,11 @@ void nn_net_format_table(const nn_net *net, nn_activation def_act, char *out, si
  * activation (what model format version 1 can hold). */
 int nn_net_is_dense(const nn_net *net);
 
+/* 1 when the net is a classifier (its output reads one label per sample:
+ * one output per class), 0 when its last row's kind names an output of
+ * its own (reconstruction), whose width is not a class count. */
+int nn_net_has_classes(const nn_net *net);
+
 /* Weights and biases of layer l (1 <= l < n_layers). */
 size_t nn_net_layer_weights(const nn_net *net, size_t l);
 size_t nn_net_layer_biases(const nn_net *net, size_t l);
@@ -218,7 +223,8 @@ nn_status nn_net_step_probs(const nn_net *net, const float *x, float *probs, nn_
  * floats, same layout as params) receives d(mean loss)/d(params). x is
  * (batch, sizes[0]), labels[i] < n_classes. Not for NN_ACT_STEP. Returns the
  * loss (NaN or Inf when the net has diverged). If correct is not NULL it
- * receives the number of images predicted right by this forward pass. */
+ * receives the number of images predicted right by this forward pass. A
+ * net ending in a reconstruction output reads x itself as its targets. */
 float nn_net_loss_grad(const nn_net *net, nn_workspace *ws, const float *x,
                        const uint8_t *labels, size_t batch, float *grad,
                        size_t *correct);

@@ -105,6 +105,7 @@ typedef struct {
     size_t best_epoch;        /* epoch whose weights the net holds at the end */
     double best_val_accuracy; /* < 0 without validation */
     double final_loss;
+    double best_val_loss;     /* the best epoch's validation loss; < 0 without */
 } nn_train_result;
 
 /* Trains net (already initialised) on data. Checks the options

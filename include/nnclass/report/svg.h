@@ -85,6 +85,27 @@ typedef struct {
 nn_status nn_svg_gallery(nn_svg *s, const nn_svg_tile *tiles, size_t n, size_t rows,
                          size_t cols, const char *title, const char *subtitle, nn_error *err);
 
+/* One image of an autoencoder and its reconstruction. */
+typedef struct {
+    const uint8_t *input;   /* rows * cols bytes, 0 background, 255 ink */
+    const uint8_t *output;  /* its reconstruction, the same size */
+    size_t index;           /* position of the image in its file */
+    double loss;            /* its binary cross-entropy per pixel */
+} nn_svg_recon;
+
+/* Draws n images beside their reconstructions (pairs in a grid, 4 to a
+ * row), each pair captioned with its index and its loss. */
+nn_status nn_svg_reconstructions(nn_svg *s, const nn_svg_recon *pairs, size_t n, size_t rows,
+                                 size_t cols, const char *title, const char *subtitle,
+                                 nn_error *err);
+
+/* Draws n weight templates of rows x cols floats each (w holds them one
+ * after another: a first dense layer's rows, a first conv layer's
+ * kernels) in a grid, each scaled by its own largest magnitude: positive
+ * red, negative blue, zero white. */
+nn_status nn_svg_weights(nn_svg *s, const float *w, size_t n, size_t rows, size_t cols,
+                         const char *title, const char *subtitle, nn_error *err);
+
 /* One image as a recurrent net reads it: its pixels and the net's
  * probabilities after each step (steps x n_classes, the last row its
  * answer). */
