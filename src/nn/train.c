@@ -51,8 +51,6 @@
 #include "net_internal.h"
 #include "train_internal.h"
 
-/* Images per forward pass when measuring validation accuracy. */
-#define VAL_CHUNK 256u
 
 /* The largest minibatch (in input floats) whose successor is scaled while
  * the threads wait for each other. A larger one takes longer to scale than
@@ -69,65 +67,6 @@ static double now_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Learning rate of a step: epoch is 1-based, step counts minibatches from 0
- * over the whole run, total_steps is their number. */
-static float lr_at(const nn_train_options *opt, size_t epoch, size_t step, size_t total_steps)
-{
-    switch (opt->schedule) {
-    case NN_LR_CONSTANT:
-        break;
-    case NN_LR_STEP:
-        return (float)((double)opt->lr *
-                       pow((double)opt->step_gamma, (double)((epoch - 1) / opt->step_epochs)));
-    case NN_LR_COSINE:
-        return (float)((double)opt->lr * 0.5 *
-                       (1.0 + cos(3.14159265358979323846 * (double)step / (double)total_steps)));
-    }
-    return opt->lr;
-}
-
-/* An autoencoder's mean loss (BCE per pixel) on the images idx[0..n),
- * into *loss; returns -1 (no accuracy). */
-static double recon_loss_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
-                            const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
-{
-    size_t n_in = nn_net_size(net, 0), last = net->n_layers - 1;
-    double loss_sum = 0.0;
-    for (size_t start = 0; start < n; start += VAL_CHUNK) {
-        size_t bs = n - start < VAL_CHUNK ? n - start : VAL_CHUNK;
-        nn_train_gather(data, idx + start, bs, idx + n, n_in, x, y);
-        const float *z = nn_net_forward_to(net, ws, x, bs, last);
-        loss_sum += nn_recon_loss(z, x, bs, n_in);
-    }
-    *loss = n > 0 ? loss_sum / (double)n : 0.0;
-    return -1.0;
-}
-
-/* Fraction of the images idx[0..n) that the net classifies right. */
-static double accuracy_on(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
-                          const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss)
-{
-    if (!nn_net_has_classes(net))
-        return recon_loss_on(net, ws, data, idx, n, x, y, loss);
-    size_t n_in = nn_net_size(net, 0), n_classes = nn_net_size(net, net->n_layers - 1);
-    size_t right = 0;
-    double loss_sum = 0.0;
-    for (size_t start = 0; start < n; start += VAL_CHUNK) {
-        size_t bs = n - start < VAL_CHUNK ? n - start : VAL_CHUNK;
-        nn_train_gather(data, idx + start, bs, idx + n, n_in, x, y);
-        const float *probs = nn_net_forward_batch(net, ws, x, bs);
-        for (size_t r = 0; r < bs; r++) {
-            right += nn_argmax(probs + r * n_classes, n_classes) == y[r];
-            /* cross-entropy of the true class, floored as a float's smallest
-             * normal so that a confident mistake costs much, not infinity */
-            float p = probs[r * n_classes + y[r]];
-            loss_sum -= log(p > 1.17549435e-38f ? (double)p : 1.17549435e-38);
-        }
-    }
-    *loss = n > 0 ? loss_sum / (double)n : 0.0;
-    return n > 0 ? (double)right / (double)n : 0.0;
 }
 
 /* The perceptron rule on a minibatch, by the only layer's operation (a
@@ -233,13 +172,13 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.loss = tm->perceptron ? 0.0 : loss_sum / (double)tm->n_train;
     stats.train_accuracy = nn_net_has_classes(net) ? (double)right_sum / (double)tm->n_train
                                                    : -1.0;
-    stats.lr = lr_at(tm->opt, epoch, epoch * tm->n_batches - 1, tm->total_steps);
+    stats.lr = nn_train_lr_at(tm->opt, epoch, epoch * tm->n_batches - 1, tm->total_steps);
     stats.val_accuracy = -1.0;
     stats.val_loss = -1.0;
     stats.is_best = 0;
     if (tm->n_val > 0) {
         nn_workspace *ws = workers[0].val_ws != NULL ? workers[0].val_ws : workers[0].ws;
-        stats.val_accuracy = accuracy_on(net, ws, tm->data, tm->idx + tm->n_train, tm->n_val,
+        stats.val_accuracy = nn_train_measure(net, ws, tm->data, tm->idx + tm->n_train, tm->n_val,
                                          workers[0].x[0], workers[0].y[0], &stats.val_loss);
         if (tm->perceptron)
             stats.val_loss = -1.0; /* the perceptron rule minimises no loss */
@@ -445,7 +384,7 @@ static int second_half(worker *w, const float *x, const uint8_t *y, size_t bs,
                        const position *at, float *loss, size_t *right)
 {
     team *tm = w->tm;
-    float lr = lr_at(tm->opt, at->epoch, at->step, tm->total_steps);
+    float lr = nn_train_lr_at(tm->opt, at->epoch, at->step, tm->total_steps);
     *loss = 0.0f;
     if (tm->perceptron) {
         *right = perceptron_step(w->net, x, y, bs, lr, w->grad);
@@ -696,7 +635,7 @@ static nn_status team_alloc(team *tm, worker **workers)
 {
     const nn_net *net = tm->net;
     const size_t batch = tm->opt->batch, n = tm->data->count;
-    const size_t chunk = batch > VAL_CHUNK ? batch : VAL_CHUNK;
+    const size_t chunk = batch > NN_TRAIN_VAL_CHUNK ? batch : NN_TRAIN_VAL_CHUNK;
     *workers = calloc(tm->n_threads, sizeof **workers);
     tm->idx = malloc(n * sizeof *tm->idx);
     if (tm->split) {
@@ -714,7 +653,7 @@ static nn_status team_alloc(team *tm, worker **workers)
         (tm->sharded && (tm->part_grad[0] == NULL || tm->part_grad[1] == NULL)))
         return nn_fail(tm->err, NN_E_NOMEM, "out of memory for training on %zu images", n);
     for (size_t t = 0; t < tm->n_threads; t++) {
-        /* Thread 0 also measures validation accuracy, VAL_CHUNK images a pass. */
+        /* Thread 0 also measures validation accuracy, NN_TRAIN_VAL_CHUNK images a pass. */
         nn_status st = worker_init(&(*workers)[t], tm, t, t == 0 ? chunk : batch, tm->err);
         if (st != NN_OK)
             return st;

@@ -50,4 +50,19 @@ void nn_optimiser_update(optimiser *o, nn_net *net, const float *grad, float lr,
  * thread scales its copy alike. */
 void nn_clip_norm(float *g, size_t n, float max);
 
+/* Images per forward pass when measuring on held-out images. */
+#define NN_TRAIN_VAL_CHUNK 256u
+
+/* Learning rate of a step (train_measure.c): epoch is 1-based, step counts
+ * minibatches from 0 over the whole run, total_steps is their number. */
+float nn_train_lr_at(const nn_train_options *opt, size_t epoch, size_t step,
+                     size_t total_steps);
+
+/* The fraction of the images idx[0..n) of data the net classifies right,
+ * and their mean loss into *loss; for an autoencoder, -1 and its mean
+ * reconstruction loss. x and y are room for a chunk of images and labels;
+ * idx[n..] is room for the chunk's indexes. */
+double nn_train_measure(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+                        const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss);
+
 #endif
