@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "record.h"
 #include "nnclass/nn/dataset.h"
 #include "nnclass/base/error.h"
 #include "nnclass/io/idx.h"
@@ -400,6 +401,12 @@ int cli_save_svg(const char *path, const nn_svg *svg);
  * (name: as the user gave it, for the subtitle) as an SVG at output
  * (plot_weights.c). Returns the exit code. */
 int cli_plot_weights(const char *path, const char *name, const char *title, const char *output);
+
+/* eval's report for an autoencoder (eval_recon.c): the mean reconstruction
+ * loss (sum over n images), as text when format is NULL, else as a JSON or
+ * CSV record. */
+void cli_print_recon_report(const cli_rec_format *format, const char *model,
+                            const char *images, size_t n, double sum, double seconds);
 
 /* `nnclass plot --reading`: what to draw (plot_reading.c). */
 #define CLI_READING_MAX 32 /* images in one picture */

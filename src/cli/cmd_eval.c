@@ -715,40 +715,13 @@ static int draw_pictures(const eval_args *a, const eval_job *j)
     return CLI_OK;
 }
 
-/* An autoencoder's report: its mean loss, BCE per pixel, on the images. */
+/* An autoencoder's report (eval_recon.c), in the format asked for. */
 static void print_recon_report(const eval_args *a, const eval_job *j, double seconds)
 {
-    cli_rec rec;
-    size_t n = j->tally.count;
-    double loss = n > 0 ? j->tally.sum / (double)n : 0.0;
-    switch (a->format) {
-    case FORMAT_TEXT:
-        printf("reconstruction loss %.4f (mean binary cross-entropy per pixel, %zu images)\n",
-               loss, n);
-        printf("time %.2fs\n", seconds);
-        break;
-    case FORMAT_JSON:
-        cli_rec_init(&rec, stdout, CLI_REC_JSON);
-        cli_rec_begin(&rec);
-        cli_rec_str(&rec, "model", j->model_path);
-        cli_rec_str(&rec, "images", j->images_path);
-        cli_rec_size(&rec, "count", n);
-        cli_rec_fixed(&rec, "reconstruction_loss", loss, 6);
-        cli_rec_fixed(&rec, "seconds", seconds, 4);
-        cli_rec_end(&rec);
-        break;
-    case FORMAT_CSV:
-        cli_rec_init(&rec, stdout, CLI_REC_CSV);
-        cli_rec_begin(&rec);
-        cli_rec_str(&rec, NULL, "count");
-        cli_rec_str(&rec, NULL, "reconstruction_loss");
-        cli_rec_end(&rec);
-        cli_rec_begin(&rec);
-        cli_rec_size(&rec, "count", n);
-        cli_rec_fixed(&rec, "reconstruction_loss", loss, 6);
-        cli_rec_end(&rec);
-        break;
-    }
+    static const cli_rec_format formats[] = {[FORMAT_JSON] = CLI_REC_JSON,
+                                             [FORMAT_CSV] = CLI_REC_CSV};
+    cli_print_recon_report(a->format == FORMAT_TEXT ? NULL : &formats[a->format], j->model_path,
+                           j->images_path, j->tally.count, j->tally.sum, seconds);
 }
 
 static void print_report(const eval_args *a, const eval_job *j, double seconds)
