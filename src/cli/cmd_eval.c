@@ -546,6 +546,29 @@ typedef struct {
     size_t count;
 } recon_tally;
 
+/* One chunk (the images from done on) into conf, the wrong ones to keeper;
+ * an autoencoder's into recon instead. names: the model's and the images'
+ * paths, for messages. */
+static nn_status eval_chunk(nn_evaluator *ev, const nn_dataset *chunk, size_t done,
+                            nn_confusion *conf, error_keeper *keeper, recon_tally *recon,
+                            const char *const names[2], nn_error *err)
+{
+    uint8_t predicted[EVAL_CHUNK_IMAGES];
+    float confidence[EVAL_CHUNK_IMAGES];
+    nn_error net_err = {{0}};
+    nn_status st = recon != NULL
+                       ? nn_evaluator_run_recon(ev, chunk, &recon->sum, &net_err)
+                       : nn_evaluator_run(ev, chunk, conf, predicted, confidence, &net_err);
+    if (st != NN_OK)
+        return nn_fail(err, st, "%s: %s", st == NN_E_NUMERIC ? names[0] : names[1],
+                       net_err.msg);
+    if (recon != NULL)
+        recon->count += chunk->count;
+    else if (keep_errors(keeper, chunk, done, predicted, confidence) != 0)
+        return nn_fail(err, NN_E_NOMEM, "%s: out of memory", names[1]);
+    return NN_OK;
+}
+
 /* Classifies the image file chunk by chunk against the loaded labels, in one
  * pass (standard input and pipes work): inflating and classifying a small
  * cache-warm buffer is faster than holding all the pixels, and memory stays
@@ -563,8 +586,6 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
     nn_dataset whole = {0};
     nn_evaluator *ev = NULL;
     uint8_t *buf = NULL;
-    uint8_t predicted[EVAL_CHUNK_IMAGES];
-    float confidence[EVAL_CHUNK_IMAGES];
     nn_status st = cli_input_open(images_path, o, &in, err);
     if (st != NN_OK)
         return st;
@@ -590,18 +611,8 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
             break;
         nn_dataset chunk = nn_dataset_view(buf, whole.labels + done, got, whole.rows,
                                            whole.cols, whole.n_classes);
-        nn_error net_err = {{0}};
-        if (recon != NULL)
-            st = nn_evaluator_run_recon(ev, &chunk, &recon->sum, &net_err);
-        else
-            st = nn_evaluator_run(ev, &chunk, conf, predicted, confidence, &net_err);
-        if (recon != NULL && st == NN_OK)
-            recon->count += got;
-        if (st != NN_OK)
-            st = nn_fail(err, st, "%s: %s", st == NN_E_NUMERIC ? model_path : images_path,
-                         net_err.msg);
-        else if (recon == NULL && keep_errors(keeper, &chunk, done, predicted, confidence) != 0)
-            st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", images_path);
+        const char *names[2] = {model_path, images_path};
+        st = eval_chunk(ev, &chunk, done, conf, keeper, recon, names, err);
         done += got;
         if (st == NN_OK && whole.count >= CLI_BAR_MIN_IMAGES) {
             double t = cli_bar_elapsed(bar), rate = t > 0 ? (double)done / t : -1;

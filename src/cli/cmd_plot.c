@@ -70,39 +70,11 @@ typedef struct {
     size_t count;
 } plot_args;
 
-/* Returns -1 to go on, else the exit code (help, or a usage error). */
-static int parse_args(int argc, char **argv, plot_args *a)
+/* What the picture is (the weights or the reading of a model, or a log's
+ * learning curve) and the options each allows, after the options were
+ * read; -1 to go on, else the exit code of the usage error. */
+static int check_mode(int argc, char **argv, plot_args *a)
 {
-    memset(a, 0, sizeof *a);
-    a->count = READING_DEFAULT_COUNT;
-    cli_options_reset();
-    int c;
-    while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
-        switch (c) {
-        case 'o':
-            if (optarg[0] == '\0') {
-                cli_error("--output: empty file name");
-                return CLI_EXIT_USAGE;
-            }
-            a->output = optarg;
-            break;
-        case OPT_TITLE: a->title = optarg; break;
-        case OPT_READING: a->reading = optarg; break;
-        case OPT_WEIGHTS: a->weights = optarg; break;
-        case OPT_IMAGES: a->images = optarg; break;
-        case OPT_LABELS: a->labels = optarg; break;
-        case OPT_DATA_DIR: a->data_dir = optarg; break;
-        case OPT_COUNT:
-            if (cli_parse_size("--count", optarg, 1, CLI_READING_MAX, &a->count) != 0)
-                return CLI_EXIT_USAGE;
-            break;
-        case 'h': usage(stdout); return CLI_OK;
-        case ':': return cli_usage_error("plot", "%s: missing value", argv[optind - 1]);
-        default: return cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (a->output == NULL)
-        return cli_usage_error("plot", "-o FILE.svg is required");
     if (a->weights != NULL) {
         if (a->reading != NULL)
             return cli_usage_error("plot", "give either --reading or --weights");
@@ -137,6 +109,42 @@ static int parse_args(int argc, char **argv, plot_args *a)
         return cli_usage_error("plot", "unexpected argument '%s'", argv[optind + 1]);
     a->log_path = argv[optind];
     return -1;
+}
+
+/* Returns -1 to go on, else the exit code (help, or a usage error). */
+static int parse_args(int argc, char **argv, plot_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->count = READING_DEFAULT_COUNT;
+    cli_options_reset();
+    int c;
+    while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'o':
+            if (optarg[0] == '\0') {
+                cli_error("--output: empty file name");
+                return CLI_EXIT_USAGE;
+            }
+            a->output = optarg;
+            break;
+        case OPT_TITLE: a->title = optarg; break;
+        case OPT_READING: a->reading = optarg; break;
+        case OPT_WEIGHTS: a->weights = optarg; break;
+        case OPT_IMAGES: a->images = optarg; break;
+        case OPT_LABELS: a->labels = optarg; break;
+        case OPT_DATA_DIR: a->data_dir = optarg; break;
+        case OPT_COUNT:
+            if (cli_parse_size("--count", optarg, 1, CLI_READING_MAX, &a->count) != 0)
+                return CLI_EXIT_USAGE;
+            break;
+        case 'h': usage(stdout); return CLI_OK;
+        case ':': return cli_usage_error("plot", "%s: missing value", argv[optind - 1]);
+        default: return cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (a->output == NULL)
+        return cli_usage_error("plot", "-o FILE.svg is required");
+    return check_mode(argc, argv, a);
 }
 
 /* The whole log at path ("-": standard input, called name) in a new
