@@ -83,9 +83,9 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 echo "== ThreadSanitizer build and the threaded modules' tests"
 cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNNCLASS_SANITIZE_THREAD=ON \
     -DNNCLASS_STATIC_BLAS=OFF >/dev/null
-cmake --build build-tsan -j "$jobs" --target test_train test_idx test_net_layers
+cmake --build build-tsan -j "$jobs" --target test_train test_idx test_net_layers test_recurrent
 TSAN_OPTIONS=halt_on_error=1 \
-    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R '^test_(train|idx|net_layers)$'
+    ctest --test-dir build-tsan --output-on-failure -j "$jobs" -R '^test_(train|idx|net_layers|recurrent)$'
 
 if command -v valgrind >/dev/null 2>&1; then
     echo "== valgrind memcheck"
