@@ -142,11 +142,27 @@ int cli_check_input_options(const char *cmd, const char *images, const char *lab
                             const char *dataset);
 
 /* The model file a command loads, in out (cap bytes): --model (a path, or a
- * bare name in the data folder), else the default model of dataset (mnist's
- * for files of their own). Returns 0, or the exit code of the printed
- * error when the default model is missing. */
-int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
-                   size_t cap);
+ * bare name in the data folder), else the default model of dataset; for
+ * files of their own, the most accurate shipped model (CLI_IMAGE_MODEL) when
+ * first_input (may be NULL) is a PNG, JPEG or PGM/PPM file and that model is
+ * there, else mnist's. *by_default (may be NULL) says whether no --model
+ * chose. Returns 0, or the exit code of the printed error when the default
+ * model is missing. */
+int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset,
+                   const char *first_input, char *out, size_t cap, int *by_default);
+
+/* The shipped model that answers image files when no --model is named. */
+#define CLI_IMAGE_MODEL "mnist-cnn"
+
+/* Whether path ("-" = standard input) holds encoded images (PNG, JPEG,
+ * PGM/PPM) rather than IDX, looking at its first bytes without taking them
+ * from the input: 0 for a pipe, which cannot be looked at twice, and for a
+ * file that cannot be read (reading it later says why). */
+int cli_holds_pictures(const char *path);
+
+/* The stderr note (unless quiet) naming the model that answers when no
+ * --model chose it. */
+void cli_model_note(const char *model_path, int quiet);
 
 /* Fills the provenance of a model trained on images and labels into meta
  * (provenance.c): this nnclass's release, OpenBLAS's core, and the CRC-32
@@ -382,6 +398,10 @@ int cli_names_several(cli_names *n);
  * when the list is standard input), so that the caller goes on; -2 after
  * printing a read error of the list (stop). */
 int cli_names_next(cli_names *n, const char **name);
+
+/* The next name without taking it, or NULL at the end or before an entry
+ * that is no name. */
+const char *cli_names_peek(cli_names *n);
 
 /* Closes the list (not standard input). */
 void cli_names_close(cli_names *n);
