@@ -83,7 +83,7 @@ _nnclass()
         --optimizer) values="sgd momentum nesterov adam" ;;
         --lr-schedule) values="constant step cosine" ;;
         --arch) values="mlp cnn lstm" ;;
-        --model | --reading)
+        --model | --reading | --init)
             COMPREPLY=($(compgen -W "$(_nnclass_model_names "$bin")" -- "$cur"))
             COMPREPLY+=($(compgen -f -X '!*.nnc' -- "$cur") $(compgen -d -- "$cur"))
             return ;;

@@ -164,6 +164,14 @@ int cli_holds_pictures(const char *path);
  * --model chose it. */
 void cli_model_note(const char *model_path, int quiet);
 
+/* train --init (train_init.c): loads the model init names (a path or a bare
+ * name, as --model) into *net and *meta, and checks that it reads rows x
+ * cols images into data_classes classes. Returns 0, or the exit code of the
+ * printed error (1: no such model, a bad file, or data that does not fit). */
+int cli_train_init(const char *init, const char *data_dir, const char *images_path,
+                   size_t rows, size_t cols, size_t data_classes, nn_net **net,
+                   nn_model_meta *meta);
+
 /* Fills the provenance of a model trained on images and labels into meta
  * (provenance.c): this nnclass's release, OpenBLAS's core, and the CRC-32
  * of the pixels and of the labels as read. */

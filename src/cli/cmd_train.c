@@ -71,6 +71,8 @@ typedef struct {
     int arch;                                 /* --arch: an index in recipes[] */
     int epochs_given, batch_given, lr_given, augment_given;
     int optimizer_given, weight_decay_given, clip_given;
+    int arch_given, activation_given;         /* --arch, --activation */
+    const char *init;                         /* --init: the model to start from */
 } train_args;
 
 static void usage(FILE *out)
@@ -109,6 +111,10 @@ static void usage(FILE *out)
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
         "                         --weight-decay 0 --clip-norm %g\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
+        "  --init MODEL         start from a model (a file, or a bare name such as\n"
+        "                       mnist-cnn): its network, class names and weights,\n"
+        "                       to fine-tune it on other data; takes no --layers,\n"
+        "                       --hidden, --arch or --activation\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
         "                       layer (--layers 784,10)\n"
@@ -160,7 +166,7 @@ enum {
     OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
-    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM,
+    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM, OPT_INIT,
 };
 
 static const struct option long_options[] = {
@@ -173,6 +179,7 @@ static const struct option long_options[] = {
     {"layers", required_argument, NULL, OPT_LAYERS},
     {"hidden", required_argument, NULL, OPT_HIDDEN},
     {"arch", required_argument, NULL, OPT_ARCH},
+    {"init", required_argument, NULL, OPT_INIT},
     {"augment", required_argument, NULL, OPT_AUGMENT},
     {"clip-norm", required_argument, NULL, OPT_CLIP_NORM},
     {"activation", required_argument, NULL, OPT_ACTIVATION},
@@ -318,8 +325,11 @@ static int parse_option(int c, void *args)
     case OPT_HIDDEN: bad = parse_network_shape(c, a); break;
     case OPT_ARCH:
         bad = cli_parse_enum("--arch", "architecture", optarg, archs, N_RECIPES, &a->arch);
+        a->arch_given = 1;
         break;
+    case OPT_INIT: a->init = optarg; break;
     case OPT_ACTIVATION:
+        a->activation_given = 1;
         if (nn_activation_parse(optarg, &a->activation) != 0)
             bad = cli_enum_error("--activation", "activation", optarg,
                                  "sigmoid, relu, tanh or step");
@@ -339,6 +349,11 @@ static int check_combinations(train_args *a)
 {
     if (a->layers_given && a->hidden_given)
         return cli_usage_error("train", "--layers and --hidden both give the network: use one");
+    if (a->init != NULL && (a->layers_given || a->hidden_given || a->arch_given ||
+                            a->activation_given))
+        return cli_usage_error("train", "--init: the network is the model's; it takes no %s",
+                               a->layers_given ? "--layers" : a->hidden_given ? "--hidden"
+                               : a->arch_given ? "--arch" : "--activation");
     if (a->activation == NN_ACT_STEP && a->optimizer_flag != NULL)
         return cli_usage_error("train", "%s: the perceptron (--activation step) learns by the "
                                "perceptron rule, which has no optimizer, momentum or weight "
@@ -639,6 +654,7 @@ typedef struct {
     nn_dataset data;        /* a view of images and labels */
     size_t n_classes;
     progress prog;
+    nn_model_meta init_meta; /* --init: what the model started from says */
 } train_job;
 
 /* The training files: --images and --labels, else the dataset's. */
@@ -734,9 +750,20 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
 {
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
     size_t data_classes = data_class_count(a);
+    nn_images *im = &j->images;
+    if (a->init != NULL) {
+        int rc = cli_train_init(a->init, j->data_dir, j->images_path, im->rows, im->cols,
+                                data_classes, net, &j->init_meta);
+        if (rc != CLI_OK)
+            return rc;
+        a->activation = nn_net_hidden(*net); /* the recipe's text, the perceptron rule */
+        sizes[0] = im->rows * im->cols;
+        sizes[1] = data_classes;
+        n_sizes = 2;
+    }
     if (a->table_is_recipe) /* --arch: the output layer is the data's classes */
         a->layers[a->n_table - 1].c = data_classes;
-    int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
+    int rc = a->init != NULL ? CLI_OK : layer_sizes(a, j, data_classes, sizes, &n_sizes);
     if (rc != CLI_OK)
         return rc;
     j->n_classes = sizes[n_sizes - 1];
@@ -745,7 +772,6 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
                                "%zu classes%s", j->n_classes,
                                a->dataset != NULL ? a->dataset : j->labels_path, data_classes,
                                a->classes > 0 ? " (--classes)" : "; --classes N sets the count");
-    nn_images *im = &j->images;
     j->data = nn_dataset_view(im->pixels, j->labels.labels, im->count, im->rows, im->cols,
                               j->n_classes);
     nn_error err = {{0}};
@@ -759,6 +785,8 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
         a->train.batch > im->count - a->train.val_count)
         a->train.batch = im->count - a->train.val_count;
     st = nn_train_options_check(&a->train, im->count, &err);
+    if (st == NN_OK && a->init != NULL)
+        return CLI_OK; /* the network is the model's */
     if (st == NN_OK && a->n_table > 0)
         st = nn_net_create_table(a->layers, a->n_table, net, &err);
     else if (st == NN_OK)
@@ -834,7 +862,10 @@ static void model_meta(const train_args *a, const train_job *j, const nn_net *ne
     meta->n_classes = j->n_classes;
     size_t n_names = 0;
     const char *const *names = cli_dataset_class_names(a->dataset, &n_names);
-    if (names != NULL && n_names == j->n_classes) {
+    if (a->init != NULL && j->init_meta.has_class_names) { /* the model's own names */
+        meta->has_class_names = 1;
+        memcpy(meta->class_names, j->init_meta.class_names, sizeof meta->class_names);
+    } else if (names != NULL && n_names == j->n_classes) {
         meta->has_class_names = 1;
         for (size_t i = 0; i < n_names; i++)
             snprintf(meta->class_names[i], NN_MODEL_NAME_LEN, "%s", names[i]);
@@ -908,7 +939,8 @@ int cmd_train(int argc, char **argv)
     a.train.threads = a.threads > 0 ? cli_cap_threads(a.threads, a.quiet) : cli_free_cpus();
     nn_rng rng;
     nn_rng_seed(&rng, a.train.seed);
-    nn_net_init(net, &rng);
+    if (a.init == NULL) /* --init keeps the model's weights */
+        nn_net_init(net, &rng);
 
     nn_train_result result;
     rc = run_training(&a, &job, net, &result);
