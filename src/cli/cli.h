@@ -19,6 +19,7 @@
 #include "nnclass/io/idx.h"
 #include "nnclass/io/imagestream.h"
 #include "nnclass/io/preprocess.h"
+#include "nnclass/nn/augment.h"
 #include "nnclass/nn/eval.h"
 #include "nnclass/nn/model.h"
 #include "nnclass/report/svg.h"
@@ -171,6 +172,15 @@ void cli_model_note(const char *model_path, int quiet);
 int cli_train_init(const char *init, const char *data_dir, const char *images_path,
                    size_t rows, size_t cols, size_t data_classes, nn_net **net,
                    nn_model_meta *meta);
+
+/* train's distortions (train_distort.c): the value of opt (--elastic,
+ * --affine, --stroke; --blur takes none) into o. 0, or -1 after printing a
+ * bad value. */
+int cli_parse_distortion(const char *opt, const char *value, nn_augment_options *o);
+
+/* The distortions of o as text for the recipe (" elastic=2 stroke=1"), or
+ * "" for none, in out (cap bytes). */
+void cli_describe_distortion(const nn_augment_options *o, char *out, size_t cap);
 
 /* Fills the provenance of a model trained on images and labels into meta
  * (provenance.c): this nnclass's release, OpenBLAS's core, and the CRC-32

@@ -134,6 +134,17 @@ static void usage(FILE *out)
         "                       model is the same for any N\n"
         "  --augment N          shift each training image by up to N pixels each way,\n"
         "                       at random (seeded) (default 0: none; at most %u)\n"
+        "  --elastic A          distort each training image by a smooth random field\n"
+        "                       (Simard et al. 2003, sigma 4) of about A pixels (RMS)\n"
+        "                       (default 0: none; at most 8)\n"
+        "  --affine LIST        rotate, scale, slant and stretch each training image at\n"
+        "                       random, up to rotate=DEG,scale=F,shear=F,aspect=F (the\n"
+        "                       ones left out: 0); 'default' is\n"
+        "                       rotate=10,scale=0.1,shear=0.3,aspect=0.1 (default: none)\n"
+        "  --stroke N           thicken or thin each training image's strokes by up\n"
+        "                       to N pixels at random (default 0: none; at most 4)\n"
+        "  --blur               blur a third of the training images slightly and\n"
+        "                       binarise another third, at random (default: none)\n"
         "  --clip-norm X        scale each minibatch's gradient down to this norm when\n"
         "                       it is larger (default 0: never)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
@@ -166,7 +177,8 @@ enum {
     OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
-    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM, OPT_INIT,
+    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM, OPT_INIT, OPT_ELASTIC, OPT_AFFINE,
+    OPT_STROKE, OPT_BLUR,
 };
 
 static const struct option long_options[] = {
@@ -182,6 +194,10 @@ static const struct option long_options[] = {
     {"init", required_argument, NULL, OPT_INIT},
     {"augment", required_argument, NULL, OPT_AUGMENT},
     {"clip-norm", required_argument, NULL, OPT_CLIP_NORM},
+    {"elastic", required_argument, NULL, OPT_ELASTIC},
+    {"affine", required_argument, NULL, OPT_AFFINE},
+    {"stroke", required_argument, NULL, OPT_STROKE},
+    {"blur", no_argument, NULL, OPT_BLUR},
     {"activation", required_argument, NULL, OPT_ACTIVATION},
     {"epochs", required_argument, NULL, OPT_EPOCHS},
     {"batch", required_argument, NULL, OPT_BATCH},
@@ -256,6 +272,14 @@ static int parse_training_option(int c, train_args *a)
         bad = cli_parse_size("--augment", optarg, 0, NN_MAX_AUGMENT, &a->train.augment);
         a->augment_given = 1;
         break;
+    case OPT_ELASTIC:
+    case OPT_AFFINE:
+    case OPT_STROKE:
+    case OPT_BLUR: {
+        static const char *const names[] = {"--elastic", "--affine", "--stroke", "--blur"};
+        bad = cli_parse_distortion(names[c - OPT_ELASTIC], optarg, &a->train.distort);
+        break;
+    }
     case OPT_CLIP_NORM:
         bad = cli_parse_float("--clip-norm", optarg, 0, 1e9, &a->train.clip_norm);
         a->clip_given = 1;
@@ -631,6 +655,10 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
     /* (before the rest: a long table can make the recipe fill its field) */
     if (n >= 0 && (size_t)n < cap && t->augment > 0)
         n += snprintf(out + n, cap - (size_t)n, " augment=%zu", t->augment);
+    char distort[96];
+    cli_describe_distortion(&t->distort, distort, sizeof distort);
+    if (n >= 0 && (size_t)n < cap && distort[0] != '\0')
+        n += snprintf(out + n, cap - (size_t)n, "%s", distort);
     if (n >= 0 && (size_t)n < cap && nn_net_hidden(net) == NN_ACT_STEP)
         snprintf(out + n, cap - (size_t)n, " step perceptron-rule lr=%g batch=%zu %s epochs=%zu val=%zu",
                  (double)t->lr, t->batch, nn_lr_schedule_name(t->schedule), t->epochs,
