@@ -55,11 +55,12 @@ static void test_field_deterministic(void **state)
 {
     (void)state;
     static float dx1[N], dy1[N], dx2[N], dy2[N], tmp[N];
-    nn_augment_field(7, S, S, 2.0f, NN_ELASTIC_SIGMA, dx1, dy1, tmp);
-    nn_augment_field(7, S, S, 2.0f, NN_ELASTIC_SIGMA, dx2, dy2, tmp);
+    assert_true(nn_augment_field_floats(S, S) <= N);
+    nn_augment_field(7, S, S, 2.0f, dx1, dy1, tmp);
+    nn_augment_field(7, S, S, 2.0f, dx2, dy2, tmp);
     assert_memory_equal(dx1, dx2, sizeof dx1);
     assert_memory_equal(dy1, dy2, sizeof dy1);
-    nn_augment_field(8, S, S, 2.0f, NN_ELASTIC_SIGMA, dx2, dy2, tmp);
+    nn_augment_field(8, S, S, 2.0f, dx2, dy2, tmp);
     assert_memory_not_equal(dx1, dx2, sizeof dx1);
 }
 
@@ -71,14 +72,14 @@ static void test_field_size_and_smoothness(void **state)
     static float dx[N], dy[N], tmp[N];
     for (uint64_t seed = 1; seed <= 20; seed++) {
         double sq = 0, diff = 0;
-        nn_augment_field(seed, S, S, 2.0f, NN_ELASTIC_SIGMA, dx, dy, tmp);
+        nn_augment_field(seed, S, S, 2.0f, dx, dy, tmp);
         for (int i = 0; i < N; i++)
             sq += dx[i] * dx[i] + dy[i] * dy[i];
         for (int y = 0; y < S; y++)
             for (int x = 0; x + 1 < S; x++)
                 diff += fabs(dx[y * S + x + 1] - dx[y * S + x]);
         assert_true(fabs(sqrt(sq / N) - 2.0) < 1e-3);
-        assert_true(diff / (S * (S - 1)) < 0.3);
+        assert_true(diff / (S * (S - 1)) < 0.5); /* white noise: about 1.6 */
     }
 }
 

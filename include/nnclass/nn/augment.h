@@ -53,11 +53,15 @@ nn_status nn_augment_parse_affine(const char *text, nn_augment_options *o, nn_er
 /* Floats of scratch space nn_augment_image needs for a rows x cols image. */
 size_t nn_augment_scratch_floats(size_t rows, size_t cols);
 
+/* Floats of tmp space nn_augment_field needs for a rows x cols image. */
+size_t nn_augment_field_floats(size_t rows, size_t cols);
+
 /* The elastic field of seed into dx and dy (rows x cols each): uniform
- * noise smoothed by a Gaussian of sigma pixels, scaled so that the RMS
- * length of its displacements is amount pixels. tmp holds rows x cols floats. */
-void nn_augment_field(uint64_t seed, size_t rows, size_t cols, float amount, float sigma,
-                      float *dx, float *dy, float *tmp);
+ * noise smoothed by a Gaussian of NN_ELASTIC_SIGMA pixels (made on a grid of
+ * nodes that far apart and interpolated), scaled so that the RMS length of
+ * its displacements is amount pixels. tmp holds nn_augment_field_floats. */
+void nn_augment_field(uint64_t seed, size_t rows, size_t cols, float amount, float *dx,
+                      float *dy, float *tmp);
 
 /* Thickens the ink by k pixels (k > 0, grey dilation) or thins it by -k
  * (k < 0, grey erosion that keeps each stroke's ridge, so no stroke
