@@ -146,9 +146,10 @@ int cli_check_input_options(const char *cmd, const char *images, const char *lab
  * bare name in the data folder), else the default model of dataset; for
  * files of their own, the most accurate shipped model (CLI_IMAGE_MODEL) when
  * first_input (may be NULL) is a PNG, JPEG or PGM/PPM file and that model is
- * there, else mnist's. *by_default (may be NULL) says whether no --model
- * chose. Returns 0, or the exit code of the printed error when the default
- * model is missing. */
+ * there, else mnist's. *by_default (may be NULL) says whether that model
+ * for image files was chosen (the classic defaults keep their quiet output).
+ * Returns 0, or the exit code of the printed error when the default model
+ * is missing. */
 int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset,
                    const char *first_input, char *out, size_t cap, int *by_default);
 
@@ -161,8 +162,8 @@ int cli_find_model(const char *data_dir_opt, const char *model, const char *data
  * file that cannot be read (reading it later says why). */
 int cli_holds_pictures(const char *path);
 
-/* The stderr note (unless quiet) naming the model that answers when no
- * --model chose it. */
+/* The stderr note (unless quiet) naming the model that answers image files
+ * when no --model chose it. */
 void cli_model_note(const char *model_path, int quiet);
 
 /* train --init (train_init.c): loads the model init names (a path or a bare

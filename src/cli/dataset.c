@@ -251,7 +251,7 @@ int cli_find_model(const char *data_dir_opt, const char *model, const char *data
 {
     const char *data_dir = cli_data_dir(data_dir_opt);
     if (by_default != NULL)
-        *by_default = model == NULL;
+        *by_default = 0;
     if (model != NULL)
         return cli_model_path(data_dir, model, out, cap);
     /* Photos and scans are answered by the most accurate shipped model; IDX
@@ -259,8 +259,11 @@ int cli_find_model(const char *data_dir_opt, const char *model, const char *data
      * outputs. */
     if (dataset == NULL && first_input != NULL && cli_holds_pictures(first_input)) {
         cli_default_model(data_dir, CLI_IMAGE_MODEL, out, cap);
-        if (access(out, F_OK) == 0)
+        if (access(out, F_OK) == 0) {
+            if (by_default != NULL)
+                *by_default = 1;
             return CLI_OK;
+        }
     }
     cli_default_model(data_dir, dataset != NULL ? dataset : "mnist", out, cap);
     return access(out, F_OK) == 0 ? CLI_OK : cli_missing_data(out, data_dir_opt);
