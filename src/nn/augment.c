@@ -187,6 +187,13 @@ static float sample(const float *img, long rows, long cols, float y, float x)
 {
     float fy = floorf(y), fx = floorf(x), wy = y - fy, wx = x - fx, s = 0;
     long y0 = (long)fy, x0 = (long)fx;
+    if (y0 >= 0 && y0 + 1 < rows && x0 >= 0 && x0 + 1 < cols) { /* inside: no checks */
+        const float *p = img + y0 * cols + x0;
+        return (1 - wy) * ((1 - wx) * p[0] + wx * p[1]) +
+               wy * ((1 - wx) * p[cols] + wx * p[cols + 1]);
+    }
+    if (y0 < -1 || y0 >= rows || x0 < -1 || x0 >= cols)
+        return 0;
     for (int j = 0; j < 2; j++)
         for (int i = 0; i < 2; i++) {
             long yy = y0 + j, xx = x0 + i;
