@@ -83,7 +83,8 @@ _nnclass()
         --optimizer) values="sgd momentum nesterov adam" ;;
         --lr-schedule) values="constant step cosine" ;;
         --arch) values="mlp cnn lstm autoencoder" ;;
-        --model | --reading | --weights)
+        --affine) values="default rotate= scale= shear= aspect=" ;;
+        --model | --reading | --weights | --init)
             COMPREPLY=($(compgen -W "$(_nnclass_model_names "$bin")" -- "$cur"))
             COMPREPLY+=($(compgen -f -X '!*.nnc' -- "$cur") $(compgen -d -- "$cur"))
             return ;;
@@ -100,7 +101,8 @@ _nnclass()
             return ;;
         --epochs | --batch | --lr | --momentum | --weight-decay | --seed | --threads | \
             --val | --hidden | --layers | --index | --count | --top | --errors | \
-            --max-input-mb | --offset | --augment | --classes | --clip-norm)
+            --max-input-mb | --offset | --augment | --classes | --clip-norm | \
+            --elastic | --stroke)
             return ;; # a number or a list: nothing to offer
     esac
     if [[ -n $values ]]; then

@@ -20,6 +20,7 @@
 #include "nnclass/io/idx.h"
 #include "nnclass/io/imagestream.h"
 #include "nnclass/io/preprocess.h"
+#include "nnclass/nn/augment.h"
 #include "nnclass/nn/eval.h"
 #include "nnclass/nn/model.h"
 #include "nnclass/report/svg.h"
@@ -144,11 +145,45 @@ int cli_check_input_options(const char *cmd, const char *images, const char *lab
                             const char *dataset);
 
 /* The model file a command loads, in out (cap bytes): --model (a path, or a
- * bare name in the data folder), else the default model of dataset (mnist's
- * for files of their own). Returns 0, or the exit code of the printed
- * error when the default model is missing. */
-int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
-                   size_t cap);
+ * bare name in the data folder), else the default model of dataset; for
+ * files of their own, the most accurate shipped model (CLI_IMAGE_MODEL) when
+ * first_input (may be NULL) is a PNG, JPEG or PGM/PPM file and that model is
+ * there, else mnist's. *by_default (may be NULL) says whether that model
+ * for image files was chosen (the classic defaults keep their quiet output).
+ * Returns 0, or the exit code of the printed error when the default model
+ * is missing. */
+int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset,
+                   const char *first_input, char *out, size_t cap, int *by_default);
+
+/* The shipped model that answers image files when no --model is named. */
+#define CLI_IMAGE_MODEL "mnist-cnn"
+
+/* Whether path ("-" = standard input) holds encoded images (PNG, JPEG,
+ * PGM/PPM) rather than IDX, looking at its first bytes without taking them
+ * from the input: 0 for a pipe, which cannot be looked at twice, and for a
+ * file that cannot be read (reading it later says why). */
+int cli_holds_pictures(const char *path);
+
+/* The stderr note (unless quiet) naming the model that answers image files
+ * when no --model chose it. */
+void cli_model_note(const char *model_path, int quiet);
+
+/* train --init (train_init.c): loads the model init names (a path or a bare
+ * name, as --model) into *net and *meta, and checks that it reads rows x
+ * cols images into data_classes classes. Returns 0, or the exit code of the
+ * printed error (1: no such model, a bad file, or data that does not fit). */
+int cli_train_init(const char *init, const char *data_dir, const char *images_path,
+                   size_t rows, size_t cols, size_t data_classes, nn_net **net,
+                   nn_model_meta *meta);
+
+/* train's distortions (train_distort.c): the value of opt (--elastic,
+ * --affine, --stroke; --blur takes none) into o. 0, or -1 after printing a
+ * bad value. */
+int cli_parse_distortion(const char *opt, const char *value, nn_augment_options *o);
+
+/* The distortions of o as text for the recipe (" elastic=2 stroke=1"), or
+ * "" for none, in out (cap bytes). */
+void cli_describe_distortion(const nn_augment_options *o, char *out, size_t cap);
 
 /* Fills the provenance of a model trained on images and labels into meta
  * (provenance.c): this nnclass's release, OpenBLAS's core, and the CRC-32
@@ -384,6 +419,10 @@ int cli_names_several(cli_names *n);
  * when the list is standard input), so that the caller goes on; -2 after
  * printing a read error of the list (stop). */
 int cli_names_next(cli_names *n, const char **name);
+
+/* The next name without taking it, or NULL at the end or before an entry
+ * that is no name. */
+const char *cli_names_peek(cli_names *n);
 
 /* Closes the list (not standard input). */
 void cli_names_close(cli_names *n);

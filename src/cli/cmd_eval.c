@@ -42,7 +42,8 @@ static void usage(FILE *out)
           "matrix (rows: true label, columns: predicted) and per-class precision, recall\n"
           "and F1. CSV gives the loss in the last column of its total row.\n\n"
           "  --model FILE         model to evaluate (default: the dataset's model,\n"
-          "                       <data dir>/models/<dataset>.nnc; mnist's with --images);\n"
+          "                       <data dir>/models/<dataset>.nnc; with --images, mnist-cnn\n"
+          "                       for PNG, JPEG or PGM/PPM files, else mnist);\n"
           "                       a bare NAME such as mnist-cnn means ./NAME or\n"
           "                       ./NAME.nnc when one is there, else\n"
           "                       <data dir>/models/NAME.nnc\n"
@@ -650,10 +651,13 @@ static int find_files(const eval_args *a, eval_job *j)
     if (cli_input_paths(data_dir, a->images, a->labels, a->dataset, a->split, j->images_path,
                         j->labels_path, sizeof j->images_path) != 0)
         return CLI_EXIT_USAGE;
-    int rc = cli_find_model(a->data_dir, a->model, a->dataset, j->model_path,
-                            sizeof j->model_path);
+    int by_default;
+    int rc = cli_find_model(a->data_dir, a->model, a->dataset, a->images, j->model_path,
+                            sizeof j->model_path, &by_default);
     if (rc != CLI_OK)
         return rc;
+    if (by_default && a->format == FORMAT_CSV) /* text and JSON name it */
+        cli_model_note(j->model_path, a->quiet);
     if (a->images == NULL && access(j->images_path, F_OK) != 0)
         return cli_missing_data(j->images_path, a->data_dir);
     return CLI_OK;

@@ -1,5 +1,7 @@
 /* cmd_info.c - `nnclass info MODEL...`: what model files hold, as text or JSON. */
 #include "cli.h"
+
+#include <unistd.h>
 #include "record.h"
 
 #include <getopt.h>
@@ -10,14 +12,16 @@
 
 static void usage(FILE *out)
 {
-    fputs("Usage: nnclass info [OPTION]... MODEL...\n"
+    fputs("Usage: nnclass info [OPTION]... [MODEL]...\n"
           "Describe model files: architecture, neuron, weight and bias counts,\n"
           "activations, one row per layer (output shape, parameters, activation)\n"
           "with the totals, class names, training metadata, checksum status and\n"
           "provenance: the nnclass release and BLAS core that trained the model and a\n"
           "CRC-32 of its training pixels and labels (unknown for older model files).\n"
           "A bare NAME such as mnist-cnn means ./NAME or ./NAME.nnc when one is there,\n"
-          "else <data dir>/models/NAME.nnc.\n\n"
+          "else <data dir>/models/NAME.nnc. With no MODEL, the models predict and eval\n"
+          "use when none is named: mnist-cnn for image files (PNG, JPEG, PGM/PPM), mnist\n"
+          "for IDX files, each with the files it answers (\"default_for\" in JSON).\n\n"
           "  --format NAME   text or json (one JSON object per model, one a line)\n"
           "                  (default text)\n"
           "  --data-dir DIR  where bare model names live (default $NNCLASS_DATA, else\n"
@@ -118,13 +122,16 @@ static void put_provenance_json(cli_rec *r, const nn_model_meta *meta)
     cli_rec_str(r, "labels_crc32", crc);
 }
 
+/* role: the files the model answers when no --model is named, or NULL. */
 static void print_text(const char *path, size_t bytes, const nn_net *net,
-                       const nn_model_meta *meta)
+                       const nn_model_meta *meta, const char *role)
 {
     char b1[32], b2[32], b3[32];
     printf("file          ");
     cli_put_text(stdout, path);
     printf(" (%s bytes)\n", thousands(bytes, b1, sizeof b1)); /* read, also from a pipe */
+    if (role != NULL)
+        printf("default for   %s files with no --model\n", role);
     printf("checksum      ok (CRC-32 verified)\n");
     printf("architecture  ");
     if (nn_net_is_dense(net)) {
@@ -176,12 +183,14 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
 }
 
 static void print_json(const char *path, size_t bytes, const nn_net *net,
-                       const nn_model_meta *meta)
+                       const nn_model_meta *meta, const char *role)
 {
     cli_rec rec, *r = &rec;
     cli_rec_init(r, stdout, CLI_REC_JSON);
     cli_rec_begin(r);
     cli_rec_str(r, "file", path);
+    if (role != NULL)
+        cli_rec_str(r, "default_for", role);
     cli_rec_size(r, "bytes", bytes);
     cli_rec_str(r, "checksum", "ok");
     cli_rec_array(r, "layers");
@@ -244,42 +253,65 @@ static int parse_option(int c, void *args)
     return 0;
 }
 
+/* Describes the model at path (role: see print_text); the exit code. */
+static int describe(const info_args *a, const char *path, const char *role, int first)
+{
+    nn_model_meta meta;
+    nn_net *net = NULL;
+    nn_error err = {{0}};
+    size_t bytes = 0;
+    nn_status st = nn_model_read(path, &net, &meta, &bytes, &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
+    if (a->json) {
+        print_json(path, bytes, net, &meta, role);
+    } else {
+        if (!first)
+            putchar('\n');
+        print_text(path, bytes, net, &meta, role);
+    }
+    nn_net_free(net);
+    return CLI_OK;
+}
+
+/* No MODEL: the default models, the one for image files first (when it is
+ * there; else mnist's answers them too). */
+static int describe_defaults(const info_args *a)
+{
+    const char *data_dir = cli_data_dir(a->data_dir);
+    char image_model[4096], idx_model[4096];
+    cli_default_model(data_dir, CLI_IMAGE_MODEL, image_model, sizeof image_model);
+    cli_default_model(data_dir, "mnist", idx_model, sizeof idx_model);
+    int has_image = access(image_model, F_OK) == 0;
+    if (access(idx_model, F_OK) != 0)
+        return cli_missing_data(idx_model, a->data_dir);
+    int rc = has_image ? describe(a, image_model, "image", 1) : CLI_OK;
+    int rc2 = describe(a, idx_model, has_image ? "IDX" : "image and IDX", !has_image);
+    return rc != CLI_OK ? rc : rc2;
+}
+
 int cmd_info(int argc, char **argv)
 {
     info_args a = {0, NULL};
     int rc = cli_parse_options("info", argc, argv, ":h", long_options, usage, parse_option, &a);
     if (rc >= 0)
         return rc;
-    if (argc - optind < 1)
-        return cli_usage_error("info", "expected a model file");
     if (cli_parse_only)
         return CLI_OK;
+    if (argc == optind)
+        return describe_defaults(&a);
 
     /* Every model is described; one that fails is reported and the rest go on. */
     rc = CLI_OK;
     for (int i = optind; i < argc; i++) {
-        nn_model_meta meta;
-        nn_net *net = NULL;
-        nn_error err = {{0}};
         char path[4096];
         if (cli_model_path(cli_data_dir(a.data_dir), argv[i], path, sizeof path) != CLI_OK) {
             rc = CLI_EXIT_DATA;
             continue;
         }
-        size_t bytes = 0;
-        nn_status st = nn_model_read(path, &net, &meta, &bytes, &err);
-        if (st != NN_OK) {
-            rc = cli_fail(st, &err);
-            continue;
-        }
-        if (a.json) {
-            print_json(path, bytes, net, &meta);
-        } else {
-            if (i > optind)
-                putchar('\n');
-            print_text(path, bytes, net, &meta);
-        }
-        nn_net_free(net);
+        int r = describe(&a, path, NULL, i == optind);
+        if (r != CLI_OK)
+            rc = r;
     }
     return rc; /* main checks standard output as it closes it */
 }

@@ -26,9 +26,11 @@ static void usage(FILE *out)
           "file is preprocessed as predict does and becomes one 28x28 image; its label\n"
           "is its folder's. Folders named 0 to 9 are those digits; other names are\n"
           "numbered 0, 1, ... in sorted order. Writes PREFIX-images-idx3-ubyte.gz and\n"
-          "PREFIX-labels-idx1-ubyte.gz (BGZF, a gzip every tool reads) and prints one\n"
-          "line per class: label<TAB>folder<TAB>images.\n\n"
-          "  -o, --output PREFIX  where to write the two files (required): a name prefix,\n"
+          "PREFIX-labels-idx1-ubyte.gz (BGZF, a gzip every tool reads), and\n"
+          "PREFIX-manifest.tsv, one line per image, index<TAB>label<TAB>file (the file\n"
+          "name escaped as in predict's TSV), and prints one line per class:\n"
+          "label<TAB>folder<TAB>images.\n\n"
+          "  -o, --output PREFIX  where to write the three files (required): a name prefix,\n"
           "                       such as DIR/digits, not a folder ending in '/'\n"
           "  --skip-bad           report unreadable images, and files that are not\n"
           "                       regular files (FIFOs, devices: never opened), and leave\n"
@@ -142,10 +144,11 @@ static void class_labels(const name_list *classes, uint8_t *labels)
 typedef struct {
     uint8_t *pixels;
     uint8_t *labels;
+    char **files; /* the file each image came from, for the manifest */
     size_t count, cap;
 } packed;
 
-static int pack_add(packed *p, const uint8_t *image, uint8_t label)
+static int pack_add(packed *p, const uint8_t *image, uint8_t label, const char *file)
 {
     if (p->count == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 256;
@@ -157,12 +160,54 @@ static int pack_add(packed *p, const uint8_t *image, uint8_t label)
         if (lb == NULL)
             return -1;
         p->labels = lb;
+        char **fl = realloc(p->files, cap * sizeof *fl);
+        if (fl == NULL)
+            return -1;
+        p->files = fl;
         p->cap = cap;
     }
+    char *name = strdup(file);
+    if (name == NULL)
+        return -1;
     memcpy(p->pixels + p->count * NN_MNIST_SIDE * NN_MNIST_SIDE, image,
            NN_MNIST_SIDE * NN_MNIST_SIDE);
+    p->files[p->count] = name;
     p->labels[p->count++] = label;
     return 0;
+}
+
+static void packed_free(packed *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        free(p->files[i]);
+    free(p->files);
+    free(p->pixels);
+    free(p->labels);
+}
+
+/* The manifest's text in *buf (caller frees): index<TAB>label<TAB>file per
+ * image, the name escaped as every TSV field is. */
+static nn_status manifest_text(const packed *p, char **buf, size_t *len, nn_error *err)
+{
+    FILE *m = open_memstream(buf, len);
+    if (m == NULL)
+        return nn_fail(err, NN_E_NOMEM, "manifest: out of memory");
+    cli_rec rec;
+    cli_rec_init(&rec, m, CLI_REC_TSV);
+    for (size_t i = 0; i < p->count; i++) {
+        cli_rec_begin(&rec);
+        cli_rec_size(&rec, "index", i);
+        cli_rec_size(&rec, "label", p->labels[i]);
+        cli_rec_str(&rec, "file", p->files[i]);
+        cli_rec_end(&rec);
+    }
+    int bad = ferror(m);
+    if (fclose(m) != 0 || bad) {
+        free(*buf);
+        *buf = NULL;
+        return nn_fail(err, NN_E_NOMEM, "manifest: out of memory");
+    }
+    return NN_OK;
 }
 
 /* Opens the file path met in a walk for reading, only when it is a regular
@@ -232,41 +277,38 @@ static int read_one(const char *path, const cli_image_opts *o, uint8_t *image, i
     return 1;
 }
 
-/* Writes both files (the paths the output check resolved), each through a
- * temporary file, renamed only once both are complete. */
-static int write_pack(const char *images_path, const char *labels_path, const packed *p)
+/* Writes the three files (the paths the output check resolved), each
+ * through a temporary file, renamed only once all are complete. */
+static int write_pack(char targets[3][4096], const packed *p)
 {
     nn_images images = {p->count, NN_MNIST_SIDE, NN_MNIST_SIDE, p->pixels};
     nn_labels labels = {p->count, p->labels};
-    uint8_t *ib = NULL, *lb = NULL;
-    size_t il = 0, ll = 0;
-    nn_atomic_file *fi = NULL, *fl = NULL;
+    uint8_t *buf[3] = {NULL, NULL, NULL};
+    size_t len[3] = {0, 0, 0};
+    nn_atomic_file *f[3] = {NULL, NULL, NULL};
     nn_error err = {{0}};
-    nn_status st = nn_idx_encode_images(&images, &ib, &il, &err);
+    nn_status st = nn_idx_encode_images(&images, &buf[0], &len[0], &err);
     if (st == NN_OK)
-        st = nn_idx_encode_labels(&labels, &lb, &ll, &err);
+        st = nn_idx_encode_labels(&labels, &buf[1], &len[1], &err);
+    char *text = NULL;
     if (st == NN_OK)
-        st = nn_atomic_open(images_path, &fi, &err);
-    if (st == NN_OK)
-        st = nn_atomic_open(labels_path, &fl, &err);
-    if (st == NN_OK)
-        st = nn_atomic_write(fi, ib, il, &err);
-    if (st == NN_OK)
-        st = nn_atomic_write(fl, lb, ll, &err);
-    if (st == NN_OK) {
-        st = nn_atomic_commit(fi, &err);
-        fi = NULL;
-        if (st == NN_OK) {
-            st = nn_atomic_commit(fl, &err);
-            fl = NULL;
-            if (st != NN_OK)
-                unlink(images_path); /* no images without their labels */
-        }
+        st = manifest_text(p, &text, &len[2], &err);
+    buf[2] = (uint8_t *)text;
+    for (size_t k = 0; k < 3 && st == NN_OK; k++) {
+        st = nn_atomic_open(targets[k], &f[k], &err);
+        if (st == NN_OK)
+            st = nn_atomic_write(f[k], buf[k], len[k], &err);
     }
-    nn_atomic_abort(fi);
-    nn_atomic_abort(fl);
-    free(ib);
-    free(lb);
+    for (size_t k = 0; k < 3 && st == NN_OK; k++) {
+        st = nn_atomic_commit(f[k], &err);
+        f[k] = NULL;
+        for (size_t done = 0; st != NN_OK && done < k; done++)
+            unlink(targets[done]); /* no images without their labels and manifest */
+    }
+    for (size_t k = 0; k < 3; k++) {
+        nn_atomic_abort(f[k]);
+        free(buf[k]);
+    }
     return st == NN_OK ? 0 : cli_fail(st, &err);
 }
 
@@ -318,12 +360,12 @@ static int parse_args(int argc, char **argv, pack_args *a)
 /* Checks both files' destinations before any image is read, and gives the
  * files that will really be written (a symbolic link is written through)
  * in targets; the exit code, or 0. */
-static int check_outputs(const char *prefix, char targets[2][4096])
+static int check_outputs(const char *prefix, char targets[3][4096])
 {
-    const char *suffixes[] = {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz"};
-    char paths[2][4096];
-    cli_output outs[2];
-    for (size_t k = 0; k < 2; k++) {
+    const char *suffixes[] = {"-images-idx3-ubyte.gz", "-labels-idx1-ubyte.gz", "-manifest.tsv"};
+    char paths[3][4096];
+    cli_output outs[3];
+    for (size_t k = 0; k < 3; k++) {
         if ((size_t)snprintf(paths[k], sizeof paths[k], "%s%s", prefix, suffixes[k]) >=
             sizeof paths[k])
             return cli_usage_error("pack", "-o: the prefix is too long");
@@ -331,7 +373,7 @@ static int check_outputs(const char *prefix, char targets[2][4096])
                                sizeof targets[k]};
     }
     /* one a link to the other would leave only the labels */
-    return cli_check_outputs(outs, 2, NULL, 0);
+    return cli_check_outputs(outs, 3, NULL, 0);
 }
 
 /* The class folders of dir, sorted, at least one and at most
@@ -368,7 +410,7 @@ static int pack_class(const pack_args *a, const char *sub, uint8_t label, packed
                 rc = 1;
             else
                 (*bad_files)++;
-        } else if (pack_add(p, img, label) != 0) {
+        } else if (pack_add(p, img, label, path) != 0) {
             rc = -1;
         } else {
             (*added)++;
@@ -394,7 +436,7 @@ static int report(const pack_args *a, const name_list *classes, const uint8_t *l
     }
     fprintf(stderr, "nnclass: packed %zu images in %zu classes into ", count, classes->count);
     cli_put_text(stderr, a->prefix);
-    fputs("-*-ubyte.gz", stderr);
+    fputs("-*-ubyte.gz and -manifest.tsv", stderr);
     if (bad_files > 0)
         fprintf(stderr, " (%zu unreadable files skipped)", bad_files);
     fputc('\n', stderr);
@@ -407,7 +449,7 @@ int cmd_pack(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0 || cli_parse_only)
         return rc >= 0 ? rc : CLI_OK;
-    char targets[2][4096];
+    char targets[3][4096];
     rc = check_outputs(a.prefix, targets);
     if (rc != CLI_OK)
         return rc;
@@ -432,11 +474,10 @@ int cmd_pack(int argc, char **argv)
         cli_error("%s: out of memory", a.dir);
     else if (r == 0 && p.count == 0)
         cli_error("%s: no usable images", a.dir);
-    else if (r == 0 && write_pack(targets[0], targets[1], &p) == 0)
+    else if (r == 0 && write_pack(targets, &p) == 0)
         rc = report(&a, &classes, labels, per_class, p.count, bad_files);
     names_free(&classes);
     free(per_class);
-    free(p.pixels);
-    free(p.labels);
+    packed_free(&p);
     return rc;
 }

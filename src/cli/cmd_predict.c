@@ -65,9 +65,11 @@ static void usage(FILE *out)
           "In TSV, a backslash, tab, newline or carriage return in a file name is written\n"
           "\\\\, \\t, \\n, \\r, other control characters as \\xHH; JSON writes bytes that\n"
           "are not UTF-8 as U+FFFD.\n\n"
-          "  --model FILE         model to use (default <data dir>/models/mnist.nnc, or\n"
-          "                       the dataset's model with --dataset); a bare NAME such\n"
-          "                       as mnist-cnn means ./NAME or ./NAME.nnc when one is\n"
+          "  --model FILE         model to use (default: mnist-cnn when the first FILE is\n"
+          "                       a PNG, JPEG or PGM/PPM file, else mnist, or the\n"
+          "                       dataset's model with --dataset; a note on stderr, or a\n"
+          "                       \"model\" key in JSON, names it); a bare NAME such as\n"
+          "                       mnist-cnn means ./NAME or ./NAME.nnc when one is\n"
           "                       there, else <data dir>/models/NAME.nnc\n"
           "  --dataset NAME       classify a dataset's images (mnist or fashion) instead\n"
           "                       of FILEs\n"
@@ -275,6 +277,8 @@ static void print_line(const printer *p, const char *file, size_t index, const f
     if (p->file_column)
         cli_rec_str(r, "file", file);
     cli_rec_size(r, "index", index);
+    if (json) /* which model answered: every record stands on its own */
+        cli_rec_str(r, "model", p->model_path);
     for (size_t t = 0; t < (json ? 1 : a->top); t++) {
         cli_rec_str(r, "label", cli_class_name(p->meta, best[t], buf, sizeof buf));
         put_prob(p, "confidence", probs[best[t]]);
@@ -651,15 +655,24 @@ int cmd_predict(int argc, char **argv)
         return rc;
 
     char model_path[4096], save_target[4096];
-    rc = cli_find_model(a.data_dir, a.model, a.dataset, model_path, sizeof model_path);
+    cli_names names;
+    rc = open_names(&a, files, n_files, &names);
+    if (rc != CLI_OK)
+        return rc;
+    /* The first file decides the default model for the whole run. */
+    const char *first = cli_names_peek(&names);
+    int by_default;
+    rc = cli_find_model(a.data_dir, a.model, a.dataset, first != NULL ? first : "-", model_path,
+                        sizeof model_path, &by_default);
     if (rc == CLI_OK && a.save_input != NULL)
         rc = check_save_input(a.save_input, files, n_files, model_path, save_target,
                               sizeof save_target);
-    cli_names names;
-    if (rc == CLI_OK)
-        rc = open_names(&a, files, n_files, &names);
-    if (rc != CLI_OK)
+    if (rc != CLI_OK) {
+        cli_names_close(&names);
         return rc;
+    }
+    if (by_default && a.format != FORMAT_JSON)
+        cli_model_note(model_path, a.quiet);
 
     rc = cli_set_blas_threads(cli_cap_threads(a.threads, a.quiet));
     if (rc != CLI_OK)

@@ -102,7 +102,8 @@ typedef struct {
 /* The model (an autoencoder) and room for count pairs. */
 static int load_model(const recon_args *a, recon_job *j)
 {
-    if (cli_find_model(a->data_dir, a->model, NULL, j->model_path, sizeof j->model_path) != 0)
+    if (cli_find_model(a->data_dir, a->model, NULL, NULL, j->model_path, sizeof j->model_path,
+                       NULL) != 0)
         return CLI_EXIT_DATA;
     nn_error err = {{0}};
     nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);

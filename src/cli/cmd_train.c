@@ -76,6 +76,10 @@ static void usage(FILE *out)
         "                         --layers %s --optimizer adam\n"
         "                         --epochs %zu --batch %zu --lr %g\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
+        "  --init MODEL         start from a model (a file, or a bare name such as\n"
+        "                       mnist-cnn): its network, class names and weights,\n"
+        "                       to fine-tune it on other data; takes no --layers,\n"
+        "                       --hidden, --arch or --activation\n"
         "  --activation NAME    sigmoid, relu, tanh or step (default %s): the hidden\n"
         "                       layers'; step is the perceptron and takes no hidden\n"
         "                       layer (--layers 784,10)\n",
@@ -110,6 +114,17 @@ static void usage_training(FILE *out)
         "                       model is the same for any N\n"
         "  --augment N          shift each training image by up to N pixels each way,\n"
         "                       at random (seeded) (default 0: none; at most %u)\n"
+        "  --elastic A          distort each training image by a smooth random field\n"
+        "                       (Simard et al. 2003, sigma 4) of about A pixels (RMS)\n"
+        "                       (default 0: none; at most 8)\n"
+        "  --affine LIST        rotate, scale, slant and stretch each training image at\n"
+        "                       random, up to rotate=DEG,scale=F,shear=F,aspect=F (the\n"
+        "                       ones left out: 0); 'default' is\n"
+        "                       rotate=10,scale=0.1,shear=0.3,aspect=0.1 (default: none)\n"
+        "  --stroke N           thicken or thin each training image's strokes by up\n"
+        "                       to N pixels at random (default 0: none; at most 4)\n"
+        "  --blur               blur a third of the training images slightly and\n"
+        "                       binarise another third, at random (default: none)\n"
         "  --clip-norm X        scale each minibatch's gradient down to this norm when\n"
         "                       it is larger (default 0: never)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
@@ -138,7 +153,8 @@ enum {
     OPT_DATASET = 256, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR, OPT_LAYERS, OPT_HIDDEN,
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
-    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM,
+    OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM, OPT_INIT, OPT_ELASTIC, OPT_AFFINE,
+    OPT_STROKE, OPT_BLUR,
 };
 
 static const struct option long_options[] = {
@@ -151,8 +167,13 @@ static const struct option long_options[] = {
     {"layers", required_argument, NULL, OPT_LAYERS},
     {"hidden", required_argument, NULL, OPT_HIDDEN},
     {"arch", required_argument, NULL, OPT_ARCH},
+    {"init", required_argument, NULL, OPT_INIT},
     {"augment", required_argument, NULL, OPT_AUGMENT},
     {"clip-norm", required_argument, NULL, OPT_CLIP_NORM},
+    {"elastic", required_argument, NULL, OPT_ELASTIC},
+    {"affine", required_argument, NULL, OPT_AFFINE},
+    {"stroke", required_argument, NULL, OPT_STROKE},
+    {"blur", no_argument, NULL, OPT_BLUR},
     {"activation", required_argument, NULL, OPT_ACTIVATION},
     {"epochs", required_argument, NULL, OPT_EPOCHS},
     {"batch", required_argument, NULL, OPT_BATCH},
@@ -227,6 +248,14 @@ static int parse_training_option(int c, train_args *a)
         bad = cli_parse_size("--augment", optarg, 0, NN_MAX_AUGMENT, &a->train.augment);
         a->augment_given = 1;
         break;
+    case OPT_ELASTIC:
+    case OPT_AFFINE:
+    case OPT_STROKE:
+    case OPT_BLUR: {
+        static const char *const names[] = {"--elastic", "--affine", "--stroke", "--blur"};
+        bad = cli_parse_distortion(names[c - OPT_ELASTIC], optarg, &a->train.distort);
+        break;
+    }
     case OPT_CLIP_NORM:
         bad = cli_parse_float("--clip-norm", optarg, 0, 1e9, &a->train.clip_norm);
         a->clip_given = 1;
@@ -296,8 +325,11 @@ static int parse_option(int c, void *args)
     case OPT_HIDDEN: bad = parse_network_shape(c, a); break;
     case OPT_ARCH:
         bad = cli_parse_enum("--arch", "architecture", optarg, archs, N_RECIPES, &a->arch);
+        a->arch_given = 1;
         break;
+    case OPT_INIT: a->init = optarg; break;
     case OPT_ACTIVATION:
+        a->activation_given = 1;
         if (nn_activation_parse(optarg, &a->activation) != 0)
             bad = cli_enum_error("--activation", "activation", optarg,
                                  "sigmoid, relu, tanh or step");
@@ -317,6 +349,11 @@ static int check_combinations(train_args *a)
 {
     if (a->layers_given && a->hidden_given)
         return cli_usage_error("train", "--layers and --hidden both give the network: use one");
+    if (a->init != NULL && (a->layers_given || a->hidden_given || a->arch_given ||
+                            a->activation_given))
+        return cli_usage_error("train", "--init: the network is the model's; it takes no %s",
+                               a->layers_given ? "--layers" : a->hidden_given ? "--hidden"
+                               : a->arch_given ? "--arch" : "--activation");
     if (a->activation == NN_ACT_STEP && a->optimizer_flag != NULL)
         return cli_usage_error("train", "%s: the perceptron (--activation step) learns by the "
                                "perceptron rule, which has no optimizer, momentum or weight "

@@ -3,10 +3,13 @@
 #define _XOPEN_SOURCE 700 /* realpath() is an X/Open interface */
 #include "cli.h"
 
+#include "nnclass/io/gateway.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <limits.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -213,15 +216,63 @@ int cli_model_path(const char *data_dir, const char *model, char *out, size_t ca
     return CLI_EXIT_DATA;
 }
 
-int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset, char *out,
-                   size_t cap)
+/* Standard input that is a regular file: its first bytes, read where it
+ * stands without moving it, start like PNG, JPEG or PGM/PPM. */
+static int stdin_holds_pictures(void)
+{
+    struct stat sb;
+    uint8_t b[3];
+    off_t at = lseek(STDIN_FILENO, 0, SEEK_CUR);
+    if (fstat(STDIN_FILENO, &sb) != 0 || !S_ISREG(sb.st_mode) || at < 0 ||
+        pread(STDIN_FILENO, b, sizeof b, at) != (ssize_t)sizeof b)
+        return 0;
+    return (b[0] == 0x89 && b[1] == 'P' && b[2] == 'N') || (b[0] == 0xff && b[1] == 0xd8) ||
+           (b[0] == 'P' && b[1] >= '1' && b[1] <= '6');
+}
+
+int cli_holds_pictures(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return stdin_holds_pictures();
+    struct stat sb;
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        return 0; /* a FIFO would lose the bytes looked at */
+    nn_gateway_file f = {0};
+    nn_error err = {{0}};
+    if (nn_gateway_open(path, 0, 0, &f, &err) != NN_OK)
+        return 0;
+    int pictures = f.images != NULL;
+    nn_gateway_close(&f);
+    return pictures;
+}
+
+int cli_find_model(const char *data_dir_opt, const char *model, const char *dataset,
+                   const char *first_input, char *out, size_t cap, int *by_default)
 {
     const char *data_dir = cli_data_dir(data_dir_opt);
+    if (by_default != NULL)
+        *by_default = 0;
     if (model != NULL)
         return cli_model_path(data_dir, model, out, cap);
-    /* files of their own are classified by predict's default, the MNIST model */
+    /* Photos and scans are answered by the most accurate shipped model; IDX
+     * files and datasets keep the classic one, so pipelines keep their
+     * outputs. */
+    if (dataset == NULL && first_input != NULL && cli_holds_pictures(first_input)) {
+        cli_default_model(data_dir, CLI_IMAGE_MODEL, out, cap);
+        if (access(out, F_OK) == 0) {
+            if (by_default != NULL)
+                *by_default = 1;
+            return CLI_OK;
+        }
+    }
     cli_default_model(data_dir, dataset != NULL ? dataset : "mnist", out, cap);
     return access(out, F_OK) == 0 ? CLI_OK : cli_missing_data(out, data_dir_opt);
+}
+
+void cli_model_note(const char *model_path, int quiet)
+{
+    if (!quiet)
+        cli_error("%s: the model that answers (name another with --model)", model_path);
 }
 
 static const char *const mnist_names[] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};

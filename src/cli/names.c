@@ -123,6 +123,15 @@ int cli_names_next(cli_names *n, const char **name)
     return 1;
 }
 
+const char *cli_names_peek(cli_names *n)
+{
+    if (n->list == NULL)
+        return n->next < n->n_args ? n->args[n->next] : NULL;
+    fill(n, 1);
+    const cli_name_slot *slot = &n->slots[n->head];
+    return slot->kind == CLI_NAME_OK ? slot->text : NULL;
+}
+
 void cli_names_close(cli_names *n)
 {
     if (n->list != NULL && !n->list_is_stdin)

@@ -41,6 +41,8 @@ typedef struct {
     int arch;                                 /* --arch: an index in recipes[] */
     int epochs_given, batch_given, lr_given, augment_given;
     int optimizer_given, weight_decay_given, clip_given;
+    int arch_given, activation_given;         /* --arch, --activation */
+    const char *init;                         /* --init: the model to start from */
 } train_args;
 
 /* Trains the network a describes on its data and writes the model file;

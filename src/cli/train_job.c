@@ -249,6 +249,10 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
     /* (before the rest: a long table can make the recipe fill its field) */
     if (n >= 0 && (size_t)n < cap && t->augment > 0)
         n += snprintf(out + n, cap - (size_t)n, " augment=%zu", t->augment);
+    char distort[96];
+    cli_describe_distortion(&t->distort, distort, sizeof distort);
+    if (n >= 0 && (size_t)n < cap && distort[0] != '\0')
+        n += snprintf(out + n, cap - (size_t)n, "%s", distort);
     if (n >= 0 && (size_t)n < cap && nn_net_hidden(net) == NN_ACT_STEP)
         snprintf(out + n, cap - (size_t)n, " step perceptron-rule lr=%g batch=%zu %s epochs=%zu val=%zu",
                  (double)t->lr, t->batch, nn_lr_schedule_name(t->schedule), t->epochs,
@@ -272,6 +276,7 @@ typedef struct {
     nn_dataset data;        /* a view of images and labels */
     size_t n_classes;
     progress prog;
+    nn_model_meta init_meta; /* --init: what the model started from says */
 } train_job;
 
 /* The training files: --images and --labels, else the dataset's. */
@@ -367,11 +372,22 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
 {
     size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
     size_t data_classes = data_class_count(a);
+    nn_images *im = &j->images;
+    if (a->init != NULL) {
+        int rc = cli_train_init(a->init, j->data_dir, j->images_path, im->rows, im->cols,
+                                data_classes, net, &j->init_meta);
+        if (rc != CLI_OK)
+            return rc;
+        a->activation = nn_net_hidden(*net); /* the recipe's text, the perceptron rule */
+        sizes[0] = im->rows * im->cols;
+        sizes[1] = data_classes;
+        n_sizes = 2;
+    }
     /* --arch: the output layer is the data's classes (an autoencoder's, its pixels) */
     int recon = a->n_table > 0 && nn_layer_ops_of(a->layers[a->n_table - 1].kind)->output != NULL;
     if (a->table_is_recipe && !recon)
         a->layers[a->n_table - 1].c = data_classes;
-    int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
+    int rc = a->init != NULL ? CLI_OK : layer_sizes(a, j, data_classes, sizes, &n_sizes);
     if (rc != CLI_OK)
         return rc;
     j->n_classes = recon ? data_classes : sizes[n_sizes - 1];
@@ -383,7 +399,6 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
                                "%zu classes%s", j->n_classes,
                                a->dataset != NULL ? a->dataset : j->labels_path, data_classes,
                                a->classes > 0 ? " (--classes)" : "; --classes N sets the count");
-    nn_images *im = &j->images;
     j->data = nn_dataset_view(im->pixels, j->labels.labels, im->count, im->rows, im->cols,
                               j->n_classes);
     nn_error err = {{0}};
@@ -397,6 +412,8 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
         a->train.batch > im->count - a->train.val_count)
         a->train.batch = im->count - a->train.val_count;
     st = nn_train_options_check(&a->train, im->count, &err);
+    if (st == NN_OK && a->init != NULL)
+        return CLI_OK; /* the network is the model's */
     if (st == NN_OK && a->n_table > 0)
         st = nn_net_create_table(a->layers, a->n_table, net, &err);
     else if (st == NN_OK)
@@ -473,7 +490,10 @@ static void model_meta(const train_args *a, const train_job *j, const nn_net *ne
     meta->n_classes = j->n_classes;
     size_t n_names = 0;
     const char *const *names = cli_dataset_class_names(a->dataset, &n_names);
-    if (names != NULL && n_names == j->n_classes) {
+    if (a->init != NULL && j->init_meta.has_class_names) { /* the model's own names */
+        meta->has_class_names = 1;
+        memcpy(meta->class_names, j->init_meta.class_names, sizeof meta->class_names);
+    } else if (names != NULL && n_names == j->n_classes) {
         meta->has_class_names = 1;
         for (size_t i = 0; i < n_names; i++)
             snprintf(meta->class_names[i], NN_MODEL_NAME_LEN, "%s", names[i]);
@@ -545,7 +565,8 @@ int cli_train_run(train_args *a)
     a->train.threads = a->threads > 0 ? cli_cap_threads(a->threads, a->quiet) : cli_free_cpus();
     nn_rng rng;
     nn_rng_seed(&rng, a->train.seed);
-    nn_net_init(net, &rng);
+    if (a->init == NULL) /* --init keeps the model's weights */
+        nn_net_init(net, &rng);
 
     nn_train_result result;
     rc = run_training(a, &job, net, &result);

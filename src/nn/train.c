@@ -33,7 +33,8 @@
  * own copy of the net with the sum. The copies stay identical, and the sum
  * is the same whatever the number of threads. With --augment, every image
  * of a minibatch is shifted by a random offset drawn from a generator seeded
- * with the seed and the step, so every thread draws the same offsets. */
+ * with the seed and the step, and distorted (--elastic, --affine...) with
+ * one seeded with them and its place: every thread makes the same images. */
 #include "nnclass/nn/train.h"
 
 #include <math.h>
@@ -128,6 +129,7 @@ typedef struct {
     float *state;    /* the optimiser's buffers */
     float *x[2];     /* minibatches' inputs, (chunk, n_in): this one and the next */
     uint8_t *y[2];   /* their labels */
+    float *scratch;  /* the distortions' working space, or NULL without them */
     optimiser optim;
     size_t j0, j1;   /* the neurons of layer 1 this thread owns */
     size_t step;     /* minibatches done since the start of the run */
@@ -229,14 +231,17 @@ static size_t batch_size(const team *tm, size_t start)
 /* Scales the minibatch that starts at training image start into x and its
  * labels into y, and asks for the next one's images to be brought into the
  * cache. */
-static void load_batch(const team *tm, size_t start, size_t step, float *x, uint8_t *y)
+static void load_batch(const worker *w, size_t start, size_t step, float *x, uint8_t *y)
 {
+    const team *tm = w->tm;
     const size_t n_in = nn_net_size(tm->net, 0), bs = batch_size(tm, start);
     const uint32_t *idx_end = tm->idx + tm->n_train;
     nn_train_gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
     if (tm->opt->augment > 0)
         nn_train_augment(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
                       x);
+    if (w->scratch != NULL)
+        nn_train_distort(tm->data, bs, &tm->opt->distort, tm->opt->seed, step, x, w->scratch);
     nn_train_prefetch(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
 }
 
@@ -420,13 +425,13 @@ static int one_minibatch(worker *w, size_t start, const position *at, float *los
      * at every minibatch. With look-ahead, this one was scaled during the
      * previous minibatch, except the first of the epoch. */
     if (!tm->ahead || at->bi == 0)
-        load_batch(tm, start, step, x, y);
+        load_batch(w, start, step, x, y);
     first_half(w, x, y, bs, step);
     unsigned ticket = nn_barrier_arrive(&tm->barrier);
     /* While the other threads finish their first half, scale the next
      * minibatch, which does not depend on this one. */
     if (tm->ahead && at->bi + 1 < tm->n_batches)
-        load_batch(tm, start + bs, step + 1, w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
+        load_batch(w, start + bs, step + 1, w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
     if (meet_at(tm, &w->rounds, ticket))
         return 1;
     return second_half(w, x, y, bs, at, loss, right);
@@ -567,8 +572,10 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     w->y[0] = malloc(chunk);
     w->x[1] = tm->ahead ? malloc(chunk * nn_net_size(net, 0) * sizeof(float)) : w->x[0];
     w->y[1] = tm->ahead ? malloc(chunk) : w->y[0];
+    w->scratch = nn_train_distort_scratch(tm->data, &opt->distort);
     if (w->grad == NULL || w->state == NULL || w->x[0] == NULL || w->y[0] == NULL ||
-        w->x[1] == NULL || w->y[1] == NULL)
+        w->x[1] == NULL || w->y[1] == NULL ||
+        (nn_augment_active(&opt->distort) && w->scratch == NULL))
         return nn_fail(err, NN_E_NOMEM, "out of memory for a training thread");
     w->optim.opt = opt;
     w->optim.v = uses_v ? w->state : NULL;
@@ -591,6 +598,7 @@ static void worker_free(worker *w)
     nn_workspace_free(w->val_ws);
     free(w->grad);
     free(w->state);
+    free(w->scratch);
     free(w->x[0]);
     free(w->y[0]);
     if (w->x[1] != w->x[0])

@@ -1,12 +1,14 @@
 /* train_batch.c - minibatches from a dataset: the images' bytes scaled to
- * floats (with the next images prefetched) and shifted at random for
- * augmentation. */
+ * floats (with the next images prefetched), shifted and distorted at random
+ * for augmentation. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "nnclass/base/rng.h"
 #include "train_internal.h"
 
 #define AUGMENT_STREAM 0x4155474d454e5431ull /* "AUGMENT1" */
+#define DISTORT_STREAM 0x444953544f525431ull /* "DISTORT1" */
 
 /* Asks for the bytes of the images idx[0..n) (not past idx_end) to be brought
  * into the cache. The images sit at random places in a 47 MB array, so
@@ -77,4 +79,22 @@ void nn_train_augment(const nn_dataset *data, const uint32_t *idx, size_t n,
             scale_shifted(data->pixels + (size_t)idx[r] * n_in, data->rows, data->cols,
                           dy, dx, x + r * n_in);
     }
+}
+
+void nn_train_distort(const nn_dataset *data, size_t n, const nn_augment_options *o,
+                      uint64_t seed, size_t step, float *x, float *scratch)
+{
+    size_t n_in = data->rows * data->cols;
+    for (size_t r = 0; r < n; r++) {
+        uint64_t s = seed ^ DISTORT_STREAM ^ ((uint64_t)step * 0x9e3779b97f4a7c15ull) ^
+                     ((uint64_t)(r + 1) * 0xbf58476d1ce4e5b9ull);
+        nn_augment_image(o, s, x + r * n_in, data->rows, data->cols, scratch);
+    }
+}
+
+float *nn_train_distort_scratch(const nn_dataset *data, const nn_augment_options *o)
+{
+    if (!nn_augment_active(o))
+        return NULL;
+    return malloc(nn_augment_scratch_floats(data->rows, data->cols) * sizeof(float));
 }

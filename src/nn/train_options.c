@@ -22,6 +22,7 @@ void nn_train_options_default(nn_train_options *opt)
     opt->val_count = 0;
     opt->threads = 1;
     opt->augment = 0;
+    memset(&opt->distort, 0, sizeof opt->distort);
 }
 
 nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
@@ -74,6 +75,9 @@ nn_status nn_train_options_check(const nn_train_options *opt, size_t n_images,
     if (opt->augment > NN_MAX_AUGMENT)
         return nn_fail(err, NN_E_ARG, "--augment: %zu pixels is more than the cap of %u",
                        opt->augment, NN_MAX_AUGMENT);
+    nn_status st = nn_augment_check(&opt->distort, err);
+    if (st != NN_OK)
+        return st;
     if (n_images > UINT32_MAX)
         return nn_fail(err, NN_E_ARG, "%zu training images are more than the %lu this "
                        "build can index", n_images, (unsigned long)UINT32_MAX);

@@ -36,8 +36,16 @@ fi
 head -c 4096 /dev/urandom >"$TMP/random.nnc"
 run_nn info "$TMP/random.nnc"
 expect_error 1 "random.nnc" "random bytes"
-run_nn info
-expect_status 2 "info without a file"
+# With no file, info describes the models that answer when none is named.
+run_nn info --data-dir "$DATA"
+expect_status 0 "info without a file"
+check "info without a file: mnist-cnn for image files" \
+    grep -qx "default for   image files with no --model" "$TMP/out"
+check "info without a file: mnist for IDX files" \
+    grep -qx "default for   IDX files with no --model" "$TMP/out"
+run_nn info --data-dir "$DATA" --format json
+check "info --format json without a file: default_for" \
+    [ "$(grep -c '"default_for":' "$TMP/out")" -eq 2 ]
 
 # show draws 28 rows per image under a caption.
 run_nn show --dataset mnist --data-dir "$DATA" --index 3 --count 2

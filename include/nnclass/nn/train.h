@@ -21,6 +21,7 @@
 
 #include "nnclass/nn/dataset.h"
 #include "nnclass/base/error.h"
+#include "nnclass/nn/augment.h"
 #include "nnclass/nn/net.h"
 
 typedef enum {
@@ -54,6 +55,8 @@ typedef struct {
                              way, at random (seeded); 0 = none */
     float clip_norm;      /* scale a minibatch's gradient down to this global
                              (L2) norm when it is larger; 0 = never */
+    nn_augment_options distort; /* other writers' distortions, after the shift;
+                                   all 0 = none */
 } nn_train_options;
 
 /* Parts a minibatch of a conv net is cut into, whatever the thread count. */

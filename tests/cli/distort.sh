@@ -1,0 +1,36 @@
+# CLI tests of train's distortions that model other writers (--elastic,
+# --affine, --stroke, --blur): the same model for any thread count, for a
+# dense net and a conv net; a different model than without them; in the
+# recipe; bad values refused.
+. "$(dirname "$0")/lib.bash"
+
+make_subset train 600 "$TMP/t"
+T=(--images "$TMP/t-images.idx.gz" --labels "$TMP/t-labels.idx.gz" -q)
+ALL=(--elastic 2 --affine default --stroke 1 --blur)
+
+"$NNCLASS" train "${T[@]}" --epochs 2 -o "$TMP/plain.nnc" >/dev/null
+for net in "--hidden 64" "--layers 28x28,conv5x5x4,pool2,10"; do
+    run_nn train "${T[@]}" $net --epochs 2 "${ALL[@]}" --threads 1 -o "$TMP/a.nnc"
+    expect_status 0 "train $net with every distortion"
+    "$NNCLASS" train "${T[@]}" $net --epochs 2 "${ALL[@]}" --threads 2 -o "$TMP/b.nnc" >/dev/null
+    check "$net: the same model for 1 and 2 threads" cmp -s "$TMP/a.nnc" "$TMP/b.nnc"
+done
+for opt in "--elastic 2" "--affine rotate=15" "--stroke 1" "--blur"; do
+    run_nn train "${T[@]}" --epochs 2 $opt -o "$TMP/d.nnc"
+    expect_status 0 "train $opt"
+    check "$opt changes the model" not cmp -s "$TMP/d.nnc" "$TMP/plain.nnc"
+done
+run_nn info "$TMP/a.nnc"
+check "the recipe names the distortions" \
+    grep -q "elastic=2 affine=10/0.1/0.3/0.1 stroke=1 blur" "$TMP/out"
+# --augment's shifts go on as before, with the distortions after them.
+run_nn train "${T[@]}" --epochs 1 --augment 2 --elastic 1 -o "$TMP/s.nnc"
+expect_status 0 "--augment with --elastic"
+
+for bad in "--elastic -1" "--elastic 9" "--elastic x" "--stroke 5" "--affine spin=3" \
+    "--affine rotate=100" "--affine scale=0.9" "--affine ,"; do
+    run_nn train "${T[@]}" $bad -o "$TMP/x.nnc"
+    expect_error 2 "${bad%% *}" "train $bad"
+done
+check "no model after a refusal" [ ! -e "$TMP/x.nnc" ]
+finish
