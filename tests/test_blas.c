@@ -25,6 +25,7 @@
 #endif
 #endif
 
+#ifndef UNDER_ASAN
 /* The address space this process maps now, in bytes (0 if unknown). */
 static size_t mapped_now(void)
 {
@@ -37,6 +38,7 @@ static size_t mapped_now(void)
     fclose(f);
     return (size_t)pages * (size_t)sysconf(_SC_PAGESIZE);
 }
+#endif
 
 static void test_room_without_limit(void **state)
 {
