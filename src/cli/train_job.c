@@ -142,14 +142,17 @@ static size_t data_class_count(const train_args *a)
 }
 
 /* The result on the test split: the line on stderr (also with --quiet: it
- * is the result, not progress) and, with --log, the log's last record. */
-static void print_test_result(const train_args *a, progress *p, const nn_net *net,
-                              const nn_confusion *conf)
+ * is the result, not progress) and, with --log, the log's last record. A
+ * classifier's conf gives its accuracy; an autoencoder (conf NULL) has its
+ * loss alone, the mean over total images. */
+static void print_test_result(const train_args *a, progress *p, const nn_confusion *conf,
+                              double loss, size_t total)
 {
-    /* the perceptron's outputs are no probabilities: no loss */
-    double loss = nn_net_hidden(net) == NN_ACT_STEP ? NAN : nn_confusion_loss(conf);
-    fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(conf),
-            conf->correct, conf->total);
+    if (conf != NULL)
+        fprintf(stderr, "test accuracy %.4f (%zu/%zu) of ", nn_confusion_accuracy(conf),
+                conf->correct, conf->total);
+    else
+        fprintf(stderr, "test loss %.4f (binary cross-entropy per pixel) of ", loss);
     cli_put_text(stderr, a->output);
     fprintf(stderr, " on the %s test split\n", a->dataset);
     if (p->log == NULL || p->log_failed)
@@ -159,29 +162,11 @@ static void print_test_result(const train_args *a, progress *p, const nn_net *ne
     cli_rec_begin(r);
     cli_rec_str(r, "split", "test");
     cli_rec_str(r, "dataset", a->dataset);
-    cli_rec_size(r, "correct", conf->correct);
-    cli_rec_size(r, "total", conf->total);
-    cli_rec_fixed(r, "test_accuracy", nn_confusion_accuracy(conf), 6);
-    cli_rec_fixed(r, "test_loss", loss, 6);
-    cli_rec_end(r);
-    if (fflush(p->log) != 0)
-        p->log_failed = 1;
-}
-
-/* An autoencoder's result on the test split, as print_test_result. */
-static void print_test_recon(const train_args *a, progress *p, double loss, size_t total)
-{
-    fprintf(stderr, "test loss %.4f (binary cross-entropy per pixel) of ", loss);
-    cli_put_text(stderr, a->output);
-    fprintf(stderr, " on the %s test split\n", a->dataset);
-    if (p->log == NULL || p->log_failed)
-        return;
-    cli_rec rec, *r = &rec;
-    cli_rec_init(r, p->log, CLI_REC_JSON);
-    cli_rec_begin(r);
-    cli_rec_str(r, "split", "test");
-    cli_rec_str(r, "dataset", a->dataset);
+    if (conf != NULL)
+        cli_rec_size(r, "correct", conf->correct);
     cli_rec_size(r, "total", total);
+    if (conf != NULL)
+        cli_rec_fixed(r, "test_accuracy", nn_confusion_accuracy(conf), 6);
     cli_rec_fixed(r, "test_loss", loss, 6);
     cli_rec_end(r);
     if (fflush(p->log) != 0)
@@ -226,9 +211,11 @@ static int report_test_result(const nn_net *net, const train_args *a, const char
     if (st != NN_OK)
         rc = cli_fail(st, &err);
     else if (recon)
-        print_test_recon(a, p, recon_loss, data.count);
-    else
-        print_test_result(a, p, net, &conf);
+        print_test_result(a, p, NULL, recon_loss, data.count);
+    else /* the perceptron's outputs are no probabilities: no loss */
+        print_test_result(a, p, &conf,
+                          nn_net_hidden(net) == NN_ACT_STEP ? NAN : nn_confusion_loss(&conf),
+                          conf.total);
     nn_confusion_free(&conf);
     nn_images_free(&images);
     nn_labels_free(&labels);
