@@ -509,7 +509,7 @@ for i in range(n):
 EOF
         probe_ok=0
         if cc -O2 -I"$root/include" -o "$tmp/probe_image" "$root/bench/probe_image.c" \
-            "$build/libnnclass_core.a" -lpng -ljpeg -lz -lm -lpthread >&2; then
+            "$build/libnnclass_core.a" -lpng -ljpeg -ldeflate -lz -lm -lpthread >&2; then
             probe_ok=1
         else
             fail "probe_image did not build"
