@@ -24,19 +24,6 @@
 
 /* --- helpers ----------------------------------------------------------------- */
 
-static nn_net *parse_net(const char *spec, nn_activation act)
-{
-    nn_layer t[NN_MAX_LAYERS];
-    size_t n = 0;
-    nn_error err = {{0}};
-    if (nn_net_parse_table(spec, act, t, &n, &err) != NN_OK)
-        fail_msg("nn_net_parse_table(%s): %s", spec, err.msg);
-    nn_net *net = NULL;
-    if (nn_net_create_table(t, n, &net, &err) != NN_OK)
-        fail_msg("nn_net_create_table(%s): %s", spec, err.msg);
-    return net;
-}
-
 /* Random parameters (weights and biases alike) in [-0.5, 0.5). */
 static void randomize(nn_net *net, uint64_t seed)
 {
@@ -173,7 +160,7 @@ static double ref_loss(const nn_net *net, const double *p, const float *x, const
  * reference. */
 static void check_forward(const char *spec, nn_activation act, size_t batch)
 {
-    nn_net *net = parse_net(spec, act);
+    nn_net *net = ts_parse_net(spec, act);
     randomize(net, 7);
     nn_workspace *ws = ts_workspace(net, batch);
     float *x = malloc(batch * nn_net_size(net, 0) * sizeof *x);
@@ -231,7 +218,7 @@ static void test_single_image_agrees_with_batch(void **state)
     const char *specs[] = {"12x16,conv3x3x4-same,pool2,conv3x3x6,pool2,16,5",
                            "28x28,conv5x5x8,pool2,32,10", "28x28,16,10"};
     for (size_t s = 0; s < sizeof specs / sizeof specs[0]; s++) {
-        nn_net *net = parse_net(specs[s], NN_ACT_RELU);
+        nn_net *net = ts_parse_net(specs[s], NN_ACT_RELU);
         randomize(net, 3 + s);
         size_t batch = 5, n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
         nn_workspace *wb = ts_workspace(net, batch), *w1 = ts_workspace(net, 1);
@@ -259,7 +246,7 @@ static void test_single_image_agrees_with_batch(void **state)
  * central differences of the double-precision reference, every parameter. */
 static void check_gradient(const char *spec, nn_activation act, size_t batch)
 {
-    nn_net *net = parse_net(spec, act);
+    nn_net *net = ts_parse_net(spec, act);
     randomize(net, 21);
     size_t n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
     nn_workspace *ws = ts_workspace(net, batch);
@@ -336,20 +323,20 @@ static void test_parse_round_trip(void **state)
     const char *specs[] = {"784,16,10", "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10",
                            "28x28,conv3x3x8-same:tanh,pool2:relu,64:sigmoid,10"};
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-        nn_net *net = parse_net(specs[i], NN_ACT_RELU);
+        nn_net *net = ts_parse_net(specs[i], NN_ACT_RELU);
         char out[256];
         nn_net_format_table(net, NN_ACT_RELU, out, sizeof out);
         assert_string_equal(out, specs[i]);
         nn_net_free(net);
     }
-    nn_net *net = parse_net("28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10", NN_ACT_RELU);
+    nn_net *net = ts_parse_net("28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10", NN_ACT_RELU);
     assert_int_equal(nn_net_size(net, 1), 24 * 24 * 16);
     assert_int_equal(nn_net_size(net, 4), 4 * 4 * 32);
     assert_int_equal(net->n_params, (25 * 16 + 16) + (400 * 32 + 32) + (512 * 128 + 128) +
                                         (128 * 10 + 10));
     assert_false(nn_net_is_dense(net));
     nn_net_free(net);
-    net = parse_net("784,16,10", NN_ACT_RELU);
+    net = ts_parse_net("784,16,10", NN_ACT_RELU);
     assert_true(nn_net_is_dense(net));
     nn_net_free(net);
 }
@@ -525,7 +512,7 @@ static void test_conv_training_same_for_any_threads(void **state)
 
     nn_net *first = NULL;
     for (size_t threads = 1; threads <= 3; threads++) {
-        nn_net *net = parse_net("12x12,conv3x3x4-same,pool2,conv3x3x6,pool2,8,4", NN_ACT_RELU);
+        nn_net *net = ts_parse_net("12x12,conv3x3x4-same,pool2,conv3x3x6,pool2,8,4", NN_ACT_RELU);
         nn_rng init;
         nn_rng_seed(&init, 5);
         nn_net_init(net, &init);
@@ -561,7 +548,7 @@ static void check_kernel_against_naive(const char *spec, size_t l,
                                        void (*naive)(const nn_layer_run *, const float *,
                                                      float *, size_t))
 {
-    nn_net *net = parse_net(spec, NN_ACT_TANH);
+    nn_net *net = ts_parse_net(spec, NN_ACT_TANH);
     randomize(net, 7);
     const size_t batches[] = {1, 3, 200};
     for (size_t bi = 0; bi < 3; bi++) {

@@ -20,19 +20,6 @@
 #include "nnclass/nn/net.h"
 #include "test_support.h"
 
-static nn_net *parse_net(const char *spec)
-{
-    nn_layer t[NN_MAX_LAYERS];
-    size_t n = 0;
-    nn_error err = {{0}};
-    if (nn_net_parse_table(spec, NN_ACT_TANH, t, &n, &err) != NN_OK)
-        fail_msg("nn_net_parse_table(%s): %s", spec, err.msg);
-    nn_net *net = NULL;
-    if (nn_net_create_table(t, n, &net, &err) != NN_OK)
-        fail_msg("nn_net_create_table(%s): %s", spec, err.msg);
-    return net;
-}
-
 /* Values in [0, scale) from seed. */
 static void fill(float *v, size_t n, float scale, uint64_t seed)
 {
@@ -81,7 +68,7 @@ static double ref_loss(const nn_net *net, const double *p, const float *x, size_
  * reference and its central differences, for every parameter. */
 static void check_gradient(const char *spec, size_t batch)
 {
-    nn_net *net = parse_net(spec);
+    nn_net *net = ts_parse_net(spec, NN_ACT_TANH);
     fill(net->params, net->n_params, 1.0f, 11);
     for (size_t i = 0; i < net->n_params; i++)
         net->params[i] -= 0.5f;
@@ -143,7 +130,7 @@ static void test_loss_is_stable(void **state)
 static void test_grammar(void **state)
 {
     (void)state;
-    nn_net *net = parse_net("28x28,128,32,128,784:none,recon");
+    nn_net *net = ts_parse_net("28x28,128,32,128,784:none,recon", NN_ACT_TANH);
     assert_int_equal(net->layers[5].kind, NN_LAYER_RECON);
     assert_int_equal(nn_net_size(net, 5), 784);
     assert_int_equal(nn_net_has_classes(net), 0);
@@ -173,7 +160,7 @@ static void test_grammar(void **state)
 static void test_model_round_trip(void **state)
 {
     (void)state;
-    nn_net *net = parse_net("28x28,16,784:none,recon");
+    nn_net *net = ts_parse_net("28x28,16,784:none,recon", NN_ACT_TANH);
     fill(net->params, net->n_params, 0.4f, 60);
     nn_model_meta meta;
     memset(&meta, 0, sizeof meta);
@@ -201,7 +188,7 @@ static void test_model_round_trip(void **state)
 static void test_onnx_refuses(void **state)
 {
     (void)state;
-    nn_net *net = parse_net("28x28,16,784:none,recon");
+    nn_net *net = ts_parse_net("28x28,16,784:none,recon", NN_ACT_TANH);
     nn_model_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.rows = meta.cols = 28;

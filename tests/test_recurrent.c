@@ -156,19 +156,6 @@ static void test_loops_gradient(void **state)
 
 /* --- whole nets ---------------------------------------------------------------------- */
 
-static nn_net *parse_net(const char *spec)
-{
-    nn_layer t[NN_MAX_LAYERS];
-    size_t n = 0;
-    nn_error err = {{0}};
-    if (nn_net_parse_table(spec, NN_ACT_TANH, t, &n, &err) != NN_OK)
-        fail_msg("nn_net_parse_table(%s): %s", spec, err.msg);
-    nn_net *net = NULL;
-    if (nn_net_create_table(t, n, &net, &err) != NN_OK)
-        fail_msg("nn_net_create_table(%s): %s", spec, err.msg);
-    return net;
-}
-
 /* Layer l of one sample in double: a recurrent row through the reference
  * (then its last step, or every step), a dense row with its activation. */
 static void ref_layer(const nn_net *net, size_t l, const double *p, const double *a, double *z)
@@ -237,7 +224,7 @@ static double ref_loss(const nn_net *net, const double *p, const float *x,
  * central differences of the reference, for every parameter. */
 static void check_net_gradient(const char *spec, size_t batch)
 {
-    nn_net *net = parse_net(spec);
+    nn_net *net = ts_parse_net(spec, NN_ACT_TANH);
     fill(net->params, net->n_params, 0.5f, 41);
     size_t n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
     nn_workspace *ws = ts_workspace(net, batch);
@@ -286,7 +273,7 @@ static void test_single_image_agrees_with_batch(void **state)
     (void)state;
     const char *specs[] = {"28x28,lstm16,10", "12x9,bigru5-seq,rnn6,4"};
     for (size_t s = 0; s < 2; s++) {
-        nn_net *net = parse_net(specs[s]);
+        nn_net *net = ts_parse_net(specs[s], NN_ACT_TANH);
         fill(net->params, net->n_params, 0.3f, 50 + s);
         size_t batch = 5, n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
         nn_workspace *wb = ts_workspace(net, batch), *w1 = ts_workspace(net, 1);
@@ -315,7 +302,7 @@ static void test_single_image_agrees_with_batch(void **state)
 static void test_step_probs(void **state)
 {
     (void)state;
-    nn_net *net = parse_net("12x9,gru7,5,4");
+    nn_net *net = ts_parse_net("12x9,gru7,5,4", NN_ACT_TANH);
     fill(net->params, net->n_params, 0.5f, 70);
     assert_int_equal(nn_net_steps(net), 12);
     float x[108], probs[12 * 4];
@@ -336,7 +323,7 @@ static void test_step_probs(void **state)
     nn_net_free(net);
     const char *none[] = {"28x28,bilstm4,10", "28x28,lstm4-seq,10", "28x28,16,10"};
     for (size_t i = 0; i < 3; i++) {
-        net = parse_net(none[i]);
+        net = ts_parse_net(none[i], NN_ACT_TANH);
         assert_int_equal(nn_net_steps(net), 0);
         assert_int_equal(nn_net_step_probs(net, x, probs, &err), NN_E_ARG);
         nn_net_free(net);
@@ -351,13 +338,13 @@ static void test_grammar(void **state)
     const char *same[] = {"28x28,lstm128,10", "28x28,bigru16-seq,lstm8,10",
                           "28x28,rnn4-seq,birnn4-seq,12,10"};
     for (size_t i = 0; i < 3; i++) {
-        nn_net *net = parse_net(same[i]);
+        nn_net *net = ts_parse_net(same[i], NN_ACT_TANH);
         char out[256];
         nn_net_format_table(net, NN_ACT_TANH, out, sizeof out);
         assert_string_equal(out, same[i]);
         nn_net_free(net);
     }
-    nn_net *net = parse_net("28x28,gru128x2,10");
+    nn_net *net = ts_parse_net("28x28,gru128x2,10", NN_ACT_TANH);
     char out[256];
     nn_net_format_table(net, NN_ACT_TANH, out, sizeof out);
     assert_string_equal(out, "28x28,gru128-seq,gru128,10");
@@ -367,7 +354,7 @@ static void test_grammar(void **state)
     assert_int_equal(nn_net_size(net, 1), 28 * 128);
     assert_int_equal(nn_net_size(net, 2), 128);
     nn_net_free(net);
-    net = parse_net("28x28,bilstm64,10");
+    net = ts_parse_net("28x28,bilstm64,10", NN_ACT_TANH);
     assert_int_equal(nn_net_size(net, 1), 128);
     assert_int_equal(net->n_params, 2 * (256 * 92 + 256) + 1290);
     nn_net_free(net);
@@ -399,7 +386,7 @@ static void test_grammar(void **state)
 static void test_model_round_trip(void **state)
 {
     (void)state;
-    nn_net *net = parse_net("28x28,bigru5-seq,lstm7,10");
+    nn_net *net = ts_parse_net("28x28,bigru5-seq,lstm7,10", NN_ACT_TANH);
     fill(net->params, net->n_params, 0.4f, 60);
     nn_model_meta meta;
     memset(&meta, 0, sizeof meta);
@@ -438,7 +425,7 @@ static void put_le32(uint8_t *p, uint32_t v)
 static void test_forged_models_refused(void **state)
 {
     (void)state;
-    nn_net *net = parse_net("28x28,lstm6,10");
+    nn_net *net = ts_parse_net("28x28,lstm6,10", NN_ACT_TANH);
     nn_model_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.rows = meta.cols = 28;
@@ -495,7 +482,7 @@ static void bit_strings(uint8_t *pixels, uint8_t *labels)
 static nn_net *train_counter(const char *spec, size_t threads, uint8_t *pixels,
                              uint8_t *labels, size_t epochs)
 {
-    nn_net *net = parse_net(spec);
+    nn_net *net = ts_parse_net(spec, NN_ACT_TANH);
     nn_rng init;
     nn_rng_seed(&init, 7);
     nn_net_init(net, &init);
@@ -560,7 +547,7 @@ static void test_training_moves_every_parameter(void **state)
     bit_strings(pixels, labels);
     const char *specs[] = {"8x1,gru5,9", "8x1,bilstm3,9", "8x1,rnn4-seq,gru3,9"};
     for (size_t s = 0; s < 3; s++) {
-        nn_net *start = parse_net(specs[s]);
+        nn_net *start = ts_parse_net(specs[s], NN_ACT_TANH);
         nn_rng init;
         nn_rng_seed(&init, 7);
         nn_net_init(start, &init);

@@ -110,3 +110,16 @@ nn_workspace *ts_workspace(const nn_net *net, size_t batch)
         fail_msg("nn_workspace_create: %s", err.msg);
     return ws;
 }
+
+nn_net *ts_parse_net(const char *spec, nn_activation act)
+{
+    nn_layer t[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_error err = {{0}};
+    if (nn_net_parse_table(spec, act, t, &n, &err) != NN_OK)
+        fail_msg("nn_net_parse_table(%s): %s", spec, err.msg);
+    nn_net *net = NULL;
+    if (nn_net_create_table(t, n, &net, &err) != NN_OK)
+        fail_msg("nn_net_create_table(%s): %s", spec, err.msg);
+    return net;
+}

@@ -43,4 +43,9 @@ nn_dataset ts_view(const nn_images *images, const nn_labels *labels, size_t n_cl
  * The caller frees it with nn_workspace_free. */
 nn_workspace *ts_workspace(const nn_net *net, size_t batch);
 
+/* A net made from the layer table spec (as --layers reads it, hidden
+ * layers defaulting to act), zeroed; aborts the test on failure. The
+ * caller frees it with nn_net_free. */
+nn_net *ts_parse_net(const char *spec, nn_activation act);
+
 #endif
