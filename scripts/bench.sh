@@ -594,16 +594,21 @@ max_kb() {
     done
     echo "$m"
 }
-# the CNN
-if [ -n "$cnn_epoch" ]; then
-    if [ -n "$torch_cnn_epoch" ]; then
-        r=$(calc "$torch_cnn_epoch / $cnn_epoch")
-        row "train CNN s/epoch" "$(fmt %.2f "$cnn_epoch") s" \
-            "torch $(fmt %.2f "$torch_cnn_epoch") s ($torch_cnn_threads thr)" \
+# epoch_row NAME SECONDS TORCH_SECONDS TORCH_THREADS: an epoch against
+# PyTorch's (empty: not measured), the goal 3x faster.
+epoch_row() {
+    if [ -n "$3" ]; then
+        local r
+        r=$(calc "$3 / $2")
+        row "train $1 s/epoch" "$(fmt %.2f "$2") s" "torch $(fmt %.2f "$3") s ($4 thr)" \
             "$(fmt %.1f "$r")x faster" ">= 3x faster" "$(met "$r >= 3")"
     else
-        row "train CNN s/epoch" "$(fmt %.2f "$cnn_epoch") s" "torch n/a" "$na" ">= 3x faster" "$na"
+        row "train $1 s/epoch" "$(fmt %.2f "$2") s" "torch n/a" "$na" ">= 3x faster" "$na"
     fi
+}
+# the CNN
+if [ -n "$cnn_epoch" ]; then
+    epoch_row CNN "$cnn_epoch" "$torch_cnn_epoch" "$torch_cnn_threads"
     gf=$(calc "$CNN_FLOP_PER_IMAGE * 60000 / $cnn_epoch / 1e9")
     probe=$(sed -n 's/^cnn_train_part16_gflops=//p' "$tmp/sgemm.txt" 2>/dev/null)
     threads=$(nproc 2>/dev/null || echo 1)
@@ -622,14 +627,7 @@ elif [ -n "$rest" ]; then
 fi
 # the LSTM
 if [ -n "$lstm_epoch" ]; then
-    if [ -n "$torch_lstm_epoch" ]; then
-        r=$(calc "$torch_lstm_epoch / $lstm_epoch")
-        row "train LSTM s/epoch" "$(fmt %.2f "$lstm_epoch") s" \
-            "torch $(fmt %.2f "$torch_lstm_epoch") s ($torch_lstm_threads thr)" \
-            "$(fmt %.1f "$r")x faster" ">= 3x faster" "$(met "$r >= 3")"
-    else
-        row "train LSTM s/epoch" "$(fmt %.2f "$lstm_epoch") s" "torch n/a" "$na" ">= 3x faster" "$na"
-    fi
+    epoch_row LSTM "$lstm_epoch" "$torch_lstm_epoch" "$torch_lstm_threads"
     [ -z "$lstm_rss" ] || row "  LSTM train peak RSS" "$(mb "$lstm_rss")" "$na" "$na" "<= 150 MB" \
         "$(met "$lstm_rss <= 150 * 1024")"
 elif [ -n "$rest" ]; then
