@@ -76,10 +76,14 @@ typedef enum {
     NN_LAYER_GRU = 5,
     NN_LAYER_LSTM = 6,
     NN_LAYER_RECON = 7, /* the reconstruction output (sigmoid + BCE) */
+    NN_LAYER_COLS = 8,  /* an image's columns as time steps: (h, w, c) -> (t = w, f = h*c) */
+    NN_LAYER_CTC = 9,   /* the CTC output: a softmax per time step (ctc.h) */
+    NN_LAYER_UPSAMPLE = 10, /* an image's sides doubled, for decoders */
 } nn_layer_kind;
 
-/* Kinds known to the table: 0 .. NN_LAYER_KINDS-1. */
-#define NN_LAYER_KINDS 8u
+/* Kinds known to the table: 0 .. NN_LAYER_KINDS-1 (a number whose row is
+ * not in the table yet is an unknown kind). */
+#define NN_LAYER_KINDS 11u
 
 /* One row of the table. To describe a layer, fill kind, act and the fields
  * its kind reads (dense c, its neurons; conv k, c (C_out) and same; pool

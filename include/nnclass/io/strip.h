@@ -1,0 +1,41 @@
+/*
+ * strip.h - turning a photo or scan of one written number into a strip a
+ * number reader takes: NN_STRIP_H x NN_STRIP_W bytes, bright ink on dark
+ * (numbers.h), the ink's height normalised and its aspect kept.
+ *
+ * The steps are those of a single digit (preprocess.h: polarity, background
+ * flattening, ruling, threshold, specks, crop to the ink); then the ink is
+ * scaled to the strip's ink height, keeping its aspect, and centred. A number
+ * too long for the strip at that height is scaled down further to fit its
+ * width. The map says where each strip column came from, so that a reader
+ * can give each digit's span in the caller's image.
+ */
+#ifndef NNCLASS_STRIP_H
+#define NNCLASS_STRIP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnclass/base/error.h"
+#include "nnclass/io/image.h"
+#include "nnclass/io/numbers.h"
+#include "nnclass/io/preprocess.h"
+
+/* The widest ink, in pixels after scaling to the strip's ink height, that is
+ * still taken for one number (wider: NN_E_TOO_LARGE). */
+#define NN_STRIP_MAX_WIDTH 4096
+
+/* Strip column x came from image column x0 + x / scale. */
+typedef struct {
+    double scale; /* strip pixels per image pixel */
+    double x0;
+} nn_strip_map;
+
+/* Makes the strip (NN_STRIP_H * NN_STRIP_W bytes) of img, which it may
+ * change in place. An image without ink is NN_E_FORMAT ("no ink"), as for a
+ * digit; one whose ink is wider than NN_STRIP_MAX_WIDTH at the strip's
+ * height is NN_E_TOO_LARGE. name is only used in messages. */
+nn_status nn_preprocess_strip(nn_grey *img, nn_invert invert, const char *name,
+                              uint8_t *strip, nn_strip_map *map, nn_error *err);
+
+#endif

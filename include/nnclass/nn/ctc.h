@@ -1,0 +1,67 @@
+/*
+ * ctc.h - connectionist temporal classification: a label sequence read from
+ * one distribution per time step, without cutting the input into pieces.
+ *
+ * Classes: 0 is the blank ("nothing new here"), class d + 1 is label d (a
+ * digit). The row before a CTC row gives, per sample, t steps of k = labels
+ * + 1 scores (a sequence, (batch, t, k)); the CTC row (NN_LAYER_CTC, token
+ * "ctc") has no parameters, its forward is the identity and its output
+ * (nn_output_ctc) turns each step's scores into a softmax. Its loss is
+ * -log p(labels | input), the probability summed over every alignment of
+ * the labels to the t steps (a label may span several steps; blanks may
+ * come between labels and must come between two equal ones), computed by
+ * the forward-backward recursion in log space. The loss reads a minibatch's
+ * label sequences from nn_targets (seq, seq_off).
+ *
+ * Decoding stays outside the network: greedy (the best class of every
+ * step, repeats merged, blanks dropped) or a prefix beam search that also
+ * scores the best few labellings.
+ */
+#ifndef NNCLASS_CTC_H
+#define NNCLASS_CTC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnclass/base/error.h"
+#include "nnclass/nn/layer.h"
+
+#define NN_CTC_BLANK 0
+#define NN_CTC_MAX_LABELS 32 /* longest label sequence the loss and decoders take */
+
+/* The CTC output: a softmax per step, and the loss above. */
+extern const nn_output_ops nn_output_ctc;
+
+/* The loss of one sample, -log p(labels[0..len) | scores), from the scores
+ * z (t, k) before the softmax; when grad is not NULL, dLoss/dz (t, k) into
+ * it. Returns INFINITY (and a zero gradient) when no alignment fits (t too
+ * short for len labels and their repeats). */
+double nn_ctc_loss(const float *z, size_t t, size_t k, const uint16_t *labels, size_t len,
+                   float *grad);
+
+/* One label of a reading: which, the steps it was emitted in, and its
+ * probability (the largest of its class over those steps). */
+typedef struct {
+    uint16_t label;
+    size_t first, last; /* steps first..last, inclusive */
+    float prob;
+} nn_ctc_symbol;
+
+/* A reading: its labels in order, and the log of its probability (greedy:
+ * of its best path; beam: of the labelling, summed over its paths). */
+typedef struct {
+    size_t len;
+    nn_ctc_symbol sym[NN_CTC_MAX_LABELS];
+    double logp;
+} nn_ctc_reading;
+
+/* Greedy decoding of probs (t, k), each step a distribution. */
+void nn_ctc_greedy(const float *probs, size_t t, size_t k, nn_ctc_reading *out);
+
+/* Prefix beam search of width beam (>= 1) over probs (t, k): up to n_out
+ * readings into out, best first, their count in *n_found. NN_E_NOMEM or
+ * NN_OK. */
+nn_status nn_ctc_beam(const float *probs, size_t t, size_t k, size_t beam,
+                      nn_ctc_reading *out, size_t n_out, size_t *n_found, nn_error *err);
+
+#endif
