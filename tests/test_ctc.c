@@ -355,6 +355,35 @@ static void test_beam_ties_and_arguments(void **state)
     assert_int_equal(nn_ctc_beam(p, 2, 1, 4, r, 1, &found, &err), NN_E_ARG);
 }
 
+/* Zero steps, zero probabilities and NaNs: readings, never a crash or a
+ * NaN probability. */
+static void test_decoders_on_odd_input(void **state)
+{
+    (void)state;
+    nn_ctc_reading r[3];
+    size_t found = 9;
+    nn_error err = {{0}};
+    float p[4 * 3] = {0};
+    nn_ctc_greedy(p, 0, 3, &r[0]);
+    assert_int_equal(r[0].len, 0);
+    assert_int_equal(nn_ctc_beam(p, 0, 3, 4, r, 3, &found, &err), NN_OK);
+    assert_int_equal(found, 1); /* the empty reading, surely */
+    assert_int_equal(r[0].len, 0);
+    assert_true(r[0].logp == 0.0);
+    p[0 * 3 + 1] = p[1 * 3 + 1] = p[2 * 3 + 0] = p[3 * 3 + 2] = 1.0f; /* 0 0 - 1, sure */
+    assert_int_equal(nn_ctc_beam(p, 4, 3, 4, r, 3, &found, &err), NN_OK);
+    assert_int_equal(found, 1); /* every other labelling has probability 0 */
+    assert_int_equal(r[0].len, 2);
+    assert_true(r[0].logp == 0.0);
+    assert_int_equal(r[0].sym[0].first, 0);
+    assert_int_equal(r[0].sym[0].last, 1);
+    assert_int_equal(r[0].sym[1].first, 3);
+    p[5] = NAN;
+    assert_int_equal(nn_ctc_beam(p, 4, 3, 4, r, 3, &found, &err), NN_OK);
+    for (size_t j = 0; j < found; j++)
+        assert_false(isnan(r[j].logp));
+}
+
 /* --- the layers through the generic walk ---------------------------------------------- */
 
 /* -log p(labels | softmax(z)) by the forward recursion in probability
@@ -563,6 +592,35 @@ static void test_output_skips_impossible_samples(void **state)
     }
 }
 
+/* One image through nn_net_forward gives the probabilities it gets in a
+ * minibatch: a distribution per step (the kernels may sum in another
+ * order for one image, hence the tolerance). */
+static void test_single_image_agrees_with_batch(void **state)
+{
+    (void)state;
+    nn_net *net = ts_parse_net("6x10,conv3x3x2-same,cols,bilstm4-seq,step11,ctc", NN_ACT_RELU);
+    nn_rng rng;
+    nn_rng_seed(&rng, 61);
+    nn_net_init(net, &rng);
+    float x[3 * 60], batch[3 * 10 * 11];
+    fill(x, 3 * 60, 1.0f, 63);
+    nn_workspace *ws = ts_workspace(net, 3);
+    memcpy(batch, nn_net_forward_batch(net, ws, x, 3), sizeof batch);
+    for (size_t i = 0; i < 3; i++) {
+        const float *one = nn_net_forward(net, ws, x + i * 60);
+        for (size_t s = 0; s < 10; s++) {
+            double sum = 0.0;
+            for (size_t c = 0; c < 11; c++) {
+                assert_true(fabsf(one[s * 11 + c] - batch[i * 110 + s * 11 + c]) < 1e-6f);
+                sum += one[s * 11 + c];
+            }
+            assert_true(fabs(sum - 1.0) < 1e-5);
+        }
+    }
+    nn_workspace_free(ws);
+    nn_net_free(net);
+}
+
 /* --- text and model file --------------------------------------------------------------- */
 
 static void expect_parse_error(const char *spec, const char *needle)
@@ -736,8 +794,10 @@ int main(void)
         cmocka_unit_test(test_greedy),
         cmocka_unit_test(test_beam_against_brute_force),
         cmocka_unit_test(test_beam_ties_and_arguments),
+        cmocka_unit_test(test_decoders_on_odd_input),
         cmocka_unit_test(test_cols_moves),
         cmocka_unit_test(test_net_gradient),
+        cmocka_unit_test(test_single_image_agrees_with_batch),
         cmocka_unit_test(test_text_form),
         cmocka_unit_test(test_model_round_trip),
         cmocka_unit_test(test_tiny_reader_learns),
