@@ -22,17 +22,19 @@ typedef struct {
     float lr;
     nn_optimizer optimizer;
     float weight_decay, clip_norm;
+    nn_augment_options distort; /* other writers' distortions */
 } recipe;
 
 #define CNN_LAYERS "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10"
 #define LSTM_LAYERS "28x28,lstm128,10"
 #define AUTOENCODER_LAYERS "28x28,128,32,128,784:none,recon"
+#define NO_DISTORTION {.elastic = 0.0f}
 
 static const recipe recipes[] = {
-    {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f}, /* the defaults as they are */
-    {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f},
-    {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f},
-    {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f},
+    {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f, NO_DISTORTION}, /* the defaults as they are */
+    {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f, NO_DISTORTION},
+    {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f, NO_DISTORTION},
+    {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f, NO_DISTORTION},
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
 
@@ -125,6 +127,8 @@ static void usage_training(FILE *out)
         "                       to N pixels at random (default 0: none; at most 4)\n"
         "  --blur               blur a third of the training images slightly and\n"
         "                       binarise another third, at random (default: none)\n"
+        "  --distort-share P    distort only a share P of the training images, drawn\n"
+        "                       at random, and leave the rest as they are (default 1)\n"
         "  --clip-norm X        scale each minibatch's gradient down to this norm when\n"
         "                       it is larger (default 0: never)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
@@ -154,7 +158,7 @@ enum {
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
     OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM, OPT_INIT, OPT_ELASTIC, OPT_AFFINE,
-    OPT_STROKE, OPT_BLUR,
+    OPT_STROKE, OPT_BLUR, OPT_SHARE,
 };
 
 static const struct option long_options[] = {
@@ -174,6 +178,7 @@ static const struct option long_options[] = {
     {"affine", required_argument, NULL, OPT_AFFINE},
     {"stroke", required_argument, NULL, OPT_STROKE},
     {"blur", no_argument, NULL, OPT_BLUR},
+    {"distort-share", required_argument, NULL, OPT_SHARE},
     {"activation", required_argument, NULL, OPT_ACTIVATION},
     {"epochs", required_argument, NULL, OPT_EPOCHS},
     {"batch", required_argument, NULL, OPT_BATCH},
@@ -251,9 +256,12 @@ static int parse_training_option(int c, train_args *a)
     case OPT_ELASTIC:
     case OPT_AFFINE:
     case OPT_STROKE:
-    case OPT_BLUR: {
-        static const char *const names[] = {"--elastic", "--affine", "--stroke", "--blur"};
+    case OPT_BLUR:
+    case OPT_SHARE: {
+        static const char *const names[] = {"--elastic", "--affine", "--stroke", "--blur",
+                                            "--distort-share"};
         bad = cli_parse_distortion(names[c - OPT_ELASTIC], optarg, &a->train.distort);
+        a->distort_given |= 1u << (c - OPT_ELASTIC);
         break;
     }
     case OPT_CLIP_NORM:
@@ -366,6 +374,27 @@ static int check_combinations(train_args *a)
     return -1;
 }
 
+/* The recipe's distortions r, each where its option was not given. */
+static void apply_distortion(train_args *a, const nn_augment_options *r)
+{
+    nn_augment_options *d = &a->train.distort;
+    unsigned given = a->distort_given; /* bits in the order of OPT_ELASTIC.. */
+    if (!(given & 1u << (OPT_ELASTIC - OPT_ELASTIC)))
+        d->elastic = r->elastic;
+    if (!(given & 1u << (OPT_AFFINE - OPT_ELASTIC))) {
+        d->rotate = r->rotate;
+        d->scale = r->scale;
+        d->shear = r->shear;
+        d->aspect = r->aspect;
+    }
+    if (!(given & 1u << (OPT_STROKE - OPT_ELASTIC)))
+        d->stroke = r->stroke;
+    if (!(given & 1u << (OPT_BLUR - OPT_ELASTIC)))
+        d->blur = r->blur;
+    if (!(given & 1u << (OPT_SHARE - OPT_ELASTIC)))
+        d->keep = r->keep;
+}
+
 /* --arch: its recipe, where no option says otherwise. */
 static void apply_arch(train_args *a)
 {
@@ -390,6 +419,7 @@ static void apply_arch(train_args *a)
         a->train.weight_decay = r->weight_decay;
     if (!a->clip_given)
         a->train.clip_norm = r->clip_norm;
+    apply_distortion(a, &r->distort);
 }
 
 /* Parses a --layers table and checks the shape against the activation;

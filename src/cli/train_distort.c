@@ -1,6 +1,6 @@
 /* train_distort.c - train's options for distortions that model other
- * writers (--elastic, --affine, --stroke, --blur) and their text in the
- * model's recipe. */
+ * writers (--elastic, --affine, --stroke, --blur, --distort-share) and
+ * their text in the model's recipe. */
 #include "cli.h"
 
 #include <stdio.h>
@@ -15,6 +15,13 @@ int cli_parse_distortion(const char *opt, const char *value, nn_augment_options 
         return cli_parse_size("--stroke", value, 0, NN_MAX_STROKE, &o->stroke);
     if (strcmp(opt, "--blur") == 0) {
         o->blur = 1;
+        return 0;
+    }
+    if (strcmp(opt, "--distort-share") == 0) {
+        float share;
+        if (cli_parse_float("--distort-share", value, 0.01, 1, &share) != 0)
+            return -1;
+        o->keep = 1 - share;
         return 0;
     }
     if (nn_augment_parse_affine(value, o, &err) == NN_OK)
@@ -36,5 +43,7 @@ void cli_describe_distortion(const nn_augment_options *o, char *out, size_t cap)
     if (n >= 0 && (size_t)n < cap && o->stroke > 0)
         n += snprintf(out + n, cap - (size_t)n, " stroke=%zu", o->stroke);
     if (n >= 0 && (size_t)n < cap && o->blur)
-        snprintf(out + n, cap - (size_t)n, " blur");
+        n += snprintf(out + n, cap - (size_t)n, " blur");
+    if (n >= 0 && (size_t)n < cap && o->keep > 0 && nn_augment_active(o))
+        snprintf(out + n, cap - (size_t)n, " share=%g", (double)(1 - o->keep));
 }

@@ -1,7 +1,7 @@
 # CLI tests of train's distortions that model other writers (--elastic,
-# --affine, --stroke, --blur): the same model for any thread count, for a
-# dense net and a conv net; a different model than without them; in the
-# recipe; bad values refused.
+# --affine, --stroke, --blur, --distort-share): the same model for any
+# thread count, for a dense net and a conv net; a different model than
+# without them; in the recipe; bad values refused.
 . "$(dirname "$0")/lib.bash"
 
 make_subset train 600 "$TMP/t"
@@ -23,12 +23,24 @@ done
 run_nn info "$TMP/a.nnc"
 check "the recipe names the distortions" \
     grep -q "elastic=2 affine=10/0.1/0.3/0.1 stroke=1 blur" "$TMP/out"
+# --distort-share: half of the images distorted is a third model, named in
+# the recipe; a share of 1 is every image, the model of no share at all.
+run_nn train "${T[@]}" --epochs 2 --stroke 1 --distort-share 0.5 -o "$TMP/h.nnc"
+expect_status 0 "train --distort-share 0.5"
+"$NNCLASS" train "${T[@]}" --epochs 2 --stroke 1 -o "$TMP/f.nnc" >/dev/null
+"$NNCLASS" train "${T[@]}" --epochs 2 --stroke 1 --distort-share 1 -o "$TMP/f1.nnc" >/dev/null
+check "--distort-share 0.5 changes the model" not cmp -s "$TMP/h.nnc" "$TMP/f.nnc"
+check "--distort-share 0.5 still distorts" not cmp -s "$TMP/h.nnc" "$TMP/plain.nnc"
+check "--distort-share 1 is every image" cmp -s "$TMP/f1.nnc" "$TMP/f.nnc"
+run_nn info "$TMP/h.nnc"
+check "the recipe names the share" grep -q "stroke=1 share=0.5" "$TMP/out"
 # --augment's shifts go on as before, with the distortions after them.
 run_nn train "${T[@]}" --epochs 1 --augment 2 --elastic 1 -o "$TMP/s.nnc"
 expect_status 0 "--augment with --elastic"
 
 for bad in "--elastic -1" "--elastic 9" "--elastic x" "--stroke 5" "--affine spin=3" \
-    "--affine rotate=100" "--affine scale=0.9" "--affine ,"; do
+    "--affine rotate=100" "--affine scale=0.9" "--affine ," "--distort-share 0" \
+    "--distort-share 1.5" "--distort-share x"; do
     run_nn train "${T[@]}" $bad -o "$TMP/x.nnc"
     expect_error 2 "${bad%% *}" "train $bad"
 done
