@@ -211,7 +211,11 @@ static void test_parse_and_check(void **state)
     c.stroke = 0;
     c.keep = 0.5f;
     assert_int_equal(nn_augment_check(&c, &err), NN_OK);
-    const float bad_keep[] = {-0.1f, 1.0f, 2.0f, NAN};
+    c.stroke = 1;
+    c.keep = 1.0f; /* all kept: nothing distorted */
+    assert_int_equal(nn_augment_check(&c, &err), NN_OK);
+    assert_false(nn_augment_active(&c));
+    const float bad_keep[] = {-0.1f, 1.5f, 2.0f, NAN};
     for (size_t i = 0; i < 4; i++) {
         c.keep = bad_keep[i];
         assert_int_equal(nn_augment_check(&c, &err), NN_E_ARG);

@@ -19,7 +19,7 @@ int cli_parse_distortion(const char *opt, const char *value, nn_augment_options 
     }
     if (strcmp(opt, "--distort-share") == 0) {
         float share;
-        if (cli_parse_float("--distort-share", value, 0.01, 1, &share) != 0)
+        if (cli_parse_float("--distort-share", value, 0, 1, &share) != 0)
             return -1;
         o->keep = 1 - share;
         return 0;
@@ -34,6 +34,8 @@ void cli_describe_distortion(const nn_augment_options *o, char *out, size_t cap)
 {
     int n = 0;
     out[0] = '\0';
+    if (!nn_augment_active(o))
+        return;
     if (o->elastic > 0)
         n += snprintf(out + n, cap - (size_t)n, " elastic=%g", (double)o->elastic);
     if (n >= 0 && (size_t)n < cap && (o->rotate > 0 || o->scale > 0 || o->shear > 0 ||
@@ -44,6 +46,6 @@ void cli_describe_distortion(const nn_augment_options *o, char *out, size_t cap)
         n += snprintf(out + n, cap - (size_t)n, " stroke=%zu", o->stroke);
     if (n >= 0 && (size_t)n < cap && o->blur)
         n += snprintf(out + n, cap - (size_t)n, " blur");
-    if (n >= 0 && (size_t)n < cap && o->keep > 0 && nn_augment_active(o))
+    if (n >= 0 && (size_t)n < cap && o->keep > 0)
         snprintf(out + n, cap - (size_t)n, " share=%g", (double)(1 - o->keep));
 }

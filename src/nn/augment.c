@@ -21,8 +21,8 @@ void nn_augment_affine_default(nn_augment_options *o)
 
 int nn_augment_active(const nn_augment_options *o)
 {
-    return o->elastic > 0 || o->rotate > 0 || o->scale > 0 || o->shear > 0 || o->aspect > 0 ||
-           o->stroke > 0 || o->blur;
+    return o->keep < 1 && (o->elastic > 0 || o->rotate > 0 || o->scale > 0 || o->shear > 0 ||
+                           o->aspect > 0 || o->stroke > 0 || o->blur);
 }
 
 /* v is a finite number in [0, cap]. */
@@ -43,8 +43,8 @@ nn_status nn_augment_check(const nn_augment_options *o, nn_error *err)
     if (o->stroke > NN_MAX_STROKE)
         return nn_fail(err, NN_E_ARG, "--stroke: %zu pixels is more than the cap of %u",
                        o->stroke, NN_MAX_STROKE);
-    if (!isfinite(o->keep) || o->keep < 0 || o->keep >= 1)
-        return nn_fail(err, NN_E_ARG, "--distort-share: %g is not above 0 and at most 1",
+    if (!isfinite(o->keep) || o->keep < 0 || o->keep > 1)
+        return nn_fail(err, NN_E_ARG, "--distort-share: %g is not in 0..1",
                        (double)(1 - o->keep));
     return NN_OK;
 }

@@ -34,12 +34,14 @@ check "--distort-share 0.5 still distorts" not cmp -s "$TMP/h.nnc" "$TMP/plain.n
 check "--distort-share 1 is every image" cmp -s "$TMP/f1.nnc" "$TMP/f.nnc"
 run_nn info "$TMP/h.nnc"
 check "the recipe names the share" grep -q "stroke=1 share=0.5" "$TMP/out"
+"$NNCLASS" train "${T[@]}" --epochs 2 --stroke 1 --distort-share 0 -o "$TMP/z.nnc" >/dev/null
+check "--distort-share 0 turns the distortions off" cmp -s "$TMP/z.nnc" "$TMP/plain.nnc"
 # --augment's shifts go on as before, with the distortions after them.
 run_nn train "${T[@]}" --epochs 1 --augment 2 --elastic 1 -o "$TMP/s.nnc"
 expect_status 0 "--augment with --elastic"
 
 for bad in "--elastic -1" "--elastic 9" "--elastic x" "--stroke 5" "--affine spin=3" \
-    "--affine rotate=100" "--affine scale=0.9" "--affine ," "--distort-share 0" \
+    "--affine rotate=100" "--affine scale=0.9" "--affine ," "--distort-share -1" \
     "--distort-share 1.5" "--distort-share x"; do
     run_nn train "${T[@]}" $bad -o "$TMP/x.nnc"
     expect_error 2 "${bad%% *}" "train $bad"
