@@ -31,8 +31,11 @@ typedef struct {
 #define NO_DISTORTION {.elastic = 0.0f}
 
 static const recipe recipes[] = {
-    /* the defaults as they are */
-    {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f, NO_DISTORTION},
+    /* The defaults as they are; its distortions only for the default network
+     * on MNIST (default_mnist_net). */
+    {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f,
+     {.elastic = 1.0f, .rotate = 10.0f, .scale = 0.1f, .shear = 0.3f, .aspect = 0.1f,
+      .keep = 0.5f}},
     /* Half the images rotated, resized, slanted, stretched and thickened or
      * thinned: other writers' digits, at no cost on MNIST's own. */
     {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f,
@@ -41,6 +44,7 @@ static const recipe recipes[] = {
     {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f, NO_DISTORTION},
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
+#define MLP_DISTORT (recipes[0].distort)
 #define CNN_DISTORT (recipes[1].distort)
 
 static void usage_training(FILE *out);
@@ -139,6 +143,9 @@ static void usage_training(FILE *out)
         "  --distort-share P    distort only a share P of the training images, drawn\n"
         "                       at random, and leave the rest as they are (default 1;\n"
         "                       0 turns every distortion off, a recipe's too)\n"
+        "                       The default network on --dataset mnist (no --arch,\n"
+        "                       --layers, --hidden or --activation) trains with\n"
+        "                       --elastic %g --affine default --distort-share %g\n"
         "  --clip-norm X        scale each minibatch's gradient down to this norm when\n"
         "                       it is larger (default 0: never)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
@@ -160,7 +167,7 @@ static void usage_training(FILE *out)
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
         (unsigned long long)d.seed, cli_free_cpus(), cli_usable_cpus(), NN_MAX_AUGMENT,
-        d.val_count);
+        (double)MLP_DISTORT.elastic, (double)(1 - MLP_DISTORT.keep), d.val_count);
 }
 
 enum {
@@ -405,9 +412,22 @@ static void apply_distortion(train_args *a, const nn_augment_options *r)
         d->keep = r->keep;
 }
 
+/* Whether a trains the default network (no --arch, --layers, --hidden,
+ * --activation or --init) on MNIST (--dataset mnist): the recipe of the
+ * shipped mnist.nnc, which distorts digits like other writers'. A network
+ * or data named otherwise keeps the plain images unless asked. */
+static int default_mnist_net(const train_args *a)
+{
+    return a->arch == 0 && !a->layers_given && !a->hidden_given && !a->activation_given &&
+           a->init == NULL && a->images == NULL && a->dataset != NULL &&
+           strcmp(a->dataset, "mnist") == 0;
+}
+
 /* --arch: its recipe, where no option says otherwise. */
 static void apply_arch(train_args *a)
 {
+    if (default_mnist_net(a))
+        apply_distortion(a, &recipes[0].distort);
     if (a->arch == 0)
         return;
     const recipe *r = &recipes[a->arch];

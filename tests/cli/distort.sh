@@ -42,6 +42,28 @@ run_nn info "$TMP/h.nnc"
 check "the recipe names the share" grep -q "stroke=1 share=0.5" "$TMP/out"
 "$NNCLASS" train "${T[@]}" --epochs 2 --stroke 1 --distort-share 0 -o "$TMP/z.nnc" >/dev/null
 check "--distort-share 0 turns the distortions off" cmp -s "$TMP/z.nnc" "$TMP/plain.nnc"
+# The default network on --dataset mnist takes the shipped mnist.nnc's
+# distortions; a network named, or other data, the plain images.
+mkdir -p "$TMP/dd/mnist"
+make_subset t10k 300 "$TMP/dd/small"
+for split in train t10k; do
+    cp "$TMP/dd/small-images.idx.gz" "$TMP/dd/mnist/$split-images-idx3-ubyte.gz"
+    cp "$TMP/dd/small-labels.idx.gz" "$TMP/dd/mnist/$split-labels-idx1-ubyte.gz"
+done
+M=(--data-dir "$TMP/dd" --epochs 1 -q)
+"$NNCLASS" train "${M[@]}" -o "$TMP/m.nnc" >/dev/null
+check "default network on mnist: the recipe's distortions" \
+    grep -q " elastic=1 affine=10/0.1/0.3/0.1 share=0.5 " <("$NNCLASS" info "$TMP/m.nnc")
+for opt in "--layers 784,16,10" "--hidden 16" "--activation relu" "--distort-share 0"; do
+    "$NNCLASS" train "${M[@]}" $opt -o "$TMP/m2.nnc" >/dev/null
+    check "default network on mnist $opt: no distortion" \
+        not grep -q "elastic=" <("$NNCLASS" info "$TMP/m2.nnc")
+done
+"$NNCLASS" train "${M[@]}" --stroke 1 -o "$TMP/m3.nnc" >/dev/null
+check "default network on mnist --stroke 1: added to the recipe's" \
+    grep -q " elastic=1 affine=10/0.1/0.3/0.1 stroke=1 share=0.5 " <("$NNCLASS" info "$TMP/m3.nnc")
+"$NNCLASS" train "${T[@]}" --epochs 1 -o "$TMP/m4.nnc"
+check "--images: no distortion" not grep -q "elastic=" <("$NNCLASS" info "$TMP/m4.nnc")
 # --augment's shifts go on as before, with the distortions after them.
 run_nn train "${T[@]}" --epochs 1 --augment 2 --elastic 1 -o "$TMP/s.nnc"
 expect_status 0 "--augment with --elastic"
