@@ -1,7 +1,9 @@
 /* test_augment.c - the distortions that model other writers: zero strength
  * is the identity, a seed always gives the same field and image, the field
  * has the asked size, thickening grows the ink, thinning never removes a
- * stroke, and the options' checks and --affine's parser. */
+ * stroke, a share kept leaves about that share of the images as they are
+ * (and the others as keep 0 makes them), and the options' checks and
+ * --affine's parser. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,6 +106,33 @@ static void test_image_deterministic(void **state)
         assert_true(a[i] >= 0.0f && a[i] <= 1.0001f);
 }
 
+/* keep 0.5: about half of 400 seeds leave the image as it is; keep 0
+ * leaves none. */
+static void test_keep_share(void **state)
+{
+    (void)state;
+    float plain[N], a[N], scratch[4 * N];
+    nn_augment_options o = {0};
+    nn_augment_affine_default(&o);
+    o.stroke = 1;
+    o.keep = 0.5f;
+    seven(plain);
+    size_t kept = 0;
+    for (uint64_t seed = 1; seed <= 400; seed++) {
+        seven(a);
+        nn_augment_image(&o, seed, a, S, S, scratch);
+        if (memcmp(a, plain, sizeof a) == 0)
+            kept++;
+    }
+    assert_true(kept > 150 && kept < 250);
+    o.keep = 0.0f; /* none kept: no seed leaves it alone */
+    for (uint64_t seed = 1; seed <= 50; seed++) {
+        seven(a);
+        nn_augment_image(&o, seed, a, S, S, scratch);
+        assert_memory_not_equal(a, plain, sizeof a);
+    }
+}
+
 static void test_thicken_grows_ink(void **state)
 {
     (void)state;
@@ -179,6 +208,18 @@ static void test_parse_and_check(void **state)
     c.elastic = 0;
     c.stroke = NN_MAX_STROKE + 1;
     assert_int_equal(nn_augment_check(&c, &err), NN_E_ARG);
+    c.stroke = 0;
+    c.keep = 0.5f;
+    assert_int_equal(nn_augment_check(&c, &err), NN_OK);
+    c.stroke = 1;
+    c.keep = 1.0f; /* all kept: nothing distorted */
+    assert_int_equal(nn_augment_check(&c, &err), NN_OK);
+    assert_false(nn_augment_active(&c));
+    const float bad_keep[] = {-0.1f, 1.5f, 2.0f, NAN};
+    for (size_t i = 0; i < 4; i++) {
+        c.keep = bad_keep[i];
+        assert_int_equal(nn_augment_check(&c, &err), NN_E_ARG);
+    }
 }
 
 int main(void)
@@ -188,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_field_deterministic),
         cmocka_unit_test(test_field_size_and_smoothness),
         cmocka_unit_test(test_image_deterministic),
+        cmocka_unit_test(test_keep_share),
         cmocka_unit_test(test_thicken_grows_ink),
         cmocka_unit_test(test_thin_keeps_strokes),
         cmocka_unit_test(test_affine_moves_ink),

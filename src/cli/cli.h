@@ -177,8 +177,8 @@ int cli_train_init(const char *init, const char *data_dir, const char *images_pa
                    nn_model_meta *meta);
 
 /* train's distortions (train_distort.c): the value of opt (--elastic,
- * --affine, --stroke; --blur takes none) into o. 0, or -1 after printing a
- * bad value. */
+ * --affine, --stroke, --distort-share; --blur takes none) into o. 0, or -1
+ * after printing a bad value. */
 int cli_parse_distortion(const char *opt, const char *value, nn_augment_options *o);
 
 /* The distortions of o as text for the recipe (" elastic=2 stroke=1"), or

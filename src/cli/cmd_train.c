@@ -22,19 +22,30 @@ typedef struct {
     float lr;
     nn_optimizer optimizer;
     float weight_decay, clip_norm;
+    nn_augment_options distort; /* other writers' distortions */
 } recipe;
 
 #define CNN_LAYERS "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10"
 #define LSTM_LAYERS "28x28,lstm128,10"
 #define AUTOENCODER_LAYERS "28x28,128,32,128,784:none,recon"
+#define NO_DISTORTION {.elastic = 0.0f}
 
 static const recipe recipes[] = {
-    {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f}, /* the defaults as they are */
-    {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f},
-    {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f},
-    {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f},
+    /* The defaults as they are; its distortions only for the default network
+     * on MNIST (default_mnist_net). */
+    {"mlp", NULL, 0, 0, 0, 0.0f, NN_OPT_NESTEROV, 0.0f, 0.0f,
+     {.elastic = 1.0f, .rotate = 10.0f, .scale = 0.1f, .shear = 0.3f, .aspect = 0.1f,
+      .keep = 0.5f}},
+    /* Half the images rotated, resized, slanted, stretched and thickened or
+     * thinned: other writers' digits, at no cost on MNIST's own. */
+    {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f,
+     {.rotate = 10.0f, .scale = 0.1f, .shear = 0.3f, .aspect = 0.1f, .stroke = 1, .keep = 0.5f}},
+    {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f, NO_DISTORTION},
+    {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f, NO_DISTORTION},
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
+#define MLP_DISTORT (recipes[0].distort)
+#define CNN_DISTORT (recipes[1].distort)
 
 static void usage_training(FILE *out);
 
@@ -67,6 +78,8 @@ static void usage(FILE *out)
         "                       recipe (each option given explicitly wins); cnn is\n"
         "                         --layers %s\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
+        "                         --affine rotate=%g,scale=%g,shear=%g,aspect=%g\n"
+        "                         --stroke %zu --distort-share %g\n"
         "                       lstm reads the image row by row:\n"
         "                         --layers %s --optimizer adam\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
@@ -84,7 +97,9 @@ static void usage(FILE *out)
         "                       layers'; step is the perceptron and takes no hidden\n"
         "                       layer (--layers 784,10)\n",
         NN_MAX_CLASSES, DEFAULT_HIDDEN, CNN_LAYERS, recipes[1].epochs, recipes[1].batch,
-        (double)recipes[1].lr, recipes[1].augment, LSTM_LAYERS, recipes[2].epochs,
+        (double)recipes[1].lr, recipes[1].augment, (double)CNN_DISTORT.rotate,
+        (double)CNN_DISTORT.scale, (double)CNN_DISTORT.shear, (double)CNN_DISTORT.aspect,
+        CNN_DISTORT.stroke, (double)(1 - CNN_DISTORT.keep), LSTM_LAYERS, recipes[2].epochs,
         recipes[2].batch, (double)recipes[2].lr, recipes[2].augment,
         (double)recipes[2].clip_norm, AUTOENCODER_LAYERS, recipes[3].epochs,
         recipes[3].batch, (double)recipes[3].lr,
@@ -125,6 +140,12 @@ static void usage_training(FILE *out)
         "                       to N pixels at random (default 0: none; at most 4)\n"
         "  --blur               blur a third of the training images slightly and\n"
         "                       binarise another third, at random (default: none)\n"
+        "  --distort-share P    distort only a share P of the training images, drawn\n"
+        "                       at random, and leave the rest as they are (default 1;\n"
+        "                       0 turns every distortion off, a recipe's too)\n"
+        "                       The default network on --dataset mnist (no --arch,\n"
+        "                       --layers, --hidden or --activation) trains with\n"
+        "                       --elastic %g --affine default --distort-share %g\n"
         "  --clip-norm X        scale each minibatch's gradient down to this norm when\n"
         "                       it is larger (default 0: never)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
@@ -146,7 +167,7 @@ static void usage_training(FILE *out)
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
         (unsigned long long)d.seed, cli_free_cpus(), cli_usable_cpus(), NN_MAX_AUGMENT,
-        d.val_count);
+        (double)MLP_DISTORT.elastic, (double)(1 - MLP_DISTORT.keep), d.val_count);
 }
 
 enum {
@@ -154,7 +175,7 @@ enum {
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
     OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM, OPT_INIT, OPT_ELASTIC, OPT_AFFINE,
-    OPT_STROKE, OPT_BLUR,
+    OPT_STROKE, OPT_BLUR, OPT_SHARE,
 };
 
 static const struct option long_options[] = {
@@ -174,6 +195,7 @@ static const struct option long_options[] = {
     {"affine", required_argument, NULL, OPT_AFFINE},
     {"stroke", required_argument, NULL, OPT_STROKE},
     {"blur", no_argument, NULL, OPT_BLUR},
+    {"distort-share", required_argument, NULL, OPT_SHARE},
     {"activation", required_argument, NULL, OPT_ACTIVATION},
     {"epochs", required_argument, NULL, OPT_EPOCHS},
     {"batch", required_argument, NULL, OPT_BATCH},
@@ -251,9 +273,12 @@ static int parse_training_option(int c, train_args *a)
     case OPT_ELASTIC:
     case OPT_AFFINE:
     case OPT_STROKE:
-    case OPT_BLUR: {
-        static const char *const names[] = {"--elastic", "--affine", "--stroke", "--blur"};
+    case OPT_BLUR:
+    case OPT_SHARE: {
+        static const char *const names[] = {"--elastic", "--affine", "--stroke", "--blur",
+                                            "--distort-share"};
         bad = cli_parse_distortion(names[c - OPT_ELASTIC], optarg, &a->train.distort);
+        a->distort_given |= 1u << (c - OPT_ELASTIC);
         break;
     }
     case OPT_CLIP_NORM:
@@ -366,9 +391,43 @@ static int check_combinations(train_args *a)
     return -1;
 }
 
+/* The recipe's distortions r, each where its option was not given. */
+static void apply_distortion(train_args *a, const nn_augment_options *r)
+{
+    nn_augment_options *d = &a->train.distort;
+    unsigned given = a->distort_given; /* bits in the order of OPT_ELASTIC.. */
+    if (!(given & 1u << (OPT_ELASTIC - OPT_ELASTIC)))
+        d->elastic = r->elastic;
+    if (!(given & 1u << (OPT_AFFINE - OPT_ELASTIC))) {
+        d->rotate = r->rotate;
+        d->scale = r->scale;
+        d->shear = r->shear;
+        d->aspect = r->aspect;
+    }
+    if (!(given & 1u << (OPT_STROKE - OPT_ELASTIC)))
+        d->stroke = r->stroke;
+    if (!(given & 1u << (OPT_BLUR - OPT_ELASTIC)))
+        d->blur = r->blur;
+    if (!(given & 1u << (OPT_SHARE - OPT_ELASTIC)))
+        d->keep = r->keep;
+}
+
+/* Whether a trains the default network (no --arch, --layers, --hidden,
+ * --activation or --init) on MNIST (--dataset mnist): the recipe of the
+ * shipped mnist.nnc, which distorts digits like other writers'. A network
+ * or data named otherwise keeps the plain images unless asked. */
+static int default_mnist_net(const train_args *a)
+{
+    return a->arch == 0 && !a->layers_given && !a->hidden_given && !a->activation_given &&
+           a->init == NULL && a->images == NULL && a->dataset != NULL &&
+           strcmp(a->dataset, "mnist") == 0;
+}
+
 /* --arch: its recipe, where no option says otherwise. */
 static void apply_arch(train_args *a)
 {
+    if (default_mnist_net(a))
+        apply_distortion(a, &recipes[0].distort);
     if (a->arch == 0)
         return;
     const recipe *r = &recipes[a->arch];
@@ -390,6 +449,7 @@ static void apply_arch(train_args *a)
         a->train.weight_decay = r->weight_decay;
     if (!a->clip_given)
         a->train.clip_norm = r->clip_norm;
+    apply_distortion(a, &r->distort);
 }
 
 /* Parses a --layers table and checks the shape against the activation;

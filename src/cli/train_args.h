@@ -42,6 +42,8 @@ typedef struct {
     int epochs_given, batch_given, lr_given, augment_given;
     int optimizer_given, weight_decay_given, clip_given;
     int arch_given, activation_given;         /* --arch, --activation */
+    unsigned distort_given;                   /* bits: --elastic, --affine, --stroke,
+                                                 --blur, --distort-share */
     const char *init;                         /* --init: the model to start from */
 } train_args;
 

@@ -1,6 +1,6 @@
 /* train_distort.c - train's options for distortions that model other
- * writers (--elastic, --affine, --stroke, --blur) and their text in the
- * model's recipe. */
+ * writers (--elastic, --affine, --stroke, --blur, --distort-share) and
+ * their text in the model's recipe. */
 #include "cli.h"
 
 #include <stdio.h>
@@ -17,6 +17,13 @@ int cli_parse_distortion(const char *opt, const char *value, nn_augment_options 
         o->blur = 1;
         return 0;
     }
+    if (strcmp(opt, "--distort-share") == 0) {
+        float share;
+        if (cli_parse_float("--distort-share", value, 0, 1, &share) != 0)
+            return -1;
+        o->keep = 1 - share;
+        return 0;
+    }
     if (nn_augment_parse_affine(value, o, &err) == NN_OK)
         return 0;
     cli_error("%s", err.msg);
@@ -27,6 +34,8 @@ void cli_describe_distortion(const nn_augment_options *o, char *out, size_t cap)
 {
     int n = 0;
     out[0] = '\0';
+    if (!nn_augment_active(o))
+        return;
     if (o->elastic > 0)
         n += snprintf(out + n, cap - (size_t)n, " elastic=%g", (double)o->elastic);
     if (n >= 0 && (size_t)n < cap && (o->rotate > 0 || o->scale > 0 || o->shear > 0 ||
@@ -36,5 +45,7 @@ void cli_describe_distortion(const nn_augment_options *o, char *out, size_t cap)
     if (n >= 0 && (size_t)n < cap && o->stroke > 0)
         n += snprintf(out + n, cap - (size_t)n, " stroke=%zu", o->stroke);
     if (n >= 0 && (size_t)n < cap && o->blur)
-        snprintf(out + n, cap - (size_t)n, " blur");
+        n += snprintf(out + n, cap - (size_t)n, " blur");
+    if (n >= 0 && (size_t)n < cap && o->keep > 0)
+        snprintf(out + n, cap - (size_t)n, " share=%g", (double)(1 - o->keep));
 }

@@ -21,8 +21,8 @@ void nn_augment_affine_default(nn_augment_options *o)
 
 int nn_augment_active(const nn_augment_options *o)
 {
-    return o->elastic > 0 || o->rotate > 0 || o->scale > 0 || o->shear > 0 || o->aspect > 0 ||
-           o->stroke > 0 || o->blur;
+    return o->keep < 1 && (o->elastic > 0 || o->rotate > 0 || o->scale > 0 || o->shear > 0 ||
+                           o->aspect > 0 || o->stroke > 0 || o->blur);
 }
 
 /* v is a finite number in [0, cap]. */
@@ -43,6 +43,9 @@ nn_status nn_augment_check(const nn_augment_options *o, nn_error *err)
     if (o->stroke > NN_MAX_STROKE)
         return nn_fail(err, NN_E_ARG, "--stroke: %zu pixels is more than the cap of %u",
                        o->stroke, NN_MAX_STROKE);
+    if (!isfinite(o->keep) || o->keep < 0 || o->keep > 1)
+        return nn_fail(err, NN_E_ARG, "--distort-share: %g is not in 0..1",
+                       (double)(1 - o->keep));
     return NN_OK;
 }
 
@@ -304,6 +307,10 @@ void nn_augment_image(const nn_augment_options *o, uint64_t seed, float *img, si
     float *dx = scratch, *dy = scratch + n, *tmp = scratch + 2 * n;
     nn_rng rng;
     nn_rng_seed(&rng, seed);
+    /* Drawn only when some are kept, so that keep 0 leaves every other draw
+     * (and the models trained before keep existed) as they were. */
+    if (o->keep > 0 && nn_rng_uniform(&rng) < o->keep)
+        return;
     int affine = o->rotate > 0 || o->scale > 0 || o->shear > 0 || o->aspect > 0;
     if (o->elastic > 0)
         nn_augment_field(nn_rng_next(&rng), rows, cols, o->elastic, dx, dy, tmp);

@@ -228,6 +228,32 @@ static size_t batch_size(const team *tm, size_t start)
     return tm->n_train - start < tm->opt->batch ? tm->n_train - start : tm->opt->batch;
 }
 
+/* The part s of a minibatch of bs images: images [lo, hi). */
+static void part_range(size_t bs, size_t s, size_t *lo, size_t *hi)
+{
+    *lo = bs * s / NN_SHARDS;
+    *hi = bs * (s + 1) / NN_SHARDS;
+}
+
+/* Distorts the images of the minibatch x (bs images) this thread reads: a
+ * sharded net's thread only its own parts (the distortions are the costly
+ * part of loading, and each image's depends on its seed alone), else all. */
+static void distort_batch(const worker *w, size_t bs, size_t step, float *x)
+{
+    const team *tm = w->tm;
+    if (!tm->sharded) {
+        nn_train_distort(tm->data, 0, bs, &tm->opt->distort, tm->opt->seed, step, x,
+                         w->scratch);
+        return;
+    }
+    for (size_t s = w->t; s < NN_SHARDS; s += tm->n_threads) {
+        size_t lo, hi;
+        part_range(bs, s, &lo, &hi);
+        nn_train_distort(tm->data, lo, hi, &tm->opt->distort, tm->opt->seed, step, x,
+                         w->scratch);
+    }
+}
+
 /* Scales the minibatch that starts at training image start into x and its
  * labels into y, and asks for the next one's images to be brought into the
  * cache. */
@@ -241,15 +267,8 @@ static void load_batch(const worker *w, size_t start, size_t step, float *x, uin
         nn_train_augment(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
                       x);
     if (w->scratch != NULL)
-        nn_train_distort(tm->data, bs, &tm->opt->distort, tm->opt->seed, step, x, w->scratch);
+        distort_batch(w, bs, step, x);
     nn_train_prefetch(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
-}
-
-/* The part s of a minibatch of bs images: images [lo, hi). */
-static void part_range(size_t bs, size_t s, size_t *lo, size_t *hi)
-{
-    *lo = bs * s / NN_SHARDS;
-    *hi = bs * (s + 1) / NN_SHARDS;
 }
 
 /* Sharded nets: this thread's parts of the minibatch x (bs images, labels

@@ -81,11 +81,12 @@ void nn_train_augment(const nn_dataset *data, const uint32_t *idx, size_t n,
     }
 }
 
-void nn_train_distort(const nn_dataset *data, size_t n, const nn_augment_options *o,
-                      uint64_t seed, size_t step, float *x, float *scratch)
+void nn_train_distort(const nn_dataset *data, size_t lo, size_t hi,
+                      const nn_augment_options *o, uint64_t seed, size_t step, float *x,
+                      float *scratch)
 {
     size_t n_in = data->rows * data->cols;
-    for (size_t r = 0; r < n; r++) {
+    for (size_t r = lo; r < hi; r++) {
         uint64_t s = seed ^ DISTORT_STREAM ^ ((uint64_t)step * 0x9e3779b97f4a7c15ull) ^
                      ((uint64_t)(r + 1) * 0xbf58476d1ce4e5b9ull);
         nn_augment_image(o, s, x + r * n_in, data->rows, data->cols, scratch);

@@ -31,12 +31,13 @@ void nn_train_gather(const nn_dataset *data, const uint32_t *idx, size_t n,
 void nn_train_augment(const nn_dataset *data, const uint32_t *idx, size_t n,
                       size_t max_shift, uint64_t seed, size_t step, float *x);
 
-/* Distorts every image of the minibatch x (n images of the data's size) as
- * o says, image r with a generator seeded with seed, step and r, so that
+/* Distorts images lo..hi-1 of the minibatch x (images of the data's size)
+ * as o says, image r with a generator seeded with seed, step and r, so that
  * every thread makes the same images. scratch holds
  * nn_augment_scratch_floats of one image. */
-void nn_train_distort(const nn_dataset *data, size_t n, const nn_augment_options *o,
-                      uint64_t seed, size_t step, float *x, float *scratch);
+void nn_train_distort(const nn_dataset *data, size_t lo, size_t hi,
+                      const nn_augment_options *o, uint64_t seed, size_t step, float *x,
+                      float *scratch);
 
 /* A thread's scratch space for nn_train_distort (caller frees), or NULL
  * when o distorts nothing or memory is short. */

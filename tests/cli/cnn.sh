@@ -40,6 +40,22 @@ S=(--images "$TMP/s-images.idx.gz" --labels "$TMP/s-labels.idx.gz")
 run_nn train "${S[@]}" --quiet --layers 20x20,conv3x3x4,10 -o "$TMP/never.nnc"
 expect_error 2 "does not match the 28x28 images" "table input against the images"
 
+# --arch cnn distorts half its images like other writers' digits; each of
+# those options given explicitly wins, and --distort-share 0 turns them off.
+make_subset train 200 "$TMP/r"
+R=(--images "$TMP/r-images.idx.gz" --labels "$TMP/r-labels.idx.gz" --arch cnn --epochs 1 -q)
+recipe_of() { "$NNCLASS" info "$1" | sed -n 's/^recipe *//p'; }
+run_nn train "${R[@]}" -o "$TMP/rc.nnc"
+expect_status 0 "train --arch cnn"
+check "--arch cnn: the recipe's distortions" \
+    grep -q " augment=2 affine=10/0.1/0.3/0.1 stroke=1 share=0.5 " <(recipe_of "$TMP/rc.nnc")
+"$NNCLASS" train "${R[@]}" --stroke 2 --affine shear=0.5 -o "$TMP/rs.nnc" >/dev/null
+check "--arch cnn --stroke 2 --affine shear=0.5: those win" \
+    grep -q " augment=2 affine=0/0/0.5/0 stroke=2 share=0.5 " <(recipe_of "$TMP/rs.nnc")
+"$NNCLASS" train "${R[@]}" --distort-share 0 -o "$TMP/r0.nnc" >/dev/null
+check "--arch cnn --distort-share 0: no distortion" \
+    grep -q "augment=2 relu " <(recipe_of "$TMP/r0.nnc")
+
 # Same seed, any number of threads: the same bytes (the minibatch is cut in
 # fixed parts, summed in a fixed order), augmentation included.
 SMALL=28x28,conv5x5x4,pool2,conv3x3x8-same,pool2,10

@@ -22,6 +22,11 @@ P2) and PPM (P6, P3).
           40 to 50 pixels across the page (and sometimes a red margin), in
           colour mostly, grey sometimes
   pens    the strokes redrawn with any pen, from a hairline to a marker
+  stretch the photo style of a digit written to fill a square box: its
+          ink stretched across to 0.75 to 1 of its height (a 1 becomes a
+          wide bar or a flag and foot), strokes a little thicker
+  slant   the photo style of a digit slanted by 0.25 to 0.6 of its height,
+          mostly to the right
 Redrawn strokes follow the digit's skeleton (the MNIST strokes thinned to a
 line, then drawn again with a round pen of the chosen width).
 
@@ -36,7 +41,7 @@ Layout of OUT:
   digits-labels-idx1-ubyte                the same digits as plain IDX
 
 Usage: render.py [--split t10k|train] [--start K] [--count N] [--seed S]
-                 [--style photo|thick|phone|ruled|pens] [--data DIR] OUT
+                 [--style photo|thick|phone|ruled|pens|stretch|slant] [--data DIR] OUT
 Needs Python 3 with numpy and Pillow (Debian: python3-numpy, python3-pil).
 """
 
@@ -200,8 +205,37 @@ def pen_canvas(digit, rng, style, scale):
     return canvas
 
 
+def reshape_digit(digit, rng, style):
+    """The 28x28 digit as written into a box (stretch) or slanted (slant);
+    other styles keep it as it is."""
+    if style not in ("stretch", "slant"):
+        return digit
+    ys, xs = np.nonzero(digit > 30)
+    if len(xs) == 0:
+        return digit
+    ink = Image.fromarray(digit[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
+    w, h = ink.size
+    if style == "stretch":
+        w = max(w, int(round(h * rng.uniform(0.75, 1.0))))
+        ink = ink.resize((w, h), Image.BICUBIC).filter(ImageFilter.MaxFilter(3))
+    else:
+        k = rng.uniform(0.25, 0.6) * (1 if rng.uniform() < 0.8 else -1)
+        pad = int(np.ceil(abs(k) * h))
+        # x_in = x_out + k * y_out - c: the top leans right for k > 0.
+        c = -k * h if k > 0 else 0.0
+        ink = ink.transform((w + pad, h), Image.AFFINE, (1, k, c, 0, 1, 0), Image.BICUBIC,
+                            fillcolor=0)
+        w = w + pad
+    f = 20.0 / max(w, h)
+    ink = ink.resize((max(1, int(round(w * f))), max(1, int(round(h * f)))), Image.BICUBIC)
+    out = Image.new("L", (28, 28), 0)
+    out.paste(ink, ((28 - ink.size[0]) // 2, (28 - ink.size[1]) // 2))
+    return np.asarray(out)
+
+
 def ink_mask(digit, rng, style="photo"):
     """The digit as pen strokes on a page: returns (mask in [0,1], scale)."""
+    digit = reshape_digit(digit, rng, style)
     if style == "phone":
         scale = rng.uniform(400, 1000) / 28.0
     else:
@@ -401,7 +435,8 @@ def main():
     ap.add_argument("--start", type=int, default=0, help="first digit (default 0)")
     ap.add_argument("--count", type=int, default=1000, help="digits (default 1000)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    ap.add_argument("--style", choices=["photo", "thick", "phone", "ruled", "pens"],
+    ap.add_argument("--style", choices=["photo", "thick", "phone", "ruled", "pens", "stretch",
+                                        "slant"],
                     default="photo", help="pen and page (default photo)")
     ap.add_argument("--data", default=os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "..", "data"),

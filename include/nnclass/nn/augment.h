@@ -25,6 +25,8 @@ typedef struct {
     float aspect;  /* largest relative change of width to height either way */
     size_t stroke; /* largest thickening or thinning, in pixels */
     int blur;      /* 1: a third slightly blurred, a third binarised, a third as they are */
+    float keep;    /* share of the images left undistorted, drawn at random (0: none;
+                      1: all, which turns the distortions above off) */
 } nn_augment_options;
 
 /* The Gaussian's sigma (pixels) that smooths the elastic field. */
@@ -38,11 +40,12 @@ typedef struct {
 /* The strengths of --affine default: 10 degrees, 10 % size, 0.3 slant, 10 % aspect. */
 void nn_augment_affine_default(nn_augment_options *o);
 
-/* Non-zero when o distorts anything. */
+/* Non-zero when o distorts anything (some strength above 0, keep below 1). */
 int nn_augment_active(const nn_augment_options *o);
 
-/* Checks every strength is finite and within its cap; NN_E_ARG naming the
- * option (--elastic, --affine, --stroke) otherwise. */
+/* Checks every strength is finite and within its cap, and keep in [0, 1];
+ * NN_E_ARG naming the option (--elastic, --affine, --stroke,
+ * --distort-share) otherwise. */
 nn_status nn_augment_check(const nn_augment_options *o, nn_error *err);
 
 /* Parses --affine's value into o's affine fields: "default", or any of
@@ -68,7 +71,8 @@ void nn_augment_field(uint64_t seed, size_t rows, size_t cols, float amount, flo
  * vanishes). tmp holds rows x cols floats. */
 void nn_augment_stroke(float *img, size_t rows, size_t cols, long k, float *tmp);
 
-/* Distorts img as o says, with the randomness of seed. scratch holds
+/* Distorts img as o says, with the randomness of seed (or, a share keep of
+ * the seeds, leaves it as it is). scratch holds
  * nn_augment_scratch_floats(rows, cols) floats. */
 void nn_augment_image(const nn_augment_options *o, uint64_t seed, float *img, size_t rows,
                       size_t cols, float *scratch);
