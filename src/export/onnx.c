@@ -188,8 +188,16 @@ static void graph_node(nn_graph *g, const char *op, const char *name, const char
     node(((onnx_graph *)g->ctx)->nodes, &n);
 }
 
+/* The graph's output: a classifier's probabilities, or an autoencoder's
+ * reconstruction (its output row ends the graph with its Sigmoid). */
+static const char *output_name(const nn_net *net)
+{
+    return nn_net_has_classes(net) ? "probabilities" : "reconstruction";
+}
+
 /* Every layer's nodes and initializers, in order, through its kind's
- * export operation; a kind without one is refused. Then the Softmax. */
+ * export operation; a kind without one is refused. Then a classifier's
+ * Softmax, or an Identity naming the output of one that ends itself. */
 static nn_status layers(onnx_graph *og, const nn_net *net, nn_error *err)
 {
     for (size_t l = 1; l < net->n_layers; l++) {
@@ -202,8 +210,13 @@ static nn_status layers(onnx_graph *og, const nn_net *net, nn_error *err)
         if (st != NN_OK)
             return st;
     }
-    node(og->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {og->g.cur},
-                                 .out = {"probabilities"}, .attr = {{.name = "axis", .i = 1}}});
+    if (nn_net_has_classes(net))
+        node(og->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {og->g.cur},
+                                     .out = {"probabilities"},
+                                     .attr = {{.name = "axis", .i = 1}}});
+    else
+        node(og->nodes, &(node_spec){.name = "output", .op = "Identity", .in = {og->g.cur},
+                                     .out = {output_name(net)}});
     return NN_OK;
 }
 
@@ -226,7 +239,7 @@ static nn_status graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta, 
         int64_t in_dims[4] = {-1, 1, (int64_t)meta->rows, (int64_t)meta->cols};
         int64_t out_dims[2] = {-1, (int64_t)nn_net_size(net, net->n_layers - 1)};
         value_info(pb, GRAPH_INPUT, "image", in_dims, 4);
-        value_info(pb, GRAPH_OUTPUT, "probabilities", out_dims, 2);
+        value_info(pb, GRAPH_OUTPUT, output_name(net), out_dims, 2);
         nn_pb_end(pb);
     }
     nn_pb_free(&nodes);
@@ -302,8 +315,11 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
     nn_pb_string(&pb, MODEL_DOMAIN, "org.nnclass");
     nn_pb_int(&pb, MODEL_MODEL_VERSION, 1);
     nn_pb_string(&pb, MODEL_DOC_STRING,
-                 "nnclass classifier: image float[N,1,rows,cols] in [0,1] (pixel/255) -> "
-                 "probabilities float[N,classes]");
+                 nn_net_has_classes(net)
+                     ? "nnclass classifier: image float[N,1,rows,cols] in [0,1] (pixel/255) -> "
+                       "probabilities float[N,classes]"
+                     : "nnclass autoencoder: image float[N,1,rows,cols] in [0,1] (pixel/255) "
+                       "-> reconstruction float[N,rows*cols] in [0,1]");
     nn_status st = graph(&pb, net, meta, err);
     if (st != NN_OK) {
         nn_pb_free(&pb);
