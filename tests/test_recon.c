@@ -157,10 +157,9 @@ static void test_grammar(void **state)
 
 /* Save -> load keeps the kind and the parameters bit for bit, and the
  * data's class count, which an autoencoder's width does not have to match. */
-static void test_model_round_trip(void **state)
+static void round_trip(const char *spec)
 {
-    (void)state;
-    nn_net *net = ts_parse_net("28x28,16,784:none,recon", NN_ACT_TANH);
+    nn_net *net = ts_parse_net(spec, NN_ACT_TANH);
     fill(net->params, net->n_params, 0.4f, 60);
     nn_model_meta meta;
     memset(&meta, 0, sizeof meta);
@@ -175,13 +174,25 @@ static void test_model_round_trip(void **state)
     nn_model_meta meta2;
     if (nn_model_decode(buf, len, "m.nnc", &back, &meta2, &err) != NN_OK)
         fail_msg("decode: %s", err.msg);
-    assert_int_equal(back->n_layers, 4);
-    assert_int_equal(back->layers[3].kind, NN_LAYER_RECON);
+    assert_int_equal(back->n_layers, net->n_layers);
+    for (size_t l = 0; l < net->n_layers; l++) {
+        assert_int_equal(back->layers[l].kind, net->layers[l].kind);
+        assert_int_equal(nn_net_size(back, l), nn_net_size(net, l));
+        assert_int_equal(back->layers[l].act, net->layers[l].act);
+    }
+    assert_int_equal(back->layers[net->n_layers - 1].kind, NN_LAYER_RECON);
     assert_int_equal(meta2.n_classes, 10);
     assert_memory_equal(back->params, net->params, net->n_params * sizeof(float));
     nn_net_free(back);
     free(buf);
     nn_net_free(net);
+}
+
+static void test_model_round_trip(void **state)
+{
+    (void)state;
+    round_trip("28x28,16,784:none,recon");
+    round_trip("28x28,conv3x3x2-same,pool2,up2:tanh,conv3x3x1-same:none,recon");
 }
 
 /* Whether the n bytes of s occur in buf (len bytes). */
