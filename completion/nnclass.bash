@@ -82,9 +82,9 @@ _nnclass()
         --split) values="test train" ;;
         --optimizer) values="sgd momentum nesterov adam" ;;
         --lr-schedule) values="constant step cosine" ;;
-        --arch) values="mlp cnn lstm autoencoder" ;;
+        --arch) values="mlp cnn lstm autoencoder conv-autoencoder" ;;
         --affine) values="default rotate= scale= shear= aspect=" ;;
-        --model | --reading | --weights | --init)
+        --model | --reading | --weights | --codes | --init)
             COMPREPLY=($(compgen -W "$(_nnclass_model_names "$bin")" -- "$cur"))
             COMPREPLY+=($(compgen -f -X '!*.nnc' -- "$cur") $(compgen -d -- "$cur"))
             return ;;

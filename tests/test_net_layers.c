@@ -1,8 +1,9 @@
 /* test_net_layers.c - the layer table: conv and pool layers' forward pass
  * against a naive seven-loop reference in double precision, the gradient
  * of every kind of layer (conv valid and same, several channel counts, a
- * non-square input, pooling, conv->pool->conv->dense) against central finite
- * differences of that reference, the one-image path against the minibatch
+ * non-square input, pooling, upsampling, conv->pool->conv->dense, a conv
+ * autoencoder's reconstruction loss) against central finite differences of
+ * that reference, the one-image path against the minibatch
  * path, the text grammar of the table with every class of malformed token,
  * and a conv net's training giving the same bits for 1, 2 and 3 threads. */
 #include <math.h>
@@ -106,6 +107,15 @@ static void ref_layer(const nn_net *net, size_t l, const double *p, const double
                     z[(oy * L->w + ox) * L->c + c] = m;
                 }
         break;
+    case NN_LAYER_UPSAMPLE: /* output (y, x) is input (y/2, x/2) */
+        for (size_t oy = 0; oy < L->h; oy++)
+            for (size_t ox = 0; ox < L->w; ox++)
+                for (size_t c = 0; c < L->c; c++)
+                    z[(oy * L->w + ox) * L->c + c] = a[((oy / 2) * P->w + ox / 2) * P->c + c];
+        break;
+    case NN_LAYER_RECON: /* its scores are its input's values */
+        memcpy(z, a, nn_net_size(net, l) * sizeof *z);
+        break;
     default: /* the input; recurrent kinds have their own tests (test_recurrent.c) */
         fail_msg("no reference for a %s layer", nn_layer_kind_name(L->kind));
     }
@@ -114,9 +124,11 @@ static void ref_layer(const nn_net *net, size_t l, const double *p, const double
             z[j] = act_d(L->act, z[j]);
 }
 
-/* Mean cross-entropy of a minibatch under parameters p; probs (batch,
- * n_classes) receives the softmax when not NULL; layer_out, when not NULL,
- * receives layer `which`'s outputs (batch, sizes[which]). */
+/* Mean cross-entropy of a minibatch under parameters p (for an
+ * autoencoder, the mean over images of each one's mean binary
+ * cross-entropy against its input); probs (batch, n_classes) receives the
+ * softmax when not NULL; layer_out, when not NULL, receives layer
+ * `which`'s outputs (batch, sizes[which]). */
 static double ref_loss(const nn_net *net, const double *p, const float *x, const uint8_t *y,
                        size_t batch, double *probs, size_t which, double *layer_out)
 {
@@ -137,6 +149,15 @@ static double ref_loss(const nn_net *net, const double *p, const float *x, const
             if (layer_out != NULL && l == which)
                 memcpy(layer_out + r * nn_net_size(net, l), z, nn_net_size(net, l) * sizeof *z);
             memcpy(a, z, nn_net_size(net, l) * sizeof *z);
+        }
+        if (!nn_net_has_classes(net)) {
+            double sum = 0.0;
+            for (size_t j = 0; j < nc; j++) {
+                double t = x[r * nc + j];
+                sum += fmax(a[j], 0.0) - a[j] * t + log1p(exp(-fabs(a[j])));
+            }
+            loss += sum / (double)nc;
+            continue;
         }
         double m = a[0], s = 0.0;
         for (size_t j = 1; j < nc; j++)
@@ -206,6 +227,7 @@ static void test_conv_forward_matches_reference(void **state)
     check_forward("9x5,conv5x5x3,4", NN_ACT_RELU, 4);
     check_forward("8x8,conv3x3x5-same,pool2,conv3x3x2,pool2:relu,10", NN_ACT_TANH, 3);
     check_forward("7x9,conv1x1x3:sigmoid,conv7x7x2-same,2", NN_ACT_TANH, 2);
+    check_forward("5x7,conv3x3x2-same,up2,conv3x3x3,up2:relu,4", NN_ACT_TANH, 3);
     /* Enough images that a conv layer's sgemm goes in several chunks. */
     check_forward("28x28,conv5x5x4,pool2,conv3x3x3-same,10", NN_ACT_RELU, 9);
 }
@@ -259,7 +281,11 @@ static void check_gradient(const char *spec, nn_activation act, size_t batch)
         y[r] = (uint8_t)(r % nc);
     for (size_t i = 0; i < net->n_params; i++)
         p[i] = net->params[i];
-    float loss = nn_net_loss_grad(net, ws, x, y, batch, grad, NULL);
+    nn_targets t = {.images = x};
+    float loss = nn_net_has_classes(net)
+                     ? nn_net_loss_grad(net, ws, x, y, batch, grad, NULL)
+                     : (float)(nn_net_loss_grad_targets(net, ws, x, &t, batch, batch, grad,
+                                                        NULL) / (double)batch);
     double want_loss = ref_loss(net, p, x, y, batch, NULL, 0, NULL);
     assert_true(fabs(loss - want_loss) < 1e-5 * (1.0 + fabs(want_loss)));
     const double h = 1e-6;
@@ -308,6 +334,16 @@ static void test_gradient_pool(void **state)
     check_gradient("4x6,conv1x1x3,pool2:tanh,3", NN_ACT_NONE, 2);
 }
 
+static void test_gradient_upsample(void **state)
+{
+    (void)state;
+    check_gradient("4x6,conv3x3x2-same,up2,conv3x3x3-same,3", NN_ACT_TANH, 3);
+    check_gradient("3x5,up2:tanh,conv3x3x2,4", NN_ACT_SIGMOID, 2); /* odd sides, its own act */
+    check_gradient("8x8,conv3x3x2-same,pool2,up2,conv3x3x1-same:none,recon", NN_ACT_TANH, 3);
+    check_gradient("8x4,conv3x3x3-same,pool2,conv3x3x2-same,pool2,up2,conv3x3x3-same,up2,"
+                   "conv3x3x1-same:none,recon", NN_ACT_RELU, 2);
+}
+
 static void test_gradient_conv_pool_conv_dense(void **state)
 {
     (void)state;
@@ -321,7 +357,9 @@ static void test_parse_round_trip(void **state)
 {
     (void)state;
     const char *specs[] = {"784,16,10", "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10",
-                           "28x28,conv3x3x8-same:tanh,pool2:relu,64:sigmoid,10"};
+                           "28x28,conv3x3x8-same:tanh,pool2:relu,64:sigmoid,10",
+                           "28x28,conv3x3x4-same,pool2,up2,conv3x3x1-same:none,recon",
+                           "7x7,up2:tanh,10"};
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         nn_net *net = ts_parse_net(specs[i], NN_ACT_RELU);
         char out[256];
@@ -365,6 +403,13 @@ static void test_parse_rejects_malformed(void **state)
     expect_parse_error("8x8,conv9x9x4,10", "'conv9x9x4'", "bigger than its 8x8 input");
     expect_parse_error("28x28,conv4x4x4,pool2,10", "'pool2'", "even");
     expect_parse_error("28x28,pool3,10", "'pool3'", "pool2");
+    expect_parse_error("28x28,up3,10", "'up3'", "up2");
+    expect_parse_error("28x28,up2x,10", "'up2x'", "up2");
+    expect_parse_error("28x28,64,up2,10", "'up2'", "needs an image");
+    expect_parse_error("784,up2,10", "'up2'", "RxC");
+    expect_parse_error("3000x16,up2,10", "'up2'", "cap");
+    expect_parse_error("28x28,conv3x3x4,up2", "'up2'", "dense");
+    expect_parse_error("28x28,conv3x3x2-same,recon", "'recon'", "one-channel");
     expect_parse_error("28x28,64,conv3x3x4,10", "'conv3x3x4'", "follow a dense layer");
     expect_parse_error("28x28,64,pool2,10", "'pool2'", "follow a dense layer");
     expect_parse_error("784,conv3x3x4,10", "'conv3x3x4'", "RxC");
@@ -605,6 +650,7 @@ int main(void)
         cmocka_unit_test(test_gradient_conv_valid),
         cmocka_unit_test(test_gradient_conv_same),
         cmocka_unit_test(test_gradient_pool),
+        cmocka_unit_test(test_gradient_upsample),
         cmocka_unit_test(test_gradient_conv_pool_conv_dense),
         cmocka_unit_test(test_parse_round_trip),
         cmocka_unit_test(test_parse_rejects_malformed),

@@ -245,6 +245,54 @@ static void test_gallery(void **state)
     nn_svg_free(&b);
 }
 
+/* Circles inside the group that starts at tag in svg. */
+static size_t circles_in(const char *svg, const char *tag)
+{
+    const char *g = strstr(svg, tag);
+    assert_non_null(g);
+    const char *end = strstr(g, "</g>");
+    size_t n = 0;
+    for (const char *p = g; (p = strstr(p, "<circle")) != NULL && p < end; p++)
+        n++;
+    return n;
+}
+
+static void test_code_map(void **state)
+{
+    (void)state;
+    /* Five codes of three classes, one of them not finite. */
+    float xy[10] = {-1.5f, 2.0f, 0.25f, -3.0f, 4.0f, 0.5f, NAN, 1.0f, 2.0f, 2.0f};
+    uint8_t labels[5] = {0, 2, 2, 1, 0};
+    const char *names[3] = {"zero", "<one>", "two"};
+    nn_svg a = {0}, b = {0};
+    nn_error err = {{0}};
+    assert_int_equal(nn_svg_code_map(&a, xy, labels, 5, 3, names, "codes", "sub", &err), NN_OK);
+    assert_int_equal(nn_svg_code_map(&b, xy, labels, 5, 3, names, "codes", "sub", &err), NN_OK);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.buf, b.buf, a.len);
+    assert_int_equal(circles_in(a.buf, "<g id=\"class-0\""), 2);
+    assert_int_equal(circles_in(a.buf, "<g id=\"class-1\""), 0); /* its code is NaN */
+    assert_int_equal(circles_in(a.buf, "<g id=\"class-2\""), 2);
+    /* Each class its own colour; the legend names and counts them. */
+    assert_non_null(strstr(a.buf, "<g id=\"class-0\" fill=\"#1f77b4\""));
+    assert_non_null(strstr(a.buf, "<g id=\"class-2\" fill=\"#2ca02c\""));
+    assert_non_null(strstr(a.buf, "&lt;one&gt; (1)"));
+    assert_non_null(strstr(a.buf, "zero (2)"));
+    assert_non_null(strstr(a.buf, "1 codes not finite"));
+    check_with_tools(a.buf, a.len, "codes.svg");
+    /* All codes equal, and none at all: still a picture. */
+    float same[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+    assert_int_equal(nn_svg_code_map(&a, same, labels, 2, 3, NULL, "same", NULL, &err), NN_OK);
+    check_with_tools(a.buf, a.len, "codes-same.svg");
+    assert_int_equal(nn_svg_code_map(&a, xy, labels, 0, 3, NULL, NULL, NULL, &err), NN_OK);
+    check_with_tools(a.buf, a.len, "codes-none.svg");
+    /* A label beyond the classes is refused. */
+    assert_int_equal(nn_svg_code_map(&a, xy, labels, 5, 2, NULL, NULL, NULL, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "label 2"));
+    nn_svg_free(&a);
+    nn_svg_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_hostile_names_render),
         cmocka_unit_test(test_learning_curve),
         cmocka_unit_test(test_gallery),
+        cmocka_unit_test(test_code_map),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

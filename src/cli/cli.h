@@ -464,6 +464,22 @@ typedef struct {
  * code of a printed error. */
 int cli_plot_reading(const plot_reading *a, const char *output);
 
+/* `nnclass plot --codes`: what to draw (plot_codes.c). */
+typedef struct {
+    const char *model_path;  /* the model file, found */
+    const char *model_name;  /* the model as the user named it (the subtitle) */
+    const char *images_name; /* the images as the subtitle names them */
+    const char *images;      /* the images' IDX file */
+    const char *labels;      /* their labels' IDX file */
+    size_t count;            /* the first count images (0: all) */
+    const char *title;
+} plot_codes;
+
+/* Draws the code map of the net of a->model_path (each image's values on
+ * its layer of 2 units, coloured by class) and saves the SVG at output; 0
+ * or the exit code of a printed error (a net without such a layer: 1). */
+int cli_plot_codes(const plot_codes *a, const char *output);
+
 /* Draws the confusion heatmap of c (titled with the model and data paths)
  * and saves it at path; 0 or the exit code of a printed error. */
 int cli_plot_confusion(const char *path, const nn_confusion *c, const nn_model_meta *meta,

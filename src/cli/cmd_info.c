@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
@@ -66,7 +67,14 @@ static const char *output_about(const nn_net *net)
 static void print_layers(const nn_net *net)
 {
     char b1[32], sh[64], what[64];
-    printf("layers        #   kind   output        params  activation\n");
+    /* The kind column is as wide as its longest name (6 at least). */
+    int kw = 6;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        size_t n = strlen(nn_layer_kind_name(net->layers[l].kind));
+        if (n > (size_t)kw && n < 32)
+            kw = (int)n;
+    }
+    printf("layers        #   %-*s output        params  activation\n", kw, "kind");
     for (size_t l = 0; l < net->n_layers; l++) {
         const nn_layer *L = &net->layers[l];
         size_t params = l > 0 ? nn_net_layer_weights(net, l) + nn_net_layer_biases(net, l) : 0;
@@ -82,10 +90,10 @@ static void print_layers(const nn_net *net)
                                  : nn_net_has_classes(net) ? "softmax" : output_act(net))
                               : nn_activation_name(L->act);
         ops->describe(L, what, sizeof what);
-        printf("              %-3zu %-6s %-12s %7s  %s%s\n", l, nn_layer_kind_name(L->kind), sh,
+        printf("              %-3zu %-*s %-12s %7s  %s%s\n", l, kw, nn_layer_kind_name(L->kind), sh,
                thousands(params, b1, sizeof b1), act, what);
     }
-    printf("              total             %13s  (%s weights, ",
+    printf("              total       %*s%13s  (%s weights, ", kw, "",
            thousands(net->n_params, b1, sizeof b1),
            thousands(nn_net_weights_count(net), sh, sizeof sh));
     printf("%s biases)\n", thousands(nn_net_biases_count(net), b1, sizeof b1));

@@ -1,7 +1,8 @@
 /* cmd_plot.c - `nnclass plot`: the learning curve of a training log (the
  * JSON Lines file of `nnclass train --log`), or with --reading how a
  * recurrent net reads (plot_reading.c), or with --weights a first layer's
- * weights (plot_weights.c), as an SVG picture. */
+ * weights (plot_weights.c), or with --codes the code map of a net's
+ * two-unit layer (plot_codes.c), as an SVG picture. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -15,6 +16,7 @@
 
 #define MAX_LOG_BYTES ((size_t)256 << 20)
 #define READING_DEFAULT_COUNT 6
+#define CODES_MAX_COUNT 1000000 /* images in one code map */
 
 static void usage(FILE *out)
 {
@@ -22,6 +24,7 @@ static void usage(FILE *out)
           "Usage: nnclass plot LOG.jsonl -o FILE.svg\n"
           "       nnclass plot --reading MODEL -o FILE.svg [--images F [--labels F]]\n"
           "       nnclass plot --weights MODEL -o FILE.svg\n"
+          "       nnclass plot --codes MODEL -o FILE.svg [--images F --labels F]\n"
           "Draw the learning curve of a training log (nnclass train --log): loss and\n"
           "accuracy per epoch, training and validation, the best epoch and the\n"
           "learning rate. LOG '-' is standard input. With --reading, draw how a net\n"
@@ -29,24 +32,29 @@ static void usage(FILE *out)
           "the first images, the probability of every class after every row. With\n"
           "--weights, draw the first layer's weights as pictures: each neuron of a\n"
           "first dense layer as a template of the input's size, or each kernel of a\n"
-          "first conv layer.\n\n"
+          "first conv layer. With --codes, draw each image's values on a net's layer\n"
+          "of 2 units (an autoencoder's code) as a dot, coloured by its class.\n\n"
           "  -o, --output FILE    the SVG file to write (required)\n"
           "  --title TEXT         the picture's title (default: Learning curve, or\n"
           "                       How the network reads)\n"
           "  --reading MODEL      the model to draw (a file, or a bare name such as\n"
           "                       mnist-lstm)\n"
           "  --weights MODEL      the model whose first layer to draw (file or bare name)\n"
-          "  --images FILE        its images (IDX, PNG, JPEG, PGM) (default: the MNIST\n"
-          "                       test images, with their labels)\n"
+          "  --codes MODEL        the model whose 2-unit layer to map (file or bare name)\n"
+          "  --images FILE        its images (IDX, PNG, JPEG, PGM; --codes: IDX, with\n"
+          "                       --labels) (default: the MNIST test images, with\n"
+          "                       their labels)\n"
           "  --labels FILE        the labels of --images, shown beside the answers\n"
-          "  --count N            the first N images (default %d, at most %d)\n"
+          "  --count N            the first N images (default %d, at most %d;\n"
+          "                       --codes: default all, at most %d)\n"
           "  --data-dir DIR       where the datasets and named models are\n"
           "  -h, --help           show this help and exit\n",
-          READING_DEFAULT_COUNT, CLI_READING_MAX);
+          READING_DEFAULT_COUNT, CLI_READING_MAX, CODES_MAX_COUNT);
 }
 
 enum {
-    OPT_TITLE = 256, OPT_READING, OPT_IMAGES, OPT_LABELS, OPT_COUNT, OPT_DATA_DIR, OPT_WEIGHTS
+    OPT_TITLE = 256, OPT_READING, OPT_IMAGES, OPT_LABELS, OPT_COUNT, OPT_DATA_DIR, OPT_WEIGHTS,
+    OPT_CODES
 };
 
 static const struct option long_options[] = {
@@ -54,6 +62,7 @@ static const struct option long_options[] = {
     {"title", required_argument, NULL, OPT_TITLE},
     {"reading", required_argument, NULL, OPT_READING},
     {"weights", required_argument, NULL, OPT_WEIGHTS},
+    {"codes", required_argument, NULL, OPT_CODES},
     {"images", required_argument, NULL, OPT_IMAGES},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"count", required_argument, NULL, OPT_COUNT},
@@ -67,14 +76,42 @@ typedef struct {
     const char *log_path;
     const char *reading, *images, *labels, *data_dir; /* --reading and its options */
     const char *weights; /* --weights MODEL */
+    const char *codes;   /* --codes MODEL */
+    const char *count_text; /* --count, read once the mode is known */
     size_t count;
 } plot_args;
+
+/* --codes: the options it takes, its count; -1 to go on, else the exit
+ * code of the usage error. */
+static int check_codes(int argc, char **argv, plot_args *a)
+{
+    if (a->reading != NULL || a->weights != NULL)
+        return cli_usage_error("plot", "give one of --reading, --weights and --codes");
+    if ((a->images == NULL) != (a->labels == NULL))
+        return cli_usage_error("plot", "--codes colours each image by its class: give "
+                               "--images and --labels together");
+    if (optind < argc)
+        return cli_usage_error("plot", "unexpected argument '%s': --codes draws a model, "
+                               "not a log", argv[optind]);
+    a->count = 0; /* all */
+    if (a->count_text != NULL &&
+        cli_parse_size("--count", a->count_text, 1, CODES_MAX_COUNT, &a->count) != 0)
+        return CLI_EXIT_USAGE;
+    if (a->title == NULL)
+        a->title = "Code map";
+    return -1;
+}
 
 /* What the picture is (the weights or the reading of a model, or a log's
  * learning curve) and the options each allows, after the options were
  * read; -1 to go on, else the exit code of the usage error. */
 static int check_mode(int argc, char **argv, plot_args *a)
 {
+    if (a->codes != NULL)
+        return check_codes(argc, argv, a);
+    if (a->count_text != NULL &&
+        cli_parse_size("--count", a->count_text, 1, CLI_READING_MAX, &a->count) != 0)
+        return CLI_EXIT_USAGE;
     if (a->weights != NULL) {
         if (a->reading != NULL)
             return cli_usage_error("plot", "give either --reading or --weights");
@@ -133,10 +170,8 @@ static int parse_args(int argc, char **argv, plot_args *a)
         case OPT_IMAGES: a->images = optarg; break;
         case OPT_LABELS: a->labels = optarg; break;
         case OPT_DATA_DIR: a->data_dir = optarg; break;
-        case OPT_COUNT:
-            if (cli_parse_size("--count", optarg, 1, CLI_READING_MAX, &a->count) != 0)
-                return CLI_EXIT_USAGE;
-            break;
+        case OPT_COUNT: a->count_text = optarg; break;
+        case OPT_CODES: a->codes = optarg; break;
         case 'h': usage(stdout); return CLI_OK;
         case ':': return cli_usage_error("plot", "%s: missing value", argv[optind - 1]);
         default: return cli_usage_error("plot", "unknown option '%s'", argv[optind - 1]);
@@ -218,6 +253,27 @@ static int plot_weights_of(const plot_args *a)
     return rc != CLI_OK ? rc : cli_plot_weights(model, a->weights, a->title, target);
 }
 
+/* --codes: the model and data found, the output checked, the picture. */
+static int plot_codes_of(const plot_args *a)
+{
+    const char *data_dir = cli_data_dir(a->data_dir);
+    char model[4096], images[4096], labels[4096], target[4096];
+    if (cli_model_path(data_dir, a->codes, model, sizeof model) != 0)
+        return CLI_EXIT_DATA;
+    plot_codes c = {model, a->codes, a->images, a->images, a->labels, a->count, a->title};
+    if (a->images == NULL) {
+        c.images_name = "the MNIST test images";
+        if (cli_dataset_paths(data_dir, "mnist", "test", images, labels, sizeof images) != 0)
+            return CLI_EXIT_USAGE;
+        c.images = images;
+        c.labels = labels;
+    }
+    const char *inputs[] = {model, c.images, c.labels};
+    cli_output out = {"--output", a->output, CLI_OUTPUT_REPLACE, target, sizeof target};
+    int rc = cli_check_outputs(&out, 1, inputs, 3);
+    return rc != CLI_OK ? rc : cli_plot_codes(&c, target);
+}
+
 int cmd_plot(int argc, char **argv)
 {
     plot_args a;
@@ -228,6 +284,8 @@ int cmd_plot(int argc, char **argv)
         return plot_reading_of(&a);
     if (a.weights != NULL)
         return plot_weights_of(&a);
+    if (a.codes != NULL)
+        return plot_codes_of(&a);
 
     const char *inputs[] = {a.log_path};
     char target[4096];

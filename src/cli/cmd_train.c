@@ -29,6 +29,10 @@ typedef struct {
 #define LSTM_LAYERS "28x28,lstm128,10"
 #define AUTOENCODER_LAYERS "28x28,128,32,128,784:none,recon"
 #define NO_DISTORTION {.elastic = 0.0f}
+/* The conv autoencoder's encoder and decoder (the help prints them on two lines). */
+#define CONV_AE_ENCODER "28x28,conv3x3x16-same,pool2,conv3x3x8-same,pool2,"
+#define CONV_AE_DECODER "up2,conv3x3x16-same,up2,conv3x3x1-same:none,recon"
+#define CONV_AE_LAYERS CONV_AE_ENCODER CONV_AE_DECODER
 
 static const recipe recipes[] = {
     /* The defaults as they are; its distortions only for the default network
@@ -42,6 +46,8 @@ static const recipe recipes[] = {
      {.rotate = 10.0f, .scale = 0.1f, .shear = 0.3f, .aspect = 0.1f, .stroke = 1, .keep = 0.5f}},
     {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f, NO_DISTORTION},
     {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f, NO_DISTORTION},
+    {"conv-autoencoder", CONV_AE_LAYERS, 8, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f,
+     NO_DISTORTION},
 };
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
 #define MLP_DISTORT (recipes[0].distort)
@@ -71,11 +77,15 @@ static void usage(FILE *out)
         "                         convKxKxC   C KxK kernels, stride 1, no padding;\n"
         "                                     convKxKxC-same pads to keep the size\n"
         "                         pool2       2x2 max pooling, stride 2\n"
+        "                         up2         2x upsampling (nearest neighbour)\n"
+        "                         recon       last, after a layer of the image's size:\n"
+        "                                     reconstruct the input (an autoencoder)\n"
         "                       each hidden one may end in :relu, :sigmoid, :tanh or\n"
         "                       :none; the last is the classes (softmax), e.g.\n"
         "                         28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
-        "  --arch NAME          mlp (the default), cnn, lstm or autoencoder: a short\n"
-        "                       recipe (each option given explicitly wins); cnn is\n"
+        "  --arch NAME          mlp (the default), cnn, lstm, autoencoder or\n"
+        "                       conv-autoencoder: a short recipe (each option given\n"
+        "                       explicitly wins); cnn is\n"
         "                         --layers %s\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
         "                         --affine rotate=%g,scale=%g,shear=%g,aspect=%g\n"
@@ -88,6 +98,10 @@ static void usage(FILE *out)
         "                       cross-entropy per pixel; the loss replaces accuracy):\n"
         "                         --layers %s --optimizer adam\n"
         "                         --epochs %zu --batch %zu --lr %g\n"
+        "                       conv-autoencoder does it with conv, pool and up2 layers:\n"
+        "                         --optimizer adam --epochs %zu --batch %zu --lr %g --layers\n"
+        "                         %s\n"
+        "                         %s\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --init MODEL         start from a model (a file, or a bare name such as\n"
         "                       mnist-cnn): its network, class names and weights,\n"
@@ -102,8 +116,9 @@ static void usage(FILE *out)
         CNN_DISTORT.stroke, (double)(1 - CNN_DISTORT.keep), LSTM_LAYERS, recipes[2].epochs,
         recipes[2].batch, (double)recipes[2].lr, recipes[2].augment,
         (double)recipes[2].clip_norm, AUTOENCODER_LAYERS, recipes[3].epochs,
-        recipes[3].batch, (double)recipes[3].lr,
-        DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION));
+        recipes[3].batch, (double)recipes[3].lr, recipes[4].epochs, recipes[4].batch,
+        (double)recipes[4].lr, CONV_AE_ENCODER, CONV_AE_DECODER, DEFAULT_HIDDEN,
+        nn_activation_name(DEFAULT_ACTIVATION));
     usage_training(out);
 }
 
@@ -330,7 +345,7 @@ static int parse_training_option(int c, train_args *a)
 static int parse_option(int c, void *args)
 {
     train_args *a = args;
-    static const char *const archs[] = {"mlp", "cnn", "lstm", "autoencoder"};
+    static const char *const archs[] = {"mlp", "cnn", "lstm", "autoencoder", "conv-autoencoder"};
     int bad = 0;
     switch (c) {
     case OPT_DATASET: a->dataset = optarg; break;

@@ -188,9 +188,17 @@ static void graph_node(nn_graph *g, const char *op, const char *name, const char
     node(((onnx_graph *)g->ctx)->nodes, &n);
 }
 
+/* The graph's output: a classifier's probabilities, or an autoencoder's
+ * reconstruction (its output row ends the graph with its Sigmoid). */
+static const char *output_name(const nn_net *net)
+{
+    return nn_net_has_classes(net) ? "probabilities" : "reconstruction";
+}
+
 /* Every layer's nodes and initializers, in order, through its kind's
- * export operation; a kind without one is refused. Then the Softmax,
- * unless the last row wrote the output itself. */
+ * export operation; a kind without one is refused. Then a classifier's
+ * Softmax, or an Identity naming the output of an autoencoder, unless the
+ * last row wrote the output itself (CTC). */
 static nn_status layers(onnx_graph *og, const nn_net *net, nn_error *err)
 {
     for (size_t l = 1; l < net->n_layers; l++) {
@@ -203,10 +211,15 @@ static nn_status layers(onnx_graph *og, const nn_net *net, nn_error *err)
         if (st != NN_OK)
             return st;
     }
-    if (!og->g.output_done) /* an output row may have written its own (CTC) */
+    if (og->g.output_done) /* an output row wrote its own (CTC) */
+        return NN_OK;
+    if (nn_net_has_classes(net))
         node(og->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {og->g.cur},
                                      .out = {"probabilities"},
                                      .attr = {{.name = "axis", .i = 1}}});
+    else
+        node(og->nodes, &(node_spec){.name = "output", .op = "Identity", .in = {og->g.cur},
+                                     .out = {output_name(net)}});
     return NN_OK;
 }
 
@@ -233,7 +246,9 @@ static nn_status graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta, 
         if (og.g.output_done)
             out_dims[1] = (int64_t)last->h, out_dims[2] = (int64_t)(last->w * last->c);
         value_info(pb, GRAPH_INPUT, "image", in_dims, 4);
-        value_info(pb, GRAPH_OUTPUT, "probabilities", out_dims, og.g.output_done ? 3 : 2);
+        value_info(pb, GRAPH_OUTPUT,
+                   og.g.output_done ? "probabilities" : output_name(net), out_dims,
+                   og.g.output_done ? 3 : 2);
         nn_pb_end(pb);
     }
     nn_pb_free(&nodes);
@@ -309,8 +324,11 @@ nn_status nn_onnx_encode(const nn_net *net, const nn_model_meta *meta,
     nn_pb_string(&pb, MODEL_DOMAIN, "org.nnclass");
     nn_pb_int(&pb, MODEL_MODEL_VERSION, 1);
     nn_pb_string(&pb, MODEL_DOC_STRING,
-                 "nnclass classifier: image float[N,1,rows,cols] in [0,1] (pixel/255) -> "
-                 "probabilities float[N,classes]");
+                 nn_net_has_classes(net)
+                     ? "nnclass classifier: image float[N,1,rows,cols] in [0,1] (pixel/255) -> "
+                       "probabilities float[N,classes]"
+                     : "nnclass autoencoder: image float[N,1,rows,cols] in [0,1] (pixel/255) "
+                       "-> reconstruction float[N,rows*cols] in [0,1]");
     nn_status st = graph(&pb, net, meta, err);
     if (st != NN_OK) {
         nn_pb_free(&pb);

@@ -1,7 +1,7 @@
 /* svg.c - hand-written SVG pictures: the writer (buffer, escaping, fixed
  * number format, the elements every picture is made of) and the viridis
  * scale. Each picture has a file of its own: svg_confusion.c, svg_curve.c,
- * svg_gallery.c, svg_reading.c. */
+ * svg_gallery.c, svg_reading.c, svg_codes.c and others. */
 #include "nnclass/report/svg.h"
 
 #include "svg_internal.h"
@@ -289,6 +289,43 @@ void nn_svg_draw_pixels(nn_svg *s, const uint8_t *px, size_t rows, size_t cols, 
             c += run;
         }
     }
+}
+
+/* --- axis ticks (the learning curve, the code map) ------------------------------ */
+
+/* A "nice" tick step (1, 2 or 5 times a power of ten) giving about n ticks
+ * over span. */
+double nn_svg_nice_step(double span, double n)
+{
+    double raw = span / n;
+    double p = pow(10.0, floor(log10(raw)));
+    double f = raw / p;
+    return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * p;
+}
+
+/* Decimals that print every multiple of step exactly. */
+int nn_svg_step_decimals(double step)
+{
+    /* A step that is not a positive finite number (an empty range) gets no
+     * decimals: NaN or infinity cast to int is undefined behaviour. */
+    double d = ceil(-log10(step) - 1e-9);
+    if (!(d > 0))
+        return 0;
+    return d > 8 ? 8 : (int)d;
+}
+
+/* Widens [lo, hi] to whole tick steps and returns the step. */
+double nn_svg_nice_range(double *lo, double *hi, double ticks)
+{
+    if (!(*hi > *lo)) {
+        double m = fmax(fabs(*lo) * 0.05, 1e-3);
+        *lo -= m;
+        *hi += m;
+    }
+    double step = nn_svg_nice_step(*hi - *lo, ticks);
+    *lo = floor(*lo / step + 1e-9) * step;
+    *hi = ceil(*hi / step - 1e-9) * step;
+    return step;
 }
 
 /* --- viridis ---------------------------------------------------------------- */

@@ -9,27 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A "nice" tick step (1, 2 or 5 times a power of ten) giving about n ticks
- * over span. */
-static double nice_step(double span, double n)
-{
-    double raw = span / n;
-    double p = pow(10.0, floor(log10(raw)));
-    double f = raw / p;
-    return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * p;
-}
-
-/* Decimals that print every multiple of step exactly. */
-static int step_decimals(double step)
-{
-    /* A step that is not a positive finite number (an empty range) gets no
-     * decimals: NaN or infinity cast to int is undefined behaviour. */
-    double d = ceil(-log10(step) - 1e-9);
-    if (!(d > 0))
-        return 0;
-    return d > 8 ? 8 : (int)d;
-}
-
 typedef struct {
     double x, y, w, h;     /* plotting area */
     double x0, x1, y0, y1; /* data ranges */
@@ -45,27 +24,13 @@ static double px_y(const panel *p, double v)
     return p->y + p->h - (v - p->y0) / (p->y1 - p->y0) * p->h;
 }
 
-/* Widens [lo, hi] to whole tick steps and returns the step. */
-static double nice_range(double *lo, double *hi, double ticks)
-{
-    if (!(*hi > *lo)) {
-        double m = fmax(fabs(*lo) * 0.05, 1e-3);
-        *lo -= m;
-        *hi += m;
-    }
-    double step = nice_step(*hi - *lo, ticks);
-    *lo = floor(*lo / step + 1e-9) * step;
-    *hi = ceil(*hi / step - 1e-9) * step;
-    return step;
-}
-
 /* Frame, horizontal grid lines with their values, the y-axis title. */
 static void panel_frame(nn_svg *s, const panel *p, double ystep, int percent_ticks,
                         const char *ytitle, int x_ticks, size_t n_epochs)
 {
     char buf[48];
     nn_svg_rect(s, p->x, p->y, p->w, p->h, "#fafafa", "stroke=\"#888888\" stroke-width=\"0.8\"");
-    int dec = step_decimals(percent_ticks ? ystep * 100 : ystep);
+    int dec = nn_svg_step_decimals(percent_ticks ? ystep * 100 : ystep);
     for (double v = p->y0; v <= p->y1 + ystep * 1e-6; v += ystep) {
         double y = px_y(p, v);
         if (v > p->y0 + ystep * 1e-6 && v < p->y1 - ystep * 1e-6)
@@ -77,7 +42,7 @@ static void panel_frame(nn_svg *s, const panel *p, double ystep, int percent_tic
         nn_svg_text(s, p->x - 6, y + 4, 11, "end", NULL, buf);
     }
     /* Epoch ticks: whole numbers only. */
-    double xstep = fmax(1.0, nice_step(p->x1 - p->x0 > 0 ? p->x1 - p->x0 : 1, 8));
+    double xstep = fmax(1.0, nn_svg_nice_step(p->x1 - p->x0 > 0 ? p->x1 - p->x0 : 1, 8));
     xstep = ceil(xstep);
     for (double e = 1; e <= (double)n_epochs + 1e-9; e += xstep) {
         double x = px_x(p, e);
@@ -203,14 +168,14 @@ static void curve_frames(nn_svg *s, const curve_data *d, double left, double top
     const double lr_h = d->has_lr ? CURVE_LR_H : 0;
     double x0 = 1, x1 = d->last > 1 ? (double)d->last : 2;
     p->loss = (panel){left, top, plot_w, loss_h, x0, x1, 0, d->lmax > 0 ? d->lmax : 1};
-    double lstep = nice_range(&p->loss.y0, &p->loss.y1, 5);
+    double lstep = nn_svg_nice_range(&p->loss.y0, &p->loss.y1, 5);
     p->acc = (panel){left, top + loss_h + sep, plot_w, acc_h, x0, x1, d->amin, d->amax};
-    double astep = nice_range(&p->acc.y0, &p->acc.y1, 5);
+    double astep = nn_svg_nice_range(&p->acc.y0, &p->acc.y1, 5);
     if (p->acc.y1 > 1.0 && d->amax <= 1.0)
         p->acc.y1 = 1.0;
     p->lr = (panel){left, p->acc.y + acc_h + sep, plot_w, lr_h, x0, x1, 0,
                     d->lrmax > 0 ? d->lrmax : 1};
-    double rstep = d->has_lr ? nice_range(&p->lr.y0, &p->lr.y1, 2) : 1;
+    double rstep = d->has_lr ? nn_svg_nice_range(&p->lr.y0, &p->lr.y1, 2) : 1;
     p->bottom = d->has_lr ? &p->lr : &p->acc;
 
     panel_frame(s, &p->loss, lstep, 0, "loss", 0, d->last);

@@ -66,6 +66,17 @@ double nn_svg_heading_width(const char *title, const char *subtitle);
 /* The name of class k: names[k], else its number, written into buf. */
 const char *nn_svg_class_label(const char *const *names, size_t k, char *buf, size_t cap);
 
+/* A "nice" tick step (1, 2 or 5 times a power of ten) giving about n ticks
+ * over span. */
+double nn_svg_nice_step(double span, double n);
+
+/* Decimals that print every multiple of step exactly (0 to 8). */
+int nn_svg_step_decimals(double step);
+
+/* Widens [lo, hi] to whole tick steps of about ticks ticks (an empty range
+ * first to a small one around it) and returns the step. */
+double nn_svg_nice_range(double *lo, double *hi, double ticks);
+
 /* An image of rows x cols bytes (0 background, 255 ink) drawn at (x0, y0),
  * each pixel scale units wide. */
 void nn_svg_draw_pixels(nn_svg *s, const uint8_t *px, size_t rows, size_t cols, double x0,

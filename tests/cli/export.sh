@@ -3,7 +3,9 @@
 # 'same' and 'valid' convolutions and pooling), checked by onnx.checker, run
 # by ONNX Runtime on the 10,000 MNIST test images against `nnclass predict
 # --probs` (within 1e-5, the same argmax on every image), and rebuilt from
-# the .npz by NumPy.
+# the .npz by NumPy; and autoencoders, dense and conv (up2 as Resize), whose
+# ONNX Runtime reconstructions are within 2e-4 of the .npz's NumPy pass,
+# whose loss is nnclass eval's.
 # Needs python3 with onnx and numpy (Debian python3-onnx, python3-numpy), node
 # and npm; onnxruntime-node is installed with npm into build-ort/ (gitignored)
 # when missing. Without them the ONNX Runtime part is skipped, and says so.
@@ -97,5 +99,23 @@ for name in $models; do
     check "$name: ONNX Runtime runs the model ($(head -c 200 "$TMP/err"))" [ $? -eq 0 ]
     if "$python" "$here/export_check.py" "$TMP/$name.onnx" "$TMP/$name.npz" "$TMP/$name.jsonl" \
         "$images" "$TMP/$name.f32" 10; then pass; else fail "$name: exported models disagree"; fi
+done
+
+# Autoencoders: a reconstruction, not probabilities (predict refuses them).
+train ae --layers 28x28,32,784:none,recon --optimizer adam --lr 0.003
+train cae --layers 28x28,conv3x3x4-same,pool2,conv3x3x2-same:tanh,pool2,up2,conv3x3x4-same,up2:sigmoid,conv3x3x1-same:none,recon \
+    --optimizer adam --lr 0.003
+for name in ae cae; do
+    "$NNCLASS" export "$TMP/$name.nnc" -o "$TMP/$name.onnx" 2>"$TMP/err"
+    check "$name: export onnx" [ $? -eq 0 ]
+    "$NNCLASS" export "$TMP/$name.nnc" -o "$TMP/$name.npz" 2>"$TMP/err"
+    check "$name: export npz" [ $? -eq 0 ]
+    "$NNCLASS" eval --model "$TMP/$name.nnc" --format json --data-dir "$DATA" >"$TMP/$name.json"
+    check "$name: eval" [ $? -eq 0 ]
+    NODE_PATH="$ort_dir/node_modules" node "$here/ort_run.js" "$TMP/$name.onnx" "$images" \
+        "$TMP/$name.f32" 2>"$TMP/err"
+    check "$name: ONNX Runtime runs the model ($(head -c 200 "$TMP/err"))" [ $? -eq 0 ]
+    if "$python" "$here/export_check.py" "$TMP/$name.onnx" "$TMP/$name.npz" "$TMP/$name.json" \
+        "$images" "$TMP/$name.f32" recon; then pass; else fail "$name: exported models disagree"; fi
 done
 finish

@@ -1,6 +1,7 @@
 """Checks nnclass's exported models against nnclass itself.
 
 Usage: export_check.py MODEL.onnx MODEL.npz PREDICT.jsonl IMAGES.idx.gz ORT.f32 CLASSES
+       export_check.py MODEL.onnx MODEL.npz EVAL.json IMAGES.idx.gz ORT.f32 recon
 
 - onnx.checker.check_model (full check) accepts the ONNX file, its IR version
   is <= 8 and its opset <= 17, and its metadata names the classes;
@@ -8,9 +9,13 @@ Usage: export_check.py MODEL.onnx MODEL.npz PREDICT.jsonl IMAGES.idx.gz ORT.f32 
   `nnclass predict --probs --format json` (PREDICT.jsonl) on every image, and
   their argmax is nnclass's label on every image;
 - the .npz arrays, run through a NumPy forward pass of the layer table it
-  records (dense, conv, pool, rnn, gru, lstm, and a reader's cols, step and
-  ctc; channels last, as nnclass computes), give the same probabilities
-  (within 1e-5) and the same labels.
+  records (dense, conv, pool, up2, rnn, gru, lstm, and a reader's cols,
+  step and ctc; channels last, as nnclass computes), give the same
+  probabilities (within 1e-5) and the same labels.
+An autoencoder (its table ends in recon) has no labels: ONNX Runtime's
+reconstruction (ORT.f32, images x pixels) is within 2e-4 of the .npz's
+NumPy forward pass on every pixel, and the mean binary cross-entropy of that
+pass is within 1e-5 of `nnclass eval --format json`'s (EVAL.json).
 Prints one line of figures; exits 1 on the first failed check.
 """
 import gzip
@@ -110,6 +115,11 @@ def table_forward(z, x, rows, cols):
                 a = a.reshape(a.shape[0], a.shape[1], -1)
             a = recurrent_forward(a, name, z[f"W{l}"].astype(np.float64),
                                   z[f"b{l}"].astype(np.float64))
+        elif name == "up2":
+            a = a.repeat(2, axis=1).repeat(2, axis=2)
+            a = ACTS[act or "none"](a)
+        elif name == "recon":
+            return a.reshape(a.shape[0], -1)  # the logits; their sigmoid is the image
         elif name == "pool2":
             n, h, w_, c = a.shape
             a = a.reshape(n, h // 2, 2, w_ // 2, 2, c).max(axis=(2, 4))
@@ -128,9 +138,36 @@ def fail(msg):
     sys.exit(1)
 
 
+RECON_TOL = 2e-4
+
+
+def check_autoencoder(onnx_path, z, eval_path, x, rows, cols, ort_path):
+    """ONNX Runtime's reconstruction against the .npz's NumPy forward pass,
+    and that pass's mean loss against nnclass eval's."""
+    n, pixels = x.shape
+    logits = table_forward(z, x, rows, cols)
+    recon = 1 / (1 + np.exp(-logits))
+    ort = np.fromfile(ort_path, dtype="<f4")
+    if ort.size != n * pixels:
+        fail(f"{ort_path}: {ort.size} values, expected {n} x {pixels}")
+    d = np.abs(ort.reshape(n, pixels).astype(np.float64) - recon).max()
+    y = x.astype(np.float64)
+    bce = np.maximum(logits, 0) - logits * y + np.log1p(np.exp(-np.abs(logits)))
+    loss = bce.mean(axis=1).mean()
+    with open(eval_path) as f:
+        want = json.loads(f.readline())["reconstruction_loss"]
+    print(f"{onnx_path.rsplit('/', 1)[-1]}: {z['layers']}; ONNX Runtime max |d pixel| "
+          f"{d:.2e}; npz loss {loss:.6f}, nnclass eval {want:.6f}")
+    if not d <= RECON_TOL:
+        fail(f"ONNX Runtime's reconstruction differs by {d:.3g} > {RECON_TOL}")
+    if not abs(loss - want) <= 1e-5:
+        fail(f"the npz forward pass's loss {loss:.6f} is not nnclass's {want:.6f}")
+
+
 def main():
     onnx_path, npz_path, jsonl_path, images_path, ort_path, classes = sys.argv[1:7]
-    n_classes = int(classes)
+    recon = classes == "recon"
+    n_classes = 10 if recon else int(classes)
 
     model = onnx.load(onnx_path)
     onnx.checker.check_model(model, full_check=True)
@@ -151,6 +188,9 @@ def main():
     n, rows, cols = (int.from_bytes(raw[i:i + 4], "big") for i in (4, 8, 12))
     x = np.frombuffer(raw, dtype=np.uint8, offset=16, count=n * rows * cols)
     x = x.reshape(n, rows * cols).astype(np.float32) / np.float32(255)
+    if recon:
+        check_autoencoder(onnx_path, np.load(npz_path), jsonl_path, x, rows, cols, ort_path)
+        return
 
     labels = np.empty(n, dtype=np.int64)
     probs = np.empty((n, n_classes), dtype=np.float64)

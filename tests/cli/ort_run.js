@@ -1,6 +1,7 @@
 // Runs an ONNX model with ONNX Runtime (npm onnxruntime-node) on every image
-// of an IDX image file (gzip or raw) and writes the output probabilities as
-// raw little-endian float32, images x classes, to OUT.
+// of an IDX image file (gzip or raw) and writes its output (a classifier's
+// probabilities, an autoencoder's reconstruction) as raw little-endian
+// float32, images x outputs, to OUT.
 // Usage: node ort_run.js MODEL.onnx IMAGES.idx[.gz] OUT   (NODE_PATH finds onnxruntime-node)
 'use strict';
 const fs = require('fs');
@@ -23,7 +24,7 @@ async function main() {
         const x = new Float32Array(b * pixels);
         for (let i = 0; i < b * pixels; i++) x[i] = idx[16 + start * pixels + i] / 255;
         const out = await session.run({ image: new ort.Tensor('float32', x, [b, 1, rows, cols]) });
-        const p = out.probabilities;
+        const p = out[session.outputNames[0]]; // probabilities, or a reconstruction
         chunks.push(Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength));
     }
     fs.writeFileSync(outPath, Buffer.concat(chunks));

@@ -1,7 +1,7 @@
 /*
- * svg.h - pictures as standalone SVG: a confusion heatmap, a learning curve
- * and a gallery of images, drawn into a memory buffer the caller then writes
- * where it likes (atomically: nn_atomic_*).
+ * svg.h - pictures as standalone SVG: a confusion heatmap, a learning curve,
+ * a gallery of images, a code map and more, drawn into a memory buffer the
+ * caller then writes where it likes (atomically: nn_atomic_*).
  *
  * The output is valid XML whatever the names it shows (every piece of text
  * goes through one escaper that also replaces bytes XML cannot hold), scales
@@ -124,5 +124,14 @@ nn_status nn_svg_reading_steps(nn_svg *s, const nn_svg_reading *items, size_t n,
                                size_t cols, size_t steps, size_t n_classes,
                                const char *const *names, const char *title,
                                const char *subtitle, nn_error *err);
+
+/* Draws a code map: one dot per image at its two code values xy (n x 2:
+ * the outputs of a net's two-unit layer), coloured by its label (each
+ * below n_classes), on axes with ticks, and a legend of the classes (names:
+ * n_classes names, or NULL for the numbers) with their counts. Codes that
+ * are not finite are left out and counted in a note. */
+nn_status nn_svg_code_map(nn_svg *s, const float *xy, const uint8_t *labels, size_t n,
+                          size_t n_classes, const char *const *names, const char *title,
+                          const char *subtitle, nn_error *err);
 
 #endif

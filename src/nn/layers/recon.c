@@ -2,7 +2,8 @@
  * of an autoencoder's table, its forward the identity, whose loss is a
  * per-value sigmoid with binary cross-entropy against the target image
  * (the input pixels / 255), the mean per value being the loss reported.
- * Token: recon (after a layer of as many values as the image).
+ * Token: recon (after a dense layer of as many values as the image, or a
+ * one-channel image of its size).
  *
  * Shapes: in (batch, n) -> out (batch, n), flat; the scores z (batch, n)
  * are logits, their sigmoid the reconstructed pixels. */
@@ -98,13 +99,19 @@ static void recon_describe(const nn_layer *row, char *out, size_t cap)
     snprintf(out, cap, "  (sigmoid, binary cross-entropy per pixel)");
 }
 
-/* The values of the layer before it, as a flat vector. */
+/* The values of the layer before it, as a flat vector: a dense layer's, or
+ * a one-channel image's (a conv decoder's last map, whose pixels are in
+ * the input's order). */
 static nn_status recon_shape(const nn_layer *prev, nn_layer *row, nn_error *err)
 {
     nn_shape s = nn_layer_shape_of(prev);
-    if (s.layout != NN_SHAPE_FLAT)
-        return nn_fail(err, NN_E_ARG, "a reconstruction output must follow a dense layer, "
-                       "not the %s layer's image or sequence", nn_layer_kind_name(prev->kind));
+    if (s.layout == NN_SHAPE_SEQUENCE)
+        return nn_fail(err, NN_E_ARG, "a reconstruction output must follow a dense or conv "
+                       "layer, not the %s layer's sequence", nn_layer_kind_name(prev->kind));
+    if (s.layout == NN_SHAPE_IMAGE && s.c != 1)
+        return nn_fail(err, NN_E_ARG, "a reconstruction output needs a one-channel image, "
+                       "not the %zu channels of the %s layer", s.c,
+                       nn_layer_kind_name(prev->kind));
     row->h = row->w = 1;
     row->c = nn_shape_size(&s);
     return NN_OK;
@@ -164,7 +171,23 @@ static size_t recon_npz(const nn_layer_run *run, nn_param_array out[2])
     return 0;
 }
 
-/* No onnx operation: the export refuses it ("cannot export layer recon"). */
+/* The scores flattened (a one-channel image's (N, 1, H, W) is already in
+ * the pixels' order), then their Sigmoid: the reconstruction. */
+static nn_status recon_onnx(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *err)
+{
+    (void)run;
+    if (g->sequence)
+        return nn_fail(err, NN_E_ARG, "onnx: cannot export layer %zu (recon) over a sequence",
+                       l);
+    if (g->spatial) {
+        nn_graph_attr axis = {.name = "axis", .i = 1};
+        nn_graph_step(g, "Flatten", "flat", l, &axis, 1);
+        g->spatial = 0;
+    }
+    nn_graph_step(g, "Sigmoid", "recon", l, NULL, 0);
+    return NN_OK;
+}
+
 const nn_layer_ops nn_recon_ops = {
     .name = "recon",
     .layout = NN_SHAPE_FLAT,
@@ -182,5 +205,6 @@ const nn_layer_ops nn_recon_ops = {
     .scratch = recon_scratch,
     .forward = recon_forward,
     .backward = recon_backward,
+    .onnx = recon_onnx,
     .npz = recon_npz,
 };

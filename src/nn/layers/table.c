@@ -16,6 +16,7 @@ extern const nn_layer_ops nn_recon_ops; /* recon.c */
 extern const nn_layer_ops nn_cols_ops;  /* cols.c */
 extern const nn_layer_ops nn_ctc_ops;   /* ctc.c */
 extern const nn_layer_ops nn_step_dense_ops; /* step_dense.c */
+extern const nn_layer_ops nn_upsample_ops; /* upsample.c */
 
 static const nn_layer_ops *const table[NN_LAYER_KINDS] = {
     [NN_LAYER_INPUT] = &nn_input_ops,
@@ -29,6 +30,7 @@ static const nn_layer_ops *const table[NN_LAYER_KINDS] = {
     [NN_LAYER_COLS] = &nn_cols_ops,
     [NN_LAYER_CTC] = &nn_ctc_ops,
     [NN_LAYER_STEP_DENSE] = &nn_step_dense_ops,
+    [NN_LAYER_UPSAMPLE] = &nn_upsample_ops,
 };
 
 /* Rows added at run time, after the built-in kinds (see nn_layer_add_kind). */
