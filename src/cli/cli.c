@@ -16,6 +16,7 @@ static const command commands[] = {
     {"train", cmd_train, "train a network and write a model file"},
     {"eval", cmd_eval, "accuracy, confusion matrix and per-class metrics of a model"},
     {"predict", cmd_predict, "classify IDX files and PNG/JPEG/PGM images, one line each"},
+    {"read", cmd_read, "read whole handwritten numbers in images, one line each"},
     {"info", cmd_info, "describe a model file"},
     {"show", cmd_show, "draw images of an IDX or image file in the terminal"},
     {"pack", cmd_pack, "turn a folder of images, one sub-folder per class, into IDX files"},
