@@ -73,7 +73,7 @@ _nnclass()
         --format)
             case $cmd in
                 eval) values="text json csv" ;;
-                predict) values="tsv csv json" ;;
+                predict | read) values="tsv csv json" ;;
                 info) values="text json" ;;
                 export) values="onnx npz" ;;
             esac ;;
@@ -94,7 +94,7 @@ _nnclass()
         -o | --output | --log | --images | --labels | --files-from)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
-        --plot | --plot-errors)
+        --plot | --plot-errors | --svg)
             COMPREPLY=($(compgen -f -X '!*.svg' -- "$cur") $(compgen -d -- "$cur"))
             return ;;
         --title)
@@ -102,7 +102,7 @@ _nnclass()
         --epochs | --batch | --lr | --momentum | --weight-decay | --seed | --threads | \
             --val | --hidden | --layers | --index | --count | --top | --errors | \
             --max-input-mb | --offset | --augment | --classes | --clip-norm | \
-            --elastic | --stroke)
+            --elastic | --stroke | --beam)
             return ;; # a number or a list: nothing to offer
     esac
     if [[ -n $values ]]; then
