@@ -448,7 +448,7 @@ static int run_training(const train_args *a, train_job *j, nn_net *net,
 {
     nn_error err = {{0}};
     cli_signals_stop_on(&stop_signal);
-    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog};
+    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog, NULL};
     nn_status st = nn_train(net, &j->data, &a->train, &hooks, result, &err);
     cli_signals_stop_off();
     cli_bar_clear(&j->prog.bar);

@@ -189,7 +189,8 @@ static void graph_node(nn_graph *g, const char *op, const char *name, const char
 }
 
 /* Every layer's nodes and initializers, in order, through its kind's
- * export operation; a kind without one is refused. Then the Softmax. */
+ * export operation; a kind without one is refused. Then the Softmax,
+ * unless the last row wrote the output itself. */
 static nn_status layers(onnx_graph *og, const nn_net *net, nn_error *err)
 {
     for (size_t l = 1; l < net->n_layers; l++) {
@@ -202,8 +203,10 @@ static nn_status layers(onnx_graph *og, const nn_net *net, nn_error *err)
         if (st != NN_OK)
             return st;
     }
-    node(og->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {og->g.cur},
-                                 .out = {"probabilities"}, .attr = {{.name = "axis", .i = 1}}});
+    if (!og->g.output_done) /* an output row may have written its own (CTC) */
+        node(og->nodes, &(node_spec){.name = "softmax", .op = "Softmax", .in = {og->g.cur},
+                                     .out = {"probabilities"},
+                                     .attr = {{.name = "axis", .i = 1}}});
     return NN_OK;
 }
 
@@ -224,9 +227,13 @@ static nn_status graph(nn_pb *pb, const nn_net *net, const nn_model_meta *meta, 
         nn_pb_string(pb, GRAPH_NAME, "nnclass");
         nn_pb_join(pb, &init);
         int64_t in_dims[4] = {-1, 1, (int64_t)meta->rows, (int64_t)meta->cols};
-        int64_t out_dims[2] = {-1, (int64_t)nn_net_size(net, net->n_layers - 1)};
+        /* (N, classes), or (N, T, K) for an output of one distribution per step */
+        const nn_layer *last = &net->layers[net->n_layers - 1];
+        int64_t out_dims[3] = {-1, (int64_t)nn_net_size(net, net->n_layers - 1), 0};
+        if (og.g.output_done)
+            out_dims[1] = (int64_t)last->h, out_dims[2] = (int64_t)(last->w * last->c);
         value_info(pb, GRAPH_INPUT, "image", in_dims, 4);
-        value_info(pb, GRAPH_OUTPUT, "probabilities", out_dims, 2);
+        value_info(pb, GRAPH_OUTPUT, "probabilities", out_dims, og.g.output_done ? 3 : 2);
         nn_pb_end(pb);
     }
     nn_pb_free(&nodes);

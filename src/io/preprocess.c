@@ -361,10 +361,9 @@ uint8_t nn_pre_threshold(const nn_grey *img)
     return half > noise ? half : noise;
 }
 
-/* Whether the pixels above t stand out of those at or below it: by
- * NN_PRE_MIN_CONTRAST greys and by PRE_INK_SIGMAS times the background's
- * noise. Without that, "ink" is only noise on blank paper. */
-static int has_ink(const nn_grey *img, uint8_t t)
+/* Without standing out by PRE_INK_SIGMAS times the background's noise,
+ * "ink" is only noise on blank paper. */
+int nn_pre_has_ink(const nn_grey *img, uint8_t t)
 {
     size_t n = img->width * img->height, hist[256];
     histogram(img->pixels, n, hist);
@@ -612,12 +611,9 @@ void nn_pre_centre(const nn_grey *digit, uint8_t *out, size_t side)
 
 /* --- the pipeline ------------------------------------------------------------------ */
 
-/* A copy of img reduced by a whole factor (area averaging) until its longer
- * side is at most PRE_WORK_SIDE; a plain copy when it already is. */
-static nn_status working_copy(const nn_grey *img, nn_grey *out, nn_error *err)
+nn_status nn_pre_reduce(const nn_grey *img, size_t f, nn_grey *out, nn_error *err)
 {
-    size_t longer = img->width > img->height ? img->width : img->height;
-    size_t f = (longer + PRE_WORK_SIDE - 1) / PRE_WORK_SIDE;
+    f = f < 1 ? 1 : f;
     size_t w = (img->width + f - 1) / f, h = (img->height + f - 1) / f;
     nn_status st = nn_grey_alloc(w, h, 0, "image", out, err);
     if (st != NN_OK)
@@ -653,14 +649,22 @@ static nn_status working_copy(const nn_grey *img, nn_grey *out, nn_error *err)
     return NN_OK;
 }
 
-/* Step 5b: strokes too thin for their digit's size (a fine pen on a big
- * photo) are grown so that they land about PRE_STROKE_WIDTH pixels wide
- * after scaling, as MNIST's do; strokes wider than PRE_STROKE_MAX (a marker)
- * are thinned towards it, by at most PRE_THIN_SHARE of their width so that
- * a digit's thinner parts survive. */
-static nn_status normalise_strokes(nn_grey *img, nn_box *box, nn_error *err)
+/* A copy of img reduced by a whole factor (area averaging) until its longer
+ * side is at most PRE_WORK_SIDE; a plain copy when it already is. */
+static nn_status working_copy(const nn_grey *img, nn_grey *out, nn_error *err)
 {
-    size_t bw = box->x1 - box->x0, bh = box->y1 - box->y0, longer = bw > bh ? bw : bh;
+    size_t longer = img->width > img->height ? img->width : img->height;
+    return nn_pre_reduce(img, (longer + PRE_WORK_SIDE - 1) / PRE_WORK_SIDE, out, err);
+}
+
+/* Step 5b: strokes too thin for the ink's size (a fine pen on a big photo)
+ * are grown so that they land about PRE_STROKE_WIDTH pixels wide once ref
+ * is NN_MNIST_BOX pixels, as MNIST's do; strokes wider than PRE_STROKE_MAX
+ * (a marker) are thinned towards it, by at most PRE_THIN_SHARE of their
+ * width so that a digit's thinner parts survive. */
+nn_status nn_pre_normalise_strokes(nn_grey *img, nn_box *box, size_t ref, nn_error *err)
+{
+    size_t longer = ref > 0 ? ref : 1;
     double width = nn_strokes_width(img, box);
     size_t grow = nn_strokes_growth(width, longer, NN_MNIST_BOX, PRE_STROKE_WIDTH);
     /* No more than a digit's worth: a wrong estimate must not make a blob. */
@@ -676,6 +680,13 @@ static nn_status normalise_strokes(nn_grey *img, nn_box *box, nn_error *err)
     double r = (width - k * (double)longer) / (2.0 * (1.0 - k));
     r = r > PRE_THIN_SHARE * width ? PRE_THIN_SHARE * width : r;
     return nn_strokes_thin(img, box, (size_t)(r + 0.5), err);
+}
+
+/* A digit's size is its box's longer side. */
+static nn_status normalise_strokes(nn_grey *img, nn_box *box, nn_error *err)
+{
+    size_t bw = box->x1 - box->x0, bh = box->y1 - box->y0;
+    return nn_pre_normalise_strokes(img, box, bw > bh ? bw : bh, err);
 }
 
 static int wants_invert(const nn_grey *img, nn_invert invert)
@@ -700,7 +711,7 @@ nn_status nn_preprocess_mnist(const nn_grey *img, nn_invert invert, uint8_t *out
                                err)) != NN_OK)
         goto done;
     uint8_t t = nn_pre_threshold(&work);
-    if (!has_ink(&work, t)) {
+    if (!nn_pre_has_ink(&work, t)) {
         st = nn_fail(err, NN_E_FORMAT,
                      "%s: no ink: the image is blank, uniform or without contrast", name);
         goto done;

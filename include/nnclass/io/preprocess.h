@@ -92,6 +92,11 @@ uint8_t nn_pre_noise_level(const nn_grey *img, double sigmas);
  * floor when it falls inside the paper's noise. */
 uint8_t nn_pre_threshold(const nn_grey *img);
 
+/* Step 3: whether the pixels above t stand out of those at or below it, by
+ * NN_PRE_MIN_CONTRAST greys and by 5 standard deviations of the background's
+ * noise: if not, the image has no ink. */
+int nn_pre_has_ink(const nn_grey *img, uint8_t t);
+
 /* Step 3: pixels <= t become 0; those above keep their grey level above t,
  * scaled so that the 95th percentile of the ink maps to 255. */
 void nn_pre_remove_background(nn_grey *img, uint8_t t);
@@ -104,6 +109,11 @@ nn_status nn_pre_drop_specks(nn_grey *img, size_t *dropped, nn_error *err);
  * are none (name is used in the message). */
 nn_status nn_pre_ink_box(const nn_grey *img, nn_box *box, const char *name, nn_error *err);
 
+/* Step 5b: makes the strokes inside box MNIST-wide for ink whose size (a
+ * digit's longer side, a number's height) is ref pixels: grown when too
+ * thin, thinned when too thick (strokes.h); box follows the ink. */
+nn_status nn_pre_normalise_strokes(nn_grey *img, nn_box *box, size_t ref, nn_error *err);
+
 /* Step 6: the box of img scaled so that its longer side is `side` pixels
  * (the shorter one keeps the aspect ratio, at least 1), each output pixel
  * the exact area-weighted mean of the input pixels it covers. *out is
@@ -115,6 +125,11 @@ nn_status nn_pre_scale_box(const nn_grey *img, const nn_box *box, size_t side, n
  * its centre of mass falls on the field's centre, to the nearest pixel,
  * shifted back inside the field when the digit would stick out. */
 void nn_pre_centre(const nn_grey *digit, uint8_t *out, size_t side);
+
+/* A copy of img reduced by the whole factor f (each output pixel the mean of
+ * an f x f block, those of the last row and column smaller); f <= 1 copies.
+ * *out is allocated; free it with nn_grey_free. */
+nn_status nn_pre_reduce(const nn_grey *img, size_t f, nn_grey *out, nn_error *err);
 
 /* The whole pipeline: img (any size, 0 black .. 255 white as decoded) to
  * the 28x28 bytes out. img is not changed. */

@@ -25,11 +25,32 @@
  * still taken for one number (wider: NN_E_TOO_LARGE). */
 #define NN_STRIP_MAX_WIDTH 4096
 
+/* The rows the ink's box is scaled to (about MNIST's 20 of 28), and the
+ * columns left free at each end of the strip. */
+#define NN_STRIP_INK_H 24
+#define NN_STRIP_MARGIN 2
+
+/* Where the ink goes: scaled to ow x oh pixels, its top left at (ox, oy). */
+typedef struct {
+    size_t ow, oh, ox, oy;
+} nn_strip_fit;
+
 /* Strip column x came from image column x0 + x / scale. */
 typedef struct {
     double scale; /* strip pixels per image pixel */
     double x0;
 } nn_strip_map;
+
+/* The one geometry of every strip, real or composed: ink of bw x bh pixels
+ * is scaled to NN_STRIP_INK_H rows keeping its aspect, further down when
+ * wider than NN_STRIP_W - 2 * NN_STRIP_MARGIN, and centred. */
+void nn_strip_fit_box(size_t bw, size_t bh, nn_strip_fit *fit);
+
+/* Scales the box of img into strip (zeroed first) as nn_strip_fit_box
+ * places it, each strip pixel the exact area-weighted mean of the pixels it
+ * covers (integer arithmetic: the same bytes on every machine). map (may be
+ * NULL) gets where strip columns came from in img's columns. */
+void nn_strip_place(const nn_grey *img, const nn_box *box, uint8_t *strip, nn_strip_map *map);
 
 /* Makes the strip (NN_STRIP_H * NN_STRIP_W bytes) of img, which it may
  * change in place. An image without ink is NN_E_FORMAT ("no ink"), as for a

@@ -28,14 +28,22 @@
 
 #define NN_CTC_BLANK 0
 #define NN_CTC_MAX_LABELS 32 /* longest label sequence the loss and decoders take */
+#define NN_CTC_CLASSES 11    /* scores per step of a CTC row: the blank and 10 digits */
+#define NN_CTC_MAX_BEAM 1024 /* widest beam nn_ctc_beam takes */
 
-/* The CTC output: a softmax per step, and the loss above. */
+/* The CTC output: a softmax per step of NN_CTC_CLASSES scores, and the
+ * loss above, divided by norm. A sample whose labels no alignment fits (or
+ * with a label > 9, or more than NN_CTC_MAX_LABELS) is skipped: zero
+ * gradient, nothing added to the loss, not counted right. *right counts the
+ * samples whose greedy reading equals their labels. */
 extern const nn_output_ops nn_output_ctc;
 
 /* The loss of one sample, -log p(labels[0..len) | scores), from the scores
- * z (t, k) before the softmax; when grad is not NULL, dLoss/dz (t, k) into
- * it. Returns INFINITY (and a zero gradient) when no alignment fits (t too
- * short for len labels and their repeats). */
+ * z (t, k) before the softmax (label d is class d + 1); when grad is not
+ * NULL, dLoss/dz (t, k) into it (the softmax folded in). Returns INFINITY
+ * (and a zero gradient) when no alignment fits (t too short for len labels
+ * and their repeats), a label is >= k - 1, len > NN_CTC_MAX_LABELS, or its
+ * room (t * (2 len + 1) doubles) cannot be had. */
 double nn_ctc_loss(const float *z, size_t t, size_t k, const uint16_t *labels, size_t len,
                    float *grad);
 
@@ -58,9 +66,15 @@ typedef struct {
 /* Greedy decoding of probs (t, k), each step a distribution. */
 void nn_ctc_greedy(const float *probs, size_t t, size_t k, nn_ctc_reading *out);
 
-/* Prefix beam search of width beam (>= 1) over probs (t, k): up to n_out
- * readings into out, best first, their count in *n_found. NN_E_NOMEM or
- * NN_OK. */
+/* Prefix beam search of width beam (1..NN_CTC_MAX_BEAM) over probs (t, k):
+ * up to n_out distinct readings into out, best first (ties: the shorter,
+ * then the smaller labels first), their count in *n_found. A reading's
+ * spans are those of its best alignment, its logp exact (summed over all
+ * its paths, also those the search pruned). With a beam as wide as the
+ * number of labellings the search is exact; at any width greedy's
+ * labelling competes too, so the best reading is never less probable
+ * than greedy's. NN_E_ARG (a beam out of
+ * range, k < 2), NN_E_NOMEM or NN_OK. */
 nn_status nn_ctc_beam(const float *probs, size_t t, size_t k, size_t beam,
                       nn_ctc_reading *out, size_t n_out, size_t *n_found, nn_error *err);
 

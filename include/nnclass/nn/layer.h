@@ -79,11 +79,12 @@ typedef enum {
     NN_LAYER_COLS = 8,  /* an image's columns as time steps: (h, w, c) -> (t = w, f = h*c) */
     NN_LAYER_CTC = 9,   /* the CTC output: a softmax per time step (ctc.h) */
     NN_LAYER_UPSAMPLE = 10, /* an image's sides doubled, for decoders */
+    NN_LAYER_STEP_DENSE = 11, /* one dense layer applied to every step of a sequence */
 } nn_layer_kind;
 
 /* Kinds known to the table: 0 .. NN_LAYER_KINDS-1 (a number whose row is
  * not in the table yet is an unknown kind). */
-#define NN_LAYER_KINDS 11u
+#define NN_LAYER_KINDS 12u
 
 /* One row of the table. To describe a layer, fill kind, act and the fields
  * its kind reads (dense c, its neurons; conv k, c (C_out) and same; pool
@@ -158,6 +159,9 @@ struct nn_graph {
     int sequence;         /* cur is (T, N, F), a sequence as ONNX's recurrent
                              operators read it */
     size_t channels;      /* C of cur while spatial */
+    int output_done;      /* the last layer wrote the graph's output
+                             "probabilities" itself (CTC: one distribution
+                             per step), so the writer adds no Softmax */
     /* A float initializer named name of n_dims dims. */
     void (*tensor)(nn_graph *g, const char *name, const int64_t *dims, size_t n_dims,
                    const float *data, size_t n);

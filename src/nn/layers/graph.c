@@ -20,6 +20,20 @@ void nn_graph_step(nn_graph *g, const char *op, const char *prefix, size_t l,
     snprintf(g->cur, sizeof g->cur, "%s", out);
 }
 
+void nn_graph_reshape(nn_graph *g, const char *prefix, size_t l, const int64_t *shape,
+                      size_t n)
+{
+    char name[NAME_CAP + 8], out[NAME_CAP], node[NAME_CAP + 8];
+    snprintf(name, sizeof name, "%s%zu_shape", prefix, l);
+    snprintf(out, sizeof out, "%s%zu", prefix, l);
+    snprintf(node, sizeof node, "Reshape_%s%zu", prefix, l);
+    int64_t dims[1] = {(int64_t)n};
+    g->tensor_i64(g, name, dims, 1, shape, n);
+    const char *in[2] = {g->cur, name}, *outs[1] = {out};
+    g->node(g, "Reshape", node, in, 2, outs, 1, NULL, 0);
+    snprintf(g->cur, sizeof g->cur, "%s", out);
+}
+
 static const char *activation_op(nn_activation act)
 {
     switch (act) {

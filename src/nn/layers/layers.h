@@ -17,6 +17,11 @@ void nn_conv_forward_naive(const nn_layer_run *run, const float *in, float *out,
 void nn_graph_step(nn_graph *g, const char *op, const char *prefix, size_t l,
                    const nn_graph_attr *attrs, size_t n_attrs);
 
+/* cur reshaped to shape (n dims; 0 keeps that dim) -> "<prefix><l>", the
+ * shape an initializer "<prefix><l>_shape". */
+void nn_graph_reshape(nn_graph *g, const char *prefix, size_t l, const int64_t *shape,
+                      size_t n);
+
 /* The row's activation as a node after it, when it has one (none for the
  * output row: its scores go to the output's Softmax). */
 void nn_graph_activation(nn_graph *g, const nn_layer_run *run, size_t l);

@@ -229,21 +229,6 @@ size_t nn_rec_npz(const nn_layer_run *run, nn_param_array out[2])
     return 2;
 }
 
-/* cur reshaped to shape (n dims; 0 keeps that dim) -> "<prefix><l>". */
-static void graph_reshape(nn_graph *g, const char *prefix, size_t l, const int64_t *shape,
-                          size_t n)
-{
-    char name[32], out[32], node[40];
-    snprintf(name, sizeof name, "%s%zu_shape", prefix, l);
-    snprintf(out, sizeof out, "%s%zu", prefix, l);
-    snprintf(node, sizeof node, "Reshape_%s%zu", prefix, l);
-    int64_t dims[1] = {(int64_t)n};
-    g->tensor_i64(g, name, dims, 1, shape, n);
-    const char *in[2] = {g->cur, name}, *outs[1] = {out};
-    g->node(g, "Reshape", node, in, 2, outs, 1, NULL, 0);
-    snprintf(g->cur, sizeof g->cur, "%s", out);
-}
-
 /* cur as (T, N, F), the layout of ONNX's recurrent operators: an image
  * (N, C, H, W) becomes H steps of W*C features, channels last as nnclass
  * reads them (transposed to (H, N, W, C), then merged). */
@@ -255,7 +240,7 @@ static void graph_to_steps(nn_graph *g, const nn_layer *prev, size_t l)
     nn_graph_attr perm = {.name = "perm", .ints = hnwc, .n_ints = 4};
     nn_graph_step(g, "Transpose", "steps", l, &perm, 1);
     int64_t shape[3] = {0, 0, (int64_t)(prev->w * prev->c)};
-    graph_reshape(g, "seq", l, shape, 3);
+    nn_graph_reshape(g, "seq", l, shape, 3);
     g->spatial = 0;
     g->sequence = 1;
 }
@@ -326,7 +311,7 @@ nn_status nn_rec_onnx(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *
         nn_graph_attr perm = {.name = "perm", .ints = tndh, .n_ints = 4};
         nn_graph_step(g, "Transpose", "yt", l, &perm, 1);
         int64_t shape[3] = {0, 0, (int64_t)(d.dirs * d.h)};
-        graph_reshape(g, "ys", l, shape, 3);
+        nn_graph_reshape(g, "ys", l, shape, 3);
         g->sequence = 1;
     } else {
         static const int64_t ndh[3] = {1, 0, 2};

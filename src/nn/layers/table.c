@@ -13,6 +13,9 @@ extern const nn_layer_ops nn_rnn_ops;   /* rnn.c */
 extern const nn_layer_ops nn_gru_ops;   /* gru.c */
 extern const nn_layer_ops nn_lstm_ops;  /* lstm.c */
 extern const nn_layer_ops nn_recon_ops; /* recon.c */
+extern const nn_layer_ops nn_cols_ops;  /* cols.c */
+extern const nn_layer_ops nn_ctc_ops;   /* ctc.c */
+extern const nn_layer_ops nn_step_dense_ops; /* step_dense.c */
 
 static const nn_layer_ops *const table[NN_LAYER_KINDS] = {
     [NN_LAYER_INPUT] = &nn_input_ops,
@@ -23,6 +26,9 @@ static const nn_layer_ops *const table[NN_LAYER_KINDS] = {
     [NN_LAYER_GRU] = &nn_gru_ops,
     [NN_LAYER_LSTM] = &nn_lstm_ops,
     [NN_LAYER_RECON] = &nn_recon_ops,
+    [NN_LAYER_COLS] = &nn_cols_ops,
+    [NN_LAYER_CTC] = &nn_ctc_ops,
+    [NN_LAYER_STEP_DENSE] = &nn_step_dense_ops,
 };
 
 /* Rows added at run time, after the built-in kinds (see nn_layer_add_kind). */
