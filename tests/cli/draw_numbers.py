@@ -22,7 +22,8 @@ import sys
 import numpy as np
 from PIL import Image
 
-NUMBERS = ["307", "42", "9165", "8", "2024", "71", "536", "90"]
+NUMBERS = ["307", "42", "9165", "8", "2024", "71", "536", "90", "1234", "56",
+           "789", "60", "3", "4815", "162", "97", "2500", "38", "714", "69"]
 
 data, out = sys.argv[1], sys.argv[2]
 os.makedirs(out, exist_ok=True)
