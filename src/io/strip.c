@@ -71,8 +71,33 @@ static void row_sums(const uint8_t *src, size_t bw, size_t ow, const size_t *fir
     }
 }
 
-void nn_strip_place(const nn_grey *img, const nn_box *box, uint8_t *strip, nn_strip_map *map)
+/* The box of the pixels of at least NN_STRIP_SOLID inside *box, which it
+ * replaces (left as it is when there are none). */
+static void solid_box(const nn_grey *img, nn_box *box)
 {
+    nn_box ink = {box->x1, box->y1, 0, 0};
+    for (size_t y = box->y0; y < box->y1; y++) {
+        const uint8_t *row = img->pixels + y * img->width;
+        size_t x0 = box->x0, x1 = box->x1;
+        while (x0 < x1 && row[x0] < NN_STRIP_SOLID)
+            x0++;
+        while (x1 > x0 && row[x1 - 1] < NN_STRIP_SOLID)
+            x1--;
+        if (x0 == x1)
+            continue;
+        ink.x0 = x0 < ink.x0 ? x0 : ink.x0;
+        ink.x1 = x1 > ink.x1 ? x1 : ink.x1;
+        ink.y0 = y < ink.y0 ? y : ink.y0;
+        ink.y1 = y + 1;
+    }
+    if (ink.x1 > 0)
+        *box = ink;
+}
+
+void nn_strip_place(const nn_grey *img, const nn_box *within, uint8_t *strip, nn_strip_map *map)
+{
+    nn_box b = *within, *box = &b;
+    solid_box(img, box);
     size_t bw = box->x1 - box->x0, bh = box->y1 - box->y0;
     nn_strip_fit fit;
     nn_strip_fit_box(bw, bh, &fit);
