@@ -68,6 +68,17 @@ size_t nn_numbers_split(size_t count, int val, uint32_t *pick)
     return n;
 }
 
+uint64_t nn_number_seed(uint64_t seed, uint64_t index)
+{
+    /* The set's seed is hashed first, so that the indices of two sets run
+     * far apart rather than overlapping (seed 1's number 1 is not seed
+     * 2's number 0). */
+    nn_rng rng;
+    nn_rng_seed(&rng, seed);
+    nn_rng_seed(&rng, nn_rng_next(&rng) + index);
+    return nn_rng_next(&rng);
+}
+
 /* A uniform draw in [lo, hi]. */
 static double draw(nn_rng *rng, double lo, double hi)
 {
