@@ -183,8 +183,9 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
         nn_workspace *ws = workers[0].val_ws != NULL ? workers[0].val_ws : workers[0].ws;
         if (tm->data->seq != NULL)
             stats.val_accuracy = nn_train_measure_seq(net, ws, tm->data, tm->idx + tm->n_train,
-                                                      tm->n_val, workers[0].x[0], workers[0].y[0],
-                                                      &workers[0].seq[0], &stats.val_loss);
+                                                      tm->n_val, tm->opt->batch, workers[0].x[0],
+                                                      workers[0].y[0], &workers[0].seq[0],
+                                                      &stats.val_loss);
         else
             stats.val_accuracy = nn_train_measure(net, ws, tm->data, tm->idx + tm->n_train,
                                                   tm->n_val, workers[0].x[0], workers[0].y[0],
@@ -673,7 +674,9 @@ static nn_status team_alloc(team *tm, worker **workers)
 {
     const nn_net *net = tm->net;
     const size_t batch = tm->opt->batch, n = tm->data->count;
-    const size_t chunk = batch > NN_TRAIN_VAL_CHUNK ? batch : NN_TRAIN_VAL_CHUNK;
+    /* large sequence samples (number strips) are measured a minibatch at a time */
+    const size_t chunk = batch > NN_TRAIN_VAL_CHUNK || tm->data->seq != NULL ? batch
+                                                                            : NN_TRAIN_VAL_CHUNK;
     *workers = calloc(tm->n_threads, sizeof **workers);
     tm->idx = malloc(n * sizeof *tm->idx);
     if (tm->split) {
