@@ -64,10 +64,18 @@ double nn_train_measure(const nn_net *net, nn_workspace *ws, const nn_dataset *d
     return n > 0 ? (double)right / (double)n : 0.0;
 }
 
+size_t nn_train_part_max(size_t batch)
+{
+    return (batch + NN_SHARDS - 1) / NN_SHARDS;
+}
+
 double nn_train_measure_seq(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
-                            const uint32_t *idx, size_t n, size_t chunk, float *x, uint8_t *y,
+                            const uint32_t *idx, size_t n, size_t batch, float *x, uint8_t *y,
                             nn_seq_room *r, double *loss)
 {
+    if (data->seq == NULL)
+        return nn_train_measure(net, ws, data, idx, n, x, y, loss);
+    const size_t chunk = nn_train_part_max(batch);
     size_t n_in = nn_net_size(net, 0), last = net->n_layers - 1;
     size_t n_out = nn_net_size(net, last), right = 0;
     const nn_output_ops *out = nn_layer_ops_of(net->layers[last].kind)->output;
