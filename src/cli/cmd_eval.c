@@ -25,6 +25,7 @@ typedef struct {
     const char *split;
     int split_given;
     const char *images, *labels, *numbers;
+    size_t count; /* --count: the first test numbers only */
     const char *data_dir;
     eval_format format;
     const char *plot;
@@ -57,6 +58,7 @@ static void usage(FILE *out)
           "                       their numbers, one a line; without files it reads the\n"
           "                       10000 test numbers of MNIST test digits that pack\n"
           "                       --numbers --split test --count 10000 --seed 1 makes\n"
+          "  --count N            read only the first N of those test numbers\n"
           "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
           "                       project's data/ folder)\n"
           "  --format NAME        text, json or csv (default text)\n"
@@ -75,7 +77,7 @@ static void usage(FILE *out)
 
 enum { OPT_MODEL = 256, OPT_DATASET, OPT_SPLIT, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR,
        OPT_FORMAT, OPT_PLOT, OPT_PLOT_ERRORS, OPT_ERRORS, OPT_THREADS, OPT_MAX_INPUT,
-       OPT_NUMBERS };
+       OPT_NUMBERS, OPT_COUNT };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -84,6 +86,7 @@ static const struct option long_options[] = {
     {"images", required_argument, NULL, OPT_IMAGES},
     {"labels", required_argument, NULL, OPT_LABELS},
     {"numbers", required_argument, NULL, OPT_NUMBERS},
+    {"count", required_argument, NULL, OPT_COUNT},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"plot", required_argument, NULL, OPT_PLOT},
@@ -115,6 +118,7 @@ static int parse_option(int c, void *args)
     case OPT_IMAGES: a->images = optarg; break;
     case OPT_LABELS: a->labels = optarg; break;
     case OPT_NUMBERS: a->numbers = optarg; break;
+    case OPT_COUNT: bad = cli_parse_size("--count", optarg, 1, 10000, &a->count); break;
     case OPT_DATA_DIR: a->data_dir = optarg; break;
     case OPT_FORMAT:
         bad = cli_parse_enum("--format", "format", optarg, formats, 3, &i);
@@ -154,6 +158,9 @@ static int check_combinations(eval_args *a)
                                "use --format json or text");
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
+    if (a->count > 0 && a->images != NULL)
+        return cli_usage_error("eval", "--count picks the first composed test numbers; it "
+                               "does not go with --images");
     if (a->plot_errors != NULL && a->errors == 0)
         return cli_usage_error("eval", "--plot-errors needs --errors N (how many images)");
     return -1;
@@ -498,13 +505,15 @@ static int check_outputs(const eval_args *a, eval_job *j)
 static int evaluate_reader(const eval_args *a, eval_job *j)
 {
     if (!j->reader || a->plot != NULL || a->plot_errors != NULL || a->errors > 0 ||
-        (a->images != NULL && a->numbers == NULL) || a->split_given)
+        (a->images != NULL && a->numbers == NULL) || a->split_given ||
+        (a->count > 0 && a->images != NULL))
         return cli_usage_error("eval", "%s: %s", j->model_path, !j->reader
-                               ? "--numbers is for a number reader (a CTC model)"
+                               ? "--numbers and --count are for a number reader (a CTC model)"
                                : "a number reader takes --images F --numbers F.txt, or no "
-                                 "data option, and no --plot, --plot-errors, --errors, --split");
+                                 "data option (and maybe --count), and no --plot, "
+                                 "--plot-errors, --errors, --split");
     cli_reader_eval r = {j->model_path, a->images, a->numbers, a->data_dir, (int)a->format,
-                         (uint64_t)a->max_input_mb << 20, a->threads, j->t0};
+                         (uint64_t)a->max_input_mb << 20, a->threads, j->t0, a->count};
     return cli_eval_reader(&r, j->net);
 }
 
@@ -520,7 +529,7 @@ static int evaluate(const eval_args *a, eval_job *j)
     if (st != NN_OK)
         return cli_fail(st, &err);
     j->reader = nn_net_reads_seq(j->net);
-    if (j->reader || a->numbers != NULL)
+    if (j->reader || a->numbers != NULL || a->count > 0)
         return evaluate_reader(a, j);
     j->recon = !nn_net_has_classes(j->net);
     if (j->recon && (a->plot != NULL || a->plot_errors != NULL || a->errors > 0))

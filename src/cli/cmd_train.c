@@ -28,11 +28,12 @@ typedef struct {
 #define CNN_LAYERS "28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10"
 #define LSTM_LAYERS "28x28,lstm128,10"
 #define AUTOENCODER_LAYERS "28x28,128,32,128,784:none,recon"
-#define CRNN_LAYERS \
-    "32x128,conv3x3x16-same,pool2,conv3x3x32-same,pool2,cols,bilstm64-seq,step11,ctc"
+#define CRNN_LAYERS                                                                           \
+    "32x128,conv3x3x16-same,pool2,conv3x3x32-same,pool2,conv3x3x64-same,cols,bilstm64-seq,"   \
+    "step11,ctc"
 /* crnn composes its numbers: so many per epoch, and validation numbers
  * from the held-out digits */
-#define CRNN_EPOCH_SIZE 12000u
+#define CRNN_EPOCH_SIZE 10000u
 #define CRNN_VAL 2000u
 
 static const recipe recipes[] = {

@@ -125,9 +125,10 @@ int cli_eval_reader(const cli_reader_eval *r, const nn_net *net)
     if (r->images_path != NULL) {
         rc = cli_numbers_files_load(r->images_path, r->numbers_path, r->cap, &images, &numbers);
     } else {
-        rc = cli_read_test_numbers(net, cli_data_dir(r->data_dir), r->cap, 0, r->threads, &score);
-        snprintf(composed, sizeof composed, "the %u test numbers of MNIST test digits (seed %u)",
-                 CLI_TEST_NUMBERS, CLI_TEST_NUMBERS_SEED);
+        size_t n = r->count > 0 && r->count < CLI_TEST_NUMBERS ? r->count : CLI_TEST_NUMBERS;
+        rc = cli_read_test_numbers(net, cli_data_dir(r->data_dir), r->cap, n, r->threads, &score);
+        snprintf(composed, sizeof composed, "the %s%zu test numbers of MNIST test digits "
+                 "(seed %u)", n < CLI_TEST_NUMBERS ? "first " : "", n, CLI_TEST_NUMBERS_SEED);
         shown = composed;
     }
     nn_error err = {{0}};

@@ -21,6 +21,7 @@ typedef struct {
     uint64_t cap;                           /* the largest input file, in bytes */
     size_t threads;                         /* composing the test numbers */
     double t0;                              /* when the command started */
+    size_t count;                           /* the first test numbers only (0: all) */
 } cli_reader_eval;
 
 /* Reads the numbers with net and prints the report on standard output; the
