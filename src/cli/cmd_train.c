@@ -90,9 +90,9 @@ static void usage(FILE *out)
         "                       crnn reads whole numbers (CNN, BiLSTM, CTC) and,\n"
         "                       without --images, composes its own from the MNIST\n"
         "                       training digits, anew every epoch:\n"
-        "                         --layers %s\n"
         "                         --optimizer adam --epochs %zu --batch %zu --lr %g\n"
-        "                         --clip-norm %g --epoch-size %u --val %u\n"
+        "                         --clip-norm %g --epoch-size %u --val %u and --layers\n"
+        "                         %s\n"
         "  --epoch-size N       numbers composed per epoch (crnn; default %u)\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --init MODEL         start from a model (a file, or a bare name such as\n"
@@ -106,9 +106,9 @@ static void usage(FILE *out)
         (double)recipes[1].lr, recipes[1].augment, LSTM_LAYERS, recipes[2].epochs,
         recipes[2].batch, (double)recipes[2].lr, recipes[2].augment,
         (double)recipes[2].clip_norm, AUTOENCODER_LAYERS, recipes[3].epochs,
-        recipes[3].batch, (double)recipes[3].lr, CRNN_LAYERS, recipes[4].epochs,
-        recipes[4].batch, (double)recipes[4].lr, (double)recipes[4].clip_norm, CRNN_EPOCH_SIZE,
-        CRNN_VAL, CRNN_EPOCH_SIZE, DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION));
+        recipes[3].batch, (double)recipes[3].lr, recipes[4].epochs, recipes[4].batch,
+        (double)recipes[4].lr, (double)recipes[4].clip_norm, CRNN_EPOCH_SIZE, CRNN_VAL,
+        CRNN_LAYERS, CRNN_EPOCH_SIZE, DEFAULT_HIDDEN, nn_activation_name(DEFAULT_ACTIVATION));
     usage_training(out);
 }
 
