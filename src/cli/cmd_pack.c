@@ -2,6 +2,7 @@
  * class (as torchvision's ImageFolder has them), to an IDX image file and
  * an IDX label file, each image preprocessed as predict would. */
 #include "cli.h"
+#include "pack_numbers.h"
 #include "record.h"
 
 #include <dirent.h>
@@ -18,9 +19,10 @@
 #include "nnclass/io/idx_write.h"
 #include "nnclass/nn/net.h"
 
-static void usage(FILE *out)
+void pack_usage(FILE *out)
 {
     fputs("Usage: nnclass pack [OPTION]... DIR -o PREFIX\n"
+          "  or:  nnclass pack --numbers [OPTION]... -o PREFIX\n"
           "Turn a folder of images into an IDX data set: DIR/<class>/<image>, one\n"
           "sub-folder per class (as torchvision's ImageFolder). Each PNG, JPEG, PGM or PPM\n"
           "file is preprocessed as predict does and becomes one 28x28 image; its label\n"
@@ -39,13 +41,28 @@ static void usage(FILE *out)
           CLI_IMAGE_HELP
           "  -h, --help           show this help and exit\n",
           out);
+    pack_numbers_help(out);
 }
 
-enum { OPT_SKIP_BAD = 256 };
+static void usage(FILE *out)
+{
+    pack_usage(out);
+}
 
+enum { OPT_SKIP_BAD = 256, OPT_NUMBERS, OPT_NUMBERS_ONLY };
+
+/* The options of --numbers are known here too, so that they can come
+ * before it, and name it when it is missing. */
 static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+    {"numbers", no_argument, NULL, OPT_NUMBERS},
+    {"split", required_argument, NULL, OPT_NUMBERS_ONLY},
+    {"count", required_argument, NULL, OPT_NUMBERS_ONLY},
+    {"seed", required_argument, NULL, OPT_NUMBERS_ONLY},
+    {"digits", required_argument, NULL, OPT_NUMBERS_ONLY},
+    {"png", required_argument, NULL, OPT_NUMBERS_ONLY},
+    {"data-dir", required_argument, NULL, OPT_NUMBERS_ONLY},
     CLI_IMAGE_LONG_OPTIONS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -317,6 +334,8 @@ typedef struct {
     const char *dir;
     int skip_bad;
     cli_image_opts image;
+    int numbers;              /* --numbers: pack_numbers.c does the work */
+    const char *numbers_only; /* an option of --numbers met without it */
 } pack_args;
 
 /* Returns -1 to go on, else the exit code (help, or a usage error). */
@@ -325,12 +344,14 @@ static int parse_args(int argc, char **argv, pack_args *a)
     memset(a, 0, sizeof *a);
     cli_image_opts_init(&a->image);
     cli_options_reset();
-    int c;
-    while ((c = getopt_long(argc, argv, ":o:h", long_options, NULL)) != -1) {
+    int c, li = -1;
+    while ((c = getopt_long(argc, argv, ":o:h", long_options, &li)) != -1) {
         int bad = 0;
         switch (c) {
         case 'o': a->prefix = optarg; break;
         case OPT_SKIP_BAD: a->skip_bad = 1; break;
+        case OPT_NUMBERS: a->numbers = 1; break;
+        case OPT_NUMBERS_ONLY: a->numbers_only = long_options[li].name; break;
         case CLI_OPT_PREPROCESS:
         case CLI_OPT_INVERT:
         case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
@@ -341,6 +362,10 @@ static int parse_args(int argc, char **argv, pack_args *a)
         if (bad != 0)
             return CLI_EXIT_USAGE;
     }
+    if (a->numbers)
+        return -1;
+    if (a->numbers_only != NULL)
+        return cli_usage_error("pack", "--%s: only with --numbers", a->numbers_only);
     if (argc - optind != 1)
         return cli_usage_error("pack", "expected one folder DIR");
     if (a->prefix == NULL || a->prefix[0] == '\0')
@@ -447,6 +472,8 @@ int cmd_pack(int argc, char **argv)
 {
     pack_args a;
     int rc = parse_args(argc, argv, &a);
+    if (rc < 0 && a.numbers)
+        return cmd_pack_numbers(argc, argv);
     if (rc >= 0 || cli_parse_only)
         return rc >= 0 ? rc : CLI_OK;
     char targets[3][4096];

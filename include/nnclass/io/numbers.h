@@ -56,6 +56,11 @@ void nn_numbers_options_default(nn_numbers_options *opt);
 size_t nn_number_compose(const nn_digit_pool *pool, const nn_numbers_options *opt,
                          uint64_t seed, uint8_t *strip, uint8_t digits[NN_NUMBER_MAX_DIGITS]);
 
+/* The seed of number index of a set of numbers made with seed: the one
+ * rule by which `pack --numbers` (and anything that wants the same numbers)
+ * derives each number's generator. */
+uint64_t nn_number_seed(uint64_t seed, uint64_t index);
+
 /* The MNIST training digits held out of training numbers, for validation
  * numbers: every NN_NUMBERS_VAL_EVERY-th, index % 12 == 11 (5,000 of
  * 60,000). The trainer and `pack --numbers` both draw by this rule. */

@@ -30,6 +30,11 @@
 #define NN_STRIP_INK_H 24
 #define NN_STRIP_MARGIN 2
 
+/* The ink whose box is scaled: greys of at least this (of 255). The faint
+ * edge a blur or a resampling leaves around strokes is cut off with the
+ * rest of the box, so that it does not change the number's size. */
+#define NN_STRIP_SOLID 128
+
 /* Where the ink goes: scaled to ow x oh pixels, its top left at (ox, oy). */
 typedef struct {
     size_t ow, oh, ox, oy;
@@ -46,11 +51,12 @@ typedef struct {
  * wider than NN_STRIP_W - 2 * NN_STRIP_MARGIN, and centred. */
 void nn_strip_fit_box(size_t bw, size_t bh, nn_strip_fit *fit);
 
-/* Scales the box of img into strip (zeroed first) as nn_strip_fit_box
- * places it, each strip pixel the exact area-weighted mean of the pixels it
+/* Crops img, within the box `within`, to its NN_STRIP_SOLID ink and scales
+ * that box into strip (zeroed first) as nn_strip_fit_box places it, each strip pixel the exact area-weighted mean of the pixels it
  * covers (integer arithmetic: the same bytes on every machine). map (may be
  * NULL) gets where strip columns came from in img's columns. */
-void nn_strip_place(const nn_grey *img, const nn_box *box, uint8_t *strip, nn_strip_map *map);
+void nn_strip_place(const nn_grey *img, const nn_box *within, uint8_t *strip,
+                    nn_strip_map *map);
 
 /* Makes the strip (NN_STRIP_H * NN_STRIP_W bytes) of img, which it may
  * change in place. An image without ink is NN_E_FORMAT ("no ink"), as for a
