@@ -96,13 +96,33 @@ static void test_same_bytes_for_any_threads(void **state)
     nn_number_set_free(&other);
 }
 
-static void test_seeds_differ(void **state)
+static void test_round_seeds(void **state)
 {
     (void)state;
-    assert_true(nn_number_seed(1, 0, 0) != nn_number_seed(1, 0, 1));
-    assert_true(nn_number_seed(1, 0, 0) != nn_number_seed(1, 1, 0));
-    assert_true(nn_number_seed(1, 0, 0) != nn_number_seed(2, 0, 0));
-    assert_true(nn_number_seed(1, 2, 3) == nn_number_seed(1, 2, 3));
+    assert_true(nn_number_round_seed(7, 0) == 7);
+    assert_true(nn_number_round_seed(7, 1) != nn_number_round_seed(7, 2));
+    assert_true(nn_number_round_seed(7, 1) != nn_number_round_seed(8, 1));
+    assert_true(nn_number_round_seed(7, 3) == nn_number_round_seed(7, 3));
+}
+
+/* Round 0 of a set is what pack --numbers makes: number i from
+ * nn_number_seed(seed, i). */
+static void test_round_zero_is_packs(void **state)
+{
+    (void)state;
+    nn_number_set s;
+    make_set(&s, 6, 2, 0);
+    nn_numbers_options opt;
+    nn_numbers_options_default(&opt);
+    nn_digit_pool p = pool();
+    uint8_t strip[STRIP], digits[NN_NUMBER_MAX_DIGITS] = {0};
+    for (size_t i = 0; i < 6; i++) {
+        size_t n = nn_number_compose(&p, &opt, nn_number_seed(5, i), strip, digits);
+        assert_int_equal(n, s.len[i]);
+        assert_memory_equal(strip, s.pixels + i * STRIP, STRIP);
+        assert_memory_equal(digits, s.digits + i * NN_NUMBER_MAX_DIGITS, n);
+    }
+    nn_number_set_free(&s);
 }
 
 /* --- the numbers text ---------------------------------------------------------- */
@@ -244,7 +264,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_bytes_for_any_threads),
-        cmocka_unit_test(test_seeds_differ),
+        cmocka_unit_test(test_round_seeds),
+        cmocka_unit_test(test_round_zero_is_packs),
         cmocka_unit_test(test_numbers_text),
         cmocka_unit_test(test_edit_distance),
         cmocka_unit_test(test_perfect_reader_scores),

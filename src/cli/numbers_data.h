@@ -67,8 +67,9 @@ typedef struct {
  * set holds them already. */
 nn_status cli_numbers_refresh(cli_number_epochs *e, size_t epoch, nn_error *err);
 
-/* The stream of rounds the validation numbers are composed in (epochs
- * count from 1, so no epoch's numbers are theirs). */
+/* The round the validation numbers are composed in (epochs count from 1,
+ * so no epoch's numbers are theirs): round 0 of the training seed, the
+ * numbers `pack --numbers --split val --seed SEED` writes. */
 #define CLI_VAL_ROUND 0u
 
 #endif

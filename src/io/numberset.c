@@ -36,17 +36,12 @@ void nn_number_set_free(nn_number_set *set)
     memset(set, 0, sizeof *set);
 }
 
-/* splitmix64's finaliser: every input bit reaches every output bit. */
-static uint64_t mix(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
+/* Distinct from the streams pack --numbers draws sets from. */
+#define ROUND_STREAM 0x524f554e44533031ull /* "ROUNDS01" */
 
-uint64_t nn_number_seed(uint64_t seed, uint64_t round, size_t index)
+uint64_t nn_number_round_seed(uint64_t seed, uint64_t round)
 {
-    return mix(mix(mix(seed) ^ (round + 0x9e3779b97f4a7c15ull)) ^ (uint64_t)index);
+    return round == 0 ? seed : nn_number_seed(seed ^ ROUND_STREAM, round);
 }
 
 typedef struct {
@@ -54,7 +49,7 @@ typedef struct {
     size_t from, to;
     const nn_digit_pool *pool;
     const nn_numbers_options *opt;
-    uint64_t seed, round;
+    uint64_t seed; /* the round's */
     size_t failed_at; /* the first number that could not be made, or SIZE_MAX */
     pthread_t thread;
 } compose_part;
@@ -66,8 +61,7 @@ static void *compose_range(void *arg)
     for (size_t i = p->from; i < p->to; i++) {
         uint8_t *digits = p->set->digits + i * NN_NUMBER_MAX_DIGITS;
         memset(digits, 0, NN_NUMBER_MAX_DIGITS);
-        size_t n = nn_number_compose(p->pool, p->opt,
-                                     nn_number_seed(p->seed, p->round, p->set->first + i),
+        size_t n = nn_number_compose(p->pool, p->opt, nn_number_seed(p->seed, p->set->first + i),
                                      p->set->pixels + i * STRIP_BYTES, digits);
         p->set->len[i] = (uint8_t)n;
         if (n == 0 && p->failed_at == SIZE_MAX)
@@ -88,7 +82,7 @@ nn_status nn_number_set_compose(nn_number_set *set, size_t from, size_t to,
     int started[MAX_THREADS] = {0};
     for (size_t t = 0; t < n; t++)
         parts[t] = (compose_part){set, from + (to - from) * t / n, from + (to - from) * (t + 1) / n,
-                                  pool, opt, seed, round, SIZE_MAX, 0};
+                                  pool, opt, nn_number_round_seed(seed, round), SIZE_MAX, 0};
     for (size_t t = 1; t < n; t++)
         started[t] = pthread_create(&parts[t].thread, NULL, compose_range, &parts[t]) == 0;
     compose_range(&parts[0]);

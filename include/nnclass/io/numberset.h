@@ -6,10 +6,12 @@
  * epoch and is validated and tested on sets composed once.
  *
  * Number i of a set made with seed s in round r (an epoch; 0 for a set
- * made once) is composed with the generator seeded by
- * nn_number_seed(s, r, i), from the pool's digits with the default options
- * (numbers.h) unless said otherwise, so any part of a set can be made in any order,
- * by any number of threads, with the same bytes.
+ * made once) is composed from the pool's digits with the default options
+ * (numbers.h) by the generator seeded with nn_number_seed(s_r, i), where
+ * s_r is s itself in round 0 (so a set made once is the one `pack
+ * --numbers --seed s` writes from the same digits) and
+ * nn_number_round_seed(s, r) in the others. Any part of a set can thus be
+ * made in any order, by any number of threads, with the same bytes.
  */
 #ifndef NNCLASS_NUMBERSET_H
 #define NNCLASS_NUMBERSET_H
@@ -36,8 +38,8 @@ nn_status nn_number_set_alloc(nn_number_set *set, size_t count, nn_error *err);
 /* Frees what alloc made and zeroes set (NULL-safe). */
 void nn_number_set_free(nn_number_set *set);
 
-/* The seed of number index of round round of a set made with seed. */
-uint64_t nn_number_seed(uint64_t seed, uint64_t round, size_t index);
+/* The set seed of round round (> 0) of a set made with seed; seed for 0. */
+uint64_t nn_number_round_seed(uint64_t seed, uint64_t round);
 
 /* Composes numbers [from, to) of set from pool with opt, in round round,
  * shared out over up to threads threads (0 or 1: the caller's alone); the
