@@ -319,13 +319,8 @@ static int parse_training_option(int c, train_args *a)
     case OPT_SEED: bad = cli_parse_u64("--seed", optarg, &a->train.seed); break;
     case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
     case OPT_VAL:
-        bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count);
         a->val_given = 1;
-        break;
-    case OPT_EPOCH_SIZE:
-        bad = cli_parse_size("--epoch-size", optarg, 1, 10000000, &a->epoch_size);
-        a->epoch_size_given = 1;
-        break;
+        bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count); break;
     }
     return bad;
 }
@@ -341,6 +336,9 @@ static int parse_option(int c, void *args)
     case OPT_IMAGES: a->images = optarg; break;
     case OPT_LABELS: a->labels = optarg; break;
     case OPT_NUMBERS: a->numbers = optarg; break;
+    case OPT_EPOCH_SIZE:
+        a->epoch_size_given = 1;
+        bad = cli_parse_size("--epoch-size", optarg, 1, 10000000, &a->epoch_size); break;
     case OPT_DATA_DIR: a->data_dir = optarg; break;
     case OPT_MAX_INPUT: {
         size_t mb;

@@ -183,39 +183,6 @@ static void print_test_result(const train_args *a, progress *p, const nn_confusi
         p->log_failed = 1;
 }
 
-/* After training a number reader on composed numbers: how it reads the
- * test numbers (cli_read_test_numbers), on stderr and as the --log's last
- * record. Returns the exit code. */
-static int report_numbers_result(const nn_net *net, const train_args *a, const char *data_dir,
-                                 progress *p)
-{
-    nn_seq_score score;
-    int rc = cli_read_test_numbers(net, data_dir, a->max_input_mb << 20, 0, a->train.threads,
-                                   &score);
-    if (rc != CLI_OK)
-        return rc;
-    fprintf(stderr, "test exact-number accuracy %.4f (%zu/%zu), digit error rate %.4f of ",
-            nn_seq_exact_rate(&score), score.exact, score.total, nn_seq_label_error_rate(&score));
-    cli_put_text(stderr, a->output);
-    fprintf(stderr, " on the %u test numbers of MNIST test digits\n", CLI_TEST_NUMBERS);
-    if (p->log == NULL || p->log_failed)
-        return CLI_OK;
-    cli_rec rec, *r = &rec;
-    cli_rec_init(r, p->log, CLI_REC_JSON);
-    cli_rec_begin(r);
-    cli_rec_str(r, "split", "test-numbers");
-    cli_rec_str(r, "dataset", a->dataset);
-    cli_rec_size(r, "correct", score.exact);
-    cli_rec_size(r, "total", score.total);
-    cli_rec_fixed(r, "test_accuracy", nn_seq_exact_rate(&score), 6);
-    cli_rec_fixed(r, "digit_error_rate", nn_seq_label_error_rate(&score), 6);
-    cli_rec_fixed(r, "test_loss", score.total > 0 ? score.loss / (double)score.total : 0.0, 6);
-    cli_rec_end(r);
-    if (fflush(p->log) != 0)
-        p->log_failed = 1;
-    return CLI_OK;
-}
-
 /* After training on a dataset: the accuracy and loss of the model just
  * written on the dataset's test split, so that `eval` is not needed to know
  * them. Returns the exit code. */
@@ -648,6 +615,52 @@ static int print_result(const train_args *a, const train_job *j,
     return CLI_OK; /* main checks standard output as it closes it */
 }
 
+/* Frees the training data (of any kind). */
+static void free_data(train_job *j)
+{
+    if (j->composed)
+        memset(&j->images, 0, sizeof j->images); /* a view of the set */
+    nn_images_free(&j->images);
+    nn_labels_free(&j->labels);
+    nn_number_set_free(&j->set);
+    cli_digits_free(&j->digits);
+    nn_number_labels_free(&j->numbers);
+}
+
+/* After training a number reader on composed numbers: how it reads the
+ * test numbers (cli_read_test_numbers), on stderr and as the --log's last
+ * record. Returns the exit code. */
+static int report_numbers_result(const nn_net *net, const train_args *a, train_job *j)
+{
+    progress *p = &j->prog;
+    nn_seq_score score;
+    free_data(j); /* the training numbers and digits are done with: room for the test's */
+    int rc = cli_read_test_numbers(net, j->data_dir, a->max_input_mb << 20, 0, a->train.threads,
+                                   &score);
+    if (rc != CLI_OK)
+        return rc;
+    fprintf(stderr, "test exact-number accuracy %.4f (%zu/%zu), digit error rate %.4f of ",
+            nn_seq_exact_rate(&score), score.exact, score.total, nn_seq_label_error_rate(&score));
+    cli_put_text(stderr, a->output);
+    fprintf(stderr, " on the %u test numbers of MNIST test digits\n", CLI_TEST_NUMBERS);
+    if (p->log == NULL || p->log_failed)
+        return CLI_OK;
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "split", "test-numbers");
+    cli_rec_str(r, "dataset", a->dataset);
+    cli_rec_size(r, "correct", score.exact);
+    cli_rec_size(r, "total", score.total);
+    cli_rec_fixed(r, "test_accuracy", nn_seq_exact_rate(&score), 6);
+    cli_rec_fixed(r, "digit_error_rate", nn_seq_label_error_rate(&score), 6);
+    cli_rec_fixed(r, "test_loss", score.total > 0 ? score.loss / (double)score.total : 0.0, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+    return CLI_OK;
+}
+
 int cli_train_run(train_args *a)
 {
     train_job job;
@@ -686,13 +699,8 @@ int cli_train_run(train_args *a)
         rc = save_model(a, &job, net, &result);
     if (rc == CLI_OK)
         rc = print_result(a, &job, &result);
-    if (rc == CLI_OK && job.composed) {
-        /* the training numbers and digits are done with: room for the test's */
-        nn_number_set_free(&job.set);
-        cli_digits_free(&job.digits);
-        memset(&job.images, 0, sizeof job.images);
-        rc = report_numbers_result(net, a, job.data_dir, &job.prog);
-    }
+    if (rc == CLI_OK && job.composed)
+        rc = report_numbers_result(net, a, &job);
     else if (rc == CLI_OK && a->dataset != NULL)
         rc = report_test_result(net, a, job.data_dir, &job.prog);
     if (rc == CLI_OK && job.prog.log_failed) {
@@ -708,12 +716,6 @@ done:
     }
     cli_curve_free(&job.prog.curve);
     nn_net_free(net);
-    if (job.composed)
-        memset(&job.images, 0, sizeof job.images); /* a view of the set */
-    nn_images_free(&job.images);
-    nn_labels_free(&job.labels);
-    nn_number_set_free(&job.set);
-    cli_digits_free(&job.digits);
-    nn_number_labels_free(&job.numbers);
+    free_data(&job);
     return rc;
 }

@@ -181,7 +181,7 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.is_best = 0;
     if (tm->n_val > 0) {
         nn_workspace *ws = workers[0].val_ws != NULL ? workers[0].val_ws : workers[0].ws;
-        stats.val_accuracy = nn_train_measure_seq(net, ws, tm->data, tm->idx + tm->n_train,
+        stats.val_accuracy = nn_train_measure_held_out(net, ws, tm->data, tm->idx + tm->n_train,
                                                   tm->n_val, tm->opt->batch, workers[0].x[0],
                                                   workers[0].y[0], &workers[0].seq[0],
                                                   &stats.val_loss);

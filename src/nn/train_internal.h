@@ -100,7 +100,7 @@ double nn_train_measure(const nn_net *net, nn_workspace *ws, const nn_dataset *d
  * nn_train_part_max(batch) samples a pass: the share of samples whose whole
  * sequence the output reads right (its loss operation's count), and their
  * mean loss; r (with delta) is room for a chunk. */
-double nn_train_measure_seq(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+double nn_train_measure_held_out(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
                             const uint32_t *idx, size_t n, size_t batch, float *x, uint8_t *y,
                             nn_seq_room *r, double *loss);
 

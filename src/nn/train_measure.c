@@ -69,7 +69,7 @@ size_t nn_train_part_max(size_t batch)
     return (batch + NN_SHARDS - 1) / NN_SHARDS;
 }
 
-double nn_train_measure_seq(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+double nn_train_measure_held_out(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
                             const uint32_t *idx, size_t n, size_t batch, float *x, uint8_t *y,
                             nn_seq_room *r, double *loss)
 {

@@ -108,5 +108,18 @@ check "info names the composed numbers in the recipe" grep -q "numbers=64/epoch"
 run_nn eval --model "$TMP/c1.nnc" --count 40 --format json
 expect_status 0 "eval a reader on the first composed test numbers"
 check "eval --count reads that many" grep -q '"total":40' "$TMP/out"
+# the composed test numbers are pack's: the same figures from its files
+cp "$TMP/out" "$TMP/composed.json"
+run_nn pack --numbers --split test --count 40 --seed 1 -o "$TMP/packed"
+expect_status 0 "pack the first 40 test numbers"
+run_nn eval --model "$TMP/c1.nnc" --images "$TMP/packed-images-idx3-ubyte.gz" \
+    --numbers "$TMP/packed-numbers.txt" --format json
+expect_status 0 "eval on pack's files"
+check "pack's test numbers are eval's" python3 - "$TMP/out" "$TMP/composed.json" <<'EOF2'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for k in ("correct", "total", "edits", "digits", "loss", "by_length"):
+    assert a[k] == b[k], (k, a[k], b[k])
+EOF2
 
 finish
