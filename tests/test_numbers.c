@@ -62,6 +62,42 @@ static void test_held_out(void **state)
     free(pick);
 }
 
+/* Number seeds: a function of (seed, index) alone, different for
+ * neighbouring indices and for the same index of neighbouring seeds. */
+static void test_number_seed(void **state)
+{
+    (void)state;
+    assert_true(nn_number_seed(1, 0) == nn_number_seed(1, 0));
+    for (uint64_t i = 0; i < 100; i++) {
+        assert_true(nn_number_seed(1, i) != nn_number_seed(1, i + 1));
+        assert_true(nn_number_seed(1, i + 1) != nn_number_seed(2, i));
+        assert_true(nn_number_seed(1, i) != nn_number_seed(2, i));
+    }
+}
+
+/* The page of a strip: its size, light paper, dark ink where the strip has
+ * ink, the same bytes for the same seed; a scale out of range is refused. */
+static void test_page(void **state)
+{
+    (void)state;
+    uint8_t s[STRIP] = {0};
+    for (size_t y = 8; y < 24; y++)
+        memset(s + y * NN_STRIP_W + 40, 255, 20);
+    nn_grey a, b;
+    nn_error err;
+    assert_int_equal(nn_number_page(s, 3, 5, &a, &err), NN_OK);
+    assert_int_equal(a.width, 3 * NN_STRIP_W + 48);
+    assert_int_equal(a.height, 3 * NN_STRIP_H + 48);
+    assert_in_range(a.pixels[0], 229, 241);
+    assert_in_range(a.pixels[(24 + 3 * 16) * a.width + 24 + 3 * 50], 0, 40);
+    assert_int_equal(nn_number_page(s, 3, 5, &b, &err), NN_OK);
+    assert_memory_equal(a.pixels, b.pixels, a.width * a.height);
+    nn_grey_free(&a);
+    nn_grey_free(&b);
+    assert_int_equal(nn_number_page(s, 0, 5, &a, &err), NN_E_ARG);
+    assert_int_equal(nn_number_page(s, 17, 5, &a, &err), NN_E_ARG);
+}
+
 static void test_deterministic(void **state)
 {
     (void)state;
@@ -222,6 +258,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_held_out),
+        cmocka_unit_test(test_number_seed),
+        cmocka_unit_test(test_page),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_lengths_and_bounds),
         cmocka_unit_test(test_pick),

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "nnclass/io/numberset.h"
 #include "nnclass/nn/dataset.h"
 #include "nnclass/nn/net.h"
 #include "nnclass/nn/train.h"
@@ -323,6 +324,69 @@ static void test_sequences_checked(void **state)
     nn_net_free(net);
 }
 
+/* --- a small real reader on composed numbers ------------------------------ */
+
+typedef struct {
+    nn_number_set set;
+    nn_digit_pool pool;
+    nn_numbers_options opt;
+    size_t n_train, threads;
+} composed;
+
+static nn_status compose_epoch(size_t epoch, void *user, nn_error *err)
+{
+    composed *c = user;
+    return nn_number_set_compose(&c->set, 0, c->n_train, &c->pool, &c->opt, 9, epoch,
+                                 c->threads, err);
+}
+
+/* conv, cols, a BiLSTM, a dense layer at every step and CTC, trained on
+ * numbers composed anew every epoch (by as many threads as train): the
+ * same bits for 1 and 2 threads. */
+static void test_reader_same_bits_for_threads(void **state)
+{
+    (void)state;
+    nn_images im;
+    nn_labels lb;
+    ts_load_mnist("t10k", 300, &im, &lb);
+    float *first = NULL;
+    for (size_t threads = 1; threads <= 2; threads++) {
+        composed c = {.pool = {im.pixels, lb.labels, im.count, NULL, 0}, .n_train = 48,
+                      .threads = threads};
+        nn_numbers_options_default(&c.opt);
+        nn_error err = {{0}};
+        assert_int_equal(nn_number_set_alloc(&c.set, 64, &err), NN_OK);
+        assert_int_equal(nn_number_set_compose(&c.set, 48, 64, &c.pool, &c.opt, 9, 0, threads,
+                                               &err), NN_OK);
+        assert_int_equal(compose_epoch(1, &c, &err), NN_OK);
+        nn_dataset v = nn_dataset_view(c.set.pixels, NULL, 64, NN_STRIP_H, NN_STRIP_W, 10);
+        v = nn_dataset_with_seq(v, c.set.digits, c.set.len, NN_NUMBER_MAX_DIGITS);
+        nn_net *net = ts_parse_net("32x128,conv3x3x2-same,pool2,pool2,cols,bilstm6-seq,step11,"
+                                   "ctc", NN_ACT_RELU);
+        nn_rng rng;
+        nn_rng_seed(&rng, 4);
+        nn_net_init(net, &rng);
+        nn_train_options opt;
+        toy_options(&opt, threads);
+        opt.clip_norm = 5.0f;
+        nn_train_hooks hooks = {NULL, NULL, NULL, &c, compose_epoch};
+        nn_train_result res;
+        assert_int_equal(nn_train(net, &v, &opt, &hooks, &res, &err), NN_OK);
+        assert_int_equal(res.epochs_run, 3);
+        if (first == NULL) {
+            first = malloc(net->n_params * sizeof *first);
+            memcpy(first, net->params, net->n_params * sizeof *first);
+        } else {
+            assert_memory_equal(net->params, first, net->n_params * sizeof *first);
+        }
+        nn_net_free(net);
+        nn_number_set_free(&c.set);
+    }
+    free(first);
+    nn_images_free(&im);
+    nn_labels_free(&lb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_refresh_and_threads_same_bits),
         cmocka_unit_test(test_refresh_failure_stops),
         cmocka_unit_test(test_sequences_checked),
+        cmocka_unit_test(test_reader_same_bits_for_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,8 +3,10 @@
  * the whole number) on a canvas, ink combined with max; then stroke width,
  * blur and contrast; then the strip geometry of a real image (strip.h).
  *
- * The pixels are computed in integers (16.16 fixed point for the sampling),
- * from parameters drawn in one fixed order, so that a seed gives the same
+ * The pixels are computed in integers (16.16 fixed point for the sampling)
+ * from parameters drawn in one fixed order and worked out with + - * / and
+ * floor alone, which every IEEE machine rounds alike (the build forbids
+ * contracting them into fused multiply-adds), so that a seed gives the same
  * bytes on every machine. */
 #include "nnclass/io/numbers.h"
 #include "nnclass/io/strip.h"
@@ -89,14 +91,20 @@ static double draw(nn_rng *rng, double lo, double hi)
 static int ink_box(const uint8_t *px, placed_digit *d)
 {
     size_t x0 = DIGIT_SIDE, y0 = DIGIT_SIDE, x1 = 0, y1 = 0;
-    for (size_t y = 0; y < DIGIT_SIDE; y++)
-        for (size_t x = 0; x < DIGIT_SIDE; x++)
-            if (px[y * DIGIT_SIDE + x] != 0) {
-                x0 = x < x0 ? x : x0;
-                x1 = x + 1 > x1 ? x + 1 : x1;
-                y0 = y < y0 ? y : y0;
-                y1 = y + 1;
-            }
+    for (size_t y = 0; y < DIGIT_SIDE; y++) {
+        const uint8_t *row = px + y * DIGIT_SIDE;
+        size_t a = 0, b = DIGIT_SIDE;
+        while (a < b && row[a] == 0)
+            a++;
+        while (b > a && row[b - 1] == 0)
+            b--;
+        if (a == b)
+            continue;
+        x0 = a < x0 ? a : x0;
+        x1 = b > x1 ? b : x1;
+        y0 = y < y0 ? y : y0;
+        y1 = y + 1;
+    }
     if (x1 == 0)
         return 0;
     d->x0 = x0;
@@ -214,39 +222,50 @@ static double lay_out(placed_digit *d, size_t n, int plain, double margin, nn_rn
     return x;
 }
 
+/* Pen and page steps read a pixel's neighbours without checks: they work
+ * on the box of the ink widened by a pixel, which the canvas's margins
+ * keep this far inside it. */
+#define EDGE 2
+
+/* Copies the rows of b and one above and below into tmp (same layout). */
+static void copy_rows(const uint8_t *canvas, const nn_box *b, uint8_t *tmp)
+{
+    size_t at = (b->y0 - 1) * CANVAS_W;
+    memcpy(tmp + at, canvas + at, (b->y1 - b->y0 + 2) * CANVAS_W);
+}
+
 /* One step of grey dilation (grow != 0) or erosion by the 3x3 cross over
  * the box of the canvas, blended in at amount / 256. */
 static void stroke_step(uint8_t *canvas, const nn_box *b, int grow, unsigned amount, uint8_t *tmp)
 {
-    memcpy(tmp, canvas, CANVAS_H * CANVAS_W);
-    for (size_t y = b->y0; y < b->y1; y++)
+    copy_rows(canvas, b, tmp);
+    for (size_t y = b->y0; y < b->y1; y++) {
+        const uint8_t *p = tmp + y * CANVAS_W;
+        uint8_t *out = canvas + y * CANVAS_W;
         for (size_t x = b->x0; x < b->x1; x++) {
-            const uint8_t *p = tmp + y * CANVAS_W + x;
-            unsigned m = p[0], nb[4] = {x > 0 ? p[-1] : 0, x + 1 < CANVAS_W ? p[1] : 0,
-                                        y > 0 ? p[-CANVAS_W] : 0,
-                                        y + 1 < CANVAS_H ? p[CANVAS_W] : 0};
-            for (int k = 0; k < 4; k++)
-                m = grow ? (nb[k] > m ? nb[k] : m) : (nb[k] < m ? nb[k] : m);
-            canvas[y * CANVAS_W + x] = (uint8_t)((p[0] * (256 - amount) + m * amount + 128) >> 8);
+            unsigned c = p[x], l = p[x - 1], r = p[x + 1], u = p[x - CANVAS_W], d = p[x + CANVAS_W];
+            unsigned m1 = grow ? (l > r ? l : r) : (l < r ? l : r);
+            unsigned m2 = grow ? (u > d ? u : d) : (u < d ? u : d);
+            unsigned m = grow ? (m1 > m2 ? m1 : m2) : (m1 < m2 ? m1 : m2);
+            m = grow ? (m > c ? m : c) : (m < c ? m : c);
+            out[x] = (uint8_t)((c * (256 - amount) + m * amount + 128) >> 8);
         }
+    }
 }
 
 /* A slight [1 2 1] blur, blended in at amount / 256, over the box. */
 static void blur(uint8_t *canvas, const nn_box *b, unsigned amount, uint8_t *tmp)
 {
-    memcpy(tmp, canvas, CANVAS_H * CANVAS_W);
-    for (size_t y = b->y0; y < b->y1; y++)
+    copy_rows(canvas, b, tmp);
+    for (size_t y = b->y0; y < b->y1; y++) {
+        const uint8_t *p = tmp + y * CANVAS_W;
+        uint8_t *out = canvas + y * CANVAS_W;
         for (size_t x = b->x0; x < b->x1; x++) {
-            const uint8_t *p = tmp + y * CANVAS_W + x;
-            unsigned s = 4 * p[0];
-            s += 2 * ((x > 0 ? p[-1] : 0) + (x + 1 < CANVAS_W ? p[1] : 0) +
-                      (y > 0 ? p[-CANVAS_W] : 0) + (y + 1 < CANVAS_H ? p[CANVAS_W] : 0));
-            s += (x > 0 && y > 0 ? p[-CANVAS_W - 1] : 0) +
-                 (x + 1 < CANVAS_W && y > 0 ? p[-CANVAS_W + 1] : 0) +
-                 (x > 0 && y + 1 < CANVAS_H ? p[CANVAS_W - 1] : 0) +
-                 (x + 1 < CANVAS_W && y + 1 < CANVAS_H ? p[CANVAS_W + 1] : 0);
-            canvas[y * CANVAS_W + x] = (uint8_t)((p[0] * (256 - amount) * 16 + s * amount + 2048) >> 12);
+            const uint8_t *u = p + x - CANVAS_W, *c = p + x, *d = p + x + CANVAS_W;
+            unsigned s = 4u * c[0] + 2u * (c[-1] + c[1] + u[0] + d[0]) + u[-1] + u[1] + d[-1] + d[1];
+            out[x] = (uint8_t)((c[0] * (256 - amount) * 16 + s * amount + 2048) >> 12);
         }
+    }
 }
 
 /* The ink's box on the canvas, looked for inside *b (which it replaces;
@@ -272,13 +291,16 @@ static void canvas_box(const uint8_t *canvas, nn_box *b)
         *b = ink;
 }
 
-/* The box grown by one pixel all round, inside the canvas. */
+/* The box grown by one pixel all round, kept EDGE pixels inside the
+ * canvas (ink never reaches its margins). */
 static void widen(nn_box *b)
 {
-    b->x0 = b->x0 > 0 ? b->x0 - 1 : 0;
-    b->y0 = b->y0 > 0 ? b->y0 - 1 : 0;
-    b->x1 = b->x1 < CANVAS_W ? b->x1 + 1 : CANVAS_W;
-    b->y1 = b->y1 < CANVAS_H ? b->y1 + 1 : CANVAS_H;
+    b->x0 = b->x0 > EDGE ? b->x0 - 1 : EDGE;
+    b->y0 = b->y0 > EDGE ? b->y0 - 1 : EDGE;
+    b->x1 = b->x1 + 1 < CANVAS_W - EDGE ? b->x1 + 1 : CANVAS_W - EDGE;
+    b->y1 = b->y1 + 1 < CANVAS_H - EDGE ? b->y1 + 1 : CANVAS_H - EDGE;
+    b->x1 = b->x1 > b->x0 ? b->x1 : b->x0;
+    b->y1 = b->y1 > b->y0 ? b->y1 : b->y0;
 }
 
 /* Pen and page: the strokes thickened or thinned (a fraction of a pixel
@@ -309,6 +331,11 @@ size_t nn_number_compose(const nn_digit_pool *pool, const nn_numbers_options *op
                          uint64_t seed, uint8_t *strip, uint8_t digits[NN_NUMBER_MAX_DIGITS])
 {
     memset(strip, 0, NN_STRIP_H * NN_STRIP_W);
+    nn_numbers_options defaults;
+    if (opt == NULL) {
+        nn_numbers_options_default(&defaults);
+        opt = &defaults;
+    }
     size_t avail = pool == NULL ? 0 : pool->pick != NULL ? pool->n_pick : pool->count;
     if (avail == 0 || pool->pixels == NULL || pool->labels == NULL || opt->min_digits < 1 ||
         opt->min_digits > opt->max_digits || opt->max_digits > NN_NUMBER_MAX_DIGITS)

@@ -58,19 +58,6 @@ static void spans(size_t in, size_t out, size_t *first, size_t *last)
     }
 }
 
-/* One input row's pixels (bw of them from src) summed into the ow output
- * columns, each weighted by its overlap: hsum[j] = sum_k src[k] cover(k, j). */
-static void row_sums(const uint8_t *src, size_t bw, size_t ow, const size_t *first,
-                     const size_t *last, uint64_t *hsum)
-{
-    for (size_t j = 0; j < ow; j++) {
-        uint64_t s = 0;
-        for (size_t k = first[j]; k < last[j]; k++)
-            s += (uint64_t)src[k] * cover(k, j, bw, ow);
-        hsum[j] = s;
-    }
-}
-
 /* The box of the pixels of at least NN_STRIP_SOLID inside *box, which it
  * replaces (left as it is when there are none). */
 static void solid_box(const nn_grey *img, nn_box *box)
@@ -94,6 +81,53 @@ static void solid_box(const nn_grey *img, nn_box *box)
         *box = ink;
 }
 
+/* Boxes up to this many columns wide are summed down each column first (a
+ * composed number's always are); wider ones row by row. */
+#define PLACE_COLS 2048
+
+/* Output row i of a box up to PLACE_COLS wide: the input rows it covers
+ * summed down each column, weighted by their overlap, then across. */
+static void place_row_by_columns(const nn_grey *img, const nn_box *box, const nn_strip_fit *fit,
+                                 size_t r0, size_t r1, size_t i, const size_t *first,
+                                 const size_t *last, uint64_t *acc)
+{
+    size_t bw = box->x1 - box->x0, bh = box->y1 - box->y0;
+    uint64_t col[PLACE_COLS];
+    memset(col, 0, bw * sizeof col[0]);
+    for (size_t r = r0; r < r1; r++) {
+        uint64_t cy = cover(r, i, bh, fit->oh);
+        const uint8_t *src = img->pixels + (box->y0 + r) * img->width + box->x0;
+        for (size_t k = 0; k < bw; k++)
+            col[k] += src[k] * cy;
+    }
+    for (size_t j = 0; j < fit->ow; j++) {
+        uint64_t s = 0;
+        for (size_t k = first[j]; k < last[j]; k++)
+            s += col[k] * cover(k, j, bw, fit->ow);
+        acc[j] = s;
+    }
+}
+
+/* The same for a wider box: each input row summed across, weighted, then
+ * added down. The sums are exact integers, so the order does not matter. */
+static void place_row_by_rows(const nn_grey *img, const nn_box *box, const nn_strip_fit *fit,
+                              size_t r0, size_t r1, size_t i, const size_t *first,
+                              const size_t *last, uint64_t *acc)
+{
+    size_t bw = box->x1 - box->x0, bh = box->y1 - box->y0;
+    memset(acc, 0, fit->ow * sizeof acc[0]);
+    for (size_t r = r0; r < r1; r++) {
+        uint64_t cy = cover(r, i, bh, fit->oh);
+        const uint8_t *src = img->pixels + (box->y0 + r) * img->width + box->x0;
+        for (size_t j = 0; j < fit->ow; j++) {
+            uint64_t s = 0;
+            for (size_t k = first[j]; k < last[j]; k++)
+                s += src[k] * cover(k, j, bw, fit->ow);
+            acc[j] += s * cy;
+        }
+    }
+}
+
 void nn_strip_place(const nn_grey *img, const nn_box *within, uint8_t *strip, nn_strip_map *map)
 {
     nn_box b = *within, *box = &b;
@@ -102,7 +136,7 @@ void nn_strip_place(const nn_grey *img, const nn_box *within, uint8_t *strip, nn
     nn_strip_fit fit;
     nn_strip_fit_box(bw, bh, &fit);
     memset(strip, 0, NN_STRIP_H * NN_STRIP_W);
-    uint64_t hsum[NN_STRIP_W], acc[NN_STRIP_W];
+    uint64_t acc[NN_STRIP_W];
     size_t first[NN_STRIP_W], last[NN_STRIP_W], top[NN_STRIP_H], bottom[NN_STRIP_H];
     spans(bw, fit.ow, first, last);
     spans(bh, fit.oh, top, bottom);
@@ -111,16 +145,10 @@ void nn_strip_place(const nn_grey *img, const nn_box *within, uint8_t *strip, nn
      * same on every IEEE machine. */
     const double inv_total = 1.0 / ((double)bw * (double)bh);
     for (size_t i = 0; i < fit.oh; i++) {
-        memset(acc, 0, sizeof acc);
-        /* Output row i: each input row it covers, reduced across, weighted
-         * by its overlap. */
-        for (size_t r = top[i]; r < bottom[i]; r++) {
-            uint64_t cy = cover(r, i, bh, fit.oh);
-            row_sums(img->pixels + (box->y0 + r) * img->width + box->x0, bw, fit.ow, first, last,
-                     hsum);
-            for (size_t j = 0; j < fit.ow; j++)
-                acc[j] += hsum[j] * cy;
-        }
+        if (bw <= PLACE_COLS)
+            place_row_by_columns(img, box, &fit, top[i], bottom[i], i, first, last, acc);
+        else
+            place_row_by_rows(img, box, &fit, top[i], bottom[i], i, first, last, acc);
         uint8_t *out = strip + (fit.oy + i) * NN_STRIP_W + fit.ox;
         for (size_t j = 0; j < fit.ow; j++) {
             double v = (double)acc[j] * inv_total + 0.5;

@@ -181,13 +181,9 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.is_best = 0;
     if (tm->n_val > 0) {
         nn_workspace *ws = workers[0].val_ws != NULL ? workers[0].val_ws : workers[0].ws;
-        if (tm->data->seq != NULL)
-            stats.val_accuracy = nn_train_measure_seq(net, ws, tm->data, tm->idx + tm->n_train,
-                                                      tm->n_val, workers[0].x[0], workers[0].y[0],
-                                                      &workers[0].seq[0], &stats.val_loss);
-        else
-            stats.val_accuracy = nn_train_measure(net, ws, tm->data, tm->idx + tm->n_train,
-                                                  tm->n_val, workers[0].x[0], workers[0].y[0],
+        stats.val_accuracy = nn_train_measure_held_out(net, ws, tm->data, tm->idx + tm->n_train,
+                                                  tm->n_val, tm->opt->batch, workers[0].x[0],
+                                                  workers[0].y[0], &workers[0].seq[0],
                                                   &stats.val_loss);
         if (tm->perceptron)
             stats.val_loss = -1.0; /* the perceptron rule minimises no loss */
@@ -609,8 +605,10 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     /* A training workspace keeps every conv layer's lowered input for the
      * backward pass: validation passes of more images get a forward-only
      * workspace rather than that much more memory. */
-    nn_status st = nn_workspace_create(net, opt->batch, &w->ws, err);
-    if (st == NN_OK && chunk > opt->batch)
+    /* A sharded net's passes see one part of a minibatch at a time. */
+    size_t ws_batch = tm->sharded ? nn_train_part_max(opt->batch) : opt->batch;
+    nn_status st = nn_workspace_create(net, ws_batch, &w->ws, err);
+    if (st == NN_OK && chunk > ws_batch && tm->data->seq == NULL)
         st = nn_workspace_create_forward(net, chunk, &w->val_ws, err);
     return st;
 }
@@ -673,7 +671,9 @@ static nn_status team_alloc(team *tm, worker **workers)
 {
     const nn_net *net = tm->net;
     const size_t batch = tm->opt->batch, n = tm->data->count;
-    const size_t chunk = batch > NN_TRAIN_VAL_CHUNK ? batch : NN_TRAIN_VAL_CHUNK;
+    /* large sequence samples (number strips) are measured a part at a time */
+    const size_t chunk = batch > NN_TRAIN_VAL_CHUNK || tm->data->seq != NULL ? batch
+                                                                            : NN_TRAIN_VAL_CHUNK;
     *workers = calloc(tm->n_threads, sizeof **workers);
     tm->idx = malloc(n * sizeof *tm->idx);
     if (tm->split) {

@@ -96,11 +96,15 @@ float nn_train_lr_at(const nn_train_options *opt, size_t epoch, size_t step,
 double nn_train_measure(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
                         const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss);
 
-/* The same for data with label sequences: the share of samples whose
- * whole sequence the output reads right (its loss operation's count), and
- * their mean loss; r is room for a chunk (with delta). */
-double nn_train_measure_seq(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
-                            const uint32_t *idx, size_t n, float *x, uint8_t *y,
+/* The same for any data; for data with label sequences, measured
+ * nn_train_part_max(batch) samples a pass: the share of samples whose whole
+ * sequence the output reads right (its loss operation's count), and their
+ * mean loss; r (with delta) is room for a chunk. */
+double nn_train_measure_held_out(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+                            const uint32_t *idx, size_t n, size_t batch, float *x, uint8_t *y,
                             nn_seq_room *r, double *loss);
+
+/* The most samples in one of the NN_SHARDS parts of a minibatch of batch. */
+size_t nn_train_part_max(size_t batch);
 
 #endif

@@ -1,8 +1,10 @@
 # CLI test of `nnclass export` and `nnclass info` on a reader of whole
 # numbers (conv, pool, cols, bidirectional LSTM, a dense layer at every
-# step, CTC): ONNX Runtime's per-step probabilities on random strips within
-# 2e-4 of nnclass's (float32 LSTMs on two engines: their sums differ in
-# order, never by more than a few 1e-6 here), and the output (N, T, 11).
+# step, CTC): onnx.checker accepts the ONNX file and its output is
+# (N, T, 11); the .npz through NumPy and ONNX Runtime give nnclass's
+# per-step probabilities on random strips within 2e-4 (float32 LSTMs on
+# other engines sum in another order; a few 1e-7 here). Python's onnx and
+# numpy are optional, as in export.sh.
 # The reader and nnclass's probabilities come from ctc_fixture (built with
 # the tests, its path in NNCLASS_CTC_FIXTURE). Needs node and
 # onnxruntime-node (installed with npm into build-ort/ when missing);
@@ -28,6 +30,17 @@ run_nn export "$TMP/reader.nnc" -o "$TMP/reader.onnx"
 expect_status 0 "export of a reader to ONNX"
 run_nn export "$TMP/reader.nnc" -o "$TMP/reader.npz"
 expect_status 0 "export of a reader to npz"
+
+python=""
+for p in python3 /usr/bin/python3; do
+    if "$p" -c 'import onnx, numpy' 2>/dev/null; then python=$p; break; fi
+done
+if [ -n "$python" ]; then
+    if "$python" "$here/export_ctc_check.py" "$TMP/reader.onnx" "$TMP/reader.npz" \
+        "$TMP/strips.idx" "$TMP/probs.f32"; then pass; else fail "reader: onnx.checker or npz"; fi
+else
+    echo "SKIPPED: onnx.checker and the npz check: python3 has no onnx and numpy"
+fi
 
 ort_dir=${NNCLASS_ORT_DIR:-$root/build-ort}
 if ! command -v node >/dev/null 2>&1; then

@@ -11,7 +11,9 @@
  * the labels to the t steps (a label may span several steps; blanks may
  * come between labels and must come between two equal ones), computed by
  * the forward-backward recursion in log space. The loss reads a minibatch's
- * label sequences from nn_targets (seq, seq_off).
+ * label sequences from nn_targets (seq, seq_off). A reader's forward pass
+ * (nn_net_forward_batch) gives (batch, t, NN_CTC_CLASSES) probabilities,
+ * t being its last row's h.
  *
  * Decoding stays outside the network: greedy (the best class of every
  * step, repeats merged, blanks dropped) or a prefix beam search that also
