@@ -18,9 +18,10 @@
 /* The reader used when --model names none: <data dir>/models/NAME.nnc. */
 #define READ_DEFAULT_MODEL "mnist-numbers"
 
-/* Readings kept by default: a greedy decoding (see docs/commands.md for
- * how it compares with a small beam). */
-#define READ_DEFAULT_BEAM 1
+/* The beam by default: on 2,000 composed validation numbers a beam of 4
+ * read 0.55 points more of them exactly than greedy decoding (wider beams
+ * no more), for about 0.2 ms a number (docs/commands.md). */
+#define READ_DEFAULT_BEAM 4
 
 /* An image whose reading has a probability below this is counted in the
  * note on stderr: the answer is likely to be wrong. */
@@ -56,13 +57,14 @@ static void usage(FILE *out)
           "  number<TAB>confidence\n"
           "with a file column first when several files are given (as in grep), and\n"
           "the image's 0-based index before the number for IDX files. confidence is\n"
-          "the probability of the reading (with --beam, of the number summed over\n"
-          "the ways to write it). A CSV or JSON record always names its file and\n"
-          "index; JSON adds each digit's span in the image's columns (from, to:\n"
-          "from inclusive, to exclusive) and probability. A file that fails (an\n"
-          "image without ink or too wide, a truncated file) is one line on standard\n"
-          "error, and a record {\"file\": F, \"error\": MESSAGE} in JSON and CSV; the\n"
-          "other files are still read and the exit status is 1.\n\n"
+          "the probability of the number, summed over the ways to write it (with\n"
+          "--beam 1, of its best way). A CSV or JSON record always names its file\n"
+          "and index; JSON adds each digit's span in the image's columns (from, to:\n"
+          "from inclusive, to exclusive; the columns the digit was read in) and its\n"
+          "probability. A file that fails (an image without ink or too wide, a\n"
+          "truncated file) is one line on standard error, and a record {\"file\": F,\n"
+          "\"error\": MESSAGE} in JSON and CSV; the other files are still read and\n"
+          "the exit status is 1.\n\n"
           "  --model FILE         the reader to use (default " READ_DEFAULT_MODEL "); a bare\n"
           "                       NAME means ./NAME or ./NAME.nnc when one is there, else\n"
           "                       <data dir>/models/NAME.nnc\n"
@@ -70,9 +72,9 @@ static void usage(FILE *out)
           "                       else the project's data/ folder)\n"
           "  --format NAME        tsv, csv (with a header line) or json (JSON Lines)\n"
           "                       (default tsv)\n"
-          "  --beam K             prefix beam search of width K (1..16): JSON lists the K\n"
+          "  --beam K             prefix beam search of width K (1..16); JSON lists the K\n"
           "                       best readings with their probabilities; 1 is greedy\n"
-          "                       decoding (default 1)\n"
+          "                       decoding (default 4)\n"
           "  -H, --with-filename  TSV: print the file column even for one file\n"
           "      --no-filename    TSV: never print the file column\n"
           "  --show               draw each strip in the terminal, the digits read under\n"
@@ -370,6 +372,7 @@ static int read_all(const read_args *a, char **files, size_t n_files, const nn_n
         cli_rec_init(&pr.rec, stdout, formats[a->format]);
         pr.format = a->format;
         pr.model = model_path;
+        pr.beam = a->beam;
         pr.file_column = a->format != READ_TSV ? 1
                          : a->with_filename >= 0 ? a->with_filename : n_files > 1;
         read_print_header(&pr);

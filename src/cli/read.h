@@ -79,6 +79,7 @@ typedef struct {
     read_format format;
     int file_column;     /* TSV: grep's rule; CSV and JSON: always */
     const char *model;   /* the model file, for JSON */
+    size_t beam;         /* > 1: JSON lists the readings of the beam */
     cli_rec rec;
 } read_printer;
 
@@ -87,8 +88,8 @@ void read_print_header(read_printer *p);
 
 /* The record of one strip: its file and, for IDX files (always in CSV and
  * JSON), its index, the number and its probability; JSON adds each digit's
- * span in the image's columns and its probability, and with more than one
- * reading all of them. */
+ * span in the image's columns and its probability, and after a beam
+ * search the readings it found. */
 void read_print(read_printer *p, const char *file, int idx, const read_place *place,
                 const read_result *res);
 

@@ -85,7 +85,7 @@ static void put_prob(read_printer *p, const char *key, double v)
 
 /* JSON: each digit of the best reading, its span in the image's columns
  * (from inclusive, to exclusive) and its probability; then, from a beam,
- * every reading found. */
+ * every reading found (one, when the beam found no other). */
 static void print_details(read_printer *p, const read_place *place, const read_result *res)
 {
     cli_rec *r = &p->rec;
@@ -102,7 +102,7 @@ static void print_details(read_printer *p, const read_place *place, const read_r
         cli_rec_close(r);
     }
     cli_rec_close(r);
-    if (res->n < 2)
+    if (p->beam < 2)
         return;
     char text[NN_CTC_MAX_LABELS + 1];
     cli_rec_array(r, "readings");

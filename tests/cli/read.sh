@@ -119,8 +119,10 @@ for r, t in zip(rows, tsv):
     assert all(a["confidence"] >= b["confidence"] for a, b in zip(rd, rd[1:])), rd
     assert len(set(x["number"] for x in rd)) == len(rd), rd
 EOF
-run_nn read "${M[@]}" --format json "$IMG/num0.png"
+run_nn read "${M[@]}" --format json --beam 1 "$IMG/num0.png"
 check "greedy JSON has no readings" not grep -q '"readings"' "$TMP/out"
+run_nn read "${M[@]}" --format json "$IMG/num0.png"
+check "a beam of 4 by default" grep -q '"readings":\[{"number"' "$TMP/out"
 
 # --show: the strip (16 lines), the digits under it, then the line.
 run_nn read "${M[@]}" --show "$IMG/num0.png" "$IMG/num1.png"
