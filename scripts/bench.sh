@@ -565,9 +565,9 @@ EOF
         one_core=()
         ! command -v taskset >/dev/null 2>&1 || one_core=(taskset -c 0)
         read_files=("$tmp"/numbers/*.png)
-        lines=$("${one_core[@]}" "$nnclass" read -q "${read_files[@]}" 2>/dev/null | wc -l) || true
+        lines=$("${one_core[@]}" "$nnclass" read -q --model "$read_model" "${read_files[@]}" 2>/dev/null | wc -l) || true
         [ "$lines" -eq "$read_n" ] || fail "read on $read_n PNG files printed $lines lines"
-        read_s=$(median_wall "${one_core[@]}" "$nnclass" read -q "${read_files[@]}") ||
+        read_s=$(median_wall "${one_core[@]}" "$nnclass" read -q --model "$read_model" "${read_files[@]}") ||
             { fail "read on PNG files"; read_s=""; }
         log "read on $read_n PNG files: median ${read_s:-?} s"
     else
