@@ -439,7 +439,8 @@ static double squared_error(float *z, const nn_targets *t, size_t batch, size_t 
     return loss;
 }
 
-static const nn_output_ops squared_output = {"squared", identity_probs, squared_error};
+static const nn_output_ops squared_output = {.name = "squared", .probs = identity_probs,
+                                             .loss_grad = squared_error};
 
 /* A last row whose kind names its own output: the walks hand that output
  * the scores and take back its gradient, whatever its targets are. Here a

@@ -328,6 +328,78 @@ static void test_cnn(void **state)
     nn_net_free(net);
 }
 
+/* A reader (cols, a bidirectional LSTM keeping every step, a dense layer
+ * at every step, CTC): the columns become (T, N, F) steps, the per-step
+ * dense layer a MatMul with W^T and an Add, the output a Softmax over each
+ * step's classes transposed to (N, T, K), with no Softmax after it. */
+static void test_ctc_reader(void **state)
+{
+    (void)state;
+    nn_layer t[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_parse_table("4x6,conv3x3x2-same,cols,bilstm3-seq,step11,ctc",
+                                        NN_ACT_RELU, t, &n, &err), NN_OK);
+    nn_net *net = NULL;
+    assert_int_equal(nn_net_create_table(t, n, &net, &err), NN_OK);
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] = (float)i;
+    static nn_model_meta meta;
+    meta.rows = 4;
+    meta.cols = 6;
+    meta.n_classes = 10;
+    static const char *const ops[] = {"Conv", "Relu", "Transpose", "Reshape", "LSTM",
+                                      "Transpose", "Reshape", "MatMul", "Add", "Softmax",
+                                      "Transpose", NULL};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(nn_onnx_encode(net, &meta, "1", &buf, &len, &err), NN_OK);
+    span graph = sub((span){buf, buf + len}, 7), s = graph;
+    pb_field f;
+    size_t k = 0;
+    span last = {NULL, NULL};
+    while (next_field(&s, &f))
+        if (f.field == 1) {
+            assert_non_null(ops[k]);
+            assert_true(span_is(sub(f.bytes, 4), ops[k]));
+            last = f.bytes;
+            k++;
+        }
+    assert_null(ops[k]);
+    assert_true(span_is(sub(last, 2), "probabilities")); /* the last node's output */
+    /* the step layer's W (11, 6) stored as W^T (6, 11) for MatMul */
+    int64_t dims[4];
+    size_t n_dims;
+    span raw = initializer(graph, "W4", dims, &n_dims);
+    assert_int_equal(n_dims, 2);
+    assert_int_equal(dims[0], 6);
+    assert_int_equal(dims[1], 11);
+    const float *w = nn_net_weights(net, 4);
+    for (size_t i = 0; i < 6; i++)
+        for (size_t j = 0; j < 11; j++)
+            assert_true(raw_float(raw, i * 11 + j) == w[j * 6 + i]);
+    /* the output: (N, T = 6, K = 11) */
+    span out = sub(graph, 12);
+    assert_true(span_is(sub(out, 1), "probabilities"));
+    span shape = sub(sub(sub(out, 2), 1), 2);
+    uint64_t got[3] = {0};
+    size_t n_got = 0;
+    s = shape;
+    while (next_field(&s, &f)) {
+        span d = f.bytes;
+        pb_field g;
+        assert_true(next_field(&d, &g));
+        if (g.field == 1 && n_got < 3)
+            got[n_got] = g.v;
+        n_got++;
+    }
+    assert_int_equal(n_got, 3);
+    assert_int_equal(got[1], 6);
+    assert_int_equal(got[2], 11);
+    free(buf);
+    nn_net_free(net);
+}
+
 static void test_mismatched_geometry(void **state)
 {
     (void)state;
@@ -410,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_mlp),
         cmocka_unit_test(test_perceptron),
         cmocka_unit_test(test_cnn),
+        cmocka_unit_test(test_ctc_reader),
         cmocka_unit_test(test_mismatched_geometry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

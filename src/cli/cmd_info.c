@@ -47,6 +47,20 @@ static const char *thousands(size_t v, char *buf, size_t cap)
 
 enum { OPT_FORMAT = 256, OPT_DATA_DIR };
 
+/* The output of a net whose last row names its own (reconstruction, CTC):
+ * its activation and what it gives, as its row of operations says. */
+static const char *output_act(const nn_net *net)
+{
+    const nn_output_ops *out = nn_layer_ops_of(net->layers[net->n_layers - 1].kind)->output;
+    return out != NULL && out->act != NULL ? out->act : "softmax";
+}
+
+static const char *output_about(const nn_net *net)
+{
+    const nn_output_ops *out = nn_layer_ops_of(net->layers[net->n_layers - 1].kind)->output;
+    return out != NULL && out->about != NULL ? out->about : "its own loss";
+}
+
 /* One row per layer, like a model summary: kind, output shape (rows x
  * cols x channels), parameters, activation; then the totals. */
 static void print_layers(const nn_net *net)
@@ -65,7 +79,7 @@ static void print_layers(const nn_net *net)
         const char *act = l == 0 ? "-"
                           : l == net->n_layers - 1
                               ? (nn_net_hidden(net) == NN_ACT_STEP ? "step"
-                                 : nn_net_has_classes(net) ? "softmax" : "sigmoid")
+                                 : nn_net_has_classes(net) ? "softmax" : output_act(net))
                               : nn_activation_name(L->act);
         ops->describe(L, what, sizeof what);
         printf("              %-3zu %-6s %-12s %7s  %s%s\n", l, nn_layer_kind_name(L->kind), sh,
@@ -153,8 +167,8 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
            thousands(nn_net_biases_count(net), b2, sizeof b2),
            thousands(net->n_params, b3, sizeof b3));
     if (!nn_net_has_classes(net))
-        printf("activations   per layer, below; output: sigmoid (a reconstruction of the "
-               "input)\n");
+        printf("activations   per layer, below; output: %s (%s)\n", output_act(net),
+               output_about(net));
     else if (!nn_net_is_dense(net))
         printf("activations   per layer, below; output: softmax\n");
     else if (nn_net_hidden(net) == NN_ACT_STEP)

@@ -104,6 +104,7 @@ typedef struct {
     uint16_t lab[NN_CTC_MAX_LABELS];
     size_t len;
     double pb, pnb;
+    double total; /* log(e^pb + e^pnb), -inf for NaN: the sort key */
     uint64_t hash;
 } prefix;
 
@@ -126,10 +127,10 @@ static double lse(double a, double b)
     return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
 }
 
-static double total_of(const prefix *p)
+static void set_total(prefix *p)
 {
     double v = lse(p->pb, p->pnb);
-    return isnan(v) ? -INFINITY : v;
+    p->total = isnan(v) ? -INFINITY : v;
 }
 
 /* Best first; on ties the shorter, then the smaller labels: a total order,
@@ -137,9 +138,8 @@ static double total_of(const prefix *p)
 static int by_total(const void *a, const void *b)
 {
     const prefix *p = a, *q = b;
-    double tp = total_of(p), tq = total_of(q);
-    if (tp != tq)
-        return tp > tq ? -1 : 1;
+    if (p->total != q->total)
+        return p->total > q->total ? -1 : 1;
     if (p->len != q->len)
         return p->len < q->len ? -1 : 1;
     for (size_t j = 0; j < p->len; j++)
@@ -178,16 +178,14 @@ static prefix *find_or_add(candidates *c, const prefix *base, int add, uint16_t 
     return p;
 }
 
-/* One step: every beam either stays (a blank, or its last label again) or
- * grows by a label, into the candidates. */
-static void extend(const prefix *beams, size_t n_beams, const float *p, size_t k,
+/* One step of log probabilities ly (k): every beam either stays (a blank,
+ * or its last label again) or grows by a label, into the candidates, each
+ * with its total. */
+static void extend(const prefix *beams, size_t n_beams, const float *ly, size_t k,
                    candidates *c)
 {
     c->n = 0;
     memset(c->slot, 0, c->n_slots * sizeof c->slot[0]);
-    double ly[256];
-    for (size_t j = 0; j < k; j++)
-        ly[j] = log((double)p[j]);
     for (size_t b = 0; b < n_beams; b++) {
         const prefix *q = &beams[b];
         double total = lse(q->pb, q->pnb);
@@ -204,6 +202,8 @@ static void extend(const prefix *beams, size_t n_beams, const float *p, size_t k
             grown->pnb = lse(grown->pnb, (j == last ? q->pb : total) + ly[j]);
         }
     }
+    for (size_t i = 0; i < c->n; i++)
+        set_total(&c->cand[i]);
 }
 
 /* The room of a search: the beams, the candidates and their slots, the
@@ -234,17 +234,17 @@ static void score_exactly(const float *logp, size_t t, size_t k, prefix *q)
 {
     q->pb = -nn_ctc_loss(logp, t, k, q->lab, q->len, NULL);
     q->pnb = -INFINITY;
+    set_total(q);
 }
 
-/* The n beams (of room for beam) scored exactly (the search's sums miss the
- * paths it pruned), and greedy's labelling among them unless it is there
- * or worse than them all: the search never reads worse than greedy.
- * Returns the new count of beams, sorted. */
-static size_t rescore(const float *probs, size_t t, size_t k, prefix *beams, size_t n,
-                      size_t beam, float *logp)
+/* The first n (<= n_out) of the sorted beams scored exactly (the search's
+ * sums miss the paths it pruned), and greedy's labelling among them
+ * unless it is there or worse than them all: the search never reads
+ * worse than greedy. Returns the new count (<= n_out), sorted. */
+static size_t rescore(const float *probs, const float *logp, size_t t, size_t k,
+                      prefix *beams, size_t n, size_t n_out)
 {
-    for (size_t i = 0; i < t * k; i++)
-        logp[i] = logf(probs[i]);
+    n = n < n_out ? n : n_out;
     for (size_t b = 0; b < n; b++)
         score_exactly(logp, t, k, &beams[b]);
     nn_ctc_reading g;
@@ -255,15 +255,15 @@ static size_t rescore(const float *probs, size_t t, size_t k, prefix *beams, siz
     int seen = 0;
     for (size_t b = 0; b < n && !seen; b++)
         seen = beams[b].len == q.len && memcmp(beams[b].lab, q.lab, q.len * 2) == 0;
-    if (!seen) {
-        score_exactly(logp, t, k, &q);
-        qsort(beams, n, sizeof *beams, by_total);
-        if (n < beam)
-            beams[n++] = q;
-        else if (n > 0 && by_total(&q, &beams[n - 1]) < 0)
-            beams[n - 1] = q;
-    }
     qsort(beams, n, sizeof *beams, by_total);
+    if (!seen && n_out > 0) {
+        score_exactly(logp, t, k, &q);
+        if (n < n_out)
+            beams[n++] = q;
+        else if (by_total(&q, &beams[n - 1]) < 0)
+            beams[n - 1] = q;
+        qsort(beams, n, sizeof *beams, by_total);
+    }
     return n;
 }
 
@@ -284,18 +284,21 @@ nn_status nn_ctc_beam(const float *probs, size_t t, size_t k, size_t beam,
     void *room = room_new(t, k, beam, &beams, &c, &back, &logp);
     if (room == NULL)
         return nn_fail(err, NN_E_NOMEM, "ctc beam search: out of memory");
+    for (size_t i = 0; i < t * k; i++)
+        logp[i] = logf(probs[i]);
     size_t n_beams = 1;
-    beams[0] = (prefix){.len = 0, .pb = 0.0, .pnb = -INFINITY, .hash = 0xcbf29ce484222325ull};
+    beams[0] = (prefix){.len = 0, .pb = 0.0, .pnb = -INFINITY, .total = 0.0,
+                        .hash = 0xcbf29ce484222325ull};
     for (size_t i = 0; i < t; i++) {
-        extend(beams, n_beams, probs + i * k, k, &c);
+        extend(beams, n_beams, logp + i * k, k, &c);
         qsort(c.cand, c.n, sizeof *c.cand, by_total);
         n_beams = c.n < beam ? c.n : beam;
         memcpy(beams, c.cand, n_beams * sizeof *beams);
     }
     if (t > 0)
-        n_beams = rescore(probs, t, k, beams, n_beams, beam, logp);
+        n_beams = rescore(probs, logp, t, k, beams, n_beams, n_out);
     for (size_t b = 0; b < n_beams && *n_found < n_out; b++) {
-        double lp = total_of(&beams[b]);
+        double lp = beams[b].total;
         if (lp == -INFINITY)
             break; /* the rest are impossible too */
         nn_ctc_reading *r = &out[(*n_found)++];

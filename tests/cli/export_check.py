@@ -8,8 +8,9 @@ Usage: export_check.py MODEL.onnx MODEL.npz PREDICT.jsonl IMAGES.idx.gz ORT.f32 
   `nnclass predict --probs --format json` (PREDICT.jsonl) on every image, and
   their argmax is nnclass's label on every image;
 - the .npz arrays, run through a NumPy forward pass of the layer table it
-  records (dense, conv, pool, rnn, gru, lstm; channels last, as nnclass
-  computes), give the same probabilities (within 1e-5) and the same labels.
+  records (dense, conv, pool, rnn, gru, lstm, and a reader's cols, step and
+  ctc; channels last, as nnclass computes), give the same probabilities
+  (within 1e-5) and the same labels.
 Prints one line of figures; exits 1 on the first failed check.
 """
 import gzip
@@ -80,6 +81,17 @@ def table_forward(z, x, rows, cols):
     last = len(tokens) - 1
     for l, tok in enumerate(tokens[1:], start=1):
         name, _, act = tok.partition(":")
+        if name == "cols":  # (n, h, w, c) -> w steps of h*c features, (row, channel) order
+            n, h, w_, c = a.shape
+            a = a.transpose(0, 2, 1, 3).reshape(n, w_, h * c)
+            continue
+        if name.startswith("step"):  # the same dense layer at every step, none by default
+            a = a @ z[f"W{l}"].astype(np.float64).T + z[f"b{l}"]
+            a = ACTS[act or "none"](a)
+            continue
+        if name == "ctc":  # a softmax per step: (n, t, 11)
+            a = np.exp(a - a.max(axis=2, keepdims=True))
+            return a / a.sum(axis=2, keepdims=True)
         if name.startswith("conv"):
             k = int(name[4:].split("x")[0])
             same = name.endswith("-same")

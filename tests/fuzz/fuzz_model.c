@@ -27,7 +27,8 @@ static void check_model(const uint8_t *data, size_t size)
             abort(); /* a failure returns no net, a negative status and a message */
         return;
     }
-    if (net == NULL || net->n_layers < 2 || meta.n_classes != nn_net_size(net, net->n_layers - 1) ||
+    if (net == NULL || net->n_layers < 2 ||
+        (nn_net_has_classes(net) && meta.n_classes != nn_net_size(net, net->n_layers - 1)) ||
         (size_t)meta.rows * meta.cols != nn_net_size(net, 0))
         abort();
     uint8_t *again = NULL;

@@ -11,7 +11,9 @@
  * the labels to the t steps (a label may span several steps; blanks may
  * come between labels and must come between two equal ones), computed by
  * the forward-backward recursion in log space. The loss reads a minibatch's
- * label sequences from nn_targets (seq, seq_off).
+ * label sequences from nn_targets (seq, seq_off). A reader's forward pass
+ * (nn_net_forward_batch) gives (batch, t, NN_CTC_CLASSES) probabilities,
+ * t being its last row's h.
  *
  * Decoding stays outside the network: greedy (the best class of every
  * step, repeats merged, blanks dropped) or a prefix beam search that also
@@ -70,10 +72,10 @@ void nn_ctc_greedy(const float *probs, size_t t, size_t k, nn_ctc_reading *out);
  * up to n_out distinct readings into out, best first (ties: the shorter,
  * then the smaller labels first), their count in *n_found. A reading's
  * spans are those of its best alignment, its logp exact (summed over all
- * its paths, also those the search pruned). With a beam as wide as the
- * number of labellings the search is exact; at any width greedy's
- * labelling competes too, so the best reading is never less probable
- * than greedy's. NN_E_ARG (a beam out of
+ * its paths, also those the search pruned: the n_out best of the search
+ * are rescored, then sorted). With a beam as wide as the number of
+ * labellings the search is exact; at any width greedy's labelling
+ * competes too, so the best reading is never less probable than greedy's. NN_E_ARG (a beam out of
  * range, k < 2), NN_E_NOMEM or NN_OK. */
 nn_status nn_ctc_beam(const float *probs, size_t t, size_t k, size_t beam,
                       nn_ctc_reading *out, size_t n_out, size_t *n_found, nn_error *err);

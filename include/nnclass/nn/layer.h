@@ -342,6 +342,10 @@ struct nn_output_ops {
      * overwritten. */
     double (*loss_grad)(float *z, const nn_targets *t, size_t batch, size_t norm, size_t n,
                         float *delta, size_t *right);
+    /* For info: the output's activation ("sigmoid") and what it gives ("a
+     * reconstruction of the input"); NULL for the classifier's softmax. */
+    const char *act;
+    const char *about;
 };
 
 /* Softmax with cross-entropy (one byte label per sample). */

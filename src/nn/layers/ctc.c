@@ -220,6 +220,8 @@ const nn_output_ops nn_output_ctc = {
     .name = "ctc",
     .probs = ctc_probs,
     .loss_grad = ctc_loss_grad,
+    .act = "softmax",
+    .about = "one per step, read by CTC decoding",
 };
 
 /* --- the row ---------------------------------------------------------------------- */
@@ -241,8 +243,7 @@ static void ctc_format(const nn_layer *row, char *out, size_t cap)
 
 static void ctc_describe(const nn_layer *row, char *out, size_t cap)
 {
-    snprintf(out, cap, "  (a softmax over the blank and 10 digits at each of %zu steps)",
-             row->h);
+    snprintf(out, cap, "  (blank + 10 digits at each of %zu steps)", row->h);
 }
 
 /* A sequence of NN_CTC_CLASSES scores per step, as it is. */

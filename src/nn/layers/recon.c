@@ -71,6 +71,8 @@ const nn_output_ops nn_output_recon_bce = {
     .name = "recon",
     .probs = recon_probs,
     .loss_grad = recon_bce_grad,
+    .act = "sigmoid",
+    .about = "a reconstruction of the input",
 };
 
 /* --- the row ---------------------------------------------------------------------- */

@@ -127,7 +127,7 @@ static void step_backward(const nn_layer_run *run, const float *in, const float 
 static nn_status step_onnx(nn_graph *g, const nn_layer_run *run, size_t l, nn_error *err)
 {
     if (!g->sequence)
-        return nn_fail(err, NN_E_ARG, "onnx: layer %zu (stepdense) needs a sequence", l);
+        return nn_fail(err, NN_E_ARG, "onnx: layer %zu (step) needs a sequence", l);
     size_t f = step_in(run->prev), n = run->layer->c;
     float *wt = malloc(f * n * sizeof *wt);
     if (wt == NULL)
@@ -162,7 +162,7 @@ static size_t step_npz(const nn_layer_run *run, nn_param_array out[2])
 }
 
 const nn_layer_ops nn_step_dense_ops = {
-    .name = "stepdense",
+    .name = "step",
     .layout = NN_SHAPE_SEQUENCE,
     .token = "step",
     .parse = step_parse,
