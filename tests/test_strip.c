@@ -3,7 +3,8 @@
  * averaging, and whole pages: dark on light and light on dark give the same
  * strip; tall, wide and tiny numbers; a page without ink and one too wide
  * are errors; the map leads strip columns back to the page's; a composed
- * strip drawn as a page comes back as it was. */
+ * strip drawn as a page comes back as it was, and so it does from ruled,
+ * unevenly lit paper. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -322,6 +323,49 @@ static void test_round_trip(void **state)
     nn_labels_free(&labels);
 }
 
+/* The page cleaning: a number on ruled paper lit unevenly comes out as it
+ * does from a plain page. */
+static void test_ruled_page(void **state)
+{
+    (void)state;
+    nn_images images;
+    nn_labels labels;
+    ts_load_mnist("t10k", 300, &images, &labels);
+    nn_digit_pool pool = {images.pixels, labels.labels, images.count, NULL, 0};
+    double sum = 0;
+    for (uint64_t seed = 0; seed < 5; seed++) {
+        uint8_t a[STRIP], plain[STRIP], ruled[STRIP], d[NN_NUMBER_MAX_DIGITS];
+        assert_true(nn_number_compose(&pool, NULL, seed, a, d) > 0);
+        nn_grey g;
+        nn_error err;
+        assert_int_equal(nn_number_page(a, 6, seed, &g, &err), NN_OK);
+        assert_int_equal(strip_of(&g, NN_INVERT_AUTO, plain, NULL, &err), NN_OK);
+        for (size_t y = 0; y < g.height; y++)
+            for (size_t x = 0; x < g.width; x++) {
+                int v = g.pixels[y * g.width + x] - (int)(x * 60 / g.width) -
+                        (int)(y * 30 / g.height);
+                if (y % 40 == 7 || y % 40 == 8)
+                    v -= 45; /* a ruled line every 40 rows, across the page */
+                g.pixels[y * g.width + x] = (uint8_t)(v < 0 ? 0 : v);
+            }
+        assert_int_equal(strip_of(&g, NN_INVERT_AUTO, ruled, NULL, &err), NN_OK);
+        nn_grey_free(&g);
+        nn_box bp, br;
+        assert_true(strip_box(plain, &bp) && strip_box(ruled, &br));
+        assert_in_range(br.x0, bp.x0 - 1, bp.x0 + 1);
+        assert_in_range(br.x1, bp.x1 - 1, bp.x1 + 1);
+        assert_in_range(br.y0, bp.y0 - 1, bp.y0 + 1);
+        assert_in_range(br.y1, bp.y1 - 1, bp.y1 + 1);
+        double diff = difference(plain, ruled);
+        assert_true(diff < 40); /* different numbers differ by about 90 */
+        sum += diff;
+    }
+    print_message("ruled pages: mean difference %.1f greys over the ink\n", sum / 5);
+    assert_true(sum / 5 < 25);
+    nn_images_free(&images);
+    nn_labels_free(&labels);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +376,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_map),
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_ruled_page),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

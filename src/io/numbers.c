@@ -3,8 +3,10 @@
  * the whole number) on a canvas, ink combined with max; then stroke width,
  * blur and contrast; then the strip geometry of a real image (strip.h).
  *
- * The pixels are computed in integers (16.16 fixed point for the sampling),
- * from parameters drawn in one fixed order, so that a seed gives the same
+ * The pixels are computed in integers (16.16 fixed point for the sampling)
+ * from parameters drawn in one fixed order and worked out with + - * / and
+ * floor alone, which every IEEE machine rounds alike (the build forbids
+ * contracting them into fused multiply-adds), so that a seed gives the same
  * bytes on every machine. */
 #include "nnclass/io/numbers.h"
 #include "nnclass/io/strip.h"
@@ -329,6 +331,11 @@ size_t nn_number_compose(const nn_digit_pool *pool, const nn_numbers_options *op
                          uint64_t seed, uint8_t *strip, uint8_t digits[NN_NUMBER_MAX_DIGITS])
 {
     memset(strip, 0, NN_STRIP_H * NN_STRIP_W);
+    nn_numbers_options defaults;
+    if (opt == NULL) {
+        nn_numbers_options_default(&defaults);
+        opt = &defaults;
+    }
     size_t avail = pool == NULL ? 0 : pool->pick != NULL ? pool->n_pick : pool->count;
     if (avail == 0 || pool->pixels == NULL || pool->labels == NULL || opt->min_digits < 1 ||
         opt->min_digits > opt->max_digits || opt->max_digits > NN_NUMBER_MAX_DIGITS)
