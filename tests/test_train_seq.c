@@ -89,7 +89,7 @@ static double toy_loss(float *z, const nn_targets *t, size_t batch, size_t norm,
     return loss;
 }
 
-static const nn_output_ops toy_output = {"toyseq", toy_probs, toy_loss};
+static const nn_output_ops toy_output = {.name = "toyseq", .probs = toy_probs, .loss_grad = toy_loss};
 
 /* The row: the identity on the sequence before it. */
 static nn_status toy_shape(const nn_layer *prev, nn_layer *row, nn_error *err)
