@@ -188,15 +188,16 @@ expect_error 1 "not a reader of numbers" "a digit classifier is refused"
 run_nn read --model "$TMP/none.nnc" "$IMG/num0.png"
 expect_error 1 "none.nnc" "a missing model"
 
-# The shipped reader reads composed test numbers right, as PNG pages (a
-# tolerance that holds on any CPU: a digit or two may go either way).
+# The shipped reader reads composed test numbers right, as PNG pages: 95
+# of these 100 on the machine that made the test; 90 leaves room for a few
+# readings near a tie to go the other way on another CPU.
 if [ -f "$DATA/models/mnist-numbers.nnc" ]; then
-    "$NNCLASS" pack --numbers --split test --count 20 --seed 7 --png "$TMP/pages" \
+    "$NNCLASS" pack --numbers --split test --count 100 --seed 7 --png "$TMP/pages" \
         -o "$TMP/te" >/dev/null 2>&1 || fail "pack --numbers --png"
     run_nn read -q --no-filename "$TMP"/pages/*.png
     expect_status 0 "the shipped reader"
     right=$(paste <(cut -f1 "$TMP/out") "$TMP/te-numbers.txt" | awk '$1 == $2' | wc -l)
-    check "the shipped reader reads $right of 20 pages right (>= 18)" [ "$right" -ge 18 ]
+    check "the shipped reader reads $right of 100 pages right (>= 90)" [ "$right" -ge 90 ]
     run_nn read --no-filename "$IMG/num0.png"
     check "the default model is named on stderr" grep -q "mnist-numbers.nnc" "$TMP/err"
 else
