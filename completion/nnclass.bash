@@ -73,7 +73,7 @@ _nnclass()
         --format)
             case $cmd in
                 eval) values="text json csv" ;;
-                predict) values="tsv csv json" ;;
+                predict | read) values="tsv csv json" ;;
                 info) values="text json" ;;
                 export) values="onnx npz" ;;
             esac ;;
@@ -82,7 +82,7 @@ _nnclass()
         --split) values="test train" ;;
         --optimizer) values="sgd momentum nesterov adam" ;;
         --lr-schedule) values="constant step cosine" ;;
-        --arch) values="mlp cnn lstm autoencoder conv-autoencoder" ;;
+        --arch) values="mlp cnn lstm autoencoder conv-autoencoder crnn" ;;
         --affine) values="default rotate= scale= shear= aspect=" ;;
         --model | --reading | --weights | --codes | --init)
             COMPREPLY=($(compgen -W "$(_nnclass_model_names "$bin")" -- "$cur"))
@@ -91,10 +91,10 @@ _nnclass()
         --data-dir)
             COMPREPLY=($(compgen -d -- "$cur"))
             return ;;
-        -o | --output | --log | --images | --labels | --files-from)
+        -o | --output | --log | --images | --labels | --numbers | --files-from)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
-        --plot | --plot-errors)
+        --plot | --plot-errors | --svg)
             COMPREPLY=($(compgen -f -X '!*.svg' -- "$cur") $(compgen -d -- "$cur"))
             return ;;
         --title)
@@ -102,7 +102,7 @@ _nnclass()
         --epochs | --batch | --lr | --momentum | --weight-decay | --seed | --threads | \
             --val | --hidden | --layers | --index | --count | --top | --errors | \
             --max-input-mb | --offset | --augment | --classes | --clip-norm | \
-            --elastic | --stroke | --distort-share)
+            --elastic | --stroke | --distort-share | --epoch-size | --beam)
             return ;; # a number or a list: nothing to offer
     esac
     if [[ -n $values ]]; then

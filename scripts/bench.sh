@@ -539,6 +539,46 @@ else
     [ -z "$rest" ] || log "image input skipped: needs python3-numpy and python3-pil"
 fi
 
+# --- 3g. nnclass read over 1,000 PNG files of whole numbers ------------------------------
+# Numbers of 1 to 8 MNIST test digits side by side, dark on light, each a PNG file:
+# the whole process on one core (decode, strip, CNN, BiLSTM, CTC, output).
+read_s="" read_n=1000
+read_model="$root/data/models/mnist-numbers.nnc"
+if [ -n "$rest" ] && [ -f "$read_model" ] && "$py" -c 'import numpy, PIL' 2>/dev/null; then
+    log "read: $read_n PNG files of whole numbers"
+    if "$py" - "$data" "$tmp/numbers" "$read_n" <<'EOF'; then
+import gzip, os, sys
+import numpy as np
+from PIL import Image
+data, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+os.makedirs(out, exist_ok=True)
+pix = np.frombuffer(gzip.open(f"{data}/t10k-images-idx3-ubyte.gz").read()[16:], np.uint8)
+rng = np.random.default_rng(2)
+for i in range(n):
+    parts = []
+    for _ in range(rng.integers(1, 9)):
+        d = pix[rng.integers(0, 10000) * 784:][:784].reshape(28, 28)
+        cols = np.flatnonzero(d.max(axis=0) > 40)
+        parts += [d[:, cols[0]:cols[-1] + 1], np.zeros((28, 4), np.uint8)]
+    ink = np.pad(np.hstack(parts), ((6, 6), (10, 10)))
+    big = Image.fromarray(ink).resize((ink.shape[1] * 2, ink.shape[0] * 2), Image.BILINEAR)
+    Image.fromarray(255 - np.asarray(big)).save(f"{out}/{i:04d}.png")
+EOF
+        one_core=()
+        ! command -v taskset >/dev/null 2>&1 || one_core=(taskset -c 0)
+        read_files=("$tmp"/numbers/*.png)
+        lines=$("${one_core[@]}" "$nnclass" read -q --model "$read_model" "${read_files[@]}" 2>/dev/null | wc -l) || true
+        [ "$lines" -eq "$read_n" ] || fail "read on $read_n PNG files printed $lines lines"
+        read_s=$(median_wall "${one_core[@]}" "$nnclass" read -q --model "$read_model" "${read_files[@]}") ||
+            { fail "read on PNG files"; read_s=""; }
+        log "read on $read_n PNG files: median ${read_s:-?} s"
+    else
+        fail "drawing the read workload"
+    fi
+elif [ -n "$rest" ]; then
+    log "read skipped: needs $read_model, python3-numpy and python3-pil"
+fi
+
 # --- 4. the table ---------------------------------------------------------------------
 na="-"
 pct() { fmt "%.2f%%" "$(calc "$1 * 100")"; }
@@ -695,6 +735,11 @@ if [ -n "$img_jpg_ms" ]; then
 fi
 if [ -n "$img_pred_s" ]; then
     row "predict 1000 PNG 200x200" "$(fmt %.2f "$img_pred_s") s" "$na" "$na" "<= 2 s" "$(met "$img_pred_s <= 2")"
+fi
+if [ -n "$read_s" ]; then
+    r=$(calc "$read_n / $read_s")
+    row "read 1000 PNG numbers" "$(fmt %.0f "$r")/s ($(fmt %.2f "$read_s") s)" "1 core" "$na" \
+        ">= 200/s" "$(met "$r >= 200")"
 fi
 
 # machine

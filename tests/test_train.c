@@ -382,7 +382,7 @@ static void test_sleeping_threads_give_same_weights(void **state)
     opt.epochs = 2;
     opt.threads = 1;
     nn_net *one = train_mnist(sizes, 3, NN_ACT_RELU, &opt, 1500);
-    nn_train_hooks slow = {NULL, slow_progress, NULL, NULL};
+    nn_train_hooks slow = {NULL, slow_progress, NULL, NULL, NULL};
     opt.threads = 4;
     nn_net *many = train_mnist_hooked(sizes, 3, NN_ACT_RELU, &opt, 1500, &slow);
     assert_memory_equal(one->params, many->params, one->n_params * sizeof(float));
@@ -535,7 +535,7 @@ static void test_hooks_and_interrupt(void **state)
     opt.batch = 10; /* 320 minibatches per epoch */
     opt.threads = threads_of(state);
     hook_state h = {0};
-    nn_train_hooks hooks = {count_epochs, stop_on_progress, &h.stop, &h};
+    nn_train_hooks hooks = {count_epochs, stop_on_progress, &h.stop, &h, NULL};
     nn_error err = {{0}};
     nn_train_result res;
     nn_dataset data = ts_view(&im, &lb, 10);
@@ -603,7 +603,7 @@ static void test_validation_keeps_best_epoch(void **state)
     opt.step_epochs = 2;
     opt.step_gamma = 1000.0f;
     val_record rec = {net, malloc(net->n_params * sizeof(float)), {0}, {0}, {0}, 0};
-    nn_train_hooks hooks = {record_epoch, NULL, NULL, &rec};
+    nn_train_hooks hooks = {record_epoch, NULL, NULL, &rec, NULL};
     nn_train_result res;
     train_ok(net, &im, &lb, &opt, &hooks, &res);
 

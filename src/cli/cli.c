@@ -16,6 +16,7 @@ static const command commands[] = {
     {"train", cmd_train, "train a network and write a model file"},
     {"eval", cmd_eval, "accuracy, confusion matrix and per-class metrics of a model"},
     {"predict", cmd_predict, "classify IDX files and PNG/JPEG/PGM images, one line each"},
+    {"read", cmd_read, "read whole handwritten numbers in images, one line each"},
     {"info", cmd_info, "describe a model file"},
     {"show", cmd_show, "draw images of an IDX or image file in the terminal"},
     {"pack", cmd_pack, "turn a folder of images, one sub-folder per class, into IDX files"},
@@ -45,6 +46,9 @@ static void usage(FILE *out)
                  "      its accuracy, loss, confusion matrix and per-class metrics\n"
                  "  nnclass predict --model mnist-cnn scan.png\n"
                  "      read one photographed digit with the shipped CNN\n"
+                 "  nnclass read --format json number.png\n"
+                 "      read a whole written number, each digit with its span and\n"
+                 "      probability\n"
                  "  nnclass predict --format json scans/*.png >answers.jsonl\n"
                  "      one JSON record per image, each naming its file; a file that\n"
                  "      cannot be read leaves a record with its error\n"

@@ -40,6 +40,7 @@ int cmd_reconstruct(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_pack(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_read(int argc, char **argv);
 
 /* When set, commands stop after parsing their options and return the exit
  * code parsing gave (the option-parser fuzz harness uses it). */

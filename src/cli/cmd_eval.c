@@ -1,6 +1,8 @@
 /* cmd_eval.c - `nnclass eval`: accuracy, confusion matrix and per-class
  * metrics of a model on a labelled data set, as text, JSON or CSV. */
 #include "cli.h"
+#include "eval_errors.h"
+#include "eval_numbers.h"
 #include "record.h"
 
 #include <getopt.h>
@@ -22,7 +24,8 @@ typedef struct {
     const char *dataset;
     const char *split;
     int split_given;
-    const char *images, *labels;
+    const char *images, *labels, *numbers;
+    size_t count; /* --count: the first test numbers only */
     const char *data_dir;
     eval_format format;
     const char *plot;
@@ -51,6 +54,11 @@ static void usage(FILE *out)
           "  --split NAME         test or train (default test)\n"
           "  --images F --labels F  IDX image and label files instead of a dataset; the\n"
           "                       images may also be one PNG, JPEG, PGM or PPM image\n"
+          "  --images F --numbers F.txt  for a number reader (a CTC model): strips and\n"
+          "                       their numbers, one a line; without files it reads the\n"
+          "                       10000 test numbers of MNIST test digits, those of\n"
+          "                       'pack --numbers --split test --count 10000 --seed 1'\n"
+          "  --count N            read only the first N of those test numbers\n"
           "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
           "                       project's data/ folder)\n"
           "  --format NAME        text, json or csv (default text)\n"
@@ -68,7 +76,8 @@ static void usage(FILE *out)
 }
 
 enum { OPT_MODEL = 256, OPT_DATASET, OPT_SPLIT, OPT_IMAGES, OPT_LABELS, OPT_DATA_DIR,
-       OPT_FORMAT, OPT_PLOT, OPT_PLOT_ERRORS, OPT_ERRORS, OPT_THREADS, OPT_MAX_INPUT };
+       OPT_FORMAT, OPT_PLOT, OPT_PLOT_ERRORS, OPT_ERRORS, OPT_THREADS, OPT_MAX_INPUT,
+       OPT_NUMBERS, OPT_COUNT };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
@@ -76,6 +85,8 @@ static const struct option long_options[] = {
     {"split", required_argument, NULL, OPT_SPLIT},
     {"images", required_argument, NULL, OPT_IMAGES},
     {"labels", required_argument, NULL, OPT_LABELS},
+    {"numbers", required_argument, NULL, OPT_NUMBERS},
+    {"count", required_argument, NULL, OPT_COUNT},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"plot", required_argument, NULL, OPT_PLOT},
@@ -106,6 +117,8 @@ static int parse_option(int c, void *args)
         break;
     case OPT_IMAGES: a->images = optarg; break;
     case OPT_LABELS: a->labels = optarg; break;
+    case OPT_NUMBERS: a->numbers = optarg; break;
+    case OPT_COUNT: bad = cli_parse_size("--count", optarg, 1, 10000, &a->count); break;
     case OPT_DATA_DIR: a->data_dir = optarg; break;
     case OPT_FORMAT:
         bad = cli_parse_enum("--format", "format", optarg, formats, 3, &i);
@@ -131,7 +144,10 @@ static int parse_option(int c, void *args)
  * code of the usage error. */
 static int check_combinations(eval_args *a)
 {
-    int rc = cli_check_input_options("eval", a->images, a->labels, a->dataset);
+    int rc = cli_check_numbers_option("eval", a->images, a->labels, a->numbers);
+    if (rc < 0) /* --numbers stands for --labels beside --images */
+        rc = cli_check_input_options("eval", a->images, a->numbers ? a->numbers : a->labels,
+                                     a->dataset);
     if (rc != 0)
         return rc;
     if (a->images != NULL && a->split_given)
@@ -142,6 +158,9 @@ static int check_combinations(eval_args *a)
                                "use --format json or text");
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
+    if (a->count > 0 && a->images != NULL)
+        return cli_usage_error("eval", "--count picks the first composed test numbers; it "
+                               "does not go with --images");
     if (a->plot_errors != NULL && a->errors == 0)
         return cli_usage_error("eval", "--plot-errors needs --errors N (how many images)");
     return -1;
@@ -311,204 +330,8 @@ static void print_csv(cli_rec *r, const nn_confusion *c, double loss)
     cli_rec_end(r);
 }
 
-/* --- the most confidently wrong images ------------------------------------- */
-
-typedef struct {
-    size_t index;      /* position of the image in its file */
-    size_t slot;       /* where its pixels are kept */
-    float confidence;  /* of the (wrong) predicted label */
-    uint8_t truth, predicted;
-} wrong_image;
-
-/* a ranks before b: more confident first, equal confidences in image order. */
-static int ranks_before(const wrong_image *a, const wrong_image *b)
-{
-    if (a->confidence != b->confidence)
-        return a->confidence > b->confidence;
-    return a->index < b->index;
-}
-
-static int by_rank(const void *pa, const void *pb)
-{
-    const wrong_image *a = pa, *b = pb;
-    return ranks_before(a, b) ? -1 : ranks_before(b, a) ? 1 : 0;
-}
-
-/* The n best-ranked wrong images seen so far and their pixels, kept during
- * the one pass over the images (so --errors works on pipes and FIFOs): a
- * heap whose root is the lowest-ranked, replaced when a better one comes.
- * Memory is n images whatever the size of the set. */
-typedef struct {
-    size_t n, len, cap, px;
-    size_t seen;     /* wrong images offered, kept or not */
-    wrong_image *heap;
-    uint8_t *pixels; /* cap * px bytes; heap[i]'s at heap[i].slot * px */
-} error_keeper;
-
-static void keeper_free(error_keeper *k)
-{
-    free(k->heap);
-    free(k->pixels);
-}
-
-static void sift_down(error_keeper *k, size_t i)
-{
-    for (;;) {
-        size_t worst = i, l = 2 * i + 1, r = l + 1;
-        if (l < k->len && ranks_before(&k->heap[worst], &k->heap[l]))
-            worst = l;
-        if (r < k->len && ranks_before(&k->heap[worst], &k->heap[r]))
-            worst = r;
-        if (worst == i)
-            return;
-        wrong_image t = k->heap[i];
-        k->heap[i] = k->heap[worst];
-        k->heap[worst] = t;
-        i = worst;
-    }
-}
-
-/* Offers a wrong image; returns -1 when out of memory. */
-static int keeper_offer(error_keeper *k, const wrong_image *w, const uint8_t *pixels)
-{
-    k->seen++;
-    if (k->len < k->n) {
-        if (k->len == k->cap) {
-            size_t cap = k->cap == 0 ? 16 : k->cap * 2;
-            if (cap > k->n)
-                cap = k->n;
-            wrong_image *h = realloc(k->heap, cap * sizeof *h);
-            if (h == NULL)
-                return -1;
-            k->heap = h;
-            uint8_t *p = realloc(k->pixels, cap * k->px);
-            if (p == NULL)
-                return -1;
-            k->pixels = p;
-            k->cap = cap;
-        }
-        size_t i = k->len++;
-        k->heap[i] = *w;
-        k->heap[i].slot = i;
-        memcpy(k->pixels + i * k->px, pixels, k->px);
-        while (i > 0 && ranks_before(&k->heap[(i - 1) / 2], &k->heap[i])) {
-            wrong_image t = k->heap[i];
-            k->heap[i] = k->heap[(i - 1) / 2];
-            k->heap[(i - 1) / 2] = t;
-            i = (i - 1) / 2;
-        }
-        return 0;
-    }
-    if (k->len == 0 || !ranks_before(w, &k->heap[0]))
-        return 0;
-    size_t slot = k->heap[0].slot;
-    k->heap[0] = *w;
-    k->heap[0].slot = slot;
-    memcpy(k->pixels + slot * k->px, pixels, k->px);
-    sift_down(k, 0);
-    return 0;
-}
-
-/* Puts the kept images in rank order (the heap is no longer one). */
-static void keeper_sort(error_keeper *k)
-{
-    if (k->len > 1)
-        qsort(k->heap, k->len, sizeof *k->heap, by_rank);
-}
-
-static void print_errors_text(const error_keeper *k, const nn_model_meta *meta)
-{
-    char b1[32], b2[32];
-    printf("\n%zu most confidently wrong images:\n", k->len);
-    for (size_t i = 0; i < k->len; i++) {
-        const wrong_image *w = &k->heap[i];
-        printf("\nimage %zu: true ", w->index);
-        cli_put_text(stdout, cli_class_name(meta, w->truth, b1, sizeof b1));
-        printf(", predicted ");
-        cli_put_text(stdout, cli_class_name(meta, w->predicted, b2, sizeof b2));
-        printf(" (confidence %.4f)\n", (double)w->confidence);
-        cli_draw_image(k->pixels + w->slot * k->px, meta->rows, meta->cols);
-    }
-}
-
-/* ,"errors":[{"index":..,"true":..,"predicted":..,"confidence":..,"pixels":[[row],..]},..] */
-static void print_errors_json(cli_rec *r, const error_keeper *k, const nn_model_meta *meta)
-{
-    cli_rec_array(r, "errors");
-    for (size_t i = 0; i < k->len; i++) {
-        const wrong_image *w = &k->heap[i];
-        const uint8_t *px = k->pixels + w->slot * k->px;
-        cli_rec_object(r, NULL);
-        cli_rec_size(r, "index", w->index);
-        cli_rec_size(r, "true", w->truth);
-        cli_rec_size(r, "predicted", w->predicted);
-        cli_rec_fixed(r, "confidence", w->confidence, 6);
-        cli_rec_array(r, "pixels");
-        for (size_t row = 0; row < meta->rows; row++) {
-            cli_rec_array(r, NULL);
-            for (size_t c = 0; c < meta->cols; c++)
-                cli_rec_size(r, NULL, px[row * meta->cols + c]);
-            cli_rec_close(r);
-        }
-        cli_rec_close(r);
-        cli_rec_close(r);
-    }
-    cli_rec_close(r);
-}
-
-/* The gallery of the kept wrong images (in rank order), saved at path. */
-static nn_status plot_errors(const char *path, const error_keeper *k,
-                             const nn_model_meta *meta, const char *model_path,
-                             const char *images_path, nn_error *err)
-{
-    char (*names)[2][32] = malloc((k->len + 1) * sizeof *names);
-    nn_svg_tile *tiles = malloc((k->len + 1) * sizeof *tiles);
-    nn_svg svg = {0};
-    nn_status st = NN_OK;
-    if (names == NULL || tiles == NULL) {
-        st = nn_fail(err, NN_E_NOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    for (size_t i = 0; i < k->len; i++) {
-        const wrong_image *w = &k->heap[i];
-        tiles[i] = (nn_svg_tile){k->pixels + w->slot * k->px, w->index,
-                                 cli_class_name(meta, w->truth, names[i][0], 32),
-                                 cli_class_name(meta, w->predicted, names[i][1], 32),
-                                 w->confidence};
-    }
-    char title[128], subtitle[8300];
-    if (k->seen == 0)
-        snprintf(title, sizeof title, "No wrong images");
-    else
-        snprintf(title, sizeof title, "The %zu most confidently wrong of %zu errors", k->len,
-                 k->seen);
-    snprintf(subtitle, sizeof subtitle, "%s on %s", model_path, images_path);
-    st = nn_svg_gallery(&svg, tiles, k->len, meta->rows, meta->cols, title, subtitle, err);
-    if (st == NN_OK)
-        st = cli_write_svg(path, &svg, err);
-done:
-    nn_svg_free(&svg);
-    free(tiles);
-    free(names);
-    return st;
-}
-
 #define EVAL_CHUNK_IMAGES 1024
 
-/* Offers the wrong images of one chunk (data, images first .. first +
- * data->count of the file) to keeper; -1 when out of memory. */
-static int keep_errors(error_keeper *keeper, const nn_dataset *data, size_t first,
-                       const uint8_t *predicted, const float *confidence)
-{
-    for (size_t i = 0; i < data->count && keeper->n > 0; i++) {
-        if (predicted[i] == data->labels[i])
-            continue;
-        wrong_image w = {first + i, 0, confidence[i], data->labels[i], predicted[i]};
-        if (keeper_offer(keeper, &w, data->pixels + i * data->n_in) != 0)
-            return -1;
-    }
-    return 0;
-}
 
 /* The images of in, as many as labels and of the model's geometry, and the
  * labels, each one a class of the model: the whole set's view, whose pixels
@@ -551,7 +374,7 @@ typedef struct {
  * an autoencoder's into recon instead. names: the model's and the images'
  * paths, for messages. */
 static nn_status eval_chunk(nn_evaluator *ev, const nn_dataset *chunk, size_t done,
-                            nn_confusion *conf, error_keeper *keeper, recon_tally *recon,
+                            nn_confusion *conf, cli_error_keeper *keeper, recon_tally *recon,
                             const char *const names[2], nn_error *err)
 {
     uint8_t predicted[EVAL_CHUNK_IMAGES];
@@ -565,7 +388,7 @@ static nn_status eval_chunk(nn_evaluator *ev, const nn_dataset *chunk, size_t do
                        net_err.msg);
     if (recon != NULL)
         recon->count += chunk->count;
-    else if (keep_errors(keeper, chunk, done, predicted, confidence) != 0)
+    else if (cli_keep_errors(keeper, chunk, done, predicted, confidence) != 0)
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory", names[1]);
     return NN_OK;
 }
@@ -580,7 +403,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
                                  const char *model_path, const char *images_path,
                                  const cli_image_opts *o, const char *labels_path,
                                  const nn_labels *labels, nn_confusion *conf,
-                                 error_keeper *keeper, cli_bar *bar, recon_tally *recon,
+                                 cli_error_keeper *keeper, cli_bar *bar, recon_tally *recon,
                                  nn_error *err)
 {
     cli_input in;
@@ -638,9 +461,11 @@ typedef struct {
     nn_net *net;
     nn_labels labels;
     nn_confusion conf;
-    error_keeper keeper;
+    cli_error_keeper keeper;
     int recon; /* the model is an autoencoder: recon_tally, no confusion */
+    int reader; /* the model reads numbers: eval_numbers.c reported */
     recon_tally tally;
+    double t0;
 } eval_job;
 
 /* The model and the labelled images: --images and --labels, else the
@@ -648,8 +473,8 @@ typedef struct {
 static int find_files(const eval_args *a, eval_job *j)
 {
     const char *data_dir = cli_data_dir(a->data_dir);
-    if (cli_input_paths(data_dir, a->images, a->labels, a->dataset, a->split, j->images_path,
-                        j->labels_path, sizeof j->images_path) != 0)
+    if (cli_input_paths(data_dir, a->images, a->numbers ? a->numbers : a->labels, a->dataset,
+                        a->split, j->images_path, j->labels_path, sizeof j->images_path) != 0)
         return CLI_EXIT_USAGE;
     int by_default;
     int rc = cli_find_model(a->data_dir, a->model, a->dataset, a->images, j->model_path,
@@ -676,6 +501,22 @@ static int check_outputs(const eval_args *a, eval_job *j)
     return cli_check_outputs(outs, 2, inputs, 3);
 }
 
+/* A number reader's report (eval_numbers.c); the exit code. */
+static int evaluate_reader(const eval_args *a, eval_job *j)
+{
+    if (!j->reader || a->plot != NULL || a->plot_errors != NULL || a->errors > 0 ||
+        (a->images != NULL && a->numbers == NULL) || a->split_given ||
+        (a->count > 0 && a->images != NULL))
+        return cli_usage_error("eval", "%s: %s", j->model_path, !j->reader
+                               ? "--numbers and --count are for a number reader (a CTC model)"
+                               : "a number reader takes --images F --numbers F.txt, or no "
+                                 "data option (and maybe --count), and no --plot, "
+                                 "--plot-errors, --errors, --split");
+    cli_reader_eval r = {j->model_path, a->images, a->numbers, a->data_dir, (int)a->format,
+                         (uint64_t)a->max_input_mb << 20, a->threads, j->t0, a->count};
+    return cli_eval_reader(&r, j->net);
+}
+
 /* Loads the model and the labels and classifies the images into j->conf
  * (and j->keeper). */
 static int evaluate(const eval_args *a, eval_job *j)
@@ -687,6 +528,9 @@ static int evaluate(const eval_args *a, eval_job *j)
     nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);
     if (st != NN_OK)
         return cli_fail(st, &err);
+    j->reader = nn_net_reads_seq(j->net);
+    if (j->reader || a->numbers != NULL || a->count > 0)
+        return evaluate_reader(a, j);
     j->recon = !nn_net_has_classes(j->net);
     if (j->recon && (a->plot != NULL || a->plot_errors != NULL || a->errors > 0))
         return cli_usage_error("eval", "%s: an autoencoder has no confusion matrix or wrong "
@@ -707,7 +551,7 @@ static int evaluate(const eval_args *a, eval_job *j)
             cli_dataset_hint(a->dataset);
         return rc;
     }
-    keeper_sort(&j->keeper);
+    cli_keeper_sort(&j->keeper);
     return CLI_OK;
 }
 
@@ -722,7 +566,7 @@ static int draw_pictures(const eval_args *a, const eval_job *j)
     }
     if (a->plot_errors != NULL) {
         nn_error err = {{0}};
-        nn_status st = plot_errors(j->errors_target, &j->keeper, &j->meta, j->model_path,
+        nn_status st = cli_plot_errors(j->errors_target, &j->keeper, &j->meta, j->model_path,
                                    j->images_path, &err);
         if (st != NN_OK)
             return cli_fail(st, &err);
@@ -751,14 +595,14 @@ static void print_report(const eval_args *a, const eval_job *j, double seconds)
     case FORMAT_TEXT:
         print_text(&j->conf, loss, &j->meta, j->model_path, j->images_path, seconds);
         if (a->errors > 0)
-            print_errors_text(&j->keeper, &j->meta);
+            cli_print_errors_text(&j->keeper, &j->meta);
         break;
     case FORMAT_JSON:
         cli_rec_init(&rec, stdout, CLI_REC_JSON);
         print_json(&rec, &j->conf, loss, &j->meta, j->model_path, j->images_path, j->labels_path,
                    seconds);
         if (a->errors > 0)
-            print_errors_json(&rec, &j->keeper, &j->meta);
+            cli_print_errors_json(&rec, &j->keeper, &j->meta);
         cli_rec_end(&rec);
         break;
     case FORMAT_CSV:
@@ -778,6 +622,7 @@ int cmd_eval(int argc, char **argv)
     double t0 = cli_now_seconds();
     eval_job job;
     memset(&job, 0, sizeof job);
+    job.t0 = t0;
     rc = find_files(&a, &job);
     if (rc == CLI_OK)
         rc = check_outputs(&a, &job);
@@ -786,11 +631,11 @@ int cmd_eval(int argc, char **argv)
     rc = evaluate(&a, &job);
     double seconds = cli_now_seconds() - t0;
     /* The pictures first: if one cannot be written, nothing is printed. */
-    if (rc == CLI_OK)
+    if (rc == CLI_OK && !job.reader)
         rc = draw_pictures(&a, &job);
-    if (rc == CLI_OK)
+    if (rc == CLI_OK && !job.reader)
         print_report(&a, &job, seconds); /* main checks standard output as it closes it */
-    keeper_free(&job.keeper);
+    cli_keeper_free(&job.keeper);
     nn_confusion_free(&job.conf);
     nn_net_free(job.net);
     nn_labels_free(&job.labels);

@@ -2,6 +2,7 @@
  * parsing and the checks of what goes together); the training job they
  * describe is train_job.c's. */
 #include "cli.h"
+#include "eval_numbers.h"
 #include "train_args.h"
 
 #include <getopt.h>
@@ -33,6 +34,13 @@ typedef struct {
 #define CONV_AE_ENCODER "28x28,conv3x3x16-same,pool2,conv3x3x8-same,pool2,"
 #define CONV_AE_DECODER "up2,conv3x3x16-same,up2,conv3x3x1-same:none,recon"
 #define CONV_AE_LAYERS CONV_AE_ENCODER CONV_AE_DECODER
+#define CRNN_LAYERS                                                                           \
+    "32x128,conv3x3x16-same,pool2,conv3x3x32-same,pool2,conv3x3x64-same,cols,bilstm64-seq,"   \
+    "step11,ctc"
+/* crnn composes its numbers: so many per epoch, and validation numbers
+ * from the held-out digits */
+#define CRNN_EPOCH_SIZE 10000u
+#define CRNN_VAL 2000u
 
 static const recipe recipes[] = {
     /* The defaults as they are; its distortions only for the default network
@@ -48,7 +56,9 @@ static const recipe recipes[] = {
     {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f, NO_DISTORTION},
     {"conv-autoencoder", CONV_AE_LAYERS, 8, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f,
      NO_DISTORTION},
+    {"crnn", CRNN_LAYERS, 20, 32, 0, 0.002f, NN_OPT_ADAM, 0.0f, 5.0f, NO_DISTORTION},
 };
+#define ARCH_CRNN 5
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
 #define MLP_DISTORT (recipes[0].distort)
 #define CNN_DISTORT (recipes[1].distort)
@@ -63,6 +73,8 @@ static void usage(FILE *out)
         "Data:\n"
         "  --dataset NAME       mnist or fashion (default mnist): its training split\n"
         "  --images F --labels F  IDX image and label files instead of a dataset\n"
+        "  --images F --numbers F.txt  strips and their numbers, one a line (as pack\n"
+        "                       --numbers writes them), to train a number reader\n"
         "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
         "                       project's data/ folder)\n"
         "  --max-input-mb N     refuse input files declaring more than N MiB (default 1024)\n"
@@ -83,9 +95,9 @@ static void usage(FILE *out)
         "                       each hidden one may end in :relu, :sigmoid, :tanh or\n"
         "                       :none; the last is the classes (softmax), e.g.\n"
         "                         28x28,conv5x5x16,pool2,conv5x5x32,pool2,128,10\n"
-        "  --arch NAME          mlp (the default), cnn, lstm, autoencoder or\n"
-        "                       conv-autoencoder: a short recipe (each option given\n"
-        "                       explicitly wins); cnn is\n"
+        "  --arch NAME          mlp (the default), cnn, lstm, autoencoder,\n"
+        "                       conv-autoencoder or crnn: a short recipe (each option\n"
+        "                       given explicitly wins); cnn is\n"
         "                         --layers %s\n"
         "                         --epochs %zu --batch %zu --lr %g --augment %zu\n"
         "                         --affine rotate=%g,scale=%g,shear=%g,aspect=%g\n"
@@ -102,6 +114,13 @@ static void usage(FILE *out)
         "                         --optimizer adam --epochs %zu --batch %zu --lr %g --layers\n"
         "                         %s\n"
         "                         %s\n"
+        "                       crnn reads whole numbers (CNN, BiLSTM, CTC) and,\n"
+        "                       without --images, composes its own from the MNIST\n"
+        "                       training digits, anew every epoch:\n"
+        "                         --optimizer adam --epochs %zu --batch %zu --lr %g\n"
+        "                         --clip-norm %g --epoch-size %u --val %u and --layers\n"
+        "                         %s\n"
+        "  --epoch-size N       numbers composed per epoch (crnn; default %u)\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --init MODEL         start from a model (a file, or a bare name such as\n"
         "                       mnist-cnn): its network, class names and weights,\n"
@@ -117,7 +136,9 @@ static void usage(FILE *out)
         recipes[2].batch, (double)recipes[2].lr, recipes[2].augment,
         (double)recipes[2].clip_norm, AUTOENCODER_LAYERS, recipes[3].epochs,
         recipes[3].batch, (double)recipes[3].lr, recipes[4].epochs, recipes[4].batch,
-        (double)recipes[4].lr, CONV_AE_ENCODER, CONV_AE_DECODER, DEFAULT_HIDDEN,
+        (double)recipes[4].lr, CONV_AE_ENCODER, CONV_AE_DECODER, recipes[5].epochs,
+        recipes[5].batch, (double)recipes[5].lr, (double)recipes[5].clip_norm, CRNN_EPOCH_SIZE,
+        CRNN_VAL, CRNN_LAYERS, CRNN_EPOCH_SIZE, DEFAULT_HIDDEN,
         nn_activation_name(DEFAULT_ACTIVATION));
     usage_training(out);
 }
@@ -190,13 +211,15 @@ enum {
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
     OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM, OPT_INIT, OPT_ELASTIC, OPT_AFFINE,
-    OPT_STROKE, OPT_BLUR, OPT_SHARE,
+    OPT_STROKE, OPT_BLUR, OPT_SHARE, OPT_NUMBERS, OPT_EPOCH_SIZE,
 };
 
 static const struct option long_options[] = {
     {"dataset", required_argument, NULL, OPT_DATASET},
     {"images", required_argument, NULL, OPT_IMAGES},
     {"labels", required_argument, NULL, OPT_LABELS},
+    {"numbers", required_argument, NULL, OPT_NUMBERS},
+    {"epoch-size", required_argument, NULL, OPT_EPOCH_SIZE},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"max-input-mb", required_argument, NULL, OPT_MAX_INPUT},
     {"classes", required_argument, NULL, OPT_CLASSES},
@@ -336,7 +359,9 @@ static int parse_training_option(int c, train_args *a)
         break;
     case OPT_SEED: bad = cli_parse_u64("--seed", optarg, &a->train.seed); break;
     case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
-    case OPT_VAL: bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count); break;
+    case OPT_VAL:
+        a->val_given = 1;
+        bad = cli_parse_size("--val", optarg, 0, 100000000, &a->train.val_count); break;
     }
     return bad;
 }
@@ -345,12 +370,17 @@ static int parse_training_option(int c, train_args *a)
 static int parse_option(int c, void *args)
 {
     train_args *a = args;
-    static const char *const archs[] = {"mlp", "cnn", "lstm", "autoencoder", "conv-autoencoder"};
+    static const char *const archs[] = {"mlp",         "cnn",              "lstm",
+                                        "autoencoder", "conv-autoencoder", "crnn"};
     int bad = 0;
     switch (c) {
     case OPT_DATASET: a->dataset = optarg; break;
     case OPT_IMAGES: a->images = optarg; break;
     case OPT_LABELS: a->labels = optarg; break;
+    case OPT_NUMBERS: a->numbers = optarg; break;
+    case OPT_EPOCH_SIZE:
+        a->epoch_size_given = 1;
+        bad = cli_parse_size("--epoch-size", optarg, 1, 10000000, &a->epoch_size); break;
     case OPT_DATA_DIR: a->data_dir = optarg; break;
     case OPT_MAX_INPUT: {
         size_t mb;
@@ -383,6 +413,36 @@ static int parse_option(int c, void *args)
     return bad;
 }
 
+int cli_train_composes(const train_args *a)
+{
+    return a->arch == ARCH_CRNN && a->images == NULL;
+}
+
+/* --numbers, --epoch-size and what they take; -1 when they fit, else the
+ * exit code of the usage error. */
+static int check_numbers_options(train_args *a)
+{
+    int rc = cli_check_numbers_option("train", a->images, a->labels, a->numbers);
+    if (rc >= 0)
+        return rc;
+    if (a->arch == ARCH_CRNN && a->images != NULL && a->numbers == NULL)
+        return cli_usage_error("train", "--arch crnn: --images takes --numbers (the strips' "
+                               "numbers), not --labels");
+    if (cli_train_composes(a) && a->dataset != NULL && strcmp(a->dataset, "mnist") != 0)
+        return cli_usage_error("train", "--arch crnn composes numbers of MNIST digits, not "
+                               "of --dataset %s", a->dataset);
+    if (a->epoch_size_given && !cli_train_composes(a))
+        return cli_usage_error("train", "--epoch-size: only --arch crnn composes its numbers "
+                               "(without --images)");
+    if (cli_train_composes(a)) {
+        if (!a->epoch_size_given)
+            a->epoch_size = CRNN_EPOCH_SIZE;
+        if (!a->val_given)
+            a->train.val_count = CRNN_VAL;
+    }
+    return -1;
+}
+
 /* The options that do not go together; -1 when they all do, else the exit
  * code of the usage error. */
 static int check_combinations(train_args *a)
@@ -398,7 +458,12 @@ static int check_combinations(train_args *a)
         return cli_usage_error("train", "%s: the perceptron (--activation step) learns by the "
                                "perceptron rule, which has no optimizer, momentum or weight "
                                "decay", a->optimizer_flag);
-    int rc = cli_check_input_options("train", a->images, a->labels, a->dataset);
+    int rc = check_numbers_options(a);
+    if (rc >= 0)
+        return rc;
+    /* --numbers stands for --labels beside --images */
+    rc = cli_check_input_options("train", a->images, a->numbers != NULL ? a->numbers : a->labels,
+                                 a->dataset);
     if (rc != 0)
         return rc;
     if (a->images == NULL && a->dataset == NULL)

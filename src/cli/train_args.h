@@ -45,7 +45,14 @@ typedef struct {
     unsigned distort_given;                   /* bits: --elastic, --affine, --stroke,
                                                  --blur, --distort-share */
     const char *init;                         /* --init: the model to start from */
+    const char *numbers;                      /* --numbers: the numbers of --images' strips */
+    size_t epoch_size;                        /* numbers composed per epoch (--arch crnn) */
+    int epoch_size_given, val_given;
 } train_args;
+
+/* Whether a trains a number reader on numbers it composes itself from the
+ * MNIST training digits (--arch crnn without --images). */
+int cli_train_composes(const train_args *a);
 
 /* Trains the network a describes on its data and writes the model file;
  * returns the exit code. May adjust a (the batch to a small data set). */

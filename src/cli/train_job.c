@@ -3,6 +3,7 @@
  * --plot), write the model file, and report on the test split. The options
  * are cmd_train.c's. */
 #include "cli.h"
+#include "numbers_data.h"
 #include "record.h"
 #include "train_args.h"
 
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "nnclass/nn/eval.h"
+#include "nnclass/nn/eval_seq.h"
 #include "nnclass/io/idx.h"
 #include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
@@ -33,7 +35,15 @@ typedef struct {
     int recon;       /* an autoencoder: its losses, no accuracy */
     size_t n_train;  /* images trained on per epoch */
     cli_curve curve; /* --plot: the epochs so far, redrawn after each */
+    cli_number_epochs *numbers; /* numbers composed every epoch, or NULL */
 } progress;
+
+/* Before each epoch: its numbers, when they are composed. */
+static nn_status refresh(size_t epoch, void *user, nn_error *err)
+{
+    progress *p = user;
+    return p->numbers != NULL ? cli_numbers_refresh(p->numbers, epoch, err) : NN_OK;
+}
 
 /* The bar within an epoch: images/s over the epoch so far, the running
  * loss, and the time left for the whole run at that speed. */
@@ -234,6 +244,8 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
         n = (int)strlen(out);
     }
     /* (before the rest: a long table can make the recipe fill its field) */
+    if (n >= 0 && (size_t)n < cap && cli_train_composes(a))
+        n += snprintf(out + n, cap - (size_t)n, " numbers=%zu/epoch", a->epoch_size);
     if (n >= 0 && (size_t)n < cap && t->augment > 0)
         n += snprintf(out + n, cap - (size_t)n, " augment=%zu", t->augment);
     char distort[96];
@@ -262,6 +274,11 @@ typedef struct {
     nn_labels labels;
     nn_dataset data;        /* a view of images and labels */
     size_t n_classes;
+    int composed;           /* numbers composed from digits (cli_train_composes) */
+    cli_digits digits;      /* composed: the MNIST training digits */
+    nn_number_set set;      /* composed: training numbers, then validation numbers */
+    cli_number_epochs epochs; /* composed: how the training numbers are made */
+    nn_number_labels numbers; /* --numbers */
     progress prog;
     nn_model_meta init_meta; /* --init: what the model started from says */
 } train_job;
@@ -270,7 +287,8 @@ typedef struct {
 static int find_data(const train_args *a, train_job *j)
 {
     j->data_dir = cli_data_dir(a->data_dir);
-    if (cli_input_paths(j->data_dir, a->images, a->labels, a->dataset, "train", j->images_path,
+    if (cli_input_paths(j->data_dir, a->images, a->numbers != NULL ? a->numbers : a->labels,
+                        a->dataset, "train", j->images_path,
                         j->labels_path, sizeof j->images_path) != 0)
         return CLI_EXIT_USAGE;
     if (a->images == NULL && access(j->images_path, F_OK) != 0)
@@ -293,10 +311,44 @@ static int check_outputs(const train_args *a, train_job *j)
     return cli_check_outputs(outs, 3, inputs, 2);
 }
 
+/* --arch crnn on its own numbers: the MNIST training digits, and room for
+ * an epoch's numbers and the validation numbers, composed once from the
+ * held-out digits. j->images is a view of the set (which owns the bytes). */
+static int load_composed(const train_args *a, train_job *j)
+{
+    nn_error err = {{0}};
+    int rc = cli_digits_load(j->data_dir, "train", a->max_input_mb << 20, &j->digits);
+    if (rc != CLI_OK)
+        return rc;
+    size_t n_train = a->epoch_size, n_val = a->train.val_count;
+    nn_status st = n_train > SIZE_MAX - n_val ? nn_fail(&err, NN_E_TOO_LARGE, "--epoch-size: "
+                                                        "too many numbers")
+                                              : nn_number_set_alloc(&j->set, n_train + n_val, &err);
+    cli_number_epochs e = {&j->set, &j->digits.train, {0}, a->train.seed, n_train,
+                           a->threads > 0 ? a->threads : cli_free_cpus(), 0};
+    nn_numbers_options_default(&e.opt);
+    j->epochs = e;
+    if (st == NN_OK)
+        st = nn_number_set_compose(&j->set, n_train, n_train + n_val, &j->digits.val, &e.opt,
+                                   a->train.seed, CLI_VAL_ROUND, e.threads, &err);
+    /* the first epoch's numbers now, so that the set is whole when checked */
+    if (st == NN_OK)
+        st = cli_numbers_refresh(&j->epochs, 1, &err);
+    if (st != NN_OK)
+        return cli_fail(st, &err);
+    j->images = (nn_images){j->set.count, NN_STRIP_H, NN_STRIP_W, j->set.pixels};
+    j->prog.numbers = &j->epochs;
+    return CLI_OK;
+}
+
 static int load_data(const train_args *a, train_job *j)
 {
     nn_error err = {{0}};
     uint64_t cap = a->max_input_mb << 20;
+    if (j->composed)
+        return load_composed(a, j);
+    if (a->numbers != NULL)
+        return cli_numbers_files_load(j->images_path, a->numbers, cap, &j->images, &j->numbers);
     /* The small label file first: a count that does not match is known from
      * the images' header, before their payload is read. */
     nn_status st = nn_idx_load_labels(j->labels_path, cap, &j->labels, &err);
@@ -353,6 +405,37 @@ static int layer_sizes(const train_args *a, const train_job *j, size_t data_clas
     return CLI_OK;
 }
 
+/* A number reader (a table ending in a sequence output) and its data: the
+ * strips and their numbers, checked. */
+static int build_reader(train_args *a, train_job *j, size_t data_classes, nn_net **net)
+{
+    size_t sizes[NN_MAX_LAYERS], n_sizes = 0;
+    nn_error err = {{0}};
+    int rc = layer_sizes(a, j, data_classes, sizes, &n_sizes);
+    if (rc != CLI_OK)
+        return rc;
+    j->n_classes = data_classes;
+    j->data = j->composed ? cli_numbers_view(&j->set)
+                          : cli_numbers_files_view(&j->images, &j->numbers);
+    /* the composed numbers are checked as they are made */
+    nn_status st = j->composed ? NN_OK : nn_dataset_check(&j->data, NULL, &err);
+    if (st != NN_OK) {
+        char where[4200];
+        snprintf(where, sizeof where, "%s: ", a->numbers != NULL ? a->numbers : "numbers");
+        return cli_fail_in(st, &err, where, "");
+    }
+    if (!a->batch_given && a->train.val_count < j->images.count &&
+        a->train.batch > j->images.count - a->train.val_count)
+        a->train.batch = j->images.count - a->train.val_count;
+    a->train.val_last = j->composed; /* the validation numbers are the set's last */
+    st = nn_train_options_check(&a->train, j->images.count, &err);
+    if (st == NN_OK)
+        st = nn_net_create_table(a->layers, a->n_table, net, &err);
+    if (st == NN_OK)
+        st = nn_dataset_check(&j->data, *net, &err);
+    return st == NN_OK ? CLI_OK : cli_fail(st, &err);
+}
+
 /* The network the options describe, fitted to the data, with the options
  * checked against the data's size. */
 static int build_net(train_args *a, train_job *j, nn_net **net)
@@ -370,8 +453,14 @@ static int build_net(train_args *a, train_job *j, nn_net **net)
         sizes[1] = data_classes;
         n_sizes = 2;
     }
-    /* --arch: the output layer is the data's classes (an autoencoder's, its pixels) */
-    int recon = a->n_table > 0 && nn_layer_ops_of(a->layers[a->n_table - 1].kind)->output != NULL;
+    /* --arch: the output layer is the data's classes (an autoencoder's, its
+     * pixels; a sequence reader's, a blank and the classes at every step) */
+    const nn_layer_ops *last = a->n_table > 0 ? nn_layer_ops_of(a->layers[a->n_table - 1].kind)
+                                              : NULL;
+    int seq = last != NULL && last->output != NULL && last->layout == NN_SHAPE_SEQUENCE;
+    if (seq)
+        return build_reader(a, j, data_classes, net);
+    int recon = last != NULL && last->output != NULL;
     if (a->table_is_recipe && !recon)
         a->layers[a->n_table - 1].c = data_classes;
     int rc = a->init != NULL ? CLI_OK : layer_sizes(a, j, data_classes, sizes, &n_sizes);
@@ -433,7 +522,7 @@ static int open_progress(const train_args *a, train_job *j, const nn_net *net)
     }
     p->quiet = a->quiet;
     p->perceptron = a->activation == NN_ACT_STEP;
-    p->recon = !nn_net_has_classes(net);
+    p->recon = !nn_net_has_classes(net) && !nn_net_reads_seq(net);
     p->n_train = j->images.count -
                  (a->train.val_count < j->images.count ? a->train.val_count : 0);
     cli_bar_init(&p->bar, a->quiet);
@@ -448,7 +537,7 @@ static int run_training(const train_args *a, train_job *j, nn_net *net,
 {
     nn_error err = {{0}};
     cli_signals_stop_on(&stop_signal);
-    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog};
+    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog, refresh};
     nn_status st = nn_train(net, &j->data, &a->train, &hooks, result, &err);
     cli_signals_stop_off();
     cli_bar_clear(&j->prog.bar);
@@ -490,7 +579,9 @@ static void model_meta(const train_args *a, const train_job *j, const nn_net *ne
     meta->epochs = (uint32_t)result->epochs_run;
     meta->seed = a->train.seed;
     meta->val_accuracy = (float)result->best_val_accuracy;
-    cli_model_provenance(&j->images, &j->labels, meta);
+    /* composed numbers come from the MNIST digits: their bytes are the data's */
+    cli_model_provenance(j->composed ? &j->digits.images : &j->images,
+                         j->composed ? &j->digits.labels : &j->labels, meta);
 }
 
 static int save_model(const train_args *a, const train_job *j, const nn_net *net,
@@ -524,10 +615,57 @@ static int print_result(const train_args *a, const train_job *j,
     return CLI_OK; /* main checks standard output as it closes it */
 }
 
+/* Frees the training data (of any kind). */
+static void free_data(train_job *j)
+{
+    if (j->composed)
+        memset(&j->images, 0, sizeof j->images); /* a view of the set */
+    nn_images_free(&j->images);
+    nn_labels_free(&j->labels);
+    nn_number_set_free(&j->set);
+    cli_digits_free(&j->digits);
+    nn_number_labels_free(&j->numbers);
+}
+
+/* After training a number reader on composed numbers: how it reads the
+ * test numbers (cli_read_test_numbers), on stderr and as the --log's last
+ * record. Returns the exit code. */
+static int report_numbers_result(const nn_net *net, const train_args *a, train_job *j)
+{
+    progress *p = &j->prog;
+    nn_seq_score score;
+    free_data(j); /* the training numbers and digits are done with: room for the test's */
+    int rc = cli_read_test_numbers(net, j->data_dir, a->max_input_mb << 20, 0, a->train.threads,
+                                   &score);
+    if (rc != CLI_OK)
+        return rc;
+    fprintf(stderr, "test exact-number accuracy %.4f (%zu/%zu), digit error rate %.4f of ",
+            nn_seq_exact_rate(&score), score.exact, score.total, nn_seq_label_error_rate(&score));
+    cli_put_text(stderr, a->output);
+    fprintf(stderr, " on the %u test numbers of MNIST test digits\n", CLI_TEST_NUMBERS);
+    if (p->log == NULL || p->log_failed)
+        return CLI_OK;
+    cli_rec rec, *r = &rec;
+    cli_rec_init(r, p->log, CLI_REC_JSON);
+    cli_rec_begin(r);
+    cli_rec_str(r, "split", "test-numbers");
+    cli_rec_str(r, "dataset", a->dataset);
+    cli_rec_size(r, "correct", score.exact);
+    cli_rec_size(r, "total", score.total);
+    cli_rec_fixed(r, "test_accuracy", nn_seq_exact_rate(&score), 6);
+    cli_rec_fixed(r, "digit_error_rate", nn_seq_label_error_rate(&score), 6);
+    cli_rec_fixed(r, "test_loss", score.total > 0 ? score.loss / (double)score.total : 0.0, 6);
+    cli_rec_end(r);
+    if (fflush(p->log) != 0)
+        p->log_failed = 1;
+    return CLI_OK;
+}
+
 int cli_train_run(train_args *a)
 {
     train_job job;
     memset(&job, 0, sizeof job);
+    job.composed = cli_train_composes(a);
     nn_net *net = NULL;
     int rc = find_data(a, &job);
     if (rc == CLI_OK)
@@ -561,7 +699,9 @@ int cli_train_run(train_args *a)
         rc = save_model(a, &job, net, &result);
     if (rc == CLI_OK)
         rc = print_result(a, &job, &result);
-    if (rc == CLI_OK && a->dataset != NULL)
+    if (rc == CLI_OK && job.composed)
+        rc = report_numbers_result(net, a, &job);
+    else if (rc == CLI_OK && a->dataset != NULL)
         rc = report_test_result(net, a, job.data_dir, &job.prog);
     if (rc == CLI_OK && job.prog.log_failed) {
         cli_error("%s: cannot write the log: %s", job.prog.log_path, strerror(errno));
@@ -576,7 +716,6 @@ done:
     }
     cli_curve_free(&job.prog.curve);
     nn_net_free(net);
-    nn_images_free(&job.images);
-    nn_labels_free(&job.labels);
+    free_data(&job);
     return rc;
 }

@@ -129,6 +129,7 @@ typedef struct {
     float *state;    /* the optimiser's buffers */
     float *x[2];     /* minibatches' inputs, (chunk, n_in): this one and the next */
     uint8_t *y[2];   /* their labels */
+    nn_seq_room seq[2]; /* their label sequences (data with sequences) */
     float *scratch;  /* the distortions' working space, or NULL without them */
     optimiser optim;
     size_t j0, j1;   /* the neurons of layer 1 this thread owns */
@@ -172,20 +173,22 @@ static nn_status finish_epoch(team *tm, worker *workers, size_t epoch, double lo
     stats.epoch = epoch;
     stats.epochs = tm->opt->epochs;
     stats.loss = tm->perceptron ? 0.0 : loss_sum / (double)tm->n_train;
-    stats.train_accuracy = nn_net_has_classes(net) ? (double)right_sum / (double)tm->n_train
-                                                   : -1.0;
+    const int accuracy = nn_net_has_classes(net) || tm->data->seq != NULL;
+    stats.train_accuracy = accuracy ? (double)right_sum / (double)tm->n_train : -1.0;
     stats.lr = nn_train_lr_at(tm->opt, epoch, epoch * tm->n_batches - 1, tm->total_steps);
     stats.val_accuracy = -1.0;
     stats.val_loss = -1.0;
     stats.is_best = 0;
     if (tm->n_val > 0) {
         nn_workspace *ws = workers[0].val_ws != NULL ? workers[0].val_ws : workers[0].ws;
-        stats.val_accuracy = nn_train_measure(net, ws, tm->data, tm->idx + tm->n_train, tm->n_val,
-                                         workers[0].x[0], workers[0].y[0], &stats.val_loss);
+        stats.val_accuracy = nn_train_measure_held_out(net, ws, tm->data, tm->idx + tm->n_train,
+                                                  tm->n_val, tm->opt->batch, workers[0].x[0],
+                                                  workers[0].y[0], &workers[0].seq[0],
+                                                  &stats.val_loss);
         if (tm->perceptron)
             stats.val_loss = -1.0; /* the perceptron rule minimises no loss */
-        int better = nn_net_has_classes(net) ? stats.val_accuracy > tm->res.best_val_accuracy
-                                             : stats.val_loss < tm->best_val_loss;
+        int better = accuracy ? stats.val_accuracy > tm->res.best_val_accuracy
+                              : stats.val_loss < tm->best_val_loss;
         if (better) {
             tm->res.best_val_accuracy = stats.val_accuracy;
             tm->best_val_loss = tm->res.best_val_loss = stats.val_loss;
@@ -263,6 +266,8 @@ static void load_batch(const worker *w, size_t start, size_t step, float *x, uin
     const size_t n_in = nn_net_size(tm->net, 0), bs = batch_size(tm, start);
     const uint32_t *idx_end = tm->idx + tm->n_train;
     nn_train_gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
+    if (tm->data->seq != NULL)
+        nn_train_gather_seq(tm->data, tm->idx + start, bs, &w->seq[step & 1]);
     if (tm->opt->augment > 0)
         nn_train_augment(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
                       x);
@@ -284,9 +289,12 @@ static void shard_parts(worker *w, const float *x, const uint8_t *y, size_t bs, 
         part_range(bs, s, &lo, &hi);
         tm->part_loss[par][s] = 0.0;
         tm->part_right[par][s] = 0;
+        /* a part's sequences are its samples' offsets into the minibatch's */
+        nn_targets t = {.labels = y + lo, .images = x + lo * n_in, .seq = w->seq[par].seq,
+                        .seq_off = w->seq[par].off != NULL ? w->seq[par].off + lo : NULL};
         if (hi > lo)
-            tm->part_loss[par][s] = nn_net_loss_grad_part(
-                net, w->ws, x + lo * n_in, y + lo, hi - lo, bs,
+            tm->part_loss[par][s] = nn_net_loss_grad_targets(
+                net, w->ws, x + lo * n_in, &t, hi - lo, bs,
                 tm->part_grad[par] + s * net->n_params, &tm->part_right[par][s]);
     }
 }
@@ -477,6 +485,14 @@ static int one_epoch(worker *w, nn_rng *rng, size_t epoch)
 {
     team *tm = w->tm;
     double t0 = now_seconds();
+    if (w->t == 0 && tm->hooks->refresh != NULL) {
+        /* the others wait at the barrier below: no thread reads the data */
+        nn_status st = tm->hooks->refresh(epoch, tm->hooks->user, tm->err);
+        if (st != NN_OK) {
+            tm->status = st;
+            stop_after_next(tm, w->rounds);
+        }
+    }
     if (w->t == 0)
         nn_rng_shuffle(rng, tm->idx, tm->n_train);
     if (meet(tm, &w->rounds))
@@ -551,7 +567,8 @@ static int first_has_cols(const nn_net *net)
  * thread at most per part. */
 static size_t threads_for(const nn_net *net, const nn_train_options *opt)
 {
-    if (!first_has_cols(net) || (opt->clip_norm > 0.0f && nn_net_hidden(net) != NN_ACT_STEP))
+    if (!first_has_cols(net) || nn_net_reads_seq(net) ||
+        (opt->clip_norm > 0.0f && nn_net_hidden(net) != NN_ACT_STEP))
         return opt->threads < 1 ? 1 : opt->threads < NN_SHARDS ? opt->threads : NN_SHARDS;
     if (net->n_layers < 3 || nn_net_hidden(net) == NN_ACT_STEP || opt->threads <= 1)
         return 1;
@@ -592,6 +609,10 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     w->x[1] = tm->ahead ? malloc(chunk * nn_net_size(net, 0) * sizeof(float)) : w->x[0];
     w->y[1] = tm->ahead ? malloc(chunk) : w->y[0];
     w->scratch = nn_train_distort_scratch(tm->data, &opt->distort);
+    size_t n_out = nn_net_size(net, net->n_layers - 1);
+    if (nn_seq_room_alloc(&w->seq[0], tm->data, chunk, t == 0 ? chunk * n_out : 0, err) != NN_OK ||
+        nn_seq_room_alloc(&w->seq[1], tm->data, chunk, 0, err) != NN_OK)
+        return NN_E_NOMEM;
     if (w->grad == NULL || w->state == NULL || w->x[0] == NULL || w->y[0] == NULL ||
         w->x[1] == NULL || w->y[1] == NULL ||
         (nn_augment_active(&opt->distort) && w->scratch == NULL))
@@ -603,8 +624,10 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     /* A training workspace keeps every conv layer's lowered input for the
      * backward pass: validation passes of more images get a forward-only
      * workspace rather than that much more memory. */
-    nn_status st = nn_workspace_create(net, opt->batch, &w->ws, err);
-    if (st == NN_OK && chunk > opt->batch)
+    /* A sharded net's passes see one part of a minibatch at a time. */
+    size_t ws_batch = tm->sharded ? nn_train_part_max(opt->batch) : opt->batch;
+    nn_status st = nn_workspace_create(net, ws_batch, &w->ws, err);
+    if (st == NN_OK && chunk > ws_batch && tm->data->seq == NULL)
         st = nn_workspace_create_forward(net, chunk, &w->val_ws, err);
     return st;
 }
@@ -618,6 +641,8 @@ static void worker_free(worker *w)
     free(w->grad);
     free(w->state);
     free(w->scratch);
+    nn_seq_room_free(&w->seq[0]);
+    nn_seq_room_free(&w->seq[1]);
     free(w->x[0]);
     free(w->y[0]);
     if (w->x[1] != w->x[0])
@@ -641,8 +666,11 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
     tm->n_threads = threads_for(net, opt);
     tm->perceptron = nn_net_hidden(net) == NN_ACT_STEP;
     /* Clipping needs the whole gradient in every thread: shard the images. */
-    tm->split = !tm->perceptron && nn_net_splits_first(net) && opt->clip_norm == 0.0f;
-    tm->sharded = !tm->perceptron && (!first_has_cols(net) || opt->clip_norm > 0.0f);
+    /* So does a sequence reader, whose targets only the sharded path passes. */
+    tm->split = !tm->perceptron && nn_net_splits_first(net) && opt->clip_norm == 0.0f &&
+                data->seq == NULL;
+    tm->sharded = !tm->perceptron && (!first_has_cols(net) || opt->clip_norm > 0.0f ||
+                                      data->seq != NULL);
     tm->ahead = tm->n_threads > 1 && opt->batch * nn_net_size(net, 0) <= AHEAD_MAX_FLOATS;
     tm->n_val = opt->val_count;
     tm->n_train = data->count - tm->n_val;
@@ -662,7 +690,9 @@ static nn_status team_alloc(team *tm, worker **workers)
 {
     const nn_net *net = tm->net;
     const size_t batch = tm->opt->batch, n = tm->data->count;
-    const size_t chunk = batch > NN_TRAIN_VAL_CHUNK ? batch : NN_TRAIN_VAL_CHUNK;
+    /* large sequence samples (number strips) are measured a part at a time */
+    const size_t chunk = batch > NN_TRAIN_VAL_CHUNK || tm->data->seq != NULL ? batch
+                                                                            : NN_TRAIN_VAL_CHUNK;
     *workers = calloc(tm->n_threads, sizeof **workers);
     tm->idx = malloc(n * sizeof *tm->idx);
     if (tm->split) {
@@ -703,13 +733,14 @@ static void team_free(team *tm, worker *workers)
 }
 
 /* The held-out images are a seeded random choice made once: after one
- * shuffle, idx[0..n_train) trains and idx[n_train..n) validates. */
+ * shuffle, idx[0..n_train) trains and idx[n_train..n) validates (with
+ * val_last, no shuffle: the last ones validate). */
 static void split_validation(team *tm)
 {
     const size_t n = tm->data->count;
     for (size_t i = 0; i < n; i++)
         tm->idx[i] = (uint32_t)i;
-    if (tm->n_val > 0) {
+    if (tm->n_val > 0 && !tm->opt->val_last) {
         nn_rng vrng;
         nn_rng_seed(&vrng, tm->opt->seed ^ VAL_STREAM);
         nn_rng_shuffle(&vrng, tm->idx, n);
@@ -748,7 +779,7 @@ static nn_status run_team(team *tm, worker *workers)
 nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *opt,
                    const nn_train_hooks *hooks, nn_train_result *result, nn_error *err)
 {
-    static const nn_train_hooks no_hooks = {NULL, NULL, NULL, NULL};
+    static const nn_train_hooks no_hooks = {NULL, NULL, NULL, NULL, NULL};
     if (hooks == NULL)
         hooks = &no_hooks;
     if (result != NULL)

@@ -39,7 +39,44 @@ void nn_train_gather(const nn_dataset *data, const uint32_t *idx, size_t n,
         if (idx + r + PREFETCH_AHEAD < idx_end)
             nn_train_prefetch(data, idx + r + PREFETCH_AHEAD, idx_end, 1, n_in);
         nn_scale_pixels(data->pixels + (size_t)idx[r] * n_in, n_in, x + r * n_in);
-        y[r] = data->labels[idx[r]];
+        y[r] = data->labels != NULL ? data->labels[idx[r]] : 0; /* sequences: none */
+    }
+}
+
+nn_status nn_seq_room_alloc(nn_seq_room *r, const nn_dataset *data, size_t chunk,
+                            size_t delta_floats, nn_error *err)
+{
+    memset(r, 0, sizeof *r);
+    if (data->seq == NULL)
+        return NN_OK;
+    r->seq = malloc(chunk * data->seq_width * sizeof *r->seq);
+    r->off = malloc((chunk + 1) * sizeof *r->off);
+    r->delta = delta_floats > 0 ? malloc(delta_floats * sizeof *r->delta) : NULL;
+    if (r->seq == NULL || r->off == NULL || (delta_floats > 0 && r->delta == NULL))
+        return nn_fail(err, NN_E_NOMEM, "out of memory for the label sequences of %zu samples",
+                       chunk);
+    return NN_OK;
+}
+
+void nn_seq_room_free(nn_seq_room *r)
+{
+    free(r->seq);
+    free(r->off);
+    free(r->delta);
+    memset(r, 0, sizeof *r);
+}
+
+void nn_train_gather_seq(const nn_dataset *data, const uint32_t *idx, size_t n,
+                         const nn_seq_room *r)
+{
+    size_t at = 0;
+    r->off[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *s = data->seq + (size_t)idx[i] * data->seq_width;
+        size_t len = data->seq_len[idx[i]];
+        for (size_t k = 0; k < len; k++)
+            r->seq[at++] = s[k];
+        r->off[i + 1] = at;
     }
 }
 

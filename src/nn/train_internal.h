@@ -25,6 +25,26 @@ void nn_train_prefetch(const nn_dataset *data, const uint32_t *idx, const uint32
 void nn_train_gather(const nn_dataset *data, const uint32_t *idx, size_t n,
                      const uint32_t *idx_end, size_t n_in, float *x, uint8_t *y);
 
+/* Room for the label sequences of a minibatch (data with sequences only):
+ * what nn_targets reads, and for measuring held-out samples, room for the
+ * output's gradient, which is not used. */
+typedef struct {
+    uint16_t *seq;  /* chunk * seq_width labels */
+    size_t *off;    /* chunk + 1 offsets into seq */
+    float *delta;   /* chunk * the output's floats per sample, or NULL */
+} nn_seq_room;
+
+/* Allocates r for chunk samples of data (all NULL when data has no
+ * sequences), with delta when delta_floats > 0. NN_OK or NN_E_NOMEM. */
+nn_status nn_seq_room_alloc(nn_seq_room *r, const nn_dataset *data, size_t chunk,
+                            size_t delta_floats, nn_error *err);
+void nn_seq_room_free(nn_seq_room *r);
+
+/* The label sequences of the samples idx[0..n) into r (seq and off,
+ * off[0] = 0), as nn_targets reads them. */
+void nn_train_gather_seq(const nn_dataset *data, const uint32_t *idx, size_t n,
+                         const nn_seq_room *r);
+
 /* Shifts every image of the minibatch x (n images, already scaled) by a
  * random offset of up to max_shift pixels each way, drawn from a generator
  * seeded with seed and step. */
@@ -76,5 +96,16 @@ float nn_train_lr_at(const nn_train_options *opt, size_t epoch, size_t step,
  * idx[n..] is room for the chunk's indexes. */
 double nn_train_measure(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
                         const uint32_t *idx, size_t n, float *x, uint8_t *y, double *loss);
+
+/* The same for any data; for data with label sequences, measured
+ * nn_train_part_max(batch) samples a pass: the share of samples whose whole
+ * sequence the output reads right (its loss operation's count), and their
+ * mean loss; r (with delta) is room for a chunk. */
+double nn_train_measure_held_out(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+                            const uint32_t *idx, size_t n, size_t batch, float *x, uint8_t *y,
+                            nn_seq_room *r, double *loss);
+
+/* The most samples in one of the NN_SHARDS parts of a minibatch of batch. */
+size_t nn_train_part_max(size_t batch);
 
 #endif

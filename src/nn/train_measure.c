@@ -63,3 +63,34 @@ double nn_train_measure(const nn_net *net, nn_workspace *ws, const nn_dataset *d
     *loss = n > 0 ? loss_sum / (double)n : 0.0;
     return n > 0 ? (double)right / (double)n : 0.0;
 }
+
+size_t nn_train_part_max(size_t batch)
+{
+    return (batch + NN_SHARDS - 1) / NN_SHARDS;
+}
+
+double nn_train_measure_held_out(const nn_net *net, nn_workspace *ws, const nn_dataset *data,
+                            const uint32_t *idx, size_t n, size_t batch, float *x, uint8_t *y,
+                            nn_seq_room *r, double *loss)
+{
+    if (data->seq == NULL)
+        return nn_train_measure(net, ws, data, idx, n, x, y, loss);
+    const size_t chunk = nn_train_part_max(batch);
+    size_t n_in = nn_net_size(net, 0), last = net->n_layers - 1;
+    size_t n_out = nn_net_size(net, last), right = 0;
+    const nn_output_ops *out = nn_layer_ops_of(net->layers[last].kind)->output;
+    double loss_sum = 0.0;
+    for (size_t start = 0; start < n; start += chunk) {
+        size_t bs = n - start < chunk ? n - start : chunk, ok = 0;
+        nn_train_gather(data, idx + start, bs, idx + n, n_in, x, y);
+        nn_train_gather_seq(data, idx + start, bs, r);
+        /* the scores are the workspace's, which the loss may overwrite */
+        float *z = (float *)nn_net_forward_to(net, ws, x, bs, last);
+        nn_targets t = {.seq = r->seq, .seq_off = r->off, .images = x};
+        /* the loss operation's count of samples read right is the accuracy */
+        loss_sum += out->loss_grad(z, &t, bs, bs, n_out, r->delta, &ok);
+        right += ok;
+    }
+    *loss = n > 0 ? loss_sum / (double)n : 0.0;
+    return n > 0 ? (double)right / (double)n : 0.0;
+}

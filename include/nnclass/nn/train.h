@@ -8,6 +8,11 @@
  * validation accuracy is measured after every epoch and the best epoch's
  * weights are restored at the end.
  *
+ * A data set with label sequences (dataset.h) trains a net whose output
+ * reads them (CTC): each minibatch's sequences reach the loss in
+ * nn_targets; accuracy is the share of samples whose whole sequence the
+ * output reads right.
+ *
  * A net with NN_ACT_STEP is trained with the perceptron rule instead: for
  * each misclassified image, add lr*x to the true class's weights and subtract
  * it from the predicted one's.
@@ -57,6 +62,8 @@ typedef struct {
                              (L2) norm when it is larger; 0 = never */
     nn_augment_options distort; /* other writers' distortions, after the shift;
                                    all 0 = none */
+    int val_last;         /* the held-out images are the last val_count of the
+                             data, not a seeded choice (data made apart) */
 } nn_train_options;
 
 /* Parts a minibatch of a conv net is cut into, whatever the thread count. */
@@ -101,6 +108,13 @@ typedef struct {
                         void *user);
     volatile sig_atomic_t *stop; /* polled between minibatches; non-zero stops */
     void *user;
+    /* Called before every epoch (1-based), while no thread reads the data:
+     * it may rewrite the training images (and their labels or sequences) in
+     * the arrays the data set views, e.g. compose them anew. It must depend
+     * on nothing but its arguments and its own state, so that any thread
+     * count trains on the same data; a status other than NN_OK (with err
+     * filled) ends the run with it. */
+    nn_status (*refresh)(size_t epoch, void *user, nn_error *err);
 } nn_train_hooks;
 
 typedef struct {

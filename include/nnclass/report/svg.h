@@ -134,4 +134,30 @@ nn_status nn_svg_code_map(nn_svg *s, const float *xy, const uint8_t *labels, siz
                           size_t n_classes, const char *const *names, const char *title,
                           const char *subtitle, nn_error *err);
 
+/* A digit of a number as a reader read it: its span in the image's
+ * columns (from .. to-1) and its probability. */
+typedef struct {
+    size_t from, to;
+    char digit;  /* '0'..'9' */
+    double prob;
+} nn_svg_digit;
+
+#define NN_SVG_MAX_DIGITS 32 /* digits drawn per number */
+
+/* One image of a number and its reading. */
+typedef struct {
+    const uint8_t *pixels;  /* rows * cols bytes, 0 background, 255 ink */
+    const char *caption;    /* where it came from (file, image), or NULL */
+    char number[NN_SVG_MAX_DIGITS + 1]; /* the reading, "" for none */
+    double confidence;      /* its probability */
+    size_t n_digits;
+    nn_svg_digit digits[NN_SVG_MAX_DIGITS]; /* left to right */
+} nn_svg_number;
+
+/* Draws n images of numbers (one a row), each with its digits' spans
+ * marked over it, each digit under its span with its probability, and the
+ * reading with its probability beside it. */
+nn_status nn_svg_numbers(nn_svg *s, const nn_svg_number *items, size_t n, size_t rows,
+                         size_t cols, const char *title, const char *subtitle, nn_error *err);
+
 #endif
