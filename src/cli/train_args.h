@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnclass/io/idx.h"
+#include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
 #include "nnclass/nn/train.h"
 
@@ -43,10 +45,23 @@ typedef struct {
     int optimizer_given, weight_decay_given, clip_given;
     int arch_given, activation_given;         /* --arch, --activation */
     const char *init;                         /* --init: the model to start from */
+    const char *calibrate;                    /* --calibrate: held-out digits, or NULL */
+    size_t reject_class;                      /* --reject-class K: K + 1; 0 when none */
+    float calibrate_accept;                   /* --calibrate-accept */
 } train_args;
 
 /* Trains the network a describes on its data and writes the model file;
  * returns the exit code. May adjust a (the batch to a small data set). */
 int cli_train_run(train_args *a);
+
+/* --calibrate: loads its images into *out, checking them against the
+ * data's geometry (rows x cols) and --reject-class against n_classes; the exit code of a printed error, or 0. */
+int cli_calibrate_load(const train_args *a, size_t rows, size_t cols, size_t n_classes,
+                       nn_images *out);
+
+/* --calibrate: scores the images with the trained net and stores the
+ * threshold in meta; the exit code of a printed error, or 0. */
+int cli_calibrate_model(const train_args *a, const nn_images *images, const nn_net *net,
+                        nn_model_meta *meta);
 
 #endif

@@ -264,6 +264,7 @@ typedef struct {
     size_t n_classes;
     progress prog;
     nn_model_meta init_meta; /* --init: what the model started from says */
+    nn_images calib;         /* --calibrate's digits */
 } train_job;
 
 /* The training files: --images and --labels, else the dataset's. */
@@ -499,6 +500,9 @@ static int save_model(const train_args *a, const train_job *j, const nn_net *net
     nn_model_meta meta;
     nn_error err = {{0}};
     model_meta(a, j, net, result, &meta);
+    int rc = cli_calibrate_model(a, &j->calib, net, &meta);
+    if (rc != CLI_OK)
+        return rc;
     /* A signal during the save removes the temporary file (signals.c). */
     nn_status st = nn_model_save(j->output, net, &meta, &err);
     return st == NN_OK ? CLI_OK : cli_fail(st, &err);
@@ -537,6 +541,8 @@ int cli_train_run(train_args *a)
     rc = load_data(a, &job);
     if (rc == CLI_OK)
         rc = build_net(a, &job, &net);
+    if (rc == CLI_OK)
+        rc = cli_calibrate_load(a, job.images.rows, job.images.cols, job.n_classes, &job.calib);
     if (rc == CLI_OK)
         rc = open_progress(a, &job, net);
     if (rc != CLI_OK)
@@ -578,5 +584,6 @@ done:
     nn_net_free(net);
     nn_images_free(&job.images);
     nn_labels_free(&job.labels);
+    nn_images_free(&job.calib);
     return rc;
 }
