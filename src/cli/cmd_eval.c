@@ -1,6 +1,7 @@
 /* cmd_eval.c - `nnclass eval`: accuracy, confusion matrix and per-class
  * metrics of a model on a labelled data set, as text, JSON or CSV. */
 #include "cli.h"
+#include "eval_keeper.h"
 #include "record.h"
 
 #include <getopt.h>
@@ -313,109 +314,6 @@ static void print_csv(cli_rec *r, const nn_confusion *c, double loss)
 
 /* --- the most confidently wrong images ------------------------------------- */
 
-typedef struct {
-    size_t index;      /* position of the image in its file */
-    size_t slot;       /* where its pixels are kept */
-    float confidence;  /* of the (wrong) predicted label */
-    uint8_t truth, predicted;
-} wrong_image;
-
-/* a ranks before b: more confident first, equal confidences in image order. */
-static int ranks_before(const wrong_image *a, const wrong_image *b)
-{
-    if (a->confidence != b->confidence)
-        return a->confidence > b->confidence;
-    return a->index < b->index;
-}
-
-static int by_rank(const void *pa, const void *pb)
-{
-    const wrong_image *a = pa, *b = pb;
-    return ranks_before(a, b) ? -1 : ranks_before(b, a) ? 1 : 0;
-}
-
-/* The n best-ranked wrong images seen so far and their pixels, kept during
- * the one pass over the images (so --errors works on pipes and FIFOs): a
- * heap whose root is the lowest-ranked, replaced when a better one comes.
- * Memory is n images whatever the size of the set. */
-typedef struct {
-    size_t n, len, cap, px;
-    size_t seen;     /* wrong images offered, kept or not */
-    wrong_image *heap;
-    uint8_t *pixels; /* cap * px bytes; heap[i]'s at heap[i].slot * px */
-} error_keeper;
-
-static void keeper_free(error_keeper *k)
-{
-    free(k->heap);
-    free(k->pixels);
-}
-
-static void sift_down(error_keeper *k, size_t i)
-{
-    for (;;) {
-        size_t worst = i, l = 2 * i + 1, r = l + 1;
-        if (l < k->len && ranks_before(&k->heap[worst], &k->heap[l]))
-            worst = l;
-        if (r < k->len && ranks_before(&k->heap[worst], &k->heap[r]))
-            worst = r;
-        if (worst == i)
-            return;
-        wrong_image t = k->heap[i];
-        k->heap[i] = k->heap[worst];
-        k->heap[worst] = t;
-        i = worst;
-    }
-}
-
-/* Offers a wrong image; returns -1 when out of memory. */
-static int keeper_offer(error_keeper *k, const wrong_image *w, const uint8_t *pixels)
-{
-    k->seen++;
-    if (k->len < k->n) {
-        if (k->len == k->cap) {
-            size_t cap = k->cap == 0 ? 16 : k->cap * 2;
-            if (cap > k->n)
-                cap = k->n;
-            wrong_image *h = realloc(k->heap, cap * sizeof *h);
-            if (h == NULL)
-                return -1;
-            k->heap = h;
-            uint8_t *p = realloc(k->pixels, cap * k->px);
-            if (p == NULL)
-                return -1;
-            k->pixels = p;
-            k->cap = cap;
-        }
-        size_t i = k->len++;
-        k->heap[i] = *w;
-        k->heap[i].slot = i;
-        memcpy(k->pixels + i * k->px, pixels, k->px);
-        while (i > 0 && ranks_before(&k->heap[(i - 1) / 2], &k->heap[i])) {
-            wrong_image t = k->heap[i];
-            k->heap[i] = k->heap[(i - 1) / 2];
-            k->heap[(i - 1) / 2] = t;
-            i = (i - 1) / 2;
-        }
-        return 0;
-    }
-    if (k->len == 0 || !ranks_before(w, &k->heap[0]))
-        return 0;
-    size_t slot = k->heap[0].slot;
-    k->heap[0] = *w;
-    k->heap[0].slot = slot;
-    memcpy(k->pixels + slot * k->px, pixels, k->px);
-    sift_down(k, 0);
-    return 0;
-}
-
-/* Puts the kept images in rank order (the heap is no longer one). */
-static void keeper_sort(error_keeper *k)
-{
-    if (k->len > 1)
-        qsort(k->heap, k->len, sizeof *k->heap, by_rank);
-}
-
 static void print_errors_text(const error_keeper *k, const nn_model_meta *meta)
 {
     char b1[32], b2[32];
@@ -504,7 +402,7 @@ static int keep_errors(error_keeper *keeper, const nn_dataset *data, size_t firs
         if (predicted[i] == data->labels[i])
             continue;
         wrong_image w = {first + i, 0, confidence[i], data->labels[i], predicted[i]};
-        if (keeper_offer(keeper, &w, data->pixels + i * data->n_in) != 0)
+        if (cli_keeper_offer(keeper, &w, data->pixels + i * data->n_in) != 0)
             return -1;
     }
     return 0;
@@ -707,7 +605,7 @@ static int evaluate(const eval_args *a, eval_job *j)
             cli_dataset_hint(a->dataset);
         return rc;
     }
-    keeper_sort(&j->keeper);
+    cli_keeper_sort(&j->keeper);
     return CLI_OK;
 }
 
@@ -790,7 +688,7 @@ int cmd_eval(int argc, char **argv)
         rc = draw_pictures(&a, &job);
     if (rc == CLI_OK)
         print_report(&a, &job, seconds); /* main checks standard output as it closes it */
-    keeper_free(&job.keeper);
+    cli_keeper_free(&job.keeper);
     nn_confusion_free(&job.conf);
     nn_net_free(job.net);
     nn_labels_free(&job.labels);
