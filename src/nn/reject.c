@@ -83,8 +83,9 @@ nn_status nn_reject_calibrate(nn_reject_calib *c, float *scores, size_t n, nn_er
                        (double)c->target);
     qsort(scores, n, sizeof scores[0], cmp_float);
     /* The k-th smallest score, k = ceil(target * n): at least that share
-     * lies at or below it (ties may accept a few more). */
-    size_t k = (size_t)ceil((double)c->target * (double)n - 1e-9);
+     * lies at or below it (ties may accept a few more). The margin absorbs
+     * the float target's rounding (0.995f is a hair above 0.995). */
+    size_t k = (size_t)ceil((double)c->target * (double)n - 1e-6 * (double)n);
     k = k < 1 ? 1 : k > n ? n : k;
     float t = scores[k - 1];
     size_t kept = 0;
