@@ -22,9 +22,10 @@ preprocessing finds no ink is left out and counted). The other files hold
                  direction turns smoothly at random, some with loops and
                  zigzags, pen widths 2 to 9 pixels
   big-writers    MNIST training digits as other writers' digits: shrunk
-                 to a 16x16 or 32x32 grid filling the box, often binarised,
-                 strokes thickened or thinned, slanted, then drawn blocky at
-                 64x64 (as small scanned digits are enlarged)
+                 to an 8x8, 12x12, 16x16 or 32x32 grid (filling the box or
+                 keeping the aspect), often binarised, strokes thickened,
+                 slanted, then enlarged to 64x64, mostly blocky (as small
+                 scanned digits are)
   noise          uniform, gaussian, salt-and-pepper noise, faint noise
                  with a little ink, blank and uniform grey images
   inverted       MNIST training digits, dark on light, as IDX is not inverted
@@ -138,7 +139,7 @@ def writer(rng, digit):
     if len(ys) == 0:
         return None
     box = a[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    grid = 16 if rng.random() < 0.6 else 32
+    grid = int(rng.choice([8, 12, 16, 16, 32]))
     if rng.random() < 0.5:  # stretched to fill the box, as some scanned sets are
         small = Image.fromarray(box).resize((grid, grid), Image.BILINEAR)
     else:
@@ -150,11 +151,14 @@ def writer(rng, digit):
                     ((grid - max(1, int(w * s))) // 2, (grid - max(1, int(h * s))) // 2))
     a = np.asarray(small).astype(np.float64)
     a = a * (255.0 / max(a.max(), 1.0))
-    if rng.random() < 0.6:
+    if rng.random() < 0.5:
         a = np.where(a > rng.uniform(60, 140), 255.0, 0.0)
+    elif grid <= 8:  # a few grey levels, as counts of a coarser grid give
+        a = np.round(a / 16.0) * 16.0
     pad = int(rng.integers(6, 14))
-    big = Image.fromarray(a.astype(np.uint8)).resize((SIDE - 2 * pad, SIDE - 2 * pad),
-                                                      Image.NEAREST)
+    up = Image.NEAREST if rng.random() < 0.7 else Image.BILINEAR
+    big = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).resize(
+        (SIDE - 2 * pad, SIDE - 2 * pad), up)
     page = Image.new("L", (SIDE, SIDE), 0)
     page.paste(big, (pad, pad))
     return 255 - np.asarray(page)
@@ -252,14 +256,25 @@ def main():
     ap.add_argument("--nnclass", help="the nnclass binary, to preprocess the big-* files")
     ap.add_argument("--data", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    "..", "data"))
+    ap.add_argument("--only", help="comma-separated materials to draw (default: all): "
+                    "letters, scribbles, writers, noise, inverted, cropped")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
-    rng = np.random.default_rng(a.seed)
+    want = set(a.only.split(",")) if a.only else None
     digits, labels = read_mnist(a.data, a.first_digit, a.digits)
-    pick = lambda: digits[rng.integers(0, len(digits), a.count)]
-    chosen = rng.integers(0, len(digits), a.count)
-    for name, big in (("letters", letters(rng, a.count)), ("scribbles", scribbles(rng, a.count)),
-                      ("writers", writers(rng, digits[chosen]))):
+    # Each material has its own generator, so that --only gives the same images.
+    rngs = {m: np.random.default_rng([a.seed, k]) for k, m in enumerate(
+        ("letters", "scribbles", "writers", "noise", "inverted", "cropped"))}
+    draw = lambda m: want is None or m in want
+    pick = lambda m: digits[rngs[m].integers(0, len(digits), a.count)]
+    chosen = rngs["writers"].integers(0, len(digits), a.count)
+    big_makers = {"letters": lambda: letters(rngs["letters"], a.count),
+                  "scribbles": lambda: scribbles(rngs["scribbles"], a.count),
+                  "writers": lambda: writers(rngs["writers"], digits[chosen])}
+    for name, make in big_makers.items():
+        if not draw(name):
+            continue
+        big = make()
         write_idx(os.path.join(a.out, "big-" + name + ".idx"), big)
         if a.nnclass:
             kept = preprocess(a.nnclass, big, os.path.join(a.out, name + ".idx"))
@@ -267,10 +282,12 @@ def main():
                   file=sys.stderr)
             if name == "writers":
                 write_labels(os.path.join(a.out, "writers-labels.idx"), labels[chosen][kept])
-    write_idx(os.path.join(a.out, "noise.idx"), noise(rng, a.count))
-    write_idx(os.path.join(a.out, "inverted.idx"), 255 - pick())
-    write_idx(os.path.join(a.out, "cropped.idx"), cropped(rng, pick()))
-
+    if draw("noise"):
+        write_idx(os.path.join(a.out, "noise.idx"), noise(rngs["noise"], a.count))
+    if draw("inverted"):
+        write_idx(os.path.join(a.out, "inverted.idx"), 255 - pick("inverted"))
+    if draw("cropped"):
+        write_idx(os.path.join(a.out, "cropped.idx"), cropped(rngs["cropped"], pick("cropped")))
 
 if __name__ == "__main__":
     main()
