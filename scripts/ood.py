@@ -217,6 +217,18 @@ def cropped(rng, digits):
 def preprocess(nnclass, big, out):
     """big (n, 64, 64) through the image preprocessing into the IDX file out;
     images without ink are dropped. Returns the indices of the images kept."""
+    kept, index = [], []
+    for first in range(0, len(big), 500):  # blocks: a drop reruns one block only
+        part = out + ".block"
+        got = preprocess_block(nnclass, big[first:first + 500], part)
+        kept.append(np.fromfile(part, np.uint8)[16:].reshape(-1, 28, 28))
+        index.extend(first + k for k in got)
+        os.remove(part)
+    write_idx(out, np.concatenate(kept) if kept else np.zeros((0, 28, 28), np.uint8))
+    return index
+
+
+def preprocess_block(nnclass, big, out):
     tmp_in, kept, index, pos = out + ".in", [], [], 0
     while len(big) > 0:
         write_idx(tmp_in, big)

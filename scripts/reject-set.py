@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
-"""Builds the training set of the reject model (data/models/mnist-reject.nnc)
-from MNIST training digits and the material of scripts/ood.py.
+"""Builds the training set of a reject model (data/models/mnist-reject.nnc):
+MNIST training digits and digits of other writers with their labels 0-9,
+and images that are not digits with label 10.
 
-  reject-set.py MNIST_DIR FASHION_DIR OOD_DIR OUT_PREFIX
+  reject-set.py --mnist DIR --fashion DIR [--digits IMAGES:LABELS]...
+                [--others IMAGES]... OUT_PREFIX
 
 OUT_PREFIX-images.idx, OUT_PREFIX-labels.idx (raw IDX): MNIST training
-digits 0..49,999 and OOD_DIR/writers.idx with their labels 0-9; with label
-10 ("not a digit"): OOD_DIR's letters, scribbles, noise, inverted and
-cropped images and the first 20,000 Fashion-MNIST training images. Also
-OUT_PREFIX-calib-images.idx: MNIST training digits 50,000..54,999, never
-trained on, on which `nnclass train --calibrate` sets the threshold.
+digits 0..49,999, each --digits file with its labels, each --others file
+with label 10, and the first 20,000 Fashion-MNIST training images with
+label 10. OUT_PREFIX-calib-images.idx: MNIST training digits
+50,000..54,999, never trained on, on which `nnclass train --calibrate` sets
+the threshold. Files may be gzipped.
 Needs Python 3 with numpy (Debian: python3-numpy).
 """
+import argparse
 import gzip
 import struct
 import sys
@@ -21,8 +24,7 @@ import numpy as np
 
 def idx(path):
     raw = (gzip.open if path.endswith(".gz") else open)(path, "rb").read()
-    magic = struct.unpack(">I", raw[:4])[0]
-    nd = magic & 0xFF
+    nd = struct.unpack(">I", raw[:4])[0] & 0xFF
     dims = struct.unpack(">" + "I" * nd, raw[4:4 + 4 * nd])
     return np.frombuffer(raw[4 + 4 * nd:], np.uint8).reshape(dims)
 
@@ -34,18 +36,26 @@ def write(path, a):
         f.write(a.tobytes())
 
 
-mnist, fashion, ood, out = sys.argv[1:5]
-pix = idx(f"{mnist}/train-images-idx3-ubyte.gz")
-lab = idx(f"{mnist}/train-labels-idx1-ubyte.gz")
-images = [pix[:50000], idx(f"{ood}/writers.idx")]
-labels = [lab[:50000], idx(f"{ood}/writers-labels.idx")]
-others = [idx(f"{ood}/{m}.idx") for m in ("letters", "scribbles", "noise", "inverted", "cropped")]
-others.append(idx(f"{fashion}/train-images-idx3-ubyte.gz")[:20000])
+ap = argparse.ArgumentParser()
+ap.add_argument("out")
+ap.add_argument("--mnist", required=True)
+ap.add_argument("--fashion", required=True)
+ap.add_argument("--digits", action="append", default=[])
+ap.add_argument("--others", action="append", default=[])
+a = ap.parse_args()
+pix = idx(f"{a.mnist}/train-images-idx3-ubyte.gz")
+lab = idx(f"{a.mnist}/train-labels-idx1-ubyte.gz")
+images, labels = [pix[:50000]], [lab[:50000]]
+for pair in a.digits:
+    im, lb = pair.split(":")
+    images.append(idx(im))
+    labels.append(idx(lb))
+others = [idx(f) for f in a.others] + [idx(f"{a.fashion}/train-images-idx3-ubyte.gz")[:20000]]
 for o in others:
     images.append(o)
     labels.append(np.full(len(o), 10, np.uint8))
-write(out + "-images.idx", np.concatenate(images))
-write(out + "-labels.idx", np.concatenate(labels))
-write(out + "-calib-images.idx", pix[50000:55000])
+write(a.out + "-images.idx", np.concatenate(images))
+write(a.out + "-labels.idx", np.concatenate(labels))
+write(a.out + "-calib-images.idx", pix[50000:55000])
 print(f"{sum(len(l) for l in labels)} images, {sum(len(o) for o in others)} not digits",
       file=sys.stderr)
