@@ -11,7 +11,9 @@ digits 0..49,999, each --digits file with its labels, each --others file
 with label 10, and the first 20,000 Fashion-MNIST training images with
 label 10. OUT_PREFIX-calib-images.idx: MNIST training digits
 50,000..54,999, never trained on, on which `nnclass train --calibrate` sets
-the threshold. Files may be gzipped.
+the threshold. Files may be gzipped. With --val-out DIR, also DIR/digits.idx
+(MNIST training digits 55,000..59,999) and DIR/fashion.idx (the first 3,000
+Fashion-MNIST test images), for scripts/reject-measure.py.
 Needs Python 3 with numpy (Debian: python3-numpy).
 """
 import argparse
@@ -42,6 +44,7 @@ ap.add_argument("--mnist", required=True)
 ap.add_argument("--fashion", required=True)
 ap.add_argument("--digits", action="append", default=[])
 ap.add_argument("--others", action="append", default=[])
+ap.add_argument("--val-out", default=None)
 a = ap.parse_args()
 pix = idx(f"{a.mnist}/train-images-idx3-ubyte.gz")
 lab = idx(f"{a.mnist}/train-labels-idx1-ubyte.gz")
@@ -57,5 +60,8 @@ for o in others:
 write(a.out + "-images.idx", np.concatenate(images))
 write(a.out + "-labels.idx", np.concatenate(labels))
 write(a.out + "-calib-images.idx", pix[50000:55000])
+if a.val_out:
+    write(f"{a.val_out}/digits.idx", pix[55000:60000])
+    write(f"{a.val_out}/fashion.idx", idx(f"{a.fashion}/t10k-images-idx3-ubyte.gz")[:3000])
 print(f"{sum(len(l) for l in labels)} images, {sum(len(o) for o in others)} not digits",
       file=sys.stderr)

@@ -73,8 +73,10 @@ int cli_judge_open(const cli_reject_opts *o, const char *data_dir, const nn_net 
     }
     if (rc == CLI_OK)
         rc = open_workspace(j, max_batch);
-    if (rc != CLI_OK)
+    if (rc != CLI_OK) {
+        cli_judge_close(j);
         return rc;
+    }
     if (m->has_calibration) {
         j->calib = m->calibration;
     } else if (o->threshold_given) { /* any classifier: 1 - its confidence */
@@ -83,6 +85,7 @@ int cli_judge_open(const cli_reject_opts *o, const char *data_dir, const nn_net 
     } else {
         cli_error("%s: no reject calibration stored in the model (train it with "
                   "--calibrate, or give --reject-threshold)", j->path);
+        cli_judge_close(j);
         return CLI_EXIT_DATA;
     }
     if (o->threshold_given)
