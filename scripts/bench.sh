@@ -577,6 +577,24 @@ EOF
     fi
 elif [ -n "$rest" ]; then
     log "read skipped: needs $read_model, python3-numpy and python3-pil"
+# --- 3h. predict --reject against plain predict --------------------------------------
+# The same inputs and classifier with and without the judge (the shipped
+# mnist-reject): the 10k test images (.gz, the default model mnist) and the
+# PNG files of 3f (the default model for images, mnist-cnn).
+rj_gz_s="" rj_gz_plain="" rj_png_s=""
+if [ -n "$rest" ] && [ -f "$root/data/models/mnist-reject.nnc" ]; then
+    t10k="$data/t10k-images-idx3-ubyte.gz"
+    lines=$("$nnclass" predict --reject "$t10k" 2>/dev/null | wc -l) || true
+    [ "$lines" -eq 10000 ] || fail "predict --reject printed $lines lines for 10000 images"
+    rj_gz_plain=$(median_wall "$nnclass" predict "$t10k") || { fail "predict 10k"; rj_gz_plain=""; }
+    rj_gz_s=$(median_wall "$nnclass" predict --reject "$t10k") ||
+        { fail "predict --reject 10k"; rj_gz_s=""; }
+    log "predict 10k .gz: median ${rj_gz_plain:-?} s; with --reject ${rj_gz_s:-?} s"
+    if [ -n "$img_pred_s" ]; then
+        rj_png_s=$(median_wall "$nnclass" predict --reject "${img_files[@]}") ||
+            { fail "predict --reject on PNG files"; rj_png_s=""; }
+        log "predict --reject on $img_pred_n PNG files: median ${rj_png_s:-?} s"
+    fi
 fi
 
 # --- 4. the table ---------------------------------------------------------------------
@@ -740,6 +758,19 @@ if [ -n "$read_s" ]; then
     r=$(calc "$read_n / $read_s")
     row "read 1000 PNG numbers" "$(fmt %.0f "$r")/s ($(fmt %.2f "$read_s") s)" "1 core" "$na" \
         ">= 200/s" "$(met "$r >= 200")"
+fi
+
+# predict --reject: throughput as a share of plain predict's on the same input
+if [ -n "$rj_gz_s" ] && [ -n "$rj_gz_plain" ]; then
+    r=$(calc "$rj_gz_plain / $rj_gz_s")
+    row "predict --reject 10k .gz" "$(fmt %.0f "$(calc "10000 / $rj_gz_s")") img/s" \
+        "plain $(fmt %.0f "$(calc "10000 / $rj_gz_plain")") img/s" "$(pct "$r")" ">= 50%" \
+        "$(met "$r >= 0.5")"
+fi
+if [ -n "$rj_png_s" ] && [ -n "$img_pred_s" ]; then
+    r=$(calc "$img_pred_s / $rj_png_s")
+    row "predict --reject 1000 PNG" "$(fmt %.2f "$rj_png_s") s" "plain $(fmt %.2f "$img_pred_s") s" \
+        "$(pct "$r")" ">= 50%" "$(met "$r >= 0.5")"
 fi
 
 # machine

@@ -314,6 +314,7 @@ typedef struct {
     cli_preprocess preprocess;
     nn_invert invert;
     uint64_t max_pixels;
+    int no_ink_blank; /* an image without ink becomes all 0 instead of an error */
 } cli_image_opts;
 
 /* getopt codes of the three options, for the commands' option tables. */
@@ -355,6 +356,7 @@ typedef struct {
     size_t raw_rows, raw_cols, index;
     nn_invert invert;
     cli_preprocess preprocess; /* of image files */
+    int no_ink_blank;          /* as in cli_image_opts */
 } cli_input;
 
 /* Opens path ("-" = stdin): IDX or image files, told by the first bytes.

@@ -3,6 +3,7 @@
 #include "cli.h"
 #include "eval_errors.h"
 #include "eval_numbers.h"
+#include "eval_reject.h"
 #include "record.h"
 
 #include <getopt.h>
@@ -35,6 +36,7 @@ typedef struct {
     size_t threads;
     size_t max_input_mb;
     cli_image_opts image;
+    cli_reject_opts reject;
 } eval_args;
 
 static void usage(FILE *out)
@@ -71,6 +73,9 @@ static void usage(FILE *out)
           "  -q, --quiet          no progress bar (drawn on a terminal for large inputs)\n"
           "  --max-input-mb N     refuse label files declaring more than N MiB (default 1024)\n"
           CLI_IMAGE_HELP
+          CLI_REJECT_HELP
+          "                       (eval: the acceptance rate, the accuracy on the\n"
+          "                       accepted images, a column of rejections; text or json)\n"
           "  -h, --help           show this help and exit\n",
           out);
 }
@@ -97,6 +102,7 @@ static const struct option long_options[] = {
     CLI_IMAGE_LONG_OPTIONS,
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
+    CLI_REJECT_LONG_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
@@ -135,6 +141,9 @@ static int parse_option(int c, void *args)
     case CLI_OPT_PREPROCESS:
     case CLI_OPT_INVERT:
     case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
+    case CLI_OPT_REJECT:
+    case CLI_OPT_REJECT_MODEL:
+    case CLI_OPT_REJECT_THRESHOLD: bad = cli_parse_reject_option(c, optarg, &a->reject); break;
     case 'q': a->quiet = 1; break;
     }
     return bad;
@@ -153,9 +162,10 @@ static int check_combinations(eval_args *a)
     if (a->images != NULL && a->split_given)
         return cli_usage_error("eval", "--split picks a dataset's split; it does not go "
                                "with --images/--labels");
-    if (a->format == FORMAT_CSV && a->errors > 0)
-        return cli_usage_error("eval", "--errors does not go with --format csv (one table); "
-                               "use --format json or text");
+    if (a->format == FORMAT_CSV && (a->errors > 0 || a->reject.on))
+        return cli_usage_error("eval", "%s does not go with --format csv (one table); "
+                               "use --format json or text", a->reject.on ? "--reject" : "--errors");
+    a->image.no_ink_blank = a->reject.on; /* a blank image is a rejection, not an error */
     if (a->images == NULL && a->dataset == NULL)
         a->dataset = "mnist";
     if (a->count > 0 && a->images != NULL)
@@ -375,7 +385,7 @@ typedef struct {
  * paths, for messages. */
 static nn_status eval_chunk(nn_evaluator *ev, const nn_dataset *chunk, size_t done,
                             nn_confusion *conf, cli_error_keeper *keeper, recon_tally *recon,
-                            const char *const names[2], nn_error *err)
+                            cli_reject_tally *rt, const char *const names[2], nn_error *err)
 {
     uint8_t predicted[EVAL_CHUNK_IMAGES];
     float confidence[EVAL_CHUNK_IMAGES];
@@ -390,6 +400,8 @@ static nn_status eval_chunk(nn_evaluator *ev, const nn_dataset *chunk, size_t do
         recon->count += chunk->count;
     else if (cli_keep_errors(keeper, chunk, done, predicted, confidence) != 0)
         return nn_fail(err, NN_E_NOMEM, "%s: out of memory", names[1]);
+    else if (rt != NULL && cli_reject_tally_add(rt, chunk, predicted) != 0)
+        return NN_E_NUMERIC; /* printed */
     return NN_OK;
 }
 
@@ -404,7 +416,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
                                  const cli_image_opts *o, const char *labels_path,
                                  const nn_labels *labels, nn_confusion *conf,
                                  cli_error_keeper *keeper, cli_bar *bar, recon_tally *recon,
-                                 nn_error *err)
+                                 cli_reject_tally *rt, nn_error *err)
 {
     cli_input in;
     nn_dataset whole = {0};
@@ -436,7 +448,7 @@ static nn_status evaluate_stream(const nn_net *net, const nn_model_meta *meta,
         nn_dataset chunk = nn_dataset_view(buf, whole.labels + done, got, whole.rows,
                                            whole.cols, whole.n_classes);
         const char *names[2] = {model_path, images_path};
-        st = eval_chunk(ev, &chunk, done, conf, keeper, recon, names, err);
+        st = eval_chunk(ev, &chunk, done, conf, keeper, recon, rt, names, err);
         done += got;
         if (st == NN_OK && whole.count >= CLI_BAR_MIN_IMAGES) {
             double t = cli_bar_elapsed(bar), rate = t > 0 ? (double)done / t : -1;
@@ -466,6 +478,8 @@ typedef struct {
     int reader; /* the model reads numbers: eval_numbers.c reported */
     recon_tally tally;
     double t0;
+    cli_reject_tally *rt; /* --reject: &rt_store */
+    cli_reject_tally rt_store;
 } eval_job;
 
 /* The model and the labelled images: --images and --labels, else the
@@ -536,6 +550,15 @@ static int evaluate(const eval_args *a, eval_job *j)
         return cli_usage_error("eval", "%s: an autoencoder has no confusion matrix or wrong "
                                "images (--plot, --plot-errors, --errors); see reconstruct",
                                j->model_path);
+    if (a->reject.on) {
+        j->rt = &j->rt_store;
+        int rc = j->recon ? cli_usage_error("eval", "--reject: %s is an autoencoder",
+                                            j->model_path)
+                          : cli_reject_tally_open(j->rt, &a->reject, a->data_dir, j->net,
+                                                  &j->meta, j->model_path, EVAL_CHUNK_IMAGES);
+        if (rc != CLI_OK)
+            return rc;
+    }
     uint64_t cap = (uint64_t)a->max_input_mb << 20;
     st = nn_idx_load_labels(j->labels_path, cap, &j->labels, &err);
     j->keeper.n = a->errors;
@@ -544,7 +567,9 @@ static int evaluate(const eval_args *a, eval_job *j)
     if (st == NN_OK)
         st = evaluate_stream(j->net, &j->meta, j->model_path, j->images_path, &a->image,
                              j->labels_path, &j->labels, &j->conf, &j->keeper, &bar,
-                             j->recon ? &j->tally : NULL, &err);
+                             j->recon ? &j->tally : NULL, j->rt, &err);
+    if (st == NN_E_NUMERIC && err.msg[0] == '\0')
+        return CLI_EXIT_DATA; /* the judge's failure, printed */
     if (st != NN_OK) {
         int rc = cli_fail(st, &err);
         if (st == NN_E_IO)
@@ -596,6 +621,8 @@ static void print_report(const eval_args *a, const eval_job *j, double seconds)
         print_text(&j->conf, loss, &j->meta, j->model_path, j->images_path, seconds);
         if (a->errors > 0)
             cli_print_errors_text(&j->keeper, &j->meta);
+        if (j->rt != NULL)
+            cli_reject_tally_text(j->rt);
         break;
     case FORMAT_JSON:
         cli_rec_init(&rec, stdout, CLI_REC_JSON);
@@ -603,6 +630,8 @@ static void print_report(const eval_args *a, const eval_job *j, double seconds)
                    seconds);
         if (a->errors > 0)
             cli_print_errors_json(&rec, &j->keeper, &j->meta);
+        if (j->rt != NULL)
+            cli_reject_tally_json(j->rt, &rec);
         cli_rec_end(&rec);
         break;
     case FORMAT_CSV:
@@ -637,6 +666,8 @@ int cmd_eval(int argc, char **argv)
         print_report(&a, &job, seconds); /* main checks standard output as it closes it */
     cli_keeper_free(&job.keeper);
     nn_confusion_free(&job.conf);
+    if (job.rt != NULL)
+        cli_reject_tally_free(job.rt);
     nn_net_free(job.net);
     nn_labels_free(&job.labels);
     return rc;

@@ -144,6 +144,42 @@ static void put_provenance_json(cli_rec *r, const nn_model_meta *meta)
     cli_rec_str(r, "labels_crc32", crc);
 }
 
+/* The threshold of predict --reject, when the file stores one. */
+static void print_calibration_text(const nn_model_meta *meta)
+{
+    const nn_reject_calib *c = &meta->calibration;
+    if (!meta->has_calibration) {
+        printf("reject        no calibration stored\n");
+        return;
+    }
+    if (c->score == NN_SCORE_REJECT_CLASS)
+        printf("reject        novelty = probability of class %u", c->reject_class);
+    else
+        printf("reject        novelty = 1 - the largest probability");
+    printf(", threshold %.6f\n              (accepted %.2f %% of %u held-out digits, "
+           "target %.2f %%)\n", (double)c->threshold, 100.0 * c->accepted, c->count,
+           100.0 * c->target);
+}
+
+/* The same as a JSON member: null when not stored. */
+static void put_calibration_json(cli_rec *r, const nn_model_meta *meta)
+{
+    const nn_reject_calib *c = &meta->calibration;
+    if (!meta->has_calibration) {
+        cli_rec_null(r, "reject_calibration");
+        return;
+    }
+    cli_rec_object(r, "reject_calibration");
+    cli_rec_str(r, "score", c->score == NN_SCORE_REJECT_CLASS ? "reject_class" : "confidence");
+    if (c->score == NN_SCORE_REJECT_CLASS)
+        cli_rec_size(r, "reject_class", c->reject_class);
+    cli_rec_fixed(r, "threshold", c->threshold, 6);
+    cli_rec_fixed(r, "target", c->target, 6);
+    cli_rec_fixed(r, "accepted", c->accepted, 6);
+    cli_rec_size(r, "images", c->count);
+    cli_rec_close(r);
+}
+
 /* role: the files the model answers when no --model is named, or NULL. */
 static void print_text(const char *path, size_t bytes, const nn_net *net,
                        const nn_model_meta *meta, const char *role)
@@ -202,6 +238,7 @@ static void print_text(const char *path, size_t bytes, const nn_net *net,
     else
         printf("validation    none (trained without a held-out set)\n");
     print_provenance_text(meta);
+    print_calibration_text(meta);
 }
 
 static void print_json(const char *path, size_t bytes, const nn_net *net,
@@ -250,6 +287,7 @@ static void print_json(const char *path, size_t bytes, const nn_net *net,
     else
         cli_rec_null(r, "val_accuracy");
     put_provenance_json(r, meta);
+    put_calibration_json(r, meta);
     cli_rec_end(r);
 }
 

@@ -3,6 +3,7 @@
  * input order. Memory does not grow with the number of images: images are
  * read, classified and printed in chunks. */
 #include "cli.h"
+#include "judge.h"
 #include "record.h"
 
 #include <errno.h>
@@ -46,6 +47,7 @@ typedef struct {
     int quiet;
     const char *files_from; /* a list of FILEs, or NULL */
     int null_names;         /* -0: its names end with NUL, not newline */
+    cli_reject_opts reject; /* --reject and its two options */
 } predict_args;
 
 static void usage(FILE *out)
@@ -94,6 +96,10 @@ static void usage(FILE *out)
           "                       line\n"
           "  --threads N          BLAS threads (default 1)\n"
           CLI_IMAGE_HELP
+          CLI_REJECT_HELP
+          "                       (in JSON a \"novelty\" score and \"rejected\"; in CSV\n"
+          "                       the columns novelty and rejected; an image without\n"
+          "                       ink is a rejected line, not an error)\n"
           "  --save-input FILE    also write the 28x28 images classified (after\n"
           "                       preprocessing), in input order, as a raw IDX file\n"
           "                       (not written when a file fails)\n"
@@ -126,6 +132,7 @@ static const struct option long_options[] = {
     {"offset", required_argument, NULL, OPT_OFFSET},
     {"files-from", required_argument, NULL, OPT_FILES_FROM},
     {"null", no_argument, NULL, '0'},
+    CLI_REJECT_LONG_OPTIONS,
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -160,6 +167,9 @@ static int parse_option(int c, void *args)
     case 'q': a->quiet = 1; break;
     case OPT_FILES_FROM: a->files_from = optarg; break;
     case '0': a->null_names = 1; break;
+    case CLI_OPT_REJECT:
+    case CLI_OPT_REJECT_MODEL:
+    case CLI_OPT_REJECT_THRESHOLD: bad = cli_parse_reject_option(c, optarg, &a->reject); break;
     }
     return bad;
 }
@@ -187,6 +197,7 @@ static int parse_args(int argc, char **argv, predict_args *a)
         return cli_usage_error("predict", "--split goes with --dataset");
     if (a->split == NULL)
         a->split = "test";
+    a->image.no_ink_blank = a->reject.on; /* a blank image is a rejection, not an error */
     return -1;
 }
 
@@ -234,6 +245,10 @@ static void print_header(const printer *p)
             snprintf(name, sizeof name, "p_%zu", k);
             cli_rec_str(r, NULL, name);
         }
+    if (p->args->reject.on) {
+        cli_rec_str(r, NULL, "novelty");
+        cli_rec_str(r, NULL, "rejected");
+    }
     cli_rec_str(r, NULL, "error");
     cli_rec_end(r);
 }
@@ -265,7 +280,8 @@ static void put_prob(const printer *p, const char *key, float v)
 
 /* One image's record: its label and confidence, then in TSV and CSV the
  * other top labels flat, in JSON all of them as "top". */
-static void print_line(const printer *p, const char *file, size_t index, const float *probs)
+static void print_line(const printer *p, const char *file, size_t index, const float *probs,
+                       float novelty, int rejected)
 {
     const predict_args *a = p->args;
     cli_rec *r = p->rec;
@@ -280,7 +296,9 @@ static void print_line(const printer *p, const char *file, size_t index, const f
     if (json) /* which model answered: every record stands on its own */
         cli_rec_str(r, "model", p->model_path);
     for (size_t t = 0; t < (json ? 1 : a->top); t++) {
-        cli_rec_str(r, "label", cli_class_name(p->meta, best[t], buf, sizeof buf));
+        /* a rejected image's label is '?'; its confidence stays the classifier's */
+        cli_rec_str(r, "label", t == 0 && rejected ? "?"
+                                : cli_class_name(p->meta, best[t], buf, sizeof buf));
         put_prob(p, "confidence", probs[best[t]]);
     }
     if (json && a->top > 1) {
@@ -298,6 +316,10 @@ static void print_line(const printer *p, const char *file, size_t index, const f
         for (size_t k = 0; k < p->n_classes; k++)
             put_prob(p, NULL, probs[k]);
         cli_rec_close(r);
+    }
+    if (a->reject.on && a->format != FORMAT_TSV) {
+        cli_rec_fixed(r, "novelty", novelty, 6);
+        cli_rec_bool(r, "rejected", rejected);
     }
     if (a->format == FORMAT_CSV)
         cli_rec_null(r, "error");
@@ -317,7 +339,7 @@ static void print_failure(const printer *p, const char *file, const char *messag
     cli_rec_begin(r);
     cli_rec_str(r, "file", file);
     if (a->format == FORMAT_CSV) {
-        size_t empty = 1 + 2 * a->top + (a->probs ? p->n_classes : 0);
+        size_t empty = 1 + 2 * a->top + (a->probs ? p->n_classes : 0) + (a->reject.on ? 2 : 0);
         for (size_t i = 0; i < empty; i++)
             cli_rec_null(r, NULL);
     }
@@ -338,6 +360,8 @@ typedef struct {
     cli_bar *bar;
     size_t *n_files; /* image files classified (not IDX images) */
     size_t *n_low;   /* of which with a confidence below LOW_CONFIDENCE */
+    cli_judge *judge; /* --reject, or NULL */
+    float *scores;   /* chunk novelty scores, with a judge */
 } classifier;
 
 /* The bar of a file of total images (drawn for large inputs only). */
@@ -374,8 +398,14 @@ static int classify_chunk(const classifier *cl, const printer *pr, const cli_inp
                   "probability", pr->model_path, *index + bad / n_out, in->name);
         return -2;
     }
+    if (cl->judge != NULL &&
+        cli_judge_scores(cl->judge, cl->inputs, cl->pixels, in->rows * in->cols, n, probs, n_out,
+                         cl->scores) != 0)
+        return -2;
     for (size_t i = 0; i < n; i++) {
-        print_line(pr, file, (*index)++, probs + i * n_out);
+        float novelty = cl->judge != NULL ? cl->scores[i] : 0.0f;
+        int rejected = cl->judge != NULL && nn_reject_rejected(novelty, cl->judge->calib.threshold);
+        print_line(pr, file, (*index)++, probs + i * n_out, novelty, rejected);
         if (in->stream == NULL) { /* an image file */
             float best = 0.0f;
             for (size_t k = 0; k < n_out; k++)
@@ -514,8 +544,9 @@ static int classifier_open(classifier *cl, const nn_net *net, const nn_model_met
     cl->chunk = nn_net_batch_for(net, CHUNK_BYTES, CHUNK_IMAGES);
     cl->pixels = malloc(cl->chunk * nn_net_size(net, 0));
     cl->inputs = malloc(cl->chunk * nn_net_size(net, 0) * sizeof(float));
+    cl->scores = malloc(cl->chunk * sizeof(float));
     st = nn_workspace_create_forward(net, cl->chunk, &cl->ws, &err);
-    if (st == NN_OK && (cl->pixels == NULL || cl->inputs == NULL))
+    if (st == NN_OK && (cl->pixels == NULL || cl->inputs == NULL || cl->scores == NULL))
         st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", model_path);
     return st == NN_OK ? CLI_OK : cli_fail(st, &err);
 }
@@ -526,6 +557,9 @@ static void classifier_close(classifier *cl)
     nn_workspace_free(cl->ws);
     free(cl->pixels);
     free(cl->inputs);
+    free(cl->scores);
+    if (cl->judge != NULL)
+        cli_judge_close(cl->judge);
 }
 
 /* Lines go out as they come on a terminal, in large blocks elsewhere. */
@@ -623,6 +657,11 @@ static int classify_all(const predict_args *a, cli_names *names, const nn_net *n
                              a->top, meta->n_classes);
     else
         rc = classifier_open(&cl, net, meta, model_path, save_target);
+    cli_judge judge;
+    if (rc == CLI_OK && a->reject.on) {
+        rc = cli_judge_open(&a->reject, a->data_dir, net, meta, model_path, cl.chunk, &judge);
+        cl.judge = rc == CLI_OK ? &judge : NULL;
+    }
     if (rc == CLI_OK) {
         set_stdout_buffering(a->line_buffered);
         static const cli_rec_format formats[] = {CLI_REC_TSV, CLI_REC_CSV, CLI_REC_JSON};

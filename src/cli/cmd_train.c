@@ -186,6 +186,13 @@ static void usage_training(FILE *out)
         "                       it is larger (default 0: never)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
         "                       and keep the best epoch (default %zu: none)\n"
+        "Rejection (predict --reject):\n"
+        "  --calibrate FILE     IDX images of digits held out of the training data:\n"
+        "                       store in the model the novelty threshold that accepts\n"
+        "                       the share --calibrate-accept of them\n"
+        "  --calibrate-accept P share of the FILE's digits to accept (default %g)\n"
+        "  --reject-class K     class K means \"not a digit\": the novelty score is its\n"
+        "                       probability (default: 1 - the largest probability)\n"
         "Output:\n"
         "  -o, --output FILE    model file to write (default model.nnc); it must be a\n"
         "                       regular file or a new name; a symbolic link is followed\n"
@@ -203,7 +210,8 @@ static void usage_training(FILE *out)
         d.batch, (double)d.lr, nn_optimizer_name(d.optimizer), (double)d.momentum,
         (double)d.weight_decay, nn_lr_schedule_name(d.schedule),
         (unsigned long long)d.seed, cli_free_cpus(), cli_usable_cpus(), NN_MAX_AUGMENT,
-        (double)MLP_DISTORT.elastic, (double)(1 - MLP_DISTORT.keep), d.val_count);
+        (double)MLP_DISTORT.elastic, (double)(1 - MLP_DISTORT.keep), d.val_count,
+        NN_REJECT_DEFAULT_ACCEPT);
 }
 
 enum {
@@ -211,7 +219,8 @@ enum {
     OPT_ACTIVATION, OPT_EPOCHS, OPT_BATCH, OPT_LR, OPT_OPTIMIZER, OPT_MOMENTUM,
     OPT_WEIGHT_DECAY, OPT_SCHEDULE, OPT_SEED, OPT_THREADS, OPT_VAL, OPT_LOG, OPT_PLOT, OPT_MAX_INPUT,
     OPT_ARCH, OPT_AUGMENT, OPT_CLASSES, OPT_CLIP_NORM, OPT_INIT, OPT_ELASTIC, OPT_AFFINE,
-    OPT_STROKE, OPT_BLUR, OPT_SHARE, OPT_NUMBERS, OPT_EPOCH_SIZE,
+    OPT_STROKE, OPT_BLUR, OPT_SHARE, OPT_NUMBERS, OPT_EPOCH_SIZE, OPT_CALIBRATE,
+    OPT_REJECT_CLASS, OPT_CALIBRATE_ACCEPT,
 };
 
 static const struct option long_options[] = {
@@ -245,6 +254,9 @@ static const struct option long_options[] = {
     {"seed", required_argument, NULL, OPT_SEED},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"val", required_argument, NULL, OPT_VAL},
+    {"calibrate", required_argument, NULL, OPT_CALIBRATE},
+    {"reject-class", required_argument, NULL, OPT_REJECT_CLASS},
+    {"calibrate-accept", required_argument, NULL, OPT_CALIBRATE_ACCEPT},
     {"output", required_argument, NULL, 'o'},
     {"quiet", no_argument, NULL, 'q'},
     {"log", required_argument, NULL, OPT_LOG},
@@ -408,6 +420,14 @@ static int parse_option(int c, void *args)
     case 'q': a->quiet = 1; break;
     case OPT_LOG: a->log_path = optarg; break;
     case OPT_PLOT: a->plot = optarg; break; /* an empty name is refused with the outputs */
+    case OPT_CALIBRATE: a->calibrate = optarg; break;
+    case OPT_REJECT_CLASS:
+        bad = cli_parse_size("--reject-class", optarg, 0, NN_MAX_CLASSES - 1, &a->reject_class);
+        a->reject_class++;
+        break;
+    case OPT_CALIBRATE_ACCEPT:
+        bad = cli_parse_float("--calibrate-accept", optarg, 0.5, 1.0, &a->calibrate_accept);
+        break;
     default: bad = parse_training_option(c, a); break;
     }
     return bad;
@@ -458,6 +478,9 @@ static int check_combinations(train_args *a)
         return cli_usage_error("train", "%s: the perceptron (--activation step) learns by the "
                                "perceptron rule, which has no optimizer, momentum or weight "
                                "decay", a->optimizer_flag);
+    if (a->calibrate == NULL && (a->reject_class > 0 || a->calibrate_accept > 0))
+        return cli_usage_error("train", "%s goes with --calibrate",
+                               a->reject_class > 0 ? "--reject-class" : "--calibrate-accept");
     int rc = check_numbers_options(a);
     if (rc >= 0)
         return rc;

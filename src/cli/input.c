@@ -43,6 +43,17 @@ void cli_image_opts_init(cli_image_opts *o)
     o->preprocess = CLI_PRE_DEFAULT;
     o->invert = NN_INVERT_AUTO;
     o->max_pixels = NN_IMAGE_DEFAULT_MAX_PIXELS;
+    o->no_ink_blank = 0;
+}
+
+/* A preprocessing that found no ink (its only NN_E_FORMAT): a blank image
+ * when the command asked for that (--reject). */
+static nn_status blank_if_asked(const cli_input *in, nn_status st, uint8_t *image)
+{
+    if (st != NN_E_FORMAT || !in->no_ink_blank)
+        return st;
+    memset(image, 0, in->rows * in->cols);
+    return NN_OK;
 }
 
 /* Largest image file read into memory: a 64-Mpixel photo as PNG or PPM. */
@@ -76,6 +87,7 @@ static nn_status read_image(cli_input *in, nn_error *err)
         st = nn_preprocess_none(&grey, in->invert, in->rows, in->cols, in->image, what, e);
     else
         st = nn_preprocess_mnist(&grey, in->invert, in->image, what, e);
+    st = blank_if_asked(in, st, in->image);
     nn_grey_free(&grey);
     if (st != NN_OK && k > 0)
         return nn_fail(err, st, "%s: %s", in->name, local.msg);
@@ -91,6 +103,7 @@ static nn_status input_start(cli_input *in, const nn_gateway_file *g, const cli_
     in->stream = g->idx;
     in->images = g->images;
     in->invert = o->invert;
+    in->no_ink_blank = o->no_ink_blank;
     if (in->images != NULL) {
         in->preprocess = o->preprocess;
         nn_status st = read_image(in, err);
@@ -168,6 +181,7 @@ nn_status cli_input_read(cli_input *in, uint8_t *buf, size_t max_images, size_t 
         nn_error local = {{0}};
         st = nn_preprocess_mnist(&g, in->invert, buf + *n_read * in->rows * in->cols, name,
                                  &local);
+        st = blank_if_asked(in, st, buf + *n_read * in->rows * in->cols);
         if (st != NN_OK)
             return nn_fail(err, st, "%s: %s", in->name, local.msg);
         in->index++;

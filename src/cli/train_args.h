@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nnclass/io/idx.h"
+#include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
 #include "nnclass/nn/train.h"
 
@@ -48,6 +50,9 @@ typedef struct {
     const char *numbers;                      /* --numbers: the numbers of --images' strips */
     size_t epoch_size;                        /* numbers composed per epoch (--arch crnn) */
     int epoch_size_given, val_given;
+    const char *calibrate;                    /* --calibrate: held-out digits, or NULL */
+    size_t reject_class;                      /* --reject-class K: K + 1; 0 when none */
+    float calibrate_accept;                   /* --calibrate-accept */
 } train_args;
 
 /* Whether a trains a number reader on numbers it composes itself from the
@@ -57,5 +62,15 @@ int cli_train_composes(const train_args *a);
 /* Trains the network a describes on its data and writes the model file;
  * returns the exit code. May adjust a (the batch to a small data set). */
 int cli_train_run(train_args *a);
+
+/* --calibrate: loads its images into *out, checking them against the
+ * data's geometry (rows x cols) and --reject-class against n_classes; the exit code of a printed error, or 0. */
+int cli_calibrate_load(const train_args *a, size_t rows, size_t cols, size_t n_classes,
+                       nn_images *out);
+
+/* --calibrate: scores the images with the trained net and stores the
+ * threshold in meta; the exit code of a printed error, or 0. */
+int cli_calibrate_model(const train_args *a, const nn_images *images, const nn_net *net,
+                        nn_model_meta *meta);
 
 #endif

@@ -281,6 +281,7 @@ typedef struct {
     nn_number_labels numbers; /* --numbers */
     progress prog;
     nn_model_meta init_meta; /* --init: what the model started from says */
+    nn_images calib;         /* --calibrate's digits */
 } train_job;
 
 /* The training files: --images and --labels, else the dataset's. */
@@ -590,6 +591,9 @@ static int save_model(const train_args *a, const train_job *j, const nn_net *net
     nn_model_meta meta;
     nn_error err = {{0}};
     model_meta(a, j, net, result, &meta);
+    int rc = cli_calibrate_model(a, &j->calib, net, &meta);
+    if (rc != CLI_OK)
+        return rc;
     /* A signal during the save removes the temporary file (signals.c). */
     nn_status st = nn_model_save(j->output, net, &meta, &err);
     return st == NN_OK ? CLI_OK : cli_fail(st, &err);
@@ -625,6 +629,7 @@ static void free_data(train_job *j)
     nn_number_set_free(&j->set);
     cli_digits_free(&j->digits);
     nn_number_labels_free(&j->numbers);
+    nn_images_free(&j->calib);
 }
 
 /* After training a number reader on composed numbers: how it reads the
@@ -675,6 +680,8 @@ int cli_train_run(train_args *a)
     rc = load_data(a, &job);
     if (rc == CLI_OK)
         rc = build_net(a, &job, &net);
+    if (rc == CLI_OK)
+        rc = cli_calibrate_load(a, job.images.rows, job.images.cols, job.n_classes, &job.calib);
     if (rc == CLI_OK)
         rc = open_progress(a, &job, net);
     if (rc != CLI_OK)

@@ -20,11 +20,11 @@
 /* --- sizes shared by the encoder and the decoder ----------------------------- */
 
 size_t nn_model_header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names,
-                            int has_prov)
+                            int has_prov, int has_calib)
 {
     size_t per_layer = version == MODEL_VERSION_TABLE ? ROW_SIZE : 4;
     return FIXED_SIZE + per_layer * n_layers + (has_names ? NN_MODEL_NAME_LEN * n_classes : 0) +
-           (has_prov ? PROV_SIZE : 0);
+           (has_prov ? PROV_SIZE : 0) + (has_calib ? CAL_SIZE : 0);
 }
 
 /* Checks the input row (row 0) as the file holds it. */
@@ -143,7 +143,7 @@ typedef struct {
     size_t len;
     const char *name;
     uint32_t version, n_layers, n_classes;
-    int has_names, has_prov;
+    int has_names, has_prov, has_calib;
     size_t hsize;                   /* bytes before the parameters */
     size_t total;                   /* bytes of the whole file, checksum included */
     size_t sizes[NN_MAX_LAYERS];    /* values per layer */
@@ -153,6 +153,7 @@ typedef struct {
     float val_accuracy;
     const uint8_t *names;           /* the class names, when has_names */
     const uint8_t *prov;            /* the provenance block, when has_prov */
+    nn_reject_calib calib;          /* when has_calib */
 } header;
 
 /* 1. Identity: magic, then version. A short file whose bytes match the start
@@ -192,6 +193,7 @@ static nn_status read_counts(header *h, nn_error *err)
         return nn_fail(err, NN_E_FORMAT, "%s: unknown flags 0x%08x", name, flags);
     h->has_names = (flags & FLAG_CLASS_NAMES) != 0;
     h->has_prov = (flags & FLAG_PROVENANCE) != 0;
+    h->has_calib = (flags & FLAG_CALIBRATION) != 0;
     h->n_classes = get32(h->buf + OFF_N_CLASSES);
     if (h->n_classes > NN_MAX_CLASSES)
         return nn_fail(err, NN_E_TOO_LARGE, "%s: %u classes, the limit is %u", name,
@@ -200,7 +202,7 @@ static nn_status read_counts(header *h, nn_error *err)
         return nn_fail(err, NN_E_FORMAT, "%s: %u class%s, a classifier needs at least 2",
                        name, h->n_classes, h->n_classes == 1 ? "" : "es");
     h->hsize = nn_model_header_size(h->version, h->n_layers, h->n_classes, h->has_names,
-                                    h->has_prov);
+                                    h->has_prov, h->has_calib);
     uint32_t hsize_field = get32(h->buf + OFF_HEADER_SIZE);
     if (hsize_field != h->hsize)
         return nn_fail(err, NN_E_FORMAT, "%s: header size field says %u bytes, %u layers and "
@@ -335,6 +337,27 @@ static nn_status check_shape(header *h, nn_error *err)
     return NN_OK;
 }
 
+/* 5c'. The calibration block, after the provenance: its own version first,
+ * then every field within its range for this model. */
+static nn_status read_calibration(header *h, nn_error *err)
+{
+    const uint8_t *c = h->prov + (h->has_prov ? PROV_SIZE : 0);
+    uint32_t version = get32(c + CAL_VERSION);
+    if (version != NN_REJECT_CALIB_VERSION)
+        return nn_fail(err, NN_E_VERSION, "%s: calibration block version %u, this nnclass "
+                       "reads version %u", h->name, version, NN_REJECT_CALIB_VERSION);
+    if (get32(c + CAL_RESERVED) != 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: the calibration block's reserved field is not 0",
+                       h->name);
+    h->calib.score = get32(c + CAL_SCORE);
+    h->calib.reject_class = get32(c + CAL_CLASS);
+    h->calib.threshold = bits_float(get32(c + CAL_THRESHOLD));
+    h->calib.target = bits_float(get32(c + CAL_TARGET));
+    h->calib.accepted = bits_float(get32(c + CAL_ACCEPTED));
+    h->calib.count = get32(c + CAL_COUNT);
+    return nn_reject_check(&h->calib, h->n_classes, h->name, err);
+}
+
 /* 5c. The text fields and the validation accuracy. */
 static nn_status check_metadata(header *h, nn_error *err)
 {
@@ -356,6 +379,11 @@ static nn_status check_metadata(header *h, nn_error *err)
                         check_text(h->prov + PROV_BLAS_CORE, NN_MODEL_NAME_LEN) != 0))
         return nn_fail(err, NN_E_FORMAT, "%s: the nnclass version or BLAS core of the "
                        "provenance is not NUL-terminated and NUL-padded printable text", name);
+    if (h->has_calib) {
+        nn_status st = read_calibration(h, err);
+        if (st != NN_OK)
+            return st;
+    }
     h->val_accuracy = bits_float(get32(h->buf + OFF_VAL_ACC));
     if (!isfinite(h->val_accuracy) || h->val_accuracy > 1.0f)
         return nn_fail(err, NN_E_FORMAT, "%s: validation accuracy %g is not finite or is "
@@ -425,6 +453,9 @@ static void fill_meta(const header *h, nn_model_meta *meta)
         meta->images_crc = get32(h->prov + PROV_IMAGES_CRC);
         meta->labels_crc = get32(h->prov + PROV_LABELS_CRC);
     }
+    meta->has_calibration = h->has_calib;
+    if (h->has_calib)
+        meta->calibration = h->calib;
 }
 
 nn_status nn_model_decode(const uint8_t *buf, size_t len, const char *name, nn_net **out,

@@ -57,7 +57,8 @@ _Static_assert(sizeof(((nn_model_meta *)0)->dataset) == NN_MODEL_NAME_LEN, "data
 
 #define FLAG_CLASS_NAMES 1u
 #define FLAG_PROVENANCE 2u /* the provenance block follows the class names */
-#define FLAGS_KNOWN (FLAG_CLASS_NAMES | FLAG_PROVENANCE)
+#define FLAG_CALIBRATION 4u /* the calibration block follows the provenance */
+#define FLAGS_KNOWN (FLAG_CLASS_NAMES | FLAG_PROVENANCE | FLAG_CALIBRATION)
 
 /* The provenance block: where the model came from. Files without it (made
  * before it existed) load as they always did, their provenance unknown. */
@@ -72,10 +73,25 @@ _Static_assert(sizeof(((nn_model_meta *)0)->nnclass_version) == NN_MODEL_NAME_LE
                "version field size");
 _Static_assert(sizeof(((nn_model_meta *)0)->blas_core) == NN_MODEL_NAME_LEN, "core field size");
 
+/* The calibration block (reject.h): a version of its own, so that it can
+ * grow without a new file version; files without it load as before. */
+enum {
+    CAL_VERSION = 0,    /* u32: NN_REJECT_CALIB_VERSION */
+    CAL_SCORE = 4,      /* u32: nn_score_kind */
+    CAL_CLASS = 8,      /* u32: the reject class, or NN_REJECT_NO_CLASS */
+    CAL_THRESHOLD = 12, /* f32 */
+    CAL_TARGET = 16,    /* f32 */
+    CAL_ACCEPTED = 20,  /* f32 */
+    CAL_COUNT = 24,     /* u32 */
+    CAL_RESERVED = 28,  /* u32: 0 */
+    CAL_SIZE = 32,
+};
+
 /* The largest file any valid model can be: every count at its cap. */
 #define MODEL_MAX_BYTES                                                        \
     ((size_t)FIXED_SIZE + ROW_SIZE * NN_MAX_LAYERS +                            \
-     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + PROV_SIZE + 4u * NN_MAX_PARAMS + 4u)
+     (size_t)NN_MODEL_NAME_LEN * NN_MAX_CLASSES + PROV_SIZE + CAL_SIZE +        \
+     4u * NN_MAX_PARAMS + 4u)
 
 /* --- little-endian fields -------------------------------------------------- */
 
@@ -122,7 +138,7 @@ static inline float bits_float(uint32_t u)
 
 /* Bytes of the header of a file of version with these counts and blocks. */
 size_t nn_model_header_size(uint32_t version, size_t n_layers, size_t n_classes, int has_names,
-                            int has_prov);
+                            int has_prov, int has_calib);
 
 /* Checks a layer table as the file holds it, row by row. Fills *n_params
  * (computed in 64 bits from capped factors). The message names the row. */

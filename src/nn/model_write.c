@@ -104,6 +104,11 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
         return nn_fail(err, NN_E_ARG, "%s: the nnclass version or BLAS core is not "
                        "NUL-padded printable text of at most %d bytes", name,
                        NN_MODEL_NAME_LEN - 1);
+    if (meta->has_calibration) {
+        nn_error ce = {{0}};
+        if (nn_reject_check(&meta->calibration, meta->n_classes, name, &ce) != NN_OK)
+            return nn_fail(err, NN_E_ARG, "%s", ce.msg);
+    }
     return NN_OK;
 }
 
@@ -138,7 +143,8 @@ static void put_fixed_header(uint8_t *buf, const nn_net *net, const nn_model_met
     put32(buf + OFF_N_LAYERS, (uint32_t)net->n_layers);
     put32(buf + OFF_HIDDEN, (uint32_t)nn_net_hidden(net));
     put32(buf + OFF_N_CLASSES, (uint32_t)n_classes);
-    put32(buf + OFF_FLAGS, (has_names ? FLAG_CLASS_NAMES : 0) | (has_prov ? FLAG_PROVENANCE : 0));
+    put32(buf + OFF_FLAGS, (has_names ? FLAG_CLASS_NAMES : 0) | (has_prov ? FLAG_PROVENANCE : 0) |
+                               (meta->has_calibration ? FLAG_CALIBRATION : 0));
     put32(buf + OFF_EPOCHS, meta->epochs);
     put32(buf + OFF_VAL_ACC, float_bits(meta->val_accuracy));
     put64(buf + OFF_SEED, meta->seed);
@@ -171,6 +177,20 @@ static uint8_t *put_layers(uint8_t *p, const nn_net *net, uint32_t version)
     return p;
 }
 
+/* The calibration block at p; returns the byte after it. */
+static uint8_t *put_calibration(uint8_t *p, const nn_reject_calib *c)
+{
+    put32(p + CAL_VERSION, NN_REJECT_CALIB_VERSION);
+    put32(p + CAL_SCORE, c->score);
+    put32(p + CAL_CLASS, c->reject_class);
+    put32(p + CAL_THRESHOLD, float_bits(c->threshold));
+    put32(p + CAL_TARGET, float_bits(c->target));
+    put32(p + CAL_ACCEPTED, float_bits(c->accepted));
+    put32(p + CAL_COUNT, c->count);
+    put32(p + CAL_RESERVED, 0);
+    return p + CAL_SIZE;
+}
+
 static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, const char *name,
                               uint8_t **out, size_t *out_len, nn_error *err)
 {
@@ -181,7 +201,8 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
     int has_names = meta->has_class_names != 0;
     uint32_t version = nn_net_is_dense(net) ? MODEL_VERSION : MODEL_VERSION_TABLE;
     int has_prov = meta->has_provenance != 0;
-    size_t hsize = nn_model_header_size(version, net->n_layers, n_classes, has_names, has_prov);
+    size_t hsize = nn_model_header_size(version, net->n_layers, n_classes, has_names, has_prov,
+                                        meta->has_calibration != 0);
     size_t len = hsize + 4 * net->n_params + 4; /* <= MODEL_MAX_BYTES: checked above */
     uint8_t *buf = calloc(1, len);
     if (buf == NULL)
@@ -199,6 +220,8 @@ static nn_status encode_named(const nn_net *net, const nn_model_meta *meta, cons
         put32(p + PROV_LABELS_CRC, meta->labels_crc);
         p += PROV_SIZE;
     }
+    if (meta->has_calibration)
+        p = put_calibration(p, &meta->calibration);
     for (size_t i = 0; i < net->n_params; i++, p += 4)
         put32(p, float_bits(net->params[i]));
     put32(p, nn_crc32(buf, len - 4));

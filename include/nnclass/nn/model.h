@@ -17,6 +17,7 @@
 
 #include "nnclass/base/error.h"
 #include "nnclass/nn/net.h"
+#include "nnclass/nn/reject.h"
 
 #define NN_MODEL_NAME_LEN 32 /* bytes per class or dataset name, NUL included */
 
@@ -35,6 +36,9 @@ typedef struct {
     char nnclass_version[NN_MODEL_NAME_LEN]; /* the release that trained it, e.g. "1.0.0" */
     char blas_core[NN_MODEL_NAME_LEN];       /* OpenBLAS's core then, e.g. "Haswell" */
     uint32_t images_crc, labels_crc; /* CRC-32 of the training images' pixels and labels */
+    /* The threshold of `predict --reject` (reject.h); 0 when not stored. */
+    int has_calibration;
+    nn_reject_calib calibration;
 } nn_model_meta;
 
 /* Writes net (made by nn_net_create or nn_net_create_table) and meta to

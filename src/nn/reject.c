@@ -1,0 +1,126 @@
+/* reject.c - novelty scores, their threshold, and the checks of a stored
+ * calibration. */
+#include "nnclass/nn/reject.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define CALIB_BATCH 256 /* images per forward pass while calibrating */
+
+static int valid_share(float v, int zero_ok)
+{
+    return isfinite(v) && v <= 1.0f && (zero_ok ? v >= 0.0f : v > 0.0f);
+}
+
+nn_status nn_reject_check(const nn_reject_calib *c, size_t n_classes, const char *name,
+                          nn_error *err)
+{
+    if (c->score != NN_SCORE_CONFIDENCE && c->score != NN_SCORE_REJECT_CLASS)
+        return nn_fail(err, NN_E_FORMAT, "%s: calibration score kind %u (1 confidence, "
+                       "2 reject class)", name, c->score);
+    if (c->score == NN_SCORE_REJECT_CLASS && c->reject_class >= n_classes)
+        return nn_fail(err, NN_E_FORMAT, "%s: reject class %u, the model has %zu classes",
+                       name, c->reject_class, n_classes);
+    if (c->score == NN_SCORE_CONFIDENCE && c->reject_class != NN_REJECT_NO_CLASS)
+        return nn_fail(err, NN_E_FORMAT, "%s: reject class %u with a confidence score",
+                       name, c->reject_class);
+    if (!valid_share(c->threshold, 1))
+        return nn_fail(err, NN_E_FORMAT, "%s: reject threshold %g is not in [0, 1]", name,
+                       (double)c->threshold);
+    if (!valid_share(c->target, 0) || !valid_share(c->accepted, 1))
+        return nn_fail(err, NN_E_FORMAT, "%s: calibration target %g or acceptance %g is not "
+                       "a share in [0, 1]", name, (double)c->target, (double)c->accepted);
+    if (c->count == 0)
+        return nn_fail(err, NN_E_FORMAT, "%s: calibration of 0 images", name);
+    return NN_OK;
+}
+
+int nn_reject_blank(const uint8_t *pixels, size_t n_pixels)
+{
+    uint8_t lo = 255, hi = 0;
+    for (size_t i = 0; i < n_pixels; i++) {
+        lo = pixels[i] < lo ? pixels[i] : lo;
+        hi = pixels[i] > hi ? pixels[i] : hi;
+    }
+    return n_pixels == 0 || hi - lo < NN_REJECT_MIN_CONTRAST;
+}
+
+float nn_reject_score(const nn_reject_calib *c, const float *probs, size_t n_classes,
+                      const uint8_t *pixels, size_t n_pixels)
+{
+    if (pixels != NULL && nn_reject_blank(pixels, n_pixels))
+        return 1.0f;
+    float s;
+    if (c->score == NN_SCORE_REJECT_CLASS) {
+        s = probs[c->reject_class];
+    } else {
+        float best = 0.0f;
+        for (size_t k = 0; k < n_classes; k++)
+            best = probs[k] > best ? probs[k] : best;
+        s = 1.0f - best;
+    }
+    return s < 0.0f ? 0.0f : s > 1.0f ? 1.0f : s;
+}
+
+int nn_reject_rejected(float score, float threshold)
+{
+    return score > threshold || score >= 1.0f;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+nn_status nn_reject_calibrate(nn_reject_calib *c, float *scores, size_t n, nn_error *err)
+{
+    if (n == 0 || n > UINT32_MAX)
+        return nn_fail(err, NN_E_ARG, "calibration needs 1 to %u images, not %zu",
+                       UINT32_MAX, n);
+    if (!valid_share(c->target, 0))
+        return nn_fail(err, NN_E_ARG, "calibration target %g is not in (0, 1]",
+                       (double)c->target);
+    qsort(scores, n, sizeof scores[0], cmp_float);
+    /* The k-th smallest score, k = ceil(target * n): at least that share
+     * lies at or below it (ties may accept a few more). The margin absorbs
+     * the float target's rounding (0.995f is a hair above 0.995). */
+    size_t k = (size_t)ceil((double)c->target * (double)n - 1e-6 * (double)n);
+    k = k < 1 ? 1 : k > n ? n : k;
+    float t = scores[k - 1];
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        kept += scores[i] <= t;
+    c->threshold = t;
+    c->accepted = (float)((double)kept / (double)n);
+    c->count = (uint32_t)n;
+    return NN_OK;
+}
+
+nn_status nn_reject_calibrate_net(const nn_net *net, const uint8_t *pixels, size_t n,
+                                  nn_reject_calib *c, nn_error *err)
+{
+    size_t n_in = nn_net_size(net, 0), n_out = nn_net_size(net, net->n_layers - 1);
+    if (!nn_net_has_classes(net))
+        return nn_fail(err, NN_E_ARG, "calibration needs a classifier, not an autoencoder");
+    nn_workspace *ws = NULL;
+    float *scores = malloc((n > 0 ? n : 1) * sizeof *scores);
+    float *x = malloc(CALIB_BATCH * n_in * sizeof *x);
+    nn_status st = scores == NULL || x == NULL
+                       ? nn_fail(err, NN_E_NOMEM, "out of memory for %zu calibration images", n)
+                       : nn_workspace_create_forward(net, CALIB_BATCH, &ws, err);
+    for (size_t i = 0; st == NN_OK && i < n; i += CALIB_BATCH) {
+        size_t b = n - i < CALIB_BATCH ? n - i : CALIB_BATCH;
+        const uint8_t *px = pixels + i * n_in;
+        nn_scale_pixels(px, b * n_in, x);
+        const float *probs = nn_net_forward_batch(net, ws, x, b);
+        for (size_t j = 0; j < b; j++)
+            scores[i + j] = nn_reject_score(c, probs + j * n_out, n_out, px + j * n_in, n_in);
+    }
+    if (st == NN_OK)
+        st = nn_reject_calibrate(c, scores, n, err);
+    nn_workspace_free(ws);
+    free(x);
+    free(scores);
+    return st;
+}
