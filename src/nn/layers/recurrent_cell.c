@@ -52,16 +52,16 @@ size_t nn_rec_c_size(const nn_rec_dims *d)
 }
 
 /* Backward: dh and dc of the step after (2 * batch*h), the shifted hidden
- * states (batch*t*h), and gru's gradient of the recurrent products
- * (batch*t*g*h). Forward, inside the same room: R^T (h*g*h), then (gru) the
- * recurrent products of a step (batch*g*h). */
+ * states (batch*t*h), dW^T (f*g*h), and gru's gradient of the recurrent
+ * products (batch*t*g*h). Forward, inside the same room: R^T (h*g*h), W^T
+ * (f*g*h), then (gru) the recurrent products of a step (batch*g*h). */
 size_t nn_rec_temp_size(const nn_rec_dims *d)
 {
     size_t gh = nn_rec_gates(d->cell) * d->h;
-    size_t n = 2 * d->batch * d->h + d->batch * d->t * d->h;
+    size_t n = 2 * d->batch * d->h + d->batch * d->t * d->h + d->f * gh;
     if (d->cell == NN_CELL_GRU)
         n += d->batch * d->t * gh;
-    size_t fwd = d->h * gh + d->batch * gh;
+    size_t fwd = (d->h + d->f) * gh + d->batch * gh;
     return n > fwd ? n : fwd;
 }
 
@@ -243,15 +243,15 @@ void nn_rec_forward(const nn_rec_dims *d, const float *w, const float *b, const 
     for (size_t dir = 0; dir < d->dirs; dir++) {
         direction v = direction_of(d, dir, w, b, z, c);
         /* The input projections of every step at once: Z (batch*t, g*h) =
-         * X (batch*t, f) . W^T + b. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)v.gh, (int)d->f,
-                    1.0f, x, (int)d->f, v.w, (int)d->f, 0.0f, v.z, (int)v.gh);
+         * b + X (batch*t, f) . W^T. */
+        float *rt = temp, *wt = rt + d->h * v.gh, *rh = wt + d->f * v.gh;
+        transpose(v.r, v.gh, d->h, rt);
+        transpose(v.w, v.gh, d->f, wt);
         for (size_t r = 0; r < rows; r++)
-            for (size_t j = 0; j < v.gh; j++)
-                v.z[r * v.gh + j] += v.b[j];
-        transpose(v.r, v.gh, d->h, temp);
+            memcpy(v.z + r * v.gh, v.b, v.gh * sizeof *v.z);
+        nn_matmul(rows, v.gh, d->f, x, d->f, 1, wt, v.gh, v.z, v.gh, 1);
         for (size_t s = 0; s < d->t; s++)
-            step_forward(&v, y, s, temp, temp + d->h * v.gh); /* R^T, then gru's room */
+            step_forward(&v, y, s, rt, rh);
     }
 }
 
@@ -260,7 +260,7 @@ void nn_rec_forward(const nn_rec_dims *d, const float *w, const float *b, const 
 /* Backward room: dh and dc flowing to the step before, the shifted hidden
  * states, gru's gradient of the recurrent products. */
 typedef struct {
-    float *dh_next, *dc_next, *h_prev, *drh;
+    float *dh_next, *dc_next, *h_prev, *dwt, *drh;
 } back_room;
 
 static back_room back_room_of(const nn_rec_dims *d, float *temp)
@@ -268,7 +268,8 @@ static back_room back_room_of(const nn_rec_dims *d, float *temp)
     back_room r = {.dh_next = temp};
     r.dc_next = r.dh_next + d->batch * d->h;
     r.h_prev = r.dc_next + d->batch * d->h;
-    r.drh = d->cell == NN_CELL_GRU ? r.h_prev + d->batch * d->t * d->h : NULL;
+    r.dwt = r.h_prev + d->batch * d->t * d->h;
+    r.drh = d->cell == NN_CELL_GRU ? r.dwt + d->f * nn_rec_gates(d->cell) * d->h : NULL;
     return r;
 }
 
@@ -367,9 +368,10 @@ static void direction_gradients(const direction *v, const float *x, const float 
 {
     const nn_rec_dims *d = v->d;
     size_t rows = d->batch * d->t, h = d->h;
-    /* dW (g*h, f) = dZ^T . X */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)v->gh, (int)d->f, (int)rows,
-                1.0f, v->z, (int)v->gh, x, (int)d->f, 0.0f, dw_d, (int)d->f);
+    /* dW (g*h, f) = (X^T . dZ)^T: so computed, its long side is the row
+     * that nn_matmul's tiles run along. */
+    nn_matmul(d->f, v->gh, rows, x, 1, d->f, v->z, v->gh, room->dwt, v->gh, 0);
+    transpose(room->dwt, d->f, v->gh, dw_d);
     /* dR (g*h, h) = dRH^T . H_prev, with H_prev zero at each first step. */
     for (size_t i = 0; i < d->batch; i++)
         for (size_t s = 0; s < d->t; s++) {
