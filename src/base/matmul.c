@@ -3,8 +3,9 @@
  * C is computed in tiles of 8 rows by 32 columns held in registers while
  * the k products are added in: per step of k, two vectors of B's row are
  * loaded and each of the 8 elements of A's column is multiplied by them
- * and added into its row's accumulators. Columns past the last whole tile
- * go one at a time, in the same order. The vectors are GCC's vector
+ * and added into its row's accumulators; a last block of 16 columns has
+ * tiles one vector wide, and columns past it go one at a time, in the same
+ * order. The vectors are GCC's vector
  * extension, 16 floats wide: one AVX-512 register, two AVX2 ones, four SSE
  * ones, as the clone that runs picks (vector_clones.h). */
 #include "nnclass/base/matmul.h"
@@ -24,36 +25,36 @@ typedef float vf __attribute__((vector_size(64)));
 #define LOAD(v, p) memcpy(&(v), (p), sizeof(vf))
 #define STORE(p, v) memcpy((p), &(v), sizeof(vf))
 
-/* One tile: rows a[r] of A (elements csa apart) times the 32 columns of B
- * from b, into rows c[r] of C. The rows of a short tile repeat a real one
- * and store into room no one reads. */
+/* One tile: rows a[r] of A (elements csa apart) times nv vectors of
+ * columns of B from b, into rows c[r] of C. The rows of a short tile
+ * repeat a real one and store into room no one reads. nv is a constant
+ * where it is called, so each width compiles to its own loop. */
 static inline __attribute__((always_inline)) void tile(size_t k, const float *const a[TILE_ROWS],
                                                        size_t csa, const float *b, size_t ldb,
-                                                       float *const c[TILE_ROWS], int accumulate)
+                                                       float *const c[TILE_ROWS], int accumulate,
+                                                       const size_t nv)
 {
-    vf lo[TILE_ROWS], hi[TILE_ROWS];
-    for (size_t r = 0; r < TILE_ROWS; r++) {
-        if (accumulate) {
-            LOAD(lo[r], c[r]);
-            LOAD(hi[r], c[r] + VL);
-        } else {
-            lo[r] = (vf){0};
-            hi[r] = (vf){0};
+    vf acc[TILE_ROWS][2];
+    for (size_t r = 0; r < TILE_ROWS; r++)
+        for (size_t v = 0; v < nv; v++) {
+            if (accumulate)
+                LOAD(acc[r][v], c[r] + v * VL);
+            else
+                acc[r][v] = (vf){0};
         }
-    }
     for (size_t p = 0; p < k; p++, b += ldb) {
-        vf b0, b1;
-        LOAD(b0, b), LOAD(b1, b + VL);
+        vf bv[2];
+        for (size_t v = 0; v < nv; v++)
+            LOAD(bv[v], b + v * VL);
         for (size_t r = 0; r < TILE_ROWS; r++) {
             float x = a[r][p * csa];
-            lo[r] += x * b0;
-            hi[r] += x * b1;
+            for (size_t v = 0; v < nv; v++)
+                acc[r][v] += x * bv[v];
         }
     }
-    for (size_t r = 0; r < TILE_ROWS; r++) {
-        STORE(c[r], lo[r]);
-        STORE(c[r] + VL, hi[r]);
-    }
+    for (size_t r = 0; r < TILE_ROWS; r++)
+        for (size_t v = 0; v < nv; v++)
+            STORE(c[r] + v * VL, acc[r][v]);
 }
 
 /* Element (i, j) alone. */
@@ -67,29 +68,41 @@ static inline __attribute__((always_inline)) float element(size_t k, const float
     return s;
 }
 
+/* Columns [j, j + nv*VL) of every row, TILE_ROWS rows at a time. */
+static inline __attribute__((always_inline)) void column_block(
+    size_t m, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb,
+    float *c, size_t ldc, int accumulate, size_t j, const size_t nv)
+{
+    float spare[TILE_ROWS][TILE_COLS]; /* where a short tile's missing rows go */
+    for (size_t i = 0; i < m; i += TILE_ROWS) {
+        const float *ar[TILE_ROWS];
+        float *cr[TILE_ROWS];
+        for (size_t r = 0; r < TILE_ROWS; r++) {
+            int real = i + r < m;
+            ar[r] = a + (real ? i + r : i) * rsa;
+            cr[r] = real ? c + (i + r) * ldc + j : spare[r];
+            if (!real)
+                memset(spare[r], 0, sizeof spare[r]);
+        }
+        tile(k, ar, csa, b + j, ldb, cr, accumulate, nv);
+    }
+}
+
 NN_VECTOR_CLONES
 void nn_matmul(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa,
                const float *b, size_t ldb, float *c, size_t ldc, int accumulate)
 {
-    float spare[TILE_ROWS][TILE_COLS]; /* where a short tile's missing rows go */
-    const size_t whole = n / TILE_COLS * TILE_COLS;
-    for (size_t j = 0; j < whole; j += TILE_COLS)
-        for (size_t i = 0; i < m; i += TILE_ROWS) {
-            const float *ar[TILE_ROWS];
-            float *cr[TILE_ROWS];
-            for (size_t r = 0; r < TILE_ROWS; r++) {
-                int real = i + r < m;
-                ar[r] = a + (real ? i + r : i) * rsa;
-                cr[r] = real ? c + (i + r) * ldc + j : spare[r];
-                if (!real)
-                    memset(spare[r], 0, sizeof spare[r]);
-            }
-            tile(k, ar, csa, b + j, ldb, cr, accumulate);
-        }
+    size_t j = 0;
+    for (; j + TILE_COLS <= n; j += TILE_COLS)
+        column_block(m, k, a, rsa, csa, b, ldb, c, ldc, accumulate, j, 2);
+    if (j + VL <= n) {
+        column_block(m, k, a, rsa, csa, b, ldb, c, ldc, accumulate, j, 1);
+        j += VL;
+    }
     for (size_t i = 0; i < m; i++)
-        for (size_t j = whole; j < n; j++) {
-            float *cij = c + i * ldc + j;
-            *cij = element(k, a + i * rsa, csa, b + j, ldb, accumulate ? *cij : 0.0f);
+        for (size_t jj = j; jj < n; jj++) {
+            float *cij = c + i * ldc + jj;
+            *cij = element(k, a + i * rsa, csa, b + jj, ldb, accumulate ? *cij : 0.0f);
         }
 }
 
