@@ -15,6 +15,7 @@
 #include "layers.h"
 #include "nnclass/base/matmul.h"
 #include "nnclass/nn/net.h"
+#include "../../base/vector_clones.h"
 
 /* --- text, shape, parameters ------------------------------------------------ */
 
@@ -140,6 +141,7 @@ static size_t conv_pad(const nn_layer *row)
 
 /* im2col for valid padding, where no patch overhangs: the common case,
  * without the bounds of the general loop below. */
+NN_VECTOR_CLONES
 static void im2col_valid(const nn_layer *P, const nn_layer *L, const float *in, size_t nb,
                          float *cols)
 {
@@ -196,6 +198,7 @@ static void im2col(const nn_layer *P, const nn_layer *L, const float *in, size_t
 
 /* col2im, the adjoint of im2col: dIn (nb, H, W, C_in) = the sum, over every
  * patch a pixel belongs to, of that patch's row of dcols. */
+NN_VECTOR_CLONES
 static void col2im(const nn_layer *P, const nn_layer *L, const float *dcols, size_t nb,
                    float *din)
 {
