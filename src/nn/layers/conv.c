@@ -95,11 +95,18 @@ static void conv_fans(const nn_layer *prev, const nn_layer *row, size_t *fan_in,
     *fan_out = row->k * row->k * row->c;
 }
 
-/* Images per sgemm: as many as fit NN_CONV_ROWS positions of its output, at
- * least one, at most batch. */
-static size_t conv_chunk(const nn_layer *row, size_t batch)
+/* Floats of a chunk's lowered input at most: it is written, then read by
+ * the product while it is still in a core's L2 cache. */
+#define CHUNK_FLOATS (64u << 10)
+
+/* Images per product: as many as fit NN_CONV_ROWS positions of its output
+ * and CHUNK_FLOATS of its lowered input, at least one, at most batch. The
+ * chunks change no bit: nn_matmul sums each element alone, in order. */
+static size_t conv_chunk(const nn_layer *prev, const nn_layer *row, size_t batch)
 {
-    size_t per = NN_CONV_ROWS / (row->h * row->w);
+    size_t hw = row->h * row->w, K = row->k * row->k * prev->c;
+    size_t per = NN_CONV_ROWS / hw, fit = CHUNK_FLOATS / (hw * K);
+    per = fit < per ? fit : per;
     if (per == 0)
         per = 1;
     return per < batch ? per : batch;
@@ -120,7 +127,7 @@ static void conv_scratch(const nn_layer *prev, const nn_layer *row, size_t batch
     size_t kernels = row->k * row->k * prev->c * row->c;
     *bytes = 0;
     *keep = backward ? lowered_floats(prev, row, batch) : 0;
-    *temp = (backward ? 0 : lowered_floats(prev, row, conv_chunk(row, batch))) + kernels;
+    *temp = (backward ? 0 : lowered_floats(prev, row, conv_chunk(prev, row, batch))) + kernels;
 }
 
 /* out (n, m) = in (m, n) transposed. */
@@ -238,7 +245,7 @@ static void conv_forward(const nn_layer_run *run, const float *in, float *out, s
 {
     const nn_layer *P = run->prev, *L = run->layer;
     const size_t K = L->k * L->k * P->c, hw = L->h * L->w;
-    const size_t per = conv_chunk(L, batch);
+    const size_t per = conv_chunk(P, L, batch);
     float *wt = run->temp + (run->keep != NULL ? 0 : lowered_floats(P, L, per));
     transpose(run->w, L->c, K, wt);
     for (size_t b0 = 0; b0 < batch; b0 += per) {
@@ -292,7 +299,7 @@ static void conv_backward(const nn_layer_run *run, const float *in, const float 
 {
     const nn_layer *P = run->prev, *L = run->layer;
     const size_t K = L->k * L->k * P->c, hw = L->h * L->w;
-    const size_t C = L->c, per = conv_chunk(L, batch);
+    const size_t C = L->c, per = conv_chunk(P, L, batch);
     float *db = dw + C * K, *dwt = run->temp;
     (void)in;
     assert(run->keep != NULL && *run->kept_batch == batch);
