@@ -49,7 +49,7 @@ static void test_agrees_with_reference(void **state)
     (void)state;
     static const size_t ms[] = {1, 3, 7, 8, 9, 16, 17};
     static const size_t ns[] = {1, 15, 31, 32, 33, 64, 70};
-    static const size_t ks[] = {0, 1, 5, 28, 128};
+    static const size_t ks[] = {0, 1, 5, 28, 128, 300};
     for (size_t i = 0; i < sizeof ms / sizeof *ms; i++)
         for (size_t j = 0; j < sizeof ns / sizeof *ns; j++)
             for (size_t p = 0; p < sizeof ks / sizeof *ks; p++)

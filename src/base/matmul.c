@@ -4,8 +4,8 @@
  * the k products are added in: per step of k, two vectors of B's row are
  * loaded and each of the 8 elements of A's column is multiplied by them
  * and added into its row's accumulators; a last block of 16 columns has
- * tiles one vector wide, and columns past it go one at a time, in the same
- * order. The vectors are GCC's vector
+ * tiles one vector wide, and the columns past it go through a copy padded
+ * with zeros to one vector (the padding's sums are thrown away). The vectors are GCC's vector
  * extension, 16 floats wide: one AVX-512 register, two AVX2 ones, four SSE
  * ones, as the clone that runs picks (vector_clones.h). */
 #include "nnclass/base/matmul.h"
@@ -57,17 +57,6 @@ static inline __attribute__((always_inline)) void tile(size_t k, const float *co
             STORE(c[r] + v * VL, acc[r][v]);
 }
 
-/* Element (i, j) alone. */
-static inline __attribute__((always_inline)) float element(size_t k, const float *a,
-                                                           size_t csa, const float *b,
-                                                           size_t ldb, float c0)
-{
-    float s = c0;
-    for (size_t p = 0; p < k; p++)
-        s += a[p * csa] * b[p * ldb];
-    return s;
-}
-
 /* Columns [j, j + nv*VL) of every row, TILE_ROWS rows at a time. */
 static inline __attribute__((always_inline)) void column_block(
     size_t m, size_t k, const float *a, size_t rsa, size_t csa, const float *b, size_t ldb,
@@ -88,6 +77,39 @@ static inline __attribute__((always_inline)) void column_block(
     }
 }
 
+/* Columns [j, n), fewer than a vector: B's columns copied into a panel
+ * padded with zeros to a vector, KC steps of k at a time, and C's rows
+ * through a padded copy; the same sums in the same order, in vectors. */
+static inline __attribute__((always_inline)) void narrow_block(
+    size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa, const float *b,
+    size_t ldb, float *c, size_t ldc, int accumulate, size_t j)
+{
+    enum { KC = 256 };
+    float panel[KC * VL], out[TILE_ROWS][VL];
+    const size_t w = n - j;
+    for (size_t i = 0; i < m; i += TILE_ROWS) {
+        const size_t rows = m - i < TILE_ROWS ? m - i : TILE_ROWS;
+        const float *ar[TILE_ROWS];
+        float *cr[TILE_ROWS];
+        for (size_t r = 0; r < TILE_ROWS; r++) {
+            cr[r] = out[r];
+            for (size_t q = 0; q < VL; q++)
+                out[r][q] = accumulate && r < rows && q < w ? c[(i + r) * ldc + j + q] : 0.0f;
+        }
+        for (size_t p0 = 0; p0 < k; p0 += KC) {
+            const size_t kc = k - p0 < KC ? k - p0 : KC;
+            for (size_t p = 0; p < kc; p++)
+                for (size_t q = 0; q < VL; q++)
+                    panel[p * VL + q] = q < w ? b[(p0 + p) * ldb + j + q] : 0.0f;
+            for (size_t r = 0; r < TILE_ROWS; r++)
+                ar[r] = a + (i + (r < rows ? r : 0)) * rsa + p0 * csa;
+            tile(kc, ar, csa, panel, VL, cr, 1, 1);
+        }
+        for (size_t r = 0; r < rows; r++)
+            memcpy(c + (i + r) * ldc + j, out[r], w * sizeof(float));
+    }
+}
+
 NN_VECTOR_CLONES
 void nn_matmul(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa,
                const float *b, size_t ldb, float *c, size_t ldc, int accumulate)
@@ -99,11 +121,8 @@ void nn_matmul(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t 
         column_block(m, k, a, rsa, csa, b, ldb, c, ldc, accumulate, j, 1);
         j += VL;
     }
-    for (size_t i = 0; i < m; i++)
-        for (size_t jj = j; jj < n; jj++) {
-            float *cij = c + i * ldc + jj;
-            *cij = element(k, a + i * rsa, csa, b + jj, ldb, accumulate ? *cij : 0.0f);
-        }
+    if (j < n)
+        narrow_block(m, n, k, a, rsa, csa, b, ldb, c, ldc, accumulate, j);
 }
 
 void nn_matmul_naive(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa,
