@@ -1,7 +1,8 @@
 /* test_matmul.c - nn_matmul against its plain reference bit for bit, over
  * shapes with short tiles and loose columns, transposed and strided
- * operands, both starts (accumulate or not); and a row's bits the same
- * whatever the number of rows around it. */
+ * operands, both starts (accumulate or not), every vector width the
+ * machine has; and a row's bits the same whatever the number of rows
+ * around it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,10 +38,20 @@ static void check_shape(size_t m, size_t n, size_t k, int trans, int acc, size_t
     fill(c, nc, 99u);
     memcpy(want, c, nc * sizeof *c);
     size_t rsa = trans ? 1 : lda, csa = trans ? lda : 1;
-    nn_matmul(m, n, k, a, rsa, csa, b, ldb, c, ldc, acc);
     nn_matmul_naive(m, n, k, a, rsa, csa, b, ldb, want, ldc, acc);
+    float *start = malloc(nc * sizeof *start);
+    assert_non_null(start);
+    memcpy(start, c, nc * sizeof *c);
+    nn_matmul(m, n, k, a, rsa, csa, b, ldb, c, ldc, acc);
     /* Every element, the padding included (it must not be touched). */
     assert_memory_equal(c, want, nc * sizeof *c);
+    /* Every vector width this machine has. */
+    for (size_t width = 4; width <= 16; width *= 2) {
+        memcpy(c, start, nc * sizeof *c);
+        if (nn_matmul_width(width, m, n, k, a, rsa, csa, b, ldb, c, ldc, acc))
+            assert_memory_equal(c, want, nc * sizeof *c);
+    }
+    free(start);
     free(a), free(b), free(c), free(want);
 }
 

@@ -26,6 +26,14 @@
 void nn_matmul(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa,
                const float *b, size_t ldb, float *c, size_t ldc, int accumulate);
 
+/* nn_matmul with vectors of width floats (4, 8 or 16) rather than the
+ * widest the CPU has: for the tests, which hold every width to the
+ * reference. Returns 0, computing nothing, when this build or CPU has no
+ * such width; 1 otherwise. */
+int nn_matmul_width(size_t width, size_t m, size_t n, size_t k, const float *a, size_t rsa,
+                    size_t csa, const float *b, size_t ldb, float *c, size_t ldc,
+                    int accumulate);
+
 /* The same as plain loops, one element at a time: the reference the tests
  * hold nn_matmul to, bit for bit. */
 void nn_matmul_naive(size_t m, size_t n, size_t k, const float *a, size_t rsa, size_t csa,
