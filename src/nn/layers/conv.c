@@ -4,7 +4,7 @@
  *
  * Shapes: images are channels last, in (batch, H, W, C_in) and out (batch,
  * Ho, Wo, C_out); W is (C_out, k, k, C_in) row-major = (C_out, K) with K =
- * k*k*C_in; b is (C_out). The layer is lowered by im2col to cblas_sgemm
+ * k*k*C_in; b is (C_out). The layer is lowered by im2col to nn_matmul
  * over chunks of images (at most NN_CONV_ROWS output positions each). */
 #include <assert.h>
 #include <stdio.h>

@@ -258,7 +258,7 @@ void nn_rec_forward(const nn_rec_dims *d, const float *w, const float *b, const 
 /* --- backward -------------------------------------------------------------------- */
 
 /* Backward room: dh and dc flowing to the step before, the shifted hidden
- * states, gru's gradient of the recurrent products. */
+ * states, dW^T, gru's gradient of the recurrent products. */
 typedef struct {
     float *dh_next, *dc_next, *h_prev, *dwt, *drh;
 } back_room;
@@ -273,10 +273,8 @@ static back_room back_room_of(const nn_rec_dims *d, float *temp)
     return r;
 }
 
-/* Sample i at step t: from dh = dLoss/dh_t, the gates' activations in zt
- * become dLoss/d(pre-activations) (in place); dc (lstm) carries dLoss/dc_t
- * in and dLoss/dc_{t-1} out; dhp receives the direct part of dLoss/dh_{t-1}
- * (gru) and drh the gradient of the recurrent products (gru). */
+/* cell_backward's lstm case as a loop of its own, which the compiler
+ * vectorises (the buffers never overlap). */
 NN_VECTOR_CLONES
 static void lstm_backward(float *restrict zt, const float *restrict dh,
                           const float *restrict cp, const float *restrict tct,
@@ -294,18 +292,22 @@ static void lstm_backward(float *restrict zt, const float *restrict dh,
     }
 }
 
+/* Sample i at step t: from dh = dLoss/dh_t, the gates' activations in zt
+ * become dLoss/d(pre-activations) (in place); dc (lstm) carries dLoss/dc_t
+ * in and dLoss/dc_{t-1} out; dhp receives the direct part of dLoss/dh_{t-1}
+ * (gru) and drh the gradient of the recurrent products (gru). */
 static void cell_backward(const direction *v, float *zt, const float *dh, const float *ht,
                           const float *hp, const float *cp, const float *ct, const float *tct,
                           float *dc, float *dhp, float *drh)
 {
     size_t h = v->d->h;
-    if (v->d->cell == NN_CELL_LSTM) { /* its own loop, which the compiler vectorises */
+    if (v->d->cell == NN_CELL_LSTM) {
         lstm_backward(zt, dh, cp, tct, dc, h);
         return;
     }
     for (size_t j = 0; j < h; j++) {
         switch (v->d->cell) {
-        case NN_CELL_LSTM:
+        case NN_CELL_LSTM: /* above */
             break;
         case NN_CELL_GRU: {
             float zz = zt[j], r = zt[h + j], n = zt[2 * h + j], q = ct[j];
