@@ -230,6 +230,10 @@ static void test_conv_forward_matches_reference(void **state)
     check_forward("5x7,conv3x3x2-same,up2,conv3x3x3,up2:relu,4", NN_ACT_TANH, 3);
     /* Enough images that a conv layer's sgemm goes in several chunks. */
     check_forward("28x28,conv5x5x4,pool2,conv3x3x3-same,10", NN_ACT_RELU, 9);
+    /* Channels past the matmul kernel's whole tiles of 32 and 16 and the
+     * pooling's blocks of 64: every path of both. */
+    check_forward("6x6,conv3x3x70,pool2,3", NN_ACT_TANH, 3);
+    check_forward("8x8,conv3x3x17-same,pool2,conv3x3x33,3", NN_ACT_RELU, 2);
 }
 
 /* One image through nn_net_forward (sgemv for the dense layers) gives the
@@ -332,6 +336,7 @@ static void test_gradient_pool(void **state)
     (void)state;
     check_gradient("6x8,conv3x3x2-same,pool2,3", NN_ACT_TANH, 3);
     check_gradient("4x6,conv1x1x3,pool2:tanh,3", NN_ACT_NONE, 2);
+    check_gradient("4x4,conv3x3x70-same,pool2,3", NN_ACT_TANH, 2);
 }
 
 static void test_gradient_upsample(void **state)

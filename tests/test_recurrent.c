@@ -54,9 +54,13 @@ typedef struct {
     float *p, *x, *y, *z, *c, *temp, *dy, *dw, *dx;
 } loops;
 
-static loops loops_new(nn_cell cell, size_t dirs, uint64_t seed)
+/* h = 3 runs the matrix kernel's one-at-a-time columns only; h = 20 (80,
+ * 60 or 20 gate columns) its tiles of 32 and 16 columns too. */
+static const size_t units[] = {3, 20};
+
+static loops loops_new(nn_cell cell, size_t dirs, size_t h, uint64_t seed)
 {
-    loops L = {.d = {.cell = cell, .batch = 3, .t = 5, .f = 4, .h = 3, .dirs = dirs}};
+    loops L = {.d = {.cell = cell, .batch = 3, .t = 5, .f = 4, .h = h, .dirs = dirs}};
     L.n_w = nn_rec_weights(cell, L.d.f, L.d.h, dirs);
     L.n_b = nn_rec_biases(cell, L.d.h, dirs);
     L.n_x = L.d.batch * L.d.t * L.d.f;
@@ -86,8 +90,9 @@ static void test_loops_match_reference(void **state)
 {
     (void)state;
     for (int cell = 0; cell < 3; cell++)
-        for (size_t dirs = 1; dirs <= 2; dirs++) {
-            loops L = loops_new((nn_cell)cell, dirs, 10 + cell);
+        for (size_t run = 0; run < 4; run++) { /* directions 1, 2 by units 3, 20 */
+            size_t dirs = 1 + run / 2;
+            loops L = loops_new((nn_cell)cell, dirs, units[run % 2], 10 + cell);
             nn_rec_forward(&L.d, L.p, L.p + L.n_w, L.x, L.y, L.z, L.c, L.temp);
             double *p = to_double(L.p, L.n_w + L.n_b), *x = to_double(L.x, L.n_x);
             double *want = malloc(L.n_y * sizeof *want);
@@ -95,8 +100,8 @@ static void test_loops_match_reference(void **state)
             assert_int_equal(nn_rec_forward_naive(&L.d, p, p + L.n_w, x, want), 0);
             for (size_t i = 0; i < L.n_y; i++)
                 if (fabs(want[i] - L.y[i]) > 1e-5)
-                    fail_msg("%s, %zu direction(s): y[%zu] is %g, the reference %g",
-                             cell_name[cell], dirs, i, (double)L.y[i], want[i]);
+                    fail_msg("%s, %zu direction(s), %zu units: y[%zu] is %g, the reference %g",
+                             cell_name[cell], dirs, L.d.h, i, (double)L.y[i], want[i]);
             free(p), free(x), free(want);
             loops_free(&L);
         }
@@ -140,8 +145,8 @@ static void test_loops_gradient(void **state)
 {
     (void)state;
     for (int cell = 0; cell < 3; cell++)
-        for (size_t dirs = 1; dirs <= 2; dirs++) {
-            loops L = loops_new((nn_cell)cell, dirs, 20 + cell);
+        for (size_t run = 0; run < 4; run++) { /* directions 1, 2 by units 3, 20 */
+            loops L = loops_new((nn_cell)cell, 1 + run / 2, units[run % 2], 20 + cell);
             fill(L.dy, L.n_y, 1.0f, 30 + cell);
             double *g = to_double(L.dy, L.n_y);
             nn_rec_forward(&L.d, L.p, L.p + L.n_w, L.x, L.y, L.z, L.c, L.temp);

@@ -195,9 +195,9 @@ const float *nn_workspace_output(const nn_workspace *ws, size_t l);
 const float *nn_net_forward(const nn_net *net, nn_workspace *ws, const float *x);
 
 /* A minibatch: x is (batch, sizes[0]) row-major, batch <= max_batch. Dense
- * layers via cblas_sgemm, conv layers lowered by im2col to cblas_sgemm over
- * chunks of images (the lowered matrix is bounded by NN_CONV_ROWS rows, not
- * by the batch). Returns (batch, n_classes) probabilities. */
+ * layers via cblas_sgemm, conv layers lowered by im2col to nn_matmul over
+ * chunks of images (the lowered matrix is bounded by NN_CONV_ROWS rows and
+ * 256 KB, not by the batch). Returns (batch, n_classes) probabilities. */
 const float *nn_net_forward_batch(const nn_net *net, nn_workspace *ws, const float *x,
                                   size_t batch);
 

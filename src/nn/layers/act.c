@@ -6,6 +6,7 @@
 
 #include "nnclass/base/vexp.h"
 #include "nnclass/nn/net.h"
+#include "../../base/vector_clones.h"
 
 /* The sigmoid 1 / (1 + e^-(z + b)) of Z (rows, n), rows stride floats
  * apart, in place. The exponentials go in one call when the rows are
@@ -29,6 +30,7 @@ static void bias_sigmoid(float *z, size_t stride, const float *b, size_t rows, s
     }
 }
 
+NN_VECTOR_CLONES
 void nn_bias_activate(float *z, size_t stride, const float *b, size_t rows, size_t n,
                       nn_activation act)
 {
@@ -64,6 +66,7 @@ void nn_activate(float *z, size_t n, nn_activation act)
         nn_bias_activate(z, 1, &zero, n, 1, act);
 }
 
+NN_VECTOR_CLONES
 void nn_act_grad(float *d, const float *a, size_t n, nn_activation act)
 {
     switch (act) {

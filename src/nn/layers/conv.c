@@ -4,18 +4,18 @@
  *
  * Shapes: images are channels last, in (batch, H, W, C_in) and out (batch,
  * Ho, Wo, C_out); W is (C_out, k, k, C_in) row-major = (C_out, K) with K =
- * k*k*C_in; b is (C_out). The layer is lowered by im2col to cblas_sgemm
+ * k*k*C_in; b is (C_out). The layer is lowered by im2col to nn_matmul
  * over chunks of images (at most NN_CONV_ROWS output positions each). */
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "act.h"
 #include "layers.h"
+#include "nnclass/base/matmul.h"
 #include "nnclass/nn/net.h"
+#include "../../base/vector_clones.h"
 
 /* --- text, shape, parameters ------------------------------------------------ */
 
@@ -95,11 +95,18 @@ static void conv_fans(const nn_layer *prev, const nn_layer *row, size_t *fan_in,
     *fan_out = row->k * row->k * row->c;
 }
 
-/* Images per sgemm: as many as fit NN_CONV_ROWS positions of its output, at
- * least one, at most batch. */
-static size_t conv_chunk(const nn_layer *row, size_t batch)
+/* Floats of a chunk's lowered input at most: it is written, then read by
+ * the product while it is still in a core's L2 cache. */
+#define CHUNK_FLOATS (64u << 10)
+
+/* Images per product: as many as fit NN_CONV_ROWS positions of its output
+ * and CHUNK_FLOATS of its lowered input, at least one, at most batch. The
+ * chunks change no bit: nn_matmul sums each element alone, in order. */
+static size_t conv_chunk(const nn_layer *prev, const nn_layer *row, size_t batch)
 {
-    size_t per = NN_CONV_ROWS / (row->h * row->w);
+    size_t hw = row->h * row->w, K = row->k * row->k * prev->c;
+    size_t per = NN_CONV_ROWS / hw, fit = CHUNK_FLOATS / (hw * K);
+    per = fit < per ? fit : per;
     if (per == 0)
         per = 1;
     return per < batch ? per : batch;
@@ -112,13 +119,23 @@ static size_t lowered_floats(const nn_layer *prev, const nn_layer *row, size_t n
 }
 
 /* Training keeps the whole minibatch's lowered input for the weight
- * gradient; a forward pass lowers one chunk at a time into shared room. */
+ * gradient; a forward pass lowers one chunk at a time into shared room.
+ * Both have room for the kernels transposed, (K, C_out), after it. */
 static void conv_scratch(const nn_layer *prev, const nn_layer *row, size_t batch, int backward,
                          size_t *keep, size_t *bytes, size_t *temp)
 {
+    size_t kernels = row->k * row->k * prev->c * row->c;
     *bytes = 0;
     *keep = backward ? lowered_floats(prev, row, batch) : 0;
-    *temp = backward ? 0 : lowered_floats(prev, row, conv_chunk(row, batch));
+    *temp = (backward ? 0 : lowered_floats(prev, row, conv_chunk(prev, row, batch))) + kernels;
+}
+
+/* out (n, m) = in (m, n) transposed. */
+static void transpose(const float *in, size_t m, size_t n, float *out)
+{
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = 0; j < n; j++)
+            out[j * m + i] = in[i * n + j];
 }
 
 /* --- lowering ------------------------------------------------------------------ */
@@ -131,6 +148,7 @@ static size_t conv_pad(const nn_layer *row)
 
 /* im2col for valid padding, where no patch overhangs: the common case,
  * without the bounds of the general loop below. */
+NN_VECTOR_CLONES
 static void im2col_valid(const nn_layer *P, const nn_layer *L, const float *in, size_t nb,
                          float *cols)
 {
@@ -187,6 +205,7 @@ static void im2col(const nn_layer *P, const nn_layer *L, const float *in, size_t
 
 /* col2im, the adjoint of im2col: dIn (nb, H, W, C_in) = the sum, over every
  * patch a pixel belongs to, of that patch's row of dcols. */
+NN_VECTOR_CLONES
 static void col2im(const nn_layer *P, const nn_layer *L, const float *dcols, size_t nb,
                    float *din)
 {
@@ -217,21 +236,23 @@ static void col2im(const nn_layer *P, const nn_layer *L, const float *dcols, siz
 /* --- forward and backward ------------------------------------------------------ */
 
 /* Per chunk of images (see conv_chunk): cols (rows, K) = im2col(in); out
- * (rows, C_out) = cols . W^T via cblas_sgemm, which lands channels last as
- * it is; then f(out + b). In a training workspace, keep has room for the
- * whole minibatch and keeps every chunk's lowered input for the backward
- * pass; otherwise each chunk reuses the same temporary room. */
+ * (rows, C_out) = cols . W^T via nn_matmul (W^T laid out once), which lands
+ * channels last as it is; then f(out + b). In a training workspace, keep
+ * has room for the whole minibatch and keeps every chunk's lowered input
+ * for the backward pass; otherwise each chunk reuses the same temporary
+ * room. */
 static void conv_forward(const nn_layer_run *run, const float *in, float *out, size_t batch)
 {
     const nn_layer *P = run->prev, *L = run->layer;
     const size_t K = L->k * L->k * P->c, hw = L->h * L->w;
-    const size_t per = conv_chunk(L, batch);
+    const size_t per = conv_chunk(P, L, batch);
+    float *wt = run->temp + (run->keep != NULL ? 0 : lowered_floats(P, L, per));
+    transpose(run->w, L->c, K, wt);
     for (size_t b0 = 0; b0 < batch; b0 += per) {
         size_t nb = batch - b0 < per ? batch - b0 : per;
         float *c = run->keep != NULL ? run->keep + b0 * hw * K : run->temp;
         im2col(P, L, in + b0 * run->n_in, nb, c);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(nb * hw), (int)L->c, (int)K,
-                    1.0f, c, (int)K, run->w, (int)K, 0.0f, out + b0 * hw * L->c, (int)L->c);
+        nn_matmul(nb * hw, L->c, K, c, K, 1, wt, L->c, out + b0 * hw * L->c, L->c, 0);
     }
     if (run->keep != NULL)
         *run->kept_batch = batch;
@@ -268,30 +289,31 @@ void nn_conv_forward_naive(const nn_layer_run *run, const float *in, float *out,
 
 /* From delta (batch, Ho, Wo, C_out) and the lowered input kept by the
  * forward pass, chunk by chunk in the forward pass's chunks and a fixed
- * order: dW (C_out, K) += delta^T . cols via sgemm; db = the column sums of
- * delta; when dprev is not NULL, dcols = delta . W (over the chunk's cols,
- * no longer needed) via sgemm and dprev (batch, H, W, C_in) = col2im(dcols). */
+ * order: dW^T (K, C_out) += cols^T . delta via nn_matmul (so computed, its
+ * rows run along C_out, the side the kernel's tiles want), transposed into
+ * dW at the end; db = the column sums of delta; when dprev is not NULL,
+ * dcols = delta . W (over the chunk's cols, no longer needed) and dprev
+ * (batch, H, W, C_in) = col2im(dcols). */
 static void conv_backward(const nn_layer_run *run, const float *in, const float *delta,
                           size_t batch, float *dw, float *dprev)
 {
     const nn_layer *P = run->prev, *L = run->layer;
     const size_t K = L->k * L->k * P->c, hw = L->h * L->w;
-    const size_t C = L->c, per = conv_chunk(L, batch);
-    float *db = dw + C * K;
+    const size_t C = L->c, per = conv_chunk(P, L, batch);
+    float *db = dw + C * K, *dwt = run->temp;
     (void)in;
     assert(run->keep != NULL && *run->kept_batch == batch);
     for (size_t b0 = 0; b0 < batch; b0 += per) {
         size_t nb = batch - b0 < per ? batch - b0 : per;
         const float *d = delta + b0 * hw * C;
         float *c = run->keep + b0 * hw * K;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)C, (int)K, (int)(nb * hw),
-                    1.0f, d, (int)C, c, (int)K, b0 == 0 ? 0.0f : 1.0f, dw, (int)K);
+        nn_matmul(K, C, nb * hw, c, 1, K, d, C, dwt, C, b0 > 0);
         if (dprev != NULL) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(nb * hw), (int)K,
-                        (int)C, 1.0f, d, (int)C, run->w, (int)K, 0.0f, c, (int)K);
+            nn_matmul(nb * hw, K, C, d, C, 1, run->w, K, c, K, 0);
             col2im(P, L, c, nb, dprev + b0 * run->n_in);
         }
     }
+    transpose(dwt, K, C, dw);
     memset(db, 0, C * sizeof(float));
     for (size_t r = 0; r < batch * hw; r++)
         for (size_t c = 0; c < C; c++)

@@ -47,9 +47,10 @@ size_t nn_rec_c_size(const nn_rec_dims *d);
 size_t nn_rec_temp_size(const nn_rec_dims *d);
 
 /* Forward over a minibatch: X -> Y, keeping Z and C for the backward pass;
- * input projections of all steps in one sgemm per direction, one small
- * sgemm per step for the recurrence. w and b are the layer's weights and
- * biases. */
+ * input projections of all steps in one product per direction, one small
+ * product per step for the recurrence (nn_matmul, so a sample's results
+ * do not depend on the batch around it). w and b are the layer's weights
+ * and biases. */
 void nn_rec_forward(const nn_rec_dims *d, const float *w, const float *b, const float *x,
                     float *y, float *z, float *c, float *temp);
 

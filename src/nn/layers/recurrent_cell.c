@@ -9,6 +9,7 @@
 
 #include <cblas.h>
 
+#include "nnclass/base/matmul.h"
 #include "nnclass/base/vexp.h"
 #include "../../base/vector_clones.h"
 
@@ -51,16 +52,17 @@ size_t nn_rec_c_size(const nn_rec_dims *d)
 }
 
 /* Backward: dh and dc of the step after (2 * batch*h), the shifted hidden
- * states (batch*t*h), and gru's gradient of the recurrent products
- * (batch*t*g*h). Forward (gru): the recurrent products of a step (batch*g*h),
- * inside the same room. */
+ * states (batch*t*h), dW^T (f*g*h), and gru's gradient of the recurrent
+ * products (batch*t*g*h). Forward, inside the same room: R^T (h*g*h), W^T
+ * (f*g*h), then (gru) the recurrent products of a step (batch*g*h). */
 size_t nn_rec_temp_size(const nn_rec_dims *d)
 {
     size_t gh = nn_rec_gates(d->cell) * d->h;
-    size_t n = 2 * d->batch * d->h + d->batch * d->t * d->h;
+    size_t n = 2 * d->batch * d->h + d->batch * d->t * d->h + d->f * gh;
     if (d->cell == NN_CELL_GRU)
         n += d->batch * d->t * gh;
-    return n > d->batch * gh ? n : d->batch * gh;
+    size_t fwd = (d->h + d->f) * gh + d->batch * gh;
+    return n > fwd ? n : fwd;
 }
 
 /* One direction's view of the buffers. */
@@ -191,19 +193,20 @@ static void cell_forward(const direction *v, const cell_step *c)
 }
 
 /* Step s of one direction over the minibatch: the recurrent product, then
- * every sample's cell update. rh: gru's room for the products (batch, g*h). */
-static void step_forward(const direction *v, float *y, size_t s, float *rh)
+ * every sample's cell update. rt: R^T (h, g*h); rh: gru's room for the
+ * products (batch, g*h). */
+static void step_forward(const direction *v, float *y, size_t s, const float *rt, float *rh)
 {
     const nn_rec_dims *d = v->d;
     size_t t = step_at(v, s), tp = s > 0 ? step_before(v, s) : 0;
     int gru = d->cell == NN_CELL_GRU;
     if (s > 0) {
         /* Z_t (batch, g*h) += H_prev (batch, h) . R^T; gru keeps it apart,
-         * since its reset gate scales the third block. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d->batch, (int)v->gh,
-                    (int)d->h, 1.0f, hidden(v, y, 0, tp), (int)(d->t * v->ldy), v->r,
-                    (int)d->h, gru ? 0.0f : 1.0f, gru ? rh : v->z + t * v->gh,
-                    (int)(gru ? v->gh : d->t * v->gh));
+         * since its reset gate scales the third block. nn_matmul, not a
+         * BLAS: it reads R^T as laid out once per pass, where a BLAS would
+         * pack R again at every step. */
+        nn_matmul(d->batch, v->gh, d->h, hidden(v, y, 0, tp), d->t * v->ldy, 1, rt, v->gh,
+                  gru ? rh : v->z + t * v->gh, gru ? v->gh : d->t * v->gh, !gru);
     }
     for (size_t i = 0; i < d->batch; i++) {
         size_t at = i * d->t + t, before = i * d->t + tp;
@@ -220,6 +223,19 @@ static void step_forward(const direction *v, float *y, size_t s, float *rh)
     }
 }
 
+/* out (n, m) = in (m, n) transposed, in blocks that stay in the cache. */
+static void transpose(const float *in, size_t m, size_t n, float *out)
+{
+    enum { B = 16 };
+    for (size_t i0 = 0; i0 < m; i0 += B)
+        for (size_t j0 = 0; j0 < n; j0 += B) {
+            size_t i1 = i0 + B < m ? i0 + B : m, j1 = j0 + B < n ? j0 + B : n;
+            for (size_t j = j0; j < j1; j++)
+                for (size_t i = i0; i < i1; i++)
+                    out[j * m + i] = in[i * n + j];
+        }
+}
+
 void nn_rec_forward(const nn_rec_dims *d, const float *w, const float *b, const float *x,
                     float *y, float *z, float *c, float *temp)
 {
@@ -227,23 +243,24 @@ void nn_rec_forward(const nn_rec_dims *d, const float *w, const float *b, const 
     for (size_t dir = 0; dir < d->dirs; dir++) {
         direction v = direction_of(d, dir, w, b, z, c);
         /* The input projections of every step at once: Z (batch*t, g*h) =
-         * X (batch*t, f) . W^T + b. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)v.gh, (int)d->f,
-                    1.0f, x, (int)d->f, v.w, (int)d->f, 0.0f, v.z, (int)v.gh);
+         * b + X (batch*t, f) . W^T. */
+        float *rt = temp, *wt = rt + d->h * v.gh, *rh = wt + d->f * v.gh;
+        transpose(v.r, v.gh, d->h, rt);
+        transpose(v.w, v.gh, d->f, wt);
         for (size_t r = 0; r < rows; r++)
-            for (size_t j = 0; j < v.gh; j++)
-                v.z[r * v.gh + j] += v.b[j];
+            memcpy(v.z + r * v.gh, v.b, v.gh * sizeof *v.z);
+        nn_matmul(rows, v.gh, d->f, x, d->f, 1, wt, v.gh, v.z, v.gh, 1);
         for (size_t s = 0; s < d->t; s++)
-            step_forward(&v, y, s, temp);
+            step_forward(&v, y, s, rt, rh);
     }
 }
 
 /* --- backward -------------------------------------------------------------------- */
 
 /* Backward room: dh and dc flowing to the step before, the shifted hidden
- * states, gru's gradient of the recurrent products. */
+ * states, dW^T, gru's gradient of the recurrent products. */
 typedef struct {
-    float *dh_next, *dc_next, *h_prev, *drh;
+    float *dh_next, *dc_next, *h_prev, *dwt, *drh;
 } back_room;
 
 static back_room back_room_of(const nn_rec_dims *d, float *temp)
@@ -251,8 +268,28 @@ static back_room back_room_of(const nn_rec_dims *d, float *temp)
     back_room r = {.dh_next = temp};
     r.dc_next = r.dh_next + d->batch * d->h;
     r.h_prev = r.dc_next + d->batch * d->h;
-    r.drh = d->cell == NN_CELL_GRU ? r.h_prev + d->batch * d->t * d->h : NULL;
+    r.dwt = r.h_prev + d->batch * d->t * d->h;
+    r.drh = d->cell == NN_CELL_GRU ? r.dwt + d->f * nn_rec_gates(d->cell) * d->h : NULL;
     return r;
+}
+
+/* cell_backward's lstm case as a loop of its own, which the compiler
+ * vectorises (the buffers never overlap). */
+NN_VECTOR_CLONES
+static void lstm_backward(float *restrict zt, const float *restrict dh,
+                          const float *restrict cp, const float *restrict tct,
+                          float *restrict dc, size_t h)
+{
+    for (size_t j = 0; j < h; j++) {
+        float i = zt[j], o = zt[h + j], f = zt[2 * h + j], g = zt[3 * h + j];
+        float tc = tct[j];
+        float dcv = dh[j] * o * (1.0f - tc * tc) + dc[j];
+        zt[j] = dcv * g * i * (1.0f - i);
+        zt[h + j] = dh[j] * tc * o * (1.0f - o);
+        zt[2 * h + j] = (cp != NULL ? dcv * cp[j] : 0.0f) * f * (1.0f - f);
+        zt[3 * h + j] = dcv * i * (1.0f - g * g);
+        dc[j] = dcv * f;
+    }
 }
 
 /* Sample i at step t: from dh = dLoss/dh_t, the gates' activations in zt
@@ -264,19 +301,14 @@ static void cell_backward(const direction *v, float *zt, const float *dh, const 
                           float *dc, float *dhp, float *drh)
 {
     size_t h = v->d->h;
+    if (v->d->cell == NN_CELL_LSTM) {
+        lstm_backward(zt, dh, cp, tct, dc, h);
+        return;
+    }
     for (size_t j = 0; j < h; j++) {
         switch (v->d->cell) {
-        case NN_CELL_LSTM: {
-            float i = zt[j], o = zt[h + j], f = zt[2 * h + j], g = zt[3 * h + j];
-            float tc = tct[j];
-            float dcv = dh[j] * o * (1.0f - tc * tc) + dc[j];
-            zt[j] = dcv * g * i * (1.0f - i);
-            zt[h + j] = dh[j] * tc * o * (1.0f - o);
-            zt[2 * h + j] = (cp != NULL ? dcv * cp[j] : 0.0f) * f * (1.0f - f);
-            zt[3 * h + j] = dcv * i * (1.0f - g * g);
-            dc[j] = dcv * f;
+        case NN_CELL_LSTM: /* above */
             break;
-        }
         case NN_CELL_GRU: {
             float zz = zt[j], r = zt[h + j], n = zt[2 * h + j], q = ct[j];
             float hpj = hp != NULL ? hp[j] : 0.0f;
@@ -317,11 +349,9 @@ static void step_backward(const direction *v, const float *y, float *dy, size_t 
     }
     if (s == 0)
         return;
-    /* dH_prev (batch, h) (+)= dRH_t (batch, g*h) . R */
+    /* dH_prev (batch, h) (+)= dRH_t (batch, g*h) . R (R as it lies) */
     const float *drh = gru ? room->drh + t * v->gh : v->z + t * v->gh;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->batch, (int)h, (int)v->gh,
-                1.0f, drh, (int)(d->t * v->gh), v->r, (int)h, gru ? 1.0f : 0.0f,
-                room->dh_next, (int)h);
+    nn_matmul(d->batch, h, v->gh, drh, d->t * v->gh, 1, v->r, h, room->dh_next, h, gru);
 }
 
 /* Column sums of m (rows, n), rows ld floats apart, into out (n). */
@@ -340,9 +370,10 @@ static void direction_gradients(const direction *v, const float *x, const float 
 {
     const nn_rec_dims *d = v->d;
     size_t rows = d->batch * d->t, h = d->h;
-    /* dW (g*h, f) = dZ^T . X */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)v->gh, (int)d->f, (int)rows,
-                1.0f, v->z, (int)v->gh, x, (int)d->f, 0.0f, dw_d, (int)d->f);
+    /* dW (g*h, f) = (X^T . dZ)^T: so computed, its long side is the row
+     * that nn_matmul's tiles run along. */
+    nn_matmul(d->f, v->gh, rows, x, 1, d->f, v->z, v->gh, room->dwt, v->gh, 0);
+    transpose(room->dwt, d->f, v->gh, dw_d);
     /* dR (g*h, h) = dRH^T . H_prev, with H_prev zero at each first step. */
     for (size_t i = 0; i < d->batch; i++)
         for (size_t s = 0; s < d->t; s++) {
@@ -353,8 +384,7 @@ static void direction_gradients(const direction *v, const float *x, const float 
                 memcpy(dst, hidden(v, (float *)y, i, step_before(v, s)), h * sizeof *dst);
         }
     const float *drh = d->cell == NN_CELL_GRU ? room->drh : v->z;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)v->gh, (int)h, (int)rows, 1.0f,
-                drh, (int)v->gh, room->h_prev, (int)h, 0.0f, dw_d + v->gh * d->f, (int)h);
+    nn_matmul(v->gh, h, rows, drh, 1, v->gh, room->h_prev, h, dw_d + v->gh * d->f, h, 0);
     column_sums(v->z, v->gh, rows, v->gh, db_d);
     if (d->cell == NN_CELL_GRU)
         column_sums(room->drh + 2 * h, v->gh, rows, h, db_d + v->gh);
