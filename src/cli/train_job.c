@@ -253,15 +253,18 @@ static void describe_recipe(const train_args *a, const nn_net *net, char *out, s
     if (n >= 0 && (size_t)n < cap && distort[0] != '\0')
         n += snprintf(out + n, cap - (size_t)n, "%s", distort);
     if (n >= 0 && (size_t)n < cap && nn_net_hidden(net) == NN_ACT_STEP)
-        snprintf(out + n, cap - (size_t)n, " step perceptron-rule lr=%g batch=%zu %s epochs=%zu val=%zu",
-                 (double)t->lr, t->batch, nn_lr_schedule_name(t->schedule), t->epochs,
-                 t->val_count);
+        n += snprintf(out + n, cap - (size_t)n,
+                      " step perceptron-rule lr=%g batch=%zu %s epochs=%zu", (double)t->lr,
+                      t->batch, nn_lr_schedule_name(t->schedule), t->epochs);
     else if (n >= 0 && (size_t)n < cap)
-        snprintf(out + n, cap - (size_t)n,
-                 " %s %s lr=%g momentum=%g batch=%zu %s wd=%g epochs=%zu val=%zu",
-                 nn_activation_name(nn_net_hidden(net)), nn_optimizer_name(t->optimizer),
-                 (double)t->lr, (double)t->momentum, t->batch, nn_lr_schedule_name(t->schedule),
-                 (double)t->weight_decay, t->epochs, t->val_count);
+        n += snprintf(out + n, cap - (size_t)n,
+                      " %s %s lr=%g momentum=%g batch=%zu %s wd=%g epochs=%zu",
+                      nn_activation_name(nn_net_hidden(net)), nn_optimizer_name(t->optimizer),
+                      (double)t->lr, (double)t->momentum, t->batch,
+                      nn_lr_schedule_name(t->schedule), (double)t->weight_decay, t->epochs);
+    /* (only when set: the field is 128 bytes, and a distorted recipe is long) */
+    if (n >= 0 && (size_t)n < cap && t->val_count > 0)
+        snprintf(out + n, cap - (size_t)n, " val=%zu", t->val_count);
 }
 
 /* What a training run works on, from its files to its progress. */
