@@ -223,6 +223,18 @@ int cli_stdout_failed(void);
 /* Flushes standard output now (remembering why it failed, if it does). */
 void cli_flush_stdout(void);
 
+/* Lines go out as they come on a terminal or with line_buffered (each line
+ * its own write(), as grep's --line-buffered), in 64 KiB blocks elsewhere. */
+void cli_set_stdout_buffering(int line_buffered);
+
+/* The name a message or record gives path: "(standard input)" for "-". */
+const char *cli_shown_path(const char *path);
+
+/* Whether records carry a file column: always in CSV and JSON (so records of
+ * many runs can be merged); in TSV as grep: with_filename (-H 1,
+ * --no-filename 0) unless it is -1, else when several files are read. */
+int cli_file_column(int tsv, int with_filename, int several);
+
 /* How a command writes an output file: replaced whole by a rename (a model:
  * temp file in the same folder, fsync, rename), or opened and written in
  * place (a log, which may also be a FIFO or a terminal). */

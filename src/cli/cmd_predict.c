@@ -212,16 +212,6 @@ typedef struct {
     cli_rec *rec;
 } printer;
 
-/* TSV's file column follows grep (-H, --no-filename, several files); a JSON
- * or CSV record always names its file, so that records of many runs and
- * files can be told apart once merged. */
-static int has_file_column(const predict_args *a, cli_names *names)
-{
-    if (a->format != FORMAT_TSV)
-        return 1;
-    return a->with_filename >= 0 ? a->with_filename : cli_names_several(names);
-}
-
 /* The CSV header: one column per field, the error column last. */
 static void print_header(const printer *p)
 {
@@ -428,7 +418,7 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
 {
     nn_error err = {{0}};
     cli_input in;
-    const char *file = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    const char *file = cli_shown_path(path);
     nn_status st = cli_input_open(path, cl->image, &in, &err);
     if (st == NN_OK) {
         st = nn_model_check_input(pr->meta, in.rows, in.cols, in.name, &err);
@@ -562,16 +552,6 @@ static void classifier_close(classifier *cl)
         cli_judge_close(cl->judge);
 }
 
-/* Lines go out as they come on a terminal, in large blocks elsewhere. */
-static void set_stdout_buffering(int line_buffered)
-{
-    static char outbuf[1 << 16]; /* stdout uses it until it is closed */
-    if (line_buffered || isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOLBF, 0);
-    else
-        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-}
-
 /* A name read from --files-from may not be the --save-input file either (the
  * operands were checked before any work). 0, or the exit code. */
 static int check_listed(const predict_args *a, const cli_names *names, const char *name)
@@ -663,11 +643,13 @@ static int classify_all(const predict_args *a, cli_names *names, const nn_net *n
         cl.judge = rc == CLI_OK ? &judge : NULL;
     }
     if (rc == CLI_OK) {
-        set_stdout_buffering(a->line_buffered);
+        cli_set_stdout_buffering(a->line_buffered);
         static const cli_rec_format formats[] = {CLI_REC_TSV, CLI_REC_CSV, CLI_REC_JSON};
         cli_rec rec;
         cli_rec_init(&rec, stdout, formats[a->format]);
-        printer pr = {a, meta, model_path, meta->n_classes, has_file_column(a, names), &rec};
+        int file_column = cli_file_column(a->format == FORMAT_TSV, a->with_filename,
+                                          cli_names_several(names));
+        printer pr = {a, meta, model_path, meta->n_classes, file_column, &rec};
         print_header(&pr);
         int stopped;
         rc = predict_files(names, &cl, &pr, &stopped);

@@ -286,7 +286,7 @@ static int read_chunk(reader *rd, const char *file, int idx, size_t n)
 static int read_file(reader *rd, const char *path)
 {
     const read_args *a = rd->args;
-    const char *file = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    const char *file = cli_shown_path(path);
     nn_error err = {{0}};
     read_input in;
     nn_status st = read_input_open(path, a->image.invert, a->image.max_pixels, &in, &err);
@@ -309,16 +309,6 @@ static int read_file(reader *rd, const char *path)
     } while (st == NN_OK);
     read_input_close(&in);
     return rc;
-}
-
-/* Lines go out as they come on a terminal, in large blocks elsewhere. */
-static void set_stdout_buffering(int line_buffered)
-{
-    static char outbuf[1 << 16]; /* stdout uses it until it is closed */
-    if (line_buffered || isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOLBF, 0);
-    else
-        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 }
 
 /* Every file in turn: one that fails is reported and the rest go on, unless
@@ -369,13 +359,12 @@ static int read_all(const read_args *a, char **files, size_t n_files, const nn_n
     }
     if (rc == CLI_OK) {
         static const cli_rec_format formats[] = {CLI_REC_TSV, CLI_REC_CSV, CLI_REC_JSON};
-        set_stdout_buffering(a->line_buffered);
+        cli_set_stdout_buffering(a->line_buffered);
         cli_rec_init(&pr.rec, stdout, formats[a->format]);
         pr.format = a->format;
         pr.model = model_path;
         pr.beam = a->beam;
-        pr.file_column = a->format != READ_TSV ? 1
-                         : a->with_filename >= 0 ? a->with_filename : n_files > 1;
+        pr.file_column = cli_file_column(a->format == READ_TSV, a->with_filename, n_files > 1);
         read_print_header(&pr);
         rc = read_files(&rd, files, n_files);
         if (svg_target != NULL) {
