@@ -59,6 +59,14 @@ int cli_fail_in(nn_status status, const nn_error *err, const char *before, const
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The files a command reads once its options are parsed: argv's operands
+ * from optind, else standard input alone ("-"), into *files and *n_files.
+ * Returns -1 to go on; with no operand and standard input a terminal, the
+ * usage error "standard input is a terminal: give <what>, or '-' ..." (as
+ * gzip: binary images are not typed). */
+int cli_operand_files(const char *cmd, const char *what, int argc, char **argv, char ***files,
+                      size_t *n_files);
+
 /* Readies getopt_long for a command's argv: no messages of its own, and
  * its state reset, so that the fuzz harness can parse again and again. */
 void cli_options_reset(void);
@@ -146,7 +154,8 @@ int cli_check_input_options(const char *cmd, const char *images, const char *lab
                             const char *dataset);
 
 /* The model file a command loads, in out (cap bytes): --model (a path, or a
- * bare name in the data folder), else the default model of dataset; for
+ * bare name in the data folder), else the default model named dataset (a
+ * dataset's, or a command's own such as read's reader of numbers); for
  * files of their own, the most accurate shipped model (CLI_IMAGE_MODEL) when
  * first_input (may be NULL) is a PNG, JPEG or PGM/PPM file and that model is
  * there, else mnist's. *by_default (may be NULL) says whether that model

@@ -465,10 +465,7 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
 static int find_files(const predict_args *a, int argc, char **argv, char **dataset_files,
                       size_t cap, char ***files, size_t *n_files)
 {
-    static char *stdin_only[] = {"-"};
     static char *list[1];
-    *files = optind < argc ? argv + optind : stdin_only;
-    *n_files = optind < argc ? (size_t)(argc - optind) : 1;
     if (a->files_from != NULL) {
         /* The list is the file read up front (standard input: none); the
          * names in it are checked as they are read. */
@@ -484,10 +481,8 @@ static int find_files(const predict_args *a, int argc, char **argv, char **datas
             return cli_missing_data(dataset_files[0], a->data_dir);
         *files = dataset_files;
         *n_files = 1;
-    } else if (optind == argc && isatty(STDIN_FILENO)) {
-        /* like gzip: binary images are not typed at a terminal */
-        return cli_usage_error("predict", "standard input is a terminal: give an IDX file, "
-                               "or '-' to read standard input anyway");
+    } else {
+        return cli_operand_files("predict", "an IDX file", argc, argv, files, n_files);
     }
     return -1;
 }

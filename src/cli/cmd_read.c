@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
@@ -328,18 +327,6 @@ static int read_files(reader *rd, char **files, size_t n_files)
 
 /* --- the command ------------------------------------------------------------------ */
 
-/* The model to load, into out (cap bytes): --model, else the default reader
- * of the data folder. 0, or the exit code of the printed error. */
-static int find_reader(const read_args *a, char *out, size_t cap, int *by_default)
-{
-    const char *data_dir = cli_data_dir(a->data_dir);
-    *by_default = a->model == NULL;
-    if (a->model != NULL)
-        return cli_model_path(data_dir, a->model, out, cap);
-    cli_default_model(data_dir, READ_DEFAULT_MODEL, out, cap);
-    return access(out, F_OK) == 0 ? CLI_OK : cli_missing_data(out, a->data_dir);
-}
-
 /* Reads the files with the loaded net and prints the results (and the SVG
  * at svg_target unless it is NULL). The exit code. */
 static int read_all(const read_args *a, char **files, size_t n_files, const nn_net *net,
@@ -387,16 +374,17 @@ int cmd_read(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0 || cli_parse_only)
         return rc >= 0 ? rc : CLI_OK;
-    if (optind == argc && isatty(STDIN_FILENO)) /* like gzip: images are not typed */
-        return cli_usage_error("read", "standard input is a terminal: give an image file, "
-                               "or '-' to read standard input anyway");
-    static char *stdin_only[] = {"-"};
-    char **files = optind < argc ? argv + optind : stdin_only;
-    size_t n_files = optind < argc ? (size_t)(argc - optind) : 1;
+    char **files;
+    size_t n_files;
+    rc = cli_operand_files("read", "an image file", argc, argv, &files, &n_files);
+    if (rc >= 0)
+        return rc;
 
     char model_path[4096], svg_target[4096];
-    int by_default;
-    rc = find_reader(&a, model_path, sizeof model_path, &by_default);
+    /* The default reader is always named on stderr: it is the only one. */
+    int by_default = a.model == NULL;
+    rc = cli_find_model(a.data_dir, a.model, READ_DEFAULT_MODEL, NULL, model_path,
+                        sizeof model_path, NULL);
     if (rc == CLI_OK && a.svg != NULL) {
         const char *model_input[] = {model_path};
         rc = cli_check_output("--svg", a.svg, CLI_OUTPUT_REPLACE, (const char *const *)files,
