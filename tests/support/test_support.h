@@ -48,4 +48,16 @@ nn_workspace *ts_workspace(const nn_net *net, size_t batch);
  * caller frees it with nn_net_free. */
 nn_net *ts_parse_net(const char *spec, nn_activation act);
 
+/* Fills v with n values drawn uniformly from [-scale, scale), from seed. */
+void ts_fill_uniform(float *v, size_t n, float scale, uint64_t seed);
+
+/* The labelling a CTC path of t steps (class 0 the blank) collapses to:
+ * repeats merged, blanks dropped, class c written as label c - 1, into
+ * out; its length. The reference the CTC loss and decoders are checked
+ * against. */
+size_t ts_ctc_collapse(const size_t *path, size_t t, uint16_t *out);
+
+/* Per-step softmax of scores z (t, k) into y, in double precision. */
+void ts_softmax_steps(const double *z, size_t t, size_t k, double *y);
+
 #endif
