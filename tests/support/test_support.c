@@ -156,3 +156,19 @@ void ts_softmax_steps(const double *z, size_t t, size_t k, double *y)
             y[i * k + c] = exp(z[i * k + c] - m) / s;
     }
 }
+
+nn_grey ts_grey_filled(size_t w, size_t h, uint8_t v)
+{
+    nn_grey g;
+    nn_error err;
+    assert_int_equal(nn_grey_alloc(w, h, 0, "t", &g, &err), NN_OK);
+    memset(g.pixels, v, w * h);
+    return g;
+}
+
+void ts_grey_rect(nn_grey *g, size_t x0, size_t y0, size_t x1, size_t y1, uint8_t v)
+{
+    for (size_t y = y0; y < y1; y++)
+        for (size_t x = x0; x < x1; x++)
+            g->pixels[y * g->width + x] = v;
+}
