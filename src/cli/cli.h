@@ -341,19 +341,27 @@ typedef struct {
 /* getopt codes of the three options, for the commands' option tables. */
 enum { CLI_OPT_PREPROCESS = 1000, CLI_OPT_INVERT, CLI_OPT_MAX_MPIXELS };
 
-#define CLI_IMAGE_LONG_OPTIONS                                            \
-    {"preprocess", required_argument, NULL, CLI_OPT_PREPROCESS},          \
+/* --invert and --max-image-mpixels alone, for a command that takes image
+ * files but makes its inputs its own way (read's strips). */
+#define CLI_IMAGE_FILE_LONG_OPTIONS                                       \
     {"invert", required_argument, NULL, CLI_OPT_INVERT},                  \
     {"max-image-mpixels", required_argument, NULL, CLI_OPT_MAX_MPIXELS}
 
-/* The --help lines of the three options. */
+#define CLI_IMAGE_LONG_OPTIONS                                            \
+    {"preprocess", required_argument, NULL, CLI_OPT_PREPROCESS},          \
+    CLI_IMAGE_FILE_LONG_OPTIONS
+
+/* The --help lines of the two options, and of all three. */
+#define CLI_IMAGE_FILE_HELP                                                              \
+    "  --invert WHEN        auto, yes or no: make the ink light on dark; auto inverts\n" \
+    "                       an image whose background is light (default auto)\n"         \
+    "  --max-image-mpixels N  refuse images of more than N megapixels (default 64)\n"
+
 #define CLI_IMAGE_HELP                                                                   \
     "  --preprocess MODE    mnist: find the digit, scale it to 20 px and centre it in\n" \
     "                       28x28 as MNIST was made; none: use the pixels as they are\n" \
     "                       (default mnist for image files, none for IDX files)\n"       \
-    "  --invert WHEN        auto, yes or no: make the ink light on dark; auto inverts\n" \
-    "                       an image whose background is light (default auto)\n"         \
-    "  --max-image-mpixels N  refuse images of more than N megapixels (default 64)\n"
+    CLI_IMAGE_FILE_HELP
 
 void cli_image_opts_init(cli_image_opts *o);
 

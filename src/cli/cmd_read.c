@@ -81,9 +81,7 @@ static void usage(FILE *out)
           "                       their spans, before its line (TSV only)\n"
           "  --svg FILE           also draw the strips read (the first 200), each\n"
           "                       digit's span marked, and the readings as an SVG picture\n"
-          "  --invert WHEN        auto, yes or no: make the ink light on dark; auto inverts\n"
-          "                       an image whose background is light (default auto)\n"
-          "  --max-image-mpixels N  refuse images of more than N megapixels (default 64)\n"
+          CLI_IMAGE_FILE_HELP
           "  --line-buffered      write every line with its own write(), as grep does\n"
           "  --threads N          BLAS threads (default 1)\n"
           "  -q, --quiet          no note of the model used by default, nor of how many\n"
@@ -104,8 +102,7 @@ static const struct option long_options[] = {
     {"no-filename", no_argument, NULL, OPT_NO_FILENAME},
     {"show", no_argument, NULL, OPT_SHOW},
     {"svg", required_argument, NULL, OPT_SVG},
-    {"invert", required_argument, NULL, CLI_OPT_INVERT},
-    {"max-image-mpixels", required_argument, NULL, CLI_OPT_MAX_MPIXELS},
+    CLI_IMAGE_FILE_LONG_OPTIONS,
     {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"quiet", no_argument, NULL, 'q'},
