@@ -259,15 +259,6 @@ static void top_k(const float *probs, size_t n, size_t k, size_t *out)
     }
 }
 
-/* A probability: 4 decimals in TSV and CSV, 6 in JSON. */
-static void put_prob(const printer *p, const char *key, float v)
-{
-    if (p->args->format == FORMAT_JSON)
-        cli_rec_fixed(p->rec, key, v, 6);
-    else
-        cli_rec_prob4(p->rec, key, v);
-}
-
 /* One image's record: its label and confidence, then in TSV and CSV the
  * other top labels flat, in JSON all of them as "top". */
 static void print_line(const printer *p, const char *file, size_t index, const float *probs,
@@ -289,14 +280,14 @@ static void print_line(const printer *p, const char *file, size_t index, const f
         /* a rejected image's label is '?'; its confidence stays the classifier's */
         cli_rec_str(r, "label", t == 0 && rejected ? "?"
                                 : cli_class_name(p->meta, best[t], buf, sizeof buf));
-        put_prob(p, "confidence", probs[best[t]]);
+        cli_rec_prob(p->rec, "confidence", probs[best[t]]);
     }
     if (json && a->top > 1) {
         cli_rec_array(r, "top");
         for (size_t t = 0; t < a->top; t++) {
             cli_rec_object(r, NULL);
             cli_rec_str(r, "label", cli_class_name(p->meta, best[t], buf, sizeof buf));
-            put_prob(p, "confidence", probs[best[t]]);
+            cli_rec_prob(p->rec, "confidence", probs[best[t]]);
             cli_rec_close(r);
         }
         cli_rec_close(r);
@@ -304,7 +295,7 @@ static void print_line(const printer *p, const char *file, size_t index, const f
     if (a->probs) {
         cli_rec_array(r, "probs");
         for (size_t k = 0; k < p->n_classes; k++)
-            put_prob(p, NULL, probs[k]);
+            cli_rec_prob(p->rec, NULL, probs[k]);
         cli_rec_close(r);
     }
     if (a->reject.on && a->format != FORMAT_TSV) {
@@ -316,25 +307,13 @@ static void print_line(const printer *p, const char *file, size_t index, const f
     cli_rec_end(r);
 }
 
-/* The record of a file that failed, beside its line on stderr, so that a
- * batch reading the records alone knows of it: {"file":..,"error":..} in
- * JSON, a CSV row with only the file and the error; none in TSV, whose
- * lines hold results only. */
+/* The record of a file that failed (cli_rec_failure), its CSV row as wide
+ * as the header: index, the top labels, the probabilities, the novelty. */
 static void print_failure(const printer *p, const char *file, const char *message)
 {
     const predict_args *a = p->args;
-    cli_rec *r = p->rec;
-    if (a->format == FORMAT_TSV)
-        return;
-    cli_rec_begin(r);
-    cli_rec_str(r, "file", file);
-    if (a->format == FORMAT_CSV) {
-        size_t empty = 1 + 2 * a->top + (a->probs ? p->n_classes : 0) + (a->reject.on ? 2 : 0);
-        for (size_t i = 0; i < empty; i++)
-            cli_rec_null(r, NULL);
-    }
-    cli_rec_str(r, "error", message);
-    cli_rec_end(r);
+    size_t empty = 1 + 2 * a->top + (a->probs ? p->n_classes : 0) + (a->reject.on ? 2 : 0);
+    cli_rec_failure(p->rec, file, empty, message);
 }
 
 /* --- the command --------------------------------------------------------------- */
