@@ -22,41 +22,7 @@
 #include "nnclass/nn/net.h"
 #include "test_support.h"
 
-/* Uniform values in [-scale, scale), from a seed. */
-static void fill(float *v, size_t n, float scale, uint64_t seed)
-{
-    nn_rng rng;
-    nn_rng_seed(&rng, seed);
-    for (size_t i = 0; i < n; i++)
-        v[i] = scale * (2.0f * nn_rng_uniform(&rng) - 1.0f);
-}
-
 /* --- brute force: every path of t steps over k classes ------------------------------ */
-
-/* The labelling a path collapses to (repeats merged, blanks dropped), into
- * out; its length. */
-static size_t collapse(const size_t *path, size_t t, uint16_t *out)
-{
-    size_t len = 0;
-    for (size_t i = 0; i < t; i++)
-        if (path[i] != 0 && (i == 0 || path[i] != path[i - 1]))
-            out[len++] = (uint16_t)(path[i] - 1);
-    return len;
-}
-
-/* Per-step softmax of scores z (t, k) in double. */
-static void softmax_d(const double *z, size_t t, size_t k, double *y)
-{
-    for (size_t i = 0; i < t; i++) {
-        double m = z[i * k], s = 0.0;
-        for (size_t c = 1; c < k; c++)
-            m = fmax(m, z[i * k + c]);
-        for (size_t c = 0; c < k; c++)
-            s += exp(z[i * k + c] - m);
-        for (size_t c = 0; c < k; c++)
-            y[i * k + c] = exp(z[i * k + c] - m) / s;
-    }
-}
 
 /* p(labels | y) summed over all k^t paths of probabilities y (t, k). */
 static double brute_prob(const double *y, size_t t, size_t k, const uint16_t *labels,
@@ -66,7 +32,7 @@ static double brute_prob(const double *y, size_t t, size_t k, const uint16_t *la
     uint16_t got[16];
     double sum = 0.0;
     for (;;) {
-        size_t n = collapse(path, t, got);
+        size_t n = ts_ctc_collapse(path, t, got);
         if (n == len && memcmp(got, labels, len * sizeof *got) == 0) {
             double p = 1.0;
             for (size_t i = 0; i < t; i++)
@@ -86,7 +52,7 @@ static double brute_loss(const double *z, size_t t, size_t k, const uint16_t *la
                          size_t len)
 {
     double y[16 * 8];
-    softmax_d(z, t, k, y);
+    ts_softmax_steps(z, t, k, y);
     return -log(brute_prob(y, t, k, labels, len));
 }
 
@@ -110,7 +76,7 @@ static void test_loss_matches_brute_force(void **state)
         const loss_case *L = &cases[c];
         float z[64];
         double zd[64];
-        fill(z, L->t * L->k, 3.0f, 100 + c);
+        ts_fill_uniform(z, L->t * L->k, 3.0f, 100 + c);
         for (size_t i = 0; i < L->t * L->k; i++)
             zd[i] = z[i];
         double want = brute_loss(zd, L->t, L->k, L->labels, L->len);
@@ -130,7 +96,7 @@ static void test_loss_gradient(void **state)
         size_t n = L->t * L->k;
         float z[64], grad[64];
         double zd[64];
-        fill(z, n, 2.0f, 200 + c);
+        ts_fill_uniform(z, n, 2.0f, 200 + c);
         for (size_t i = 0; i < n; i++)
             zd[i] = z[i];
         nn_ctc_loss(z, L->t, L->k, L->labels, L->len, grad);
@@ -158,7 +124,7 @@ static void test_loss_without_alignment(void **state)
 {
     (void)state;
     float z[4 * 11], grad[4 * 11];
-    fill(z, 4 * 11, 1.0f, 7);
+    ts_fill_uniform(z, 4 * 11, 1.0f, 7);
     const uint16_t twice[2] = {3, 3}, three[3] = {1, 2, 3}, bad[1] = {10};
     struct {
         size_t t;
@@ -193,7 +159,7 @@ static double plain_loss(const double *z, size_t t, size_t k, const uint16_t *la
     double y[64 * 11], a[65], b[65];
     size_t S = 2 * len + 1;
     uint16_t ext[65];
-    softmax_d(z, t, k, y);
+    ts_softmax_steps(z, t, k, y);
     for (size_t s = 0; s < S; s++)
         ext[s] = s % 2 ? (uint16_t)(labels[s / 2] + 1) : 0;
     for (size_t s = 0; s < S; s++)
@@ -272,13 +238,13 @@ static void check_net_gradient(const char *spec)
     static const size_t off[BATCH + 1] = {0, 3, 4, 6};
     nn_targets tg = {.seq = seq, .seq_off = off};
     nn_net *net = ts_parse_net(spec, NN_ACT_TANH);
-    fill(net->params, net->n_params, 0.8f, 31);
+    ts_fill_uniform(net->params, net->n_params, 0.8f, 31);
     size_t n_in = nn_net_size(net, 0);
     nn_workspace *ws = ts_workspace(net, BATCH);
     float *x = malloc(BATCH * n_in * sizeof *x), *grad = calloc(net->n_params, sizeof *grad);
     double *p = malloc(net->n_params * sizeof *p);
     assert_true(x != NULL && grad != NULL && p != NULL);
-    fill(x, BATCH * n_in, 1.0f, 37);
+    ts_fill_uniform(x, BATCH * n_in, 1.0f, 37);
     for (size_t i = 0; i < net->n_params; i++)
         p[i] = net->params[i];
     size_t right = 0;
@@ -349,7 +315,7 @@ static void test_output_skips_impossible_samples(void **state)
     (void)state;
     enum { T = 3, N = T * 11 };
     float z[3 * N], keep[3 * N], delta[3 * N], g[N];
-    fill(z, 3 * N, 2.0f, 41);
+    ts_fill_uniform(z, 3 * N, 2.0f, 41);
     /* sample 2 reads 5 surely: 5, blank, blank */
     for (size_t i = 0; i < N; i++)
         z[2 * N + i] = 0.0f;
@@ -401,7 +367,7 @@ static void test_single_image_agrees_with_batch(void **state)
     nn_rng_seed(&rng, 61);
     nn_net_init(net, &rng);
     float x[3 * 60], batch[3 * 10 * 11];
-    fill(x, 3 * 60, 1.0f, 63);
+    ts_fill_uniform(x, 3 * 60, 1.0f, 63);
     nn_workspace *ws = ts_workspace(net, 3);
     memcpy(batch, nn_net_forward_batch(net, ws, x, 3), sizeof batch);
     for (size_t i = 0; i < 3; i++) {
@@ -471,7 +437,7 @@ static void test_model_round_trip(void **state)
 {
     (void)state;
     nn_net *net = ts_parse_net("6x12,conv3x3x2-same,cols,bigru4-seq,step11,ctc", NN_ACT_RELU);
-    fill(net->params, net->n_params, 0.5f, 51);
+    ts_fill_uniform(net->params, net->n_params, 0.5f, 51);
     static nn_model_meta meta;
     meta.rows = 6;
     meta.cols = 12;

@@ -14,44 +14,10 @@
 
 #include <cmocka.h>
 
-#include "nnclass/base/rng.h"
 #include "nnclass/nn/ctc.h"
-
-/* Uniform values in [-scale, scale), from a seed. */
-static void fill(float *v, size_t n, float scale, uint64_t seed)
-{
-    nn_rng rng;
-    nn_rng_seed(&rng, seed);
-    for (size_t i = 0; i < n; i++)
-        v[i] = scale * (2.0f * nn_rng_uniform(&rng) - 1.0f);
-}
+#include "test_support.h"
 
 /* --- brute force ---------------------------------------------------------------------- */
-
-/* The labelling a path collapses to (repeats merged, blanks dropped), into
- * out; its length. */
-static size_t collapse(const size_t *path, size_t t, uint16_t *out)
-{
-    size_t len = 0;
-    for (size_t i = 0; i < t; i++)
-        if (path[i] != 0 && (i == 0 || path[i] != path[i - 1]))
-            out[len++] = (uint16_t)(path[i] - 1);
-    return len;
-}
-
-/* Per-step softmax of scores z (t, k) in double. */
-static void softmax_d(const double *z, size_t t, size_t k, double *y)
-{
-    for (size_t i = 0; i < t; i++) {
-        double m = z[i * k], s = 0.0;
-        for (size_t c = 1; c < k; c++)
-            m = fmax(m, z[i * k + c]);
-        for (size_t c = 0; c < k; c++)
-            s += exp(z[i * k + c] - m);
-        for (size_t c = 0; c < k; c++)
-            y[i * k + c] = exp(z[i * k + c] - m) / s;
-    }
-}
 
 /* --- decoding ----------------------------------------------------------------------- */
 
@@ -101,7 +67,7 @@ static size_t all_labellings(const double *y, size_t t, size_t k, labelling *out
     size_t path[16] = {0}, n = 0;
     for (;;) {
         labelling l = {.len = 0};
-        l.len = collapse(path, t, l.lab);
+        l.len = ts_ctc_collapse(path, t, l.lab);
         double p = 1.0;
         for (size_t i = 0; i < t; i++)
             p *= y[i * k + path[i]];
@@ -131,11 +97,11 @@ static void test_beam_against_brute_force(void **state)
         size_t t = 3 + seed % 4, k = 2 + seed % 3;
         float z[64], p[64];
         double y[64];
-        fill(z, t * k, 2.5f, seed);
+        ts_fill_uniform(z, t * k, 2.5f, seed);
         double zd[64];
         for (size_t i = 0; i < t * k; i++)
             zd[i] = z[i];
-        softmax_d(zd, t, k, y);
+        ts_softmax_steps(zd, t, k, y);
         for (size_t i = 0; i < t * k; i++)
             p[i] = (float)y[i];
         labelling all[512];

@@ -18,28 +18,11 @@
 #include "nnclass/base/rng.h"
 #include "test_support.h"
 
-/* A w x h image filled with v. */
-static nn_grey filled(size_t w, size_t h, uint8_t v)
-{
-    nn_grey g;
-    nn_error err;
-    assert_int_equal(nn_grey_alloc(w, h, 0, "t", &g, &err), NN_OK);
-    memset(g.pixels, v, w * h);
-    return g;
-}
-
-static void rect(nn_grey *g, size_t x0, size_t y0, size_t x1, size_t y1, uint8_t v)
-{
-    for (size_t y = y0; y < y1; y++)
-        for (size_t x = x0; x < x1; x++)
-            g->pixels[y * g->width + x] = v;
-}
-
 static void test_polarity(void **state)
 {
     (void)state;
-    nn_grey g = filled(40, 30, 230);
-    rect(&g, 10, 5, 14, 25, 20); /* dark ink on light paper */
+    nn_grey g = ts_grey_filled(40, 30, 230);
+    ts_grey_rect(&g, 10, 5, 14, 25, 20); /* dark ink on light paper */
     assert_true(nn_pre_light_background(&g));
     nn_pre_invert(&g);
     assert_int_equal(g.pixels[0], 25);
@@ -47,8 +30,8 @@ static void test_polarity(void **state)
     assert_false(nn_pre_light_background(&g));
     nn_grey_free(&g);
     /* A dim photo: paper 100, ink 30 - still light paper, by its range. */
-    g = filled(40, 30, 100);
-    rect(&g, 10, 5, 14, 25, 30);
+    g = ts_grey_filled(40, 30, 100);
+    ts_grey_rect(&g, 10, 5, 14, 25, 30);
     assert_true(nn_pre_light_background(&g));
     nn_grey_free(&g);
 }
@@ -57,7 +40,7 @@ static void test_flatten(void **state)
 {
     (void)state;
     /* Bright ink (200 above the paper) on a background ramping 0..120. */
-    nn_grey g = filled(160, 120, 0);
+    nn_grey g = ts_grey_filled(160, 120, 0);
     for (size_t y = 0; y < 120; y++)
         for (size_t x = 0; x < 160; x++)
             g.pixels[y * 160 + x] = (uint8_t)(x * 3 / 4);
@@ -77,18 +60,18 @@ static void test_flatten(void **state)
 static void test_threshold(void **state)
 {
     (void)state;
-    nn_grey g = filled(20, 10, 50);
-    rect(&g, 0, 0, 5, 10, 200);
+    nn_grey g = ts_grey_filled(20, 10, 50);
+    ts_grey_rect(&g, 0, 0, 5, 10, 200);
     uint8_t t = nn_pre_otsu(&g);
     assert_in_range(t, 50, 199);
     assert_int_equal(nn_pre_threshold(&g), t / 2 > 54 ? t / 2 : 54); /* noise floor 50 + 4 */
     /* The noise floor of a uniform image: median + 4 (sigma at least 1). */
-    nn_grey u = filled(10, 10, 30);
+    nn_grey u = ts_grey_filled(10, 10, 30);
     assert_int_equal(nn_pre_noise_floor(&u), 34);
     nn_grey_free(&u);
 
     /* Background to 0, ink kept above t and stretched to reach 255. */
-    nn_grey r = filled(4, 1, 0);
+    nn_grey r = ts_grey_filled(4, 1, 0);
     r.pixels[0] = 10;
     r.pixels[1] = 20;
     r.pixels[2] = 60;
@@ -105,10 +88,10 @@ static void test_threshold(void **state)
 static void test_specks(void **state)
 {
     (void)state;
-    nn_grey g = filled(30, 30, 0);
-    rect(&g, 5, 5, 15, 25, 255); /* the digit: 200 pixels */
-    rect(&g, 25, 2, 27, 4, 255); /* a speck: 4 pixels */
-    rect(&g, 17, 5, 20, 9, 255); /* a separate stroke of 12 pixels: >= 1/20 */
+    nn_grey g = ts_grey_filled(30, 30, 0);
+    ts_grey_rect(&g, 5, 5, 15, 25, 255); /* the digit: 200 pixels */
+    ts_grey_rect(&g, 25, 2, 27, 4, 255); /* a speck: 4 pixels */
+    ts_grey_rect(&g, 17, 5, 20, 9, 255); /* a separate stroke of 12 pixels: >= 1/20 */
     g.pixels[0] = 90;            /* a speck of 1 */
     size_t dropped;
     nn_error err;
@@ -124,13 +107,13 @@ static void test_specks(void **state)
 static void test_ink_box(void **state)
 {
     (void)state;
-    nn_grey g = filled(30, 20, 0);
+    nn_grey g = ts_grey_filled(30, 20, 0);
     nn_box box;
     nn_error err = {{0}};
     assert_int_equal(nn_pre_ink_box(&g, &box, "blank.png", &err), NN_E_FORMAT);
     assert_non_null(strstr(err.msg, "blank.png"));
     assert_non_null(strstr(err.msg, "no ink"));
-    rect(&g, 3, 4, 9, 17, 1);
+    ts_grey_rect(&g, 3, 4, 9, 17, 1);
     g.pixels[19 * 30 + 29] = 7;
     assert_int_equal(nn_pre_ink_box(&g, &box, "x", &err), NN_OK);
     assert_int_equal(box.x0, 3);
@@ -146,8 +129,8 @@ static void test_scale(void **state)
     nn_error err;
     nn_grey out;
     /* A 40x20 box of 200: 20x10 of 200, aspect kept. */
-    nn_grey g = filled(50, 30, 0);
-    rect(&g, 5, 5, 45, 25, 200);
+    nn_grey g = ts_grey_filled(50, 30, 0);
+    ts_grey_rect(&g, 5, 5, 45, 25, 200);
     nn_box box = {5, 5, 45, 25};
     assert_int_equal(nn_pre_scale_box(&g, &box, 20, &out, &err), NN_OK);
     assert_int_equal(out.width, 20);
@@ -159,7 +142,7 @@ static void test_scale(void **state)
 
     /* Area averaging: 3 input pixels to 2 output cells, each covering 1.5:
      * (0 + 0.5 * 90) / 1.5 = 30 and (0.5 * 90 + 180) / 1.5 = 150. */
-    g = filled(3, 1, 0);
+    g = ts_grey_filled(3, 1, 0);
     g.pixels[1] = 90;
     g.pixels[2] = 180;
     box = (nn_box){0, 0, 3, 1};
@@ -172,7 +155,7 @@ static void test_scale(void **state)
     nn_grey_free(&g);
 
     /* A 2x2 checkerboard of 0/255 averages to 128 in one cell. */
-    g = filled(2, 2, 0);
+    g = ts_grey_filled(2, 2, 0);
     g.pixels[0] = g.pixels[3] = 255;
     box = (nn_box){0, 0, 2, 2};
     assert_int_equal(nn_pre_scale_box(&g, &box, 1, &out, &err), NN_OK);
@@ -182,7 +165,7 @@ static void test_scale(void **state)
 
     /* A thin line keeps at least one pixel across: 100x2 -> 20x1 (rounded
      * 0.4 up to the minimum of 1). */
-    g = filled(100, 2, 255);
+    g = ts_grey_filled(100, 2, 255);
     box = (nn_box){0, 0, 100, 2};
     assert_int_equal(nn_pre_scale_box(&g, &box, 20, &out, &err), NN_OK);
     assert_int_equal(out.width, 20);
@@ -211,8 +194,8 @@ static void test_centre(void **state)
     uint8_t out[28 * 28];
     double cx, cy;
     /* A lopsided 10x20 digit: heavy top-left corner. */
-    nn_grey d = filled(10, 20, 40);
-    rect(&d, 0, 0, 4, 4, 255);
+    nn_grey d = ts_grey_filled(10, 20, 40);
+    ts_grey_rect(&d, 0, 0, 4, 4, 255);
     nn_pre_centre(&d, out, 28);
     com(out, 28, &cx, &cy);
     assert_true(cx >= 13.5 && cx <= 14.5);
@@ -225,9 +208,9 @@ static void test_centre(void **state)
 
     /* So lopsided that centring would push it out (its mass is at its
      * bottom-right corner): it stays whole inside, against the top left. */
-    d = filled(20, 20, 0);
-    rect(&d, 19, 19, 20, 20, 255);
-    rect(&d, 0, 0, 1, 1, 1);
+    d = ts_grey_filled(20, 20, 0);
+    ts_grey_rect(&d, 19, 19, 20, 20, 255);
+    ts_grey_rect(&d, 0, 0, 1, 1, 1);
     nn_pre_centre(&d, out, 28);
     assert_int_equal(out[19 * 28 + 19], 255);
     assert_int_equal(out[0], 1);
@@ -237,7 +220,7 @@ static void test_centre(void **state)
 /* A "7"-like stroke of dark ink on paper lit from one side, with noise. */
 static nn_grey photo(size_t w, size_t h, uint64_t seed)
 {
-    nn_grey g = filled(w, h, 0);
+    nn_grey g = ts_grey_filled(w, h, 0);
     nn_rng rng;
     nn_rng_seed(&rng, seed);
     for (size_t y = 0; y < h; y++)
@@ -307,7 +290,7 @@ static void test_pipeline(void **state)
  * with or without a gradient across the page), on a w x h image. */
 static nn_grey thick_shape(size_t w, size_t h, int disc, int dark_ink, int gradient)
 {
-    nn_grey g = filled(w, h, 0);
+    nn_grey g = ts_grey_filled(w, h, 0);
     double r = (double)(w < h ? w : h) / 8.0; /* half of a quarter of the side */
     for (size_t y = 0; y < h; y++)
         for (size_t x = 0; x < w; x++) {
@@ -351,7 +334,7 @@ static void test_no_ink(void **state)
     (void)state;
     uint8_t out[28 * 28];
     nn_error err = {{0}};
-    nn_grey g = filled(100, 80, 255);
+    nn_grey g = ts_grey_filled(100, 80, 255);
     assert_int_equal(nn_preprocess_mnist(&g, NN_INVERT_AUTO, out, "white.png", &err),
                      NN_E_FORMAT);
     assert_non_null(strstr(err.msg, "white.png: no ink"));
@@ -370,7 +353,7 @@ static void test_no_ink(void **state)
                      NN_E_FORMAT);
     /* A faint smudge of 10 greys is not ink either. */
     memset(g.pixels, 200, 100 * 80);
-    rect(&g, 40, 20, 50, 60, 190);
+    ts_grey_rect(&g, 40, 20, 50, 60, 190);
     assert_int_equal(nn_preprocess_mnist(&g, NN_INVERT_AUTO, out, "faint.png", &err),
                      NN_E_FORMAT);
     nn_grey_free(&g);
@@ -406,8 +389,8 @@ static void test_mnist_fixed_point(void **state)
 static void test_none(void **state)
 {
     (void)state;
-    nn_grey g = filled(28, 28, 255);
-    rect(&g, 10, 10, 12, 20, 0);
+    nn_grey g = ts_grey_filled(28, 28, 255);
+    ts_grey_rect(&g, 10, 10, 12, 20, 0);
     uint8_t out[784];
     nn_error err = {{0}};
     assert_int_equal(nn_preprocess_none(&g, NN_INVERT_AUTO, 28, 28, out, "n", &err), NN_OK);

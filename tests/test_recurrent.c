@@ -27,15 +27,6 @@
 
 static const char *cell_name[] = {"rnn", "gru", "lstm"};
 
-/* Uniform values in [-scale, scale), from a seed. */
-static void fill(float *v, size_t n, float scale, uint64_t seed)
-{
-    nn_rng rng;
-    nn_rng_seed(&rng, seed);
-    for (size_t i = 0; i < n; i++)
-        v[i] = scale * (2.0f * nn_rng_uniform(&rng) - 1.0f);
-}
-
 static double *to_double(const float *v, size_t n)
 {
     double *d = malloc(n * sizeof *d);
@@ -75,8 +66,8 @@ static loops loops_new(nn_cell cell, size_t dirs, size_t h, uint64_t seed)
     L.dw = malloc((L.n_w + L.n_b) * sizeof(float));
     L.dx = malloc(L.n_x * sizeof(float));
     assert_true(L.p && L.x && L.y && L.z && L.c && L.temp && L.dy && L.dw && L.dx);
-    fill(L.p, L.n_w + L.n_b, 0.6f, seed);
-    fill(L.x, L.n_x, 1.0f, seed + 1);
+    ts_fill_uniform(L.p, L.n_w + L.n_b, 0.6f, seed);
+    ts_fill_uniform(L.x, L.n_x, 1.0f, seed + 1);
     return L;
 }
 
@@ -147,7 +138,7 @@ static void test_loops_gradient(void **state)
     for (int cell = 0; cell < 3; cell++)
         for (size_t run = 0; run < 4; run++) { /* directions 1, 2 by units 3, 20 */
             loops L = loops_new((nn_cell)cell, 1 + run / 2, units[run % 2], 20 + cell);
-            fill(L.dy, L.n_y, 1.0f, 30 + cell);
+            ts_fill_uniform(L.dy, L.n_y, 1.0f, 30 + cell);
             double *g = to_double(L.dy, L.n_y);
             nn_rec_forward(&L.d, L.p, L.p + L.n_w, L.x, L.y, L.z, L.c, L.temp);
             nn_rec_backward(&L.d, L.p, L.x, L.y, L.z, L.c, L.dy, L.dw, L.dx, L.temp);
@@ -230,13 +221,13 @@ static double ref_loss(const nn_net *net, const double *p, const float *x,
 static void check_net_gradient(const char *spec, size_t batch)
 {
     nn_net *net = ts_parse_net(spec, NN_ACT_TANH);
-    fill(net->params, net->n_params, 0.5f, 41);
+    ts_fill_uniform(net->params, net->n_params, 0.5f, 41);
     size_t n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
     nn_workspace *ws = ts_workspace(net, batch);
     float *x = malloc(batch * n_in * sizeof *x), *grad = malloc(net->n_params * sizeof *grad);
     uint8_t *y = malloc(batch);
     assert_true(x != NULL && grad != NULL && y != NULL);
-    fill(x, batch * n_in, 1.0f, 43);
+    ts_fill_uniform(x, batch * n_in, 1.0f, 43);
     for (size_t r = 0; r < batch; r++)
         y[r] = (uint8_t)(r % nc);
     double *p = to_double(net->params, net->n_params);
@@ -279,12 +270,12 @@ static void test_single_image_agrees_with_batch(void **state)
     const char *specs[] = {"28x28,lstm16,10", "12x9,bigru5-seq,rnn6,4"};
     for (size_t s = 0; s < 2; s++) {
         nn_net *net = ts_parse_net(specs[s], NN_ACT_TANH);
-        fill(net->params, net->n_params, 0.3f, 50 + s);
+        ts_fill_uniform(net->params, net->n_params, 0.3f, 50 + s);
         size_t batch = 5, n_in = nn_net_size(net, 0), nc = nn_net_size(net, net->n_layers - 1);
         nn_workspace *wb = ts_workspace(net, batch), *w1 = ts_workspace(net, 1);
         float *x = malloc(batch * n_in * sizeof *x);
         assert_non_null(x);
-        fill(x, batch * n_in, 1.0f, 52);
+        ts_fill_uniform(x, batch * n_in, 1.0f, 52);
         const float *pb = nn_net_forward_batch(net, wb, x, batch);
         float *keep = malloc(batch * nc * sizeof *keep);
         assert_non_null(keep);
@@ -308,10 +299,10 @@ static void test_step_probs(void **state)
 {
     (void)state;
     nn_net *net = ts_parse_net("12x9,gru7,5,4", NN_ACT_TANH);
-    fill(net->params, net->n_params, 0.5f, 70);
+    ts_fill_uniform(net->params, net->n_params, 0.5f, 70);
     assert_int_equal(nn_net_steps(net), 12);
     float x[108], probs[12 * 4];
-    fill(x, 108, 1.0f, 71);
+    ts_fill_uniform(x, 108, 1.0f, 71);
     nn_error err = {{0}};
     assert_int_equal(nn_net_step_probs(net, x, probs, &err), NN_OK);
     nn_workspace *ws = ts_workspace(net, 1);
@@ -392,7 +383,7 @@ static void test_model_round_trip(void **state)
 {
     (void)state;
     nn_net *net = ts_parse_net("28x28,bigru5-seq,lstm7,10", NN_ACT_TANH);
-    fill(net->params, net->n_params, 0.4f, 60);
+    ts_fill_uniform(net->params, net->n_params, 0.4f, 60);
     nn_model_meta meta;
     memset(&meta, 0, sizeof meta);
     meta.rows = meta.cols = 28;

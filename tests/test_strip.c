@@ -21,32 +21,15 @@
 
 #define STRIP (NN_STRIP_H * NN_STRIP_W)
 
-/* A w x h page of paper grey v. */
-static nn_grey page(size_t w, size_t h, uint8_t v)
-{
-    nn_grey g;
-    nn_error err;
-    assert_int_equal(nn_grey_alloc(w, h, 0, "t", &g, &err), NN_OK);
-    memset(g.pixels, v, w * h);
-    return g;
-}
-
-static void rect(nn_grey *g, size_t x0, size_t y0, size_t x1, size_t y1, uint8_t v)
-{
-    for (size_t y = y0; y < y1; y++)
-        for (size_t x = x0; x < x1; x++)
-            g->pixels[y * g->width + x] = v;
-}
-
 /* n digit-like rings (w x h, strokes t wide) from (x, y), gap apart. */
 static void rings(nn_grey *g, size_t n, size_t x, size_t y, size_t w, size_t h, size_t t,
                   size_t gap, uint8_t v)
 {
     for (size_t i = 0; i < n; i++, x += w + gap) {
-        rect(g, x, y, x + w, y + t, v);
-        rect(g, x, y + h - t, x + w, y + h, v);
-        rect(g, x, y, x + t, y + h, v);
-        rect(g, x + w - t, y, x + w, y + h, v);
+        ts_grey_rect(g, x, y, x + w, y + t, v);
+        ts_grey_rect(g, x, y + h - t, x + w, y + h, v);
+        ts_grey_rect(g, x, y, x + t, y + h, v);
+        ts_grey_rect(g, x + w - t, y, x + w, y + h, v);
     }
 }
 
@@ -94,8 +77,8 @@ static void test_fit(void **state)
 static void test_place(void **state)
 {
     (void)state;
-    nn_grey g = page(200, 90, 0);
-    rect(&g, 30, 20, 150, 80, 200);
+    nn_grey g = ts_grey_filled(200, 90, 0);
+    ts_grey_rect(&g, 30, 20, 150, 80, 200);
     g.pixels[0] = 255; /* outside the box: not seen */
     nn_box box = {30, 20, 150, 80};
     uint8_t s[STRIP];
@@ -121,7 +104,7 @@ static void test_place(void **state)
 static nn_status strip_of(const nn_grey *g, nn_invert inv, uint8_t *s, nn_strip_map *map,
                           nn_error *err)
 {
-    nn_grey c = page(g->width, g->height, 0);
+    nn_grey c = ts_grey_filled(g->width, g->height, 0);
     memcpy(c.pixels, g->pixels, g->width * g->height);
     nn_status st = nn_preprocess_strip(&c, inv, "page", s, map, err);
     nn_grey_free(&c);
@@ -131,7 +114,7 @@ static nn_status strip_of(const nn_grey *g, nn_invert inv, uint8_t *s, nn_strip_
 static void test_polarity(void **state)
 {
     (void)state;
-    nn_grey g = page(400, 120, 225);
+    nn_grey g = ts_grey_filled(400, 120, 225);
     rings(&g, 4, 60, 30, 40, 60, 6, 20, 30);
     uint8_t a[STRIP], b[STRIP], c[STRIP];
     nn_error err;
@@ -158,8 +141,8 @@ static void test_shapes(void **state)
     uint8_t s[STRIP];
     nn_error err;
     nn_box box;
-    nn_grey g = page(300, 400, 220); /* a "1", most of the page tall */
-    rect(&g, 140, 40, 152, 360, 20);
+    nn_grey g = ts_grey_filled(300, 400, 220); /* a "1", most of the page tall */
+    ts_grey_rect(&g, 140, 40, 152, 360, 20);
     assert_int_equal(strip_of(&g, NN_INVERT_AUTO, s, NULL, &err), NN_OK);
     assert_true(strip_box(s, &box));
     assert_int_equal(box.y1 - box.y0, NN_STRIP_INK_H);
@@ -167,7 +150,7 @@ static void test_shapes(void **state)
     assert_in_range(box.x0, 62, 64);
     nn_grey_free(&g);
 
-    g = page(1700, 200, 220); /* eight digits: narrowed to the strip's width */
+    g = ts_grey_filled(1700, 200, 220); /* eight digits: narrowed to the strip's width */
     rings(&g, 8, 50, 50, 120, 100, 14, 80, 20);
     assert_int_equal(strip_of(&g, NN_INVERT_AUTO, s, NULL, &err), NN_OK);
     assert_true(strip_box(s, &box));
@@ -175,7 +158,7 @@ static void test_shapes(void **state)
     assert_in_range(box.y1 - box.y0, 7, 9); /* 100 high of 1560 wide */
     nn_grey_free(&g);
 
-    g = page(40, 20, 220); /* tiny: 2 digits of 5 x 6 pixels */
+    g = ts_grey_filled(40, 20, 220); /* tiny: 2 digits of 5 x 6 pixels */
     rings(&g, 2, 14, 7, 5, 6, 1, 2, 20);
     assert_int_equal(strip_of(&g, NN_INVERT_AUTO, s, NULL, &err), NN_OK);
     assert_true(strip_box(s, &box));
@@ -189,15 +172,15 @@ static void test_errors(void **state)
     (void)state;
     uint8_t s[STRIP];
     nn_error err;
-    nn_grey g = page(300, 100, 230);
+    nn_grey g = ts_grey_filled(300, 100, 230);
     assert_int_equal(strip_of(&g, NN_INVERT_AUTO, s, NULL, &err), NN_E_FORMAT);
     assert_non_null(strstr(err.msg, "no ink"));
     assert_non_null(strstr(err.msg, "page"));
     nn_grey_free(&g);
     /* A stroke far longer than high: over 170 to 1 (and short of a ruled
      * line across the page, which would be erased). */
-    g = page(4000, 300, 230);
-    rect(&g, 1000, 140, 2600, 146, 20);
+    g = ts_grey_filled(4000, 300, 230);
+    ts_grey_rect(&g, 1000, 140, 2600, 146, 20);
     assert_int_equal(strip_of(&g, NN_INVERT_AUTO, s, NULL, &err), NN_E_TOO_LARGE);
     assert_non_null(strstr(err.msg, "page"));
     nn_grey_free(&g);
@@ -208,7 +191,7 @@ static void test_errors(void **state)
 static void test_map(void **state)
 {
     (void)state;
-    nn_grey g = page(2400, 500, 220);
+    nn_grey g = ts_grey_filled(2400, 500, 220);
     rings(&g, 5, 700, 150, 120, 200, 20, 50, 25); /* ink from 700 to 1500 */
     uint8_t s[STRIP];
     nn_strip_map map;
@@ -224,8 +207,8 @@ static void test_map(void **state)
     nn_grey_free(&g);
 
     /* "10": the centre of the 1's stroke (columns 1000..1020) comes back. */
-    g = page(2400, 500, 220);
-    rect(&g, 1000, 150, 1020, 350, 25);
+    g = ts_grey_filled(2400, 500, 220);
+    ts_grey_rect(&g, 1000, 150, 1020, 350, 25);
     rings(&g, 1, 1300, 150, 120, 200, 20, 0, 25);
     assert_int_equal(strip_of(&g, NN_INVERT_AUTO, s, &map, &err), NN_OK);
     double mass = 0, moment = 0;

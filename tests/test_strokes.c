@@ -12,21 +12,13 @@
 
 #include "nnclass/io/preprocess.h"
 #include "nnclass/io/strokes.h"
-
-static nn_grey blank(size_t w, size_t h, uint8_t v)
-{
-    nn_grey g;
-    nn_error err;
-    assert_int_equal(nn_grey_alloc(w, h, 0, "t", &g, &err), NN_OK);
-    memset(g.pixels, v, w * h);
-    return g;
-}
+#include "test_support.h"
 
 /* A "7" (a bar and a slanted stem) of strokes pen pixels wide, ink on paper
  * with a light gradient, on a w x h page; the digit is `tall` pixels tall. */
 static nn_grey seven(size_t w, size_t h, size_t tall, double pen)
 {
-    nn_grey g = blank(w, h, 0);
+    nn_grey g = ts_grey_filled(w, h, 0);
     double x0 = (double)w / 2 - 0.3 * (double)tall, y0 = (double)(h - tall) / 2;
     for (size_t y = 0; y < h; y++)
         for (size_t x = 0; x < w; x++) {
@@ -45,7 +37,7 @@ static nn_grey seven(size_t w, size_t h, size_t tall, double pen)
 static void test_width(void **state)
 {
     (void)state;
-    nn_grey g = blank(100, 100, 0);
+    nn_grey g = ts_grey_filled(100, 100, 0);
     for (size_t y = 20; y < 26; y++) /* a horizontal bar 6 wide */
         memset(g.pixels + y * 100 + 10, 255, 80);
     nn_box box = {0, 0, 100, 100};
@@ -65,7 +57,7 @@ static void test_width(void **state)
 static void test_grow_and_thin(void **state)
 {
     (void)state;
-    nn_grey g = blank(60, 60, 0);
+    nn_grey g = ts_grey_filled(60, 60, 0);
     g.pixels[30 * 60 + 30] = 200;
     nn_box box = {30, 30, 31, 31};
     nn_error err;

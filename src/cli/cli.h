@@ -59,6 +59,14 @@ int cli_fail_in(nn_status status, const nn_error *err, const char *before, const
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The files a command reads once its options are parsed: argv's operands
+ * from optind, else standard input alone ("-"), into *files and *n_files.
+ * Returns -1 to go on; with no operand and standard input a terminal, the
+ * usage error "standard input is a terminal: give <what>, or '-' ..." (as
+ * gzip: binary images are not typed). */
+int cli_operand_files(const char *cmd, const char *what, int argc, char **argv, char ***files,
+                      size_t *n_files);
+
 /* Readies getopt_long for a command's argv: no messages of its own, and
  * its state reset, so that the fuzz harness can parse again and again. */
 void cli_options_reset(void);
@@ -146,7 +154,8 @@ int cli_check_input_options(const char *cmd, const char *images, const char *lab
                             const char *dataset);
 
 /* The model file a command loads, in out (cap bytes): --model (a path, or a
- * bare name in the data folder), else the default model of dataset; for
+ * bare name in the data folder), else the default model named dataset (a
+ * dataset's, or a command's own such as read's reader of numbers); for
  * files of their own, the most accurate shipped model (CLI_IMAGE_MODEL) when
  * first_input (may be NULL) is a PNG, JPEG or PGM/PPM file and that model is
  * there, else mnist's. *by_default (may be NULL) says whether that model
@@ -222,6 +231,18 @@ int cli_stdout_failed(void);
 
 /* Flushes standard output now (remembering why it failed, if it does). */
 void cli_flush_stdout(void);
+
+/* Lines go out as they come on a terminal or with line_buffered (each line
+ * its own write(), as grep's --line-buffered), in 64 KiB blocks elsewhere. */
+void cli_set_stdout_buffering(int line_buffered);
+
+/* The name a message or record gives path: "(standard input)" for "-". */
+const char *cli_shown_path(const char *path);
+
+/* Whether records carry a file column: always in CSV and JSON (so records of
+ * many runs can be merged); in TSV as grep: with_filename (-H 1,
+ * --no-filename 0) unless it is -1, else when several files are read. */
+int cli_file_column(int tsv, int with_filename, int several);
 
 /* How a command writes an output file: replaced whole by a rename (a model:
  * temp file in the same folder, fsync, rename), or opened and written in
@@ -320,19 +341,27 @@ typedef struct {
 /* getopt codes of the three options, for the commands' option tables. */
 enum { CLI_OPT_PREPROCESS = 1000, CLI_OPT_INVERT, CLI_OPT_MAX_MPIXELS };
 
-#define CLI_IMAGE_LONG_OPTIONS                                            \
-    {"preprocess", required_argument, NULL, CLI_OPT_PREPROCESS},          \
+/* --invert and --max-image-mpixels alone, for a command that takes image
+ * files but makes its inputs its own way (read's strips). */
+#define CLI_IMAGE_FILE_LONG_OPTIONS                                       \
     {"invert", required_argument, NULL, CLI_OPT_INVERT},                  \
     {"max-image-mpixels", required_argument, NULL, CLI_OPT_MAX_MPIXELS}
 
-/* The --help lines of the three options. */
+#define CLI_IMAGE_LONG_OPTIONS                                            \
+    {"preprocess", required_argument, NULL, CLI_OPT_PREPROCESS},          \
+    CLI_IMAGE_FILE_LONG_OPTIONS
+
+/* The --help lines of the two options, and of all three. */
+#define CLI_IMAGE_FILE_HELP                                                              \
+    "  --invert WHEN        auto, yes or no: make the ink light on dark; auto inverts\n" \
+    "                       an image whose background is light (default auto)\n"         \
+    "  --max-image-mpixels N  refuse images of more than N megapixels (default 64)\n"
+
 #define CLI_IMAGE_HELP                                                                   \
     "  --preprocess MODE    mnist: find the digit, scale it to 20 px and centre it in\n" \
     "                       28x28 as MNIST was made; none: use the pixels as they are\n" \
     "                       (default mnist for image files, none for IDX files)\n"       \
-    "  --invert WHEN        auto, yes or no: make the ink light on dark; auto inverts\n" \
-    "                       an image whose background is light (default auto)\n"         \
-    "  --max-image-mpixels N  refuse images of more than N megapixels (default 64)\n"
+    CLI_IMAGE_FILE_HELP
 
 void cli_image_opts_init(cli_image_opts *o);
 

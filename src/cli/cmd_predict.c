@@ -212,16 +212,6 @@ typedef struct {
     cli_rec *rec;
 } printer;
 
-/* TSV's file column follows grep (-H, --no-filename, several files); a JSON
- * or CSV record always names its file, so that records of many runs and
- * files can be told apart once merged. */
-static int has_file_column(const predict_args *a, cli_names *names)
-{
-    if (a->format != FORMAT_TSV)
-        return 1;
-    return a->with_filename >= 0 ? a->with_filename : cli_names_several(names);
-}
-
 /* The CSV header: one column per field, the error column last. */
 static void print_header(const printer *p)
 {
@@ -269,15 +259,6 @@ static void top_k(const float *probs, size_t n, size_t k, size_t *out)
     }
 }
 
-/* A probability: 4 decimals in TSV and CSV, 6 in JSON. */
-static void put_prob(const printer *p, const char *key, float v)
-{
-    if (p->args->format == FORMAT_JSON)
-        cli_rec_fixed(p->rec, key, v, 6);
-    else
-        cli_rec_prob4(p->rec, key, v);
-}
-
 /* One image's record: its label and confidence, then in TSV and CSV the
  * other top labels flat, in JSON all of them as "top". */
 static void print_line(const printer *p, const char *file, size_t index, const float *probs,
@@ -299,14 +280,14 @@ static void print_line(const printer *p, const char *file, size_t index, const f
         /* a rejected image's label is '?'; its confidence stays the classifier's */
         cli_rec_str(r, "label", t == 0 && rejected ? "?"
                                 : cli_class_name(p->meta, best[t], buf, sizeof buf));
-        put_prob(p, "confidence", probs[best[t]]);
+        cli_rec_prob(p->rec, "confidence", probs[best[t]]);
     }
     if (json && a->top > 1) {
         cli_rec_array(r, "top");
         for (size_t t = 0; t < a->top; t++) {
             cli_rec_object(r, NULL);
             cli_rec_str(r, "label", cli_class_name(p->meta, best[t], buf, sizeof buf));
-            put_prob(p, "confidence", probs[best[t]]);
+            cli_rec_prob(p->rec, "confidence", probs[best[t]]);
             cli_rec_close(r);
         }
         cli_rec_close(r);
@@ -314,7 +295,7 @@ static void print_line(const printer *p, const char *file, size_t index, const f
     if (a->probs) {
         cli_rec_array(r, "probs");
         for (size_t k = 0; k < p->n_classes; k++)
-            put_prob(p, NULL, probs[k]);
+            cli_rec_prob(p->rec, NULL, probs[k]);
         cli_rec_close(r);
     }
     if (a->reject.on && a->format != FORMAT_TSV) {
@@ -326,25 +307,13 @@ static void print_line(const printer *p, const char *file, size_t index, const f
     cli_rec_end(r);
 }
 
-/* The record of a file that failed, beside its line on stderr, so that a
- * batch reading the records alone knows of it: {"file":..,"error":..} in
- * JSON, a CSV row with only the file and the error; none in TSV, whose
- * lines hold results only. */
+/* The record of a file that failed (cli_rec_failure), its CSV row as wide
+ * as the header: index, the top labels, the probabilities, the novelty. */
 static void print_failure(const printer *p, const char *file, const char *message)
 {
     const predict_args *a = p->args;
-    cli_rec *r = p->rec;
-    if (a->format == FORMAT_TSV)
-        return;
-    cli_rec_begin(r);
-    cli_rec_str(r, "file", file);
-    if (a->format == FORMAT_CSV) {
-        size_t empty = 1 + 2 * a->top + (a->probs ? p->n_classes : 0) + (a->reject.on ? 2 : 0);
-        for (size_t i = 0; i < empty; i++)
-            cli_rec_null(r, NULL);
-    }
-    cli_rec_str(r, "error", message);
-    cli_rec_end(r);
+    size_t empty = 1 + 2 * a->top + (a->probs ? p->n_classes : 0) + (a->reject.on ? 2 : 0);
+    cli_rec_failure(p->rec, file, empty, message);
 }
 
 /* --- the command --------------------------------------------------------------- */
@@ -428,7 +397,7 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
 {
     nn_error err = {{0}};
     cli_input in;
-    const char *file = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    const char *file = cli_shown_path(path);
     nn_status st = cli_input_open(path, cl->image, &in, &err);
     if (st == NN_OK) {
         st = nn_model_check_input(pr->meta, in.rows, in.cols, in.name, &err);
@@ -475,10 +444,7 @@ static int predict_file(const char *path, const classifier *cl, const printer *p
 static int find_files(const predict_args *a, int argc, char **argv, char **dataset_files,
                       size_t cap, char ***files, size_t *n_files)
 {
-    static char *stdin_only[] = {"-"};
     static char *list[1];
-    *files = optind < argc ? argv + optind : stdin_only;
-    *n_files = optind < argc ? (size_t)(argc - optind) : 1;
     if (a->files_from != NULL) {
         /* The list is the file read up front (standard input: none); the
          * names in it are checked as they are read. */
@@ -494,10 +460,8 @@ static int find_files(const predict_args *a, int argc, char **argv, char **datas
             return cli_missing_data(dataset_files[0], a->data_dir);
         *files = dataset_files;
         *n_files = 1;
-    } else if (optind == argc && isatty(STDIN_FILENO)) {
-        /* like gzip: binary images are not typed at a terminal */
-        return cli_usage_error("predict", "standard input is a terminal: give an IDX file, "
-                               "or '-' to read standard input anyway");
+    } else {
+        return cli_operand_files("predict", "an IDX file", argc, argv, files, n_files);
     }
     return -1;
 }
@@ -560,16 +524,6 @@ static void classifier_close(classifier *cl)
     free(cl->scores);
     if (cl->judge != NULL)
         cli_judge_close(cl->judge);
-}
-
-/* Lines go out as they come on a terminal, in large blocks elsewhere. */
-static void set_stdout_buffering(int line_buffered)
-{
-    static char outbuf[1 << 16]; /* stdout uses it until it is closed */
-    if (line_buffered || isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOLBF, 0);
-    else
-        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 }
 
 /* A name read from --files-from may not be the --save-input file either (the
@@ -663,11 +617,13 @@ static int classify_all(const predict_args *a, cli_names *names, const nn_net *n
         cl.judge = rc == CLI_OK ? &judge : NULL;
     }
     if (rc == CLI_OK) {
-        set_stdout_buffering(a->line_buffered);
+        cli_set_stdout_buffering(a->line_buffered);
         static const cli_rec_format formats[] = {CLI_REC_TSV, CLI_REC_CSV, CLI_REC_JSON};
         cli_rec rec;
         cli_rec_init(&rec, stdout, formats[a->format]);
-        printer pr = {a, meta, model_path, meta->n_classes, has_file_column(a, names), &rec};
+        int file_column = cli_file_column(a->format == FORMAT_TSV, a->with_filename,
+                                          cli_names_several(names));
+        printer pr = {a, meta, model_path, meta->n_classes, file_column, &rec};
         print_header(&pr);
         int stopped;
         rc = predict_files(names, &cl, &pr, &stopped);

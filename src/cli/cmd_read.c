@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
@@ -82,9 +81,7 @@ static void usage(FILE *out)
           "                       their spans, before its line (TSV only)\n"
           "  --svg FILE           also draw the strips read (the first 200), each\n"
           "                       digit's span marked, and the readings as an SVG picture\n"
-          "  --invert WHEN        auto, yes or no: make the ink light on dark; auto inverts\n"
-          "                       an image whose background is light (default auto)\n"
-          "  --max-image-mpixels N  refuse images of more than N megapixels (default 64)\n"
+          CLI_IMAGE_FILE_HELP
           "  --line-buffered      write every line with its own write(), as grep does\n"
           "  --threads N          BLAS threads (default 1)\n"
           "  -q, --quiet          no note of the model used by default, nor of how many\n"
@@ -105,8 +102,7 @@ static const struct option long_options[] = {
     {"no-filename", no_argument, NULL, OPT_NO_FILENAME},
     {"show", no_argument, NULL, OPT_SHOW},
     {"svg", required_argument, NULL, OPT_SVG},
-    {"invert", required_argument, NULL, CLI_OPT_INVERT},
-    {"max-image-mpixels", required_argument, NULL, CLI_OPT_MAX_MPIXELS},
+    CLI_IMAGE_FILE_LONG_OPTIONS,
     {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"quiet", no_argument, NULL, 'q'},
@@ -286,7 +282,7 @@ static int read_chunk(reader *rd, const char *file, int idx, size_t n)
 static int read_file(reader *rd, const char *path)
 {
     const read_args *a = rd->args;
-    const char *file = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    const char *file = cli_shown_path(path);
     nn_error err = {{0}};
     read_input in;
     nn_status st = read_input_open(path, a->image.invert, a->image.max_pixels, &in, &err);
@@ -311,16 +307,6 @@ static int read_file(reader *rd, const char *path)
     return rc;
 }
 
-/* Lines go out as they come on a terminal, in large blocks elsewhere. */
-static void set_stdout_buffering(int line_buffered)
-{
-    static char outbuf[1 << 16]; /* stdout uses it until it is closed */
-    if (line_buffered || isatty(STDOUT_FILENO))
-        setvbuf(stdout, NULL, _IOLBF, 0);
-    else
-        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-}
-
 /* Every file in turn: one that fails is reported and the rest go on, unless
  * the output or the model fails. The exit code. */
 static int read_files(reader *rd, char **files, size_t n_files)
@@ -337,18 +323,6 @@ static int read_files(reader *rd, char **files, size_t n_files)
 }
 
 /* --- the command ------------------------------------------------------------------ */
-
-/* The model to load, into out (cap bytes): --model, else the default reader
- * of the data folder. 0, or the exit code of the printed error. */
-static int find_reader(const read_args *a, char *out, size_t cap, int *by_default)
-{
-    const char *data_dir = cli_data_dir(a->data_dir);
-    *by_default = a->model == NULL;
-    if (a->model != NULL)
-        return cli_model_path(data_dir, a->model, out, cap);
-    cli_default_model(data_dir, READ_DEFAULT_MODEL, out, cap);
-    return access(out, F_OK) == 0 ? CLI_OK : cli_missing_data(out, a->data_dir);
-}
 
 /* Reads the files with the loaded net and prints the results (and the SVG
  * at svg_target unless it is NULL). The exit code. */
@@ -369,13 +343,12 @@ static int read_all(const read_args *a, char **files, size_t n_files, const nn_n
     }
     if (rc == CLI_OK) {
         static const cli_rec_format formats[] = {CLI_REC_TSV, CLI_REC_CSV, CLI_REC_JSON};
-        set_stdout_buffering(a->line_buffered);
+        cli_set_stdout_buffering(a->line_buffered);
         cli_rec_init(&pr.rec, stdout, formats[a->format]);
         pr.format = a->format;
         pr.model = model_path;
         pr.beam = a->beam;
-        pr.file_column = a->format != READ_TSV ? 1
-                         : a->with_filename >= 0 ? a->with_filename : n_files > 1;
+        pr.file_column = cli_file_column(a->format == READ_TSV, a->with_filename, n_files > 1);
         read_print_header(&pr);
         rc = read_files(&rd, files, n_files);
         if (svg_target != NULL) {
@@ -398,16 +371,17 @@ int cmd_read(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0 || cli_parse_only)
         return rc >= 0 ? rc : CLI_OK;
-    if (optind == argc && isatty(STDIN_FILENO)) /* like gzip: images are not typed */
-        return cli_usage_error("read", "standard input is a terminal: give an image file, "
-                               "or '-' to read standard input anyway");
-    static char *stdin_only[] = {"-"};
-    char **files = optind < argc ? argv + optind : stdin_only;
-    size_t n_files = optind < argc ? (size_t)(argc - optind) : 1;
+    char **files;
+    size_t n_files;
+    rc = cli_operand_files("read", "an image file", argc, argv, &files, &n_files);
+    if (rc >= 0)
+        return rc;
 
     char model_path[4096], svg_target[4096];
-    int by_default;
-    rc = find_reader(&a, model_path, sizeof model_path, &by_default);
+    /* The default reader is always named on stderr: it is the only one. */
+    int by_default = a.model == NULL;
+    rc = cli_find_model(a.data_dir, a.model, READ_DEFAULT_MODEL, NULL, model_path,
+                        sizeof model_path, NULL);
     if (rc == CLI_OK && a.svg != NULL) {
         const char *model_input[] = {model_path};
         rc = cli_check_output("--svg", a.svg, CLI_OUTPUT_REPLACE, (const char *const *)files,

@@ -162,22 +162,17 @@ void cli_dataset_hint(const char *dataset)
         fprintf(stderr, "nnclass: hint: scripts/fetch-fashion.sh downloads Fashion-MNIST\n");
 }
 
-static const char *shown_path(const char *path)
-{
-    return strcmp(path, "-") == 0 ? "(standard input)" : path;
-}
-
 nn_status cli_check_dataset(const nn_dataset *data, const char *images_path, size_t n_labels,
                             const char *labels_path, const char *classes_from, nn_error *err)
 {
     if (n_labels != data->count)
         return nn_fail(err, NN_E_MISMATCH, "%s: %zu labels, but %s has %zu images",
-                       shown_path(labels_path), n_labels, shown_path(images_path),
+                       cli_shown_path(labels_path), n_labels, cli_shown_path(images_path),
                        data->count);
     nn_error why = {{0}};
     nn_status st = nn_dataset_check(data, NULL, &why);
     if (st != NN_OK)
-        return nn_fail(err, st, "%s: %s (%s)", shown_path(labels_path), why.msg, classes_from);
+        return nn_fail(err, st, "%s: %s (%s)", cli_shown_path(labels_path), why.msg, classes_from);
     return NN_OK;
 }
 

@@ -48,6 +48,27 @@ void cli_flush_stdout(void)
         stdout_errno = errno;
 }
 
+void cli_set_stdout_buffering(int line_buffered)
+{
+    static char outbuf[1 << 16]; /* stdout uses it until it is closed */
+    if (line_buffered || isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOLBF, 0);
+    else
+        setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
+}
+
+const char *cli_shown_path(const char *path)
+{
+    return strcmp(path, "-") == 0 ? "(standard input)" : path;
+}
+
+int cli_file_column(int tsv, int with_filename, int several)
+{
+    if (!tsv)
+        return 1;
+    return with_filename >= 0 ? with_filename : several;
+}
+
 int cli_close_stdout(int rc)
 {
     int had_error = cli_stdout_failed();

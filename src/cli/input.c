@@ -135,7 +135,7 @@ nn_status cli_input_open(const char *path, const cli_image_opts *o, cli_input *i
                          nn_error *err)
 {
     memset(in, 0, sizeof *in);
-    in->name = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    in->name = cli_shown_path(path);
     nn_gateway_file g;
     nn_status st = nn_gateway_open(path, CLI_MAX_IMAGE_FILE, o->max_pixels, &g, err);
     return st != NN_OK ? st : input_start(in, &g, o, err);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nnclass/nn/net.h"
 
@@ -55,6 +56,18 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     vmessage(fmt, ap, tail);
     va_end(ap);
     return CLI_EXIT_USAGE;
+}
+
+int cli_operand_files(const char *cmd, const char *what, int argc, char **argv, char ***files,
+                      size_t *n_files)
+{
+    static char *stdin_only[] = {"-"};
+    *files = optind < argc ? argv + optind : stdin_only;
+    *n_files = optind < argc ? (size_t)(argc - optind) : 1;
+    if (optind == argc && isatty(STDIN_FILENO))
+        return cli_usage_error(cmd, "standard input is a terminal: give %s, or '-' to read "
+                               "standard input anyway", what);
+    return -1;
 }
 
 void cli_options_reset(void)

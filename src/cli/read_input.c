@@ -14,7 +14,7 @@ nn_status read_input_open(const char *path, nn_invert invert, uint64_t max_pixel
                           read_input *in, nn_error *err)
 {
     memset(in, 0, sizeof *in);
-    in->name = strcmp(path, "-") == 0 ? "(standard input)" : path;
+    in->name = cli_shown_path(path);
     in->invert = invert;
     nn_status st = nn_gateway_open(path, READ_MAX_IMAGE_FILE, max_pixels, &in->g, err);
     if (st != NN_OK || in->g.idx == NULL)

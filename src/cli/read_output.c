@@ -74,15 +74,6 @@ void read_print_header(read_printer *p)
     cli_rec_end(&p->rec);
 }
 
-/* A probability: 4 decimals in TSV and CSV, 6 in JSON. */
-static void put_prob(read_printer *p, const char *key, double v)
-{
-    if (p->format == READ_JSON)
-        cli_rec_fixed(&p->rec, key, v, 6);
-    else
-        cli_rec_prob4(&p->rec, key, (float)v);
-}
-
 /* JSON: each digit of the best reading, its span in the image's columns
  * (from inclusive, to exclusive) and its probability; then, from a beam,
  * every reading found (one, when the beam found no other). */
@@ -98,7 +89,7 @@ static void print_details(read_printer *p, const read_place *place, const read_r
         cli_rec_size(r, "digit", best->sym[i].label);
         cli_rec_size(r, "from", from);
         cli_rec_size(r, "to", to);
-        put_prob(p, "prob", best->sym[i].prob);
+        cli_rec_prob(&p->rec, "prob", best->sym[i].prob);
         cli_rec_close(r);
     }
     cli_rec_close(r);
@@ -110,7 +101,7 @@ static void print_details(read_printer *p, const read_place *place, const read_r
         read_number_text(&res->r[k], text, sizeof text);
         cli_rec_object(r, NULL);
         cli_rec_str(r, "number", text);
-        put_prob(p, "confidence", read_confidence(&res->r[k]));
+        cli_rec_prob(&p->rec, "confidence", read_confidence(&res->r[k]));
         cli_rec_close(r);
     }
     cli_rec_close(r);
@@ -130,7 +121,7 @@ void read_print(read_printer *p, const char *file, int idx, const read_place *pl
     if (p->format == READ_JSON)
         cli_rec_str(r, "model", p->model);
     cli_rec_str(r, "number", text);
-    put_prob(p, "confidence", read_confidence(&res->r[0]));
+    cli_rec_prob(&p->rec, "confidence", read_confidence(&res->r[0]));
     if (p->format == READ_JSON)
         print_details(p, place, res);
     if (p->format == READ_CSV)
@@ -140,16 +131,7 @@ void read_print(read_printer *p, const char *file, int idx, const read_place *pl
 
 void read_print_failure(read_printer *p, const char *file, const char *message)
 {
-    if (p->format == READ_TSV)
-        return;
-    cli_rec *r = &p->rec;
-    cli_rec_begin(r);
-    cli_rec_str(r, "file", file);
-    if (p->format == READ_CSV)
-        for (int i = 0; i < 3; i++)
-            cli_rec_null(r, NULL);
-    cli_rec_str(r, "error", message);
-    cli_rec_end(r);
+    cli_rec_failure(&p->rec, file, 3, message); /* index, number, confidence */
 }
 
 /* --- --show -------------------------------------------------------------------- */

@@ -184,3 +184,24 @@ void cli_rec_prob4(cli_rec *r, const char *key, float p)
     for (size_t i = 0; i < sizeof text; i++)
         putc_unlocked(text[i], r->out);
 }
+
+void cli_rec_prob(cli_rec *r, const char *key, double p)
+{
+    if (r->format == CLI_REC_JSON)
+        cli_rec_fixed(r, key, p, 6);
+    else
+        cli_rec_prob4(r, key, (float)p);
+}
+
+void cli_rec_failure(cli_rec *r, const char *file, size_t n_empty, const char *message)
+{
+    if (r->format == CLI_REC_TSV)
+        return;
+    cli_rec_begin(r);
+    cli_rec_str(r, "file", file);
+    if (r->format == CLI_REC_CSV)
+        for (size_t i = 0; i < n_empty; i++)
+            cli_rec_null(r, NULL);
+    cli_rec_str(r, "error", message);
+    cli_rec_end(r);
+}

@@ -67,4 +67,15 @@ void cli_rec_sig(cli_rec *r, const char *key, double v, int digits);
  * printf (predict writes one or more per image). */
 void cli_rec_prob4(cli_rec *r, const char *key, float p);
 
+/* A probability of predict or read: 6 decimals in JSON, 4 (cli_rec_prob4)
+ * in TSV and CSV. */
+void cli_rec_prob(cli_rec *r, const char *key, double p);
+
+/* The record of an input file that failed, beside its line on stderr, so
+ * that a batch reading the records alone knows of it: {"file": F, "error":
+ * MESSAGE} in JSON; in CSV the file, n_empty empty fields (the columns of
+ * a result) and the error last; nothing in TSV, whose lines hold results
+ * only. */
+void cli_rec_failure(cli_rec *r, const char *file, size_t n_empty, const char *message);
+
 #endif

@@ -268,29 +268,6 @@ static void blur(uint8_t *canvas, const nn_box *b, unsigned amount, uint8_t *tmp
     }
 }
 
-/* The ink's box on the canvas, looked for inside *b (which it replaces;
- * left as it is when there is no ink). */
-static void canvas_box(const uint8_t *canvas, nn_box *b)
-{
-    nn_box ink = {CANVAS_W, CANVAS_H, 0, 0};
-    for (size_t y = b->y0; y < b->y1; y++) {
-        const uint8_t *row = canvas + y * CANVAS_W;
-        size_t x0 = b->x0, x1 = b->x1;
-        while (x0 < x1 && row[x0] == 0)
-            x0++;
-        while (x1 > x0 && row[x1 - 1] == 0)
-            x1--;
-        if (x0 == x1)
-            continue;
-        ink.x0 = x0 < ink.x0 ? x0 : ink.x0;
-        ink.x1 = x1 > ink.x1 ? x1 : ink.x1;
-        ink.y0 = y < ink.y0 ? y : ink.y0;
-        ink.y1 = y + 1;
-    }
-    if (ink.x1 > 0)
-        *b = ink;
-}
-
 /* The box grown by one pixel all round, kept EDGE pixels inside the
  * canvas (ink never reaches its margins). */
 static void widen(nn_box *b)
@@ -357,12 +334,12 @@ size_t nn_number_compose(const nn_digit_pool *pool, const nn_numbers_options *op
         render(&d[i], shear, canvas, &box);
     if (box.x1 == 0) /* nothing drawn: a number of empty pixels */
         box = (nn_box){0, 0, 1, 1};
-    canvas_box(canvas, &box);
+    nn_grey view = {CANVAS_W, CANVAS_H, canvas};
+    nn_strip_ink_box(&view, 1, &box); /* any ink */
     if (!opt->plain) {
         pen_and_page(canvas, &box, &rng, tmp);
-        canvas_box(canvas, &box);
+        nn_strip_ink_box(&view, 1, &box);
     }
-    nn_grey view = {CANVAS_W, CANVAS_H, canvas};
     nn_strip_place(&view, &box, strip, NULL);
     return n;
 }

@@ -58,17 +58,15 @@ static void spans(size_t in, size_t out, size_t *first, size_t *last)
     }
 }
 
-/* The box of the pixels of at least NN_STRIP_SOLID inside *box, which it
- * replaces (left as it is when there are none). */
-static void solid_box(const nn_grey *img, nn_box *box)
+void nn_strip_ink_box(const nn_grey *img, uint8_t min, nn_box *box)
 {
     nn_box ink = {box->x1, box->y1, 0, 0};
     for (size_t y = box->y0; y < box->y1; y++) {
         const uint8_t *row = img->pixels + y * img->width;
         size_t x0 = box->x0, x1 = box->x1;
-        while (x0 < x1 && row[x0] < NN_STRIP_SOLID)
+        while (x0 < x1 && row[x0] < min)
             x0++;
-        while (x1 > x0 && row[x1 - 1] < NN_STRIP_SOLID)
+        while (x1 > x0 && row[x1 - 1] < min)
             x1--;
         if (x0 == x1)
             continue;
@@ -131,7 +129,7 @@ static void place_row_by_rows(const nn_grey *img, const nn_box *box, const nn_st
 void nn_strip_place(const nn_grey *img, const nn_box *within, uint8_t *strip, nn_strip_map *map)
 {
     nn_box b = *within, *box = &b;
-    solid_box(img, box);
+    nn_strip_ink_box(img, NN_STRIP_SOLID, box);
     size_t bw = box->x1 - box->x0, bh = box->y1 - box->y0;
     nn_strip_fit fit;
     nn_strip_fit_box(bw, bh, &fit);

@@ -12,6 +12,7 @@
 
 #include "nnclass/nn/ctc.h"
 #include "nnclass/nn/net.h"
+#include "ctc_internal.h"
 
 /* The readings build on the loss (nn_ctc_loss scores a labelling exactly);
  * the loss does not call back. */
@@ -117,19 +118,9 @@ typedef struct {
     size_t n_slots; /* a power of two >= 2 cap */
 } candidates;
 
-/* log(e^a + e^b), exact when either is -inf. */
-static double lse(double a, double b)
-{
-    if (a == -INFINITY)
-        return b;
-    if (b == -INFINITY)
-        return a;
-    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
-}
-
 static void set_total(prefix *p)
 {
-    double v = lse(p->pb, p->pnb);
+    double v = nn_ctc_log_add(p->pb, p->pnb);
     p->total = isnan(v) ? -INFINITY : v;
 }
 
@@ -188,18 +179,18 @@ static void extend(const prefix *beams, size_t n_beams, const float *ly, size_t 
     memset(c->slot, 0, c->n_slots * sizeof c->slot[0]);
     for (size_t b = 0; b < n_beams; b++) {
         const prefix *q = &beams[b];
-        double total = lse(q->pb, q->pnb);
+        double total = nn_ctc_log_add(q->pb, q->pnb);
         size_t last = q->len > 0 ? (size_t)q->lab[q->len - 1] + 1 : NN_CTC_BLANK;
         prefix *same = find_or_add(c, q, 0, 0);
-        same->pb = lse(same->pb, total + ly[NN_CTC_BLANK]);
+        same->pb = nn_ctc_log_add(same->pb, total + ly[NN_CTC_BLANK]);
         if (q->len > 0)
-            same->pnb = lse(same->pnb, q->pnb + ly[last]);
+            same->pnb = nn_ctc_log_add(same->pnb, q->pnb + ly[last]);
         if (q->len == NN_CTC_MAX_LABELS)
             continue;
         for (size_t j = 1; j < k; j++) {
             prefix *grown = find_or_add(c, q, 1, (uint16_t)(j - 1));
             /* the same label again needs a blank between: only pb paths */
-            grown->pnb = lse(grown->pnb, (j == last ? q->pb : total) + ly[j]);
+            grown->pnb = nn_ctc_log_add(grown->pnb, (j == last ? q->pb : total) + ly[j]);
         }
     }
     for (size_t i = 0; i < c->n; i++)

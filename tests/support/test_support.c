@@ -1,6 +1,7 @@
 /* test_support.c - see test_support.h. */
 #include "test_support.h"
 
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,8 @@
 
 #include <cmocka.h>
 #include <zlib.h>
+
+#include "nnclass/base/rng.h"
 
 const char *ts_data_dir(void)
 {
@@ -122,4 +125,50 @@ nn_net *ts_parse_net(const char *spec, nn_activation act)
     if (nn_net_create_table(t, n, &net, &err) != NN_OK)
         fail_msg("nn_net_create_table(%s): %s", spec, err.msg);
     return net;
+}
+
+void ts_fill_uniform(float *v, size_t n, float scale, uint64_t seed)
+{
+    nn_rng rng;
+    nn_rng_seed(&rng, seed);
+    for (size_t i = 0; i < n; i++)
+        v[i] = scale * (2.0f * nn_rng_uniform(&rng) - 1.0f);
+}
+
+size_t ts_ctc_collapse(const size_t *path, size_t t, uint16_t *out)
+{
+    size_t len = 0;
+    for (size_t i = 0; i < t; i++)
+        if (path[i] != 0 && (i == 0 || path[i] != path[i - 1]))
+            out[len++] = (uint16_t)(path[i] - 1);
+    return len;
+}
+
+void ts_softmax_steps(const double *z, size_t t, size_t k, double *y)
+{
+    for (size_t i = 0; i < t; i++) {
+        double m = z[i * k], s = 0.0;
+        for (size_t c = 1; c < k; c++)
+            m = fmax(m, z[i * k + c]);
+        for (size_t c = 0; c < k; c++)
+            s += exp(z[i * k + c] - m);
+        for (size_t c = 0; c < k; c++)
+            y[i * k + c] = exp(z[i * k + c] - m) / s;
+    }
+}
+
+nn_grey ts_grey_filled(size_t w, size_t h, uint8_t v)
+{
+    nn_grey g;
+    nn_error err;
+    assert_int_equal(nn_grey_alloc(w, h, 0, "t", &g, &err), NN_OK);
+    memset(g.pixels, v, w * h);
+    return g;
+}
+
+void ts_grey_rect(nn_grey *g, size_t x0, size_t y0, size_t x1, size_t y1, uint8_t v)
+{
+    for (size_t y = y0; y < y1; y++)
+        for (size_t x = x0; x < x1; x++)
+            g->pixels[y * g->width + x] = v;
 }

@@ -8,6 +8,7 @@
 
 #include "nnclass/nn/dataset.h"
 #include "nnclass/io/idx.h"
+#include "nnclass/io/image.h"
 #include "nnclass/nn/net.h"
 
 /* The project's data folder (NNCLASS_TEST_DATA, set by ctest). */
@@ -47,5 +48,24 @@ nn_workspace *ts_workspace(const nn_net *net, size_t batch);
  * layers defaulting to act), zeroed; aborts the test on failure. The
  * caller frees it with nn_net_free. */
 nn_net *ts_parse_net(const char *spec, nn_activation act);
+
+/* Fills v with n values drawn uniformly from [-scale, scale), from seed. */
+void ts_fill_uniform(float *v, size_t n, float scale, uint64_t seed);
+
+/* The labelling a CTC path of t steps (class 0 the blank) collapses to:
+ * repeats merged, blanks dropped, class c written as label c - 1, into
+ * out; its length. The reference the CTC loss and decoders are checked
+ * against. */
+size_t ts_ctc_collapse(const size_t *path, size_t t, uint16_t *out);
+
+/* Per-step softmax of scores z (t, k) into y, in double precision. */
+void ts_softmax_steps(const double *z, size_t t, size_t k, double *y);
+
+/* A w x h grey image filled with v; aborts the test on failure. The caller
+ * frees it with nn_grey_free. */
+nn_grey ts_grey_filled(size_t w, size_t h, uint8_t v);
+
+/* Paints the rectangle [x0, x1) x [y0, y1) of g with v. */
+void ts_grey_rect(nn_grey *g, size_t x0, size_t y0, size_t x1, size_t y1, uint8_t v);
 
 #endif

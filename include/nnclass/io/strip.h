@@ -51,6 +51,11 @@ typedef struct {
  * wider than NN_STRIP_W - 2 * NN_STRIP_MARGIN, and centred. */
 void nn_strip_fit_box(size_t bw, size_t bh, nn_strip_fit *fit);
 
+/* Shrinks *box to the box of img's pixels of at least min inside it (left
+ * as it is when there are none): the crop to the ink of a strip and of a
+ * composed number's canvas. */
+void nn_strip_ink_box(const nn_grey *img, uint8_t min, nn_box *box);
+
 /* Crops img, within the box `within`, to its NN_STRIP_SOLID ink and scales
  * that box into strip (zeroed first) as nn_strip_fit_box places it, each strip pixel the exact area-weighted mean of the pixels it
  * covers (integer arithmetic: the same bytes on every machine). map (may be

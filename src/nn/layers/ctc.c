@@ -20,21 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../ctc_internal.h"
 #include "layers.h"
 #include "nnclass/nn/ctc.h"
 #include "nnclass/nn/net.h"
 
 /* --- the loss of one sample ------------------------------------------------------ */
-
-/* log(e^a + e^b), exact when either is -inf. */
-static double lse(double a, double b)
-{
-    if (a == -INFINITY)
-        return b;
-    if (b == -INFINITY)
-        return a;
-    return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b));
-}
 
 /* The log-softmax of each step of z (t, k) into logy (t, k), in double. */
 static void log_softmax(const float *z, size_t t, size_t k, double *logy)
@@ -71,9 +62,9 @@ static void forward_vars(const double *logy, size_t t, size_t k, const uint16_t 
         for (size_t s = 0; s < S; s++) {
             double v = a0[s];
             if (s >= 1)
-                v = lse(v, a0[s - 1]);
+                v = nn_ctc_log_add(v, a0[s - 1]);
             if (can_skip(ext, s))
-                v = lse(v, a0[s - 2]);
+                v = nn_ctc_log_add(v, a0[s - 2]);
             a[s] = v == -INFINITY ? v : v + logy[i * k + ext[s]];
         }
     }
@@ -92,9 +83,9 @@ static void backward_vars(const double *logy, size_t t, size_t k, const uint16_t
         for (size_t s = 0; s < S; s++) {
             double v = b1[s] + ly[ext[s]];
             if (s + 1 < S)
-                v = lse(v, b1[s + 1] + ly[ext[s + 1]]);
+                v = nn_ctc_log_add(v, b1[s + 1] + ly[ext[s + 1]]);
             if (s + 2 < S && can_skip(ext, s + 2))
-                v = lse(v, b1[s + 2] + ly[ext[s + 2]]);
+                v = nn_ctc_log_add(v, b1[s + 2] + ly[ext[s + 2]]);
             b[s] = v;
         }
     }
@@ -153,7 +144,7 @@ double nn_ctc_loss(const float *z, size_t t, size_t k, const uint16_t *labels, s
     log_softmax(z, t, k, logy);
     forward_vars(logy, t, k, ext, S, alpha);
     const double *last = alpha + (t - 1) * S;
-    double logp = S >= 2 ? lse(last[S - 1], last[S - 2]) : last[S - 1];
+    double logp = S >= 2 ? nn_ctc_log_add(last[S - 1], last[S - 2]) : last[S - 1];
     if (grad != NULL && isfinite(logp)) {
         backward_vars(logy, t, k, ext, S, beta);
         score_grad(logy, alpha, beta, t, k, ext, S, logp, grad);

@@ -93,14 +93,19 @@ static void finish(const nn_layer_run *run, float *z, size_t stride, const float
     nn_bias_activate(z, stride, b, rows, n, run->last ? NN_ACT_NONE : run->layer->act);
 }
 
+void nn_dense_rows_forward(const nn_layer_run *run, const float *in, float *out, size_t rows,
+                           size_t f, size_t n)
+{
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)f, 1.0f, in,
+                (int)f, run->w, (int)f, 0.0f, out, (int)n);
+    finish(run, out, n, run->b, rows, n);
+}
+
 /* X (batch, n_in), W (n_out, n_in): Z = X.W^T (batch, n_out) via
  * cblas_sgemm, then f(Z + b). */
 static void dense_forward(const nn_layer_run *run, const float *in, float *out, size_t batch)
 {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)batch, (int)run->n_out,
-                (int)run->n_in, 1.0f, in, (int)run->n_in, run->w, (int)run->n_in, 0.0f, out,
-                (int)run->n_out);
-    finish(run, out, run->n_out, run->b, batch, run->n_out);
+    nn_dense_rows_forward(run, in, out, batch, run->n_in, run->n_out);
 }
 
 /* One sample: x (n_in), W (n_out, n_in) row-major; z = W.x via cblas_sgemv,
@@ -147,13 +152,18 @@ static void input_delta(const float *delta, const float *w, size_t batch, size_t
                 1.0f, delta, (int)n_out, w + j0, (int)n_in, 0.0f, dp + j0, (int)n_in);
 }
 
+void nn_dense_rows_backward(const nn_layer_run *run, const float *in, const float *delta,
+                            size_t rows, size_t f, size_t n, float *dw, float *dprev)
+{
+    layer_grad(delta, n, in, rows, f, n, dw, dw + n * f);
+    if (dprev != NULL)
+        input_delta(delta, run->w, rows, f, n, 0, f, dprev);
+}
+
 static void dense_backward(const nn_layer_run *run, const float *in, const float *delta,
                            size_t batch, float *dw, float *dprev)
 {
-    size_t n_in = run->n_in, n_out = run->n_out;
-    layer_grad(delta, n_out, in, batch, n_in, n_out, dw, dw + n_out * n_in);
-    if (dprev != NULL)
-        input_delta(delta, run->w, batch, n_in, n_out, 0, n_in, dprev);
+    nn_dense_rows_backward(run, in, delta, batch, run->n_in, run->n_out, dw, dprev);
 }
 
 /* --- the first layer in blocks, for the trainer's threads ---------------------- */

@@ -13,6 +13,17 @@
 void nn_dense_forward_naive(const nn_layer_run *run, const float *in, float *out, size_t batch);
 void nn_conv_forward_naive(const nn_layer_run *run, const float *in, float *out, size_t batch);
 
+/* The dense layer's maths over any rows (a batch's samples, or every step
+ * of every sample for the per-step layer): X (rows, f), W (n, f) row-major
+ * in run->w, b (n) in run->b. Forward: out (rows, n) = f(X.W^T + b) via
+ * one cblas_sgemm (the output row: X.W^T + b, its scores). Backward, from
+ * delta (rows, n): dW (n, f) = delta^T . X, then db (n) the column sums of
+ * delta, and dprev (rows, f) = delta . W unless dprev is NULL. */
+void nn_dense_rows_forward(const nn_layer_run *run, const float *in, float *out, size_t rows,
+                           size_t f, size_t n);
+void nn_dense_rows_backward(const nn_layer_run *run, const float *in, const float *delta,
+                            size_t rows, size_t f, size_t n, float *dw, float *dprev);
+
 /* Appends op(cur) -> "<prefix><l>" to g and makes it the current tensor. */
 void nn_graph_step(nn_graph *g, const char *op, const char *prefix, size_t l,
                    const nn_graph_attr *attrs, size_t n_attrs);

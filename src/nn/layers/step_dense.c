@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
-#include "act.h"
 #include "layers.h"
 #include "nnclass/nn/net.h"
 
@@ -100,10 +97,8 @@ static void step_scratch(const nn_layer *prev, const nn_layer *row, size_t batch
  * f(Z + b) (the output row: Z + b, its scores). */
 static void step_forward(const nn_layer_run *run, const float *in, float *out, size_t batch)
 {
-    size_t rows = batch * run->layer->h, f = step_in(run->prev), n = run->layer->c;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)n, (int)f, 1.0f, in,
-                (int)f, run->w, (int)f, 0.0f, out, (int)n);
-    nn_bias_activate(out, n, run->b, rows, n, run->last ? NN_ACT_NONE : run->layer->act);
+    nn_dense_rows_forward(run, in, out, batch * run->layer->h, step_in(run->prev),
+                          run->layer->c);
 }
 
 /* From delta (batch*t, n): dW (n, f) = delta^T . X, db (n) = the column
@@ -111,13 +106,8 @@ static void step_forward(const nn_layer_run *run, const float *in, float *out, s
 static void step_backward(const nn_layer_run *run, const float *in, const float *delta,
                           size_t batch, float *dw, float *dprev)
 {
-    size_t rows = batch * run->layer->h, f = step_in(run->prev), n = run->layer->c;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)f, (int)rows, 1.0f,
-                delta, (int)n, in, (int)f, 0.0f, dw, (int)f);
-    nn_column_sums(delta, n, rows, n, dw + n * f);
-    if (dprev != NULL)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)f, (int)n,
-                    1.0f, delta, (int)n, run->w, (int)f, 0.0f, dprev, (int)f);
+    nn_dense_rows_backward(run, in, delta, batch * run->layer->h, step_in(run->prev),
+                           run->layer->c, dw, dprev);
 }
 
 /* --- export ---------------------------------------------------------------------- */
