@@ -41,7 +41,7 @@ static const recipe recipes[] = {
     {"cnn", CNN_LAYERS, 12, 64, 2, 0.02f, NN_OPT_NESTEROV, 5e-4f, 0.0f},
     {"lstm", LSTM_LAYERS, 16, 64, 1, 0.003f, NN_OPT_ADAM, 0.0f, 1.0f},
     {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f},
-    {"crnn", CRNN_LAYERS, 40, 32, 0, 0.002f, NN_OPT_ADAM, 0.0f, 5.0f},
+    {"crnn", CRNN_LAYERS, 80, 32, 0, 0.002f, NN_OPT_ADAM, 0.0f, 5.0f},
 };
 #define ARCH_CRNN 4
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
