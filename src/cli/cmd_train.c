@@ -39,7 +39,7 @@ typedef struct {
     "step11,ctc"
 /* crnn composes its numbers: so many per epoch, and validation numbers
  * from the held-out digits */
-#define CRNN_EPOCH_SIZE 10000u
+#define CRNN_EPOCH_SIZE 8000u
 #define CRNN_VAL 2000u
 
 static const recipe recipes[] = {
@@ -56,7 +56,7 @@ static const recipe recipes[] = {
     {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f, NO_DISTORTION},
     {"conv-autoencoder", CONV_AE_LAYERS, 8, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f,
      NO_DISTORTION},
-    {"crnn", CRNN_LAYERS, 20, 32, 0, 0.002f, NN_OPT_ADAM, 0.0f, 5.0f, NO_DISTORTION},
+    {"crnn", CRNN_LAYERS, 80, 32, 0, 0.002f, NN_OPT_ADAM, 0.0f, 5.0f, NO_DISTORTION},
 };
 #define ARCH_CRNN 5
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
