@@ -519,13 +519,13 @@ static int check_outputs(const eval_args *a, eval_job *j)
 static int evaluate_reader(const eval_args *a, eval_job *j)
 {
     if (!j->reader || a->plot != NULL || a->plot_errors != NULL || a->errors > 0 ||
-        (a->images != NULL && a->numbers == NULL) || a->split_given ||
+        a->reject.on || (a->images != NULL && a->numbers == NULL) || a->split_given ||
         (a->count > 0 && a->images != NULL))
         return cli_usage_error("eval", "%s: %s", j->model_path, !j->reader
                                ? "--numbers and --count are for a number reader (a CTC model)"
                                : "a number reader takes --images F --numbers F.txt, or no "
                                  "data option (and maybe --count), and no --plot, "
-                                 "--plot-errors, --errors, --split");
+                                 "--plot-errors, --errors, --split, --reject");
     cli_reader_eval r = {j->model_path, a->images, a->numbers, a->data_dir, (int)a->format,
                          (uint64_t)a->max_input_mb << 20, a->threads, j->t0, a->count};
     return cli_eval_reader(&r, j->net);

@@ -24,6 +24,8 @@ run_nn eval --images "$TMP/a.idx" --numbers "$TMP/n.txt" --count 5
 expect_error 2 "--count picks the first composed test numbers" "eval --count with --images"
 run_nn eval --count 5
 expect_error 2 "--numbers and --count are for a number reader" "eval --count of a classifier"
+run_nn eval --model mnist-numbers --reject --count 5
+expect_error 2 "and no --plot, --plot-errors, --errors, --split, --reject" "eval --reject of a reader"
 
 # --- strips and numbers from files ---
 python3 - "$TMP" <<'EOF'
