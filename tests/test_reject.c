@@ -146,6 +146,8 @@ static void test_calibration_forged(void **state)
     } cases[] = {
         {0, 0, 2, 0, NN_E_VERSION, "calibration block version 2"},
         {4, 0, 9, 0, NN_E_FORMAT, "score kind 9"},
+        {4, 0, 3, 0, NN_E_FORMAT, "score kind 3 is for a reader of numbers, the model is a "
+                                  "classifier"},
         {8, 0, 2, 0, NN_E_FORMAT, "reject class 2, the model has 2 classes"},
         {12, 1, 0, 1.5f, NN_E_FORMAT, "threshold 1.5"},
         {12, 1, 0, -0.25f, NN_E_FORMAT, "threshold -0.25"},
@@ -245,7 +247,114 @@ static void test_calibrate(void **state)
     assert_int_equal(nn_reject_calibrate(&c, one, 0, &err), NN_E_ARG);
     c.target = 0.0f;
     assert_int_equal(nn_reject_calibrate(&c, one, 1, &err), NN_E_ARG);
-    assert_int_equal(nn_reject_check(&c, 2, "m", &err), NN_E_FORMAT);
+    assert_int_equal(nn_reject_check(&c, 2, 0, "m", &err), NN_E_FORMAT);
+}
+
+/* A tiny reader of numbers: 4x8 strips read as 8 steps, a CTC output. */
+static nn_net *tiny_reader(void)
+{
+    nn_layer rows[NN_MAX_LAYERS];
+    size_t n = 0;
+    nn_net *net = NULL;
+    nn_error err = {{0}};
+    assert_int_equal(nn_net_parse_table("4x8,cols,step11,ctc", NN_ACT_RELU, rows, &n, &err),
+                     NN_OK);
+    assert_int_equal(nn_net_create_table(rows, n, &net, &err), NN_OK);
+    for (size_t i = 0; i < net->n_params; i++)
+        net->params[i] = (float)((i * 7) % 13) * 0.05f - 0.3f;
+    return net;
+}
+
+static nn_status encode_reader(const nn_net *net, const nn_reject_calib *c, uint8_t **buf,
+                               size_t *len, nn_error *err)
+{
+    nn_model_meta meta;
+    memset(&meta, 0, sizeof meta);
+    meta.rows = 4;
+    meta.cols = 8;
+    meta.n_classes = 10;
+    meta.val_accuracy = -1.0f;
+    meta.has_calibration = 1;
+    meta.calibration = *c;
+    return nn_model_encode(net, &meta, buf, len, err);
+}
+
+/* A reader's calibration (the reading kind) is stored and read back; a
+ * classifier's kind on a reader, and the reading kind on a classifier, are
+ * refused by the encoder. */
+static void test_reader_kind(void **state)
+{
+    (void)state;
+    nn_net *net = tiny_reader(), *back = NULL;
+    nn_reject_calib c = {NN_SCORE_READING, NN_REJECT_NO_CLASS, 0.75f, 0.995f, 1.0f, 2000};
+    nn_error err = {{0}};
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(encode_reader(net, &c, &buf, &len, &err), NN_OK);
+    nn_model_meta meta;
+    assert_int_equal(nn_model_decode(buf, len, "r.nnc", &back, &meta, &err), NN_OK);
+    assert_true(meta.has_calibration);
+    assert_memory_equal(&meta.calibration, &c, sizeof c);
+    nn_net_free(back);
+    free(buf);
+    nn_reject_calib conf = {NN_SCORE_CONFIDENCE, NN_REJECT_NO_CLASS, 0.5f, 0.995f, 1.0f, 10};
+    assert_int_equal(encode_reader(net, &conf, &buf, &len, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "score kind 1 is for a classifier"));
+    c.reject_class = 3;
+    assert_int_equal(encode_reader(net, &c, &buf, &len, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "reject class 3 with a reading score"));
+    assert_int_equal(nn_reject_check(&c, 10, 0, "m", &err), NN_E_FORMAT);
+    c.reject_class = NN_REJECT_NO_CLASS;
+    assert_int_equal(nn_reject_check(&c, 10, 1, "m", &err), NN_OK);
+    assert_int_equal(nn_reject_check(&c, 10, 0, "m", &err), NN_E_FORMAT);
+    nn_net_free(net);
+}
+
+/* The reading score: 1 - the reading's probability, 1 without ink. */
+static void test_reading_score(void **state)
+{
+    (void)state;
+    nn_ctc_reading r;
+    memset(&r, 0, sizeof r);
+    r.logp = log(0.8);
+    uint8_t ink[4] = {0, 200, 0, 30}, blank[4] = {7, 7, 20, 7};
+    assert_float_equal(nn_reject_reading_score(&r, ink, 4), 0.2f, 1e-6f);
+    assert_float_equal(nn_reject_reading_score(&r, NULL, 0), 0.2f, 1e-6f);
+    assert_float_equal(nn_reject_reading_score(&r, blank, 4), 1.0f, 0.0f);
+    r.logp = 0.0; /* certain */
+    assert_float_equal(nn_reject_reading_score(&r, ink, 4), 0.0f, 0.0f);
+    r.logp = -INFINITY;
+    assert_float_equal(nn_reject_reading_score(&r, ink, 4), 1.0f, 0.0f);
+    r.logp = NAN;
+    assert_float_equal(nn_reject_reading_score(&r, ink, 4), 1.0f, 0.0f);
+}
+
+/* Calibrating a reader on strips: the reading kind, a threshold that
+ * accepts at least the target, and a blank strip scored 1; a classifier is
+ * refused. */
+static void test_calibrate_reader(void **state)
+{
+    (void)state;
+    nn_net *net = tiny_reader();
+    enum { N = 40 };
+    uint8_t px[N * 32];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (uint8_t)((i * 97 + i / 32 * 31) % 251);
+    memset(px, 9, 32); /* strip 0 has no ink */
+    nn_reject_calib c = {0, 0, 0, 0.9f, 0, 0};
+    nn_error err = {{0}};
+    assert_int_equal(nn_reject_calibrate_reader(net, px, N, &c, &err), NN_OK);
+    assert_int_equal(c.score, NN_SCORE_READING);
+    assert_int_equal(c.reject_class, NN_REJECT_NO_CLASS);
+    assert_int_equal(c.count, N);
+    assert_true(c.accepted >= c.target);
+    assert_true(c.threshold >= 0.0f && c.threshold < 1.0f); /* the blank one is the 10 % */
+    assert_int_equal(nn_reject_check(&c, 10, 1, "r", &err), NN_OK);
+    nn_net_free(net);
+    static const size_t sizes[] = {32, 3, 2};
+    assert_int_equal(nn_net_create(sizes, 3, NN_ACT_RELU, &net, &err), NN_OK);
+    assert_int_equal(nn_reject_calibrate_reader(net, px, N, &c, &err), NN_E_ARG);
+    nn_net_free(net);
 }
 
 int main(void)
@@ -256,6 +365,9 @@ int main(void)
         cmocka_unit_test(test_calibration_encoder_checks),
         cmocka_unit_test(test_scores),
         cmocka_unit_test(test_calibrate),
+        cmocka_unit_test(test_reader_kind),
+        cmocka_unit_test(test_reading_score),
+        cmocka_unit_test(test_calibrate_reader),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

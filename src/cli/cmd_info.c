@@ -144,7 +144,8 @@ static void put_provenance_json(cli_rec *r, const nn_model_meta *meta)
     cli_rec_str(r, "labels_crc32", crc);
 }
 
-/* The threshold of predict --reject, when the file stores one. */
+/* The threshold of predict --reject (read --reject for a reader), when the
+ * file stores one. */
 static void print_calibration_text(const nn_model_meta *meta)
 {
     const nn_reject_calib *c = &meta->calibration;
@@ -154,11 +155,21 @@ static void print_calibration_text(const nn_model_meta *meta)
     }
     if (c->score == NN_SCORE_REJECT_CLASS)
         printf("reject        novelty = probability of class %u", c->reject_class);
+    else if (c->score == NN_SCORE_READING)
+        printf("reject        novelty = 1 - the probability of the reading");
     else
         printf("reject        novelty = 1 - the largest probability");
-    printf(", threshold %.6f\n              (accepted %.2f %% of %u held-out digits, "
+    printf(", threshold %.6f\n              (accepted %.2f %% of %u held-out %s, "
            "target %.2f %%)\n", (double)c->threshold, 100.0 * c->accepted, c->count,
-           100.0 * c->target);
+           c->score == NN_SCORE_READING ? "numbers" : "digits", 100.0 * c->target);
+}
+
+/* The JSON name of a calibration's score kind. */
+static const char *score_name(uint32_t score)
+{
+    return score == NN_SCORE_REJECT_CLASS ? "reject_class"
+           : score == NN_SCORE_READING    ? "reading"
+                                          : "confidence";
 }
 
 /* The same as a JSON member: null when not stored. */
@@ -170,7 +181,7 @@ static void put_calibration_json(cli_rec *r, const nn_model_meta *meta)
         return;
     }
     cli_rec_object(r, "reject_calibration");
-    cli_rec_str(r, "score", c->score == NN_SCORE_REJECT_CLASS ? "reject_class" : "confidence");
+    cli_rec_str(r, "score", score_name(c->score));
     if (c->score == NN_SCORE_REJECT_CLASS)
         cli_rec_size(r, "reject_class", c->reject_class);
     cli_rec_fixed(r, "threshold", c->threshold, 6);

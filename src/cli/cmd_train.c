@@ -186,11 +186,13 @@ static void usage_training(FILE *out)
         "                       it is larger (default 0: never)\n"
         "  --val N              hold out N training images, report validation accuracy\n"
         "                       and keep the best epoch (default %zu: none)\n"
-        "Rejection (predict --reject):\n"
-        "  --calibrate FILE     IDX images of digits held out of the training data:\n"
-        "                       store in the model the novelty threshold that accepts\n"
-        "                       the share --calibrate-accept of them\n"
-        "  --calibrate-accept P share of the FILE's digits to accept (default %g)\n"
+        "Rejection (predict --reject, read --reject):\n"
+        "  --calibrate FILE     IDX images of digits (strips of numbers for a reader)\n"
+        "                       held out of the training data: store in the model the\n"
+        "                       novelty threshold that accepts the share\n"
+        "                       --calibrate-accept of them; --arch crnn does it on its\n"
+        "                       validation numbers without --calibrate\n"
+        "  --calibrate-accept P share of them to accept (default %g)\n"
         "  --reject-class K     class K means \"not a digit\": the novelty score is its\n"
         "                       probability (default: 1 - the largest probability)\n"
         "Output:\n"
@@ -478,12 +480,16 @@ static int check_combinations(train_args *a)
         return cli_usage_error("train", "%s: the perceptron (--activation step) learns by the "
                                "perceptron rule, which has no optimizer, momentum or weight "
                                "decay", a->optimizer_flag);
-    if (a->calibrate == NULL && (a->reject_class > 0 || a->calibrate_accept > 0))
-        return cli_usage_error("train", "%s goes with --calibrate",
-                               a->reject_class > 0 ? "--reject-class" : "--calibrate-accept");
     int rc = check_numbers_options(a);
     if (rc >= 0)
         return rc;
+    /* a reader composing its numbers calibrates on its validation numbers */
+    int held_out = cli_train_composes(a) && a->train.val_count > 0;
+    if (a->calibrate == NULL && a->reject_class > 0)
+        return cli_usage_error("train", "--reject-class goes with --calibrate");
+    if (a->calibrate == NULL && a->calibrate_accept > 0 && !held_out)
+        return cli_usage_error("train", "--calibrate-accept goes with --calibrate (or with "
+                               "--arch crnn's validation numbers)");
     /* --numbers stands for --labels beside --images */
     rc = cli_check_input_options("train", a->images, a->numbers != NULL ? a->numbers : a->labels,
                                  a->dataset);

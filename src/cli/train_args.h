@@ -64,12 +64,15 @@ int cli_train_composes(const train_args *a);
 int cli_train_run(train_args *a);
 
 /* --calibrate: loads its images into *out, checking them against the
- * data's geometry (rows x cols) and --reject-class against n_classes; the exit code of a printed error, or 0. */
-int cli_calibrate_load(const train_args *a, size_t rows, size_t cols, size_t n_classes,
-                       nn_images *out);
+ * data's geometry (rows x cols) and --reject-class against n_classes (a
+ * reader of numbers, reader not 0, has none); the exit code of a printed
+ * error, or 0. */
+int cli_calibrate_load(const train_args *a, int reader, size_t rows, size_t cols,
+                       size_t n_classes, nn_images *out);
 
-/* --calibrate: scores the images with the trained net and stores the
- * threshold in meta; the exit code of a printed error, or 0. */
+/* Scores the held-out images (--calibrate's, or a composing reader's
+ * validation numbers; none: nothing to do) with the trained net and stores
+ * the threshold in meta; the exit code of a printed error, or 0. */
 int cli_calibrate_model(const train_args *a, const nn_images *images, const nn_net *net,
                         nn_model_meta *meta);
 

@@ -594,7 +594,14 @@ static int save_model(const train_args *a, const train_job *j, const nn_net *net
     nn_model_meta meta;
     nn_error err = {{0}};
     model_meta(a, j, net, result, &meta);
-    int rc = cli_calibrate_model(a, &j->calib, net, &meta);
+    /* A reader composing its numbers calibrates on its validation numbers,
+     * the set's last (held out of training, composed of held-out digits). */
+    nn_images held = j->calib;
+    size_t n_val = a->train.val_count, strip = j->images.rows * j->images.cols;
+    if (a->calibrate == NULL && j->composed && n_val > 0 && n_val < j->images.count)
+        held = (nn_images){n_val, j->images.rows, j->images.cols,
+                           j->images.pixels + (j->images.count - n_val) * strip};
+    int rc = cli_calibrate_model(a, &held, net, &meta);
     if (rc != CLI_OK)
         return rc;
     /* A signal during the save removes the temporary file (signals.c). */
@@ -684,7 +691,8 @@ int cli_train_run(train_args *a)
     if (rc == CLI_OK)
         rc = build_net(a, &job, &net);
     if (rc == CLI_OK)
-        rc = cli_calibrate_load(a, job.images.rows, job.images.cols, job.n_classes, &job.calib);
+        rc = cli_calibrate_load(a, nn_net_reads_seq(net), job.images.rows, job.images.cols,
+                                job.n_classes, &job.calib);
     if (rc == CLI_OK)
         rc = open_progress(a, &job, net);
     if (rc != CLI_OK)

@@ -355,7 +355,9 @@ static nn_status read_calibration(header *h, nn_error *err)
     h->calib.target = bits_float(get32(c + CAL_TARGET));
     h->calib.accepted = bits_float(get32(c + CAL_ACCEPTED));
     h->calib.count = get32(c + CAL_COUNT);
-    return nn_reject_check(&h->calib, h->n_classes, h->name, err);
+    int reader = h->version == MODEL_VERSION_TABLE &&
+                 h->table[h->n_layers - 1].kind == NN_LAYER_CTC;
+    return nn_reject_check(&h->calib, h->n_classes, reader, h->name, err);
 }
 
 /* 5c. The text fields and the validation accuracy. */

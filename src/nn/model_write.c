@@ -106,7 +106,8 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
                        NN_MODEL_NAME_LEN - 1);
     if (meta->has_calibration) {
         nn_error ce = {{0}};
-        if (nn_reject_check(&meta->calibration, meta->n_classes, name, &ce) != NN_OK)
+        int reader = net->layers[net->n_layers - 1].kind == NN_LAYER_CTC;
+        if (nn_reject_check(&meta->calibration, meta->n_classes, reader, name, &ce) != NN_OK)
             return nn_fail(err, NN_E_ARG, "%s", ce.msg);
     }
     return NN_OK;

@@ -4,26 +4,44 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CALIB_BATCH 256 /* images per forward pass while calibrating */
+#define CALIB_READER_BYTES ((size_t)8 << 20) /* a reader's forward workspace, about */
 
 static int valid_share(float v, int zero_ok)
 {
     return isfinite(v) && v <= 1.0f && (zero_ok ? v >= 0.0f : v > 0.0f);
 }
 
-nn_status nn_reject_check(const nn_reject_calib *c, size_t n_classes, const char *name,
-                          nn_error *err)
+/* The score kind against the model: a reader's kind for a reader, a
+ * classifier's for a classifier, each with its reject class or none. */
+static nn_status check_kind(const nn_reject_calib *c, size_t n_classes, int reader,
+                            const char *name, nn_error *err)
 {
-    if (c->score != NN_SCORE_CONFIDENCE && c->score != NN_SCORE_REJECT_CLASS)
+    if (c->score != NN_SCORE_CONFIDENCE && c->score != NN_SCORE_REJECT_CLASS &&
+        c->score != NN_SCORE_READING)
         return nn_fail(err, NN_E_FORMAT, "%s: calibration score kind %u (1 confidence, "
-                       "2 reject class)", name, c->score);
+                       "2 reject class, 3 reading)", name, c->score);
+    if (reader != (c->score == NN_SCORE_READING))
+        return nn_fail(err, NN_E_FORMAT, "%s: calibration score kind %u is for %s, the model "
+                       "is %s", name, c->score, reader ? "a classifier" : "a reader of numbers",
+                       reader ? "a reader of numbers" : "a classifier");
     if (c->score == NN_SCORE_REJECT_CLASS && c->reject_class >= n_classes)
         return nn_fail(err, NN_E_FORMAT, "%s: reject class %u, the model has %zu classes",
                        name, c->reject_class, n_classes);
-    if (c->score == NN_SCORE_CONFIDENCE && c->reject_class != NN_REJECT_NO_CLASS)
-        return nn_fail(err, NN_E_FORMAT, "%s: reject class %u with a confidence score",
-                       name, c->reject_class);
+    if (c->score != NN_SCORE_REJECT_CLASS && c->reject_class != NN_REJECT_NO_CLASS)
+        return nn_fail(err, NN_E_FORMAT, "%s: reject class %u with a %s score",
+                       name, c->reject_class, reader ? "reading" : "confidence");
+    return NN_OK;
+}
+
+nn_status nn_reject_check(const nn_reject_calib *c, size_t n_classes, int reader,
+                          const char *name, nn_error *err)
+{
+    nn_status st = check_kind(c, n_classes, reader, name, err);
+    if (st != NN_OK)
+        return st;
     if (!valid_share(c->threshold, 1))
         return nn_fail(err, NN_E_FORMAT, "%s: reject threshold %g is not in [0, 1]", name,
                        (double)c->threshold);
@@ -59,6 +77,15 @@ float nn_reject_score(const nn_reject_calib *c, const float *probs, size_t n_cla
             best = probs[k] > best ? probs[k] : best;
         s = 1.0f - best;
     }
+    return s < 0.0f ? 0.0f : s > 1.0f ? 1.0f : s;
+}
+
+float nn_reject_reading_score(const nn_ctc_reading *r, const uint8_t *pixels, size_t n_pixels)
+{
+    if (pixels != NULL && nn_reject_blank(pixels, n_pixels))
+        return 1.0f;
+    double p = exp(r->logp);
+    float s = isfinite(p) ? (float)(1.0 - fmin(1.0, fmax(0.0, p))) : 1.0f;
     return s < 0.0f ? 0.0f : s > 1.0f ? 1.0f : s;
 }
 
@@ -116,6 +143,61 @@ nn_status nn_reject_calibrate_net(const nn_net *net, const uint8_t *pixels, size
         const float *probs = nn_net_forward_batch(net, ws, x, b);
         for (size_t j = 0; j < b; j++)
             scores[i + j] = nn_reject_score(c, probs + j * n_out, n_out, px + j * n_in, n_in);
+    }
+    if (st == NN_OK)
+        st = nn_reject_calibrate(c, scores, n, err);
+    nn_workspace_free(ws);
+    free(x);
+    free(scores);
+    return st;
+}
+
+/* The scores of the b strips of one forward pass (probs: b x steps x
+ * classes), each its best reading's, into scores. */
+static nn_status score_readings(const float *probs, const uint8_t *px, size_t b, size_t steps,
+                                size_t classes, size_t n_in, float *scores, nn_error *err)
+{
+    nn_ctc_reading r[NN_REJECT_READER_BEAM];
+    for (size_t j = 0; j < b; j++) {
+        size_t found = 0;
+        nn_status st = nn_ctc_beam(probs + j * steps * classes, steps, classes,
+                                   NN_REJECT_READER_BEAM, r, NN_REJECT_READER_BEAM, &found, err);
+        if (st != NN_OK)
+            return st;
+        if (found == 0) /* no labelling at all: the empty one, as `read` takes it */
+            memset(&r[0], 0, sizeof r[0]);
+        scores[j] = nn_reject_reading_score(&r[0], px + j * n_in, n_in);
+    }
+    return NN_OK;
+}
+
+nn_status nn_reject_calibrate_reader(const nn_net *net, const uint8_t *pixels, size_t n,
+                                     nn_reject_calib *c, nn_error *err)
+{
+    const nn_layer *last = &net->layers[net->n_layers - 1];
+    if (last->kind != NN_LAYER_CTC || last->h < 1 || last->c < 2)
+        return nn_fail(err, NN_E_ARG, "calibration of a reader needs a CTC output");
+    size_t n_in = nn_net_size(net, 0), per = last->h * last->c;
+    /* the batch depends on the net alone: the same scores for any thread count */
+    size_t batch = nn_net_batch_for(net, CALIB_READER_BYTES, CALIB_BATCH);
+    c->score = NN_SCORE_READING;
+    c->reject_class = NN_REJECT_NO_CLASS;
+    nn_workspace *ws = NULL;
+    float *scores = malloc((n > 0 ? n : 1) * sizeof *scores);
+    float *x = malloc(batch * n_in * sizeof *x);
+    nn_status st = scores == NULL || x == NULL
+                       ? nn_fail(err, NN_E_NOMEM, "out of memory for %zu calibration strips", n)
+                       : nn_workspace_create_forward(net, batch, &ws, err);
+    for (size_t i = 0; st == NN_OK && i < n; i += batch) {
+        size_t b = n - i < batch ? n - i : batch;
+        const uint8_t *px = pixels + i * n_in;
+        nn_scale_pixels(px, b * n_in, x);
+        const float *probs = nn_net_forward_batch(net, ws, x, b);
+        if (nn_first_nonfinite(probs, b * per) < b * per)
+            st = nn_fail(err, NN_E_NUMERIC, "calibration strip %zu gets a non-finite "
+                         "probability", i + nn_first_nonfinite(probs, b * per) / per);
+        else
+            st = score_readings(probs, px, b, last->h, last->c, n_in, scores + i, err);
     }
     if (st == NN_OK)
         st = nn_reject_calibrate(c, scores, n, err);

@@ -107,6 +107,23 @@ check "crnn: the log ends with the test numbers' record" \
     grep -q '"split":"test-numbers".*"digit_error_rate"' "$TMP/c2.log"
 run_nn info "$TMP/c1.nnc"
 check "info names the composed numbers in the recipe" grep -q "numbers=64/epoch" "$TMP/out"
+check "info shows the reader's calibration on its validation numbers" \
+    grep -q "novelty = 1 - the probability of the reading.*" "$TMP/out"
+run_nn info --format json "$TMP/c1.nnc"
+check "the calibration accepts at least its target share of the 32 numbers" \
+    python3 - "$TMP/out" <<'EOF2'
+import json, sys
+c = json.load(open(sys.argv[1]))["reject_calibration"]
+assert c["score"] == "reading" and c["images"] == 32, c
+assert c["accepted"] >= c["target"] == 0.995 and 0 <= c["threshold"] <= 1, c
+EOF2
+run_nn train --arch crnn --layers "$TINY" --epoch-size 64 --val 32 --epochs 1 --threads 1 \
+    --calibrate-accept 0.9 -o "$TMP/c9.nnc" --quiet
+run_nn info --format json "$TMP/c9.nnc"
+check "--calibrate-accept sets a reader's target" grep -q '"target":0.900000' "$TMP/out"
+run_nn train --arch crnn --layers "$TINY" --epoch-size 64 --val 0 --epochs 1 \
+    --calibrate-accept 0.9 -o "$TMP/c0.nnc"
+expect_error 2 "--calibrate-accept goes with --calibrate" "--calibrate-accept without numbers"
 run_nn eval --model "$TMP/c1.nnc" --count 40 --format json
 expect_status 0 "eval a reader on the first composed test numbers"
 check "eval --count reads that many" grep -q '"total":40' "$TMP/out"
