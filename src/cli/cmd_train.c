@@ -34,9 +34,10 @@ typedef struct {
 #define CONV_AE_ENCODER "28x28,conv3x3x16-same,pool2,conv3x3x8-same,pool2,"
 #define CONV_AE_DECODER "up2,conv3x3x16-same,up2,conv3x3x1-same:none,recon"
 #define CONV_AE_LAYERS CONV_AE_ENCODER CONV_AE_DECODER
-#define CRNN_LAYERS                                                                           \
-    "32x128,conv3x3x16-same,pool2,conv3x3x32-same,pool2,conv3x3x64-same,cols,bilstm64-seq,"   \
-    "step11,ctc"
+/* The number reader's CNN and its BiLSTM and CTC (the help prints them on two lines). */
+#define CRNN_CNN "32x128,conv3x3x16-same,pool2,conv3x3x32-same,pool2,conv3x3x64-same,"
+#define CRNN_READER "conv3x3x64-same,cols,bilstm128-seq,step11,ctc"
+#define CRNN_LAYERS CRNN_CNN CRNN_READER
 /* crnn composes its numbers: so many per epoch, and validation numbers
  * from the held-out digits */
 #define CRNN_EPOCH_SIZE 8000u
@@ -56,7 +57,7 @@ static const recipe recipes[] = {
     {"autoencoder", AUTOENCODER_LAYERS, 30, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f, NO_DISTORTION},
     {"conv-autoencoder", CONV_AE_LAYERS, 8, 32, 0, 0.001f, NN_OPT_ADAM, 0.0f, 0.0f,
      NO_DISTORTION},
-    {"crnn", CRNN_LAYERS, 80, 32, 0, 0.002f, NN_OPT_ADAM, 0.0f, 5.0f, NO_DISTORTION},
+    {"crnn", CRNN_LAYERS, 100, 32, 0, 0.002f, NN_OPT_ADAM, 0.0f, 5.0f, NO_DISTORTION},
 };
 #define ARCH_CRNN 5
 #define N_RECIPES (sizeof recipes / sizeof recipes[0])
@@ -120,6 +121,7 @@ static void usage(FILE *out)
         "                         --optimizer adam --epochs %zu --batch %zu --lr %g\n"
         "                         --clip-norm %g --epoch-size %u --val %u and --layers\n"
         "                         %s\n"
+        "                         %s\n"
         "  --epoch-size N       numbers composed per epoch (crnn; default %u)\n"
         "  --hidden LIST        hidden sizes only, e.g. 16 or 256,128 (default %d)\n"
         "  --init MODEL         start from a model (a file, or a bare name such as\n"
@@ -138,7 +140,7 @@ static void usage(FILE *out)
         recipes[3].batch, (double)recipes[3].lr, recipes[4].epochs, recipes[4].batch,
         (double)recipes[4].lr, CONV_AE_ENCODER, CONV_AE_DECODER, recipes[5].epochs,
         recipes[5].batch, (double)recipes[5].lr, (double)recipes[5].clip_norm, CRNN_EPOCH_SIZE,
-        CRNN_VAL, CRNN_LAYERS, CRNN_EPOCH_SIZE, DEFAULT_HIDDEN,
+        CRNN_VAL, CRNN_CNN, CRNN_READER, CRNN_EPOCH_SIZE, DEFAULT_HIDDEN,
         nn_activation_name(DEFAULT_ACTIVATION));
     usage_training(out);
 }
