@@ -61,6 +61,8 @@ for l in lines:
     if blank:
         assert l["rejected"] and l["number"] == "?" and l["novelty"] == 1, l
         assert l["confidence"] == 0 and l["digits"] == [], l
+    elif not l["digits"]:  # a reading of no digit is no number
+        assert l["rejected"] and l["novelty"] == 1, l
     else:
         assert abs(l["novelty"] - (1 - l["confidence"])) < 2e-6, l
         # (the threshold is printed with 6 decimals: leave a hair either side)
