@@ -119,7 +119,7 @@ static void test_json_record(void **state)
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
     assert_non_null(mem);
-    read_printer pr = {READ_JSON, 1, "m.nnc", 2, {0}};
+    read_printer pr = {READ_JSON, 1, "m.nnc", 2, {0}, 0};
     cli_rec_init(&pr.rec, mem, CLI_REC_JSON);
     read_print(&pr, "a\"b.png", 0, &p, &res);
     assert_int_equal(fclose(mem), 0);

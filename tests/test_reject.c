@@ -310,13 +310,16 @@ static void test_reader_kind(void **state)
     nn_net_free(net);
 }
 
-/* The reading score: 1 - the reading's probability, 1 without ink. */
+/* The reading score: 1 - the reading's probability, 1 without ink or
+ * without a digit. */
 static void test_reading_score(void **state)
 {
     (void)state;
     nn_ctc_reading r;
     memset(&r, 0, sizeof r);
     r.logp = log(0.8);
+    assert_float_equal(nn_reject_reading_score(&r, NULL, 0), 1.0f, 0.0f); /* no digit */
+    r.len = 2;
     uint8_t ink[4] = {0, 200, 0, 30}, blank[4] = {7, 7, 20, 7};
     assert_float_equal(nn_reject_reading_score(&r, ink, 4), 0.2f, 1e-6f);
     assert_float_equal(nn_reject_reading_score(&r, NULL, 0), 0.2f, 1e-6f);

@@ -4,15 +4,18 @@
  * `predict` does for digits. It streams: strips are read, read and printed a
  * chunk at a time. */
 #include "cli.h"
+#include "judge.h"
 #include "read.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
+#include "nnclass/nn/reject.h"
 
 /* The reader used when --model names none: <data dir>/models/NAME.nnc. */
 #define READ_DEFAULT_MODEL "mnist-numbers"
@@ -20,8 +23,9 @@
 /* The beam by default: on 2,000 composed validation numbers a beam of 4
  * reads 0.2 points more of them exactly than greedy decoding with the
  * shipped reader (0.55 with a less trained one; wider beams no more), for
- * about 0.2 ms a number (docs/commands.md). */
-#define READ_DEFAULT_BEAM 4
+ * about 0.2 ms a number (docs/commands.md). The reject threshold a reader
+ * stores is calibrated on readings decoded the same way. */
+#define READ_DEFAULT_BEAM NN_REJECT_READER_BEAM
 
 /* An image whose reading has a probability below this is counted in the
  * note on stderr: the answer is likely to be wrong. */
@@ -43,6 +47,7 @@ typedef struct {
     int quiet;
     size_t threads;
     cli_image_opts image; /* --invert and --max-image-mpixels */
+    cli_reject_opts reject; /* --reject and --reject-threshold */
 } read_args;
 
 static void usage(FILE *out)
@@ -82,6 +87,15 @@ static void usage(FILE *out)
           "  --svg FILE           also draw the strips read (the first 200), each\n"
           "                       digit's span marked, and the readings as an SVG picture\n"
           CLI_IMAGE_FILE_HELP
+          "  --reject             say when an image is not a number at all: a reading\n"
+          "                       whose novelty (1 - its probability) is above the\n"
+          "                       threshold stored in the reader is printed as '?'\n"
+          "                       (its confidence stays the reading's); CSV and JSON\n"
+          "                       add \"novelty\" and \"rejected\"; an image without ink\n"
+          "                       is a rejected line (confidence 0, novelty 1), not an\n"
+          "                       error\n"
+          "  --reject-threshold X reject above novelty X in [0, 1] instead of the\n"
+          "                       reader's stored threshold (implies --reject)\n"
           "  --line-buffered      write every line with its own write(), as grep does\n"
           "  --threads N          BLAS threads (default 1)\n"
           "  -q, --quiet          no note of the model used by default, nor of how many\n"
@@ -103,6 +117,8 @@ static const struct option long_options[] = {
     {"show", no_argument, NULL, OPT_SHOW},
     {"svg", required_argument, NULL, OPT_SVG},
     CLI_IMAGE_FILE_LONG_OPTIONS,
+    {"reject", no_argument, NULL, CLI_OPT_REJECT},
+    {"reject-threshold", required_argument, NULL, CLI_OPT_REJECT_THRESHOLD},
     {"line-buffered", no_argument, NULL, OPT_LINE_BUFFERED},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"quiet", no_argument, NULL, 'q'},
@@ -130,6 +146,8 @@ static int parse_option(int c, void *ctx)
     case OPT_SVG: a->svg = optarg; break;
     case CLI_OPT_INVERT:
     case CLI_OPT_MAX_MPIXELS: bad = cli_parse_image_option(c, optarg, &a->image); break;
+    case CLI_OPT_REJECT:
+    case CLI_OPT_REJECT_THRESHOLD: bad = cli_parse_reject_option(c, optarg, &a->reject); break;
     case OPT_LINE_BUFFERED: a->line_buffered = 1; break;
     case OPT_THREADS: bad = cli_parse_size("--threads", optarg, 1, 256, &a->threads); break;
     case 'q': a->quiet = 1; break;
@@ -168,25 +186,26 @@ typedef struct {
     read_place *places;
     read_printer *pr;
     read_picture *pic; /* --svg, or NULL */
+    int reject;        /* --reject */
+    float threshold;   /* --reject: a novelty above it rejects */
     size_t n_images, n_low;
 } reader;
 
 /* The model at path, which must read NN_STRIP_H x NN_STRIP_W strips into a
- * CTC output. 0, or the exit code of the printed error. */
-static int load_reader(const char *path, nn_net **net)
+ * CTC output, and its metadata. 0, or the exit code of the printed error. */
+static int load_reader(const char *path, nn_net **net, nn_model_meta *meta)
 {
-    nn_model_meta meta;
     nn_error err = {{0}};
-    nn_status st = nn_model_load(path, net, &meta, &err);
+    nn_status st = nn_model_load(path, net, meta, &err);
     if (st != NN_OK)
         return cli_fail(st, &err);
     const nn_layer *last = &(*net)->layers[(*net)->n_layers - 1];
     if (last->kind != NN_LAYER_CTC || last->h < 1 || last->c < 2) {
         cli_error("%s: not a reader of numbers (its output is not CTC); nnclass predict "
                   "reads single digits", path);
-    } else if (meta.rows != NN_STRIP_H || meta.cols != NN_STRIP_W) {
-        cli_error("%s: the reader takes %ux%u images, not %dx%d strips", path, meta.rows,
-                  meta.cols, NN_STRIP_H, NN_STRIP_W);
+    } else if (meta->rows != NN_STRIP_H || meta->cols != NN_STRIP_W) {
+        cli_error("%s: the reader takes %ux%u images, not %dx%d strips", path, meta->rows,
+                  meta->cols, NN_STRIP_H, NN_STRIP_W);
     } else {
         return CLI_OK;
     }
@@ -240,6 +259,31 @@ static nn_status decode(const reader *rd, const float *probs, read_result *res, 
     return st;
 }
 
+/* The readings of one strip and, with --reject, its novelty (that of the
+ * best reading, reject.h): a strip without ink is rejected unread (no
+ * reading, probability 0, novelty 1). NN_OK or NN_E_NOMEM. */
+static nn_status read_strip(const reader *rd, const float *probs, const uint8_t *strip,
+                            read_result *res, nn_error *err)
+{
+    res->novelty = 0.0f;
+    res->rejected = 0;
+    if (rd->reject && nn_reject_blank(strip, READ_STRIP_BYTES)) {
+        memset(&res->r[0], 0, sizeof res->r[0]);
+        res->r[0].logp = -INFINITY;
+        res->n = 0;
+        res->steps = rd->steps;
+        res->novelty = 1.0f;
+        res->rejected = 1;
+        return NN_OK;
+    }
+    nn_status st = decode(rd, probs, res, err);
+    if (st == NN_OK && rd->reject) {
+        res->novelty = nn_reject_reading_score(&res->r[0], NULL, 0);
+        res->rejected = nn_reject_rejected(res->novelty, rd->threshold);
+    }
+    return st;
+}
+
 /* Reads and prints the n strips in rd->strips. 0; -1 when standard output
  * failed, -2 when the model or memory failed (stop everything). */
 static int read_chunk(reader *rd, const char *file, int idx, size_t n)
@@ -256,7 +300,8 @@ static int read_chunk(reader *rd, const char *file, int idx, size_t n)
     static read_result res; /* 16 readings of 32 labels: kept off the stack */
     for (size_t i = 0; i < n; i++) {
         nn_error err = {{0}};
-        nn_status st = decode(rd, probs + i * per, &res, &err);
+        nn_status st = read_strip(rd, probs + i * per, rd->strips + i * READ_STRIP_BYTES, &res,
+                                  &err);
         if (st != NN_OK) {
             cli_fail(st, &err);
             return -2;
@@ -268,7 +313,7 @@ static int read_chunk(reader *rd, const char *file, int idx, size_t n)
             read_picture_add(rd->pic, rd->strips + i * READ_STRIP_BYTES, file,
                              rd->places[i].index, &res);
         rd->n_images++;
-        rd->n_low += read_confidence(&res.r[0]) < READ_LOW_CONFIDENCE;
+        rd->n_low += !res.rejected && read_confidence(&res.r[0]) < READ_LOW_CONFIDENCE;
     }
     /* Fewer strips than asked for: the input has stalled (or ends), so
      * whoever waits for these answers gets them now. */
@@ -285,7 +330,8 @@ static int read_file(reader *rd, const char *path)
     const char *file = cli_shown_path(path);
     nn_error err = {{0}};
     read_input in;
-    nn_status st = read_input_open(path, a->image.invert, a->image.max_pixels, &in, &err);
+    nn_status st = read_input_open(path, a->image.invert, a->image.max_pixels, a->reject.on,
+                                   &in, &err);
     if (st != NN_OK) {
         cli_fail(st, &err);
         read_print_failure(rd->pr, file, err.msg);
@@ -325,9 +371,9 @@ static int read_files(reader *rd, char **files, size_t n_files)
 /* --- the command ------------------------------------------------------------------ */
 
 /* Reads the files with the loaded net and prints the results (and the SVG
- * at svg_target unless it is NULL). The exit code. */
+ * at svg_target unless it is NULL); threshold: --reject's. The exit code. */
 static int read_all(const read_args *a, char **files, size_t n_files, const nn_net *net,
-                    const char *model_path, const char *svg_target)
+                    const char *model_path, const char *svg_target, float threshold)
 {
     reader rd = {0};
     read_printer pr = {0};
@@ -335,6 +381,8 @@ static int read_all(const read_args *a, char **files, size_t n_files, const nn_n
     rd.args = a;
     rd.model_path = model_path;
     rd.pr = &pr;
+    rd.reject = a->reject.on;
+    rd.threshold = threshold;
     int rc = reader_open(&rd, net);
     if (rc == CLI_OK && svg_target != NULL) {
         if (read_picture_init(&pic) != 0)
@@ -348,6 +396,7 @@ static int read_all(const read_args *a, char **files, size_t n_files, const nn_n
         pr.format = a->format;
         pr.model = model_path;
         pr.beam = a->beam;
+        pr.reject = a->reject.on;
         pr.file_column = cli_file_column(a->format == READ_TSV, a->with_filename, n_files > 1);
         read_print_header(&pr);
         rc = read_files(&rd, files, n_files);
@@ -356,13 +405,35 @@ static int read_all(const read_args *a, char **files, size_t n_files, const nn_n
             rc = rc != CLI_OK ? rc : r;
         }
         if (rd.n_low > 0 && !a->quiet)
-            cli_error("%zu of %zu numbers were read with a probability below %.1f", rd.n_low,
-                      rd.n_images, READ_LOW_CONFIDENCE);
+            cli_error("%zu of %zu numbers were read with a probability below %.1f%s", rd.n_low,
+                      rd.n_images, READ_LOW_CONFIDENCE, a->reject.on ? " and accepted" : "");
     }
     if (rd.pic != NULL)
         read_picture_free(&pic);
     reader_close(&rd);
     return rc;
+}
+
+/* --reject's threshold: --reject-threshold, else the reader's stored one
+ * (a reader's calibration is always of its readings: the loader checks
+ * it). 0, or the exit code of the printed error. */
+static int reject_threshold(const read_args *a, const nn_model_meta *meta, const char *path,
+                            float *threshold)
+{
+    *threshold = 1.0f;
+    if (!a->reject.on)
+        return CLI_OK;
+    if (a->reject.threshold_given) {
+        *threshold = a->reject.threshold;
+        return CLI_OK;
+    }
+    if (meta->has_calibration) {
+        *threshold = meta->calibration.threshold;
+        return CLI_OK;
+    }
+    cli_error("%s: no reject calibration stored in the reader (train it with --arch crnn "
+              "and validation numbers, or give --reject-threshold)", path);
+    return CLI_EXIT_DATA;
 }
 
 int cmd_read(int argc, char **argv)
@@ -398,10 +469,15 @@ int cmd_read(int argc, char **argv)
     if (rc != CLI_OK)
         return rc;
     nn_net *net = NULL;
-    rc = load_reader(model_path, &net);
+    nn_model_meta meta;
+    float threshold;
+    rc = load_reader(model_path, &net, &meta);
     if (rc != CLI_OK)
         return rc;
-    rc = read_all(&a, files, n_files, net, model_path, a.svg != NULL ? svg_target : NULL);
+    rc = reject_threshold(&a, &meta, model_path, &threshold);
+    if (rc == CLI_OK)
+        rc = read_all(&a, files, n_files, net, model_path, a.svg != NULL ? svg_target : NULL,
+                      threshold);
     nn_net_free(net);
     return rc;
 }

@@ -42,14 +42,17 @@ typedef struct {
     uint8_t *raw;       /* one IDX image being made into a strip */
     size_t index;       /* images handed out so far */
     nn_invert invert;
+    int no_ink_blank;   /* an image without ink becomes a blank strip, not an error */
     nn_status pending;  /* an error met after strips still to hand out */
     nn_error pending_err;
 } read_input;
 
 /* Opens path ("-" = standard input), telling IDX from image files by their
- * first bytes; max_pixels caps one decoded image. */
+ * first bytes; max_pixels caps one decoded image. With no_ink_blank, an
+ * image without ink (which read --reject rejects) gives a blank strip
+ * instead of ending the file with an error. */
 nn_status read_input_open(const char *path, nn_invert invert, uint64_t max_pixels,
-                          read_input *in, nn_error *err);
+                          int no_ink_blank, read_input *in, nn_error *err);
 
 /* Reads up to max strips (READ_STRIP_BYTES each) into strips and their
  * places, *n of them: image files give one per call, IDX files up to max.
@@ -67,11 +70,15 @@ void read_input_close(read_input *in);
 
 typedef enum { READ_TSV, READ_CSV, READ_JSON } read_format;
 
-/* The readings of one strip, best first (one for greedy decoding). */
+/* The readings of one strip, best first (one for greedy decoding; none
+ * for a strip without ink under --reject, whose r[0] is empty with
+ * probability 0). */
 typedef struct {
     nn_ctc_reading r[READ_MAX_BEAM];
     size_t n;
-    size_t steps; /* time steps of the reader's output */
+    size_t steps;  /* time steps of the reader's output */
+    float novelty; /* --reject: the novelty score of r[0] (reject.h) */
+    int rejected;  /* --reject: the novelty is above the threshold */
 } read_result;
 
 /* What every record of a run shares. */
@@ -81,15 +88,17 @@ typedef struct {
     const char *model;   /* the model file, for JSON */
     size_t beam;         /* > 1: JSON lists the readings of the beam */
     cli_rec rec;
+    int reject;          /* --reject: CSV and JSON give novelty and rejected */
 } read_printer;
 
 /* The CSV header line (nothing in the other formats). */
 void read_print_header(read_printer *p);
 
 /* The record of one strip: its file and, for IDX files (always in CSV and
- * JSON), its index, the number and its probability; JSON adds each digit's
- * span in the image's columns and its probability, and after a beam
- * search the readings it found. */
+ * JSON), its index, the number ('?' when rejected) and its probability;
+ * JSON adds each digit's span in the image's columns and its probability,
+ * and after a beam search the readings it found; with --reject, CSV and
+ * JSON add the novelty and whether it was rejected. */
 void read_print(read_printer *p, const char *file, int idx, const read_place *place,
                 const read_result *res);
 

@@ -11,11 +11,12 @@
 #define READ_MAX_IMAGE_FILE NN_IDX_DEFAULT_MAX_BYTES
 
 nn_status read_input_open(const char *path, nn_invert invert, uint64_t max_pixels,
-                          read_input *in, nn_error *err)
+                          int no_ink_blank, read_input *in, nn_error *err)
 {
     memset(in, 0, sizeof *in);
     in->name = cli_shown_path(path);
     in->invert = invert;
+    in->no_ink_blank = no_ink_blank;
     nn_status st = nn_gateway_open(path, READ_MAX_IMAGE_FILE, max_pixels, &in->g, err);
     if (st != NN_OK || in->g.idx == NULL)
         return st;
@@ -50,6 +51,12 @@ static nn_status make_strip(read_input *in, nn_grey *img, uint8_t *strip, read_p
     place->width = img->width;
     nn_status st = nn_preprocess_strip(img, in->invert, first ? in->name : what, strip,
                                        &place->map, first ? err : &local);
+    if (st == NN_E_FORMAT && in->no_ink_blank) { /* no ink (its only NN_E_FORMAT) */
+        memset(strip, 0, READ_STRIP_BYTES);
+        place->map.scale = 1.0;
+        place->map.x0 = 0.0;
+        return NN_OK;
+    }
     if (st != NN_OK && !first)
         return nn_fail(err, st, "%s: %s", in->name, local.msg);
     return st;

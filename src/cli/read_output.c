@@ -67,10 +67,15 @@ void read_print_header(read_printer *p)
 {
     if (p->format != READ_CSV)
         return;
-    static const char *const names[] = {"file", "index", "number", "confidence", "error"};
+    static const char *const names[] = {"file", "index", "number", "confidence"};
     cli_rec_begin(&p->rec);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         cli_rec_str(&p->rec, NULL, names[i]);
+    if (p->reject) {
+        cli_rec_str(&p->rec, NULL, "novelty");
+        cli_rec_str(&p->rec, NULL, "rejected");
+    }
+    cli_rec_str(&p->rec, NULL, "error");
     cli_rec_end(&p->rec);
 }
 
@@ -120,10 +125,15 @@ void read_print(read_printer *p, const char *file, int idx, const read_place *pl
         cli_rec_size(r, "index", place->index);
     if (p->format == READ_JSON)
         cli_rec_str(r, "model", p->model);
-    cli_rec_str(r, "number", text);
+    /* a rejected number is '?'; its confidence stays the reading's */
+    cli_rec_str(r, "number", p->reject && res->rejected ? "?" : text);
     cli_rec_prob(&p->rec, "confidence", read_confidence(&res->r[0]));
     if (p->format == READ_JSON)
         print_details(p, place, res);
+    if (p->reject && p->format != READ_TSV) {
+        cli_rec_fixed(r, "novelty", res->novelty, 6);
+        cli_rec_bool(r, "rejected", res->rejected);
+    }
     if (p->format == READ_CSV)
         cli_rec_null(r, "error");
     cli_rec_end(r);
@@ -131,7 +141,8 @@ void read_print(read_printer *p, const char *file, int idx, const read_place *pl
 
 void read_print_failure(read_printer *p, const char *file, const char *message)
 {
-    cli_rec_failure(&p->rec, file, 3, message); /* index, number, confidence */
+    /* index, number, confidence (and novelty, rejected) */
+    cli_rec_failure(&p->rec, file, p->reject ? 5 : 3, message);
 }
 
 /* --- --show -------------------------------------------------------------------- */
@@ -206,6 +217,8 @@ void read_picture_add(read_picture *pic, const uint8_t *strip, const char *file,
         it->digits[i].digit = it->number[i];
         it->digits[i].prob = best->sym[i].prob;
     }
+    if (res->rejected) /* the spans stay, the number is not one */
+        snprintf(it->number, sizeof it->number, "?");
     pic->n++;
     pic->total++;
 }

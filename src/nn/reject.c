@@ -82,7 +82,8 @@ float nn_reject_score(const nn_reject_calib *c, const float *probs, size_t n_cla
 
 float nn_reject_reading_score(const nn_ctc_reading *r, const uint8_t *pixels, size_t n_pixels)
 {
-    if (pixels != NULL && nn_reject_blank(pixels, n_pixels))
+    /* no ink, or no digit read: not a number, however sure the reader is */
+    if ((pixels != NULL && nn_reject_blank(pixels, n_pixels)) || r->len == 0)
         return 1.0f;
     double p = exp(r->logp);
     float s = isfinite(p) ? (float)(1.0 - fmin(1.0, fmax(0.0, p))) : 1.0f;

@@ -9,7 +9,8 @@
  * (any classifier), the probability of a "not a digit" class (a model
  * trained with examples of what is not a digit), and, for a reader of
  * numbers (a CTC output), 1 minus the probability of its reading as `read`
- * decodes it by default (prefix beam search of width NN_REJECT_READER_BEAM).
+ * decodes it by default (prefix beam search of width NN_REJECT_READER_BEAM;
+ * a reading of no digit scores 1).
  * An image without ink (its pixels all within NN_REJECT_MIN_CONTRAST of
  * each other) scores 1 whatever the model says.
  */
@@ -58,8 +59,8 @@ float nn_reject_score(const nn_reject_calib *c, const float *probs, size_t n_cla
                       const uint8_t *pixels, size_t n_pixels);
 
 /* The novelty score of a reader's best reading r (NN_SCORE_READING): 1 -
- * its probability exp(r->logp), in [0, 1]; 1 for a strip without ink
- * (pixels NULL: not looked at). */
+ * its probability exp(r->logp), in [0, 1]; 1 for a reading of no digit at
+ * all, and for a strip without ink (pixels NULL: not looked at). */
 float nn_reject_reading_score(const nn_ctc_reading *r, const uint8_t *pixels, size_t n_pixels);
 
 /* Whether an image has no ink at all: every pixel within
