@@ -200,7 +200,7 @@ static int load_reader(const char *path, nn_net **net, nn_model_meta *meta)
     if (st != NN_OK)
         return cli_fail(st, &err);
     const nn_layer *last = &(*net)->layers[(*net)->n_layers - 1];
-    if (last->kind != NN_LAYER_CTC || last->h < 1 || last->c < 2) {
+    if (!nn_net_reads_seq(*net) || last->h < 1 || last->c < 2) {
         cli_error("%s: not a reader of numbers (its output is not CTC); nnclass predict "
                   "reads single digits", path);
     } else if (meta->rows != NN_STRIP_H || meta->cols != NN_STRIP_W) {

@@ -19,8 +19,7 @@ nn_dataset nn_dataset_with_seq(nn_dataset v, const uint8_t *seq, const uint8_t *
 
 int nn_net_reads_seq(const nn_net *net)
 {
-    const nn_layer_ops *ops = nn_layer_ops_of(net->layers[net->n_layers - 1].kind);
-    return ops->output != NULL && ops->layout == NN_SHAPE_SEQUENCE;
+    return nn_layer_kind_reads_seq(net->layers[net->n_layers - 1].kind);
 }
 
 /* The label sequences: their room, every length and every label. */

@@ -356,7 +356,7 @@ static nn_status read_calibration(header *h, nn_error *err)
     h->calib.accepted = bits_float(get32(c + CAL_ACCEPTED));
     h->calib.count = get32(c + CAL_COUNT);
     int reader = h->version == MODEL_VERSION_TABLE &&
-                 h->table[h->n_layers - 1].kind == NN_LAYER_CTC;
+                 nn_layer_kind_reads_seq(h->table[h->n_layers - 1].kind);
     return nn_reject_check(&h->calib, h->n_classes, reader, h->name, err);
 }
 

@@ -106,7 +106,7 @@ static nn_status check_meta_for_encode(const nn_net *net, const nn_model_meta *m
                        NN_MODEL_NAME_LEN - 1);
     if (meta->has_calibration) {
         nn_error ce = {{0}};
-        int reader = net->layers[net->n_layers - 1].kind == NN_LAYER_CTC;
+        int reader = nn_layer_kind_reads_seq(net->layers[net->n_layers - 1].kind);
         if (nn_reject_check(&meta->calibration, meta->n_classes, reader, name, &ce) != NN_OK)
             return nn_fail(err, NN_E_ARG, "%s", ce.msg);
     }

@@ -176,7 +176,7 @@ nn_status nn_reject_calibrate_reader(const nn_net *net, const uint8_t *pixels, s
                                      nn_reject_calib *c, nn_error *err)
 {
     const nn_layer *last = &net->layers[net->n_layers - 1];
-    if (last->kind != NN_LAYER_CTC || last->h < 1 || last->c < 2)
+    if (!nn_layer_kind_reads_seq(last->kind) || last->h < 1 || last->c < 2)
         return nn_fail(err, NN_E_ARG, "calibration of a reader needs a CTC output");
     size_t n_in = nn_net_size(net, 0), per = last->h * last->c;
     /* the batch depends on the net alone: the same scores for any thread count */

@@ -293,6 +293,10 @@ typedef struct {
 /* The operations of a kind, or NULL for an unknown kind. */
 const nn_layer_ops *nn_layer_ops_of(nn_layer_kind kind);
 
+/* Whether a kind is an output over a sequence (one distribution per time
+ * step, as CTC's): what a reader of numbers ends in. 0 for an unknown kind. */
+int nn_layer_kind_reads_seq(nn_layer_kind kind);
+
 /* Room for kinds added at run time, numbered from NN_LAYER_KINDS. */
 #define NN_LAYER_ADDED 4u
 

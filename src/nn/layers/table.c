@@ -45,6 +45,12 @@ const nn_layer_ops *nn_layer_ops_of(nn_layer_kind kind)
     return NULL;
 }
 
+int nn_layer_kind_reads_seq(nn_layer_kind kind)
+{
+    const nn_layer_ops *ops = nn_layer_ops_of(kind);
+    return ops != NULL && ops->output != NULL && ops->layout == NN_SHAPE_SEQUENCE;
+}
+
 nn_layer_kind nn_layer_add_kind(const nn_layer_ops *ops)
 {
     for (size_t i = 0; i < NN_LAYER_ADDED; i++)
