@@ -13,6 +13,8 @@
 #include <jerror.h> /* message codes: JWRN_JPEG_EOF */
 #include <png.h>
 
+#include "png_unfilter_internal.h"
+
 /* --- grey images ------------------------------------------------------------- */
 
 /* A tint counts as paper from this chroma (max - min channel) and this
@@ -174,53 +176,6 @@ static int png_plain_parse(const uint8_t *data, size_t len, png_plain *p)
     return 0; /* no IEND: cut short */
 }
 
-/* Paeth's predictor undone over a row, bpp a constant in each caller so that
- * the channels of a pixel, independent, are worked on side by side. */
-static inline void png_unpaeth(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp)
-{
-    for (size_t i = 0; i < bpp && i < n; i++)
-        row[i] = (uint8_t)(row[i] + prev[i]);
-    for (size_t i = bpp; i + bpp <= n; i += bpp)
-        for (size_t k = 0; k < bpp; k++) {
-            int a = row[i + k - bpp], b = prev[i + k], c = prev[i + k - bpp];
-            int p = b - c, q = a - c; /* pa, pb, pc of the spec are |p|, |q|, |p + q| */
-            int pa = abs(p), pb = abs(q), pc = abs(p + q);
-            int pred = pb <= pc ? b : c;
-            pred = pa <= pb && pa <= pc ? a : pred;
-            row[i + k] = (uint8_t)(row[i + k] + pred);
-        }
-}
-
-/* Undoes the filter of one row of n bytes (bpp bytes a pixel) in place, the
- * row above being prev (already unfiltered; zeros for the first row). */
-static int png_unfilter(unsigned filter, uint8_t *row, const uint8_t *prev, size_t n, size_t bpp)
-{
-    switch (filter) {
-    case 0: return 1;
-    case 1:
-        for (size_t i = bpp; i < n; i++)
-            row[i] = (uint8_t)(row[i] + row[i - bpp]);
-        return 1;
-    case 2:
-        for (size_t i = 0; i < n; i++)
-            row[i] = (uint8_t)(row[i] + prev[i]);
-        return 1;
-    case 3:
-        for (size_t i = 0; i < n; i++)
-            row[i] = (uint8_t)(row[i] + ((i >= bpp ? row[i - bpp] : 0) + prev[i]) / 2);
-        return 1;
-    case 4: /* n is a whole number of pixels */
-        switch (bpp) {
-        case 1: png_unpaeth(row, prev, n, 1); break;
-        case 2: png_unpaeth(row, prev, n, 2); break;
-        case 3: png_unpaeth(row, prev, n, 3); break;
-        default: png_unpaeth(row, prev, n, 4); break;
-        }
-        return 1;
-    }
-    return 0;
-}
-
 /* The file as grey in *out when this path reads it: 1; else 0, *out empty. */
 static int png_decode_plain(const uint8_t *data, size_t len, uint64_t max_pixels, nn_grey *out)
 {
@@ -251,7 +206,8 @@ static int png_decode_plain(const uint8_t *data, size_t len, uint64_t max_pixels
                       (p.channels % 2 == 0 ? PNG_FORMAT_FLAG_ALPHA : 0);
     for (size_t y = 0; ok && y < p.height; y++) {
         uint8_t *row = raw + y * (stride + 1);
-        ok = png_unfilter(row[0], row + 1, y > 0 ? row - stride : zero, stride, p.channels);
+        ok = nn_png_unfilter_row(row[0], row + 1, y > 0 ? row - stride : zero, stride,
+                                 p.channels);
         if (ok)
             png_row_to_grey(row + 1, p.width, format, out->pixels + y * p.width);
     }
