@@ -22,18 +22,23 @@
 #define TINT_CHROMA 16u
 #define TINT_LIGHT 64u
 
-/* nn_grey_of_rgb, inlined in the decoders' row loops. */
+/* nn_grey_of_rgb, inlined in the decoders' row loops. Luma, and for a pale
+ * tint a step from luma towards its brightest channel, weighted by how far
+ * the chroma is past TINT_CHROMA and the darkest channel past TINT_LIGHT
+ * (each weight capped): a weight of 0 leaves luma. Without branches, so that
+ * a row of mixed colours does not stall on them. */
 static inline uint8_t grey_of_rgb(unsigned r, unsigned g, unsigned b)
 {
     unsigned hi = r > g ? r : g, lo = r < g ? r : g;
     hi = b > hi ? b : hi;
     lo = b < lo ? b : lo;
     unsigned y = (299u * r + 587u * g + 114u * b + 500u) / 1000u;
-    if (hi - lo <= TINT_CHROMA || lo <= TINT_LIGHT || hi <= y)
-        return (uint8_t)y;
-    unsigned wc = hi - lo >= 3 * TINT_CHROMA ? 2 * TINT_CHROMA : hi - lo - TINT_CHROMA;
-    unsigned wl = lo >= 2 * TINT_LIGHT ? TINT_LIGHT : lo - TINT_LIGHT;
-    return (uint8_t)(y + (hi - y) * wc * wl / (2 * TINT_CHROMA * TINT_LIGHT));
+    unsigned up = hi > y ? hi - y : 0;
+    unsigned wc = hi - lo > TINT_CHROMA ? hi - lo - TINT_CHROMA : 0;
+    unsigned wl = lo > TINT_LIGHT ? lo - TINT_LIGHT : 0;
+    wc = wc < 2 * TINT_CHROMA ? wc : 2 * TINT_CHROMA;
+    wl = wl < TINT_LIGHT ? wl : TINT_LIGHT;
+    return (uint8_t)(y + up * wc * wl / (2 * TINT_CHROMA * TINT_LIGHT));
 }
 
 uint8_t nn_grey_of_rgb(unsigned r, unsigned g, unsigned b)
@@ -87,6 +92,12 @@ static nn_status png_status(const char *msg)
     return NN_E_FORMAT;
 }
 
+/* Grey v under alpha a, over white paper, rounded. */
+static inline uint8_t over_white(unsigned v, unsigned a)
+{
+    return (uint8_t)((v * a + 255u * (255u - a) + 127u) / 255u);
+}
+
 /* One row of libpng's 8-bit output in `format` (grey, grey + alpha, RGB or
  * RGBA) to grey, alpha composited on white paper. Done here with integer
  * luma (nn_grey_of_rgb) rather than by libpng, whose colour-to-grey
@@ -94,16 +105,20 @@ static nn_status png_status(const char *msg)
  * than decoding. */
 static void png_row_to_grey(const uint8_t *in, size_t width, uint32_t format, uint8_t *out)
 {
-    int colour = (format & PNG_FORMAT_FLAG_COLOR) != 0;
-    int alpha = (format & PNG_FORMAT_FLAG_ALPHA) != 0;
-    size_t step = (colour ? 3u : 1u) + (alpha ? 1u : 0u);
-    for (size_t x = 0; x < width; x++, in += step) {
-        unsigned v = colour ? grey_of_rgb(in[0], in[1], in[2]) : in[0];
-        if (alpha) {
-            unsigned a = in[step - 1];
-            v = (v * a + 255u * (255u - a) + 127u) / 255u;
-        }
-        out[x] = (uint8_t)v;
+    switch (format & (PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)) {
+    case PNG_FORMAT_FLAG_COLOR: /* one loop a format, so that each is kept simple */
+        for (size_t x = 0; x < width; x++, in += 3)
+            out[x] = grey_of_rgb(in[0], in[1], in[2]);
+        return;
+    case PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA:
+        for (size_t x = 0; x < width; x++, in += 4)
+            out[x] = over_white(grey_of_rgb(in[0], in[1], in[2]), in[3]);
+        return;
+    case PNG_FORMAT_FLAG_ALPHA:
+        for (size_t x = 0; x < width; x++, in += 2)
+            out[x] = over_white(in[0], in[1]);
+        return;
+    default: memcpy(out, in, width);
     }
 }
 
