@@ -49,7 +49,13 @@ static inline __m128i px_load(const uint8_t *p, size_t bpp)
 static inline void px_store(uint8_t *p, __m128i v, size_t bpp)
 {
     uint32_t u = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(v, v));
-    memcpy(p, &u, bpp);
+    if (bpp == 3) { /* as two stores, not through the stack */
+        uint16_t lo = (uint16_t)u;
+        memcpy(p, &lo, 2);
+        p[2] = (uint8_t)(u >> 16);
+    } else {
+        memcpy(p, &u, bpp);
+    }
 }
 
 static inline __m128i px_abs(__m128i x)
@@ -64,32 +70,37 @@ static inline __m128i px_select(__m128i m, __m128i x, __m128i y)
 }
 
 /* One pixel of Paeth undone: x filtered, a left, b above, c above left
- * (all unfiltered). pa <= pb && pa <= pc is pa <= min(pb, pc). */
+ * (all unfiltered, each under 256 in its 16-bit lane). */
 static inline __m128i paeth_px(__m128i x, __m128i a, __m128i b, __m128i c)
 {
-    __m128i p = _mm_sub_epi16(b, c), q = _mm_sub_epi16(a, c);
-    __m128i pa = px_abs(p), pb = px_abs(q), pc = px_abs(_mm_add_epi16(p, q));
+    __m128i p = _mm_sub_epi16(b, c), pa = px_abs(p);
+    __m128i k = _mm_sub_epi16(p, c), nk = _mm_sub_epi16(_mm_setzero_si128(), k);
+    /* pb = |a - c|, pc = |a + b - 2c| = |a + k| */
+    __m128i pb = _mm_max_epi16(_mm_sub_epi16(a, c), _mm_sub_epi16(c, a));
+    __m128i pc = _mm_max_epi16(_mm_add_epi16(a, k), _mm_sub_epi16(nk, a));
     __m128i pred = px_select(_mm_cmpgt_epi16(pb, pc), c, b);
     __m128i not_a = _mm_cmpgt_epi16(pa, _mm_min_epi16(pb, pc));
-    pred = px_select(not_a, pred, a);
-    return _mm_and_si128(_mm_add_epi16(x, pred), _mm_set1_epi16(255));
+    return _mm_add_epi8(x, px_select(not_a, pred, a));
 }
 
 /* Paeth undone over a row, a pixel a step (bpp a constant in each caller).
- * For the first pixel a = c = 0, where Paeth's predictor is b, as the
- * specification wants it. A 3-byte pixel is loaded and stored as 4 bytes
- * (but the last): the fourth lane, the next pixel's first byte, has a, b
- * and c held at 0, so its predictor is 0 and it is stored back unchanged. */
+ * A row is a chain through a, the pixel just undone, so what needs a is kept
+ * short: p, pa and -(b - 2c) are known before a is, |q| and |p + q| are the
+ * larger of a value and its negative, all four formed from a at once, and
+ * x + pred, both under 256 in each 16-bit lane, is a byte-wise add, whose
+ * carry out of the low byte is dropped as the modulo 256 wants. For the
+ * first pixel a = c = 0, where Paeth's predictor is b, as the specification
+ * wants it. A 3-byte pixel is loaded as 4 bytes (but the last): lanes never
+ * mix, the fourth is computed for nothing and not stored (a store of it
+ * would stall the next load, which would overlap it). */
 static inline void unpaeth(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp)
 {
     size_t wide = bpp == 3 ? 4 : bpp, i = 0;
     __m128i a = _mm_setzero_si128(), c = a;
-    __m128i keep = bpp == 3 ? _mm_set_epi16(0, 0, 0, 0, 0, -1, -1, -1) : _mm_set1_epi16(-1);
     for (; i + wide <= n; i += bpp) {
-        __m128i b = _mm_and_si128(px_load(prev + i, wide), keep);
-        __m128i out = paeth_px(px_load(row + i, wide), a, b, c);
-        px_store(row + i, out, wide);
-        a = _mm_and_si128(out, keep);
+        __m128i b = px_load(prev + i, wide);
+        a = paeth_px(px_load(row + i, wide), a, b, c);
+        px_store(row + i, a, bpp);
         c = b;
     }
     if (i < n) /* the last 3-byte pixel */
