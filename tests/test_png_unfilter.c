@@ -1,11 +1,11 @@
 /* test_png_unfilter.c - nnclass's own PNG decoding path: the tuned undoing of
  * the row filters agrees byte for byte with the plain loop of the
  * specification (every filter, 1 to 4 bytes a pixel, every width up to past
- * a few vector widths, the first row), never writes past a row, and the plain
- * loop undoes the filters as the specification defines them; files that
- * libpng writes with each filter forced, in every 8-bit colour type and at
- * awkward widths (one pixel, not a multiple of anything), decode to the
- * grey of their pixels. */
+ * a few vector widths, the first row), a row alone and two at a time, and
+ * never writes past a row; the plain loop undoes the filters as the
+ * specification defines them; files that libpng writes with each filter
+ * forced, in every 8-bit colour type and at awkward widths (one pixel, not a
+ * multiple of anything), decode to the grey of their pixels. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -81,6 +81,38 @@ static void test_tuned_agrees(void **state)
         }
     assert_int_equal(nn_png_unfilter_row(5, tuned, prev, 4, 4), 0);
     assert_int_equal(nn_png_unfilter_row_plain(5, plain, prev, 4, 4), 0);
+}
+
+/* Two rows at a time, as the decoder calls it: every pair of filters, the
+ * same bytes as the plain loop row after row, nothing written past them. */
+static void test_rows_agree(void **state)
+{
+    (void)state;
+    nn_rng rng;
+    nn_rng_seed(&rng, 10);
+    enum { ROW = 4 * MAX_W + 1 };
+    uint8_t prev[4 * MAX_W], tuned[2 * ROW + GUARD], plain[2 * ROW + GUARD];
+    for (size_t bpp = 1; bpp <= 4; bpp++)
+        for (size_t w = 1; w <= MAX_W; w++)
+            for (unsigned f = 0; f < 25; f++) {
+                size_t n = w * bpp;
+                fill(&rng, prev, n);
+                fill(&rng, plain, 2 * (n + 1) + GUARD);
+                plain[0] = (uint8_t)(f / 5);
+                plain[n + 1] = (uint8_t)(f % 5);
+                memcpy(tuned, plain, 2 * (n + 1) + GUARD);
+                size_t done = nn_png_unfilter_rows(tuned, prev, n, bpp, 2);
+                assert_in_range(done, 1, 2);
+                if (done == 1)
+                    assert_int_equal(nn_png_unfilter_rows(tuned + n + 1, tuned + 1, n, bpp, 1), 1);
+                nn_png_unfilter_row_plain(plain[0], plain + 1, prev, n, bpp);
+                nn_png_unfilter_row_plain(plain[n + 1], plain + n + 2, plain + 1, n, bpp);
+                assert_memory_equal(tuned, plain, 2 * (n + 1) + GUARD);
+            }
+    uint8_t bad[2 * 5] = {4, 1, 2, 3, 4, 7, 1, 2, 3, 4};
+    assert_int_equal(nn_png_unfilter_rows(bad, prev, 4, 4, 1), 1);
+    assert_int_equal(nn_png_unfilter_rows(bad + 5, prev, 4, 4, 1), 0);
+    assert_int_equal(nn_png_unfilter_rows(bad, prev, 4, 4, 0), 0);
 }
 
 /* The plain loop undoes each filter of the specification exactly. */
@@ -192,6 +224,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tuned_agrees),
+        cmocka_unit_test(test_rows_agree),
         cmocka_unit_test(test_plain_inverts),
         cmocka_unit_test(test_files_every_filter),
     };

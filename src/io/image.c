@@ -219,12 +219,14 @@ static int png_decode_plain(const uint8_t *data, size_t len, uint64_t max_pixels
              nn_grey_alloc(p.width, p.height, max_pixels, "png", out, &ignored) == NN_OK;
     uint32_t format = (p.channels >= 3 ? PNG_FORMAT_FLAG_COLOR : 0) |
                       (p.channels % 2 == 0 ? PNG_FORMAT_FLAG_ALPHA : 0);
-    for (size_t y = 0; ok && y < p.height; y++) {
+    for (size_t y = 0, done; ok && y < p.height; y += done) {
         uint8_t *row = raw + y * (stride + 1);
-        ok = nn_png_unfilter_row(row[0], row + 1, y > 0 ? row - stride : zero, stride,
-                                 p.channels);
-        if (ok)
-            png_row_to_grey(row + 1, p.width, format, out->pixels + y * p.width);
+        done = nn_png_unfilter_rows(row, y > 0 ? row - stride : zero, stride, p.channels,
+                                    p.height - y);
+        ok = done > 0;
+        for (size_t k = 0; k < done; k++)
+            png_row_to_grey(row + k * (stride + 1) + 1, p.width, format,
+                            out->pixels + (y + k) * p.width);
     }
     if (!ok)
         nn_grey_free(out);

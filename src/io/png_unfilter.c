@@ -107,6 +107,42 @@ static inline void unpaeth(uint8_t *row, const uint8_t *prev, size_t n, size_t b
         px_store(row + i, paeth_px(px_load(row + i, bpp), a, px_load(prev + i, bpp), c), bpp);
 }
 
+/* Paeth undone over two rows at once: row (filtered) below prev, and next
+ * (filtered) below row. next lags a pixel behind row, in the upper half of
+ * the register, so that the pixel above it is one the lower half has just
+ * undone; the two chains of left pixels then run side by side. Step i
+ * undoes pixel i of row (none when i = n) and pixel i - 1 of next (none
+ * when i = 0, where the upper half holds a = b = c = x = 0 and gives 0). */
+static inline void pair_step(__m128i *a, __m128i *c, __m128i xlo, __m128i blo, __m128i xhi)
+{
+    __m128i b = _mm_unpacklo_epi64(blo, *a); /* above next's pixel: row's, just undone */
+    *a = paeth_px(_mm_unpacklo_epi64(xlo, xhi), *a, b, *c);
+    *c = b;
+}
+
+static inline void unpaeth_pair(uint8_t *row, uint8_t *next, const uint8_t *prev, size_t n,
+                                size_t bpp)
+{
+    size_t wide = bpp == 3 ? 4 : bpp, i = bpp;
+    __m128i a = _mm_setzero_si128(), c = a, none = a;
+    pair_step(&a, &c, px_load(row, bpp), px_load(prev, bpp), none);
+    px_store(row, a, bpp);
+    for (; i + wide <= n; i += bpp) {
+        pair_step(&a, &c, px_load(row + i, wide), px_load(prev + i, wide),
+                  px_load(next + i - bpp, wide));
+        px_store(row + i, a, bpp);
+        px_store(next + i - bpp, _mm_srli_si128(a, 8), bpp);
+    }
+    if (i < n) { /* the last 3-byte pixel of row */
+        pair_step(&a, &c, px_load(row + i, bpp), px_load(prev + i, bpp),
+                  px_load(next + i - bpp, bpp));
+        px_store(row + i, a, bpp);
+        px_store(next + i - bpp, _mm_srli_si128(a, 8), bpp);
+    }
+    pair_step(&a, &c, none, none, px_load(next + n - bpp, bpp)); /* the last pixel of next */
+    px_store(next + n - bpp, _mm_srli_si128(a, 8), bpp);
+}
+
 /* Average undone over a row: the mean of left and above, rounded down. */
 static inline void unaverage(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp)
 {
@@ -150,4 +186,20 @@ int nn_png_unfilter_row(unsigned filter, uint8_t *row, const uint8_t *prev, size
 #endif
     }
     return nn_png_unfilter_row_plain(filter, row, prev, n, bpp);
+}
+
+size_t nn_png_unfilter_rows(uint8_t *rows, const uint8_t *prev, size_t n, size_t bpp,
+                            size_t count)
+{
+    uint8_t *next = rows + n + 1;
+#ifdef PNG_VECTOR
+    if (count >= 2 && rows[0] == 4 && next[0] == 4 && bpp >= 3) {
+        if (bpp == 3)
+            unpaeth_pair(rows + 1, next + 1, prev, n, 3);
+        else
+            unpaeth_pair(rows + 1, next + 1, prev, n, 4);
+        return 2;
+    }
+#endif
+    return count > 0 && nn_png_unfilter_row(rows[0], rows + 1, prev, n, bpp);
 }

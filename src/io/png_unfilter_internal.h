@@ -16,6 +16,14 @@
 int nn_png_unfilter_row(unsigned filter, uint8_t *row, const uint8_t *prev, size_t n,
                         size_t bpp);
 
+/* Undoes the filters of the first one or two of `count` rows of n bytes,
+ * each after its filter byte (a row every n + 1 bytes from `rows`), the row
+ * above the first being prev: two at once when both are Paeth-filtered and
+ * bpp is 3 or 4 (their two chains of left pixels then overlap). Returns how
+ * many rows were undone, 0 for an unknown filter. */
+size_t nn_png_unfilter_rows(uint8_t *rows, const uint8_t *prev, size_t n, size_t bpp,
+                            size_t count);
+
 /* The same, one byte at a time as the PNG specification writes it: the
  * reference the tuned form is tested against. */
 int nn_png_unfilter_row_plain(unsigned filter, uint8_t *row, const uint8_t *prev, size_t n,
