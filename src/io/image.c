@@ -13,14 +13,10 @@
 #include <jerror.h> /* message codes: JWRN_JPEG_EOF */
 #include <png.h>
 
+#include "grey_row_internal.h"
 #include "png_unfilter_internal.h"
 
 /* --- grey images ------------------------------------------------------------- */
-
-/* A tint counts as paper from this chroma (max - min channel) and this
- * darkest channel up, fully from twice as far. */
-#define TINT_CHROMA 16u
-#define TINT_LIGHT 64u
 
 /* nn_grey_of_rgb, inlined in the decoders' row loops. Luma, and for a pale
  * tint a step from luma towards its brightest channel, weighted by how far
@@ -92,12 +88,6 @@ static nn_status png_status(const char *msg)
     return NN_E_FORMAT;
 }
 
-/* Grey v under alpha a, over white paper, rounded. */
-static inline uint8_t over_white(unsigned v, unsigned a)
-{
-    return (uint8_t)((v * a + 255u * (255u - a) + 127u) / 255u);
-}
-
 /* One row of libpng's 8-bit output in `format` (grey, grey + alpha, RGB or
  * RGBA) to grey, alpha composited on white paper. Done here with integer
  * luma (nn_grey_of_rgb) rather than by libpng, whose colour-to-grey
@@ -106,17 +96,11 @@ static inline uint8_t over_white(unsigned v, unsigned a)
 static void png_row_to_grey(const uint8_t *in, size_t width, uint32_t format, uint8_t *out)
 {
     switch (format & (PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)) {
-    case PNG_FORMAT_FLAG_COLOR: /* one loop a format, so that each is kept simple */
-        for (size_t x = 0; x < width; x++, in += 3)
-            out[x] = grey_of_rgb(in[0], in[1], in[2]);
-        return;
-    case PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA:
-        for (size_t x = 0; x < width; x++, in += 4)
-            out[x] = over_white(grey_of_rgb(in[0], in[1], in[2]), in[3]);
-        return;
+    case PNG_FORMAT_FLAG_COLOR: nn_grey_row(in, width, 3, out); return;
+    case PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA: nn_grey_row(in, width, 4, out); return;
     case PNG_FORMAT_FLAG_ALPHA:
         for (size_t x = 0; x < width; x++, in += 2)
-            out[x] = over_white(in[0], in[1]);
+            out[x] = nn_over_white(in[0], in[1]);
         return;
     default: memcpy(out, in, width);
     }
