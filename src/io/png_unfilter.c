@@ -191,8 +191,8 @@ int nn_png_unfilter_row(unsigned filter, uint8_t *row, const uint8_t *prev, size
 size_t nn_png_unfilter_rows(uint8_t *rows, const uint8_t *prev, size_t n, size_t bpp,
                             size_t count)
 {
-    uint8_t *next = rows + n + 1;
 #ifdef PNG_VECTOR
+    uint8_t *next = rows + n + 1;
     if (count >= 2 && rows[0] == 4 && next[0] == 4 && bpp >= 3) {
         if (bpp == 3)
             unpaeth_pair(rows + 1, next + 1, prev, n, 3);
