@@ -364,6 +364,33 @@ static void test_grey_of_rgb(void **state)
     nn_grey_free(&g);
 }
 
+/* nn_grey_of_rgb as first written, with branches and the tint's weights
+ * spelled out: the branch-free form must give the same grey for every
+ * colour. */
+static unsigned grey_of_rgb_reference(unsigned r, unsigned g, unsigned b)
+{
+    unsigned hi = r > g ? r : g, lo = r < g ? r : g;
+    hi = b > hi ? b : hi;
+    lo = b < lo ? b : lo;
+    unsigned y = (299u * r + 587u * g + 114u * b + 500u) / 1000u;
+    if (hi - lo <= 16 || lo <= 64 || hi <= y)
+        return y;
+    unsigned wc = hi - lo >= 48 ? 32 : hi - lo - 16;
+    unsigned wl = lo >= 128 ? 64 : lo - 64;
+    return y + (hi - y) * wc * wl / 2048;
+}
+
+static void test_grey_of_rgb_every_colour(void **state)
+{
+    (void)state;
+    unsigned wrong = 0;
+    for (unsigned rgb = 0; rgb < 1u << 24; rgb++) {
+        unsigned r = rgb >> 16, g = (rgb >> 8) & 255, b = rgb & 255;
+        wrong += nn_grey_of_rgb(r, g, b) != grey_of_rgb_reference(r, g, b);
+    }
+    assert_int_equal(wrong, 0);
+}
+
 /* A 200-byte-ish PNG whose IHDR (with a correct CRC) declares w x h. */
 static uint8_t *png_declaring(uint32_t w, uint32_t h, size_t *len)
 {
@@ -588,7 +615,7 @@ int main(void)
         cmocka_unit_test(test_pnm_malformed), cmocka_unit_test(test_pixel_cap),
         cmocka_unit_test(test_png),          cmocka_unit_test(test_png_hostile),
         cmocka_unit_test(test_png16_srgb),   cmocka_unit_test(test_png_filters),
-        cmocka_unit_test(test_grey_of_rgb),
+        cmocka_unit_test(test_grey_of_rgb),  cmocka_unit_test(test_grey_of_rgb_every_colour),
         cmocka_unit_test(test_jpeg),         cmocka_unit_test(test_jpeg_hostile),
         cmocka_unit_test(test_jpeg_tints),
         cmocka_unit_test(test_unknown),

@@ -13,25 +13,28 @@
 #include <jerror.h> /* message codes: JWRN_JPEG_EOF */
 #include <png.h>
 
+#include "grey_row_internal.h"
+#include "png_unfilter_internal.h"
+
 /* --- grey images ------------------------------------------------------------- */
 
-/* A tint counts as paper from this chroma (max - min channel) and this
- * darkest channel up, fully from twice as far. */
-#define TINT_CHROMA 16u
-#define TINT_LIGHT 64u
-
-/* nn_grey_of_rgb, inlined in the decoders' row loops. */
+/* nn_grey_of_rgb, inlined in the decoders' row loops. Luma, and for a pale
+ * tint a step from luma towards its brightest channel, weighted by how far
+ * the chroma is past TINT_CHROMA and the darkest channel past TINT_LIGHT
+ * (each weight capped): a weight of 0 leaves luma. Without branches, so that
+ * a row of mixed colours does not stall on them. */
 static inline uint8_t grey_of_rgb(unsigned r, unsigned g, unsigned b)
 {
     unsigned hi = r > g ? r : g, lo = r < g ? r : g;
     hi = b > hi ? b : hi;
     lo = b < lo ? b : lo;
     unsigned y = (299u * r + 587u * g + 114u * b + 500u) / 1000u;
-    if (hi - lo <= TINT_CHROMA || lo <= TINT_LIGHT || hi <= y)
-        return (uint8_t)y;
-    unsigned wc = hi - lo >= 3 * TINT_CHROMA ? 2 * TINT_CHROMA : hi - lo - TINT_CHROMA;
-    unsigned wl = lo >= 2 * TINT_LIGHT ? TINT_LIGHT : lo - TINT_LIGHT;
-    return (uint8_t)(y + (hi - y) * wc * wl / (2 * TINT_CHROMA * TINT_LIGHT));
+    unsigned up = hi > y ? hi - y : 0;
+    unsigned wc = hi - lo > TINT_CHROMA ? hi - lo - TINT_CHROMA : 0;
+    unsigned wl = lo > TINT_LIGHT ? lo - TINT_LIGHT : 0;
+    wc = wc < 2 * TINT_CHROMA ? wc : 2 * TINT_CHROMA;
+    wl = wl < TINT_LIGHT ? wl : TINT_LIGHT;
+    return (uint8_t)(y + up * wc * wl / (2 * TINT_CHROMA * TINT_LIGHT));
 }
 
 uint8_t nn_grey_of_rgb(unsigned r, unsigned g, unsigned b)
@@ -92,16 +95,14 @@ static nn_status png_status(const char *msg)
  * than decoding. */
 static void png_row_to_grey(const uint8_t *in, size_t width, uint32_t format, uint8_t *out)
 {
-    int colour = (format & PNG_FORMAT_FLAG_COLOR) != 0;
-    int alpha = (format & PNG_FORMAT_FLAG_ALPHA) != 0;
-    size_t step = (colour ? 3u : 1u) + (alpha ? 1u : 0u);
-    for (size_t x = 0; x < width; x++, in += step) {
-        unsigned v = colour ? grey_of_rgb(in[0], in[1], in[2]) : in[0];
-        if (alpha) {
-            unsigned a = in[step - 1];
-            v = (v * a + 255u * (255u - a) + 127u) / 255u;
-        }
-        out[x] = (uint8_t)v;
+    switch (format & (PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)) {
+    case PNG_FORMAT_FLAG_COLOR: nn_grey_row(in, width, 3, out); return;
+    case PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA: nn_grey_row(in, width, 4, out); return;
+    case PNG_FORMAT_FLAG_ALPHA:
+        for (size_t x = 0; x < width; x++, in += 2)
+            out[x] = nn_over_white(in[0], in[1]);
+        return;
+    default: memcpy(out, in, width);
     }
 }
 
@@ -174,53 +175,6 @@ static int png_plain_parse(const uint8_t *data, size_t len, png_plain *p)
     return 0; /* no IEND: cut short */
 }
 
-/* Paeth's predictor undone over a row, bpp a constant in each caller so that
- * the channels of a pixel, independent, are worked on side by side. */
-static inline void png_unpaeth(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp)
-{
-    for (size_t i = 0; i < bpp && i < n; i++)
-        row[i] = (uint8_t)(row[i] + prev[i]);
-    for (size_t i = bpp; i + bpp <= n; i += bpp)
-        for (size_t k = 0; k < bpp; k++) {
-            int a = row[i + k - bpp], b = prev[i + k], c = prev[i + k - bpp];
-            int p = b - c, q = a - c; /* pa, pb, pc of the spec are |p|, |q|, |p + q| */
-            int pa = abs(p), pb = abs(q), pc = abs(p + q);
-            int pred = pb <= pc ? b : c;
-            pred = pa <= pb && pa <= pc ? a : pred;
-            row[i + k] = (uint8_t)(row[i + k] + pred);
-        }
-}
-
-/* Undoes the filter of one row of n bytes (bpp bytes a pixel) in place, the
- * row above being prev (already unfiltered; zeros for the first row). */
-static int png_unfilter(unsigned filter, uint8_t *row, const uint8_t *prev, size_t n, size_t bpp)
-{
-    switch (filter) {
-    case 0: return 1;
-    case 1:
-        for (size_t i = bpp; i < n; i++)
-            row[i] = (uint8_t)(row[i] + row[i - bpp]);
-        return 1;
-    case 2:
-        for (size_t i = 0; i < n; i++)
-            row[i] = (uint8_t)(row[i] + prev[i]);
-        return 1;
-    case 3:
-        for (size_t i = 0; i < n; i++)
-            row[i] = (uint8_t)(row[i] + ((i >= bpp ? row[i - bpp] : 0) + prev[i]) / 2);
-        return 1;
-    case 4: /* n is a whole number of pixels */
-        switch (bpp) {
-        case 1: png_unpaeth(row, prev, n, 1); break;
-        case 2: png_unpaeth(row, prev, n, 2); break;
-        case 3: png_unpaeth(row, prev, n, 3); break;
-        default: png_unpaeth(row, prev, n, 4); break;
-        }
-        return 1;
-    }
-    return 0;
-}
-
 /* The file as grey in *out when this path reads it: 1; else 0, *out empty. */
 static int png_decode_plain(const uint8_t *data, size_t len, uint64_t max_pixels, nn_grey *out)
 {
@@ -249,11 +203,14 @@ static int png_decode_plain(const uint8_t *data, size_t len, uint64_t max_pixels
              nn_grey_alloc(p.width, p.height, max_pixels, "png", out, &ignored) == NN_OK;
     uint32_t format = (p.channels >= 3 ? PNG_FORMAT_FLAG_COLOR : 0) |
                       (p.channels % 2 == 0 ? PNG_FORMAT_FLAG_ALPHA : 0);
-    for (size_t y = 0; ok && y < p.height; y++) {
+    for (size_t y = 0, done; ok && y < p.height; y += done) {
         uint8_t *row = raw + y * (stride + 1);
-        ok = png_unfilter(row[0], row + 1, y > 0 ? row - stride : zero, stride, p.channels);
-        if (ok)
-            png_row_to_grey(row + 1, p.width, format, out->pixels + y * p.width);
+        done = nn_png_unfilter_rows(row, y > 0 ? row - stride : zero, stride, p.channels,
+                                    p.height - y);
+        ok = done > 0;
+        for (size_t k = 0; k < done; k++)
+            png_row_to_grey(row + k * (stride + 1) + 1, p.width, format,
+                            out->pixels + (y + k) * p.width);
     }
     if (!ok)
         nn_grey_free(out);
