@@ -125,25 +125,31 @@ nn_status nn_reject_calibrate(nn_reject_calib *c, float *scores, size_t n, nn_er
     return NN_OK;
 }
 
-nn_status nn_reject_calibrate_net(const nn_net *net, const uint8_t *pixels, size_t n,
-                                  nn_reject_calib *c, nn_error *err)
+/* Scores one forward pass's b inputs (px: their pixels, probs: the net's
+ * outputs) into scores; what kind of net decides how. */
+typedef nn_status (*batch_scorer)(const nn_net *net, const nn_reject_calib *c,
+                                  const uint8_t *px, const float *probs, size_t b,
+                                  float *scores, nn_error *err);
+
+/* Runs net over the n inputs of pixels, batch at a time, scores them with
+ * score_batch and calibrates c on the scores. The batch depends on the net
+ * alone, so the scores are the same for any thread count. */
+static nn_status calibrate_over(const nn_net *net, const uint8_t *pixels, size_t n, size_t batch,
+                                batch_scorer score_batch, nn_reject_calib *c, nn_error *err)
 {
-    size_t n_in = nn_net_size(net, 0), n_out = nn_net_size(net, net->n_layers - 1);
-    if (!nn_net_has_classes(net))
-        return nn_fail(err, NN_E_ARG, "calibration needs a classifier, not an autoencoder");
+    size_t n_in = nn_net_size(net, 0);
     nn_workspace *ws = NULL;
     float *scores = malloc((n > 0 ? n : 1) * sizeof *scores);
-    float *x = malloc(CALIB_BATCH * n_in * sizeof *x);
+    float *x = malloc(batch * n_in * sizeof *x);
     nn_status st = scores == NULL || x == NULL
-                       ? nn_fail(err, NN_E_NOMEM, "out of memory for %zu calibration images", n)
-                       : nn_workspace_create_forward(net, CALIB_BATCH, &ws, err);
-    for (size_t i = 0; st == NN_OK && i < n; i += CALIB_BATCH) {
-        size_t b = n - i < CALIB_BATCH ? n - i : CALIB_BATCH;
+                       ? nn_fail(err, NN_E_NOMEM, "out of memory for %zu calibration inputs", n)
+                       : nn_workspace_create_forward(net, batch, &ws, err);
+    for (size_t i = 0; st == NN_OK && i < n; i += batch) {
+        size_t b = n - i < batch ? n - i : batch;
         const uint8_t *px = pixels + i * n_in;
         nn_scale_pixels(px, b * n_in, x);
         const float *probs = nn_net_forward_batch(net, ws, x, b);
-        for (size_t j = 0; j < b; j++)
-            scores[i + j] = nn_reject_score(c, probs + j * n_out, n_out, px + j * n_in, n_in);
+        st = score_batch(net, c, px, probs, b, scores + i, err);
     }
     if (st == NN_OK)
         st = nn_reject_calibrate(c, scores, n, err);
@@ -153,11 +159,36 @@ nn_status nn_reject_calibrate_net(const nn_net *net, const uint8_t *pixels, size
     return st;
 }
 
-/* The scores of the b strips of one forward pass (probs: b x steps x
- * classes), each its best reading's, into scores. */
-static nn_status score_readings(const float *probs, const uint8_t *px, size_t b, size_t steps,
-                                size_t classes, size_t n_in, float *scores, nn_error *err)
+/* A classifier's scores: from its class probabilities. */
+static nn_status score_classes(const nn_net *net, const nn_reject_calib *c, const uint8_t *px,
+                               const float *probs, size_t b, float *scores, nn_error *err)
 {
+    (void)err;
+    size_t n_in = nn_net_size(net, 0), n_out = nn_net_size(net, net->n_layers - 1);
+    for (size_t j = 0; j < b; j++)
+        scores[j] = nn_reject_score(c, probs + j * n_out, n_out, px + j * n_in, n_in);
+    return NN_OK;
+}
+
+nn_status nn_reject_calibrate_net(const nn_net *net, const uint8_t *pixels, size_t n,
+                                  nn_reject_calib *c, nn_error *err)
+{
+    if (!nn_net_has_classes(net))
+        return nn_fail(err, NN_E_ARG, "calibration needs a classifier, not an autoencoder");
+    return calibrate_over(net, pixels, n, CALIB_BATCH, score_classes, c, err);
+}
+
+/* A reader's scores: each strip's best reading's (probs: b x steps x
+ * classes). */
+static nn_status score_readings(const nn_net *net, const nn_reject_calib *c, const uint8_t *px,
+                                const float *probs, size_t b, float *scores, nn_error *err)
+{
+    (void)c;
+    const nn_layer *last = &net->layers[net->n_layers - 1];
+    size_t n_in = nn_net_size(net, 0), steps = last->h, classes = last->c;
+    size_t bad = nn_first_nonfinite(probs, b * steps * classes);
+    if (bad < b * steps * classes)
+        return nn_fail(err, NN_E_NUMERIC, "a calibration strip gets a non-finite probability");
     nn_ctc_reading r[NN_REJECT_READER_BEAM];
     for (size_t j = 0; j < b; j++) {
         size_t found = 0;
@@ -178,32 +209,8 @@ nn_status nn_reject_calibrate_reader(const nn_net *net, const uint8_t *pixels, s
     const nn_layer *last = &net->layers[net->n_layers - 1];
     if (!nn_layer_kind_reads_seq(last->kind) || last->h < 1 || last->c < 2)
         return nn_fail(err, NN_E_ARG, "calibration of a reader needs a CTC output");
-    size_t n_in = nn_net_size(net, 0), per = last->h * last->c;
-    /* the batch depends on the net alone: the same scores for any thread count */
-    size_t batch = nn_net_batch_for(net, CALIB_READER_BYTES, CALIB_BATCH);
     c->score = NN_SCORE_READING;
     c->reject_class = NN_REJECT_NO_CLASS;
-    nn_workspace *ws = NULL;
-    float *scores = malloc((n > 0 ? n : 1) * sizeof *scores);
-    float *x = malloc(batch * n_in * sizeof *x);
-    nn_status st = scores == NULL || x == NULL
-                       ? nn_fail(err, NN_E_NOMEM, "out of memory for %zu calibration strips", n)
-                       : nn_workspace_create_forward(net, batch, &ws, err);
-    for (size_t i = 0; st == NN_OK && i < n; i += batch) {
-        size_t b = n - i < batch ? n - i : batch;
-        const uint8_t *px = pixels + i * n_in;
-        nn_scale_pixels(px, b * n_in, x);
-        const float *probs = nn_net_forward_batch(net, ws, x, b);
-        if (nn_first_nonfinite(probs, b * per) < b * per)
-            st = nn_fail(err, NN_E_NUMERIC, "calibration strip %zu gets a non-finite "
-                         "probability", i + nn_first_nonfinite(probs, b * per) / per);
-        else
-            st = score_readings(probs, px, b, last->h, last->c, n_in, scores + i, err);
-    }
-    if (st == NN_OK)
-        st = nn_reject_calibrate(c, scores, n, err);
-    nn_workspace_free(ws);
-    free(x);
-    free(scores);
-    return st;
+    size_t batch = nn_net_batch_for(net, CALIB_READER_BYTES, CALIB_BATCH);
+    return calibrate_over(net, pixels, n, batch, score_readings, c, err);
 }
