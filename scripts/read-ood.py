@@ -21,7 +21,10 @@ and OUT/pens/NNNNN.png with OUT/pens-numbers.txt: numbers of 1 to 8 of the
 held-out MNIST training digits (index % 12 == 11, as `pack --numbers --split
 val`), each number's digits redrawn along their skeletons with one pen (a
 hairline to a marker, tests/realistic/render.py's "pens" style), dark on
-light paper with a little blur and noise, for `read` to make into strips.
+light paper with a little blur and noise, for `read` to make into strips;
+and writers.idx with writers-numbers.txt: numbers of the same held-out
+digits, each redrawn as another writer's (scripts/ood.py's writers: boxed
+to a coarse grid, pen changed, slanted), composed into strips as above.
 Needs Python 3 with numpy and Pillow (Debian: python3-numpy, python3-pil).
 """
 import argparse
@@ -138,6 +141,13 @@ def pen_number(rng, digits, labels):
     return img, "".join(str(labels[j]) for j in pick)
 
 
+def writer_number(rng, digits, labels):
+    """One number of held-out digits, each as another writer's, as a strip."""
+    pick = rng.integers(0, len(digits), int(rng.integers(1, 9)))
+    items = [to_item(w) for w in ood.writers(rng, digits[pick])]
+    return strip_of(items, rng), "".join(str(labels[j]) for j in pick)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -149,7 +159,7 @@ def main():
     os.makedirs(os.path.join(a.out, "pens"), exist_ok=True)
     # Each material has its own generator, so that one can be redrawn alone.
     rng = {m: np.random.default_rng([a.seed, k]) for k, m in enumerate(
-        ("letters", "scribbles", "fashion", "noise", "blank", "pens"))}
+        ("letters", "scribbles", "fashion", "noise", "blank", "pens", "writers"))}
     fashion = read_idx(os.path.join(a.fashion, "t10k-images-idx3-ubyte.gz"))
     write_idx(os.path.join(a.out, "letters.idx"), strips(rng["letters"], a.count, letters))
     write_idx(os.path.join(a.out, "scribbles.idx"), strips(
@@ -167,6 +177,10 @@ def main():
             img, number = pen_number(rng["pens"], images[held], labels[held])
             img.save(os.path.join(a.out, "pens", f"{i:05d}.png"))
             f.write(number + "\n")
+    made = [writer_number(rng["writers"], images[held], labels[held]) for _ in range(a.count)]
+    write_idx(os.path.join(a.out, "writers.idx"), np.stack([m[0] for m in made]))
+    with open(os.path.join(a.out, "writers-numbers.txt"), "w") as f:
+        f.writelines(m[1] + "\n" for m in made)
 
 
 if __name__ == "__main__":
