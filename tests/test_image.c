@@ -19,6 +19,7 @@
 #include "nnclass/io/image.h"
 #include "nnclass/io/imagestream.h"
 #include "nnclass/base/rng.h"
+#include "test_support.h"
 
 /* --- sniffing ------------------------------------------------------------------ */
 
@@ -283,19 +284,6 @@ static void test_png16_srgb(void **state)
     free(png);
 }
 
-/* Filters a row of n bytes (bpp a pixel) with PNG filter f, above = the row
- * before (zeros for the first). */
-static void png_filter_row(unsigned f, const uint8_t *row, const uint8_t *above, size_t n,
-                           size_t bpp, uint8_t *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        int a = i >= bpp ? row[i - bpp] : 0, b = above[i], c = i >= bpp ? above[i - bpp] : 0;
-        int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
-        int pred[5] = {0, a, b, (a + b) / 2, pa <= pb && pa <= pc ? a : pb <= pc ? b : c};
-        out[i] = (uint8_t)(row[i] - pred[f]);
-    }
-}
-
 /* An 8-bit RGBA (colour type 6) picture of 7x5 pixels, each row with one of
  * the five filters in turn and its data split over two IDAT chunks (and an
  * ancillary chunk between the header and the data), reads as the luma of
@@ -311,7 +299,7 @@ static void test_png_filters(void **state)
             pix[y][i] = (uint8_t)(37 * y + 91 * i + (i % 4 == 3 ? 200 : 0));
     for (size_t y = 0; y < H; y++) {
         raw[y * (1 + W * BPP)] = (uint8_t)(y % 5);
-        png_filter_row(y % 5, pix[y], y > 0 ? pix[y - 1] : zero, W * BPP, BPP,
+        ts_png_filter_row(y % 5, pix[y], y > 0 ? pix[y - 1] : zero, W * BPP, BPP,
                        raw + y * (1 + W * BPP) + 1);
     }
     uint8_t z[512], png[1024], ihdr[13] = {0, 0, 0, W, 0, 0, 0, H, 8, 6, 0, 0, 0};

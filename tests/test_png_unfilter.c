@@ -19,23 +19,11 @@
 
 #include "../src/io/png_unfilter_internal.h"
 #include "nnclass/base/rng.h"
+#include "test_support.h"
 #include "nnclass/io/image.h"
 #include "nnclass/io/imagestream.h"
 
 enum { MAX_W = 41, GUARD = 8 };
-
-/* Filters a row of n bytes (bpp a pixel) with PNG filter f as the
- * specification defines it, above = the row before (zeros for the first). */
-static void filter_row(unsigned f, const uint8_t *row, const uint8_t *above, size_t n,
-                       size_t bpp, uint8_t *out)
-{
-    for (size_t i = 0; i < n; i++) {
-        int a = i >= bpp ? row[i - bpp] : 0, b = above[i], c = i >= bpp ? above[i - bpp] : 0;
-        int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
-        int pred[5] = {0, a, b, (a + b) / 2, pa <= pb && pa <= pc ? a : pb <= pc ? b : c};
-        out[i] = (uint8_t)(row[i] - pred[f]);
-    }
-}
 
 static void fill(nn_rng *rng, uint8_t *p, size_t n)
 {
@@ -128,7 +116,7 @@ static void test_plain_inverts(void **state)
                 size_t n = w * bpp;
                 fill(&rng, prev, n);
                 fill(&rng, pix, n);
-                filter_row(f, pix, prev, n, bpp, row);
+                ts_png_filter_row(f, pix, prev, n, bpp, row);
                 assert_int_equal(nn_png_unfilter_row_plain(f, row, prev, n, bpp), 1);
                 assert_memory_equal(row, pix, n);
             }

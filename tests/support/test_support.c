@@ -172,3 +172,14 @@ void ts_grey_rect(nn_grey *g, size_t x0, size_t y0, size_t x1, size_t y1, uint8_
         for (size_t x = x0; x < x1; x++)
             g->pixels[y * g->width + x] = v;
 }
+
+void ts_png_filter_row(unsigned f, const uint8_t *row, const uint8_t *above, size_t n,
+                       size_t bpp, uint8_t *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        int a = i >= bpp ? row[i - bpp] : 0, b = above[i], c = i >= bpp ? above[i - bpp] : 0;
+        int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+        int pred[5] = {0, a, b, (a + b) / 2, pa <= pb && pa <= pc ? a : pb <= pc ? b : c};
+        out[i] = (uint8_t)(row[i] - pred[f]);
+    }
+}

@@ -68,4 +68,9 @@ nn_grey ts_grey_filled(size_t w, size_t h, uint8_t v);
 /* Paints the rectangle [x0, x1) x [y0, y1) of g with v. */
 void ts_grey_rect(nn_grey *g, size_t x0, size_t y0, size_t x1, size_t y1, uint8_t v);
 
+/* Filters a row of n bytes (bpp a pixel) with PNG filter f (0-4) as the
+ * specification defines it, above = the row before (zeros for the first). */
+void ts_png_filter_row(unsigned f, const uint8_t *row, const uint8_t *above, size_t n,
+                       size_t bpp, uint8_t *out);
+
 #endif
