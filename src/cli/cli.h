@@ -153,6 +153,10 @@ int cli_input_paths(const char *data_dir, const char *images_opt, const char *la
 int cli_check_input_options(const char *cmd, const char *images, const char *labels,
                             const char *dataset);
 
+/* Loads the model file path into *net and *meta; 0, or the exit code of
+ * the printed error. */
+int cli_load_model(const char *path, nn_net **net, nn_model_meta *meta);
+
 /* The model file a command loads, in out (cap bytes): --model (a path, or a
  * bare name in the data folder), else the default model named dataset (a
  * dataset's, or a command's own such as read's reader of numbers); for

@@ -539,9 +539,9 @@ static int evaluate(const eval_args *a, eval_job *j)
     int rc_blas = cli_set_blas_threads(cli_cap_threads(a->threads, a->quiet));
     if (rc_blas != CLI_OK)
         return rc_blas;
-    nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);
-    if (st != NN_OK)
-        return cli_fail(st, &err);
+    int load_rc = cli_load_model(j->model_path, &j->net, &j->meta);
+    if (load_rc != CLI_OK)
+        return load_rc;
     j->reader = nn_net_reads_seq(j->net);
     if (j->reader || a->numbers != NULL || a->count > 0)
         return evaluate_reader(a, j);
@@ -560,7 +560,7 @@ static int evaluate(const eval_args *a, eval_job *j)
             return rc;
     }
     uint64_t cap = (uint64_t)a->max_input_mb << 20;
-    st = nn_idx_load_labels(j->labels_path, cap, &j->labels, &err);
+    nn_status st = nn_idx_load_labels(j->labels_path, cap, &j->labels, &err);
     j->keeper.n = a->errors;
     cli_bar bar;
     cli_bar_init(&bar, a->quiet);

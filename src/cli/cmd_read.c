@@ -195,10 +195,9 @@ typedef struct {
  * CTC output, and its metadata. 0, or the exit code of the printed error. */
 static int load_reader(const char *path, nn_net **net, nn_model_meta *meta)
 {
-    nn_error err = {{0}};
-    nn_status st = nn_model_load(path, net, meta, &err);
-    if (st != NN_OK)
-        return cli_fail(st, &err);
+    int load_rc = cli_load_model(path, net, meta);
+    if (load_rc != CLI_OK)
+        return load_rc;
     const nn_layer *last = &(*net)->layers[(*net)->n_layers - 1];
     if (!nn_net_reads_seq(*net) || last->h < 1 || last->c < 2) {
         cli_error("%s: not a reader of numbers (its output is not CTC); nnclass predict "

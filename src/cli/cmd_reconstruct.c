@@ -106,9 +106,9 @@ static int load_model(const recon_args *a, recon_job *j)
                        NULL) != 0)
         return CLI_EXIT_DATA;
     nn_error err = {{0}};
-    nn_status st = nn_model_load(j->model_path, &j->net, &j->meta, &err);
-    if (st != NN_OK)
-        return cli_fail(st, &err);
+    int load_rc = cli_load_model(j->model_path, &j->net, &j->meta);
+    if (load_rc != CLI_OK)
+        return load_rc;
     if (nn_net_has_classes(j->net)) {
         cli_error("%s: not an autoencoder (a classifier of %zu classes); train one with "
                   "--arch autoencoder", j->model_path, j->meta.n_classes);
@@ -122,7 +122,7 @@ static int load_model(const recon_args *a, recon_job *j)
     j->index = malloc(a->count * sizeof *j->index);
     j->loss = malloc(a->count * sizeof *j->loss);
     j->file = malloc(a->count * sizeof *j->file);
-    st = nn_workspace_create_forward(j->net, 1, &j->ws, &err);
+    nn_status st = nn_workspace_create_forward(j->net, 1, &j->ws, &err);
     if (st == NN_OK && (!j->in || !j->out || !j->index || !j->loss || !j->file))
         st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", j->model_path);
     return st == NN_OK ? CLI_OK : cli_fail(st, &err);

@@ -47,6 +47,13 @@ int cli_fail(nn_status status, const nn_error *err)
     return cli_fail_in(status, err, "", "");
 }
 
+int cli_load_model(const char *path, nn_net **net, nn_model_meta *meta)
+{
+    nn_error err = {{0}};
+    nn_status st = nn_model_load(path, net, meta, &err);
+    return st == NN_OK ? CLI_OK : cli_fail(st, &err);
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -88,9 +88,9 @@ int cli_plot_codes(const plot_codes *a, const char *output)
     nn_net *net = NULL;
     nn_model_meta meta;
     nn_error err = {{0}};
-    nn_status st = nn_model_load(a->model_path, &net, &meta, &err);
-    if (st != NN_OK)
-        return cli_fail(st, &err);
+    int load_rc = cli_load_model(a->model_path, &net, &meta);
+    if (load_rc != CLI_OK)
+        return load_rc;
     nn_images im = {0};
     nn_labels lb = {0};
     float *xy = NULL;
@@ -106,8 +106,8 @@ int cli_plot_codes(const plot_codes *a, const char *output)
         snprintf(subtitle, sizeof subtitle, "%s, layer %zu, on %zu of %s", a->model_name, l,
                  im.count, a->images_name);
         nn_svg svg = {0};
-        st = nn_svg_code_map(&svg, xy, lb.labels, im.count, meta.n_classes, names, a->title,
-                             subtitle, &err);
+        nn_status st = nn_svg_code_map(&svg, xy, lb.labels, im.count, meta.n_classes, names,
+                                       a->title, subtitle, &err);
         rc = st == NN_OK ? cli_save_svg(output, &svg) : cli_fail(st, &err);
         nn_svg_free(&svg);
     }

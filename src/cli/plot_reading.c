@@ -94,9 +94,9 @@ int cli_plot_reading(const plot_reading *a, const char *output)
     nn_net *net = NULL;
     nn_model_meta meta;
     nn_error err = {{0}};
-    nn_status st = nn_model_load(a->model_path, &net, &meta, &err);
-    if (st != NN_OK)
-        return cli_fail(st, &err);
+    int load_rc = cli_load_model(a->model_path, &net, &meta);
+    if (load_rc != CLI_OK)
+        return load_rc;
     uint8_t *pixels = NULL;
     float *probs = NULL;
     nn_labels labels = {0};
@@ -110,7 +110,7 @@ int cli_plot_reading(const plot_reading *a, const char *output)
     if (rc == CLI_OK)
         rc = read_images(a->images, &meta, a->count, &pixels, &n);
     if (rc == CLI_OK && a->labels != NULL) {
-        st = nn_idx_load_labels(a->labels, 0, &labels, &err);
+        nn_status st = nn_idx_load_labels(a->labels, 0, &labels, &err);
         rc = st == NN_OK ? CLI_OK : cli_fail(st, &err);
     }
     if (rc == CLI_OK)

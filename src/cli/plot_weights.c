@@ -39,9 +39,9 @@ int cli_plot_weights(const char *path, const char *name, const char *title, cons
     nn_net *net = NULL;
     nn_model_meta meta;
     nn_error err = {{0}};
-    nn_status st = nn_model_load(path, &net, &meta, &err);
-    if (st != NN_OK)
-        return cli_fail(st, &err);
+    int load_rc = cli_load_model(path, &net, &meta);
+    if (load_rc != CLI_OK)
+        return load_rc;
     size_t n = 0, rows = 0, cols = 0;
     const char *why = NULL;
     int rc = CLI_OK;
@@ -57,8 +57,8 @@ int cli_plot_weights(const char *path, const char *name, const char *title, cons
                  n, net->layers[1].kind == NN_LAYER_CONV ? "kernels" : "neurons", rows, cols);
         nn_svg svg = {0};
         nn_svg_init(&svg);
-        st = nn_svg_weights(&svg, nn_net_weights(net, 1), shown, rows, cols, title, subtitle,
-                            &err);
+        nn_status st = nn_svg_weights(&svg, nn_net_weights(net, 1), shown, rows, cols, title,
+                                      subtitle, &err);
         rc = st == NN_OK ? cli_save_svg(output, &svg) : cli_fail(st, &err);
         nn_svg_free(&svg);
     }
