@@ -102,7 +102,7 @@ _nnclass()
         --epochs | --batch | --lr | --momentum | --weight-decay | --seed | --threads | \
             --val | --hidden | --layers | --index | --count | --top | --errors | \
             --max-input-mb | --offset | --augment | --classes | --clip-norm | \
-            --elastic | --stroke | --distort-share | --epoch-size | --beam)
+            --elastic | --stroke | --distort-share | --epoch-size | --beam | --passes)
             return ;; # a number or a list: nothing to offer
     esac
     if [[ -n $values ]]; then

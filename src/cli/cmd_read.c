@@ -15,6 +15,7 @@
 
 #include "nnclass/nn/model.h"
 #include "nnclass/nn/net.h"
+#include "nnclass/nn/read_strips.h"
 #include "nnclass/nn/reject.h"
 
 /* The reader used when --model names none: <data dir>/models/NAME.nnc. */
@@ -40,6 +41,7 @@ typedef struct {
     const char *data_dir;
     read_format format;
     size_t beam;
+    size_t passes;
     int with_filename; /* -1: automatic (when more than one file) */
     int show;
     const char *svg;
@@ -79,7 +81,11 @@ static void usage(FILE *out)
           "                       (default tsv)\n"
           "  --beam K             prefix beam search of width K (1..16); JSON lists the K\n"
           "                       best readings with their probabilities; 1 is greedy\n"
-          "                       decoding (default 4)\n"
+          "                       decoding of the strip as it is (default 4)\n"
+          "  --passes N           1 or 2: with 2, also read each strip moved right by\n"
+          "                       half a step of the reader, and take the reading most\n"
+          "                       probable over both (its probability is the geometric\n"
+          "                       mean of the two); 1 is faster (default 2)\n"
           "  -H, --with-filename  TSV: print the file column even for one file\n"
           "      --no-filename    TSV: never print the file column\n"
           "  --show               draw each strip in the terminal, the digits read under\n"
@@ -104,14 +110,15 @@ static void usage(FILE *out)
           out);
 }
 
-enum { OPT_MODEL = 256, OPT_DATA_DIR, OPT_FORMAT, OPT_BEAM, OPT_NO_FILENAME, OPT_SHOW, OPT_SVG,
-       OPT_LINE_BUFFERED, OPT_THREADS };
+enum { OPT_MODEL = 256, OPT_DATA_DIR, OPT_FORMAT, OPT_BEAM, OPT_PASSES, OPT_NO_FILENAME,
+       OPT_SHOW, OPT_SVG, OPT_LINE_BUFFERED, OPT_THREADS };
 
 static const struct option long_options[] = {
     {"model", required_argument, NULL, OPT_MODEL},
     {"data-dir", required_argument, NULL, OPT_DATA_DIR},
     {"format", required_argument, NULL, OPT_FORMAT},
     {"beam", required_argument, NULL, OPT_BEAM},
+    {"passes", required_argument, NULL, OPT_PASSES},
     {"with-filename", no_argument, NULL, 'H'},
     {"no-filename", no_argument, NULL, OPT_NO_FILENAME},
     {"show", no_argument, NULL, OPT_SHOW},
@@ -140,6 +147,9 @@ static int parse_option(int c, void *ctx)
         a->format = (read_format)format;
         break;
     case OPT_BEAM: bad = cli_parse_size("--beam", optarg, 1, READ_MAX_BEAM, &a->beam); break;
+    case OPT_PASSES:
+        bad = cli_parse_size("--passes", optarg, 1, NN_READ_MAX_PASSES, &a->passes);
+        break;
     case 'H': a->with_filename = 1; break;
     case OPT_NO_FILENAME: a->with_filename = 0; break;
     case OPT_SHOW: a->show = 1; break;
@@ -161,6 +171,7 @@ static int parse_args(int argc, char **argv, read_args *a)
     memset(a, 0, sizeof *a);
     a->with_filename = -1;
     a->beam = READ_DEFAULT_BEAM;
+    a->passes = NN_READ_DEFAULT_PASSES;
     a->threads = 1;
     cli_image_opts_init(&a->image);
     int rc = cli_parse_options("read", argc, argv, ":qHh", long_options, usage, parse_option,
@@ -179,10 +190,9 @@ typedef struct {
     const read_args *args;
     const nn_net *net;
     const char *model_path;
-    nn_workspace *ws;
-    size_t chunk, steps, classes; /* the output: steps x classes per strip */
+    nn_strip_reader *sr;
+    size_t chunk, steps; /* strips per forward pass; steps of the output */
     uint8_t *strips;
-    float *inputs;
     read_place *places;
     read_printer *pr;
     read_picture *pic; /* --svg, or NULL */
@@ -220,49 +230,28 @@ static int reader_open(reader *rd, const nn_net *net)
     const nn_layer *last = &net->layers[net->n_layers - 1];
     rd->net = net;
     rd->steps = last->h;
-    rd->classes = last->c;
     rd->chunk = nn_net_batch_for(net, READ_CHUNK_BYTES, READ_CHUNK);
     rd->strips = malloc(rd->chunk * READ_STRIP_BYTES);
-    rd->inputs = malloc(rd->chunk * READ_STRIP_BYTES * sizeof(float));
     rd->places = malloc(rd->chunk * sizeof *rd->places);
-    nn_status st = nn_workspace_create_forward(net, rd->chunk, &rd->ws, &err);
-    if (st == NN_OK && (rd->strips == NULL || rd->inputs == NULL || rd->places == NULL))
+    nn_status st = nn_strip_reader_create(net, rd->chunk, rd->args->passes, rd->args->beam,
+                                          &rd->sr, &err);
+    if (st == NN_OK && (rd->strips == NULL || rd->places == NULL))
         st = nn_fail(&err, NN_E_NOMEM, "%s: out of memory", rd->model_path);
     return st == NN_OK ? CLI_OK : cli_fail(st, &err);
 }
 
 static void reader_close(reader *rd)
 {
-    nn_workspace_free(rd->ws);
+    nn_strip_reader_free(rd->sr);
     free(rd->strips);
-    free(rd->inputs);
     free(rd->places);
-}
-
-/* The readings of one strip's output probs (steps x classes) into res.
- * NN_OK or NN_E_NOMEM. */
-static nn_status decode(const reader *rd, const float *probs, read_result *res, nn_error *err)
-{
-    res->steps = rd->steps;
-    if (rd->args->beam <= 1) {
-        nn_ctc_greedy(probs, rd->steps, rd->classes, &res->r[0]);
-        res->n = 1;
-        return NN_OK;
-    }
-    nn_status st = nn_ctc_beam(probs, rd->steps, rd->classes, rd->args->beam, res->r,
-                               rd->args->beam, &res->n, err);
-    if (st == NN_OK && res->n == 0) { /* no labelling at all: the empty one */
-        memset(&res->r[0], 0, sizeof res->r[0]);
-        res->n = 1;
-    }
-    return st;
 }
 
 /* The readings of one strip and, with --reject, its novelty (that of the
  * best reading, reject.h): a strip without ink is rejected unread (no
  * reading, probability 0, novelty 1). NN_OK or NN_E_NOMEM. */
-static nn_status read_strip(const reader *rd, const float *probs, const uint8_t *strip,
-                            read_result *res, nn_error *err)
+static nn_status read_strip(const reader *rd, size_t i, const uint8_t *strip, read_result *res,
+                            nn_error *err)
 {
     res->novelty = 0.0f;
     res->rejected = 0;
@@ -275,7 +264,8 @@ static nn_status read_strip(const reader *rd, const float *probs, const uint8_t 
         res->rejected = 1;
         return NN_OK;
     }
-    nn_status st = decode(rd, probs, res, err);
+    res->steps = rd->steps;
+    nn_status st = nn_strip_reader_decode(rd->sr, i, res->r, rd->args->beam, &res->n, err);
     if (st == NN_OK && rd->reject) {
         res->novelty = nn_reject_reading_score(&res->r[0], NULL, 0);
         res->rejected = nn_reject_rejected(res->novelty, rd->threshold);
@@ -287,20 +277,17 @@ static nn_status read_strip(const reader *rd, const float *probs, const uint8_t 
  * failed, -2 when the model or memory failed (stop everything). */
 static int read_chunk(reader *rd, const char *file, int idx, size_t n)
 {
-    size_t per = rd->steps * rd->classes;
-    nn_scale_pixels(rd->strips, n * READ_STRIP_BYTES, rd->inputs);
-    const float *probs = nn_net_forward_batch(rd->net, rd->ws, rd->inputs, n);
-    size_t bad = nn_first_nonfinite(probs, n * per);
-    if (bad < n * per) {
+    nn_error ferr = {{0}};
+    size_t bad = 0;
+    if (nn_strip_reader_forward(rd->sr, rd->strips, n, &bad, &ferr) != NN_OK) {
         cli_error("%s: the forward pass overflows: image %zu of %s gets a non-finite "
-                  "probability", rd->model_path, rd->places[bad / per].index, file);
+                  "probability", rd->model_path, rd->places[bad].index, file);
         return -2;
     }
     static read_result res; /* 16 readings of 32 labels: kept off the stack */
     for (size_t i = 0; i < n; i++) {
         nn_error err = {{0}};
-        nn_status st = read_strip(rd, probs + i * per, rd->strips + i * READ_STRIP_BYTES, &res,
-                                  &err);
+        nn_status st = read_strip(rd, i, rd->strips + i * READ_STRIP_BYTES, &res, &err);
         if (st != NN_OK) {
             cli_fail(st, &err);
             return -2;

@@ -302,3 +302,17 @@ nn_status nn_ctc_beam(const float *probs, size_t t, size_t k, size_t beam,
     free(room);
     return NN_OK;
 }
+
+nn_status nn_ctc_spans(const float *probs, size_t t, size_t k, nn_ctc_reading *r,
+                       nn_error *err)
+{
+    if (r->len > NN_CTC_MAX_LABELS)
+        return nn_fail(err, NN_E_ARG, "a reading of %zu labels, at most %u", r->len,
+                       NN_CTC_MAX_LABELS);
+    uint8_t *back = malloc((t > 0 ? t : 1) * (2 * NN_CTC_MAX_LABELS + 1));
+    if (back == NULL)
+        return nn_fail(err, NN_E_NOMEM, "ctc spans: out of memory");
+    align(probs, t, k, r, back);
+    free(back);
+    return NN_OK;
+}

@@ -1,6 +1,7 @@
 /* reject.c - novelty scores, their threshold, and the checks of a stored
  * calibration. */
 #include "nnclass/nn/reject.h"
+#include "nnclass/nn/read_strips.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -178,31 +179,6 @@ nn_status nn_reject_calibrate_net(const nn_net *net, const uint8_t *pixels, size
     return calibrate_over(net, pixels, n, CALIB_BATCH, score_classes, c, err);
 }
 
-/* A reader's scores: each strip's best reading's (probs: b x steps x
- * classes). */
-static nn_status score_readings(const nn_net *net, const nn_reject_calib *c, const uint8_t *px,
-                                const float *probs, size_t b, float *scores, nn_error *err)
-{
-    (void)c;
-    const nn_layer *last = &net->layers[net->n_layers - 1];
-    size_t n_in = nn_net_size(net, 0), steps = last->h, classes = last->c;
-    size_t bad = nn_first_nonfinite(probs, b * steps * classes);
-    if (bad < b * steps * classes)
-        return nn_fail(err, NN_E_NUMERIC, "a calibration strip gets a non-finite probability");
-    nn_ctc_reading r[NN_REJECT_READER_BEAM];
-    for (size_t j = 0; j < b; j++) {
-        size_t found = 0;
-        nn_status st = nn_ctc_beam(probs + j * steps * classes, steps, classes,
-                                   NN_REJECT_READER_BEAM, r, NN_REJECT_READER_BEAM, &found, err);
-        if (st != NN_OK)
-            return st;
-        if (found == 0) /* no labelling at all: the empty one, as `read` takes it */
-            memset(&r[0], 0, sizeof r[0]);
-        scores[j] = nn_reject_reading_score(&r[0], px + j * n_in, n_in);
-    }
-    return NN_OK;
-}
-
 nn_status nn_reject_calibrate_reader(const nn_net *net, const uint8_t *pixels, size_t n,
                                      nn_reject_calib *c, nn_error *err)
 {
@@ -211,6 +187,27 @@ nn_status nn_reject_calibrate_reader(const nn_net *net, const uint8_t *pixels, s
         return nn_fail(err, NN_E_ARG, "calibration of a reader needs a CTC output");
     c->score = NN_SCORE_READING;
     c->reject_class = NN_REJECT_NO_CLASS;
-    size_t batch = nn_net_batch_for(net, CALIB_READER_BYTES, CALIB_BATCH);
-    return calibrate_over(net, pixels, n, batch, score_readings, c, err);
+    /* Read as `read` reads by default: its beam and its passes. */
+    size_t batch = nn_net_batch_for(net, CALIB_READER_BYTES, CALIB_BATCH), n_in = nn_net_size(net, 0);
+    float *scores = malloc((n > 0 ? n : 1) * sizeof *scores);
+    nn_strip_reader *sr = NULL;
+    nn_status st = scores == NULL
+                       ? nn_fail(err, NN_E_NOMEM, "out of memory for %zu calibration strips", n)
+                       : nn_strip_reader_create(net, batch, NN_READ_DEFAULT_PASSES,
+                                                NN_REJECT_READER_BEAM, &sr, err);
+    for (size_t i = 0; st == NN_OK && i < n; i += batch) {
+        size_t b = n - i < batch ? n - i : batch, bad = 0;
+        st = nn_strip_reader_forward(sr, pixels + i * n_in, b, &bad, err);
+        for (size_t j = 0; st == NN_OK && j < b; j++) {
+            nn_ctc_reading r;
+            size_t found = 0;
+            st = nn_strip_reader_decode(sr, j, &r, 1, &found, err);
+            scores[i + j] = nn_reject_reading_score(&r, pixels + (i + j) * n_in, n_in);
+        }
+    }
+    if (st == NN_OK)
+        st = nn_reject_calibrate(c, scores, n, err);
+    nn_strip_reader_free(sr);
+    free(scores);
+    return st;
 }

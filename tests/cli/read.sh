@@ -123,6 +123,15 @@ run_nn read "${M[@]}" --format json --beam 1 "$IMG/num0.png"
 check "greedy JSON has no readings" not grep -q '"readings"' "$TMP/out"
 run_nn read "${M[@]}" --format json "$IMG/num0.png"
 check "a beam of 4 by default" grep -q '"readings":\[{"number"' "$TMP/out"
+# One pass or two: a line for every strip either way; the readings of two
+# passes are scored on both, so their confidences are not those of one.
+run_nn read "${M[@]}" --passes 1 "$IMG/strips.idx"
+expect_status 0 "read --passes 1"
+cp "$TMP/out" "$TMP/one-pass.out"
+check "--passes 1: a line a strip" [ "$(cut -f1 "$TMP/out" | tr '\n' ' ')" = "$(seq -s' ' 0 19) " ]
+check "two passes by default" not cmp -s "$TMP/one-pass.out" "$TMP/idx.out"
+run_nn read "${M[@]}" --passes 2 "$IMG/strips.idx"
+check "--passes 2 is the default" cmp -s "$TMP/out" "$TMP/idx.out"
 
 # --show: the strip (16 lines), the digits under it, then the line.
 run_nn read "${M[@]}" --show "$IMG/num0.png" "$IMG/num1.png"
@@ -179,7 +188,7 @@ run_nn read "${M[@]}" "$TMP/notes.txt"
 expect_error 1 "not a PNG" "a text file"
 
 # Usage errors exit 2; a model that is no reader exits 1.
-for bad in "--beam 0" "--beam 17" "--beam x" "--format xml" "--bogus" "--invert maybe"; do
+for bad in "--beam 0" "--beam 17" "--beam x" "--passes 0" "--passes 3" "--format xml" "--bogus" "--invert maybe"; do
     run_nn read "${M[@]}" $bad "$IMG/num0.png"
     expect_status 2 "read $bad"
 done

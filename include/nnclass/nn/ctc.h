@@ -80,4 +80,10 @@ void nn_ctc_greedy(const float *probs, size_t t, size_t k, nn_ctc_reading *out);
 nn_status nn_ctc_beam(const float *probs, size_t t, size_t k, size_t beam,
                       nn_ctc_reading *out, size_t n_out, size_t *n_found, nn_error *err);
 
+/* The spans of reading r (its len and labels set) over probs (t, k): each
+ * symbol's steps and largest probability along r's best path, zero when no
+ * path fits. NN_E_NOMEM. */
+nn_status nn_ctc_spans(const float *probs, size_t t, size_t k, nn_ctc_reading *r,
+                       nn_error *err);
+
 #endif
