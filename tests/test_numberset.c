@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
 #include <cmocka.h>
 
 #include "nnclass/io/numberset.h"
@@ -253,6 +255,22 @@ static void test_perfect_reader_scores(void **state)
     assert_int_equal(s.exact, N - 1);
     assert_int_equal(s.edits, 1);
     assert_int_equal(s.exact_by_len[5], N / 5 - 1);
+    /* read as `read` does (a beam over two passes): the same counts, and
+     * the loss of the strips as they are, the same within rounding */
+    double greedy_loss = s.loss;
+    nn_seq_evaluator *ev = NULL;
+    assert_int_equal(nn_seq_evaluator_create(net, NN_NUMBER_MAX_DIGITS, &ev, &err), NN_OK);
+    assert_int_equal(nn_seq_evaluator_read_as(ev, 2, 4, &err), NN_OK);
+    memset(&s, 0, sizeof s);
+    memset(read_len, 9, sizeof read_len);
+    assert_int_equal(nn_seq_evaluator_run(ev, &v, &s, read, read_len, &err), NN_OK);
+    assert_int_equal(s.total, N);
+    assert_int_equal(s.exact, N - 1);
+    assert_int_equal(s.edits, 1);
+    assert_memory_equal(read_len, len, sizeof len);
+    assert_true(fabs(s.loss - greedy_loss) <= 1e-4 * (1.0 + greedy_loss));
+    assert_int_equal(nn_seq_evaluator_read_as(ev, 3, 4, &err), NN_E_ARG);
+    nn_seq_evaluator_free(ev);
     /* a classifier's data set is refused */
     uint8_t labels[N] = {0};
     nn_dataset plain = nn_dataset_view(px, labels, N, 11, TOY_T, 10);

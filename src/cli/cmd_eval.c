@@ -61,6 +61,8 @@ static void usage(FILE *out)
           "                       10000 test numbers of MNIST test digits, those of\n"
           "                       'pack --numbers --split test --count 10000 --seed 1'\n"
           "  --count N            read only the first N of those test numbers\n"
+          "                       (a reader's numbers are read as nnclass read reads\n"
+          "                       them by default: a beam of 4, two passes)\n"
           "  --data-dir DIR       where datasets live (default $NNCLASS_DATA, else the\n"
           "                       project's data/ folder)\n"
           "  --format NAME        text, json or csv (default text)\n"

@@ -25,8 +25,8 @@
  * reads 0.2 points more of them exactly than greedy decoding with the
  * shipped reader (0.55 with a less trained one; wider beams no more), for
  * about 0.2 ms a number (docs/commands.md). The reject threshold a reader
- * stores is calibrated on readings decoded the same way. */
-#define READ_DEFAULT_BEAM NN_REJECT_READER_BEAM
+ * stores is calibrated on readings made the same way. */
+#define READ_DEFAULT_BEAM NN_READ_DEFAULT_BEAM
 
 /* An image whose reading has a probability below this is counted in the
  * note on stderr: the answer is likely to be wrong. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "nnclass/nn/eval_seq.h"
+#include "nnclass/nn/read_strips.h"
 
 int cli_check_numbers_option(const char *cmd, const char *images, const char *labels,
                              const char *numbers)
@@ -134,7 +135,14 @@ int cli_eval_reader(const cli_reader_eval *r, const nn_net *net)
     nn_error err = {{0}};
     if (rc == CLI_OK && r->images_path != NULL) {
         nn_dataset data = cli_numbers_files_view(&images, &numbers);
-        nn_status st = nn_evaluate_seq(net, &data, &score, NULL, NULL, &err);
+        nn_seq_evaluator *ev = NULL;
+        nn_status st = nn_seq_evaluator_create(net, data.seq_width, &ev, &err);
+        if (st == NN_OK) /* the readings `read` makes */
+            st = nn_seq_evaluator_read_as(ev, NN_READ_DEFAULT_PASSES, NN_READ_DEFAULT_BEAM,
+                                          &err);
+        if (st == NN_OK)
+            st = nn_seq_evaluator_run(ev, &data, &score, NULL, NULL, &err);
+        nn_seq_evaluator_free(ev);
         char where[4200];
         snprintf(where, sizeof where, "%s: ", r->images_path);
         if (st != NN_OK)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "nnclass/nn/read_strips.h"
+
 int cli_digits_load(const char *data_dir, const char *split, uint64_t cap, cli_digits *d)
 {
     char images_path[4096], labels_path[4096];
@@ -83,6 +85,8 @@ int cli_read_test_numbers(const nn_net *net, const char *data_dir, uint64_t cap,
     nn_status st = nn_number_set_alloc(&set, TEST_PART, &err);
     if (st == NN_OK)
         st = nn_seq_evaluator_create(net, NN_NUMBER_MAX_DIGITS, &ev, &err);
+    if (st == NN_OK) /* the readings `read` makes */
+        st = nn_seq_evaluator_read_as(ev, NN_READ_DEFAULT_PASSES, NN_READ_DEFAULT_BEAM, &err);
     for (size_t first = 0; st == NN_OK && first < count; first += TEST_PART) {
         set.first = first;
         set.count = count - first < TEST_PART ? count - first : TEST_PART;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nnclass/nn/ctc.h"
+#include "nnclass/nn/read_strips.h"
 
 /* Samples per forward pass. */
 #define SEQ_CHUNK 32u
@@ -43,6 +44,7 @@ struct nn_seq_evaluator {
     float *x, *z, *delta;
     uint16_t *seq;
     size_t *off;
+    nn_strip_reader *sr; /* reading as `read` does (beam, passes), or NULL: greedy */
 };
 typedef nn_seq_evaluator seq_room;
 
@@ -51,6 +53,7 @@ void nn_seq_evaluator_free(nn_seq_evaluator *r)
     if (r == NULL)
         return;
     nn_workspace_free(r->ws);
+    nn_strip_reader_free(r->sr);
     free(r->x);
     free(r->z);
     free(r->delta);
@@ -87,17 +90,23 @@ nn_status nn_seq_evaluator_create(const nn_net *net, size_t seq_width, nn_seq_ev
     return NN_OK;
 }
 
-/* Scores the greedy reading of sample i (its step probabilities p, t steps
- * of k) against its labels; its reading into read/read_len when asked. */
-static void score_one(const nn_dataset *data, size_t i, const float *p, size_t t, size_t k,
+nn_status nn_seq_evaluator_read_as(nn_seq_evaluator *ev, size_t passes, size_t beam,
+                                   nn_error *err)
+{
+    nn_strip_reader_free(ev->sr);
+    ev->sr = NULL;
+    return nn_strip_reader_create(ev->net, SEQ_CHUNK, passes, beam, &ev->sr, err);
+}
+
+/* Scores reading rd of sample i against its labels; the reading into
+ * read/read_len when asked. */
+static void score_one(const nn_dataset *data, size_t i, const nn_ctc_reading *rd,
                       nn_seq_score *s, uint8_t *read, uint8_t *read_len)
 {
-    nn_ctc_reading rd;
-    nn_ctc_greedy(p, t, k, &rd);
     uint8_t got[NN_CTC_MAX_LABELS];
-    size_t n = rd.len < NN_CTC_MAX_LABELS ? rd.len : NN_CTC_MAX_LABELS;
+    size_t n = rd->len < NN_CTC_MAX_LABELS ? rd->len : NN_CTC_MAX_LABELS;
     for (size_t j = 0; j < n; j++)
-        got[j] = (uint8_t)(rd.sym[j].label > 255 ? 255 : rd.sym[j].label);
+        got[j] = (uint8_t)(rd->sym[j].label > 255 ? 255 : rd->sym[j].label);
     const uint8_t *want = data->seq + i * data->seq_width;
     size_t len = data->seq_len[i];
     size_t cmp = n < NN_SEQ_MAX ? n : NN_SEQ_MAX;
@@ -116,6 +125,36 @@ static void score_one(const nn_dataset *data, size_t i, const float *p, size_t t
         memcpy(o, got, n < data->seq_width ? n : data->seq_width);
         read_len[i] = (uint8_t)(n > 255 ? 255 : n);
     }
+}
+
+/* One chunk [start, start + bs) read by r->sr: its readings, and the loss
+ * of the strips as they are (exact from their log probabilities). */
+static nn_status read_chunk(const nn_dataset *data, seq_room *r, size_t start, size_t bs,
+                            nn_seq_score *s, uint8_t *read, uint8_t *read_len, nn_error *err)
+{
+    const nn_layer *out = &r->net->layers[r->net->n_layers - 1];
+    size_t t = out->h, k = out->c, bad = 0;
+    nn_status st = nn_strip_reader_forward(r->sr, data->pixels + start * data->n_in, bs, &bad,
+                                           err);
+    if (st == NN_E_NUMERIC)
+        return nn_fail(err, NN_E_NUMERIC, "the forward pass overflows: sample %zu gets a "
+                       "non-finite score", start + bad);
+    for (size_t i = 0; st == NN_OK && i < bs; i++) {
+        const float *p = nn_strip_reader_probs(r->sr, i);
+        for (size_t j = 0; j < t * k; j++)
+            r->z[j] = logf(p[j]);
+        size_t len = data->seq_len[start + i];
+        for (size_t j = 0; j < len; j++)
+            r->seq[j] = data->seq[(start + i) * data->seq_width + j];
+        double loss = nn_ctc_loss(r->z, t, k, r->seq, len, NULL);
+        s->loss += loss == INFINITY ? 0.0 : loss;
+        nn_ctc_reading rd;
+        size_t found = 0;
+        st = nn_strip_reader_decode(r->sr, i, &rd, 1, &found, err);
+        if (st == NN_OK)
+            score_one(data, start + i, &rd, s, read, read_len);
+    }
+    return st;
 }
 
 /* One chunk [start, start + bs): forward, loss, probabilities, readings. */
@@ -145,8 +184,11 @@ static nn_status run_chunk(const nn_net *net, const nn_dataset *data, seq_room *
     s->loss += o->loss_grad(r->z, &t, bs, bs, n_out, r->delta, &right);
     memcpy(r->z, z, bs * n_out * sizeof *r->z);
     o->probs(r->z, bs, n_out);
-    for (size_t i = 0; i < bs; i++)
-        score_one(data, start + i, r->z + i * n_out, out->h, out->c, s, read, read_len);
+    for (size_t i = 0; i < bs; i++) {
+        nn_ctc_reading rd;
+        nn_ctc_greedy(r->z + i * n_out, out->h, out->c, &rd);
+        score_one(data, start + i, &rd, s, read, read_len);
+    }
     return NN_OK;
 }
 
@@ -162,7 +204,8 @@ nn_status nn_seq_evaluator_run(nn_seq_evaluator *r, const nn_dataset *data,
     nn_status st = nn_dataset_check(data, r->net, err);
     for (size_t start = 0; st == NN_OK && start < data->count; start += SEQ_CHUNK) {
         size_t bs = data->count - start < SEQ_CHUNK ? data->count - start : SEQ_CHUNK;
-        st = run_chunk(r->net, data, r, start, bs, score, read, read_len, err);
+        st = r->sr != NULL ? read_chunk(data, r, start, bs, score, read, read_len, err)
+                           : run_chunk(r->net, data, r, start, bs, score, read, read_len, err);
     }
     return st;
 }

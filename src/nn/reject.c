@@ -194,7 +194,7 @@ nn_status nn_reject_calibrate_reader(const nn_net *net, const uint8_t *pixels, s
     nn_status st = scores == NULL
                        ? nn_fail(err, NN_E_NOMEM, "out of memory for %zu calibration strips", n)
                        : nn_strip_reader_create(net, batch, NN_READ_DEFAULT_PASSES,
-                                                NN_REJECT_READER_BEAM, &sr, err);
+                                                NN_READ_DEFAULT_BEAM, &sr, err);
     for (size_t i = 0; st == NN_OK && i < n; i += batch) {
         size_t b = n - i < batch ? n - i : batch, bad = 0;
         st = nn_strip_reader_forward(sr, pixels + i * n_in, b, &bad, err);

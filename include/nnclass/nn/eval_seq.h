@@ -3,7 +3,8 @@
  * output) reads a data set with sequences: the share of samples read
  * exactly, the label error rate (edits over true labels: a written
  * number's digit error rate), the same by sequence length, and the mean
- * loss. Readings are greedy (ctc.h).
+ * loss. Readings are greedy (ctc.h) unless the evaluator is told to read
+ * as `read` does.
  */
 #ifndef NNCLASS_EVAL_SEQ_H
 #define NNCLASS_EVAL_SEQ_H
@@ -38,6 +39,13 @@ typedef struct nn_seq_evaluator nn_seq_evaluator;
 nn_status nn_seq_evaluator_create(const nn_net *net, size_t seq_width, nn_seq_evaluator **out,
                                   nn_error *err);
 void nn_seq_evaluator_free(nn_seq_evaluator *ev);
+
+/* Makes ev score the readings `read` makes (read_strips.h: a prefix beam of
+ * width beam, in passes passes) instead of greedy ones, and the loss from
+ * the strips' bytes as they are. NN_E_ARG (see nn_strip_reader_create),
+ * NN_E_NOMEM. */
+nn_status nn_seq_evaluator_read_as(nn_seq_evaluator *ev, size_t passes, size_t beam,
+                                   nn_error *err);
 
 /* nn_evaluate_seq in ev's scratch (data's seq_width at most the one ev was
  * made for, else NN_E_ARG). */

@@ -23,6 +23,7 @@
 
 #define NN_READ_MAX_PASSES 2
 #define NN_READ_DEFAULT_PASSES 2 /* `read`'s default */
+#define NN_READ_DEFAULT_BEAM 4   /* `read`'s default beam (prefix beam search) */
 #define NN_READ_MAX_OUT 16       /* readings one proposal of a pass may bring */
 
 typedef struct nn_strip_reader nn_strip_reader;

@@ -9,8 +9,8 @@
  * (any classifier), the probability of a "not a digit" class (a model
  * trained with examples of what is not a digit), and, for a reader of
  * numbers (a CTC output), 1 minus the probability of its reading as `read`
- * decodes it by default (prefix beam search of width NN_REJECT_READER_BEAM;
- * a reading of no digit scores 1).
+ * reads it by default (read_strips.h: NN_READ_DEFAULT_BEAM and
+ * NN_READ_DEFAULT_PASSES; a reading of no digit scores 1).
  * An image without ink (its pixels all within NN_REJECT_MIN_CONTRAST of
  * each other) scores 1 whatever the model says.
  */
@@ -28,7 +28,6 @@
 #define NN_REJECT_NO_CLASS 0xffffffffu
 #define NN_REJECT_MIN_CONTRAST 16 /* greys apart for an image to have any ink */
 #define NN_REJECT_DEFAULT_ACCEPT 0.995
-#define NN_REJECT_READER_BEAM 4 /* a reader's reading: `read`'s default beam */
 
 typedef enum {
     NN_SCORE_CONFIDENCE = 1,   /* 1 - the largest class probability */
@@ -83,8 +82,8 @@ nn_status nn_reject_calibrate_net(const nn_net *net, const uint8_t *pixels, size
                                   nn_reject_calib *c, nn_error *err);
 
 /* Reads the n strips (pixels, n * the net's inputs bytes) with net, which
- * must end in a CTC output, decoding each by prefix beam search of width
- * NN_REJECT_READER_BEAM, and calibrates c on the scores of their best
+ * must end in a CTC output, reading each as `read` does by default
+ * (read_strips.h), and calibrates c on the scores of their best
  * readings (c->score is set to NN_SCORE_READING, c->reject_class to
  * NN_REJECT_NO_CLASS; c->target set by the caller). */
 nn_status nn_reject_calibrate_reader(const nn_net *net, const uint8_t *pixels, size_t n,
