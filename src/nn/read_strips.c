@@ -1,6 +1,7 @@
 /* read_strips.c - reading strips with a CTC reader in one or two passes
- * (read_strips.h): the strip as it is and moved by half a step, each pass
- * proposing readings that both passes then score exactly. */
+ * (read_strips.h): the strip as it is and, when that reading is not sure,
+ * moved by half a step, each pass proposing readings that both passes then
+ * score exactly. */
 #include "nnclass/nn/read_strips.h"
 
 #include <math.h>
@@ -15,7 +16,9 @@ struct nn_strip_reader {
     size_t n_in, cols, rows, steps, classes, shift;
     nn_workspace *ws;
     float *x;                            /* one pass's scaled strips */
-    uint8_t *moved;                      /* one strip moved */
+    uint8_t *moved;                      /* the strips read again, moved */
+    size_t *which;                       /* their places in the batch */
+    uint8_t *again;                      /* per strip: read in the second pass too */
     float *probs[NN_READ_MAX_PASSES];    /* each pass's (max_batch, steps, classes) */
     float *logp;                         /* one strip's log probabilities, every pass */
     nn_ctc_reading cand[NN_READ_MAX_PASSES * NN_READ_MAX_OUT]; /* the proposals */
@@ -43,6 +46,8 @@ void nn_strip_reader_free(nn_strip_reader *r)
     nn_workspace_free(r->ws);
     free(r->x);
     free(r->moved);
+    free(r->which);
+    free(r->again);
     for (size_t p = 0; p < NN_READ_MAX_PASSES; p++)
         free(r->probs[p]);
     free(r->logp);
@@ -77,9 +82,12 @@ nn_status nn_strip_reader_create(const nn_net *net, size_t max_batch, size_t pas
     size_t per = r->steps * r->classes;
     nn_status st = nn_workspace_create_forward(net, max_batch, &r->ws, err);
     r->x = malloc(max_batch * r->n_in * sizeof *r->x);
-    r->moved = malloc(r->n_in);
+    r->moved = malloc(max_batch * r->n_in);
+    r->which = malloc(max_batch * sizeof *r->which);
+    r->again = calloc(max_batch, 1);
     r->logp = malloc(NN_READ_MAX_PASSES * per * sizeof *r->logp);
-    int short_of_room = r->x == NULL || r->moved == NULL || r->logp == NULL;
+    int short_of_room = r->x == NULL || r->moved == NULL || r->which == NULL ||
+                        r->again == NULL || r->logp == NULL;
     for (size_t p = 0; p < r->passes; p++)
         short_of_room |= (r->probs[p] = malloc(max_batch * per * sizeof(float))) == NULL;
     if (st == NN_OK && short_of_room)
@@ -93,33 +101,67 @@ nn_status nn_strip_reader_create(const nn_net *net, size_t max_batch, size_t pas
     return NN_OK;
 }
 
+/* The net over n strips (bytes) into out (n, steps, classes); the
+ * index of the first strip with a non-finite probability in *bad. */
+static nn_status run_pass(nn_strip_reader *r, const uint8_t *strips, size_t n, float *out,
+                          size_t *bad, nn_error *err)
+{
+    size_t per = r->steps * r->classes;
+    nn_scale_pixels(strips, n * r->n_in, r->x);
+    const float *probs = nn_net_forward_batch(r->net, r->ws, r->x, n);
+    size_t at = nn_first_nonfinite(probs, n * per);
+    if (at < n * per) {
+        *bad = at / per;
+        return nn_fail(err, NN_E_NUMERIC, "the forward pass overflows: strip %zu gets a "
+                       "non-finite probability", *bad);
+    }
+    memcpy(out, probs, n * per * sizeof *probs);
+    return NN_OK;
+}
+
+/* Whether strip i's first reading is sure: its best labelling at least
+ * NN_READ_SURE probable. */
+static nn_status first_is_sure(nn_strip_reader *r, size_t i, int *sure, nn_error *err)
+{
+    size_t f = 0;
+    nn_status st = nn_ctc_beam(nn_strip_reader_probs(r, i), r->steps, r->classes, r->beam,
+                               r->cand, r->beam, &f, err);
+    *sure = st == NN_OK && f > 0 && exp(r->cand[0].logp) >= NN_READ_SURE;
+    return st;
+}
+
 nn_status nn_strip_reader_forward(nn_strip_reader *r, const uint8_t *strips, size_t n,
                                   size_t *bad, nn_error *err)
 {
-    size_t per = r->steps * r->classes;
+    size_t per = r->steps * r->classes, m = 0;
     *bad = 0;
     if (n > r->max_batch)
         return nn_fail(err, NN_E_ARG, "%zu strips for a reader of %zu at a time", n,
                        r->max_batch);
-    for (size_t p = 0; p < r->passes; p++) {
-        for (size_t i = 0; i < n; i++) {
-            const uint8_t *px = strips + i * r->n_in;
-            if (p > 0) {
-                nn_strip_shift(px, r->rows, r->cols, r->shift, r->moved);
-                px = r->moved;
-            }
-            nn_scale_pixels(px, r->n_in, r->x + i * r->n_in);
+    memset(r->again, 0, n);
+    nn_status st = run_pass(r, strips, n, r->probs[0], bad, err);
+    for (size_t i = 0; st == NN_OK && r->passes > 1 && i < n; i++) {
+        int sure = 0;
+        st = first_is_sure(r, i, &sure, err);
+        if (st == NN_OK && !sure) {
+            nn_strip_shift(strips + i * r->n_in, r->rows, r->cols, r->shift,
+                           r->moved + m * r->n_in);
+            r->which[m++] = i;
+            r->again[i] = 1;
         }
-        const float *probs = nn_net_forward_batch(r->net, r->ws, r->x, n);
-        size_t at = nn_first_nonfinite(probs, n * per);
-        if (at < n * per) {
-            *bad = at / per;
-            return nn_fail(err, NN_E_NUMERIC, "the forward pass overflows: strip %zu gets a "
-                           "non-finite probability", *bad);
-        }
-        memcpy(r->probs[p], probs, n * per * sizeof *probs);
     }
-    return NN_OK;
+    /* the second pass over the unsure ones, packed; its rows go to their
+     * strips' places (the first pass's room is free past m) */
+    if (st == NN_OK && m > 0) {
+        float *packed = r->probs[1];
+        st = run_pass(r, r->moved, m, packed, bad, err);
+        if (st != NN_OK)
+            *bad = r->which[*bad];
+        for (size_t j = m; st == NN_OK && j-- > 0;)
+            if (r->which[j] != j)
+                memcpy(packed + r->which[j] * per, packed + j * per, per * sizeof *packed);
+    }
+    return st;
 }
 
 const float *nn_strip_reader_probs(const nn_strip_reader *r, size_t i)
@@ -152,12 +194,14 @@ static int same_labels(const nn_ctc_reading *x, const nn_ctc_reading *y)
     return 1;
 }
 
-/* Every pass's readings of strip i, each once, into r->cand; their count. */
-static nn_status propose(nn_strip_reader *r, size_t i, size_t *n_cand, nn_error *err)
+/* The readings of strip i by its passes' beams, each once, into r->cand;
+ * their count. */
+static nn_status propose(nn_strip_reader *r, size_t i, size_t passes, size_t *n_cand,
+                         nn_error *err)
 {
     size_t per = r->steps * r->classes, n = 0;
     nn_ctc_reading found[NN_READ_MAX_OUT];
-    for (size_t p = 0; p < r->passes; p++) {
+    for (size_t p = 0; p < passes; p++) {
         size_t f = 0;
         nn_status st = nn_ctc_beam(r->probs[p] + i * per, r->steps, r->classes, r->beam, found,
                                    r->beam, &f, err);
@@ -180,7 +224,7 @@ static nn_status propose(nn_strip_reader *r, size_t i, size_t *n_cand, nn_error 
 static void score_proposals(nn_strip_reader *r, size_t i, size_t n_cand)
 {
     size_t per = r->steps * r->classes;
-    for (size_t p = 0; p < r->passes; p++)
+    for (size_t p = 0; p < NN_READ_MAX_PASSES; p++)
         for (size_t j = 0; j < per; j++)
             r->logp[p * per + j] = logf(r->probs[p][i * per + j]);
     for (size_t c = 0; c < n_cand; c++) {
@@ -189,9 +233,9 @@ static void score_proposals(nn_strip_reader *r, size_t i, size_t n_cand)
         for (size_t j = 0; j < rd->len; j++)
             labels[j] = rd->sym[j].label;
         double sum = 0.0;
-        for (size_t p = 0; p < r->passes; p++)
+        for (size_t p = 0; p < NN_READ_MAX_PASSES; p++)
             sum -= nn_ctc_loss(r->logp + p * per, r->steps, r->classes, labels, rd->len, NULL);
-        rd->logp = sum / (double)r->passes;
+        rd->logp = sum / (double)NN_READ_MAX_PASSES;
     }
 }
 
@@ -207,9 +251,9 @@ nn_status nn_strip_reader_decode(nn_strip_reader *r, size_t i, nn_ctc_reading *o
         *n_found = 1;
         return NN_OK;
     }
-    size_t n_cand = 0;
-    nn_status st = propose(r, i, &n_cand, err);
-    if (st == NN_OK && r->passes > 1) {
+    size_t n_cand = 0, passes = r->again[i] ? NN_READ_MAX_PASSES : 1;
+    nn_status st = propose(r, i, passes, &n_cand, err);
+    if (st == NN_OK && passes > 1) {
         score_proposals(r, i, n_cand);
         qsort(r->cand, n_cand, sizeof r->cand[0], by_logp);
     }
@@ -217,7 +261,7 @@ nn_status nn_strip_reader_decode(nn_strip_reader *r, size_t i, nn_ctc_reading *o
         if (r->cand[c].logp == -INFINITY)
             break;
         out[*n_found] = r->cand[c];
-        if (r->passes > 1) /* spans of the strip as it is */
+        if (passes > 1) /* spans of the strip as it is */
             st = nn_ctc_spans(probs, r->steps, r->classes, &out[*n_found], err);
         ++*n_found;
     }

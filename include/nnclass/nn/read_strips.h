@@ -4,12 +4,15 @@
  *
  * A reader's time steps are a few columns wide (a step of 4 columns for a
  * 128-column strip read in 32 steps), so where a digit falls against that
- * grid of steps changes its reading a little. With two passes the strip is
- * read as it is and moved right by half a step (into its blank margin);
- * each pass's prefix beam proposes its best readings, every proposal is
- * scored exactly under both passes, and the readings are ranked by the mean
- * of their two log probabilities (a reading's probability is then the
- * geometric mean of its two). One pass is the plain beam search (ctc.h).
+ * grid of steps changes its reading a little. With two passes, a strip
+ * whose best reading has a probability below NN_READ_SURE is read again,
+ * moved right by half a step (into its blank margin); each pass's prefix
+ * beam proposes its best readings, every proposal is scored exactly under
+ * both passes, and the readings are ranked by the mean of their two log
+ * probabilities (a reading's probability is then the geometric mean of its
+ * two). A strip read surely the first time keeps that reading: on composed
+ * validation numbers the second look changed nothing there, and it costs
+ * a second forward pass. One pass is the plain beam search (ctc.h).
  */
 #ifndef NNCLASS_READ_STRIPS_H
 #define NNCLASS_READ_STRIPS_H
@@ -25,6 +28,7 @@
 #define NN_READ_DEFAULT_PASSES 2 /* `read`'s default */
 #define NN_READ_DEFAULT_BEAM 4   /* `read`'s default beam (prefix beam search) */
 #define NN_READ_MAX_OUT 16       /* readings one proposal of a pass may bring */
+#define NN_READ_SURE 0.9         /* a first reading at least this probable is kept */
 
 typedef struct nn_strip_reader nn_strip_reader;
 
@@ -38,9 +42,10 @@ nn_status nn_strip_reader_create(const nn_net *net, size_t max_batch, size_t pas
 
 void nn_strip_reader_free(nn_strip_reader *r);
 
-/* Runs every pass of the net over n (<= max_batch) strips, each
- * nn_net_size(net, 0) bytes. NN_E_NUMERIC when a probability is not
- * finite, with the first such strip's index in *bad. */
+/* Runs the net over n (<= max_batch) strips, each nn_net_size(net, 0)
+ * bytes, and again over those moved that the first pass did not read
+ * surely. NN_E_NUMERIC when a probability is not finite, with the first
+ * such strip's index in *bad; NN_E_NOMEM. */
 nn_status nn_strip_reader_forward(nn_strip_reader *r, const uint8_t *strips, size_t n,
                                   size_t *bad, nn_error *err);
 
