@@ -820,20 +820,6 @@ static nn_status run_team(team *tm, worker *workers)
     return NN_OK;
 }
 
-/* A make hook's data set holds the held-out samples, all of them. */
-static nn_status check_made(const nn_dataset *data, const nn_train_options *opt,
-                            const nn_train_hooks *hooks, nn_error *err)
-{
-    if (hooks->make == NULL)
-        return NN_OK;
-    if (opt->val_count != data->count)
-        return nn_fail(err, NN_E_ARG, "val_count: %zu, but the %zu samples of a data set "
-                       "beside a make hook are all held out", opt->val_count, data->count);
-    if (hooks->n_made > SIZE_MAX - data->count)
-        return nn_fail(err, NN_E_ARG, "%zu samples to make: too many", hooks->n_made);
-    return NN_OK;
-}
-
 nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *opt,
                    const nn_train_hooks *hooks, nn_train_result *result, nn_error *err)
 {
@@ -843,10 +829,7 @@ nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *
     if (result != NULL)
         *result = no_result;
 
-    nn_status st = check_made(data, opt, hooks, err);
-    if (st == NN_OK)
-        st = nn_train_options_check(opt, data->count + (hooks->make != NULL ? hooks->n_made : 0),
-                                    err);
+    nn_status st = nn_train_check_run(opt, data, hooks, err);
     if (st != NN_OK)
         return st;
     st = nn_dataset_check(data, net, err);

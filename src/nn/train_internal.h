@@ -68,6 +68,12 @@ nn_status nn_made_room_fill(nn_made_room *m, const nn_train_hooks *hooks,
 /* The view of places [0, n) of m, shaped like data. */
 nn_dataset nn_made_room_view(const nn_made_room *m, const nn_dataset *data, size_t n);
 
+/* The options of a run on data with hooks: nn_train_options_check over
+ * every sample, a make hook's too, whose data set must be the held-out
+ * samples, all of them (NN_E_ARG otherwise). */
+nn_status nn_train_check_run(const nn_train_options *opt, const nn_dataset *data,
+                             const nn_train_hooks *hooks, nn_error *err);
+
 /* Shifts every image of the minibatch x (n images, already scaled) by a
  * random offset of up to max_shift pixels each way, drawn from a generator
  * seeded with seed and step. */
