@@ -3,8 +3,8 @@
  * bit-identical reruns, the same weights from any number of threads (also
  * when they sleep at the barrier),
  * divergence and interruption, the validation split's best-epoch restore
- * (these three with one and with two threads), and end-to-end learning on a
- * fixed MNIST subset. */
+ * (these three with one and with two threads), images made by a hook as
+ * minibatches are drawn, and end-to-end learning on a fixed MNIST subset. */
 #include <math.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -382,7 +382,7 @@ static void test_sleeping_threads_give_same_weights(void **state)
     opt.epochs = 2;
     opt.threads = 1;
     nn_net *one = train_mnist(sizes, 3, NN_ACT_RELU, &opt, 1500);
-    nn_train_hooks slow = {NULL, slow_progress, NULL, NULL, NULL};
+    nn_train_hooks slow = {NULL, slow_progress, NULL, NULL, NULL, 0};
     opt.threads = 4;
     nn_net *many = train_mnist_hooked(sizes, 3, NN_ACT_RELU, &opt, 1500, &slow);
     assert_memory_equal(one->params, many->params, one->n_params * sizeof(float));
@@ -425,6 +425,70 @@ static void test_threads_give_same_weights(void **state)
         }
         nn_net_free(one);
     }
+}
+
+/* A make hook that copies image idx[k] of the images it holds (a classifier's
+ * samples: pixels and a label each). */
+typedef struct {
+    const nn_images *im;
+    const nn_labels *lb;
+} image_maker;
+
+static nn_status copy_images(size_t epoch, const uint32_t *idx, size_t n,
+                             const nn_sample_room *room, void *user, nn_error *err)
+{
+    (void)epoch, (void)err;
+    const image_maker *m = user;
+    const size_t n_in = m->im->rows * m->im->cols;
+    assert_null(room->seq);
+    for (size_t k = 0; k < n; k++) {
+        memcpy(room->pixels + k * n_in, m->im->pixels + (size_t)idx[k] * n_in, n_in);
+        room->labels[k] = m->lb->labels[idx[k]];
+    }
+    return NN_OK;
+}
+
+/* Images made by the make hook as minibatches are drawn (shifted at random
+ * too) train the same weights as the same images stored, with the last
+ * 300 held out: 1 and 2 threads (each thread makes the whole minibatch). */
+static void test_made_images_same_weights(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {784, 16, 10}, n = 2000, n_val = 300;
+    nn_images im;
+    nn_labels lb;
+    ts_load_mnist("train", n, &im, &lb);
+    image_maker maker = {&im, &lb};
+    nn_dataset all = ts_view(&im, &lb, 10);
+    nn_dataset held = nn_dataset_view(im.pixels + (n - n_val) * 784, lb.labels + n - n_val,
+                                      n_val, 28, 28, 10);
+    for (size_t threads = 1; threads <= 2; threads++) {
+        nn_net *nets[2];
+        for (int made = 0; made < 2; made++) {
+            nn_train_options opt;
+            nn_train_options_default(&opt);
+            opt.epochs = 2;
+            opt.threads = threads;
+            opt.val_count = n_val;
+            opt.val_last = 1;
+            opt.augment = 2;
+            nn_train_hooks hooks = {NULL, NULL, NULL, &maker, made ? copy_images : NULL,
+                                    made ? n - n_val : 0};
+            nets[made] = make_net(sizes, 3, NN_ACT_RELU);
+            nn_rng rng;
+            nn_rng_seed(&rng, opt.seed);
+            nn_net_init(nets[made], &rng);
+            nn_error err = {{0}};
+            nn_status st = nn_train(nets[made], made ? &held : &all, &opt, &hooks, NULL, &err);
+            if (st != NN_OK)
+                fail_msg("nn_train: %s", err.msg);
+        }
+        assert_memory_equal(nets[0]->params, nets[1]->params, nets[0]->n_params * sizeof(float));
+        nn_net_free(nets[0]);
+        nn_net_free(nets[1]);
+    }
+    nn_images_free(&im);
+    nn_labels_free(&lb);
 }
 
 static void test_learns_mnist(void **state)
@@ -535,7 +599,7 @@ static void test_hooks_and_interrupt(void **state)
     opt.batch = 10; /* 320 minibatches per epoch */
     opt.threads = threads_of(state);
     hook_state h = {0};
-    nn_train_hooks hooks = {count_epochs, stop_on_progress, &h.stop, &h, NULL};
+    nn_train_hooks hooks = {count_epochs, stop_on_progress, &h.stop, &h, NULL, 0};
     nn_error err = {{0}};
     nn_train_result res;
     nn_dataset data = ts_view(&im, &lb, 10);
@@ -603,7 +667,7 @@ static void test_validation_keeps_best_epoch(void **state)
     opt.step_epochs = 2;
     opt.step_gamma = 1000.0f;
     val_record rec = {net, malloc(net->n_params * sizeof(float)), {0}, {0}, {0}, 0};
-    nn_train_hooks hooks = {record_epoch, NULL, NULL, &rec, NULL};
+    nn_train_hooks hooks = {record_epoch, NULL, NULL, &rec, NULL, 0};
     nn_train_result res;
     train_ok(net, &im, &lb, &opt, &hooks, &res);
 
@@ -677,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_perceptron_learns_mnist),
         cmocka_unit_test(test_threads_give_same_weights),
         cmocka_unit_test(test_sleeping_threads_give_same_weights),
+        cmocka_unit_test(test_made_images_same_weights),
         cmocka_unit_test_prestate(test_divergence_is_reported, &one_thread),
         cmocka_unit_test_prestate(test_divergence_is_reported, &two_threads),
         cmocka_unit_test_prestate(test_hooks_and_interrupt, &one_thread),

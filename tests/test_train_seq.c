@@ -1,13 +1,14 @@
 /* test_train_seq.c - training on label sequences: each sample's sequence
  * reaches the output's loss through nn_targets (whole minibatches and the
- * sharded parts), held-out sequences are measured, the per-epoch refresh
- * hook rewrites the data, and the weights are the same bits for any thread
- * count. The output here is a toy of a sequence output (CTC's shape: one
+ * sharded parts), held-out sequences are measured, samples made by the
+ * make hook as minibatches are drawn train exactly as the same samples
+ * stored do, and the weights are the same bits for any thread count. The output here is a toy of a sequence output (CTC's shape: one
  * distribution of classes + 1 per step, 0 the blank), added at run time:
  * step j's target is label j + 1 of the sequence, or the blank past its
  * end, with softmax cross-entropy per step. */
 #include <math.h>
 #include <setjmp.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,22 +139,19 @@ static nn_net *toy_net(uint64_t seed)
 typedef struct {
     uint8_t pixels[COUNT * ROWS * COLS];
     uint8_t seq[COUNT * WIDTH], len[COUNT];
-    size_t refreshed; /* epochs the hook made */
-    size_t n_train;   /* the samples the hook rewrites */
 } toy_data;
 
-/* Sample i of epoch e: a sequence of 1..WIDTH labels drawn from (e, i),
- * encoded in the image (pixel 0 its length, pixels 1.. its labels, the
- * rest a ramp that varies with the labels). */
-static void make_sample(toy_data *d, size_t i, uint64_t e)
+/* Sample i of epoch e into px, s and *len_out: a sequence of 1..WIDTH
+ * labels drawn from (e, i), encoded in the image (pixel 0 its length,
+ * pixels 1.. its labels, the rest a ramp that varies with the labels). */
+static void make_sample(size_t i, uint64_t e, uint8_t *px, uint8_t *s, uint8_t *len_out)
 {
     uint64_t h = (e + 1) * 0x9e3779b97f4a7c15ull ^ (i + 1) * 0xbf58476d1ce4e5b9ull;
     h ^= h >> 31;
     h *= 0x94d049bb133111ebull;
     h ^= h >> 29;
-    uint8_t *px = d->pixels + i * ROWS * COLS, *s = d->seq + i * WIDTH;
     size_t len = 1 + (size_t)(h % WIDTH);
-    d->len[i] = (uint8_t)len;
+    *len_out = (uint8_t)len;
     memset(px, 0, ROWS * COLS);
     memset(s, 0, WIDTH);
     px[0] = (uint8_t)(40 * len);
@@ -165,22 +163,54 @@ static void make_sample(toy_data *d, size_t i, uint64_t e)
     }
 }
 
-static nn_status refresh(size_t epoch, void *user, nn_error *err)
+/* Sample i of epoch e into place i of d. */
+static void store_sample(toy_data *d, size_t i, uint64_t e)
 {
-    (void)err;
-    toy_data *d = user;
-    for (size_t i = 0; i < d->n_train; i++)
-        make_sample(d, i, epoch);
-    d->refreshed++;
-    return NN_OK;
+    make_sample(i, e, d->pixels + i * ROWS * COLS, d->seq + i * WIDTH, &d->len[i]);
+}
+
+/* The view of samples [from, COUNT) of d, all made in epoch 0. */
+static nn_dataset toy_view_from(toy_data *d, size_t from)
+{
+    for (size_t i = 0; i < COUNT; i++)
+        store_sample(d, i, 0);
+    nn_dataset v = nn_dataset_view(d->pixels + from * ROWS * COLS, NULL, COUNT - from, ROWS,
+                                   COLS, CLASSES);
+    return nn_dataset_with_seq(v, d->seq + from * WIDTH, d->len + from, WIDTH);
 }
 
 static nn_dataset toy_view(toy_data *d)
 {
-    for (size_t i = 0; i < COUNT; i++)
-        make_sample(d, i, 0);
-    nn_dataset v = nn_dataset_view(d->pixels, NULL, COUNT, ROWS, COLS, CLASSES);
-    return nn_dataset_with_seq(v, d->seq, d->len, WIDTH);
+    return toy_view_from(d, 0);
+}
+
+/* What a make hook is asked for; the hooks may run in several threads. */
+typedef struct {
+    int per_epoch;       /* make sample i of epoch e, else of epoch 0 (the stored ones) */
+    size_t fail_epoch;   /* fail when asked for fail_sample in this epoch (0: never) */
+    size_t fail_sample;
+    int bad;             /* make sample fail_sample of fail_epoch with no labels */
+    atomic_size_t last_epoch;
+} toy_maker;
+
+static nn_status toy_make(size_t epoch, const uint32_t *idx, size_t n,
+                          const nn_sample_room *room, void *user, nn_error *err)
+{
+    toy_maker *m = user;
+    if (epoch > atomic_load(&m->last_epoch))
+        atomic_store(&m->last_epoch, epoch);
+    for (size_t k = 0; k < n; k++) {
+        if (idx[k] >= COUNT - 16)
+            return nn_fail(err, NN_E_ARG, "asked for sample %u of %u", idx[k], COUNT - 16);
+        make_sample(idx[k], m->per_epoch ? epoch : 0, room->pixels + k * ROWS * COLS,
+                    room->seq + k * WIDTH, &room->seq_len[k]);
+        if (epoch == m->fail_epoch && idx[k] == m->fail_sample) {
+            if (!m->bad)
+                return nn_fail(err, NN_E_IO, "no more numbers");
+            room->seq_len[k] = 0;
+        }
+    }
+    return NN_OK;
 }
 
 static void toy_options(nn_train_options *opt, size_t threads)
@@ -220,28 +250,32 @@ static void test_sequences_reach_the_loss(void **state)
     }
 }
 
-/* The refresh hook runs before each epoch and the run learns the data it
- * makes; 1, 2 and 3 threads give the same bits. */
-static void test_refresh_and_threads_same_bits(void **state)
+/* Samples made by the hook as minibatches are drawn train exactly as the
+ * same samples stored: 1, 2 and 3 threads, the same bits. */
+static void test_made_same_bits_as_stored(void **state)
 {
     (void)state;
     float *first = NULL;
     size_t n_params = 0;
     double first_val = -1.0;
-    for (size_t threads = 1; threads <= 3; threads++) {
+    for (size_t run = 0; run < 6; run++) {
+        size_t threads = 1 + run / 2;
         static toy_data d;
-        nn_dataset data = toy_view(&d);
-        d.refreshed = 0;
-        d.n_train = COUNT - 16;
+        toy_maker m = {0};
+        int made = run % 2;
+        nn_dataset data = made ? toy_view_from(&d, COUNT - 16) : toy_view(&d);
+        nn_train_hooks hooks = {NULL, NULL, NULL, &m, made ? toy_make : NULL,
+                                made ? COUNT - 16 : 0};
         nn_net *net = toy_net(11);
         nn_train_options opt;
         toy_options(&opt, threads);
         opt.epochs = 4;
-        nn_train_hooks hooks = {NULL, NULL, NULL, &d, refresh};
         nn_train_result res;
         nn_error err = {{0}};
+        toy_mismatches = 0;
         assert_int_equal(nn_train(net, &data, &opt, &hooks, &res, &err), NN_OK);
-        assert_int_equal(d.refreshed, 4);
+        assert_int_equal(toy_mismatches, 0);
+        assert_int_equal(atomic_load(&m.last_epoch), made ? 4 : 0);
         if (first == NULL) {
             n_params = net->n_params;
             first = malloc(n_params * sizeof *first);
@@ -257,30 +291,72 @@ static void test_refresh_and_threads_same_bits(void **state)
     free(first);
 }
 
-/* A failing refresh ends the run with its status. */
-static nn_status refuse(size_t epoch, void *user, nn_error *err)
+/* Samples made anew every epoch: the run learns what it is given and 1, 2
+ * and 3 threads give the same bits. */
+static void test_made_per_epoch_same_bits(void **state)
 {
-    (void)user;
-    return epoch == 2 ? nn_fail(err, NN_E_IO, "no more numbers") : NN_OK;
+    (void)state;
+    float *first = NULL;
+    for (size_t threads = 1; threads <= 3; threads++) {
+        static toy_data d;
+        toy_maker m = {.per_epoch = 1};
+        nn_dataset data = toy_view_from(&d, COUNT - 16);
+        nn_train_hooks hooks = {NULL, NULL, NULL, &m, toy_make, COUNT - 16};
+        nn_net *net = toy_net(5);
+        nn_train_options opt;
+        toy_options(&opt, threads);
+        nn_train_result res;
+        nn_error err = {{0}};
+        toy_mismatches = 0;
+        assert_int_equal(nn_train(net, &data, &opt, &hooks, &res, &err), NN_OK);
+        assert_int_equal(toy_mismatches, 0);
+        assert_int_equal(res.epochs_run, 3);
+        if (first == NULL) {
+            first = malloc(net->n_params * sizeof *first);
+            memcpy(first, net->params, net->n_params * sizeof *first);
+        } else {
+            assert_memory_equal(net->params, first, net->n_params * sizeof *first);
+        }
+        nn_net_free(net);
+    }
+    free(first);
 }
 
-static void test_refresh_failure_stops(void **state)
+/* A hook that fails, in whichever thread makes the sample, ends the run
+ * with its status and message; a sample it makes wrong is a mismatch; its
+ * data set must be the held-out samples. */
+static void test_made_failure_stops(void **state)
 {
     (void)state;
     static toy_data d;
-    nn_dataset data = toy_view(&d);
-    for (size_t threads = 1; threads <= 2; threads++) {
+    nn_dataset data = toy_view_from(&d, COUNT - 16);
+    for (size_t run = 0; run < 6; run++) {
+        size_t threads = 1 + run / 2;
+        toy_maker m = {.per_epoch = 1, .fail_epoch = 2, .fail_sample = 37, .bad = run % 2};
+        nn_train_hooks hooks = {NULL, NULL, NULL, &m, toy_make, COUNT - 16};
         nn_net *net = toy_net(3);
         nn_train_options opt;
         toy_options(&opt, threads);
-        nn_train_hooks hooks = {NULL, NULL, NULL, NULL, refuse};
         nn_train_result res;
         nn_error err = {{0}};
-        assert_int_equal(nn_train(net, &data, &opt, &hooks, &res, &err), NN_E_IO);
-        assert_non_null(strstr(err.msg, "no more numbers"));
+        nn_status st = nn_train(net, &data, &opt, &hooks, &res, &err);
+        assert_int_equal(st, m.bad ? NN_E_MISMATCH : NN_E_IO);
+        const char *needle = m.bad ? "has 0 labels" : "no more numbers";
+        if (strstr(err.msg, needle) == NULL)
+            fail_msg("'%s' does not say '%s'", err.msg, needle);
         assert_int_equal(res.epochs_run, 1);
         nn_net_free(net);
     }
+    toy_maker m = {0};
+    nn_train_hooks hooks = {NULL, NULL, NULL, &m, toy_make, COUNT - 16};
+    nn_net *net = toy_net(3);
+    nn_train_options opt;
+    toy_options(&opt, 1);
+    opt.val_count = 8;
+    nn_error err = {{0}};
+    assert_int_equal(nn_train(net, &data, &opt, &hooks, NULL, &err), NN_E_ARG);
+    assert_non_null(strstr(err.msg, "held out"));
+    nn_net_free(net);
 }
 
 /* Sequences are checked like labels: lengths, labels, room, and the net. */
@@ -327,40 +403,49 @@ static void test_sequences_checked(void **state)
 /* --- a small real reader on composed numbers ------------------------------ */
 
 typedef struct {
-    nn_number_set set;
     nn_digit_pool pool;
     nn_numbers_options opt;
-    size_t n_train, threads;
-} composed;
+} composer;
 
-static nn_status compose_epoch(size_t epoch, void *user, nn_error *err)
+/* Training number i, made as the trainer draws it: number i of round 1
+ * of seed 9 whatever the epoch, the numbers the stored run trains on. */
+static nn_status compose_numbers(size_t epoch, const uint32_t *idx, size_t n,
+                                 const nn_sample_room *room, void *user, nn_error *err)
 {
-    composed *c = user;
-    return nn_number_set_compose(&c->set, 0, c->n_train, &c->pool, &c->opt, 9, epoch,
-                                 c->threads, err);
+    (void)epoch;
+    const composer *c = user;
+    for (size_t k = 0; k < n; k++)
+        if ((room->seq_len[k] = (uint8_t)nn_number_round_compose(
+                 &c->pool, &c->opt, 9, 1, idx[k], room->pixels + k * NN_STRIP_H * NN_STRIP_W,
+                 room->seq + k * NN_NUMBER_MAX_DIGITS)) == 0)
+            return nn_fail(err, NN_E_ARG, "number %u could not be composed", idx[k]);
+    return NN_OK;
 }
 
 /* conv, cols, a BiLSTM, a dense layer at every step and CTC, trained on
- * numbers composed anew every epoch (by as many threads as train): the
- * same bits for 1 and 2 threads. */
-static void test_reader_same_bits_for_threads(void **state)
+ * 48 composed numbers stored, and made as minibatches are drawn: the same
+ * bits, for 1 and 2 threads. */
+static void test_reader_made_same_bits(void **state)
 {
     (void)state;
     nn_images im;
     nn_labels lb;
     ts_load_mnist("t10k", 300, &im, &lb);
+    composer c = {.pool = {im.pixels, lb.labels, im.count, NULL, 0}};
+    nn_numbers_options_default(&c.opt);
+    nn_error err = {{0}};
+    nn_number_set set;
+    assert_int_equal(nn_number_set_alloc(&set, 64, &err), NN_OK);
+    assert_int_equal(nn_number_set_compose(&set, 0, 48, &c.pool, &c.opt, 9, 1, 2, &err), NN_OK);
+    assert_int_equal(nn_number_set_compose(&set, 48, 64, &c.pool, &c.opt, 9, 0, 2, &err), NN_OK);
+    const size_t strip = NN_STRIP_H * NN_STRIP_W;
     float *first = NULL;
-    for (size_t threads = 1; threads <= 2; threads++) {
-        composed c = {.pool = {im.pixels, lb.labels, im.count, NULL, 0}, .n_train = 48,
-                      .threads = threads};
-        nn_numbers_options_default(&c.opt);
-        nn_error err = {{0}};
-        assert_int_equal(nn_number_set_alloc(&c.set, 64, &err), NN_OK);
-        assert_int_equal(nn_number_set_compose(&c.set, 48, 64, &c.pool, &c.opt, 9, 0, threads,
-                                               &err), NN_OK);
-        assert_int_equal(compose_epoch(1, &c, &err), NN_OK);
-        nn_dataset v = nn_dataset_view(c.set.pixels, NULL, 64, NN_STRIP_H, NN_STRIP_W, 10);
-        v = nn_dataset_with_seq(v, c.set.digits, c.set.len, NN_NUMBER_MAX_DIGITS);
+    for (size_t run = 0; run < 4; run++) {
+        size_t threads = 1 + run / 2, made = run % 2;
+        nn_dataset v = nn_dataset_view(set.pixels + (made ? 48 * strip : 0), NULL,
+                                       made ? 16 : 64, NN_STRIP_H, NN_STRIP_W, 10);
+        v = nn_dataset_with_seq(v, set.digits + (made ? 48 * NN_NUMBER_MAX_DIGITS : 0),
+                                set.len + (made ? 48 : 0), NN_NUMBER_MAX_DIGITS);
         nn_net *net = ts_parse_net("32x128,conv3x3x2-same,pool2,pool2,cols,bilstm6-seq,step11,"
                                    "ctc", NN_ACT_RELU);
         nn_rng rng;
@@ -369,7 +454,8 @@ static void test_reader_same_bits_for_threads(void **state)
         nn_train_options opt;
         toy_options(&opt, threads);
         opt.clip_norm = 5.0f;
-        nn_train_hooks hooks = {NULL, NULL, NULL, &c, compose_epoch};
+        nn_train_hooks hooks = {NULL, NULL, NULL, &c, made ? compose_numbers : NULL,
+                                made ? 48 : 0};
         nn_train_result res;
         assert_int_equal(nn_train(net, &v, &opt, &hooks, &res, &err), NN_OK);
         assert_int_equal(res.epochs_run, 3);
@@ -380,9 +466,9 @@ static void test_reader_same_bits_for_threads(void **state)
             assert_memory_equal(net->params, first, net->n_params * sizeof *first);
         }
         nn_net_free(net);
-        nn_number_set_free(&c.set);
     }
     free(first);
+    nn_number_set_free(&set);
     nn_images_free(&im);
     nn_labels_free(&lb);
 }
@@ -391,10 +477,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sequences_reach_the_loss),
-        cmocka_unit_test(test_refresh_and_threads_same_bits),
-        cmocka_unit_test(test_refresh_failure_stops),
+        cmocka_unit_test(test_made_same_bits_as_stored),
+        cmocka_unit_test(test_made_per_epoch_same_bits),
+        cmocka_unit_test(test_made_failure_stops),
         cmocka_unit_test(test_sequences_checked),
-        cmocka_unit_test(test_reader_same_bits_for_threads),
+        cmocka_unit_test(test_reader_made_same_bits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -131,12 +131,17 @@ nn_dataset cli_numbers_files_view(const nn_images *images, const nn_number_label
     return nn_dataset_with_seq(v, numbers->digits, numbers->len, NN_NUMBER_MAX_DIGITS);
 }
 
-nn_status cli_numbers_refresh(cli_number_epochs *e, size_t epoch, nn_error *err)
+nn_status cli_numbers_make(const cli_number_epochs *e, size_t epoch, const uint32_t *idx,
+                           size_t n, const nn_sample_room *room, nn_error *err)
 {
-    if (e->made == epoch)
-        return NN_OK;
-    nn_status st = nn_number_set_compose(e->set, 0, e->n_train, e->pool, &e->opt, e->seed,
-                                         epoch, e->threads, err);
-    e->made = st == NN_OK ? epoch : 0;
-    return st;
+    for (size_t k = 0; k < n; k++) {
+        size_t len = nn_number_round_compose(e->pool, &e->opt, e->seed, epoch, idx[k],
+                                             room->pixels + k * NN_STRIP_H * NN_STRIP_W,
+                                             room->seq + k * NN_NUMBER_MAX_DIGITS);
+        if (len == 0)
+            return nn_fail(err, NN_E_ARG, "number %u could not be composed: an empty pool or "
+                           "digit counts outside 1..%d", idx[k], NN_NUMBER_MAX_DIGITS);
+        room->seq_len[k] = (uint8_t)len;
+    }
+    return NN_OK;
 }

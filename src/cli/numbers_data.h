@@ -15,6 +15,7 @@
 #include "nnclass/io/numtext.h"
 #include "nnclass/nn/dataset.h"
 #include "nnclass/nn/eval_seq.h"
+#include "nnclass/nn/train.h"
 
 /* The test numbers, the same as `nnclass pack --numbers --split test
  * --count 10000 --seed 1` writes. */
@@ -52,20 +53,20 @@ int cli_numbers_files_load(const char *images_path, const char *numbers_path, ui
                            nn_images *images, nn_number_labels *numbers);
 nn_dataset cli_numbers_files_view(const nn_images *images, const nn_number_labels *numbers);
 
-/* Numbers composed anew every epoch: set's numbers [0, n_train) from the
- * pool, round epoch, by up to threads threads. */
+/* Numbers composed anew every epoch, as the trainer draws them: training
+ * number i of epoch e is number i of round e of seed (numberset.h), from
+ * the pool. */
 typedef struct {
-    nn_number_set *set;
     const nn_digit_pool *pool;
     nn_numbers_options opt;
     uint64_t seed;
-    size_t n_train, threads;
-    size_t made;  /* the epoch whose numbers the set holds (0: none) */
 } cli_number_epochs;
 
-/* The training numbers of epoch (the trainer's refresh hook), unless the
- * set holds them already. */
-nn_status cli_numbers_refresh(cli_number_epochs *e, size_t epoch, nn_error *err);
+/* Composes the training numbers idx[0..n) of epoch into room (strips,
+ * digits, lengths): the trainer's make hook. NN_E_ARG when the pool cannot
+ * make a number; safe to call from several threads at once. */
+nn_status cli_numbers_make(const cli_number_epochs *e, size_t epoch, const uint32_t *idx,
+                           size_t n, const nn_sample_room *room, nn_error *err);
 
 /* The round the validation numbers are composed in (epochs count from 1,
  * so no epoch's numbers are theirs): round 0 of the training seed, the

@@ -35,14 +35,15 @@ typedef struct {
     int recon;       /* an autoencoder: its losses, no accuracy */
     size_t n_train;  /* images trained on per epoch */
     cli_curve curve; /* --plot: the epochs so far, redrawn after each */
-    cli_number_epochs *numbers; /* numbers composed every epoch, or NULL */
+    const cli_number_epochs *numbers; /* numbers composed every epoch, or NULL */
 } progress;
 
-/* Before each epoch: its numbers, when they are composed. */
-static nn_status refresh(size_t epoch, void *user, nn_error *err)
+/* The training numbers of a minibatch, composed as the trainer draws it. */
+static nn_status make_numbers(size_t epoch, const uint32_t *idx, size_t n,
+                              const nn_sample_room *room, void *user, nn_error *err)
 {
-    progress *p = user;
-    return p->numbers != NULL ? cli_numbers_refresh(p->numbers, epoch, err) : NN_OK;
+    const progress *p = user;
+    return cli_numbers_make(p->numbers, epoch, idx, n, room, err);
 }
 
 /* The bar within an epoch: images/s over the epoch so far, the running
@@ -279,8 +280,9 @@ typedef struct {
     size_t n_classes;
     int composed;           /* numbers composed from digits (cli_train_composes) */
     cli_digits digits;      /* composed: the MNIST training digits */
-    nn_number_set set;      /* composed: training numbers, then validation numbers */
+    nn_number_set set;      /* composed: the validation numbers */
     cli_number_epochs epochs; /* composed: how the training numbers are made */
+    size_t n_made;          /* composed: training numbers an epoch (made, not stored) */
     nn_number_labels numbers; /* --numbers */
     progress prog;
     nn_model_meta init_meta; /* --init: what the model started from says */
@@ -315,32 +317,31 @@ static int check_outputs(const train_args *a, train_job *j)
     return cli_check_outputs(outs, 3, inputs, 2);
 }
 
-/* --arch crnn on its own numbers: the MNIST training digits, and room for
- * an epoch's numbers and the validation numbers, composed once from the
- * held-out digits. j->images is a view of the set (which owns the bytes). */
+/* --arch crnn on its own numbers: the MNIST training digits, and the
+ * validation numbers, composed once from the held-out digits. The training
+ * numbers are composed as the trainer draws them (make_numbers), so an
+ * epoch's never sit in memory together. j->images is a view of the set
+ * (which owns the bytes). */
 static int load_composed(const train_args *a, train_job *j)
 {
     nn_error err = {{0}};
     int rc = cli_digits_load(j->data_dir, "train", a->max_input_mb << 20, &j->digits);
     if (rc != CLI_OK)
         return rc;
-    size_t n_train = a->epoch_size, n_val = a->train.val_count;
-    nn_status st = n_train > SIZE_MAX - n_val ? nn_fail(&err, NN_E_TOO_LARGE, "--epoch-size: "
-                                                        "too many numbers")
-                                              : nn_number_set_alloc(&j->set, n_train + n_val, &err);
-    cli_number_epochs e = {&j->set, &j->digits.train, {0}, a->train.seed, n_train,
-                           a->threads > 0 ? a->threads : cli_free_cpus(), 0};
-    nn_numbers_options_default(&e.opt);
-    j->epochs = e;
+    size_t n_val = a->train.val_count;
+    nn_status st = nn_number_set_alloc(&j->set, n_val, &err);
+    j->epochs = (cli_number_epochs){&j->digits.train, {0}, a->train.seed};
+    nn_numbers_options_default(&j->epochs.opt);
+    /* the validation numbers follow the epoch's in their round's numbering */
+    j->set.first = a->epoch_size;
     if (st == NN_OK)
-        st = nn_number_set_compose(&j->set, n_train, n_train + n_val, &j->digits.val, &e.opt,
-                                   a->train.seed, CLI_VAL_ROUND, e.threads, &err);
-    /* the first epoch's numbers now, so that the set is whole when checked */
-    if (st == NN_OK)
-        st = cli_numbers_refresh(&j->epochs, 1, &err);
+        st = nn_number_set_compose(&j->set, 0, n_val, &j->digits.val, &j->epochs.opt,
+                                   a->train.seed, CLI_VAL_ROUND,
+                                   a->threads > 0 ? a->threads : cli_free_cpus(), &err);
     if (st != NN_OK)
         return cli_fail(st, &err);
     j->images = (nn_images){j->set.count, NN_STRIP_H, NN_STRIP_W, j->set.pixels};
+    j->n_made = a->epoch_size;
     j->prog.numbers = &j->epochs;
     return CLI_OK;
 }
@@ -428,11 +429,11 @@ static int build_reader(train_args *a, train_job *j, size_t data_classes, nn_net
         snprintf(where, sizeof where, "%s: ", a->numbers != NULL ? a->numbers : "numbers");
         return cli_fail_in(st, &err, where, "");
     }
-    if (!a->batch_given && a->train.val_count < j->images.count &&
-        a->train.batch > j->images.count - a->train.val_count)
-        a->train.batch = j->images.count - a->train.val_count;
-    a->train.val_last = j->composed; /* the validation numbers are the set's last */
-    st = nn_train_options_check(&a->train, j->images.count, &err);
+    size_t count = j->images.count + j->n_made; /* the made numbers train too */
+    if (!a->batch_given && a->train.val_count < count &&
+        a->train.batch > count - a->train.val_count)
+        a->train.batch = count - a->train.val_count;
+    st = nn_train_options_check(&a->train, count, &err);
     if (st == NN_OK)
         st = nn_net_create_table(a->layers, a->n_table, net, &err);
     if (st == NN_OK)
@@ -527,8 +528,8 @@ static int open_progress(const train_args *a, train_job *j, const nn_net *net)
     p->quiet = a->quiet;
     p->perceptron = a->activation == NN_ACT_STEP;
     p->recon = !nn_net_has_classes(net) && !nn_net_reads_seq(net);
-    p->n_train = j->images.count -
-                 (a->train.val_count < j->images.count ? a->train.val_count : 0);
+    size_t count = j->images.count + j->n_made;
+    p->n_train = count - (a->train.val_count < count ? a->train.val_count : 0);
     cli_bar_init(&p->bar, a->quiet);
     p->batch = a->train.batch;
     p->epochs = a->train.epochs;
@@ -541,7 +542,8 @@ static int run_training(const train_args *a, train_job *j, nn_net *net,
 {
     nn_error err = {{0}};
     cli_signals_stop_on(&stop_signal);
-    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog, refresh};
+    nn_train_hooks hooks = {on_epoch, on_progress, &stop_signal, &j->prog,
+                            j->composed ? make_numbers : NULL, j->n_made};
     nn_status st = nn_train(net, &j->data, &a->train, &hooks, result, &err);
     cli_signals_stop_off();
     cli_bar_clear(&j->prog.bar);
@@ -594,13 +596,11 @@ static int save_model(const train_args *a, const train_job *j, const nn_net *net
     nn_model_meta meta;
     nn_error err = {{0}};
     model_meta(a, j, net, result, &meta);
-    /* A reader composing its numbers calibrates on its validation numbers,
-     * the set's last (held out of training, composed of held-out digits). */
+    /* A reader composing its numbers calibrates on its validation numbers
+     * (held out of training, composed of held-out digits). */
     nn_images held = j->calib;
-    size_t n_val = a->train.val_count, strip = j->images.rows * j->images.cols;
-    if (a->calibrate == NULL && j->composed && n_val > 0 && n_val < j->images.count)
-        held = (nn_images){n_val, j->images.rows, j->images.cols,
-                           j->images.pixels + (j->images.count - n_val) * strip};
+    if (a->calibrate == NULL && j->composed && j->images.count > 0)
+        held = j->images;
     int rc = cli_calibrate_model(a, &held, net, &meta);
     if (rc != CLI_OK)
         return rc;

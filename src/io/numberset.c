@@ -44,12 +44,22 @@ uint64_t nn_number_round_seed(uint64_t seed, uint64_t round)
     return round == 0 ? seed : nn_number_seed(seed ^ ROUND_STREAM, round);
 }
 
+size_t nn_number_round_compose(const nn_digit_pool *pool, const nn_numbers_options *opt,
+                               uint64_t seed, uint64_t round, size_t i, uint8_t *strip,
+                               uint8_t digits[NN_NUMBER_MAX_DIGITS])
+{
+    memset(digits, 0, NN_NUMBER_MAX_DIGITS);
+    return nn_number_compose(pool, opt, nn_number_seed(nn_number_round_seed(seed, round), i),
+                             strip, digits);
+}
+
 typedef struct {
     nn_number_set *set;
     size_t from, to;
     const nn_digit_pool *pool;
     const nn_numbers_options *opt;
-    uint64_t seed; /* the round's */
+    uint64_t seed;
+    uint64_t round;
     size_t failed_at; /* the first number that could not be made, or SIZE_MAX */
     pthread_t thread;
 } compose_part;
@@ -59,10 +69,9 @@ static void *compose_range(void *arg)
     compose_part *p = arg;
     p->failed_at = SIZE_MAX;
     for (size_t i = p->from; i < p->to; i++) {
-        uint8_t *digits = p->set->digits + i * NN_NUMBER_MAX_DIGITS;
-        memset(digits, 0, NN_NUMBER_MAX_DIGITS);
-        size_t n = nn_number_compose(p->pool, p->opt, nn_number_seed(p->seed, p->set->first + i),
-                                     p->set->pixels + i * STRIP_BYTES, digits);
+        size_t n = nn_number_round_compose(p->pool, p->opt, p->seed, p->round, p->set->first + i,
+                                           p->set->pixels + i * STRIP_BYTES,
+                                           p->set->digits + i * NN_NUMBER_MAX_DIGITS);
         p->set->len[i] = (uint8_t)n;
         if (n == 0 && p->failed_at == SIZE_MAX)
             p->failed_at = i;
@@ -82,7 +91,7 @@ nn_status nn_number_set_compose(nn_number_set *set, size_t from, size_t to,
     int started[MAX_THREADS] = {0};
     for (size_t t = 0; t < n; t++)
         parts[t] = (compose_part){set, from + (to - from) * t / n, from + (to - from) * (t + 1) / n,
-                                  pool, opt, nn_number_round_seed(seed, round), SIZE_MAX, 0};
+                                  pool, opt, seed, round, SIZE_MAX, 0};
     for (size_t t = 1; t < n; t++)
         started[t] = pthread_create(&parts[t].thread, NULL, compose_range, &parts[t]) == 0;
     compose_range(&parts[0]);

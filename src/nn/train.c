@@ -131,6 +131,9 @@ typedef struct {
     uint8_t *y[2];   /* their labels */
     nn_seq_room seq[2]; /* their label sequences (data with sequences) */
     float *scratch;  /* the distortions' working space, or NULL without them */
+    nn_made_room made; /* with a make hook: its samples of a minibatch */
+    nn_status status;  /* NN_OK, or why the hook could not make them */
+    nn_error err;      /* its message: the thread's own, as threads make at once */
     optimiser optim;
     size_t j0, j1;   /* the neurons of layer 1 this thread owns */
     size_t step;     /* minibatches done since the start of the run */
@@ -257,23 +260,51 @@ static void distort_batch(const worker *w, size_t bs, size_t step, float *x)
     }
 }
 
+/* Has the make hook make the samples idx[0..bs) this thread reads: a
+ * sharded net's thread only its own parts (making is the costly part of
+ * loading, and a sample depends on its epoch and number alone), else all.
+ * The other places keep older samples, which the thread scales but never
+ * reads. A failure is kept in w->status until the minibatch is used. */
+static void make_batch(worker *w, const uint32_t *idx, size_t bs, size_t epoch)
+{
+    const team *tm = w->tm;
+    const size_t s0 = tm->sharded ? w->t : 0, ds = tm->sharded ? tm->n_threads : NN_SHARDS;
+    for (size_t s = s0; s < NN_SHARDS && w->status == NN_OK; s += ds) {
+        size_t lo = 0, hi = bs;
+        if (tm->sharded)
+            part_range(bs, s, &lo, &hi);
+        w->status = nn_made_room_fill(&w->made, tm->hooks, tm->data, epoch, idx, lo, hi,
+                                      &w->err);
+    }
+}
+
 /* Scales the minibatch that starts at training image start into x and its
  * labels into y, and asks for the next one's images to be brought into the
- * cache. */
-static void load_batch(const worker *w, size_t start, size_t step, float *x, uint8_t *y)
+ * cache; with a make hook, makes it first. */
+static void load_batch(worker *w, size_t start, size_t step, size_t epoch, float *x,
+                       uint8_t *y)
 {
     const team *tm = w->tm;
     const size_t n_in = nn_net_size(tm->net, 0), bs = batch_size(tm, start);
-    const uint32_t *idx_end = tm->idx + tm->n_train;
-    nn_train_gather(tm->data, tm->idx + start, bs, idx_end, n_in, x, y);
-    if (tm->data->seq != NULL)
-        nn_train_gather_seq(tm->data, tm->idx + start, bs, &w->seq[step & 1]);
+    const uint32_t *idx = tm->idx + start, *idx_end = tm->idx + tm->n_train;
+    const nn_dataset *data = tm->data;
+    nn_dataset made;
+    if (tm->hooks->make != NULL) {
+        make_batch(w, idx, bs, epoch);
+        made = nn_made_room_view(&w->made, tm->data, bs);
+        data = &made;
+        idx = w->made.order;
+        idx_end = idx + bs;
+    }
+    nn_train_gather(data, idx, bs, idx_end, n_in, x, y);
+    if (data->seq != NULL)
+        nn_train_gather_seq(data, idx, bs, &w->seq[step & 1]);
     if (tm->opt->augment > 0)
-        nn_train_augment(tm->data, tm->idx + start, bs, tm->opt->augment, tm->opt->seed, step,
-                      x);
+        nn_train_augment(data, idx, bs, tm->opt->augment, tm->opt->seed, step, x);
     if (w->scratch != NULL)
         distort_batch(w, bs, step, x);
-    nn_train_prefetch(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
+    if (tm->hooks->make == NULL)
+        nn_train_prefetch(tm->data, tm->idx + start + bs, idx_end, tm->opt->batch, n_in);
 }
 
 /* Sharded nets: this thread's parts of the minibatch x (bs images, labels
@@ -452,13 +483,19 @@ static int one_minibatch(worker *w, size_t start, const position *at, float *los
      * at every minibatch. With look-ahead, this one was scaled during the
      * previous minibatch, except the first of the epoch. */
     if (!tm->ahead || at->bi == 0)
-        load_batch(w, start, step, x, y);
-    first_half(w, x, y, bs, step);
+        load_batch(w, start, step, at->epoch, x, y);
+    /* Samples the hook could not make: every thread stops at the barrier
+     * below, which none passes before this one has asked. */
+    if (w->status != NN_OK)
+        stop_after_next(tm, w->rounds);
+    else
+        first_half(w, x, y, bs, step);
     unsigned ticket = nn_barrier_arrive(&tm->barrier);
     /* While the other threads finish their first half, scale the next
      * minibatch, which does not depend on this one. */
     if (tm->ahead && at->bi + 1 < tm->n_batches)
-        load_batch(w, start + bs, step + 1, w->x[(step + 1) & 1], w->y[(step + 1) & 1]);
+        load_batch(w, start + bs, step + 1, at->epoch, w->x[(step + 1) & 1],
+                   w->y[(step + 1) & 1]);
     if (meet_at(tm, &w->rounds, ticket))
         return 1;
     return second_half(w, x, y, bs, at, loss, right);
@@ -485,14 +522,6 @@ static int one_epoch(worker *w, nn_rng *rng, size_t epoch)
 {
     team *tm = w->tm;
     double t0 = now_seconds();
-    if (w->t == 0 && tm->hooks->refresh != NULL) {
-        /* the others wait at the barrier below: no thread reads the data */
-        nn_status st = tm->hooks->refresh(epoch, tm->hooks->user, tm->err);
-        if (st != NN_OK) {
-            tm->status = st;
-            stop_after_next(tm, w->rounds);
-        }
-    }
     if (w->t == 0)
         nn_rng_shuffle(rng, tm->idx, tm->n_train);
     if (meet(tm, &w->rounds))
@@ -609,6 +638,10 @@ static nn_status worker_init(worker *w, team *tm, size_t t, size_t chunk, nn_err
     w->x[1] = tm->ahead ? malloc(chunk * nn_net_size(net, 0) * sizeof(float)) : w->x[0];
     w->y[1] = tm->ahead ? malloc(chunk) : w->y[0];
     w->scratch = nn_train_distort_scratch(tm->data, &opt->distort);
+    w->status = NN_OK;
+    if (tm->hooks->make != NULL &&
+        nn_made_room_alloc(&w->made, tm->data, opt->batch, err) != NN_OK)
+        return NN_E_NOMEM;
     size_t n_out = nn_net_size(net, net->n_layers - 1);
     if (nn_seq_room_alloc(&w->seq[0], tm->data, chunk, t == 0 ? chunk * n_out : 0, err) != NN_OK ||
         nn_seq_room_alloc(&w->seq[1], tm->data, chunk, 0, err) != NN_OK)
@@ -641,6 +674,7 @@ static void worker_free(worker *w)
     free(w->grad);
     free(w->state);
     free(w->scratch);
+    nn_made_room_free(&w->made);
     nn_seq_room_free(&w->seq[0]);
     nn_seq_room_free(&w->seq[1]);
     free(w->x[0]);
@@ -673,7 +707,8 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
                                       data->seq != NULL);
     tm->ahead = tm->n_threads > 1 && opt->batch * nn_net_size(net, 0) <= AHEAD_MAX_FLOATS;
     tm->n_val = opt->val_count;
-    tm->n_train = data->count - tm->n_val;
+    /* a make hook's data set is the held-out samples alone */
+    tm->n_train = hooks->make != NULL ? hooks->n_made : data->count - tm->n_val;
     tm->n_batches = (tm->n_train + opt->batch - 1) / opt->batch;
     tm->total_steps = tm->n_batches * opt->epochs;
     tm->progress_every = tm->n_batches >= 100 ? tm->n_batches / 100 : 1;
@@ -689,7 +724,7 @@ static void team_plan(team *tm, nn_net *net, const nn_dataset *data,
 static nn_status team_alloc(team *tm, worker **workers)
 {
     const nn_net *net = tm->net;
-    const size_t batch = tm->opt->batch, n = tm->data->count;
+    const size_t batch = tm->opt->batch, n = tm->n_train + tm->n_val;
     /* large sequence samples (number strips) are measured a part at a time */
     const size_t chunk = batch > NN_TRAIN_VAL_CHUNK || tm->data->seq != NULL ? batch
                                                                             : NN_TRAIN_VAL_CHUNK;
@@ -734,13 +769,15 @@ static void team_free(team *tm, worker *workers)
 
 /* The held-out images are a seeded random choice made once: after one
  * shuffle, idx[0..n_train) trains and idx[n_train..n) validates (with
- * val_last, no shuffle: the last ones validate). */
+ * val_last, no shuffle: the last ones validate). With a make hook, the
+ * training samples are its numbers and the data set's validate. */
 static void split_validation(team *tm)
 {
-    const size_t n = tm->data->count;
+    const size_t n = tm->n_train + tm->n_val;
+    const size_t held_from = tm->hooks->make != NULL ? tm->n_train : 0;
     for (size_t i = 0; i < n; i++)
-        tm->idx[i] = (uint32_t)i;
-    if (tm->n_val > 0 && !tm->opt->val_last) {
+        tm->idx[i] = (uint32_t)(i < tm->n_train ? i : i - held_from);
+    if (tm->n_val > 0 && !tm->opt->val_last && tm->hooks->make == NULL) {
         nn_rng vrng;
         nn_rng_seed(&vrng, tm->opt->seed ^ VAL_STREAM);
         nn_rng_shuffle(&vrng, tm->idx, n);
@@ -766,26 +803,33 @@ static nn_status run_team(team *tm, worker *workers)
         }
         workers[t].started = 1;
     }
-    if (st == NN_OK) {
+    if (st == NN_OK)
         run_worker(&workers[0]);
-        st = tm->status;
-    }
     for (size_t t = 1; t < tm->n_threads; t++)
         if (workers[t].started)
             pthread_join(workers[t].thread, NULL);
-    return st;
+    if (st != NN_OK || tm->status != NN_OK)
+        return st != NN_OK ? st : tm->status;
+    /* samples a hook could not make stopped the run: the first thread's why */
+    for (size_t t = 0; t < tm->n_threads; t++)
+        if (workers[t].status != NN_OK) {
+            if (tm->err != NULL)
+                *tm->err = workers[t].err;
+            return workers[t].status;
+        }
+    return NN_OK;
 }
 
 nn_status nn_train(nn_net *net, const nn_dataset *data, const nn_train_options *opt,
                    const nn_train_hooks *hooks, nn_train_result *result, nn_error *err)
 {
-    static const nn_train_hooks no_hooks = {NULL, NULL, NULL, NULL, NULL};
+    static const nn_train_hooks no_hooks = {NULL, NULL, NULL, NULL, NULL, 0};
     if (hooks == NULL)
         hooks = &no_hooks;
     if (result != NULL)
         *result = no_result;
 
-    nn_status st = nn_train_options_check(opt, data->count, err);
+    nn_status st = nn_train_check_run(opt, data, hooks, err);
     if (st != NN_OK)
         return st;
     st = nn_dataset_check(data, net, err);

@@ -1,6 +1,6 @@
-/* train_batch.c - minibatches from a dataset: the images' bytes scaled to
- * floats (with the next images prefetched), shifted and distorted at random
- * for augmentation. */
+/* train_batch.c - minibatches from a dataset (or made by a hook): the
+ * images' bytes scaled to floats (with the next images prefetched), shifted
+ * and distorted at random for augmentation. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +78,80 @@ void nn_train_gather_seq(const nn_dataset *data, const uint32_t *idx, size_t n,
             r->seq[at++] = s[k];
         r->off[i + 1] = at;
     }
+}
+
+nn_status nn_made_room_alloc(nn_made_room *m, const nn_dataset *data, size_t chunk,
+                             nn_error *err)
+{
+    memset(m, 0, sizeof *m);
+    nn_sample_room *r = &m->room;
+    r->pixels = calloc(chunk, data->n_in);
+    if (data->seq != NULL) {
+        r->seq = calloc(chunk, data->seq_width);
+        r->seq_len = calloc(chunk, 1);
+    } else {
+        r->labels = calloc(chunk, 1);
+    }
+    m->order = malloc(chunk * sizeof *m->order);
+    if (r->pixels == NULL || m->order == NULL ||
+        (data->seq != NULL ? r->seq == NULL || r->seq_len == NULL : r->labels == NULL))
+        return nn_fail(err, NN_E_NOMEM, "out of memory for making %zu samples", chunk);
+    for (size_t i = 0; i < chunk; i++)
+        m->order[i] = (uint32_t)i;
+    return NN_OK;
+}
+
+void nn_made_room_free(nn_made_room *m)
+{
+    free(m->room.pixels);
+    free(m->room.labels);
+    free(m->room.seq);
+    free(m->room.seq_len);
+    free(m->order);
+    memset(m, 0, sizeof *m);
+}
+
+/* The room's arrays from place lo on. */
+static nn_sample_room room_at(const nn_made_room *m, const nn_dataset *data, size_t lo)
+{
+    const nn_sample_room *r = &m->room;
+    nn_sample_room at = {r->pixels + lo * data->n_in, NULL, NULL, NULL};
+    if (r->labels != NULL)
+        at.labels = r->labels + lo;
+    if (r->seq != NULL) {
+        at.seq = r->seq + lo * data->seq_width;
+        at.seq_len = r->seq_len + lo;
+    }
+    return at;
+}
+
+/* A view of n samples laid out in room at, shaped like data. */
+static nn_dataset view_of(const nn_sample_room *at, const nn_dataset *data, size_t n)
+{
+    nn_dataset v = nn_dataset_view(at->pixels, at->labels, n, data->rows, data->cols,
+                                   data->n_classes);
+    return at->seq != NULL ? nn_dataset_with_seq(v, at->seq, at->seq_len, data->seq_width) : v;
+}
+
+nn_status nn_made_room_fill(nn_made_room *m, const nn_train_hooks *hooks,
+                            const nn_dataset *data, size_t epoch, const uint32_t *idx,
+                            size_t lo, size_t hi, nn_error *err)
+{
+    if (hi <= lo)
+        return NN_OK;
+    nn_sample_room at = room_at(m, data, lo);
+    nn_status st = hooks->make(epoch, idx + lo, hi - lo, &at, hooks->user, err);
+    if (st != NN_OK)
+        return st;
+    /* A sample the hook got wrong is an error, not a label read out of bounds. */
+    nn_dataset made = view_of(&at, data, hi - lo);
+    return nn_dataset_check(&made, NULL, err);
+}
+
+nn_dataset nn_made_room_view(const nn_made_room *m, const nn_dataset *data, size_t n)
+{
+    nn_sample_room at = room_at(m, data, 0);
+    return view_of(&at, data, n);
 }
 
 /* Scales a rows x cols image shifted by (dy, dx) pixels into out, zeros

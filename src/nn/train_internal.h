@@ -45,6 +45,35 @@ void nn_seq_room_free(nn_seq_room *r);
 void nn_train_gather_seq(const nn_dataset *data, const uint32_t *idx, size_t n,
                          const nn_seq_room *r);
 
+/* A thread's room for the samples of a minibatch that a make hook makes
+ * (train.h), and their places in it: order[i] = i, as indexes into the
+ * view of the room. */
+typedef struct {
+    nn_sample_room room;
+    uint32_t *order;
+} nn_made_room;
+
+/* Allocates m for chunk samples shaped like data's (zeroed: places no hook
+ * has filled read as empty samples). NN_OK or NN_E_NOMEM. */
+nn_status nn_made_room_alloc(nn_made_room *m, const nn_dataset *data, size_t chunk,
+                             nn_error *err);
+void nn_made_room_free(nn_made_room *m);
+
+/* Has hooks->make make the samples idx[lo..hi) of epoch into places
+ * [lo, hi) of m, and checks them (nn_dataset_check); its status. */
+nn_status nn_made_room_fill(nn_made_room *m, const nn_train_hooks *hooks,
+                            const nn_dataset *data, size_t epoch, const uint32_t *idx,
+                            size_t lo, size_t hi, nn_error *err);
+
+/* The view of places [0, n) of m, shaped like data. */
+nn_dataset nn_made_room_view(const nn_made_room *m, const nn_dataset *data, size_t n);
+
+/* The options of a run on data with hooks: nn_train_options_check over
+ * every sample, a make hook's too, whose data set must be the held-out
+ * samples, all of them (NN_E_ARG otherwise). */
+nn_status nn_train_check_run(const nn_train_options *opt, const nn_dataset *data,
+                             const nn_train_hooks *hooks, nn_error *err);
+
 /* Shifts every image of the minibatch x (n images, already scaled) by a
  * random offset of up to max_shift pixels each way, drawn from a generator
  * seeded with seed and step. */

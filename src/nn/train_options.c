@@ -1,6 +1,7 @@
 /* train_options.c - the training options: their defaults, their checks,
  * and the names of the optimisers and learning-rate schedules. */
 #include "nnclass/nn/train.h"
+#include "train_internal.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -120,4 +121,17 @@ int nn_lr_schedule_parse(const char *name, nn_lr_schedule *out)
     if (i >= 0)
         *out = (nn_lr_schedule)i;
     return i >= 0 ? 0 : -1;
+}
+
+nn_status nn_train_check_run(const nn_train_options *opt, const nn_dataset *data,
+                             const nn_train_hooks *hooks, nn_error *err)
+{
+    if (hooks->make == NULL)
+        return nn_train_options_check(opt, data->count, err);
+    if (opt->val_count != data->count)
+        return nn_fail(err, NN_E_ARG, "val_count: %zu, but the %zu samples of a data set "
+                       "beside a make hook are all held out", opt->val_count, data->count);
+    if (hooks->n_made > SIZE_MAX - data->count)
+        return nn_fail(err, NN_E_ARG, "%zu samples to make: too many", hooks->n_made);
+    return nn_train_options_check(opt, data->count + hooks->n_made, err);
 }

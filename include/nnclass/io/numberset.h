@@ -41,6 +41,13 @@ void nn_number_set_free(nn_number_set *set);
 /* The set seed of round round (> 0) of a set made with seed; seed for 0. */
 uint64_t nn_number_round_seed(uint64_t seed, uint64_t round);
 
+/* Composes number i of round round of seed from pool with opt into strip
+ * (NN_STRIP_H * NN_STRIP_W bytes) and digits (zeroed past its length);
+ * returns its length, 0 when the pool or the options cannot make one. */
+size_t nn_number_round_compose(const nn_digit_pool *pool, const nn_numbers_options *opt,
+                               uint64_t seed, uint64_t round, size_t i, uint8_t *strip,
+                               uint8_t digits[NN_NUMBER_MAX_DIGITS]);
+
 /* Composes numbers [from, to) of set from pool with opt, in round round,
  * shared out over up to threads threads (0 or 1: the caller's alone); the
  * bytes are the same for any thread count (a thread that cannot be

@@ -100,6 +100,14 @@ typedef struct {
     int is_best;           /* this epoch has the best validation accuracy so far */
 } nn_epoch_stats;
 
+/* Room for n samples a make hook makes, laid out as a data set's arrays
+ * (dataset.h): pixels n * n_in bytes; labels n, or NULL for a data set
+ * with label sequences; seq n * seq_width labels and seq_len n lengths for
+ * one, else NULL. */
+typedef struct {
+    uint8_t *pixels, *labels, *seq, *seq_len;
+} nn_sample_room;
+
 /* Optional callbacks and a stop flag, all may be NULL. */
 typedef struct {
     void (*on_epoch)(const nn_epoch_stats *stats, void *user);
@@ -108,13 +116,20 @@ typedef struct {
                         void *user);
     volatile sig_atomic_t *stop; /* polled between minibatches; non-zero stops */
     void *user;
-    /* Called before every epoch (1-based), while no thread reads the data:
-     * it may rewrite the training images (and their labels or sequences) in
-     * the arrays the data set views, e.g. compose them anew. It must depend
-     * on nothing but its arguments and its own state, so that any thread
-     * count trains on the same data; a status other than NN_OK (with err
-     * filled) ends the run with it. */
-    nn_status (*refresh)(size_t epoch, void *user, nn_error *err);
+    /* Makes the training samples as the minibatches are drawn, so that an
+     * epoch's samples (numbers composed anew every epoch) never sit in
+     * memory together. With it, the data set holds the held-out samples
+     * only (val_count must be its count; they validate in order) and
+     * n_made training samples, numbered 0 .. n_made-1, are made by it:
+     * samples idx[0..n) of epoch (1-based) into room, checked as a data set
+     * is (nn_dataset_check). The training threads call it at the same time,
+     * each for the samples it reads: it must be safe to call so, and sample
+     * i's bytes must depend on nothing but (epoch, i), so that any thread
+     * count and any order train on the same data. A status other than NN_OK (with
+     * err, the calling thread's own, filled) ends the run with it. */
+    nn_status (*make)(size_t epoch, const uint32_t *idx, size_t n, const nn_sample_room *room,
+                      void *user, nn_error *err);
+    size_t n_made; /* the training samples make makes for an epoch */
 } nn_train_hooks;
 
 typedef struct {
@@ -125,9 +140,10 @@ typedef struct {
     double best_val_loss;     /* the best epoch's validation loss; < 0 without */
 } nn_train_result;
 
-/* Trains net (already initialised) on data. Checks the options
- * (nn_train_options_check: NN_E_ARG) and the data against the net
- * (nn_dataset_check: NN_E_MISMATCH) before anything else. Returns
+/* Trains net (already initialised) on data (the held-out samples alone
+ * when hooks->make is set). Checks the options (nn_train_options_check:
+ * NN_E_ARG, and val_count against a hook's data) and the data against the
+ * net (nn_dataset_check: NN_E_MISMATCH) before anything else. Returns
  * NN_E_NUMERIC (message names the epoch and minibatch) when the loss becomes
  * NaN or Inf, NN_E_INTERRUPTED when *stop was set; on any failure the net's
  * contents are unspecified. */
