@@ -291,6 +291,19 @@ static void test_made_same_bits_as_stored(void **state)
     free(first);
 }
 
+/* The first run's parameters into *first (allocated); every later run's
+ * must be the same bits. */
+static void expect_same_params(const nn_net *net, float **first)
+{
+    if (*first == NULL) {
+        *first = malloc(net->n_params * sizeof **first);
+        assert_non_null(*first);
+        memcpy(*first, net->params, net->n_params * sizeof **first);
+    } else {
+        assert_memory_equal(net->params, *first, net->n_params * sizeof **first);
+    }
+}
+
 /* Samples made anew every epoch: the run learns what it is given and 1, 2
  * and 3 threads give the same bits. */
 static void test_made_per_epoch_same_bits(void **state)
@@ -311,12 +324,7 @@ static void test_made_per_epoch_same_bits(void **state)
         assert_int_equal(nn_train(net, &data, &opt, &hooks, &res, &err), NN_OK);
         assert_int_equal(toy_mismatches, 0);
         assert_int_equal(res.epochs_run, 3);
-        if (first == NULL) {
-            first = malloc(net->n_params * sizeof *first);
-            memcpy(first, net->params, net->n_params * sizeof *first);
-        } else {
-            assert_memory_equal(net->params, first, net->n_params * sizeof *first);
-        }
+        expect_same_params(net, &first);
         nn_net_free(net);
     }
     free(first);
@@ -459,12 +467,7 @@ static void test_reader_made_same_bits(void **state)
         nn_train_result res;
         assert_int_equal(nn_train(net, &v, &opt, &hooks, &res, &err), NN_OK);
         assert_int_equal(res.epochs_run, 3);
-        if (first == NULL) {
-            first = malloc(net->n_params * sizeof *first);
-            memcpy(first, net->params, net->n_params * sizeof *first);
-        } else {
-            assert_memory_equal(net->params, first, net->n_params * sizeof *first);
-        }
+        expect_same_params(net, &first);
         nn_net_free(net);
     }
     free(first);
