@@ -150,8 +150,9 @@ nn_status nn_strip_reader_forward(nn_strip_reader *r, const uint8_t *strips, siz
             r->again[i] = 1;
         }
     }
-    /* the second pass over the unsure ones, packed; its rows go to their
-     * strips' places (the first pass's room is free past m) */
+    /* the second pass over the unsure ones, packed, then each row moved to
+     * its strip's place, last first (which[j] >= j); the rows of strips
+     * read once are left stale, as decode never reads them */
     if (st == NN_OK && m > 0) {
         float *packed = r->probs[1];
         st = run_pass(r, r->moved, m, packed, bad, err);
