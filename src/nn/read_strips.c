@@ -19,6 +19,8 @@ struct nn_strip_reader {
     uint8_t *moved;                      /* the strips read again, moved */
     size_t *which;                       /* their places in the batch */
     uint8_t *again;                      /* per strip: read in the second pass too */
+    nn_ctc_reading *first;               /* two passes: each strip's first readings */
+    size_t *n_first;                     /* and their counts, kept for decoding */
     float *probs[NN_READ_MAX_PASSES];    /* each pass's (max_batch, steps, classes) */
     float *logp;                         /* one strip's log probabilities, every pass */
     nn_ctc_reading cand[NN_READ_MAX_PASSES * NN_READ_MAX_OUT]; /* the proposals */
@@ -48,6 +50,8 @@ void nn_strip_reader_free(nn_strip_reader *r)
     free(r->moved);
     free(r->which);
     free(r->again);
+    free(r->first);
+    free(r->n_first);
     for (size_t p = 0; p < NN_READ_MAX_PASSES; p++)
         free(r->probs[p]);
     free(r->logp);
@@ -86,8 +90,11 @@ nn_status nn_strip_reader_create(const nn_net *net, size_t max_batch, size_t pas
     r->which = malloc(max_batch * sizeof *r->which);
     r->again = calloc(max_batch, 1);
     r->logp = malloc(NN_READ_MAX_PASSES * per * sizeof *r->logp);
+    r->first = malloc(max_batch * beam * sizeof *r->first);
+    r->n_first = malloc(max_batch * sizeof *r->n_first);
     int short_of_room = r->x == NULL || r->moved == NULL || r->which == NULL ||
-                        r->again == NULL || r->logp == NULL;
+                        r->again == NULL || r->logp == NULL || r->first == NULL ||
+                        r->n_first == NULL;
     for (size_t p = 0; p < r->passes; p++)
         short_of_room |= (r->probs[p] = malloc(max_batch * per * sizeof(float))) == NULL;
     if (st == NN_OK && short_of_room)
@@ -119,14 +126,14 @@ static nn_status run_pass(nn_strip_reader *r, const uint8_t *strips, size_t n, f
     return NN_OK;
 }
 
-/* Whether strip i's first reading is sure: its best labelling at least
- * NN_READ_SURE probable. */
+/* Strip i's readings by the first pass, kept for decoding, and whether
+ * they are sure: the best labelling at least NN_READ_SURE probable. */
 static nn_status first_is_sure(nn_strip_reader *r, size_t i, int *sure, nn_error *err)
 {
-    size_t f = 0;
+    nn_ctc_reading *first = r->first + i * r->beam;
     nn_status st = nn_ctc_beam(nn_strip_reader_probs(r, i), r->steps, r->classes, r->beam,
-                               r->cand, r->beam, &f, err);
-    *sure = st == NN_OK && f > 0 && exp(r->cand[0].logp) >= NN_READ_SURE;
+                               first, r->beam, &r->n_first[i], err);
+    *sure = st == NN_OK && r->n_first[i] > 0 && exp(first[0].logp) >= NN_READ_SURE;
     return st;
 }
 
@@ -204,16 +211,22 @@ static nn_status propose(nn_strip_reader *r, size_t i, size_t passes, size_t *n_
     nn_ctc_reading found[NN_READ_MAX_OUT];
     for (size_t p = 0; p < passes; p++) {
         size_t f = 0;
-        nn_status st = nn_ctc_beam(r->probs[p] + i * per, r->steps, r->classes, r->beam, found,
-                                   r->beam, &f, err);
-        if (st != NN_OK)
-            return st;
+        const nn_ctc_reading *got = found;
+        if (p == 0 && r->passes > 1) { /* the first pass's, read while deciding */
+            got = r->first + i * r->beam;
+            f = r->n_first[i];
+        } else {
+            nn_status st = nn_ctc_beam(r->probs[p] + i * per, r->steps, r->classes, r->beam,
+                                       found, r->beam, &f, err);
+            if (st != NN_OK)
+                return st;
+        }
         for (size_t j = 0; j < f; j++) {
             int seen = 0;
             for (size_t c = 0; c < n && !seen; c++)
-                seen = same_labels(&r->cand[c], &found[j]);
+                seen = same_labels(&r->cand[c], &got[j]);
             if (!seen)
-                r->cand[n++] = found[j];
+                r->cand[n++] = got[j];
         }
     }
     *n_cand = n;
